@@ -1,0 +1,256 @@
+/**
+ * The bundle: the one contract between the compiler and the runtime.
+ *
+ * Everything here is plain JSON. Durations are normalised to milliseconds by the compiler, so the runtime
+ * never parses a duration string. Credentials appear only as the *names* of environment variables or
+ * secrets, never as values.
+ */
+import { z } from 'zod';
+
+export const FORMAT_VERSION = 1 as const;
+
+export const channelSchema = z.enum(['email', 'sms', 'push', 'inapp']);
+export type Channel = z.infer<typeof channelSchema>;
+export const CHANNELS = channelSchema.options;
+
+export const engagementKindSchema = z.enum(['delivered', 'opened', 'clicked']);
+export type EngagementKind = z.infer<typeof engagementKindSchema>;
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_.:-]*$/i, 'ids use letters, digits, "_", "-", "." and ":"');
+const ms = z.number().int().nonnegative();
+
+/** A path into the run's context: `data.plan_type`, `user.traits.company`, `user.email`. */
+export const refSchema = z.object({ ref: z.string().min(1) });
+
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.discriminatedUnion('op', [
+    z.object({ op: z.literal('and'), all: z.array(conditionSchema) }),
+    z.object({ op: z.literal('or'), any: z.array(conditionSchema) }),
+    z.object({ op: z.literal('not'), cond: conditionSchema }),
+    z.object({
+      op: z.literal('compare'),
+      left: refSchema,
+      cmp: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists']),
+      right: z.json().optional(),
+    }),
+    z.object({ op: z.literal('engaged'), step: id, kind: engagementKindSchema }),
+    z.object({ op: z.literal('activeWithin'), durationMs: ms }),
+    z.object({ op: z.literal('hasChannel'), channel: channelSchema }),
+    z.object({ op: z.literal('preference'), category: id, channel: channelSchema }),
+  ]),
+);
+export type JsonValue = z.infer<ReturnType<typeof z.json>>;
+export type Condition =
+  | { op: 'and'; all: Condition[] }
+  | { op: 'or'; any: Condition[] }
+  | { op: 'not'; cond: Condition }
+  | {
+      op: 'compare';
+      left: { ref: string };
+      cmp: 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'exists';
+      right?: JsonValue | undefined;
+    }
+  | { op: 'engaged'; step: string; kind: EngagementKind }
+  | { op: 'activeWithin'; durationMs: number }
+  | { op: 'hasChannel'; channel: Channel }
+  | { op: 'preference'; category: string; channel: Channel };
+
+/** A recurring window in which sends may go out; outside it they are deferred to its next opening. */
+export const sendWindowSchema = z.object({
+  /** ISO weekdays allowed, 1 = Monday … 7 = Sunday. */
+  days: z.array(z.number().int().min(1).max(7)).min(1),
+  /** Minutes after local midnight: the window is [startMinute, endMinute). End may wrap past midnight. */
+  startMinute: z.number().int().min(0).max(1439),
+  endMinute: z.number().int().min(1).max(1440),
+  /** `user` reads the profile's IANA timezone (UTC when unknown); otherwise an IANA zone name. */
+  timezone: z.string().min(1),
+});
+export type SendWindow = z.infer<typeof sendWindowSchema>;
+
+export const routingSchema = z.object({
+  method: z.enum(['single', 'all']),
+  channels: z.array(channelSchema).min(1),
+  /** `user-preference`: try the channels the user prefers first (single), or only those (all). */
+  strategy: z.enum(['ordered', 'user-preference']),
+});
+export type Routing = z.infer<typeof routingSchema>;
+
+const stepBase = { id };
+
+export const sendStepSchema = z.object({
+  ...stepBase,
+  kind: z.literal('send'),
+  template: id,
+  routing: routingSchema,
+  /** Provider ids to use instead of the channel's default failover order. */
+  providers: z.array(id).optional(),
+  window: sendWindowSchema.optional(),
+  critical: z.boolean(),
+});
+export const delayStepSchema = z.object({ ...stepBase, kind: z.literal('delay'), durationMs: ms });
+export const waitForStepSchema = z.object({
+  ...stepBase,
+  kind: z.literal('waitFor'),
+  until: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('engagement'), step: id, kind: engagementKindSchema }),
+    z.object({ type: z.literal('event'), event: z.string().min(1) }),
+  ]),
+  timeoutMs: ms,
+});
+export const digestStepSchema = z.object({
+  ...stepBase,
+  kind: z.literal('digest'),
+  windowMs: ms,
+  /** Optional data path whose value splits digests (e.g. one digest per `data.thread_id`). */
+  key: z.string().optional(),
+});
+export const throttleStepSchema = z.object({
+  ...stepBase,
+  kind: z.literal('throttle'),
+  limit: z.number().int().positive(),
+  windowMs: ms,
+  key: z.string().optional(),
+});
+export const updateProfileStepSchema = z.object({
+  ...stepBase,
+  kind: z.literal('updateProfile'),
+  /** Profile path (`traits.plan`, `locale`) → a literal value or a reference into the run's context. */
+  set: z.record(z.string(), z.union([z.object({ value: z.json() }), refSchema])),
+});
+export const cancelStepSchema = z.object({ ...stepBase, kind: z.literal('cancel'), reason: z.string().optional() });
+
+export type BranchArm = { when: Condition; steps: Step[] };
+export type BranchStep = { id: string; kind: 'branch'; arms: BranchArm[]; otherwise: Step[] };
+export const branchStepSchema: z.ZodType<BranchStep> = z.lazy(() =>
+  z.object({
+    ...stepBase,
+    kind: z.literal('branch'),
+    arms: z.array(z.object({ when: conditionSchema, steps: z.array(stepSchema) })),
+    otherwise: z.array(stepSchema),
+  }),
+);
+
+export const stepSchema: z.ZodType<Step> = z.lazy(() =>
+  z.union([
+    sendStepSchema,
+    delayStepSchema,
+    waitForStepSchema,
+    digestStepSchema,
+    throttleStepSchema,
+    updateProfileStepSchema,
+    cancelStepSchema,
+    branchStepSchema,
+  ]),
+);
+export type SendStep = z.infer<typeof sendStepSchema>;
+export type DelayStep = z.infer<typeof delayStepSchema>;
+export type WaitForStep = z.infer<typeof waitForStepSchema>;
+export type DigestStep = z.infer<typeof digestStepSchema>;
+export type ThrottleStep = z.infer<typeof throttleStepSchema>;
+export type UpdateProfileStep = z.infer<typeof updateProfileStepSchema>;
+export type CancelStep = z.infer<typeof cancelStepSchema>;
+export type Step =
+  | SendStep
+  | DelayStep
+  | WaitForStep
+  | DigestStep
+  | ThrottleStep
+  | UpdateProfileStep
+  | CancelStep
+  | BranchStep;
+export type StepKind = Step['kind'];
+
+export const triggerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event'), event: z.string().min(1) }),
+  /** A cron expression (UTC); the run has no user and empty data unless the workflow fans out itself. */
+  z.object({ type: z.literal('schedule'), cron: z.string().min(1) }),
+]);
+
+export const workflowSchema = z.object({
+  id,
+  description: z.string().optional(),
+  trigger: triggerSchema,
+  category: id.optional(),
+  cancelOn: z.array(z.string().min(1)),
+  window: sendWindowSchema.optional(),
+  steps: z.array(stepSchema).min(1),
+});
+export type Workflow = z.infer<typeof workflowSchema>;
+
+export const emailContentSchema = z.object({
+  subject: z.string(),
+  html: z.string().optional(),
+  text: z.string().optional(),
+});
+export const channelContentSchema = z.object({
+  email: emailContentSchema.optional(),
+  sms: z.object({ body: z.string() }).optional(),
+  push: z.object({ title: z.string(), body: z.string(), data: z.record(z.string(), z.string()).optional() }).optional(),
+  inapp: z.object({ title: z.string(), body: z.string(), actionUrl: z.string().optional() }).optional(),
+});
+export type ChannelContent = z.infer<typeof channelContentSchema>;
+
+export const templateSchema = z.object({
+  id,
+  /** The event whose data the template renders. */
+  event: z.string().min(1),
+  content: channelContentSchema,
+  /** Locale → per-channel overrides, merged field by field over the default content. */
+  locales: z.record(z.string(), channelContentSchema.partial()),
+});
+export type Template = z.infer<typeof templateSchema>;
+
+export const eventSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  /** JSON Schema (draft 2020-12) of the event's data, produced from its zod schema. */
+  schema: z.record(z.string(), z.json()),
+  examples: z.array(z.json()),
+});
+export type EventDef = z.infer<typeof eventSchema>;
+
+export const providerKindSchema = z.enum(['sendgrid', 'twilio', 'fcm', 'inapp', 'sandbox']);
+export const providerSchema = z.object({
+  id,
+  channel: channelSchema,
+  kind: providerKindSchema,
+  /** Credential slot → the environment variable (or secret) that holds it. Never a value. */
+  credentials: z.record(z.string(), z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })),
+  from: z.string().optional(),
+  options: z.record(z.string(), z.json()),
+});
+export type Provider = z.infer<typeof providerSchema>;
+
+export const channelRouteSchema = z.object({
+  channel: channelSchema,
+  /** Failover order: the first healthy provider serves; on failure the next is tried. */
+  providers: z.array(id).min(1),
+});
+
+export const categorySchema = z.object({
+  id,
+  description: z.string(),
+  defaultChannels: z.array(channelSchema),
+  required: z.boolean(),
+});
+export type Category = z.infer<typeof categorySchema>;
+
+export const bundleSchema = z.object({
+  formatVersion: z.literal(FORMAT_VERSION),
+  /** `sha256:<hex>` of the canonical JSON of every other field. */
+  version: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  settings: z.object({ retentionMs: ms }),
+  events: z.record(z.string(), eventSchema),
+  templates: z.record(z.string(), templateSchema),
+  workflows: z.record(z.string(), workflowSchema),
+  providers: z.record(z.string(), providerSchema),
+  channels: z.record(z.string(), channelRouteSchema),
+  categories: z.record(z.string(), categorySchema),
+});
+export type Bundle = z.infer<typeof bundleSchema>;
+export type BundleContent = Omit<Bundle, 'version'>;
+
+/** Parses a bundle from untrusted JSON; throws a `z.ZodError` naming the failing paths. */
+export function parseBundle(input: unknown): Bundle {
+  return bundleSchema.parse(input);
+}

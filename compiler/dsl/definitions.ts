@@ -1,0 +1,185 @@
+/**
+ * The authoring forms that the DSL builders return: plain data, close to the bundle, but still holding
+ * what the compiler normalises (duration strings, zod schemas, references to other definitions).
+ * The compiler lowers these to the bundle's schema (`compiler/bundle/schema.ts`).
+ */
+import type { z } from 'zod';
+import type { Channel, ChannelContent, EngagementKind, JsonValue } from '../bundle/schema.ts';
+import type { Duration } from './duration.ts';
+
+export type { Channel, EngagementKind, JsonValue };
+
+export interface EventDefinition<Data = unknown> {
+  readonly kind: 'event';
+  readonly name: string;
+  readonly schema: z.ZodType<Data>;
+  readonly description?: string;
+  readonly examples: readonly Data[];
+}
+
+export type TemplateContent = ChannelContent;
+
+export interface TemplateDefinition<Data = unknown> {
+  readonly kind: 'template';
+  readonly id: string;
+  readonly event: EventDefinition<Data>;
+  readonly content: TemplateContent;
+  readonly locales: Readonly<Record<string, Partial<TemplateContent>>>;
+}
+
+export interface EnvRef {
+  readonly kind: 'env';
+  readonly name: string;
+}
+
+export type ProviderKind = 'sendgrid' | 'twilio' | 'fcm' | 'inapp' | 'sandbox';
+
+export interface ProviderDefinition {
+  readonly kind: 'provider';
+  readonly id: string;
+  readonly channel: Channel;
+  readonly provider: ProviderKind;
+  readonly credentials: Readonly<Record<string, EnvRef>>;
+  readonly from?: string;
+  readonly options: Readonly<Record<string, JsonValue>>;
+}
+
+export interface ChannelDefinition {
+  readonly kind: 'channel';
+  readonly channel: Channel;
+  readonly providers: readonly (ProviderDefinition | string)[];
+}
+
+export interface CategoryDefinition {
+  readonly kind: 'category';
+  readonly id: string;
+  readonly description: string;
+  readonly defaultChannels: readonly Channel[];
+  readonly required: boolean;
+}
+
+export interface SettingsDefinition {
+  readonly kind: 'settings';
+  /** How long runs, messages and waits are kept; no wait or digest may outlive it. Default `'30d'`. */
+  readonly retention: Duration;
+}
+
+/** `days`: `'daily'`, `'mon-fri'`, `'sat,sun'`, `'mon-wed,fri'`; `hours`: `'09:00-20:00'` (may wrap midnight). */
+export interface SendWindowSpec {
+  readonly days: string;
+  readonly hours: string;
+  /** `'user'` (the profile's timezone) or an IANA zone such as `'Europe/Paris'`. */
+  readonly timezone: string;
+}
+
+export type Cmp = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'exists';
+
+export type ConditionSpec =
+  | { readonly op: 'and'; readonly all: readonly ConditionSpec[] }
+  | { readonly op: 'or'; readonly any: readonly ConditionSpec[] }
+  | { readonly op: 'not'; readonly cond: ConditionSpec }
+  | { readonly op: 'compare'; readonly left: { readonly ref: string }; readonly cmp: Cmp; readonly right?: JsonValue }
+  | { readonly op: 'engaged'; readonly step: string; readonly kind: EngagementKind }
+  | { readonly op: 'activeWithin'; readonly duration: Duration }
+  | { readonly op: 'hasChannel'; readonly channel: Channel }
+  | { readonly op: 'preference'; readonly category: string; readonly channel: Channel };
+
+export interface RoutingSpec {
+  readonly method: 'all' | 'single';
+  readonly channels: readonly Channel[];
+  readonly strategy?: 'ordered' | 'user-preference';
+}
+
+export interface SendSpec {
+  readonly kind: 'send';
+  readonly id: string;
+  readonly template: TemplateDefinition<unknown> | string;
+  readonly channel?: Channel;
+  readonly routing?: RoutingSpec;
+  readonly providers?: readonly (ProviderDefinition | string)[];
+  readonly window?: SendWindowSpec;
+  readonly critical?: boolean;
+}
+export interface DelaySpec {
+  readonly kind: 'delay';
+  readonly id: string;
+  readonly duration: Duration;
+}
+export interface WaitForSpec {
+  readonly kind: 'waitFor';
+  readonly id: string;
+  readonly engagement?: { readonly step: string; readonly kind: EngagementKind };
+  readonly event?: EventDefinition<unknown> | string;
+  readonly timeout: Duration;
+}
+export interface BranchArmSpec {
+  readonly when: ConditionSpec;
+  readonly then: readonly StepSpec[];
+}
+export interface BranchOtherwiseSpec {
+  readonly otherwise: readonly StepSpec[];
+}
+export interface BranchSpec {
+  readonly kind: 'branch';
+  readonly id: string;
+  readonly arms: readonly (BranchArmSpec | BranchOtherwiseSpec)[];
+}
+export interface DigestSpec {
+  readonly kind: 'digest';
+  readonly id: string;
+  readonly window: Duration;
+  readonly key?: string;
+}
+export interface ThrottleSpec {
+  readonly kind: 'throttle';
+  readonly id: string;
+  readonly limit: number;
+  readonly window: Duration;
+  readonly key?: string;
+}
+export type ProfileValueSpec = { readonly value: JsonValue } | { readonly ref: string };
+export interface UpdateProfileSpec {
+  readonly kind: 'updateProfile';
+  readonly id: string;
+  readonly set: Readonly<Record<string, ProfileValueSpec>>;
+}
+export interface CancelSpec {
+  readonly kind: 'cancel';
+  readonly id: string;
+  readonly reason?: string;
+}
+
+export type StepSpec =
+  | SendSpec
+  | DelaySpec
+  | WaitForSpec
+  | BranchSpec
+  | DigestSpec
+  | ThrottleSpec
+  | UpdateProfileSpec
+  | CancelSpec;
+
+export interface ScheduleDefinition {
+  readonly kind: 'schedule';
+  readonly cron: string;
+}
+
+export interface WorkflowDefinition {
+  readonly kind: 'workflow';
+  readonly id: string;
+  readonly description?: string;
+  readonly trigger: EventDefinition<unknown> | ScheduleDefinition;
+  readonly category?: CategoryDefinition | string;
+  readonly cancelOn: readonly (EventDefinition<unknown> | string)[];
+  readonly window?: SendWindowSpec;
+  readonly steps: readonly StepSpec[];
+}
+
+export type Definition =
+  | EventDefinition<unknown>
+  | TemplateDefinition<unknown>
+  | WorkflowDefinition
+  | ProviderDefinition
+  | ChannelDefinition
+  | CategoryDefinition
+  | SettingsDefinition;

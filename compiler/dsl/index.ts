@@ -1,0 +1,11 @@
+/**
+ * `herald`: the language a team writes its notifications in. Every builder takes an id first and returns
+ * plain, serialisable data; `herald build` checks it and compiles it into the bundle.
+ */
+export { z } from 'zod';
+export { event, schedule } from './event.ts';
+export { template, type TemplateOptions } from './template.ts';
+export { workflow, type StepBuilder, type WorkflowOptions, type SendOptions, type Operand } from './workflow.ts';
+export { provider, channel, category, settings, env } from './provider.ts';
+export type { Duration } from './duration.ts';
+export type * from './definitions.ts';

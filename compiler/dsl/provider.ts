@@ -1,0 +1,89 @@
+import type { JsonValue } from '../bundle/schema.ts';
+import type {
+  CategoryDefinition,
+  Channel,
+  ChannelDefinition,
+  EnvRef,
+  ProviderDefinition,
+  ProviderKind,
+  SettingsDefinition,
+} from './definitions.ts';
+import type { Duration } from './duration.ts';
+
+/**
+ * Names an environment variable (or deployed secret) that holds a credential. Only the name reaches the
+ * bundle; the runtime reads the value where it runs.
+ */
+export function env(name: string): EnvRef {
+  return { kind: 'env', name };
+}
+
+/**
+ * A delivery provider for one channel.
+ *
+ * @example
+ * export const sendgrid = provider('sendgrid', {
+ *   channel: 'email', kind: 'sendgrid',
+ *   credentials: { apiKey: env('SENDGRID_API_KEY') }, from: 'hello@example.com',
+ * });
+ */
+export function provider(
+  id: string,
+  options: {
+    channel: Channel;
+    kind: ProviderKind;
+    credentials?: Record<string, EnvRef>;
+    from?: string;
+    options?: Record<string, JsonValue>;
+  },
+): ProviderDefinition {
+  return {
+    kind: 'provider',
+    id,
+    channel: options.channel,
+    provider: options.kind,
+    credentials: options.credentials ?? {},
+    ...(options.from === undefined ? {} : { from: options.from }),
+    options: options.options ?? {},
+  };
+}
+
+/**
+ * Which providers serve a channel, in failover order.
+ *
+ * @example
+ * export const email = channel('email', { providers: [sendgrid, sandboxEmail] });
+ */
+export function channel(name: Channel, options: { providers: (ProviderDefinition | string)[] }): ChannelDefinition {
+  return { kind: 'channel', channel: name, providers: options.providers };
+}
+
+/**
+ * A preference category that users opt in or out of, per channel. A `required` category (security codes,
+ * receipts) cannot be opted out of.
+ *
+ * @example
+ * export const onboarding = category('onboarding', { description: 'Getting started tips', defaultChannels: ['email', 'sms', 'inapp'] });
+ */
+export function category(
+  id: string,
+  options: { description: string; defaultChannels: Channel[]; required?: boolean },
+): CategoryDefinition {
+  return {
+    kind: 'category',
+    id,
+    description: options.description,
+    defaultChannels: options.defaultChannels,
+    required: options.required ?? false,
+  };
+}
+
+/**
+ * Project-wide settings; at most one per `notifications/` tree.
+ *
+ * @example
+ * export default settings({ retention: '30d' });
+ */
+export function settings(options: { retention: Duration }): SettingsDefinition {
+  return { kind: 'settings', retention: options.retention };
+}

@@ -1,0 +1,205 @@
+import type {
+  BranchArmSpec,
+  BranchOtherwiseSpec,
+  BranchSpec,
+  CancelSpec,
+  CategoryDefinition,
+  Channel,
+  Cmp,
+  ConditionSpec,
+  DelaySpec,
+  DigestSpec,
+  EngagementKind,
+  EventDefinition,
+  JsonValue,
+  ProfileValueSpec,
+  ProviderDefinition,
+  RoutingSpec,
+  ScheduleDefinition,
+  SendSpec,
+  SendWindowSpec,
+  StepSpec,
+  TemplateDefinition,
+  ThrottleSpec,
+  UpdateProfileSpec,
+  WaitForSpec,
+  WorkflowDefinition,
+} from './definitions.ts';
+import type { Duration } from './duration.ts';
+import type { DataPath, PathValue } from './paths.ts';
+
+/** Profile fields a condition or template may read, beside free-form `traits`. */
+export type ProfileField = 'id' | 'email' | 'phone_number' | 'locale' | 'timezone';
+
+/** A value in the run's context, ready to be compared. */
+export interface Operand<T> {
+  readonly ref: string;
+  eq(value: T): ConditionSpec;
+  neq(value: T): ConditionSpec;
+  gt(value: T): ConditionSpec;
+  gte(value: T): ConditionSpec;
+  lt(value: T): ConditionSpec;
+  lte(value: T): ConditionSpec;
+  in(values: readonly T[]): ConditionSpec;
+  contains(value: T extends readonly (infer Item)[] ? Item : T): ConditionSpec;
+  exists(): ConditionSpec;
+}
+
+function operand<T>(ref: string): Operand<T> {
+  const compare = (cmp: Cmp, right?: unknown): ConditionSpec =>
+    right === undefined ? { op: 'compare', left: { ref }, cmp } : { op: 'compare', left: { ref }, cmp, right: right as JsonValue };
+  return {
+    ref,
+    eq: (v) => compare('eq', v),
+    neq: (v) => compare('neq', v),
+    gt: (v) => compare('gt', v),
+    gte: (v) => compare('gte', v),
+    lt: (v) => compare('lt', v),
+    lte: (v) => compare('lte', v),
+    in: (vs) => compare('in', vs),
+    contains: (v) => compare('contains', v),
+    exists: () => compare('exists'),
+  };
+}
+
+export interface SendOptions<Data> {
+  template: TemplateDefinition<Data> | string;
+  /** One channel; or `routing` to choose among several. */
+  channel?: Channel;
+  routing?: RoutingSpec;
+  /** Provider ids (or definitions) to use instead of the channel's failover order. */
+  providers?: (ProviderDefinition | string)[];
+  /** Quiet hours: outside the window the send is deferred to its next opening. */
+  window?: SendWindowSpec;
+  /** Bypasses windows and preferences; allowed only in a required category. */
+  critical?: boolean;
+}
+
+/** The `s` passed to `workflow({ steps: (s) => [...] })`: step builders and typed condition helpers. */
+export interface StepBuilder<Data> {
+  send(id: string, options: SendOptions<Data>): SendSpec;
+  delay(id: string, duration: Duration): DelaySpec;
+  waitFor(
+    id: string,
+    options:
+      | { engagement: { step: string; kind: EngagementKind }; timeout: Duration }
+      | { event: EventDefinition<unknown> | string; timeout: Duration },
+  ): WaitForSpec;
+  branch(id: string, arms: (BranchArmSpec | BranchOtherwiseSpec)[]): BranchSpec;
+  digest(id: string, options: { window: Duration; key?: DataPath<Data> }): DigestSpec;
+  throttle(id: string, options: { limit: number; window: Duration; key?: DataPath<Data> }): ThrottleSpec;
+  updateProfile(id: string, set: Record<string, ProfileValueSpec>): UpdateProfileSpec;
+  cancel(id: string, options?: { reason?: string }): CancelSpec;
+
+  /** A field of the trigger's data; the path is checked against the event's schema. */
+  data<P extends DataPath<Data>>(path: P): Operand<PathValue<Data, P>>;
+  /** A reference usable as a value in `updateProfile`. */
+  ref<P extends DataPath<Data>>(path: P): { ref: string };
+  user: {
+    field<F extends ProfileField>(name: F): Operand<string>;
+    trait<T = JsonValue>(name: string): Operand<T>;
+    /** The user was active in the app (heartbeat, open inbox stream, page/screen call) within the duration. */
+    activeWithin(duration: Duration): ConditionSpec;
+    /** The profile has an address for the channel (email, phone number, push token). */
+    hasChannel(channel: Channel): ConditionSpec;
+  };
+  /** An earlier send of this run reached that engagement. */
+  engaged(step: string, kind: EngagementKind): ConditionSpec;
+  /** The user's preference allows this category on this channel. */
+  preference(category: CategoryDefinition | string, channel: Channel): ConditionSpec;
+  and(...conditions: ConditionSpec[]): ConditionSpec;
+  or(...conditions: ConditionSpec[]): ConditionSpec;
+  not(condition: ConditionSpec): ConditionSpec;
+}
+
+function idOf(value: { id: string } | string): string {
+  return typeof value === 'string' ? value : value.id;
+}
+
+function stepBuilder<Data>(): StepBuilder<Data> {
+  return {
+    send: (id, o) => ({
+      kind: 'send',
+      id,
+      template: o.template as SendSpec['template'],
+      ...(o.channel === undefined ? {} : { channel: o.channel }),
+      ...(o.routing === undefined ? {} : { routing: o.routing }),
+      ...(o.providers === undefined ? {} : { providers: o.providers }),
+      ...(o.window === undefined ? {} : { window: o.window }),
+      ...(o.critical === undefined ? {} : { critical: o.critical }),
+    }),
+    delay: (id, duration) => ({ kind: 'delay', id, duration }),
+    waitFor: (id, o) =>
+      'engagement' in o
+        ? { kind: 'waitFor', id, engagement: o.engagement, timeout: o.timeout }
+        : { kind: 'waitFor', id, event: o.event, timeout: o.timeout },
+    branch: (id, arms) => ({ kind: 'branch', id, arms }),
+    digest: (id, o) => ({ kind: 'digest', id, window: o.window, ...(o.key === undefined ? {} : { key: `data.${o.key}` }) }),
+    throttle: (id, o) => ({
+      kind: 'throttle',
+      id,
+      limit: o.limit,
+      window: o.window,
+      ...(o.key === undefined ? {} : { key: `data.${o.key}` }),
+    }),
+    updateProfile: (id, set) => ({ kind: 'updateProfile', id, set }),
+    cancel: (id, o) => ({ kind: 'cancel', id, ...(o?.reason === undefined ? {} : { reason: o.reason }) }),
+
+    data: (path) => operand(`data.${path}`),
+    ref: (path) => ({ ref: `data.${path}` }),
+    user: {
+      field: (name) => operand(`user.${name}`),
+      trait: (name) => operand(`user.traits.${name}`),
+      activeWithin: (duration) => ({ op: 'activeWithin', duration }),
+      hasChannel: (channel) => ({ op: 'hasChannel', channel }),
+    },
+    engaged: (step, kind) => ({ op: 'engaged', step, kind }),
+    preference: (cat, channel) => ({ op: 'preference', category: idOf(cat), channel }),
+    and: (...all) => ({ op: 'and', all }),
+    or: (...any) => ({ op: 'or', any }),
+    not: (cond) => ({ op: 'not', cond }),
+  };
+}
+
+export interface WorkflowOptions<Data> {
+  trigger: EventDefinition<Data> | ScheduleDefinition;
+  description?: string;
+  /** The preference category users opt in or out of; sends honour it. */
+  category?: CategoryDefinition | string;
+  /** Events that end a run of this workflow for the same user (e.g. `checkout_completed`). */
+  cancelOn?: (EventDefinition<unknown> | string)[];
+  /** Quiet hours for every send of the workflow (a send's own window wins). */
+  window?: SendWindowSpec;
+  steps: (s: StepBuilder<Data>) => StepSpec[];
+}
+
+/**
+ * A notification workflow: what happens, step by step, when its trigger fires. Steps have ids unique
+ * within the workflow; the builder runs once, at definition, and returns plain data.
+ *
+ * @example
+ * export default workflow('onboarding', {
+ *   trigger: trialStarted,
+ *   category: onboarding,
+ *   steps: (s) => [
+ *     s.send('welcome', { template: welcome, channel: 'email' }),
+ *     s.waitFor('welcome-opened', { engagement: { step: 'welcome', kind: 'opened' }, timeout: '2h' }),
+ *     s.branch('follow-up', [
+ *       { when: s.engaged('welcome', 'opened'), then: [s.send('next-steps', { template: nextSteps, channel: 'email' })] },
+ *       { otherwise: [s.send('nudge-sms', { template: welcome, channel: 'sms' })] },
+ *     ]),
+ *   ],
+ * });
+ */
+export function workflow<Data>(id: string, options: WorkflowOptions<Data>): WorkflowDefinition {
+  return {
+    kind: 'workflow',
+    id,
+    ...(options.description === undefined ? {} : { description: options.description }),
+    trigger: options.trigger as WorkflowDefinition['trigger'],
+    ...(options.category === undefined ? {} : { category: options.category }),
+    cancelOn: options.cancelOn ?? [],
+    ...(options.window === undefined ? {} : { window: options.window }),
+    steps: options.steps(stepBuilder<Data>()),
+  };
+}
