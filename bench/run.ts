@@ -1,0 +1,14 @@
+/**
+ * `npm run bench [-- --quick]`: every benchmark, JSON on stdout and in bench/results.json.
+ * Figures are reported next to a baseline measured in the same run where one applies.
+ */
+import { writeFileSync } from 'node:fs';
+import { benchCompile } from './compile.ts';
+
+const quick = process.argv.includes('--quick');
+const results: Record<string, unknown> = { when: new Date().toISOString(), quick, node: process.version };
+process.stderr.write('bench: compiler…\n');
+results.compiler = await benchCompile({ quick });
+const json = JSON.stringify(results, null, 2);
+writeFileSync(new URL('./results.json', import.meta.url), `${json}\n`);
+process.stdout.write(`${json}\n`);

@@ -1,0 +1,37 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { canonicalJson } from '../bundle/canonical.ts';
+import { buildProject } from '../build.ts';
+import { outputOptions, reportDiagnostics } from './output.ts';
+
+export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+/** `herald check [dir]`: every problem in the notifications, no output file. */
+export async function checkCommand(dir: string, flags: { json?: boolean }): Promise<number> {
+  const result = await buildProject(dir);
+  const options = outputOptions(flags);
+  reportDiagnostics(result.diagnostics, options, { files: result.files.length });
+  if (!options.json && result.bundle) {
+    process.stderr.write(`✓ ${result.files.length} files, ${Object.keys(result.bundle.workflows).length} workflows checked (${Math.round(result.timings.totalMs)} ms)\n`);
+  }
+  return result.bundle ? EXIT.ok : EXIT.problems;
+}
+
+/** `herald build [dir] --out FILE`: check, then write the deterministic bundle. */
+export async function buildCommand(dir: string, flags: { out: string; json?: boolean }): Promise<number> {
+  const result = await buildProject(dir);
+  const options = outputOptions(flags);
+  const out = resolve(flags.out);
+  if (result.bundle) {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, canonicalJson(result.bundle));
+  }
+  const summary = result.bundle
+    ? { out: flags.out, version: result.bundle.version, workflows: Object.keys(result.bundle.workflows).length }
+    : {};
+  reportDiagnostics(result.diagnostics, options, summary);
+  if (!options.json && result.bundle) {
+    process.stderr.write(`✓ wrote ${flags.out} (${result.bundle.version.slice(0, 19)}…, ${Object.keys(result.bundle.workflows).length} workflows, ${Math.round(result.timings.totalMs)} ms)\n`);
+  }
+  return result.bundle ? EXIT.ok : EXIT.problems;
+}

@@ -1,0 +1,30 @@
+/**
+ * Every diagnostic the compiler can report, in one place. The code is stable (tools and docs key on it);
+ * the summary says what it means.
+ */
+export const DIAGNOSTIC_CODES = {
+  'ts-error': 'TypeScript reports an error in a notifications file',
+  'evaluate-error': 'a notifications file threw while being evaluated',
+  'non-deterministic': 'a file reads the clock, randomness, the environment, the network or the filesystem',
+  'import-not-allowed': "a file imports something other than 'herald' or a sibling file",
+  'invalid-definition': "a definition does not match the bundle's schema (wrong field, type or value)",
+  'invalid-duration': "a duration string is not of the form '45s', '30m', '2h', '7d'",
+  'invalid-schema': 'an event schema cannot be represented in the bundle (e.g. uses a transform)',
+  'duplicate-id': 'two definitions of the same kind share an id, or two steps of a workflow share an id',
+  'unknown-reference': 'a workflow, template or routing names an event, template, step, provider or category that does not exist',
+  'template-parse': 'a template does not parse as Handlebars',
+  'template-unknown-variable': "a template uses a variable that is neither in its event's schema nor in the user profile",
+  'template-unknown-helper': 'a template calls a helper Herald does not provide',
+  'template-event-mismatch': "a send uses a template written for another event than the workflow's trigger",
+  'unknown-locale': 'a template variant names a locale code that is not a known language',
+  'missing-channel-content': 'a send uses a channel for which its template has no content',
+  'no-provider': 'a send uses a channel that no provider serves',
+  'bad-step-reference': 'a waitFor or engaged() names a step that is not an earlier send of the same path',
+  'unreachable-step': 'a step can never run (after a cancel, or after an otherwise arm)',
+  'exceeds-retention': 'a wait or digest could outlive the data retention',
+  'window-never-opens': 'a send window can never open, or is malformed',
+  'critical-not-required': "a critical send is in a workflow whose category is not required",
+  'empty-project': 'the notifications folder holds no definitions',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

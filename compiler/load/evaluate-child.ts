@@ -1,0 +1,123 @@
+/**
+ * Runs in a child process (`node --import tsx`): imports each notifications file in isolation, so a broken file
+ * never hides the others and user code never runs inside the compiler's own process. Replies over IPC.
+ */
+import { relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import type { Definition, StepSpec } from '../dsl/definitions.ts';
+import type { EvaluatedDefinition, EvaluationError, EvaluationResult, SerialDefinition } from './serial.ts';
+
+const KINDS = new Set(['event', 'template', 'workflow', 'provider', 'channel', 'category', 'settings']);
+
+function isDefinition(value: unknown): value is Definition {
+  return typeof value === 'object' && value !== null && KINDS.has((value as { kind?: unknown }).kind as string);
+}
+
+const idOf = (v: unknown): string =>
+  typeof v === 'string' ? v : String((v as { id?: string; name?: string }).id ?? (v as { name?: string }).name);
+
+function serializeSteps(steps: readonly StepSpec[]): StepSpec[] {
+  return steps.map((step): StepSpec => {
+    switch (step.kind) {
+      case 'send':
+        return {
+          ...step,
+          template: idOf(step.template),
+          ...(step.providers ? { providers: step.providers.map(idOf) } : {}),
+        };
+      case 'waitFor':
+        return step.event === undefined ? step : { ...step, event: idOf(step.event) };
+      case 'branch':
+        return {
+          ...step,
+          arms: step.arms.map((arm) =>
+            'otherwise' in arm ? { otherwise: serializeSteps(arm.otherwise) } : { ...arm, then: serializeSteps(arm.then) },
+          ),
+        };
+      default:
+        return step;
+    }
+  });
+}
+
+function serialize(def: Definition): SerialDefinition {
+  switch (def.kind) {
+    case 'event': {
+      let schema: SerialDefinition & { kind: 'event' } extends { schema: infer S } ? S : never;
+      try {
+        schema = { ok: true, jsonSchema: z.toJSONSchema(def.schema as z.ZodType, { io: 'input' }) as never };
+      } catch (error) {
+        schema = { ok: false, error: (error as Error).message };
+      }
+      const { schema: _zod, ...rest } = def;
+      return { ...rest, schema, examples: [...def.examples] as never };
+    }
+    case 'template':
+      return { ...def, event: idOf(def.event) };
+    case 'workflow': {
+      const { category: _category, ...rest } = def;
+      return {
+        ...rest,
+        trigger:
+          def.trigger.kind === 'schedule'
+            ? { type: 'schedule', cron: def.trigger.cron }
+            : { type: 'event', event: idOf(def.trigger) },
+        ...(def.category === undefined ? {} : { category: idOf(def.category) }),
+        cancelOn: def.cancelOn.map(idOf),
+        steps: serializeSteps(def.steps),
+      };
+    }
+    case 'channel':
+      return { ...def, providers: def.providers.map(idOf) };
+    default:
+      return def;
+  }
+}
+
+/** The first stack frame inside `file`, mapped back to the TypeScript source by tsx's source maps. */
+function locate(error: unknown, file: string): { line?: number; column?: number } {
+  const stack = error instanceof Error ? (error.stack ?? '') : '';
+  const url = pathToFileURL(file).href;
+  for (const frame of stack.split('\n')) {
+    const at = frame.indexOf(url) >= 0 ? frame.indexOf(url) + url.length : frame.indexOf(file) >= 0 ? frame.indexOf(file) + file.length : -1;
+    if (at < 0) continue;
+    const match = /^(?:\?[^:]*)?:(\d+):(\d+)/.exec(frame.slice(at));
+    if (match) return { line: Number(match[1]), column: Number(match[2]) };
+  }
+  const syntax = /:(\d+):(\d+)/.exec(error instanceof Error ? error.message : '');
+  return syntax ? { line: Number(syntax[1]), column: Number(syntax[2]) } : {};
+}
+
+async function evaluate(files: string[], cwd: string): Promise<EvaluationResult> {
+  const seen = new Set<unknown>();
+  const definitions: EvaluatedDefinition[] = [];
+  const errors: EvaluationError[] = [];
+  for (const file of files) {
+    const rel = relative(cwd, file).split('\\').join('/');
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      errors.push({ file: rel, message, ...locate(error, file) });
+      continue;
+    }
+    for (const [exportName, value] of Object.entries(mod)) {
+      if (!isDefinition(value) || seen.has(value)) continue;
+      seen.add(value);
+      try {
+        definitions.push({ file: rel, exportName, definition: JSON.parse(JSON.stringify(serialize(value))) });
+      } catch (error) {
+        errors.push({ file: rel, message: `export "${exportName}" cannot be serialised: ${(error as Error).message}` });
+      }
+    }
+  }
+  return { definitions, errors };
+}
+
+process.once('message', (message: { files: string[]; cwd: string }) => {
+  void evaluate(message.files, message.cwd).then((result) => {
+    process.send?.(result, () => process.exit(0));
+  });
+});

@@ -1,0 +1,50 @@
+import type { Bundle } from '../bundle/schema.ts';
+import type { LowerContext } from './context.ts';
+import { uniqueById } from './catalog.ts';
+import { lowerStepList, lowerWindow, type WorkflowScope } from './steps.ts';
+
+type Catalog = Pick<Bundle, 'events' | 'templates' | 'providers' | 'channels' | 'categories' | 'settings'>;
+
+export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['workflows'] {
+  const out: Bundle['workflows'] = {};
+  const eventNames = Object.keys(catalog.events);
+  const known = (name: string) => catalog.events[name] !== undefined || ctx.all('event').some((e) => e.def.name === name);
+  for (const { def, file } of uniqueById(ctx, 'workflow', ctx.all('workflow'), (d) => d.id)) {
+    const where = (...path: string[]) => ctx.where('workflow', def.id, file, path);
+    if (def.trigger.type === 'event' && !known(def.trigger.event)) {
+      ctx.report('unknown-reference', where('trigger'), `workflow "${def.id}" is triggered by unknown event "${def.trigger.event}"`, ctx.suggest(def.trigger.event, eventNames, 'event'));
+    }
+    const category = def.category === undefined ? null : (catalog.categories[def.category] ?? null);
+    if (def.category !== undefined && !category) {
+      ctx.report('unknown-reference', where('category'), `workflow "${def.id}" is in unknown category "${def.category}"`, ctx.suggest(def.category, Object.keys(catalog.categories), 'category'));
+    }
+    for (const name of def.cancelOn) {
+      if (!known(name)) ctx.report('unknown-reference', where('cancelOn'), `workflow "${def.id}" is cancelled by unknown event "${name}"`, ctx.suggest(name, eventNames, 'event'));
+    }
+    const scope: WorkflowScope = {
+      ctx,
+      bundle: catalog,
+      workflowId: def.id,
+      file,
+      event: def.trigger.type === 'event' ? def.trigger.event : null,
+      category,
+      seenIds: new Set(),
+      retentionReported: false,
+    };
+    const window = lowerWindow(scope, def.window, () => where('window'));
+    if (def.steps.length === 0) {
+      ctx.report('invalid-definition', where('steps'), `workflow "${def.id}" has no steps`, 'return at least one step from steps: (s) => [ … ]');
+    }
+    const { steps } = lowerStepList(scope, def.steps, { sends: new Set(), elapsedMs: 0 });
+    out[def.id] = {
+      id: def.id,
+      ...(def.description === undefined ? {} : { description: def.description }),
+      trigger: def.trigger.type === 'event' ? { type: 'event', event: def.trigger.event } : { type: 'schedule', cron: def.trigger.cron },
+      ...(def.category === undefined ? {} : { category: def.category }),
+      cancelOn: [...def.cancelOn],
+      ...(window ? { window } : {}),
+      steps,
+    };
+  }
+  return out;
+}
