@@ -46,6 +46,8 @@ function serialize(def: Definition): SerialDefinition {
     case 'event': {
       let schema: SerialDefinition & { kind: 'event' } extends { schema: infer S } ? S : never;
       try {
+        // Output mode refuses transforms (the bundle must round-trip as JSON); input mode is what senders send.
+        z.toJSONSchema(def.schema as z.ZodType, { io: 'output' });
         schema = { ok: true, jsonSchema: z.toJSONSchema(def.schema as z.ZodType, { io: 'input' }) as never };
       } catch (error) {
         schema = { ok: false, error: (error as Error).message };

@@ -31,6 +31,7 @@ export function openProgram(files: string[], cwd: string, tsconfig?: string): So
         },
       });
   const sources = files.map((f) => project.addSourceFileAtPath(f));
+  project.resolveSourceFileDependencies();
   return { project, files: sources, cwd };
 }
 
@@ -78,7 +79,12 @@ export interface Locator {
 export function buildLocator(program: SourceProgram): Locator {
   const defs = new Map<string, CallExpression[]>();
   const stepCalls = new Map<string, CallExpression[]>();
-  for (const sf of program.files) {
+  // Files the notifications import from outside their folder define things too; the DSL itself does not.
+  const indexed = program.project
+    .getSourceFiles()
+    .filter((sf) => !sf.isInNodeModules() && !sf.isDeclarationFile() && !sf.getFilePath().includes('/compiler/dsl/'))
+    .sort((a, b) => a.getFilePath().localeCompare(b.getFilePath()));
+  for (const sf of indexed) {
     for (const call of sf.getDescendantsOfKind(ts.SyntaxKind.CallExpression)) {
       const name = calleeName(call);
       const id = firstStringArg(call);

@@ -10,7 +10,7 @@ import { durationMs } from './durations.ts';
 
 const DEFAULT_RETENTION = '30d';
 
-/** Keeps the first definition of each id and reports the others at their own definition call. */
+/** Keeps the first definition of each id; reports every other definition call of that id, once per id. */
 export function uniqueById<D>(
   ctx: LowerContext,
   kind: string,
@@ -18,7 +18,7 @@ export function uniqueById<D>(
   idOf: (d: D) => string,
 ): Located<D>[] {
   const seen = new Map<string, Located<D>>();
-  const reported = new Map<string, number>();
+  const reported = new Set<string>();
   for (const item of items) {
     const id = idOf(item.def);
     const first = seen.get(id);
@@ -26,17 +26,18 @@ export function uniqueById<D>(
       seen.set(id, item);
       continue;
     }
-    // The n-th duplicate is the (n+1)-th call with this id; calls are indexed in file order.
-    const n = (reported.get(id) ?? 0) + 1;
-    reported.set(id, n);
-    const calls = ctx.locator.definitions(kind, id);
-    const firstAt = ctx.nodeAt(calls[0], first.file);
-    ctx.report(
-      'duplicate-id',
-      ctx.nodeAt(calls[n], item.file),
-      `${kind} "${id}" is defined more than once (first at ${firstAt.file}:${firstAt.line})`,
-      `rename one of them; ${kind} ids must be unique across the notifications folder`,
-    );
+    if (reported.has(id)) continue;
+    reported.add(id);
+    const [firstCall, ...others] = ctx.locator.definitions(kind, id);
+    const firstAt = ctx.nodeAt(firstCall, first.file);
+    for (const call of others.length ? others : [undefined]) {
+      ctx.report(
+        'duplicate-id',
+        ctx.nodeAt(call, item.file),
+        `${kind} "${id}" is defined more than once (first at ${firstAt.file}:${firstAt.line})`,
+        `rename one of them; ${kind} ids must be unique across the notifications folder`,
+      );
+    }
   }
   return [...seen.values()];
 }

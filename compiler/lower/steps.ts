@@ -20,6 +20,8 @@ export interface WorkflowScope {
   category: Bundle['categories'][string] | null;
   /** Step ids already seen in this workflow (ids are unique across all branches). */
   seenIds: Set<string>;
+  /** Every step id of the workflow, wherever it stands. */
+  allIds: Set<string>;
   /** Reported the retention problem once per workflow. */
   retentionReported: boolean;
 }
@@ -29,6 +31,15 @@ interface PathState {
   sends: Set<string>;
   /** Longest time a run may have spent waiting before this point. */
   elapsedMs: number;
+}
+
+/** Every step id in a list, nested branch arms included. */
+export function collectStepIds(specs: readonly StepSpec[], into = new Set<string>()): Set<string> {
+  for (const spec of specs) {
+    into.add(spec.id);
+    if (spec.kind === 'branch') for (const arm of spec.arms) collectStepIds('otherwise' in arm ? arm.otherwise : arm.then, into);
+  }
+  return into;
 }
 
 export function lowerWindow(scope: WorkflowScope, spec: SendWindowSpec | undefined, at: () => ReturnType<LowerContext['where']>): SendWindow | undefined {
@@ -141,14 +152,16 @@ function lowerStep(scope: WorkflowScope, spec: StepSpec, path: PathState): { ste
 
 function checkEarlierSend(scope: WorkflowScope, path: PathState, stepId: string, fromStep: string, at: () => ReturnType<LowerContext['where']>) {
   if (path.sends.has(stepId)) return;
-  const exists = scope.seenIds.has(stepId);
+  const exists = scope.allIds.has(stepId);
   scope.ctx.report(
     'bad-step-reference',
     at(),
     exists
       ? `step "${fromStep}" refers to "${stepId}", which is not a send that always runs before it`
       : `step "${fromStep}" refers to unknown step "${stepId}"`,
-    exists ? 'refer to a send earlier on the same path' : scope.ctx.suggest(stepId, [...path.sends], 'earlier send'),
+    exists
+      ? `move "${fromStep}" after send "${stepId}", on the same path (not inside a branch arm that may be skipped)`
+      : scope.ctx.suggest(stepId, [...path.sends], 'earlier send'),
   );
 }
 

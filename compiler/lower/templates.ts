@@ -52,7 +52,7 @@ export function lowerTemplates(ctx: LowerContext, events: Bundle['events']): Bun
       }
     }
     for (const group of checkTemplate(template, event.schema)) {
-      const path = group.locale === undefined ? [group.channel, group.field] : ['locales', group.locale, group.channel, group.field];
+      const path = [...(group.locale === undefined ? [] : ['locales', group.locale]), group.channel, ...group.field.split('.')];
       const call = ctx.locator.definition('template', def.id, file);
       const node = call ? ctx.locator.field(call, path) : undefined;
       for (const problem of group.problems) {

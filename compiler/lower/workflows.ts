@@ -1,7 +1,7 @@
 import type { Bundle } from '../bundle/schema.ts';
 import type { LowerContext } from './context.ts';
 import { uniqueById } from './catalog.ts';
-import { lowerStepList, lowerWindow, type WorkflowScope } from './steps.ts';
+import { collectStepIds, lowerStepList, lowerWindow, type WorkflowScope } from './steps.ts';
 
 type Catalog = Pick<Bundle, 'events' | 'templates' | 'providers' | 'channels' | 'categories' | 'settings'>;
 
@@ -29,6 +29,7 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
       event: def.trigger.type === 'event' ? def.trigger.event : null,
       category,
       seenIds: new Set(),
+      allIds: collectStepIds(def.steps),
       retentionReported: false,
     };
     const window = lowerWindow(scope, def.window, () => where('window'));

@@ -87,7 +87,10 @@ export function shapeFromJsonSchema(root: JsonObject): Shape {
     }
     // JSON Schema allows any other key unless told otherwise; zod's strict objects say `false`.
     const extra = schema.additionalProperties;
-    const rest = extra === false ? undefined : extra === undefined || extra === true ? ANY : convert(extra);
+    // zod objects strip unknown keys, and their input-mode JSON Schema leaves `additionalProperties` out:
+    // an object with declared properties is closed unless it says otherwise (z.looseObject, z.record).
+    const closed = extra === false || (extra === undefined && isObject(schema.properties));
+    const rest = closed ? undefined : extra === undefined || extra === true ? ANY : convert(extra);
     return { kind: 'object', fields, ...(rest ? { rest } : {}) };
   };
 
