@@ -25,6 +25,8 @@ export interface Waiting {
   until?: number;
   /** Identifies the timer; a timer fact with another token is stale and ignored (e.g. a wait already satisfied). */
   token?: string;
+  /** For waits on the driver (no timer): the fact type that resumes the run (a digest waits for two in turn). */
+  reply?: 'sendResult' | 'throttleResult' | 'digestResult' | 'digestCollected';
 }
 
 export interface HistoryEntry {

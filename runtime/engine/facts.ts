@@ -1,0 +1,141 @@
+/**
+ * Applies one fact to a turn. Returns what happened: `ignored` (the caller returns the input state untouched),
+ * `recorded` (state changed, nothing to execute), or `resume` (execute steps from the cursor).
+ * Facts that do not match what the run waits for are never an error.
+ */
+import { findStep } from './cursor.ts';
+import { engagementSeen } from './engagements.ts';
+import { keyOf } from './refs.ts';
+import { block, blockOnTimer, end, isStarted, record, resume, RUN, type Turn } from './turn.ts';
+import type { Fact, SentMessage } from './types.ts';
+
+export type Applied = 'ignored' | 'recorded' | 'resume';
+
+export function applyFact(turn: Turn, fact: Fact): Applied {
+  const { state } = turn;
+  const waiting = state.waiting;
+  switch (fact.type) {
+    case 'start':
+      // A redelivered start must not run the steps twice.
+      if (isStarted(state)) return 'ignored';
+      record(turn, RUN, 'run', 'started', { workflow: state.workflowId });
+      return 'resume';
+    case 'cancel':
+      end(turn, 'cancelled', fact.reason);
+      return 'recorded';
+    case 'event': {
+      state.events.push({ event: fact.event, at: fact.now });
+      if (turn.workflow.cancelOn.includes(fact.event)) {
+        record(turn, waiting?.stepId ?? RUN, 'event', 'cancelled', { event: fact.event });
+        end(turn, 'cancelled', `event "${fact.event}"`, { event: fact.event });
+        return 'recorded';
+      }
+      const step = waiting?.kind === 'waitFor' ? findStep(turn.workflow.steps, waiting.stepId) : undefined;
+      if (step?.kind === 'waitFor' && step.until.type === 'event' && step.until.event === fact.event) {
+        record(turn, step.id, 'waitFor', 'matched', { event: fact.event });
+        resume(turn, true);
+        return 'resume';
+      }
+      return 'recorded';
+    }
+    case 'engagement': {
+      if (findStep(turn.workflow.steps, fact.stepId)?.kind !== 'send') return 'ignored';
+      const seen = state.engagements[fact.stepId] ?? [];
+      if (seen.includes(fact.kind)) return 'ignored';
+      state.engagements[fact.stepId] = [...seen, fact.kind];
+      const step = waiting?.kind === 'waitFor' ? findStep(turn.workflow.steps, waiting.stepId) : undefined;
+      if (
+        step?.kind === 'waitFor' &&
+        step.until.type === 'engagement' &&
+        step.until.step === fact.stepId &&
+        engagementSeen(state.engagements[fact.stepId], step.until.kind)
+      ) {
+        record(turn, step.id, 'waitFor', 'matched', { engagement: fact.kind });
+        resume(turn, true);
+        return 'resume';
+      }
+      return 'recorded';
+    }
+    case 'timer':
+      return onTimer(turn, fact.token);
+    case 'sendResult': {
+      if (waiting?.reply !== 'sendResult' || waiting.stepId !== fact.stepId) return 'ignored';
+      state.sends[fact.stepId] = fact.messages;
+      record(turn, fact.stepId, 'send', sendOutcome(fact.messages), {
+        messages: fact.messages.map((m) => ({ messageId: m.messageId, channel: m.channel, status: m.status, ...(m.reason === undefined ? {} : { reason: m.reason }) })),
+      });
+      resume(turn, true);
+      return 'resume';
+    }
+    case 'throttleResult': {
+      if (waiting?.reply !== 'throttleResult' || waiting.stepId !== fact.stepId) return 'ignored';
+      const step = findStep(turn.workflow.steps, fact.stepId);
+      const limit = step?.kind === 'throttle' ? step.limit : null;
+      record(turn, fact.stepId, 'throttle', fact.allowed ? 'allowed' : 'throttled', { count: fact.count, limit });
+      if (!fact.allowed) {
+        end(turn, 'completed', 'throttled', { stepId: fact.stepId });
+        return 'recorded';
+      }
+      resume(turn, true);
+      return 'resume';
+    }
+    case 'digestResult': {
+      if (waiting?.reply !== 'digestResult' || waiting.stepId !== fact.stepId) return 'ignored';
+      if (fact.role === 'joined') {
+        record(turn, fact.stepId, 'digest', 'digested');
+        end(turn, 'completed', 'digested', { stepId: fact.stepId });
+        return 'recorded';
+      }
+      const step = findStep(turn.workflow.steps, fact.stepId);
+      const windowMs = step?.kind === 'digest' ? step.windowMs : 0;
+      record(turn, fact.stepId, 'digest', 'owner', { until: fact.now + windowMs });
+      blockOnTimer(turn, fact.stepId, 'digest', fact.now + windowMs);
+      return 'recorded';
+    }
+    case 'digestCollected': {
+      if (waiting?.reply !== 'digestCollected' || waiting.stepId !== fact.stepId) return 'ignored';
+      state.digest = { count: fact.items.length, items: fact.items };
+      record(turn, fact.stepId, 'digest', 'collected', { count: fact.items.length });
+      resume(turn, true);
+      return 'resume';
+    }
+  }
+}
+
+function onTimer(turn: Turn, token: string): Applied {
+  const waiting = turn.state.waiting;
+  // A timer for a wait already satisfied (or of an older wait) is stale.
+  if (!waiting || waiting.token === undefined || waiting.token !== token) return 'ignored';
+  switch (waiting.kind) {
+    case 'delay':
+      record(turn, waiting.stepId, 'delay', 'elapsed');
+      resume(turn, true);
+      return 'resume';
+    case 'waitFor':
+      record(turn, waiting.stepId, 'waitFor', 'timeout');
+      resume(turn, true);
+      return 'resume';
+    case 'window':
+      // Re-plan the send: preferences or addresses may have changed while it was deferred.
+      resume(turn, false);
+      return 'resume';
+    case 'digest': {
+      const stepId = waiting.stepId;
+      const step = findStep(turn.workflow.steps, stepId);
+      // Recomputed from the same run data the join used, so it names the same digest.
+      const key = step?.kind === 'digest' ? keyOf(step.key, { data: turn.state.data, user: turn.user }) : '';
+      turn.actions.push({ type: 'digestCollect', stepId, key });
+      record(turn, stepId, 'digest', 'collecting', { key });
+      block(turn, { stepId, kind: 'digest', reply: 'digestCollected' });
+      return 'recorded';
+    }
+    default:
+      return 'ignored';
+  }
+}
+
+function sendOutcome(messages: SentMessage[]): string {
+  if (messages.some((m) => m.status === 'sent' || m.status === 'queued')) return 'sent';
+  if (messages.every((m) => m.status === 'skipped')) return 'skipped';
+  return 'failed';
+}
