@@ -27,6 +27,26 @@ function program(setExit: (code: number) => void): Command {
     .option('--json', 'print machine-readable diagnostics')
     .action(async (dir: string, flags: { out: string; json?: boolean }) => setExit(await buildCommand(dir, flags)));
 
+  cli
+    .command('start')
+    .description('run a compiled bundle on PostgreSQL (embedded when DATABASE_URL is unset)')
+    .option('--bundle <file>', 'the bundle to run (default: $HERALD_BUNDLE or dist/bundle.json)')
+    .action(async (flags: { bundle?: string }) => {
+      // Loaded on demand: checking and building never pay for the runtime's dependencies.
+      const { runStart } = await import('../../runtime/cli.ts');
+      setExit(await runStart({ bundlePath: flags.bundle ?? process.env.HERALD_BUNDLE ?? 'dist/bundle.json' }));
+    });
+
+  cli
+    .command('dev')
+    .description('build notifications/, start the runtime, and rebuild and reload on every change')
+    .argument('[dir]', 'folder of notifications', 'notifications')
+    .option('--out <file>', 'where to write the bundle', 'dist/bundle.json')
+    .action(async (dir: string, flags: { out: string }) => {
+      const { runDev } = await import('../../runtime/cli.ts');
+      setExit(await runDev({ dir, out: flags.out }));
+    });
+
   return cli;
 }
 

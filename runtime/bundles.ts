@@ -1,0 +1,57 @@
+/**
+ * Every bundle the runtime has loaded, kept in Postgres by version: a run started under a version finishes
+ * under it, even after a newer one goes live. Parsed bundles are cached in memory by version.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseBundle, type Bundle } from '../compiler/bundle/schema.ts';
+import * as sql from './db/sql.ts';
+import { one, type SqlClient } from './db/sql-client.ts';
+
+export class BundleError extends Error {
+  override name = 'BundleError';
+}
+
+/** Reads and validates a bundle file; the error says which file and which field. */
+export async function readBundleFile(path: string): Promise<Bundle> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new BundleError(`cannot read bundle "${path}": run \`npx herald build\` first, or pass --bundle / HERALD_BUNDLE`);
+  }
+  try {
+    return parseBundle(JSON.parse(text));
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.slice(0, 500) : String(error);
+    throw new BundleError(`"${path}" is not a valid Herald bundle (rebuild it with \`npx herald build\`): ${detail}`);
+  }
+}
+
+export class BundleStore {
+  private readonly cache = new Map<string, Bundle>();
+  private liveVersion: string | null = null;
+
+  get live(): Bundle | null {
+    return this.liveVersion ? (this.cache.get(this.liveVersion) ?? null) : null;
+  }
+
+  /** Stores the bundle (once per version) and makes it the one new triggers start under. */
+  async activate(client: SqlClient, bundle: Bundle): Promise<void> {
+    for (const statement of [sql.insertBundle(bundle.version, bundle), sql.markLive(bundle.version)]) {
+      await client.query(statement.text, statement.values);
+    }
+    this.cache.set(bundle.version, bundle);
+    this.liveVersion = bundle.version;
+  }
+
+  /** The bundle a run is pinned to, from memory or from Postgres (another process may have loaded it). */
+  async get(client: SqlClient, version: string): Promise<Bundle> {
+    const cached = this.cache.get(version);
+    if (cached) return cached;
+    const row = await one<{ bundle: unknown }>(client, sql.bundleByVersion(version));
+    if (!row) throw new BundleError(`bundle ${version} is not stored in this database`);
+    const bundle = parseBundle(row.bundle);
+    this.cache.set(version, bundle);
+    return bundle;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * `herald start` and `herald dev`: run the runtime in the foreground, say where to look, and stop cleanly
+ * on SIGINT/SIGTERM (in-flight jobs drain first).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { watch } from 'chokidar';
+import type { Bundle } from '../compiler/bundle/schema.ts';
+import { BundleError } from './bundles.ts';
+import type { SandboxDelivery } from './providers/sandbox.ts';
+import { startRuntime, type Runtime } from './server.ts';
+
+const HERALD_BIN = fileURLToPath(new URL('../compiler/cli/herald.js', import.meta.url));
+
+function printSandbox(d: SandboxDelivery) {
+  const c = d.content as Record<string, unknown>;
+  const summary = String(c.subject ?? c.title ?? c.body ?? '').replace(/\s+/g, ' ').slice(0, 80);
+  process.stdout.write(`  ↳ sandbox ${d.channel.padEnd(5)} to ${d.to || '(none)'}: ${summary}  [message ${d.messageId}]\n`);
+}
+
+function banner(runtime: Runtime, bundle: Bundle | null) {
+  const { url, apiKey, config } = runtime;
+  const auth = `-H 'Authorization: Bearer ${apiKey}' -H 'content-type: application/json'`;
+  const lines = [
+    '',
+    'Herald is running',
+    `  API        ${url}  (health: ${url}/readyz, metrics: ${url}/metrics)`,
+    `  API key    ${apiKey}${config.apiKeyIsDefault ? '  (a development key: set HERALD_API_KEY in production)' : ''}`,
+    `  Database   ${runtime.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/ (set DATABASE_URL to use your own)` : 'DATABASE_URL'}`,
+    ...(bundle ? [`  Bundle     ${bundle.version.slice(0, 19)}… — workflows: ${Object.keys(bundle.workflows).join(', ')}`] : []),
+    '  Providers',
+    ...runtime.providerLines.map((l) => `    ${l}`),
+    '',
+    'Try the onboarding flow:',
+    `  curl -X PUT ${url}/v1/users/ada ${auth} -d '{"email":"ada@example.com","phone_number":"+15555550100"}'`,
+    `  curl -X POST ${url}/v1/events ${auth} -d '{"event":"trial_started","userId":"ada","properties":{"first_name":"Ada","plan_type":"pro"}}'`,
+    `  curl ${url}/v1/users/ada/messages -H 'Authorization: Bearer ${apiKey}'`,
+    'Sandbox deliveries are printed below as they happen.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function untilSignal(stop: () => Promise<void>): Promise<number> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.stdout.write(`\n${signal}: draining in-flight jobs…\n`);
+      stop().then(
+        () => resolve(0),
+        (error) => {
+          process.stderr.write(`herald: stopping failed: ${String(error)}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+export async function runStart(options: { bundlePath: string }): Promise<number> {
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime({ bundlePath: options.bundlePath, onSandboxDelivery: printSandbox });
+  } catch (error) {
+    process.stderr.write(`herald: ${error instanceof BundleError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof BundleError ? 2 : 1;
+  }
+  const { readBundleFile } = await import('./bundles.ts');
+  banner(runtime, await readBundleFile(options.bundlePath).catch(() => null));
+  return untilSignal(() => runtime.stop());
+}
+
+/** Builds in a child process, so every build sees the files as they are now. */
+function build(dir: string, out: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [HERALD_BIN, 'build', dir, '--out', out], { stdio: 'inherit' });
+    child.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+export async function runDev(options: { dir: string; out: string }): Promise<number> {
+  process.stdout.write(`herald dev: building ${options.dir}/…\n`);
+  const ok = await build(options.dir, options.out);
+  if (!ok && !existsSync(options.out)) {
+    process.stderr.write('herald dev: fix the problems above; the runtime starts once the notifications build.\n');
+  }
+  let runtime: Runtime | null = null;
+  const start = async () => {
+    runtime = await startRuntime({ bundlePath: options.out, onSandboxDelivery: printSandbox });
+    const { readBundleFile } = await import('./bundles.ts');
+    banner(runtime, await readBundleFile(options.out));
+  };
+  if (ok || existsSync(options.out)) await start();
+
+  let timer: NodeJS.Timeout | null = null;
+  let building = false;
+  const watcher = watch(options.dir, { ignoreInitial: true });
+  watcher.on('all', () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (building) return;
+      building = true;
+      process.stdout.write('herald dev: change detected, rebuilding…\n');
+      try {
+        if (await build(options.dir, options.out)) {
+          if (runtime) {
+            const bundle = await runtime.loadBundle(options.out);
+            process.stdout.write(`herald dev: reloaded ${bundle.version.slice(0, 19)}… (runs in flight keep their version)\n`);
+          } else await start();
+        }
+      } catch (error) {
+        process.stderr.write(`herald dev: ${error instanceof Error ? error.message : String(error)}\n`);
+      } finally {
+        building = false;
+      }
+    }, 250);
+  });
+  return untilSignal(async () => {
+    await watcher.close();
+    if (runtime) await (runtime as Runtime).stop();
+  });
+}

@@ -1,0 +1,138 @@
+/**
+ * Herald's tables, in their own schema beside pg-boss's. Idempotent: every start runs it, and a second
+ * process starting at the same time waits on the advisory lock instead of racing.
+ */
+import type { SqlClient } from './sql-client.ts';
+
+const SCHEMA = `
+CREATE SCHEMA IF NOT EXISTS herald;
+
+CREATE TABLE IF NOT EXISTS herald.bundles (
+  version text PRIMARY KEY,
+  bundle jsonb NOT NULL,
+  loaded_at timestamptz NOT NULL DEFAULT now(),
+  live boolean NOT NULL DEFAULT false
+);
+
+CREATE TABLE IF NOT EXISTS herald.users (
+  id text PRIMARY KEY,
+  email text,
+  phone_number text,
+  push_tokens jsonb NOT NULL DEFAULT '[]',
+  locale text,
+  timezone text,
+  traits jsonb NOT NULL DEFAULT '{}',
+  sms_opt_out boolean NOT NULL DEFAULT false,
+  last_active_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS herald.preferences (
+  user_id text NOT NULL,
+  category text NOT NULL,
+  channel text NOT NULL,
+  allowed boolean NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, category, channel)
+);
+
+CREATE TABLE IF NOT EXISTS herald.runs (
+  id uuid PRIMARY KEY,
+  workflow text NOT NULL,
+  bundle_version text NOT NULL REFERENCES herald.bundles(version),
+  user_id text,
+  recipient jsonb,
+  status text NOT NULL,
+  state jsonb NOT NULL,
+  trigger_event text,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS runs_active_by_user ON herald.runs (user_id) WHERE status IN ('running', 'waiting');
+CREATE INDEX IF NOT EXISTS runs_by_created ON herald.runs (created_at DESC);
+
+CREATE TABLE IF NOT EXISTS herald.messages (
+  id uuid PRIMARY KEY,
+  run_id uuid NOT NULL,
+  step_id text NOT NULL,
+  channel text NOT NULL,
+  workflow text NOT NULL,
+  template text NOT NULL,
+  user_id text,
+  provider text,
+  provider_message_id text,
+  status text NOT NULL,
+  reason text,
+  history jsonb NOT NULL DEFAULT '[]',
+  provider_response jsonb,
+  content jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (run_id, step_id, channel)
+);
+CREATE INDEX IF NOT EXISTS messages_by_user ON herald.messages (user_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS messages_by_provider_id ON herald.messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS herald.inbox (
+  id uuid PRIMARY KEY,
+  user_id text NOT NULL,
+  message_id uuid NOT NULL UNIQUE,
+  title text NOT NULL,
+  body text NOT NULL,
+  action_url text,
+  read_at timestamptz,
+  archived_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS inbox_by_user ON herald.inbox (user_id, created_at DESC);
+
+CREATE TABLE IF NOT EXISTS herald.idempotency (
+  key text PRIMARY KEY,
+  request_hash text NOT NULL,
+  status integer NOT NULL,
+  response jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS herald.events (
+  id bigserial PRIMARY KEY,
+  message_id text UNIQUE,
+  event text NOT NULL,
+  user_id text,
+  properties jsonb NOT NULL,
+  run_ids jsonb NOT NULL DEFAULT '[]',
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON herald.events (received_at);
+
+CREATE TABLE IF NOT EXISTS herald.digests (
+  id bigserial PRIMARY KEY,
+  workflow text NOT NULL,
+  step_id text NOT NULL,
+  user_id text NOT NULL,
+  key text NOT NULL,
+  owner_run uuid NOT NULL,
+  items jsonb NOT NULL DEFAULT '[]',
+  open boolean NOT NULL DEFAULT true,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX IF NOT EXISTS digests_one_open ON herald.digests (workflow, step_id, user_id, key) WHERE open;
+
+CREATE TABLE IF NOT EXISTS herald.throttles (
+  workflow text NOT NULL,
+  step_id text NOT NULL,
+  user_id text NOT NULL,
+  key text NOT NULL,
+  run_id uuid NOT NULL,
+  at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS throttles_window ON herald.throttles (workflow, step_id, user_id, key, at);
+`;
+
+export async function migrate(db: { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('herald.migrate'))");
+    await tx.query(SCHEMA);
+  });
+}

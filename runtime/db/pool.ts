@@ -1,0 +1,61 @@
+/**
+ * The only module that touches the `pg` driver. Short timeouts make a database outage an error within
+ * seconds (the API answers 503) rather than a hang; the pool reconnects by itself when the database returns.
+ */
+import pg from 'pg';
+import type { SqlClient } from './sql-client.ts';
+
+export interface Database extends SqlClient {
+  /** Runs `fn` in a transaction; commits on success, rolls back on error. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+  readonly url: string;
+}
+
+/** Errors that mean "the database is unreachable or going away", not "the query is wrong". */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(e.code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e.message ?? '');
+}
+
+export function openDatabase(url: string, options: { max?: number } = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 3_000,
+    idleTimeoutMillis: 10_000,
+    query_timeout: 15_000,
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return {
+    url,
+    query: async <Row>(text: string, values?: unknown[]) => (await pool.query(text, values)) as unknown as { rows: Row[] },
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({ query: async <Row>(t: string, v?: unknown[]) => (await client.query(t, v)) as unknown as { rows: Row[] } });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async ping(timeoutMs = 2_000) {
+      try {
+        await Promise.race([pool.query('SELECT 1'), new Promise((_, reject) => setTimeout(() => reject(new Error('ping timeout')), timeoutMs).unref())]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * The one shape every SQL statement runs through: a pool, a transaction's client, or pg-boss's transactional
+ * `db` all satisfy it, so the same statements run inside a worker's job transaction or outside it.
+ */
+export interface SqlClient {
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+}
+
+/** A statement from `sql.ts`: text with `$n` placeholders, and its values. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+export async function rows<Row>(client: SqlClient, statement: Statement): Promise<Row[]> {
+  return (await client.query<Row>(statement.text, statement.values)).rows;
+}
+
+export async function one<Row>(client: SqlClient, statement: Statement): Promise<Row | undefined> {
+  return (await rows<Row>(client, statement))[0];
+}
+
+/** Adapts pg-boss's `{ executeSql }` database to SqlClient. */
+export function fromExecuteSql(db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> }): SqlClient {
+  return { query: async <Row>(text: string, values?: unknown[]) => (await db.executeSql(text, values)) as { rows: Row[] } };
+}

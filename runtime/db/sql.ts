@@ -1,0 +1,290 @@
+/**
+ * Every SQL statement Herald runs, as pure functions returning text and values. Nothing here executes.
+ */
+import type { Statement } from './sql-client.ts';
+
+const s = (text: string, ...values: unknown[]): Statement => ({ text, values });
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+// ── bundles ────────────────────────────────────────────────────────────────────────────────────────────
+export const insertBundle = (version: string, bundle: unknown) =>
+  s('INSERT INTO herald.bundles (version, bundle) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING', version, json(bundle));
+export const markLive = (version: string) =>
+  s('UPDATE herald.bundles SET live = (version = $1) WHERE live OR version = $1', version);
+export const bundleByVersion = (version: string) => s('SELECT bundle FROM herald.bundles WHERE version = $1', version);
+export const listBundles = () => s('SELECT version, loaded_at, live FROM herald.bundles ORDER BY loaded_at DESC');
+
+// ── users, preferences, presence ─────────────────────────────────────────────────────────────────────────
+export interface ProfilePatch {
+  email?: string | null;
+  phone_number?: string | null;
+  push_tokens?: string[];
+  locale?: string | null;
+  timezone?: string | null;
+  traits?: Record<string, unknown>;
+}
+/** Upsert: given fields replace, absent fields stay; traits merge key by key. */
+export const upsertUser = (id: string, p: ProfilePatch) =>
+  s(
+    `INSERT INTO herald.users (id, email, phone_number, push_tokens, locale, timezone, traits)
+     VALUES ($1, $2, $3, COALESCE($4::jsonb, '[]'), $5, $6, COALESCE($7::jsonb, '{}'))
+     ON CONFLICT (id) DO UPDATE SET
+       email = CASE WHEN $8 THEN EXCLUDED.email ELSE herald.users.email END,
+       phone_number = CASE WHEN $9 THEN EXCLUDED.phone_number ELSE herald.users.phone_number END,
+       push_tokens = CASE WHEN $10 THEN EXCLUDED.push_tokens ELSE herald.users.push_tokens END,
+       locale = CASE WHEN $11 THEN EXCLUDED.locale ELSE herald.users.locale END,
+       timezone = CASE WHEN $12 THEN EXCLUDED.timezone ELSE herald.users.timezone END,
+       traits = herald.users.traits || EXCLUDED.traits,
+       updated_at = now()
+     RETURNING *`,
+    id,
+    p.email ?? null,
+    p.phone_number ?? null,
+    p.push_tokens === undefined ? null : json(p.push_tokens),
+    p.locale ?? null,
+    p.timezone ?? null,
+    p.traits === undefined ? null : json(p.traits),
+    'email' in p,
+    'phone_number' in p,
+    'push_tokens' in p,
+    'locale' in p,
+    'timezone' in p,
+  );
+export const ensureUser = (id: string) => s('INSERT INTO herald.users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', id);
+export const userById = (id: string) => s('SELECT * FROM herald.users WHERE id = $1', id);
+export const preferencesOf = (userId: string) =>
+  s('SELECT category, channel, allowed FROM herald.preferences WHERE user_id = $1 ORDER BY category, channel', userId);
+export const setPreference = (userId: string, category: string, channel: string, allowed: boolean) =>
+  s(
+    `INSERT INTO herald.preferences (user_id, category, channel, allowed) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (user_id, category, channel) DO UPDATE SET allowed = EXCLUDED.allowed, updated_at = now()`,
+    userId,
+    category,
+    channel,
+    allowed,
+  );
+export const markActive = (userId: string, at: Date) =>
+  s(
+    `INSERT INTO herald.users (id, last_active_at) VALUES ($1, $2)
+     ON CONFLICT (id) DO UPDATE SET last_active_at = GREATEST(herald.users.last_active_at, EXCLUDED.last_active_at)`,
+    userId,
+    at,
+  );
+/** Sets one profile path (`email`, `traits.plan`) from an updateProfile step. */
+export const setProfilePath = (userId: string, path: string, value: unknown) => {
+  const [head, ...rest] = path.split('.');
+  if (head === 'traits' && rest.length) {
+    return s(
+      `INSERT INTO herald.users (id, traits) VALUES ($1, jsonb_set('{}', $2::text[], $3::jsonb, true))
+       ON CONFLICT (id) DO UPDATE SET traits = jsonb_set(herald.users.traits, $2::text[], $3::jsonb, true), updated_at = now()`,
+      userId,
+      rest,
+      json(value),
+    );
+  }
+  const column = ({ email: 'email', phone_number: 'phone_number', locale: 'locale', timezone: 'timezone' } as const)[head as 'email'];
+  if (!column) throw new Error(`updateProfile cannot set "${path}": use email, phone_number, locale, timezone or traits.<name>`);
+  return s(
+    `INSERT INTO herald.users (id, ${column}) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET ${column} = EXCLUDED.${column}, updated_at = now()`,
+    userId,
+    value === null ? null : String(value),
+  );
+};
+
+// ── runs ─────────────────────────────────────────────────────────────────────────────────────────────────
+export interface RunRow {
+  id: string;
+  workflow: string;
+  bundle_version: string;
+  user_id: string | null;
+  recipient: Record<string, unknown> | null;
+  status: string;
+  state: unknown;
+  trigger_event: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+export const insertRun = (r: { id: string; workflow: string; bundleVersion: string; userId: string | null; recipient: unknown; status: string; state: unknown; triggerEvent: string | null }) =>
+  s(
+    `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    r.id,
+    r.workflow,
+    r.bundleVersion,
+    r.userId,
+    r.recipient === null ? null : json(r.recipient),
+    r.status,
+    json(r.state),
+    r.triggerEvent,
+  );
+export const lockRun = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1 FOR UPDATE', id);
+export const runById = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1', id);
+export const saveRun = (id: string, status: string, state: unknown) =>
+  s('UPDATE herald.runs SET status = $2, state = $3, updated_at = now() WHERE id = $1', id, status, json(state));
+export const activeRunsOfUser = (userId: string) =>
+  s("SELECT id, workflow, bundle_version FROM herald.runs WHERE user_id = $1 AND status IN ('running', 'waiting')", userId);
+export const countRunsByStatus = () => s('SELECT status, count(*)::int AS n FROM herald.runs GROUP BY status');
+
+// ── messages ─────────────────────────────────────────────────────────────────────────────────────────────
+export interface MessageRow {
+  id: string;
+  run_id: string;
+  step_id: string;
+  channel: string;
+  workflow: string;
+  template: string;
+  user_id: string | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  status: string;
+  reason: string | null;
+  history: { status: string; at: string; detail?: unknown }[];
+  provider_response: unknown;
+  content: unknown;
+  created_at: Date;
+  updated_at: Date;
+}
+/** Claims the (run, step, channel) slot; returns the existing row when a retried job already claimed it. */
+export const claimMessage = (m: { id: string; runId: string; stepId: string; channel: string; workflow: string; template: string; userId: string | null; status: string; reason: string | null; history: unknown }) =>
+  s(
+    `WITH inserted AS (
+       INSERT INTO herald.messages (id, run_id, step_id, channel, workflow, template, user_id, status, reason, history)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (run_id, step_id, channel) DO NOTHING
+       RETURNING *, true AS fresh
+     )
+     SELECT * FROM inserted
+     UNION ALL
+     SELECT *, false AS fresh FROM herald.messages WHERE run_id = $2 AND step_id = $3 AND channel = $4 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+    m.id,
+    m.runId,
+    m.stepId,
+    m.channel,
+    m.workflow,
+    m.template,
+    m.userId,
+    m.status,
+    m.reason,
+    json(m.history),
+  );
+export const recordMessage = (id: string, m: { status: string; reason: string | null; provider: string | null; providerMessageId: string | null; providerResponse: unknown; content: unknown; history: unknown }) =>
+  s(
+    `UPDATE herald.messages SET status = $2, reason = $3, provider = $4, provider_message_id = $5, provider_response = $6,
+       content = $7, history = history || $8::jsonb, updated_at = now() WHERE id = $1`,
+    id,
+    m.status,
+    m.reason,
+    m.provider,
+    m.providerMessageId,
+    json(m.providerResponse),
+    json(m.content),
+    json(m.history),
+  );
+/** Appends an engagement or delivery status; `status` moves only forward (see runtime/driver/status.ts). */
+export const appendMessageStatus = (id: string, status: string, entry: unknown) =>
+  s('UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE id = $1 RETURNING *', id, status, json([entry]));
+export const messageById = (id: string) => s('SELECT * FROM herald.messages WHERE id = $1', id);
+export const messagesOfUser = (userId: string, limit: number, before?: { createdAt: Date; id: string }) =>
+  before
+    ? s(
+        'SELECT * FROM herald.messages WHERE user_id = $1 AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $2',
+        userId,
+        limit,
+        before.createdAt,
+        before.id,
+      )
+    : s('SELECT * FROM herald.messages WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', userId, limit);
+export const messagesOfRun = (runId: string) => s('SELECT * FROM herald.messages WHERE run_id = $1 ORDER BY created_at, id', runId);
+
+// ── inbox ────────────────────────────────────────────────────────────────────────────────────────────────
+export const insertInboxItem = (i: { id: string; userId: string; messageId: string; title: string; body: string; actionUrl: string | null }) =>
+  s(
+    `INSERT INTO herald.inbox (id, user_id, message_id, title, body, action_url) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (message_id) DO UPDATE SET title = EXCLUDED.title RETURNING id`,
+    i.id,
+    i.userId,
+    i.messageId,
+    i.title,
+    i.body,
+    i.actionUrl,
+  );
+export const inboxOf = (userId: string, limit: number) =>
+  s('SELECT * FROM herald.inbox WHERE user_id = $1 AND archived_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $2', userId, limit);
+export const unreadCount = (userId: string) =>
+  s('SELECT count(*)::int AS n FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL', userId);
+export const markInboxRead = (userId: string, id: string) =>
+  s('UPDATE herald.inbox SET read_at = COALESCE(read_at, now()) WHERE user_id = $1 AND id = $2 RETURNING *', userId, id);
+
+// ── idempotency and the event log ────────────────────────────────────────────────────────────────────────
+export const claimIdempotencyKey = (key: string, hash: string) =>
+  s(
+    `INSERT INTO herald.idempotency (key, request_hash, status, response) VALUES ($1, $2, 0, 'null')
+     ON CONFLICT (key) DO NOTHING RETURNING key`,
+    key,
+    hash,
+  );
+export const idempotencyByKey = (key: string) => s('SELECT request_hash, status, response FROM herald.idempotency WHERE key = $1', key);
+export const storeIdempotentResponse = (key: string, status: number, response: unknown) =>
+  s('UPDATE herald.idempotency SET status = $2, response = $3 WHERE key = $1', key, status, json(response));
+/** Logs an event; returns nothing when its messageId was seen before (a retry). */
+export const logEvent = (e: { messageId: string | null; event: string; userId: string | null; properties: unknown }) =>
+  s(
+    `INSERT INTO herald.events (message_id, event, user_id, properties) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (message_id) DO NOTHING RETURNING id`,
+    e.messageId,
+    e.event,
+    e.userId,
+    json(e.properties),
+  );
+export const eventByMessageId = (messageId: string) => s('SELECT run_ids FROM herald.events WHERE message_id = $1', messageId);
+export const setEventRuns = (id: string, runIds: string[]) => s('UPDATE herald.events SET run_ids = $2 WHERE id = $1', id, json(runIds));
+
+// ── digests and throttles ────────────────────────────────────────────────────────────────────────────────
+/** Opens a digest owned by `runId`, or appends the item to the open one; returns the owner. */
+export const joinDigest = (d: { workflow: string; stepId: string; userId: string; key: string; runId: string; item: unknown }) =>
+  s(
+    `INSERT INTO herald.digests (workflow, step_id, user_id, key, owner_run, items) VALUES ($1, $2, $3, $4, $5, jsonb_build_array($6::jsonb))
+     ON CONFLICT (workflow, step_id, user_id, key) WHERE open DO UPDATE SET items = herald.digests.items || jsonb_build_array($6::jsonb)
+     RETURNING owner_run`,
+    d.workflow,
+    d.stepId,
+    d.userId,
+    d.key,
+    d.runId,
+    json(d.item),
+  );
+export const closeDigest = (d: { workflow: string; stepId: string; userId: string; key: string; runId: string }) =>
+  s(
+    `UPDATE herald.digests SET open = false WHERE workflow = $1 AND step_id = $2 AND user_id = $3 AND key = $4 AND owner_run = $5 AND open
+     RETURNING items`,
+    d.workflow,
+    d.stepId,
+    d.userId,
+    d.key,
+    d.runId,
+  );
+/** Serialises throttle checks per key until the transaction ends (run it before `passThrottle`). */
+export const lockThrottle = (t: { workflow: string; stepId: string; userId: string; key: string }) =>
+  s("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2 || '/' || $3 || '/' || $4))", t.workflow, t.stepId, t.userId, t.key);
+/** Counts passes in the window and records this one only when under the limit. */
+export const passThrottle = (t: { workflow: string; stepId: string; userId: string; key: string; runId: string; limit: number; windowMs: number; now: Date }) =>
+  s(
+    `WITH counted AS (
+       SELECT count(*)::int AS n FROM herald.throttles
+       WHERE workflow = $1 AND step_id = $2 AND user_id = $3 AND key = $4 AND at > $7::timestamptz - ($6 || ' milliseconds')::interval
+     ),
+     inserted AS (
+       INSERT INTO herald.throttles (workflow, step_id, user_id, key, run_id, at)
+       SELECT $1, $2, $3, $4, $5, $7 FROM counted WHERE n < $8
+       RETURNING 1
+     )
+     SELECT (SELECT n FROM counted) AS n, EXISTS (SELECT 1 FROM inserted) AS allowed`,
+    t.workflow,
+    t.stepId,
+    t.userId,
+    t.key,
+    t.runId,
+    String(t.windowMs),
+    t.now,
+    t.limit,
+  );

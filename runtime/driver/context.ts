@@ -1,0 +1,18 @@
+import type { PgBoss } from 'pg-boss';
+import type { BundleStore } from '../bundles.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+
+/** What the driver needs from the process around it. */
+export interface DriverDeps {
+  boss: PgBoss;
+  bundles: BundleStore;
+  providers: ProviderRegistry;
+  /** Base URL the outside world reaches this runtime at (links in messages, provider callbacks). */
+  publicUrl: string;
+  /** Clock for facts; tests may pin it. */
+  now: () => number;
+  observe?: {
+    message?(status: string, channel: string): void;
+    runFinished?(status: string): void;
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * One fact job: lock the run, feed the fact to the engine, carry out its actions, feed their replies back,
+ * and save — all in the job's transaction (pg-boss `transactional` workers), so the run's new state, the
+ * jobs it schedules, the messages it logs and the job's completion commit together or not at all.
+ */
+import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
+import * as sql from '../db/sql.ts';
+import { one, type SqlClient } from '../db/sql-client.ts';
+import { advance, CorruptStateError } from '../engine/index.ts';
+import type { Action, Fact, RunState, UserSnapshot } from '../engine/types.ts';
+import type { DriverDeps } from './context.ts';
+import { deliver } from './deliver.ts';
+import { sendFact, type FactJob } from './queue.ts';
+import { loadUserSnapshot, recipientSnapshot } from './snapshot.ts';
+
+interface Turn {
+  deps: DriverDeps;
+  tx: SqlClient;
+  run: sql.RunRow;
+  bundle: Bundle;
+  state: RunState;
+  user: UserSnapshot;
+}
+
+/** The key digests and throttles count by: the user, or the direct recipient's address. */
+function audienceKey(run: sql.RunRow): string {
+  if (run.user_id) return run.user_id;
+  const r = run.recipient ?? {};
+  return `to:${String(r.email ?? r.phone_number ?? run.id)}`;
+}
+
+async function execute(turn: Turn, action: Action, now: number): Promise<Fact | null> {
+  const { deps, tx, run } = turn;
+  switch (action.type) {
+    case 'schedule':
+      await sendFact(deps.boss, { runId: run.id, fact: { type: 'timer', token: action.token, now: action.at } }, { client: tx, at: action.at });
+      return null;
+    case 'send': {
+      const messages = await deliver(
+        {
+          tx,
+          bundle: turn.bundle,
+          runId: run.id,
+          workflow: run.workflow,
+          userId: run.user_id,
+          data: turn.state.data,
+          digest: turn.state.digest,
+          user: turn.user,
+          providers: deps.providers,
+          publicUrl: deps.publicUrl,
+          now,
+          ...(deps.observe?.message ? { onMessage: deps.observe.message } : {}),
+        },
+        action,
+      );
+      return { type: 'sendResult', now, stepId: action.stepId, messages };
+    }
+    case 'throttle': {
+      const key = { workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key };
+      const lock = sql.lockThrottle(key);
+      await tx.query(lock.text, lock.values);
+      const result = await one<{ n: number; allowed: boolean }>(tx, sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }));
+      return { type: 'throttleResult', now, stepId: action.stepId, allowed: result!.allowed, count: result!.n };
+    }
+    case 'digestJoin': {
+      const row = await one<{ owner_run: string }>(tx, sql.joinDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id, item: action.item }));
+      return { type: 'digestResult', now, stepId: action.stepId, role: row!.owner_run === run.id ? 'owner' : 'joined' };
+    }
+    case 'digestCollect': {
+      const row = await one<{ items: JsonValue[] }>(tx, sql.closeDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id }));
+      return { type: 'digestCollected', now, stepId: action.stepId, items: row?.items ?? [] };
+    }
+    case 'updateProfile': {
+      if (!run.user_id) return null;
+      for (const [path, value] of Object.entries(action.set)) {
+        const statement = sql.setProfilePath(run.user_id, path, value);
+        await tx.query(statement.text, statement.values);
+      }
+      turn.user = await loadUserSnapshot(tx, run.user_id);
+      return null;
+    }
+    case 'finished':
+      deps.observe?.runFinished?.(action.status);
+      return null;
+  }
+}
+
+/** Applies one fact to one run. Returns the run's state after it, or null when the run does not exist. */
+export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob): Promise<RunState | null> {
+  const run = await one<sql.RunRow>(tx, sql.lockRun(job.runId));
+  if (!run) return null;
+  const bundle = await deps.bundles.get(tx, run.bundle_version);
+  const user = run.user_id ? await loadUserSnapshot(tx, run.user_id) : recipientSnapshot(run.recipient);
+  const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user };
+  // Time is when the fact is handled, not when it was scheduled: lateness shows in history.
+  const queue: Fact[] = [{ ...job.fact, now: deps.now() } as Fact];
+  try {
+    while (queue.length) {
+      const fact = queue.shift()!;
+      const result = advance(turn.state, fact, bundle, { user: turn.user });
+      turn.state = result.state;
+      for (const action of result.actions) {
+        const reply = await execute(turn, action, deps.now());
+        if (reply) queue.push(reply);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof CorruptStateError)) throw error;
+    // A state that does not fit its bundle will never heal by retrying: end the run and say why.
+    turn.state = {
+      ...turn.state,
+      status: 'failed',
+      waiting: null,
+      history: [...turn.state.history, { at: deps.now(), stepId: '', kind: 'run', outcome: 'failed', detail: { error: error.message } }],
+    };
+  }
+  const save = sql.saveRun(run.id, turn.state.status, turn.state);
+  await tx.query(save.text, save.values);
+  return turn.state;
+}

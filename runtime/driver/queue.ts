@@ -1,0 +1,60 @@
+/**
+ * pg-boss holds the work: one queue of run facts. A fact job is `{ runId, fact }`; timers are the same jobs
+ * deferred with `startAfter`, so a delay or a wait survives restarts and is never a timer in memory.
+ */
+import { PgBoss } from 'pg-boss';
+import type { Fact } from '../engine/types.ts';
+import { fromExecuteSql, type SqlClient } from '../db/sql-client.ts';
+
+export const RUN_QUEUE = 'herald-run';
+export const DAY_SECONDS = 86_400;
+
+export interface FactJob {
+  runId: string;
+  fact: Fact;
+}
+
+type BossDb = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
+
+/** A transaction client as pg-boss's `db`, so jobs are created inside the caller's transaction. */
+export function asBossDb(client: SqlClient): BossDb {
+  return { executeSql: (text, values) => client.query(text, values) };
+}
+
+export function createBoss(url: string, onError: (error: Error) => void): PgBoss {
+  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
+  boss.on('error', onError);
+  return boss;
+}
+
+/** Jobs must outlive the longest wait the bundle allows (retention), with a day to spare. */
+export function queueOptions(retentionMs: number) {
+  return {
+    retryLimit: 8,
+    retryDelay: 1,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    expireInSeconds: 300,
+    retentionSeconds: Math.max(14 * DAY_SECONDS, Math.ceil(retentionMs / 1000) + DAY_SECONDS),
+    deleteAfterSeconds: DAY_SECONDS,
+    notify: true,
+  };
+}
+
+export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<void> {
+  const options = queueOptions(retentionMs);
+  const existing = await boss.getQueue(RUN_QUEUE);
+  if (!existing) await boss.createQueue(RUN_QUEUE, options);
+  else if ((existing.retentionSeconds ?? 0) < options.retentionSeconds) await boss.updateQueue(RUN_QUEUE, options);
+}
+
+/** Enqueues a fact for a run, inside `client`'s transaction when given. */
+export async function sendFact(boss: PgBoss, job: FactJob, options: { client?: SqlClient; at?: number; singletonKey?: string } = {}): Promise<void> {
+  await boss.send(RUN_QUEUE, job as unknown as object, {
+    ...(options.at === undefined ? {} : { startAfter: new Date(options.at) }),
+    ...(options.singletonKey === undefined ? {} : { singletonKey: options.singletonKey }),
+    ...(options.client ? { db: asBossDb(options.client) } : {}),
+  });
+}
+
+export { fromExecuteSql };

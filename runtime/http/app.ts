@@ -1,0 +1,51 @@
+/**
+ * The HTTP API (Hono): health and metrics in the open, everything under /v1 behind the API key, bodies
+ * capped at 256 KB, and every error shaped by one handler.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps } from './deps.ts';
+import { errorResponse, HttpError } from './errors.ts';
+import { requireApiKey } from './auth.ts';
+import { eventRoutes } from './routes-events.ts';
+import { runRoutes } from './routes-runs.ts';
+import { userRoutes } from './routes-users.ts';
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.onError((error, c) => errorResponse(error, c, deps.log));
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    await next();
+    const route = c.req.routePath ?? 'unmatched';
+    deps.metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - start) / 1000);
+  });
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const database = await deps.db.ping();
+    const bundle = deps.driver.bundles.live?.version ?? null;
+    const ok = database && bundle !== null;
+    return c.json({ ok, database, bundle }, ok ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
+      },
+    }),
+  );
+  app.use('/v1/*', requireApiKey(deps.apiKey));
+  eventRoutes(app, deps);
+  userRoutes(app, deps);
+  runRoutes(app, deps);
+  return app;
+}

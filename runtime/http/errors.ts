@@ -1,0 +1,46 @@
+/**
+ * The API's one error type, with a stable code, and the handler that turns anything thrown into JSON:
+ * `{ error: { code, message, details? } }`. A database outage is 503 (retry later), never a 500 or a hang.
+ */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { isConnectionError } from '../db/pool.ts';
+
+export type ErrorCode =
+  | 'unauthorized'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'payload_too_large'
+  | 'not_found'
+  | 'idempotency_conflict'
+  | 'unavailable'
+  | 'internal';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function invalid(error: z.ZodError, where: string): HttpError {
+  const details = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code }));
+  const first = details[0];
+  return new HttpError(400, 'invalid_request', `${where}: ${first?.path || '(root)'}: ${first?.message ?? 'invalid'}`, details);
+}
+
+export function errorResponse(error: unknown, c: Context, log: (error: unknown) => void) {
+  if (error instanceof HttpError) {
+    return c.json({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }, error.status);
+  }
+  if (isConnectionError(error)) {
+    c.header('Retry-After', '5');
+    return c.json({ error: { code: 'unavailable', message: 'the database is unreachable; retry shortly (nothing was accepted)' } }, 503);
+  }
+  log(error);
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+}

@@ -1,0 +1,123 @@
+/**
+ * Triggers: `POST /v1/events` (a product event: starts every workflow it triggers, feeds waits and
+ * cancellations) and `POST /v1/workflows/:id/trigger` (one workflow directly). Both answer 202 only once
+ * the runs and their first jobs are committed.
+ */
+import { createHash } from 'node:crypto';
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
+import * as sql from '../db/sql.ts';
+import { one, type SqlClient } from '../db/sql-client.ts';
+import { routeEvent, startRuns } from '../driver/triggers.ts';
+import { eventValidator } from '../validate.ts';
+import { readBody } from './body.ts';
+import type { AppDeps } from './deps.ts';
+import { HttpError, invalid } from './errors.ts';
+
+const dataSchema = z.record(z.string(), z.json());
+const eventBody = z.object({
+  event: z.string().min(1),
+  userId: z.string().min(1),
+  properties: dataSchema.default({}),
+  messageId: z.string().min(1).optional(),
+});
+const recipientSchema = z.object({
+  email: z.email().optional(),
+  phone_number: z.string().min(3).optional(),
+  push_tokens: z.array(z.string()).optional(),
+  locale: z.string().optional(),
+  timezone: z.string().optional(),
+});
+const triggerBody = z
+  .object({ userId: z.string().min(1).optional(), to: recipientSchema.optional(), data: dataSchema.default({}) })
+  .refine((b) => (b.userId === undefined) !== (b.to === undefined), { message: 'give exactly one of userId or to', path: ['userId'] });
+
+function liveBundle(deps: AppDeps): Bundle {
+  const bundle = deps.driver.bundles.live;
+  if (!bundle) throw new HttpError(503, 'unavailable', 'no bundle is loaded yet');
+  return bundle;
+}
+
+function validateData(bundle: Bundle, event: string, data: Record<string, JsonValue>, where: string): Record<string, JsonValue> {
+  const validator = eventValidator(bundle, event);
+  if (!validator) return data;
+  const result = validator.safeParse(data);
+  if (!result.success) throw invalid(result.error, `${where} of event "${event}"`);
+  return data;
+}
+
+/**
+ * Runs `work` once per Idempotency-Key: the same key and body replay the first answer; the same key with
+ * another body is refused (422). The key is claimed in the same transaction as the work.
+ */
+async function idempotent(deps: AppDeps, key: string | undefined, raw: string, work: (tx: SqlClient) => Promise<{ status: 202; body: unknown }>) {
+  return deps.db.transaction(async (tx) => {
+    if (key) {
+      const hash = createHash('sha256').update(raw).digest('hex');
+      const claimed = await one(tx, sql.claimIdempotencyKey(key, hash));
+      if (!claimed) {
+        const prior = (await one<{ request_hash: string; status: number; response: unknown }>(tx, sql.idempotencyByKey(key)))!;
+        if (prior.request_hash !== hash) {
+          throw new HttpError(422, 'idempotency_conflict', `Idempotency-Key "${key}" was used with a different body; use a new key for a new request`);
+        }
+        return { status: 202 as const, body: prior.response, replayed: true };
+      }
+      const result = await work(tx);
+      const store = sql.storeIdempotentResponse(key, result.status, result.body);
+      await tx.query(store.text, store.values);
+      return { ...result, replayed: false };
+    }
+    return { ...(await work(tx)), replayed: false };
+  });
+}
+
+export function eventRoutes(app: Hono, deps: AppDeps) {
+  app.post('/v1/events', async (c) => {
+    const { value, raw } = await readBody(c, eventBody);
+    const bundle = liveBundle(deps);
+    const properties = validateData(bundle, value.event, value.properties, 'properties');
+    const workflows = Object.values(bundle.workflows).filter((w) => w.trigger.type === 'event' && w.trigger.event === value.event);
+    const result = await idempotent(deps, c.req.header('idempotency-key'), raw, async (tx) => {
+      const logged = await one<{ id: string }>(tx, sql.logEvent({ messageId: value.messageId ?? null, event: value.event, userId: value.userId, properties }));
+      if (!logged) {
+        // A retry of an event already accepted (same messageId): the same runs, nothing new.
+        const prior = await one<{ run_ids: string[] }>(tx, sql.eventByMessageId(value.messageId!));
+        return { status: 202 as const, body: { runs: prior?.run_ids ?? [], duplicate: true } };
+      }
+      await tx.query(sql.ensureUser(value.userId).text, sql.ensureUser(value.userId).values);
+      const runs = await startRuns(deps.driver, tx, { bundle, workflows, userId: value.userId, recipient: null, data: properties, triggerEvent: value.event });
+      const routed = await routeEvent(deps.driver, tx, { userId: value.userId, event: value.event, data: properties, exclude: runs });
+      const setRuns = sql.setEventRuns(logged.id, runs);
+      await tx.query(setRuns.text, setRuns.values);
+      const body: Record<string, unknown> = { runs, routed: routed.length };
+      if (runs.length === 0) body.note = `no workflow is triggered by "${value.event}"; it was logged${routed.length ? ' and delivered to waiting runs' : ''}`;
+      return { status: 202 as const, body };
+    });
+    deps.metrics.triggers.inc({ source: 'events', outcome: result.replayed ? 'replayed' : 'accepted' });
+    for (const w of result.replayed ? [] : workflows) deps.metrics.runsStarted.inc({ workflow: w.id });
+    return c.json(result.body as object, 202);
+  });
+
+  app.post('/v1/workflows/:id/trigger', async (c) => {
+    const { value, raw } = await readBody(c, triggerBody);
+    const bundle = liveBundle(deps);
+    const workflow = bundle.workflows[c.req.param('id')];
+    if (!workflow) throw new HttpError(404, 'not_found', `no workflow "${c.req.param('id')}" in the live bundle (${Object.keys(bundle.workflows).join(', ')})`);
+    const data = workflow.trigger.type === 'event' ? validateData(bundle, workflow.trigger.event, value.data, 'data') : value.data;
+    const result = await idempotent(deps, c.req.header('idempotency-key'), `${workflow.id}\0${raw}`, async (tx) => {
+      if (value.userId) await tx.query(sql.ensureUser(value.userId).text, sql.ensureUser(value.userId).values);
+      const runs = await startRuns(deps.driver, tx, {
+        bundle,
+        workflows: [workflow],
+        userId: value.userId ?? null,
+        recipient: value.to ?? null,
+        data,
+        triggerEvent: null,
+      });
+      return { status: 202 as const, body: { runs } };
+    });
+    deps.metrics.triggers.inc({ source: 'workflow', outcome: result.replayed ? 'replayed' : 'accepted' });
+    return c.json(result.body as object, 202);
+  });
+}

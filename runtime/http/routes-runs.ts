@@ -1,0 +1,59 @@
+/** Messages and runs: one message's fate, engagements recorded by hand, a run's path, cancelling a run. */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import * as sql from '../db/sql.ts';
+import { one, rows } from '../db/sql-client.ts';
+import { processFact } from '../driver/process.ts';
+import { recordEngagement } from '../driver/triggers.ts';
+import { readBody } from './body.ts';
+import type { AppDeps } from './deps.ts';
+import { HttpError } from './errors.ts';
+import { presentMessage, presentRun } from './present.ts';
+
+const engagementBody = z.object({
+  event: z.enum(['delivered', 'opened', 'clicked']),
+  url: z.url().optional(),
+  at: z.iso.datetime().optional(),
+});
+
+function uuidParam(value: string, what: string): string {
+  if (!z.uuid().safeParse(value).success) throw new HttpError(404, 'not_found', `no ${what} "${value}"`);
+  return value;
+}
+
+export function runRoutes(app: Hono, deps: AppDeps) {
+  app.get('/v1/messages/:id', async (c) => {
+    const message = await one<sql.MessageRow>(deps.db, sql.messageById(uuidParam(c.req.param('id'), 'message')));
+    if (!message) throw new HttpError(404, 'not_found', `no message "${c.req.param('id')}"`);
+    return c.json({ message: presentMessage(message) });
+  });
+
+  app.post('/v1/messages/:id/events', async (c) => {
+    const id = uuidParam(c.req.param('id'), 'message');
+    const { value } = await readBody(c, engagementBody);
+    const updated = await deps.db.transaction(async (tx) => {
+      const message = await one<sql.MessageRow>(tx, { text: `${sql.messageById(id).text} FOR UPDATE`, values: [id] });
+      if (!message) throw new HttpError(404, 'not_found', `no message "${id}"`);
+      if (message.status === 'skipped' || message.status === 'queued') {
+        throw new HttpError(400, 'invalid_request', `message "${id}" was never sent (status ${message.status}); it cannot be ${value.event}`);
+      }
+      return recordEngagement(deps.driver, tx, message, value.event, { source: 'api', ...(value.url ? { url: value.url } : {}) });
+    });
+    return c.json({ message: presentMessage(updated) }, 202);
+  });
+
+  app.get('/v1/runs/:id', async (c) => {
+    const run = await one<sql.RunRow>(deps.db, sql.runById(uuidParam(c.req.param('id'), 'run')));
+    if (!run) throw new HttpError(404, 'not_found', `no run "${c.req.param('id')}"`);
+    const messages = await rows<sql.MessageRow>(deps.db, sql.messagesOfRun(run.id));
+    return c.json({ run: { ...presentRun(run), messages: messages.map(presentMessage) } });
+  });
+
+  app.post('/v1/runs/:id/cancel', async (c) => {
+    const id = uuidParam(c.req.param('id'), 'run');
+    // Applied at once, through the same engine path as any fact: the answer shows the run cancelled.
+    const state = await deps.db.transaction((tx) => processFact(deps.driver, tx, { runId: id, fact: { type: 'cancel', now: deps.driver.now(), reason: 'api' } }));
+    if (!state) throw new HttpError(404, 'not_found', `no run "${id}"`);
+    return c.json({ run: { id, status: state.status } });
+  });
+}

@@ -1,0 +1,131 @@
+/**
+ * Starts a runtime: Postgres (embedded unless DATABASE_URL is set), Herald's tables, the bundle, pg-boss
+ * workers that drive the engine, and the HTTP API. Many runtimes may share one database; each fact job is
+ * done by exactly one of them.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { Bundle } from '../compiler/bundle/schema.ts';
+import { BundleStore, readBundleFile } from './bundles.ts';
+import { readConfig, type RuntimeConfig } from './config.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase, type Database } from './db/pool.ts';
+import type { DriverDeps } from './driver/context.ts';
+import { processFact } from './driver/process.ts';
+import { createBoss, ensureQueue, fromExecuteSql, RUN_QUEUE, type FactJob } from './driver/queue.ts';
+import { createApp } from './http/app.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createProviderRegistry } from './providers/registry.ts';
+import type { SandboxDelivery } from './providers/sandbox.ts';
+
+export interface StartOptions extends Partial<RuntimeConfig> {
+  /** A bundle already in memory (tests); otherwise read from `bundlePath`. */
+  bundle?: Bundle;
+  /** Run the HTTP API (default) or only the workers. */
+  http?: boolean;
+  env?: NodeJS.ProcessEnv;
+  onSandboxDelivery?: (delivery: SandboxDelivery) => void;
+  onError?: (error: unknown) => void;
+  now?: () => number;
+}
+
+export interface Runtime {
+  url: string;
+  apiKey: string;
+  config: RuntimeConfig;
+  db: Database;
+  metrics: Metrics;
+  deps: DriverDeps;
+  /** Loads a bundle (a file path or a parsed bundle) and makes it live; runs in flight keep theirs. */
+  loadBundle(source: string | Bundle): Promise<Bundle>;
+  stop(): Promise<void>;
+  embedded: boolean;
+  providerLines: string[];
+}
+
+export async function startRuntime(options: StartOptions = {}): Promise<Runtime> {
+  const config = readConfig(options.env ?? process.env, options);
+  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`herald: ${error instanceof Error ? error.message : String(error)}\n`));
+  let embedded: EmbeddedDatabase | null = null;
+  if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir);
+  const url = config.databaseUrl ?? embedded!.url;
+  const db = openDatabase(url);
+  try {
+    await migrate(db);
+    const bundle = options.bundle ?? (await readBundleFile(config.bundlePath));
+    const boss = createBoss(url, (error) => onError(error));
+    await boss.start();
+    await ensureQueue(boss, bundle.settings.retentionMs);
+    const bundles = new BundleStore();
+    await db.transaction((tx) => bundles.activate(tx, bundle));
+    const metrics = createMetrics();
+    const providers = createProviderRegistry({ env: options.env ?? process.env, ...(options.onSandboxDelivery ? { onSandboxDelivery: options.onSandboxDelivery } : {}) });
+
+    let server: ReturnType<typeof serve> | null = null;
+    let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+    const deps: DriverDeps = {
+      boss,
+      bundles,
+      providers,
+      get publicUrl() {
+        return publicUrl;
+      },
+      now: options.now ?? Date.now,
+      observe: {
+        message: (status, channel) => metrics.messages.inc({ status, channel }),
+        runFinished: (status) => metrics.runsFinished.inc({ status }),
+      },
+    };
+
+    await boss.work(
+      RUN_QUEUE,
+      { batchSize: 1, localConcurrency: Math.max(1, config.workers), pollingIntervalSeconds: 0.5, transactional: true },
+      async (jobs: { data: FactJob }[], tx: Parameters<typeof fromExecuteSql>[0]) => {
+        for (const job of jobs) await processFact(deps, fromExecuteSql(tx), job.data);
+      },
+    );
+
+    let listening = '';
+    if (options.http !== false) {
+      const app = createApp({ db, driver: deps, metrics, apiKey: config.apiKey, log: onError });
+      server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+        const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
+      });
+      const port = (server.address() as AddressInfo).port;
+      listening = `http://localhost:${port}`;
+      if (!config.publicUrl) publicUrl = listening;
+    }
+
+    let stopped = false;
+    return {
+      url: listening,
+      apiKey: config.apiKey,
+      config,
+      db,
+      metrics,
+      deps,
+      embedded: embedded !== null,
+      providerLines: providers.describe(Object.values(bundle.providers)),
+      async loadBundle(source) {
+        const next = typeof source === 'string' ? await readBundleFile(source) : source;
+        await ensureQueue(boss, next.settings.retentionMs);
+        await db.transaction((tx) => bundles.activate(tx, next));
+        return next;
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+        // Graceful: in-flight jobs finish (or roll back and retry elsewhere) before the pool closes.
+        await boss.stop({ graceful: true, timeout: 15_000 });
+        await db.close();
+        if (embedded) await embedded.stop();
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => {});
+    if (embedded) await embedded.stop().catch(() => {});
+    throw error;
+  }
+}
