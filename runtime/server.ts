@@ -80,7 +80,14 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
 
     await boss.work(
       RUN_QUEUE,
-      { batchSize: 1, localConcurrency: Math.max(1, config.workers), pollingIntervalSeconds: 0.5, transactional: true },
+      {
+        batchSize: 1,
+        localConcurrency: Math.max(1, config.workers),
+        pollingIntervalSeconds: 0.5,
+        // NOTIFY wakes workers for new jobs, not for deferred ones coming due: poll often for timers.
+        notifyPollingIntervalSeconds: 0.5,
+        transactional: true,
+      },
       async (jobs: { data: FactJob }[], tx: Parameters<typeof fromExecuteSql>[0]) => {
         for (const job of jobs) await processFact(deps, fromExecuteSql(tx), job.data);
       },

@@ -1,0 +1,107 @@
+/**
+ * Test harness for the runtime: the example notifications compiled once, with durations shortened so that
+ * a two-hour wait takes a second or two; a runtime on a fresh database; a small API client; polling.
+ */
+import { fileURLToPath } from 'node:url';
+import { sealBundle } from '../../compiler/bundle/canonical.ts';
+import type { Bundle, Step } from '../../compiler/bundle/schema.ts';
+import { buildProject } from '../../compiler/build.ts';
+import { startRuntime, type Runtime, type StartOptions } from '../../runtime/server.ts';
+import { freshDatabase } from '../setup/database.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let compiled: Promise<Bundle> | null = null;
+
+export function exampleBundle(): Promise<Bundle> {
+  compiled ??= buildProject('notifications', { cwd: root }).then((r) => {
+    if (!r.bundle) throw new Error(`notifications/ does not compile: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+    return r.bundle;
+  });
+  return compiled;
+}
+
+/** Every wait of the bundle scaled to `to` ms per hour (delays, wait timeouts, digest windows). */
+export function shorten(bundle: Bundle, msPerHour = 1_000): Bundle {
+  const scale = (ms: number) => Math.max(200, Math.round((ms / 3_600_000) * msPerHour));
+  const walk = (steps: Step[]): Step[] =>
+    steps.map((step) => {
+      switch (step.kind) {
+        case 'delay':
+          return { ...step, durationMs: scale(step.durationMs) };
+        case 'waitFor':
+          return { ...step, timeoutMs: scale(step.timeoutMs) };
+        case 'digest':
+          return { ...step, windowMs: scale(step.windowMs) };
+        case 'branch':
+          return { ...step, arms: step.arms.map((a) => ({ ...a, steps: walk(a.steps) })), otherwise: walk(step.otherwise) };
+        default:
+          return step;
+      }
+    });
+  const { version: _version, formatVersion: _format, ...content } = bundle;
+  const workflows = Object.fromEntries(Object.entries(content.workflows).map(([id, w]) => [id, { ...w, steps: walk(w.steps) }]));
+  return sealBundle({ ...content, workflows });
+}
+
+export const API_KEY = 'test-key-0123456789';
+
+export async function startTestRuntime(name: string, options: StartOptions = {}): Promise<Runtime> {
+  const databaseUrl = options.databaseUrl ?? (await freshDatabase(name));
+  return startRuntime({
+    port: 0,
+    apiKey: API_KEY,
+    workers: 4,
+    env: {},
+    onError: () => {},
+    ...options,
+    databaseUrl,
+    bundle: options.bundle ?? shorten(await exampleBundle()),
+  });
+}
+
+export function client(runtime: { url: string }) {
+  return async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${runtime.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  };
+}
+
+/** Polls `fn` until it returns a truthy value, or fails with `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await fn();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export type Api = ReturnType<typeof client>;
+
+export interface MessageView {
+  id: string;
+  runId: string;
+  step: string;
+  channel: string;
+  status: string;
+  reason: string | null;
+  provider: string | null;
+  providerResponse: Record<string, unknown> | null;
+  content: Record<string, unknown> | null;
+}
+
+export async function messagesOf(api: Api, userId: string): Promise<MessageView[]> {
+  const r = await api<{ messages: MessageView[] }>('GET', `/v1/users/${userId}/messages`);
+  return r.body.messages;
+}
