@@ -48,13 +48,13 @@ describe('onboarding', () => {
     const welcome = await eventually('the welcome email', async () => byStep(await messagesOf(api, user), 'welcome')[0]);
     // SENDGRID_API_KEY is unset: the sandbox stands in for SendGrid, and the log says so.
     expect(welcome).toMatchObject({ channel: 'email', status: 'sent', provider: 'sendgrid', providerResponse: { sandbox: true } });
-    expect(welcome.content?.text).toBe('Hi Ada, welcome to the pro plan!');
+    expect(welcome.content?.text).toContain('Hi Ada, welcome to the pro plan!');
     const run = await finished(runId);
     expect(run.status).toBe('completed');
     const messages = await messagesOf(api, user);
     expect(byStep(messages, 'nudge-sms')[0]).toMatchObject({ channel: 'sms', status: 'sent' });
     expect(byStep(messages, 'next-steps')).toHaveLength(0);
-    expect(run.history.find((h) => h.stepId === 'welcome-opened')?.outcome).toBe('timeout');
+    expect(run.history.filter((h) => h.stepId === 'welcome-opened').map((h) => h.outcome)).toEqual(['waiting', 'timeout']);
   });
 
   it('sends next steps and no SMS when the welcome email is opened', async () => {
