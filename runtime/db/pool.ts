@@ -36,16 +36,24 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
     query: async <Row>(text: string, values?: unknown[]) => (await pool.query(text, values)) as unknown as { rows: Row[] },
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client whose connection drops emits 'error'; the failing query reports it, so the
+      // event itself must not go unhandled (it would end the process).
+      const swallow = () => {};
+      client.on('error', swallow);
+      let broken: unknown = undefined;
       try {
         await client.query('BEGIN');
         const result = await fn({ query: async <Row>(t: string, v?: unknown[]) => (await client.query(t, v)) as unknown as { rows: Row[] } });
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (isConnectionError(error)) broken = error;
+        else await client.query('ROLLBACK').catch((e: unknown) => (broken = e));
         throw error;
       } finally {
-        client.release();
+        client.off('error', swallow);
+        // A broken connection is destroyed rather than returned to the pool.
+        client.release(broken instanceof Error ? broken : broken === undefined ? undefined : true);
       }
     },
     async ping(timeoutMs = 2_000) {

@@ -1,0 +1,41 @@
+/** `herald start` as an operator runs it: a real process that says where to look and drains on SIGTERM. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { canonicalJson } from '../../compiler/bundle/canonical.ts';
+import { freshDatabase } from '../setup/database.ts';
+import { eventually, exampleBundle } from './harness.ts';
+
+const bin = fileURLToPath(new URL('../../compiler/cli/herald.js', import.meta.url));
+
+it('starts, prints the URL, key and a trigger example, and exits 0 on SIGTERM', async () => {
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'herald-start-')), 'bundle.json');
+  writeFileSync(bundlePath, canonicalJson(await exampleBundle()));
+  const child = spawn(process.execPath, [bin, 'start', '--bundle', bundlePath], {
+    env: { ...process.env, DATABASE_URL: await freshDatabase('start'), PORT: '0', HERALD_API_KEY: 'start-key' },
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const url = await eventually('the banner', async () => /API\s+(http:\/\/localhost:\d+)/.exec(out)?.[1], 30_000);
+  expect(out).toContain('API key    start-key');
+  expect(out).toContain('"event":"trial_started"');
+  expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  expect(await exit).toBe(0);
+}, 60_000);
+
+it('exits 2 with a clear message when the bundle is missing', async () => {
+  const child = spawn(process.execPath, [bin, 'start', '--bundle', '/nonexistent/bundle.json'], {
+    env: { ...process.env, DATABASE_URL: await freshDatabase('start_missing'), PORT: '0' },
+  });
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  expect(code).toBe(2);
+  expect(err).toContain('cannot read bundle "/nonexistent/bundle.json": run `npx herald build` first');
+}, 30_000);
