@@ -1,9 +1,9 @@
 /**
  * Starts one real PostgreSQL for the test run — the embedded one, or the server at DATABASE_URL — and hands
- * its admin URL to the test files. The data directory of the last run stays in the OS temp folder, so a
- * failing test's database can be inspected.
+ * its admin URL to the test files. Each run has its own data directory (runs may overlap on one machine);
+ * to inspect a failing test's database, run the suite against your own server with DATABASE_URL.
  */
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -20,11 +20,11 @@ export default async function setup(project: TestProject) {
     project.provide('adminDatabaseUrl', process.env.DATABASE_URL);
     return;
   }
-  const dir = join(tmpdir(), 'herald-test-pg');
-  rmSync(dir, { recursive: true, force: true });
+  const dir = mkdtempSync(join(tmpdir(), 'herald-test-pg-'));
   const pg = await startEmbeddedPostgres(dir, { port: 54400 });
   project.provide('adminDatabaseUrl', pg.url);
   return async () => {
     await pg.stop();
+    rmSync(dir, { recursive: true, force: true });
   };
 }
