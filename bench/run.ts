@@ -4,11 +4,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { benchCompile } from './compile.ts';
+import { benchRuntime } from './runtime.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { when: new Date().toISOString(), quick, node: process.version };
 process.stderr.write('bench: compiler…\n');
 results.compiler = await benchCompile({ quick });
+process.stderr.write('bench: runtime…\n');
+results.runtime = await benchRuntime({ quick });
 const json = JSON.stringify(results, null, 2);
 writeFileSync(new URL('./results.json', import.meta.url), `${json}\n`);
 process.stdout.write(`${json}\n`);

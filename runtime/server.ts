@@ -13,7 +13,7 @@ import { migrate } from './db/migrate.ts';
 import { openDatabase, type Database } from './db/pool.ts';
 import type { DriverDeps } from './driver/context.ts';
 import { processFact } from './driver/process.ts';
-import { createBoss, ensureQueue, fromExecuteSql, RUN_QUEUE, type FactJob } from './driver/queue.ts';
+import { createBoss, ensureQueue, RUN_QUEUE, workOptions, type FactJob } from './driver/queue.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createProviderRegistry } from './providers/registry.ts';
@@ -50,7 +50,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   let embedded: EmbeddedDatabase | null = null;
   if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir);
   const url = config.databaseUrl ?? embedded!.url;
-  const db = openDatabase(url);
+  const db = openDatabase(url, { max: 20 });
   try {
     await migrate(db);
     const bundle = options.bundle ?? (await readBundleFile(config.bundlePath));
@@ -78,19 +78,20 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       },
     };
 
-    await boss.work(
-      RUN_QUEUE,
-      {
-        batchSize: 1,
-        localConcurrency: Math.max(1, config.workers),
-        pollingIntervalSeconds: 0.5,
-        // NOTIFY wakes workers for new jobs, not for deferred ones coming due: poll often for timers.
-        notifyPollingIntervalSeconds: 0.5,
-        transactional: true,
-      },
-      async (jobs: { data: FactJob }[], tx: Parameters<typeof fromExecuteSql>[0]) => {
-        for (const job of jobs) await processFact(deps, fromExecuteSql(tx), job.data);
-      },
+    await boss.work(RUN_QUEUE, workOptions(config.workers), async (jobs: { id: string; data: FactJob }[]) =>
+      // Each fact in its own transaction: one bad job never holds back the others of its batch. Facts are
+      // idempotent in the engine, so a job redelivered after its transaction committed changes nothing.
+      Promise.all(
+        jobs.map(async (job) => {
+          try {
+            await db.transaction((tx) => processFact(deps, tx, job.data));
+            return { id: job.id, status: 'completed' as const };
+          } catch (error) {
+            onError(error);
+            return { id: job.id, status: 'failed' as const, output: { error: error instanceof Error ? error.message : String(error) } };
+          }
+        }),
+      ),
     );
 
     let listening = '';

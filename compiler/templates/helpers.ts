@@ -130,6 +130,24 @@ export const BUILTIN_HELPERS: readonly HelperSpec[] = [
 /** Herald's helpers (not Handlebars' built-ins). */
 export const HELPER_NAMES: readonly string[] = DEFS.map((d) => d.name);
 
+/** Names other template tools use for the same helpers, so a hint can point at Herald's. */
+export const HELPER_ALIASES: Readonly<Record<string, string>> = {
+  equals: 'eq',
+  ifEquals: 'eq',
+  isEqual: 'eq',
+  neq: 'ne',
+  notEquals: 'ne',
+  uppercase: 'upper',
+  lowercase: 'lower',
+  date: 'formatDate',
+  dateFormat: 'formatDate',
+  moment: 'formatDate',
+  number: 'formatNumber',
+  currency: 'formatCurrency',
+  plural: 'pluralize',
+  titlecase: 'capitalize',
+};
+
 /** Every helper a template may call, built-ins included, by name. */
 export const ALL_HELPERS: ReadonlyMap<string, HelperSpec> = new Map(
   [...BUILTIN_HELPERS, ...DEFS].map(({ name, minArgs, maxArgs, usage }) => [name, { name, minArgs, maxArgs, usage }]),

@@ -49,12 +49,12 @@ export function shapeFromJsonSchema(root: JsonObject): Shape {
     if (known) return known;
     if (typeof schema.$ref === 'string') {
       const target = resolveRef(schema.$ref);
-      if (!target) return ANY;
-      // A placeholder filled in place lets recursive schemas (`children: Node[]`) terminate.
-      const placeholder: Shape = { kind: 'any' };
-      memo.set(schema, placeholder);
-      return Object.assign(placeholder, convert(target));
+      // The target's own shape, not a copy: it may still be under construction (a recursive schema).
+      const shape = target ? convert(target) : ANY;
+      memo.set(schema, shape);
+      return shape;
     }
+    // A placeholder filled in place lets recursive schemas (`children: Node[]`) terminate.
     const placeholder: Shape = { kind: 'any' };
     memo.set(schema, placeholder);
     return Object.assign(placeholder, convertPlain(schema));

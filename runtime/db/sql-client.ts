@@ -19,8 +19,3 @@ export async function rows<Row>(client: SqlClient, statement: Statement): Promis
 export async function one<Row>(client: SqlClient, statement: Statement): Promise<Row | undefined> {
   return (await rows<Row>(client, statement))[0];
 }
-
-/** Adapts pg-boss's `{ executeSql }` database to SqlClient. */
-export function fromExecuteSql(db: { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> }): SqlClient {
-  return { query: async <Row>(text: string, values?: unknown[]) => (await db.executeSql(text, values)) as { rows: Row[] } };
-}

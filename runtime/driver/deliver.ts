@@ -10,7 +10,6 @@ import { one, type SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/types.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import { renderTemplate } from '../render/render.ts';
-import { templateUser } from './snapshot.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
 
@@ -91,7 +90,7 @@ async function sendOne(
   try {
     content = renderTemplate(template, candidate.channel, {
       data: ctx.data,
-      user: templateUser(ctx.user),
+      user: ctx.user,
       locale: ctx.user.locale ?? null,
       extra: {
         message_id: messageId,

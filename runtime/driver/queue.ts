@@ -4,7 +4,7 @@
  */
 import { PgBoss } from 'pg-boss';
 import type { Fact } from '../engine/types.ts';
-import { fromExecuteSql, type SqlClient } from '../db/sql-client.ts';
+import type { SqlClient } from '../db/sql-client.ts';
 
 export const RUN_QUEUE = 'herald-run';
 export const DAY_SECONDS = 86_400;
@@ -48,6 +48,22 @@ export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<vo
   else if ((existing.retentionSeconds ?? 0) < options.retentionSeconds) await boss.updateQueue(RUN_QUEUE, options);
 }
 
+/**
+ * How workers fetch: batches, fetched again at once while they come back full (a backlog drains at
+ * database speed, not at the polling rate), and a short poll for deferred jobs coming due (NOTIFY wakes
+ * workers for new jobs only).
+ */
+export function workOptions(workers: number) {
+  return {
+    batchSize: 16,
+    localConcurrency: Math.max(1, Math.ceil(workers / 4)),
+    burstWhenBatchFull: true,
+    perJobResults: true,
+    pollingIntervalSeconds: 0.5,
+    notifyPollingIntervalSeconds: 0.5,
+  } as const;
+}
+
 /** Enqueues a fact for a run, inside `client`'s transaction when given. */
 export async function sendFact(boss: PgBoss, job: FactJob, options: { client?: SqlClient; at?: number; singletonKey?: string } = {}): Promise<void> {
   await boss.send(RUN_QUEUE, job as unknown as object, {
@@ -57,4 +73,3 @@ export async function sendFact(boss: PgBoss, job: FactJob, options: { client?: S
   });
 }
 
-export { fromExecuteSql };

@@ -50,15 +50,3 @@ export async function loadUserSnapshot(client: SqlClient, userId: string): Promi
     smsOptOut: user?.sms_opt_out ?? false,
   };
 }
-
-/** The profile as templates see it under `user`. */
-export function templateUser(user: UserSnapshot): Record<string, unknown> {
-  return {
-    id: user.id,
-    email: user.email ?? null,
-    phone_number: user.phone_number ?? null,
-    locale: user.locale ?? null,
-    timezone: user.timezone ?? null,
-    traits: user.traits,
-  };
-}

@@ -1,0 +1,162 @@
+/**
+ * Runtime benchmarks on one Postgres, each Herald figure next to its baseline from the same run:
+ * - end to end: triggers accepted/s through the HTTP API and messages/s reaching the sandbox provider, for a
+ *   one-send workflow, against raw pg-boss `send` + `work` of the same number of jobs;
+ * - trigger latency p50/p99 (HTTP request → 202) under that load;
+ * - lateness p50/p99 of 5 s delays (when the send happened minus when it was due).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { buildProject } from '../compiler/build.ts';
+import { startEmbeddedPostgres } from '../runtime/db/embedded.ts';
+import { workOptions } from '../runtime/driver/queue.ts';
+import { startRuntime } from '../runtime/server.ts';
+import { pool, summary } from './stats.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const WORKERS = 8;
+
+async function createDatabase(adminUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS ${name}`);
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function rawPgBoss(url: string, count: number) {
+  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
+  boss.on('error', () => {});
+  await boss.start();
+  await boss.createQueue('bench', { notify: true });
+  const t0 = performance.now();
+  await pool(count, 32, async (i) => {
+    await boss.send('bench', { i });
+  });
+  const sendSeconds = (performance.now() - t0) / 1000;
+  let done = 0;
+  const t1 = performance.now();
+  await new Promise<void>((resolve) => {
+    // The same fetch settings as Herald's workers, each job in its own transaction as Herald does.
+    void boss.work('bench', workOptions(WORKERS), async (jobs: { id: string }[]) =>
+      Promise.all(
+        jobs.map(async (job) => {
+          await boss.getDb().executeSql('SELECT 1');
+          if (++done === count) resolve();
+          return { id: job.id, status: 'completed' as const };
+        }),
+      ),
+    );
+  });
+  const workSeconds = (performance.now() - t1) / 1000;
+  await boss.stop({ graceful: false, timeout: 2000 });
+  return { jobs: count, sendPerSecond: Math.round(count / sendSeconds), workPerSecond: Math.round(count / workSeconds), endToEndPerSecond: Math.round(count / (sendSeconds + workSeconds)) };
+}
+
+function writeBenchTree(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'bench.ts'),
+    `import { event, provider, template, workflow, z } from 'herald';
+export const email = provider('sandbox-email', { channel: 'email', kind: 'sandbox' });
+export const ping = event('bench_ping', { schema: z.object({ n: z.number() }) });
+export const pong = event('bench_delayed', { schema: z.object({ n: z.number() }) });
+export const hello = template('bench-hello', { data: ping, email: { subject: 'Ping {{n}}', text: 'Hello {{user.email}}, ping {{n}}' } });
+export const later = template('bench-later', { data: pong, email: { subject: 'Later {{n}}', text: 'Delayed {{n}}' } });
+export const oneSend = workflow('one-send', { trigger: ping, steps: (s) => [s.send('hello', { template: hello, channel: 'email' })] });
+export const delayed = workflow('delayed-send', { trigger: pong, steps: (s) => [s.delay('wait', '5s'), s.send('later', { template: later, channel: 'email' })] });
+`,
+  );
+}
+
+async function waitForCount(db: pg.Client, sqlText: string, target: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await db.query<{ n: number }>(sqlText);
+    if (rows[0]!.n >= target) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${target} rows: ${sqlText}`);
+}
+
+export async function benchRuntime(options: { quick: boolean }) {
+  const count = options.quick ? 1_000 : 5_000;
+  const delayed = options.quick ? 100 : 300;
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-pg-'));
+  const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres(dataDir, { port: 54500 });
+  const admin = process.env.DATABASE_URL ?? embedded!.url;
+  try {
+    const baseline = await rawPgBoss(await createDatabase(admin, 'herald_bench_raw'), count);
+
+    const tree = join(root, 'bench', '.generated', 'runtime');
+    writeBenchTree(tree);
+    const built = await buildProject(tree, { cwd: root });
+    if (!built.bundle) throw new Error(`bench tree does not compile: ${built.diagnostics[0]?.message}`);
+    const url = await createDatabase(admin, 'herald_bench_runtime');
+    const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: 'bench', workers: WORKERS, env: {}, bundle: built.bundle, onError: () => {} });
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    const users = 100;
+    for (let u = 0; u < users; u++) {
+      await fetch(`${runtime.url}/v1/users/u${u}`, { method: 'PUT', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify({ email: `u${u}@example.com` }) });
+    }
+    const latencies: number[] = [];
+    const t0 = performance.now();
+    await pool(count, 32, async (i) => {
+      const start = performance.now();
+      const res = await fetch(`${runtime.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'bench_ping', userId: `u${i % users}`, properties: { n: i } }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 202) throw new Error(`trigger answered ${res.status}`);
+      latencies.push(performance.now() - start);
+    });
+    const acceptSeconds = (performance.now() - t0) / 1000;
+    await waitForCount(db, "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent' AND step_id = 'hello'", count, 300_000);
+    const endToEndSeconds = (performance.now() - t0) / 1000;
+
+    // Delay lateness: triggers spread over ~2 s, each due 5 s after its run was created.
+    await pool(delayed, 8, async (i) => {
+      await fetch(`${runtime.url}/v1/events`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'bench_delayed', userId: `u${i % users}`, properties: { n: i } }),
+      }).then((r) => r.arrayBuffer());
+    });
+    await waitForCount(db, "SELECT count(*)::int AS n FROM herald.messages WHERE step_id = 'later'", delayed, 120_000);
+    const { rows } = await db.query<{ late: number }>(
+      `SELECT extract(epoch FROM (m.created_at - r.created_at)) * 1000 - 5000 AS late
+       FROM herald.messages m JOIN herald.runs r ON r.id = m.run_id WHERE m.step_id = 'later'`,
+    );
+    await db.end();
+    await runtime.stop();
+
+    const messagesPerSecond = Math.round(count / endToEndSeconds);
+    return {
+      baselineRawPgBoss: baseline,
+      herald: {
+        triggers: count,
+        triggersAcceptedPerSecond: Math.round(count / acceptSeconds),
+        messagesPerSecondEndToEnd: messagesPerSecond,
+        triggerLatencyMs: summary(latencies),
+        delayLateness5sMs: summary(rows.map((r) => Number(r.late))),
+      },
+      ratioToRawPgBoss: +(messagesPerSecond / baseline.endToEndPerSecond).toFixed(2),
+      workersPerProcess: WORKERS,
+      targets: { messagesPerSecond: 500, ratio: 0.3, delayLatenessP99Ms: 2000 },
+    };
+  } finally {
+    await embedded?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
