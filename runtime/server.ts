@@ -12,8 +12,9 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase, type Database } from './db/pool.ts';
 import type { DriverDeps } from './driver/context.ts';
-import { processFact } from './driver/process.ts';
-import { createBoss, ensureQueue, RUN_QUEUE, workOptions, type FactJob } from './driver/queue.ts';
+import { syncSchedules, workSchedules } from './driver/schedules.ts';
+import { createBoss, ensureQueue, RUN_QUEUE, workOptions } from './driver/queue.ts';
+import { factHandler } from './driver/worker.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createProviderRegistry } from './providers/registry.ts';
@@ -78,21 +79,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       },
     };
 
-    await boss.work(RUN_QUEUE, workOptions(config.workers), async (jobs: { id: string; data: FactJob }[]) =>
-      // Each fact in its own transaction: one bad job never holds back the others of its batch. Facts are
-      // idempotent in the engine, so a job redelivered after its transaction committed changes nothing.
-      Promise.all(
-        jobs.map(async (job) => {
-          try {
-            await db.transaction((tx) => processFact(deps, tx, job.data));
-            return { id: job.id, status: 'completed' as const };
-          } catch (error) {
-            onError(error);
-            return { id: job.id, status: 'failed' as const, output: { error: error instanceof Error ? error.message : String(error) } };
-          }
-        }),
-      ),
-    );
+    await boss.work(RUN_QUEUE, workOptions(config.workers), factHandler(db, deps, onError));
 
     let listening = '';
     if (options.http !== false) {
@@ -119,6 +106,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         const next = typeof source === 'string' ? await readBundleFile(source) : source;
         await ensureQueue(boss, next.settings.retentionMs);
         await db.transaction((tx) => bundles.activate(tx, next));
+        await syncSchedules(boss, next);
         return next;
       },
       async stop() {

@@ -5,14 +5,16 @@
 import { template } from 'herald';
 import { cartAbandoned } from '../events.ts';
 
-const unsubscribe = '<p style="color:#888;font-size:12px"><a href="{{unsubscribe_url}}">Unsubscribe from cart reminders</a></p>';
-
 export const cartReminder = template('cart-reminder', {
   data: cartAbandoned,
   email: {
     subject: 'You left {{item_count}} items in your cart',
-    text: 'Your cart is saved: {{cart_url}}\n\nUnsubscribe: {{unsubscribe_url}}',
-    html: ['<p>Your {{item_count}} items are waiting.</p>', '<p><a href="{{cart_url}}">Back to your cart</a></p>', unsubscribe].join('\n'),
+    text: `Your {{item_count}} items are waiting: {{cart_url}}
+
+Unsubscribe from cart reminders: {{unsubscribe_url}}`,
+    html: `<p>Your {{item_count}} items are waiting.</p>
+      <p><a href="{{cart_url}}">Back to your cart</a></p>
+      <footer style="color:#888;font-size:12px"><a href="{{unsubscribe_url}}">Unsubscribe from cart reminders</a></footer>`,
   },
 });
 
@@ -22,7 +24,11 @@ export const cartLastCall = template('cart-last-call', {
   sms: { body: 'Your {{item_count}} items are still in your cart: {{cart_url}} (reply STOP to opt out)' },
   email: {
     subject: 'Last call: your cart is about to expire',
-    text: 'Your {{item_count}} items are still in your cart: {{cart_url}}\n\nUnsubscribe: {{unsubscribe_url}}',
-    html: ['<p>Your {{item_count}} items are still in your cart.</p>', '<p><a href="{{cart_url}}">Complete your order</a></p>', unsubscribe].join('\n'),
+    text: `Your {{item_count}} items are still in your cart: {{cart_url}}
+
+Unsubscribe from cart reminders: {{unsubscribe_url}}`,
+    html: `<p>Your {{item_count}} items are still in your cart.</p>
+      <p><a href="{{cart_url}}">Complete your order</a></p>
+      <footer style="color:#888;font-size:12px"><a href="{{unsubscribe_url}}">Unsubscribe from cart reminders</a></footer>`,
   },
 });

@@ -7,11 +7,11 @@ export const securityCode = template('security-code', {
   sms: { body: 'Your sign-in code is {{code}}. It expires in {{expires_in_minutes}} minutes. Never share it.' },
   email: {
     subject: 'Your sign-in code: {{code}}',
-    text: 'Someone (hopefully you) asked to sign in as {{user.email}}.\n\nYour code is {{code}}; it expires in {{expires_in_minutes}} minutes.',
-    html: [
-      '<p>Someone (hopefully you) asked to sign in as {{user.email}}.</p>',
-      '<p style="font-size:24px;letter-spacing:4px"><strong>{{code}}</strong></p>',
-      '<p>It expires in {{expires_in_minutes}} minutes. If it was not you, you can ignore this email.</p>',
-    ].join('\n'),
+    text: `Someone (hopefully you) asked to sign in as {{user.email}}.
+
+Your code is {{code}}; it expires in {{expires_in_minutes}} minutes. If it was not you, ignore this email.`,
+    html: `<p>Someone (hopefully you) asked to sign in as {{user.email}}.</p>
+      <p style="font-size:24px;letter-spacing:4px"><strong>{{code}}</strong></p>
+      <p>It expires in {{expires_in_minutes}} minutes. If it was not you, ignore this email.</p>`,
   },
 });

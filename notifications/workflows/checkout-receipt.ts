@@ -1,10 +1,14 @@
-/** The receipt: required (users cannot opt out of it), by email, then a push to the phone. */
+/**
+ * Receipts: a required category, so users cannot opt out, and no send window, because a receipt at 3am is
+ * still expected right away.
+ */
 import { workflow } from 'herald';
 import { transactional } from '../categories.ts';
 import { checkoutCompleted } from '../events.ts';
 import { checkoutReceipt } from '../templates/checkout.ts';
 
 export default workflow('checkout-receipt', {
+  description: 'Email the receipt of a paid order, then confirm it by push.',
   trigger: checkoutCompleted,
   category: transactional,
   steps: (s) => [

@@ -1,6 +1,6 @@
 /**
- * The onboarding flow: a welcome email, two hours to open it, then the follow-up that fits — next steps
- * for those who opened it, an in-app nudge for those in the app right now, an SMS for everyone else.
+ * Onboarding: welcome by email, give the user two hours to open it, then follow up on the channel most
+ * likely to reach them. Steps have ids (stable across deploys: a run in flight resumes at its step id).
  */
 import { workflow } from 'herald';
 import { onboarding } from '../categories.ts';
@@ -8,12 +8,14 @@ import { trialStarted } from '../events.ts';
 import { onboardingNextSteps, onboardingWelcome } from '../templates/onboarding.ts';
 
 export default workflow('onboarding', {
+  description: 'Welcome a new trial user, then follow up depending on whether they engaged.',
   trigger: trialStarted,
-  description: 'Welcome a new trial user, then follow up on the channel that fits.',
   category: onboarding,
   steps: (s) => [
     s.send('welcome', { template: onboardingWelcome, channel: 'email' }),
+    // Resumes as soon as the welcome email is opened, or after 2h without it.
     s.waitFor('welcome-opened', { engagement: { step: 'welcome', kind: 'opened' }, timeout: '2h' }),
+    // The first arm whose condition holds runs; `otherwise` runs when none does.
     s.branch('follow-up', [
       { when: s.engaged('welcome', 'opened'), then: [s.send('next-steps', { template: onboardingNextSteps, channel: 'email' })] },
       { when: s.user.activeWithin('5m'), then: [s.send('nudge-inapp', { template: onboardingWelcome, channel: 'inapp' })] },

@@ -1,11 +1,13 @@
-/** A new account is welcomed on every channel the user can be reached on (routing `all`). */
+/**
+ * The account welcome, on every channel at once. No category: it is a one-off about the account itself,
+ * so it goes to every channel the user has an address for (a missing push token just skips push).
+ */
 import { workflow } from 'herald';
-import { onboarding } from '../categories.ts';
 import { userSignedUp } from '../events.ts';
 import { signupWelcome } from '../templates/signup.ts';
 
 export default workflow('welcome-everywhere', {
+  description: 'Greet a new account on email, push and in-app together.',
   trigger: userSignedUp,
-  category: onboarding,
-  steps: (s) => [s.send('welcome', { template: signupWelcome, routing: { method: 'all', channels: ['email', 'push', 'inapp'] } })],
+  steps: (s) => [s.send('welcome-all', { template: signupWelcome, routing: { method: 'all', channels: ['email', 'push', 'inapp'] } })],
 });

@@ -50,10 +50,15 @@ export const upsertUser = (id: string, p: ProfilePatch) =>
     'locale' in p,
     'timezone' in p,
   );
-export const ensureUser = (id: string) => s('INSERT INTO herald.users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', id);
 export const userById = (id: string) => s('SELECT * FROM herald.users WHERE id = $1', id);
-export const preferencesOf = (userId: string) =>
-  s('SELECT category, channel, allowed FROM herald.preferences WHERE user_id = $1 ORDER BY category, channel', userId);
+/** The profile with its preferences, in one round trip (null profile columns when the user is unknown). */
+export const userWithPreferences = (id: string) =>
+  s(
+    `SELECT u.*, COALESCE((SELECT json_agg(json_build_object('category', p.category, 'channel', p.channel, 'allowed', p.allowed))
+       FROM herald.preferences p WHERE p.user_id = $1), '[]') AS prefs
+     FROM (SELECT $1::text AS wanted) w LEFT JOIN herald.users u ON u.id = w.wanted`,
+    id,
+  );
 export const setPreference = (userId: string, category: string, channel: string, allowed: boolean) =>
   s(
     `INSERT INTO herald.preferences (user_id, category, channel, allowed) VALUES ($1, $2, $3, $4)
@@ -227,17 +232,17 @@ export const idempotencyByKey = (key: string) => s('SELECT request_hash, status,
 export const storeIdempotentResponse = (key: string, status: number, response: unknown) =>
   s('UPDATE herald.idempotency SET status = $2, response = $3 WHERE key = $1', key, status, json(response));
 /** Logs an event; returns nothing when its messageId was seen before (a retry). */
-export const logEvent = (e: { messageId: string | null; event: string; userId: string | null; properties: unknown }) =>
+export const logEvent = (e: { messageId: string | null; event: string; userId: string | null; properties: unknown; runIds: string[] }) =>
   s(
-    `INSERT INTO herald.events (message_id, event, user_id, properties) VALUES ($1, $2, $3, $4)
+    `INSERT INTO herald.events (message_id, event, user_id, properties, run_ids) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (message_id) DO NOTHING RETURNING id`,
     e.messageId,
     e.event,
     e.userId,
     json(e.properties),
+    json(e.runIds),
   );
 export const eventByMessageId = (messageId: string) => s('SELECT run_ids FROM herald.events WHERE message_id = $1', messageId);
-export const setEventRuns = (id: string, runIds: string[]) => s('UPDATE herald.events SET run_ids = $2 WHERE id = $1', id, json(runIds));
 
 // ── digests and throttles ────────────────────────────────────────────────────────────────────────────────
 /** Opens a digest owned by `runId`, or appends the item to the open one; returns the owner. */
@@ -287,4 +292,20 @@ export const passThrottle = (t: { workflow: string; stepId: string; userId: stri
     String(t.windowMs),
     t.now,
     t.limit,
+  );
+
+// ── retention ────────────────────────────────────────────────────────────────────────────────────────────
+/** Deletes what is older than the retention: finished runs and their messages, events, idempotency keys. */
+export const deleteExpired = (before: Date) =>
+  s(
+    `WITH old_runs AS (
+       DELETE FROM herald.runs WHERE updated_at < $1 AND status IN ('completed', 'cancelled', 'failed') RETURNING id
+     ),
+     old_messages AS (DELETE FROM herald.messages WHERE run_id IN (SELECT id FROM old_runs) RETURNING id),
+     old_inbox AS (DELETE FROM herald.inbox WHERE created_at < $1 RETURNING id),
+     old_events AS (DELETE FROM herald.events WHERE received_at < $1 RETURNING id),
+     old_keys AS (DELETE FROM herald.idempotency WHERE created_at < $1 RETURNING key),
+     old_throttles AS (DELETE FROM herald.throttles WHERE at < $1 RETURNING 1)
+     SELECT (SELECT count(*) FROM old_runs) AS runs, (SELECT count(*) FROM old_messages) AS messages`,
+    before,
   );

@@ -22,7 +22,16 @@ export function asBossDb(client: SqlClient): BossDb {
 }
 
 export function createBoss(url: string, onError: (error: Error) => void): PgBoss {
-  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
+  const boss = new PgBoss({
+    connectionString: url,
+    schema: 'pgboss',
+    useListenNotify: true,
+    max: 10,
+    // How soon a job stranded by a dead process or a database outage (its completion could not be written)
+    // is noticed and retried: the supervisor's pass, gated per queue by the monitor interval.
+    superviseIntervalSeconds: 10,
+    monitorIntervalSeconds: 10,
+  });
   boss.on('error', onError);
   return boss;
 }
@@ -34,7 +43,10 @@ export function queueOptions(retentionMs: number) {
     retryDelay: 1,
     retryBackoff: true,
     retryDelayMax: 300,
-    expireInSeconds: 300,
+    // A fact job is short (a few queries and provider calls, each with its own timeout). A job whose worker
+    // died or lost the database stops heartbeating and is retried after ~10–20 s rather than at expiry.
+    expireInSeconds: 120,
+    heartbeatSeconds: 10,
     retentionSeconds: Math.max(14 * DAY_SECONDS, Math.ceil(retentionMs / 1000) + DAY_SECONDS),
     deleteAfterSeconds: DAY_SECONDS,
     notify: true,
@@ -44,8 +56,11 @@ export function queueOptions(retentionMs: number) {
 export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<void> {
   const options = queueOptions(retentionMs);
   const existing = await boss.getQueue(RUN_QUEUE);
-  if (!existing) await boss.createQueue(RUN_QUEUE, options);
-  else if ((existing.retentionSeconds ?? 0) < options.retentionSeconds) await boss.updateQueue(RUN_QUEUE, options);
+  if (!existing) return void (await boss.createQueue(RUN_QUEUE, options));
+  // Retention only grows: runs of an older bundle with a longer wait may still be waiting.
+  const wanted = { ...options, retentionSeconds: Math.max(options.retentionSeconds, existing.retentionSeconds ?? 0) };
+  const current = existing as unknown as Record<string, unknown>;
+  if (Object.entries(wanted).some(([key, value]) => current[key] !== value)) await boss.updateQueue(RUN_QUEUE, wanted);
 }
 
 /**

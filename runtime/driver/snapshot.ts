@@ -1,7 +1,7 @@
 /** What the engine may know about a recipient: the profile, preferences and presence, read in the job's transaction. */
 import type { Channel, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { one, rows, type SqlClient } from '../db/sql-client.ts';
+import { one, type SqlClient } from '../db/sql-client.ts';
 import type { UserSnapshot } from '../engine/types.ts';
 
 interface UserRow {
@@ -33,8 +33,9 @@ export function recipientSnapshot(recipient: Record<string, unknown> | null): Us
 }
 
 export async function loadUserSnapshot(client: SqlClient, userId: string): Promise<UserSnapshot> {
-  const user = await one<UserRow>(client, sql.userById(userId));
-  const prefs = await rows<{ category: string; channel: Channel; allowed: boolean }>(client, sql.preferencesOf(userId));
+  const row = await one<Partial<UserRow> & { prefs: { category: string; channel: Channel; allowed: boolean }[] }>(client, sql.userWithPreferences(userId));
+  const user = row?.id ? (row as UserRow) : undefined;
+  const prefs = row?.prefs ?? [];
   const preferences: UserSnapshot['preferences'] = {};
   for (const p of prefs) (preferences[p.category] ??= {})[p.channel] = p.allowed;
   return {

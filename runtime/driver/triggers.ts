@@ -3,7 +3,6 @@
  * user's runs that wait for it or are cancelled by it; an engagement wakes the run of its message. Every
  * job is created in the caller's transaction: when the API answers 202, the work is in Postgres.
  */
-import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue, Step, Workflow } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { rows, type SqlClient } from '../db/sql-client.ts';
@@ -15,6 +14,8 @@ import { sendFact } from './queue.ts';
 export interface StartInput {
   bundle: Bundle;
   workflows: Workflow[];
+  /** One id per workflow, made by the caller so it can log them with the event in the same statement. */
+  runIds: string[];
   userId: string | null;
   recipient: Record<string, unknown> | null;
   data: Record<string, JsonValue>;
@@ -23,8 +24,8 @@ export interface StartInput {
 
 export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
   const ids: string[] = [];
-  for (const workflow of input.workflows) {
-    const runId = randomUUID();
+  for (const [i, workflow] of input.workflows.entries()) {
+    const runId = input.runIds[i]!;
     const state = createRun({ runId, workflow, bundleVersion: input.bundle.version, userId: input.userId, data: input.data });
     const insert = sql.insertRun({
       id: runId,

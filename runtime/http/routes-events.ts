@@ -3,7 +3,7 @@
  * cancellations) and `POST /v1/workflows/:id/trigger` (one workflow directly). Both answer 202 only once
  * the runs and their first jobs are committed.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
@@ -79,17 +79,15 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     const properties = validateData(bundle, value.event, value.properties, 'properties');
     const workflows = Object.values(bundle.workflows).filter((w) => w.trigger.type === 'event' && w.trigger.event === value.event);
     const result = await idempotent(deps, c.req.header('idempotency-key'), raw, async (tx) => {
-      const logged = await one<{ id: string }>(tx, sql.logEvent({ messageId: value.messageId ?? null, event: value.event, userId: value.userId, properties }));
+      const runIds = workflows.map(() => randomUUID());
+      const logged = await one<{ id: string }>(tx, sql.logEvent({ messageId: value.messageId ?? null, event: value.event, userId: value.userId, properties, runIds }));
       if (!logged) {
         // A retry of an event already accepted (same messageId): the same runs, nothing new.
         const prior = await one<{ run_ids: string[] }>(tx, sql.eventByMessageId(value.messageId!));
         return { status: 202 as const, body: { runs: prior?.run_ids ?? [], duplicate: true } };
       }
-      await tx.query(sql.ensureUser(value.userId).text, sql.ensureUser(value.userId).values);
-      const runs = await startRuns(deps.driver, tx, { bundle, workflows, userId: value.userId, recipient: null, data: properties, triggerEvent: value.event });
+      const runs = await startRuns(deps.driver, tx, { bundle, workflows, runIds, userId: value.userId, recipient: null, data: properties, triggerEvent: value.event });
       const routed = await routeEvent(deps.driver, tx, { userId: value.userId, event: value.event, data: properties, exclude: runs });
-      const setRuns = sql.setEventRuns(logged.id, runs);
-      await tx.query(setRuns.text, setRuns.values);
       const body: Record<string, unknown> = { runs, routed: routed.length };
       if (runs.length === 0) body.note = `no workflow is triggered by "${value.event}"; it was logged${routed.length ? ' and delivered to waiting runs' : ''}`;
       return { status: 202 as const, body };
@@ -106,10 +104,10 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     if (!workflow) throw new HttpError(404, 'not_found', `no workflow "${c.req.param('id')}" in the live bundle (${Object.keys(bundle.workflows).join(', ')})`);
     const data = workflow.trigger.type === 'event' ? validateData(bundle, workflow.trigger.event, value.data, 'data') : value.data;
     const result = await idempotent(deps, c.req.header('idempotency-key'), `${workflow.id}\0${raw}`, async (tx) => {
-      if (value.userId) await tx.query(sql.ensureUser(value.userId).text, sql.ensureUser(value.userId).values);
       const runs = await startRuns(deps.driver, tx, {
         bundle,
         workflows: [workflow],
+        runIds: [randomUUID()],
         userId: value.userId ?? null,
         recipient: value.to ?? null,
         data,

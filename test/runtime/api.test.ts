@@ -156,7 +156,7 @@ describe('profiles, preferences and direct triggers', () => {
     });
     expect(run.status).toBe('cancelled');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await messagesOf(api, 'cart1')).filter((m) => m.step === 'reminder')).toEqual([]);
+    expect((await messagesOf(api, 'cart1')).filter((m) => m.step === 'reminder-email')).toEqual([]);
   });
 });
 

@@ -1,0 +1,54 @@
+/**
+ * Cron triggers and retention clean-up, through pg-boss's scheduler: each slot fires once however many
+ * runtime processes share the database (pg-boss elects one to create the slot's job).
+ */
+import type { PgBoss } from 'pg-boss';
+import type { Bundle } from '../../compiler/bundle/schema.ts';
+import type { Database } from '../db/pool.ts';
+import * as sql from '../db/sql.ts';
+import type { DriverDeps } from './context.ts';
+import { startRuns } from './triggers.ts';
+import { randomUUID } from 'node:crypto';
+
+export const SCHEDULE_QUEUE = 'herald-schedule';
+export const MAINTENANCE_QUEUE = 'herald-maintenance';
+const MAINTENANCE_KEY = 'retention';
+
+/** Makes pg-boss's schedules match the bundle's cron workflows (adds, updates, removes). */
+export async function syncSchedules(boss: PgBoss, bundle: Bundle): Promise<void> {
+  for (const queue of [SCHEDULE_QUEUE, MAINTENANCE_QUEUE]) if (!(await boss.getQueue(queue))) await boss.createQueue(queue);
+  const wanted = Object.values(bundle.workflows).filter((w) => w.trigger.type === 'schedule');
+  const existing = await boss.getSchedules(SCHEDULE_QUEUE);
+  for (const schedule of existing) {
+    if (!wanted.some((w) => w.id === schedule.key)) await boss.unschedule(SCHEDULE_QUEUE, schedule.key);
+  }
+  for (const workflow of wanted) {
+    if (workflow.trigger.type !== 'schedule') continue;
+    await boss.schedule(SCHEDULE_QUEUE, workflow.trigger.cron, { workflow: workflow.id }, { key: workflow.id, tz: 'UTC' });
+  }
+  await boss.schedule(MAINTENANCE_QUEUE, '17 3 * * *', { retentionMs: bundle.settings.retentionMs }, { key: MAINTENANCE_KEY, tz: 'UTC' });
+}
+
+export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps, onError: (e: unknown) => void): Promise<void> {
+  await boss.work(SCHEDULE_QUEUE, async (jobs: { data: { workflow: string } }[]) => {
+    for (const job of jobs) {
+      const bundle = deps.bundles.live;
+      const workflow = bundle?.workflows[job.data.workflow];
+      if (!bundle || !workflow) continue; // removed from the bundle since the slot was created
+      await db.transaction((tx) =>
+        startRuns(deps, tx, { bundle, workflows: [workflow], runIds: [randomUUID()], userId: null, recipient: null, data: {}, triggerEvent: null }),
+      );
+    }
+  });
+  await boss.work(MAINTENANCE_QUEUE, async (jobs: { data: { retentionMs: number } }[]) => {
+    for (const job of jobs) {
+      try {
+        const statement = sql.deleteExpired(new Date(deps.now() - job.data.retentionMs));
+        await db.query(statement.text, statement.values);
+      } catch (error) {
+        onError(error);
+        throw error;
+      }
+    }
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * The DSL's types catch authoring mistakes in the editor, before `herald check` runs. vitest's typecheck
+ * mode is off, so the compile-time half of this file is checked by `tsc --noEmit -p .` (an unused
+ * `@ts-expect-error` is itself an error there), inside a function that is never called; the run-time half
+ * asserts that the valid builders return plain data.
+ */
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { event, template, workflow, z, type ConditionSpec, type Duration, type Operand, type WorkflowDefinition } from 'herald';
+import onboardingWorkflow from '../notifications/workflows/onboarding.ts';
+import { trialStarted } from '../notifications/events.ts';
+import { onboardingWelcome } from '../notifications/templates/onboarding.ts';
+
+const orderShipped = event('order_shipped', {
+  schema: z.object({ order_id: z.string(), carrier: z.enum(['ups', 'dhl']), eta: z.object({ days: z.number() }) }),
+  examples: [{ order_id: 'o1', carrier: 'ups', eta: { days: 2 } }],
+});
+const shipped = template('order-shipped', { data: orderShipped, sms: { body: 'Order {{order_id}} is on its way with {{carrier}}' } });
+
+function shippingWorkflow(): WorkflowDefinition {
+  return workflow('shipping', {
+    trigger: orderShipped,
+    steps: (s) => [
+      s.delay('settle', '30m'),
+      s.branch('by-carrier', [
+        { when: s.and(s.data('carrier').eq('dhl'), s.data('eta.days').gt(3)), then: [s.send('slow', { template: shipped, channel: 'sms' })] },
+        { otherwise: [s.send('fast', { template: shipped, routing: { method: 'single', channels: ['push', 'sms'] } })] },
+      ]),
+      s.throttle('one-a-day', { limit: 1, window: '1d', key: 'order_id' }),
+    ],
+  });
+}
+
+/** Never called: each `@ts-expect-error` below must be a compile error, or `tsc` fails on the unused directive. */
+export function mistakesThatDoNotCompile(): void {
+  workflow('typos', {
+    trigger: trialStarted,
+    steps: (s) => [
+      s.branch('wrong-field', [
+        // @ts-expect-error 'plan_typ' is not a field of trial_started
+        { when: s.data('plan_typ').eq('pro'), then: [] },
+        // @ts-expect-error 'enterprise' is not one of the plan_type enum values
+        { when: s.data('plan_type').eq('enterprise'), then: [] },
+        // @ts-expect-error a number is not a plan_type
+        { when: s.data('plan_type').in([1]), then: [] },
+      ]),
+      // @ts-expect-error durations are `<number><unit>`, e.g. '2h', not '2 hours'
+      s.delay('too-wordy', '2 hours'),
+      // @ts-expect-error the same mistake inside a waitFor
+      s.waitFor('wait', { engagement: { step: 'x', kind: 'opened' }, timeout: '2 hours' }),
+      // @ts-expect-error order-shipped renders order_shipped, not this workflow's trial_started
+      s.send('wrong-template', { template: shipped, channel: 'sms' }),
+      // @ts-expect-error 'fax' is not a channel
+      s.send('fax', { template: onboardingWelcome, channel: 'fax' }),
+      // @ts-expect-error a digest key must be a field of the trigger's data
+      s.digest('by-cart', { window: '1d', key: 'cart_id' }),
+    ],
+  });
+  template('bad-example', {
+    // @ts-expect-error `data` must be an event definition, not a bare name
+    data: 'trial_started',
+    sms: { body: 'x' },
+  });
+  event('bad-examples', {
+    schema: z.object({ n: z.number() }),
+    // @ts-expect-error examples must match the schema
+    examples: [{ n: 'one' }],
+  });
+}
+
+describe('DSL types', () => {
+  it('infer event data from the zod schema', () => {
+    expectTypeOf(trialStarted.examples[0]!).toEqualTypeOf<{ first_name: string; plan_type: 'free' | 'pro' | 'team'; trial_days?: number | undefined }>();
+    expectTypeOf(onboardingWelcome.event).toEqualTypeOf(trialStarted);
+  });
+
+  it('type s.data paths by the value they read', () => {
+    workflow('probe', {
+      trigger: orderShipped,
+      steps: (s) => {
+        expectTypeOf(s.data('carrier')).toEqualTypeOf<Operand<'ups' | 'dhl'>>();
+        expectTypeOf(s.data('eta.days')).toEqualTypeOf<Operand<number>>();
+        expectTypeOf(s.engaged('x', 'opened')).toEqualTypeOf<ConditionSpec>();
+        return [s.delay('d', '1m')];
+      },
+    });
+    expectTypeOf<'2h'>().toExtend<Duration>();
+    expectTypeOf<'2 hours'>().not.toExtend<Duration>();
+  });
+});
+
+describe('DSL builders', () => {
+  it('return plain data: conditions are JSON trees, references stay as definitions for the compiler', () => {
+    const wf = shippingWorkflow();
+    expect(wf.steps).toEqual([
+      { kind: 'delay', id: 'settle', duration: '30m' },
+      {
+        kind: 'branch',
+        id: 'by-carrier',
+        arms: [
+          {
+            when: {
+              op: 'and',
+              all: [
+                { op: 'compare', left: { ref: 'data.carrier' }, cmp: 'eq', right: 'dhl' },
+                { op: 'compare', left: { ref: 'data.eta.days' }, cmp: 'gt', right: 3 },
+              ],
+            },
+            then: [{ kind: 'send', id: 'slow', template: shipped, channel: 'sms' }],
+          },
+          { otherwise: [{ kind: 'send', id: 'fast', template: shipped, routing: { method: 'single', channels: ['push', 'sms'] } }] },
+        ],
+      },
+      { kind: 'throttle', id: 'one-a-day', limit: 1, window: '1d', key: 'data.order_id' },
+    ]);
+    expect(wf).toMatchObject({ kind: 'workflow', id: 'shipping', trigger: orderShipped, cancelOn: [] });
+  });
+
+  it('build the condition helpers shown in notifications/README.md as JSON trees', () => {
+    const conditions: ConditionSpec[] = [];
+    workflow('readme-conditions', {
+      trigger: trialStarted,
+      steps: (s) => {
+        conditions.push(
+          s.data('plan_type').eq('pro'),
+          s.data('trial_days').gte(14),
+          s.user.trait('company').exists(),
+          s.user.field('locale').eq('fr'),
+          s.not(s.or(s.user.hasChannel('push'), s.preference('promotions', 'sms'))),
+        );
+        return [s.send('x', { template: onboardingWelcome, channel: 'email' })];
+      },
+    });
+    expect(conditions).toEqual([
+      { op: 'compare', left: { ref: 'data.plan_type' }, cmp: 'eq', right: 'pro' },
+      { op: 'compare', left: { ref: 'data.trial_days' }, cmp: 'gte', right: 14 },
+      { op: 'compare', left: { ref: 'user.traits.company' }, cmp: 'exists' },
+      { op: 'compare', left: { ref: 'user.locale' }, cmp: 'eq', right: 'fr' },
+      {
+        op: 'not',
+        cond: { op: 'or', any: [{ op: 'hasChannel', channel: 'push' }, { op: 'preference', category: 'promotions', channel: 'sms' }] },
+      },
+    ]);
+  });
+
+  it('build the worked onboarding workflow as the runtime expects it', () => {
+    expect(onboardingWorkflow).toMatchObject({ kind: 'workflow', id: 'onboarding', trigger: { name: 'trial_started' }, category: { id: 'onboarding' } });
+    const steps = onboardingWorkflow.steps;
+    expect(steps.map((s) => `${s.kind}:${s.id}`)).toEqual(['send:welcome', 'waitFor:welcome-opened', 'branch:follow-up']);
+    expect(steps[1]).toEqual({ kind: 'waitFor', id: 'welcome-opened', engagement: { step: 'welcome', kind: 'opened' }, timeout: '2h' });
+    const branch = steps[2];
+    if (branch?.kind !== 'branch') throw new Error('expected the follow-up branch');
+    expect(branch.arms.map((arm) => ('when' in arm ? arm.when : 'otherwise'))).toEqual([
+      { op: 'engaged', step: 'welcome', kind: 'opened' },
+      { op: 'activeWithin', duration: '5m' },
+      'otherwise',
+    ]);
+    const sends = branch.arms.flatMap((arm) => ('then' in arm ? arm.then : arm.otherwise));
+    expect(sends.map((s) => (s.kind === 'send' ? [s.id, typeof s.template === 'string' ? s.template : s.template.id, s.channel] : []))).toEqual([
+      ['next-steps', 'onboarding-next-steps', 'email'],
+      ['nudge-inapp', 'onboarding-welcome', 'inapp'],
+      ['nudge-sms', 'onboarding-welcome', 'sms'],
+    ]);
+  });
+
+  it('keep the welcome copy that later checks rely on', () => {
+    const line = 'Hi {{first_name}}, welcome to the {{plan_type}} plan!';
+    expect(onboardingWelcome.content.email?.text).toContain(line);
+    expect(onboardingWelcome.content.email?.html).toContain(line);
+    expect(onboardingWelcome.content.email?.html).toContain('{{preferences_url}}');
+    expect(onboardingWelcome.content.inapp?.actionUrl).toBe('/getting-started');
+    expect(Object.keys(onboardingWelcome.locales.fr ?? {}).sort()).toEqual(['email', 'sms']);
+  });
+});
