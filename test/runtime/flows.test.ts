@@ -108,3 +108,18 @@ describe('several processes on one database', () => {
     }
   });
 });
+
+describe('schedules', () => {
+  it('registers a cron workflow with pg-boss’s scheduler on load, and removes it when it leaves the bundle', async () => {
+    const base = shorten(await exampleBundle(), 100);
+    const { version: _v, formatVersion: _f, ...content } = base;
+    const weekly = { ...content.workflows['comment-digest']!, id: 'weekly-report', trigger: { type: 'schedule' as const, cron: '0 9 * * 1' }, steps: [{ kind: 'cancel' as const, id: 'noop' }] };
+    const { sealBundle } = await import('../../compiler/bundle/canonical.ts');
+    await runtime.loadBundle(sealBundle({ ...content, workflows: { ...content.workflows, 'weekly-report': weekly } }));
+    const schedules = await runtime.deps.boss.getSchedules('herald-schedule');
+    expect(schedules.map((s) => [s.key, s.cron])).toEqual([['weekly-report', '0 9 * * 1']]);
+    expect((await runtime.deps.boss.getSchedules('herald-maintenance')).map((s) => s.key)).toEqual(['retention']);
+    await runtime.loadBundle(base);
+    expect(await runtime.deps.boss.getSchedules('herald-schedule')).toEqual([]);
+  });
+});
