@@ -4,6 +4,7 @@
  * recipient's timezone and language. Never throws: a bad zone falls back to UTC, a bad locale to English.
  */
 
+import { wallTime } from '../schedule/zone.ts';
 type Style = Intl.DateTimeFormatOptions;
 
 const STYLES: Record<string, Style> = {
@@ -57,16 +58,16 @@ export function formatDate(date: Date, pattern: string, options: { timeZone?: st
 }
 
 function formatPattern(date: Date, pattern: string, timeZone: string, locale: string): string {
-  const numeric = partsOf(date, 'en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  });
+  // The local date and time in the zone, read through UTC getters (the same wall-clock arithmetic as send windows).
+  const wall = new Date(wallTime(date.getTime(), timeZone));
+  const numeric = {
+    year: String(wall.getUTCFullYear()),
+    month: String(wall.getUTCMonth() + 1),
+    day: String(wall.getUTCDate()),
+    hour: String(wall.getUTCHours()),
+    minute: String(wall.getUTCMinutes()),
+    second: String(wall.getUTCSeconds()),
+  };
   const named = (opts: Style) => new Intl.DateTimeFormat(locale, { ...opts, timeZone }).format(date);
   const pad = (n: string | undefined) => (n ?? '').padStart(2, '0');
   const hour = Number(numeric.hour ?? 0) % 24;
@@ -94,8 +95,3 @@ function formatPattern(date: Date, pattern: string, timeZone: string, locale: st
   });
 }
 
-function partsOf(date: Date, locale: string, options: Style): Partial<Record<Intl.DateTimeFormatPartTypes, string>> {
-  const out: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
-  for (const part of new Intl.DateTimeFormat(locale, options).formatToParts(date)) out[part.type] = part.value;
-  return out;
-}
