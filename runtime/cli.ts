@@ -8,16 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { watch } from 'chokidar';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { BundleError } from './bundles.ts';
-import type { SandboxDelivery } from './providers/sandbox.ts';
+import { createLogger } from './log.ts';
 import { startRuntime, type Runtime } from './server.ts';
 
 const HERALD_BIN = fileURLToPath(new URL('../compiler/cli/herald.js', import.meta.url));
 
-function printSandbox(d: SandboxDelivery) {
-  const c = d.content as Record<string, unknown>;
-  const summary = String(c.subject ?? c.title ?? c.body ?? '').replace(/\s+/g, ' ').slice(0, 80);
-  process.stdout.write(`  ↳ sandbox ${d.channel.padEnd(5)} to ${d.to || '(none)'}: ${summary}  [message ${d.messageId}]\n`);
-}
+/** JSON lines when piped (a log collector), one readable line per entry on a terminal. */
+const logger = () => createLogger({ pretty: Boolean(process.stdout.isTTY) });
 
 function banner(runtime: Runtime, bundle: Bundle | null) {
   const { url, apiKey, config } = runtime;
@@ -62,7 +59,7 @@ function untilSignal(stop: () => Promise<void>): Promise<number> {
 export async function runStart(options: { bundlePath: string }): Promise<number> {
   let runtime: Runtime;
   try {
-    runtime = await startRuntime({ bundlePath: options.bundlePath, onSandboxDelivery: printSandbox });
+    runtime = await startRuntime({ bundlePath: options.bundlePath, log: logger() });
   } catch (error) {
     process.stderr.write(`herald: ${error instanceof BundleError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
     return error instanceof BundleError ? 2 : 1;
@@ -88,7 +85,7 @@ export async function runDev(options: { dir: string; out: string }): Promise<num
   }
   let runtime: Runtime | null = null;
   const start = async () => {
-    runtime = await startRuntime({ bundlePath: options.out, onSandboxDelivery: printSandbox });
+    runtime = await startRuntime({ bundlePath: options.out, log: logger() });
     const { readBundleFile } = await import('./bundles.ts');
     banner(runtime, await readBundleFile(options.out));
   };

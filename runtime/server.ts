@@ -19,6 +19,8 @@ import { createApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import type { SandboxDelivery } from './providers/sandbox.ts';
+import { logSandboxDelivery, type Logger } from './log.ts';
+import type { DeliveryProvider } from './providers/types.ts';
 
 export interface StartOptions extends Partial<RuntimeConfig> {
   /** A bundle already in memory (tests); otherwise read from `bundlePath`. */
@@ -26,8 +28,13 @@ export interface StartOptions extends Partial<RuntimeConfig> {
   /** Run the HTTP API (default) or only the workers. */
   http?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Where the runtime logs (pino): errors it survives, sandbox deliveries, bundles going live. Silent when unset. */
+  log?: Logger;
   onSandboxDelivery?: (delivery: SandboxDelivery) => void;
+  /** Errors the runtime survives (a failed job, a lost connection); logged (or written to stderr) when unset. */
   onError?: (error: unknown) => void;
+  /** Adapters by provider id, in place of the ones the registry picks (fake providers in tests). */
+  adapters?: Record<string, DeliveryProvider>;
   now?: () => number;
 }
 
@@ -47,9 +54,14 @@ export interface Runtime {
 
 export async function startRuntime(options: StartOptions = {}): Promise<Runtime> {
   const config = readConfig(options.env ?? process.env, options);
-  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`herald: ${error instanceof Error ? error.message : String(error)}\n`));
+  const log = options.log;
+  const onError =
+    options.onError ??
+    (log
+      ? (error: unknown) => log.error({ err: error }, error instanceof Error ? error.message : String(error))
+      : (error: unknown) => process.stderr.write(`herald: ${error instanceof Error ? error.message : String(error)}\n`));
   let embedded: EmbeddedDatabase | null = null;
-  if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir);
+  if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log ? { log: (line) => log.warn(line) } : {});
   const url = config.databaseUrl ?? embedded!.url;
   const db = openDatabase(url, { max: 20 });
   try {
@@ -61,7 +73,14 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     const bundles = new BundleStore();
     await db.transaction((tx) => bundles.activate(tx, bundle));
     const metrics = createMetrics();
-    const providers = createProviderRegistry({ env: options.env ?? process.env, ...(options.onSandboxDelivery ? { onSandboxDelivery: options.onSandboxDelivery } : {}) });
+    const providers = createProviderRegistry({
+      env: options.env ?? process.env,
+      onSandboxDelivery: (delivery) => {
+        if (log) logSandboxDelivery(log, delivery);
+        options.onSandboxDelivery?.(delivery);
+      },
+      ...(options.adapters ? { adapters: options.adapters } : {}),
+    });
 
     let server: ReturnType<typeof serve> | null = null;
     let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
@@ -80,6 +99,9 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     };
 
     await boss.work(RUN_QUEUE, workOptions(config.workers), factHandler(db, deps, onError));
+    // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
+    await syncSchedules(boss, bundle);
+    await workSchedules(boss, db, deps, onError);
 
     let listening = '';
     if (options.http !== false) {

@@ -71,6 +71,15 @@ CREATE TABLE IF NOT EXISTS herald.messages (
   updated_at timestamptz NOT NULL DEFAULT now(),
   UNIQUE (run_id, step_id, channel)
 );
+-- Several messages are logged in one transaction (a run's skipped channels, a throttle's held-back sends):
+-- the statement's clock, not the transaction's, keeps them in the order they were logged.
+-- (Checked first: ALTER TABLE locks the table, and every start runs this.)
+DO $$ BEGIN
+  IF (SELECT column_default FROM information_schema.columns
+      WHERE table_schema = 'herald' AND table_name = 'messages' AND column_name = 'created_at') <> 'clock_timestamp()' THEN
+    ALTER TABLE herald.messages ALTER COLUMN created_at SET DEFAULT clock_timestamp();
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS messages_by_user ON herald.messages (user_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS messages_by_provider_id ON herald.messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
 

@@ -112,7 +112,7 @@ export interface RunRow {
 export const insertRun = (r: { id: string; workflow: string; bundleVersion: string; userId: string | null; recipient: unknown; status: string; state: unknown; triggerEvent: string | null }) =>
   s(
     `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
     r.id,
     r.workflow,
     r.bundleVersion,

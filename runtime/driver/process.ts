@@ -12,6 +12,7 @@ import type { DriverDeps } from './context.ts';
 import { deliver } from './deliver.ts';
 import { sendFact, type FactJob } from './queue.ts';
 import { loadUserSnapshot, recipientSnapshot } from './snapshot.ts';
+import { logThrottled } from './throttled.ts';
 
 interface Turn {
   deps: DriverDeps;
@@ -60,6 +61,11 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
       const lock = sql.lockThrottle(key);
       await tx.query(lock.text, lock.values);
       const result = await one<{ n: number; allowed: boolean }>(tx, sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }));
+      const workflow = turn.bundle.workflows[run.workflow];
+      if (!result!.allowed && workflow) {
+        const logged = await logThrottled(tx, { id: run.id, workflow, userId: run.user_id }, { stepId: action.stepId, count: result!.n, limit: action.limit, now });
+        for (const channel of logged) deps.observe?.message?.('skipped', channel);
+      }
       return { type: 'throttleResult', now, stepId: action.stepId, allowed: result!.allowed, count: result!.n };
     }
     case 'digestJoin': {

@@ -8,7 +8,6 @@ import type { Database } from '../db/pool.ts';
 import * as sql from '../db/sql.ts';
 import type { DriverDeps } from './context.ts';
 import { startRuns } from './triggers.ts';
-import { randomUUID } from 'node:crypto';
 
 export const SCHEDULE_QUEUE = 'herald-schedule';
 export const MAINTENANCE_QUEUE = 'herald-maintenance';
@@ -30,13 +29,14 @@ export async function syncSchedules(boss: PgBoss, bundle: Bundle): Promise<void>
 }
 
 export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps, onError: (e: unknown) => void): Promise<void> {
-  await boss.work(SCHEDULE_QUEUE, async (jobs: { data: { workflow: string } }[]) => {
+  await boss.work(SCHEDULE_QUEUE, async (jobs: { id: string; data: { workflow: string } }[]) => {
     for (const job of jobs) {
       const bundle = deps.bundles.live;
       const workflow = bundle?.workflows[job.data.workflow];
       if (!bundle || !workflow) continue; // removed from the bundle since the slot was created
+      // The slot's job id is the run id: a job retried after its run committed starts nothing new.
       await db.transaction((tx) =>
-        startRuns(deps, tx, { bundle, workflows: [workflow], runIds: [randomUUID()], userId: null, recipient: null, data: {}, triggerEvent: null }),
+        startRuns(deps, tx, { bundle, workflows: [workflow], runIds: [job.id], userId: null, recipient: null, data: {}, triggerEvent: null }),
       );
     }
   });

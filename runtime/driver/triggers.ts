@@ -37,7 +37,8 @@ export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInp
       state,
       triggerEvent: input.triggerEvent,
     });
-    await tx.query(insert.text, insert.values);
+    // Already there (a retried scheduled slot): its start job went with it.
+    if ((await tx.query(insert.text, insert.values)).rows.length === 0) continue;
     await sendFact(deps.boss, { runId, fact: { type: 'start', now: deps.now() } }, { client: tx });
     ids.push(runId);
   }

@@ -13,12 +13,21 @@ export interface ProviderRegistry {
   describe(providers: Provider[]): string[];
 }
 
-export function createProviderRegistry(options: { env?: NodeJS.ProcessEnv; onSandboxDelivery?: (d: SandboxDelivery) => void } = {}): ProviderRegistry {
+export interface RegistryOptions {
+  env?: NodeJS.ProcessEnv;
+  onSandboxDelivery?: (d: SandboxDelivery) => void;
+  /** Adapters by provider id, chosen before anything else (fake providers in tests). */
+  adapters?: Record<string, DeliveryProvider>;
+}
+
+export function createProviderRegistry(options: RegistryOptions = {}): ProviderRegistry {
   const sandbox = createSandboxProvider(options.onSandboxDelivery);
   const env = options.env ?? process.env;
   const missing = (p: Provider) => Object.values(p.credentials).filter((c) => !env[c.env]).map((c) => c.env);
   return {
     get(provider) {
+      const given = options.adapters?.[provider.id];
+      if (given) return given;
       if (provider.kind === 'inapp') return inappProvider;
       // Real provider adapters (SendGrid, Twilio, FCM) plug in here; without them every send is sandboxed.
       return sandbox;

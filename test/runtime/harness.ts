@@ -52,7 +52,7 @@ export async function startTestRuntime(name: string, options: StartOptions = {})
     apiKey: API_KEY,
     workers: 4,
     env: {},
-    onError: process.env.HERALD_TEST_LOG ? (e: unknown) => console.error("runtime error:", e instanceof Error ? e.message : e) : () => {},
+    onError: process.env.HERALD_TEST_LOG ? (e: unknown) => console.error('runtime error:', e instanceof Error ? e.message : e) : () => {},
     ...options,
     databaseUrl,
     bundle: options.bundle ?? shorten(await exampleBundle()),
