@@ -71,7 +71,7 @@ export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<vo
 export function workOptions(workers: number) {
   return {
     batchSize: 16,
-    localConcurrency: Math.max(1, Math.ceil(workers / 2)),
+    localConcurrency: Math.max(1, Math.ceil(workers / 4)),
     burstWhenBatchFull: true,
     perJobResults: true,
     pollingIntervalSeconds: 0.5,

@@ -1,4 +1,4 @@
-/** The fact handler's batches: one transaction for the batch, and a failing job rolled back on its own. */
+/** The fact handler: the good jobs of a batch commit, a failing job fails alone (and is retried by pg-boss). */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { factHandler } from '../../runtime/driver/worker.ts';
 import type { Runtime } from '../../runtime/server.ts';
