@@ -18,12 +18,14 @@ const logger = () => createLogger({ pretty: Boolean(process.stdout.isTTY) });
 
 function banner(runtime: Runtime, bundle: Bundle | null) {
   const { url, apiKey, config } = runtime;
-  const auth = `-H 'Authorization: Bearer ${apiKey}' -H 'content-type: application/json'`;
+  // A key set by the operator is a secret: never print it; the development default is meant to be seen.
+  const shownKey = config.apiKeyIsDefault ? apiKey : '$HERALD_API_KEY';
+  const auth = `-H "Authorization: Bearer ${shownKey}" -H 'content-type: application/json'`;
   const lines = [
     '',
     'Herald is running',
     `  API        ${url}  (health: ${url}/readyz, metrics: ${url}/metrics)`,
-    `  API key    ${apiKey}${config.apiKeyIsDefault ? '  (a development key: set HERALD_API_KEY in production)' : ''}`,
+    `  API key    ${config.apiKeyIsDefault ? `${apiKey}  (a development key: set HERALD_API_KEY in production)` : 'from HERALD_API_KEY (not shown)'}`,
     `  Database   ${runtime.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/ (set DATABASE_URL to use your own)` : 'DATABASE_URL'}`,
     ...(bundle ? [`  Bundle     ${bundle.version.slice(0, 19)}… — workflows: ${Object.keys(bundle.workflows).join(', ')}`] : []),
     '  Providers',
@@ -32,7 +34,7 @@ function banner(runtime: Runtime, bundle: Bundle | null) {
     'Try the onboarding flow:',
     `  curl -X PUT ${url}/v1/users/ada ${auth} -d '{"email":"ada@example.com","phone_number":"+15555550100"}'`,
     `  curl -X POST ${url}/v1/events ${auth} -d '{"event":"trial_started","userId":"ada","properties":{"first_name":"Ada","plan_type":"pro"}}'`,
-    `  curl ${url}/v1/users/ada/messages -H 'Authorization: Bearer ${apiKey}'`,
+    `  curl ${url}/v1/users/ada/messages -H "Authorization: Bearer ${shownKey}"`,
     'Sandbox deliveries are printed below as they happen.',
     '',
   ];
