@@ -66,8 +66,7 @@ export async function runStart(options: { bundlePath: string }): Promise<number>
     process.stderr.write(`herald: ${error instanceof BundleError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
     return error instanceof BundleError ? 2 : 1;
   }
-  const { readBundleFile } = await import('./bundles.ts');
-  banner(runtime, await readBundleFile(options.bundlePath).catch(() => null));
+  banner(runtime, runtime.deps.bundles.live);
   return untilSignal(() => runtime.stop());
 }
 
@@ -88,8 +87,7 @@ export async function runDev(options: { dir: string; out: string }): Promise<num
   let runtime: Runtime | null = null;
   const start = async () => {
     runtime = await startRuntime({ bundlePath: options.out, log: logger() });
-    const { readBundleFile } = await import('./bundles.ts');
-    banner(runtime, await readBundleFile(options.out));
+    banner(runtime, runtime.deps.bundles.live);
   };
   if (ok || existsSync(options.out)) await start();
 
