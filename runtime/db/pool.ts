@@ -21,6 +21,23 @@ export function isConnectionError(error: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e.message ?? '');
 }
 
+/**
+ * Statements with parameters run as named prepared statements: each connection parses and plans them once,
+ * not on every call (the hot path repeats the same few statements thousands of times a second).
+ */
+const statementNames = new Map<string, string>();
+function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig | string {
+  if (!values || values.length === 0) return text;
+  let name = statementNames.get(text);
+  if (!name) {
+    // Text built per call (none of ours, but callers pass SQL through here too) must not grow this forever.
+    if (statementNames.size >= 500) return { text, values };
+    name = `herald_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+}
+
 export function openDatabase(url: string, options: { max?: number } = {}): Database {
   const pool = new pg.Pool({
     connectionString: url,
@@ -33,7 +50,7 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   pool.on('error', () => {});
   return {
     url,
-    query: async <Row>(text: string, values?: unknown[]) => (await pool.query(text, values)) as unknown as { rows: Row[] },
+    query: async <Row>(text: string, values?: unknown[]) => (await pool.query(prepared(text, values) as pg.QueryConfig)) as unknown as { rows: Row[] },
     async transaction(fn) {
       const client = await pool.connect();
       // A checked-out client whose connection drops emits 'error'; the failing query reports it, so the
@@ -43,7 +60,7 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
       let broken: unknown = undefined;
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <Row>(t: string, v?: unknown[]) => (await client.query(t, v)) as unknown as { rows: Row[] } });
+        const result = await fn({ query: async <Row>(t: string, v?: unknown[]) => (await client.query(prepared(t, v) as pg.QueryConfig)) as unknown as { rows: Row[] } });
         await client.query('COMMIT');
         return result;
       } catch (error) {
