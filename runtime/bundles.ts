@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseBundle, type Bundle } from '../compiler/bundle/schema.ts';
 import * as sql from './db/sql.ts';
-import { one, type SqlClient } from './db/sql-client.ts';
+import { exec, one, type SqlClient } from './db/sql-client.ts';
 
 export class BundleError extends Error {
   override name = 'BundleError';
@@ -38,7 +38,7 @@ export class BundleStore {
   /** Stores the bundle (once per version) and makes it the one new triggers start under. */
   async activate(client: SqlClient, bundle: Bundle): Promise<void> {
     for (const statement of [sql.insertBundle(bundle.version, bundle), sql.markLive(bundle.version)]) {
-      await client.query(statement.text, statement.values);
+      await exec(client, statement);
     }
     this.cache.set(bundle.version, bundle);
     this.liveVersion = bundle.version;

@@ -1,6 +1,4 @@
 /** The runtime's settings, from the environment (names are a contract: see README). */
-import { randomBytes } from 'node:crypto';
-
 export interface RuntimeConfig {
   port: number;
   databaseUrl: string | null;
@@ -30,6 +28,3 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     workers: overrides.workers ?? Number(env.HERALD_WORKERS ?? 8),
   };
 }
-
-/** A random key for tests and examples. */
-export const randomKey = () => randomBytes(18).toString('base64url');

@@ -19,3 +19,8 @@ export async function rows<Row>(client: SqlClient, statement: Statement): Promis
 export async function one<Row>(client: SqlClient, statement: Statement): Promise<Row | undefined> {
   return (await rows<Row>(client, statement))[0];
 }
+
+/** Runs a statement for its effect. */
+export async function exec(client: SqlClient, statement: Statement): Promise<void> {
+  await client.query(statement.text, statement.values);
+}

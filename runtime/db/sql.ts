@@ -12,7 +12,6 @@ export const insertBundle = (version: string, bundle: unknown) =>
 export const markLive = (version: string) =>
   s('UPDATE herald.bundles SET live = (version = $1) WHERE live OR version = $1', version);
 export const bundleByVersion = (version: string) => s('SELECT bundle FROM herald.bundles WHERE version = $1', version);
-export const listBundles = () => s('SELECT version, loaded_at, live FROM herald.bundles ORDER BY loaded_at DESC');
 
 // ── users, preferences, presence ─────────────────────────────────────────────────────────────────────────
 export interface ProfilePatch {
@@ -128,7 +127,6 @@ export const saveRun = (id: string, status: string, state: unknown) =>
   s('UPDATE herald.runs SET status = $2, state = $3, updated_at = now() WHERE id = $1', id, status, json(state));
 export const activeRunsOfUser = (userId: string) =>
   s("SELECT id, workflow, bundle_version FROM herald.runs WHERE user_id = $1 AND status IN ('running', 'waiting')", userId);
-export const countRunsByStatus = () => s('SELECT status, count(*)::int AS n FROM herald.runs GROUP BY status');
 
 // ── messages ─────────────────────────────────────────────────────────────────────────────────────────────
 export interface MessageRow {
@@ -189,6 +187,7 @@ export const recordMessage = (id: string, m: { status: string; reason: string | 
 export const appendMessageStatus = (id: string, status: string, entry: unknown) =>
   s('UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE id = $1 RETURNING *', id, status, json([entry]));
 export const messageById = (id: string) => s('SELECT * FROM herald.messages WHERE id = $1', id);
+export const lockMessage = (id: string) => s('SELECT * FROM herald.messages WHERE id = $1 FOR UPDATE', id);
 export const messagesOfUser = (userId: string, limit: number, before?: { createdAt: Date; id: string }) =>
   before
     ? s(

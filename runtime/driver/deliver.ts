@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { one, type SqlClient } from '../db/sql-client.ts';
+import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/types.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import { renderTemplate } from '../render/render.ts';
@@ -82,10 +82,12 @@ async function sendOne(
 ): Promise<{ status: 'sent' | 'failed'; reason?: string }> {
   const at = () => new Date(ctx.now).toISOString();
   const fail = async (reason: string, history: JsonValue[]) => {
-    await ctx.tx.query(...toArgs(sql.recordMessage(messageId, { status: 'failed', reason, provider: null, providerMessageId: null, providerResponse: null, content: null, history })));
+    await exec(ctx.tx, sql.recordMessage(messageId, { status: 'failed', reason, provider: null, providerMessageId: null, providerResponse: null, content: null, history }));
     return { status: 'failed' as const, reason };
   };
   if (!template) return fail('unknown_template', [{ status: 'failed', at: at(), reason: 'unknown_template' }]);
+  // The preference center (and one-click unsubscribe landing there) for this recipient.
+  const preferencesUrl = `${ctx.publicUrl}/preferences${ctx.userId ? `?user=${encodeURIComponent(ctx.userId)}` : ''}`;
   let content;
   try {
     content = renderTemplate(template, candidate.channel, {
@@ -95,8 +97,8 @@ async function sendOne(
       extra: {
         message_id: messageId,
         run_id: ctx.runId,
-        preferences_url: `${ctx.publicUrl}/preferences${ctx.userId ? `?user=${encodeURIComponent(ctx.userId)}` : ''}`,
-        unsubscribe_url: `${ctx.publicUrl}/preferences${ctx.userId ? `?user=${encodeURIComponent(ctx.userId)}` : ''}`,
+        preferences_url: preferencesUrl,
+        unsubscribe_url: preferencesUrl,
         ...(ctx.digest ? { digest: ctx.digest } : {}),
       },
     });
@@ -123,26 +125,21 @@ async function sendOne(
       result = { ok: false as const, retryable: true, error: error instanceof Error ? error.message : String(error) };
     }
     if (result.ok) {
-      await ctx.tx.query(
-        ...toArgs(
-          sql.recordMessage(messageId, {
-            status: 'sent',
-            reason: null,
-            provider: providerId,
-            providerMessageId: result.providerMessageId,
-            providerResponse: result.response,
-            content,
-            history: [...attempts, { status: 'sent', at: at(), provider: providerId, adapter: adapter.kind }],
-          }),
-        ),
+      await exec(
+        ctx.tx,
+        sql.recordMessage(messageId, {
+          status: 'sent',
+          reason: null,
+          provider: providerId,
+          providerMessageId: result.providerMessageId,
+          providerResponse: result.response,
+          content,
+          history: [...attempts, { status: 'sent', at: at(), provider: providerId, adapter: adapter.kind }],
+        }),
       );
       return { status: 'sent' };
     }
     attempts.push({ status: 'attempt_failed', at: at(), provider: providerId, error: result.error, retryable: result.retryable });
   }
   return fail(candidate.providers.length ? 'all_providers_failed' : 'no_provider', [...attempts, { status: 'failed', at: at() }]);
-}
-
-function toArgs(statement: { text: string; values: unknown[] }): [string, unknown[]] {
-  return [statement.text, statement.values];
 }

@@ -5,7 +5,7 @@
  */
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { one, type SqlClient } from '../db/sql-client.ts';
+import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import { advance, CorruptStateError } from '../engine/index.ts';
 import type { Action, Fact, RunState, UserSnapshot } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
@@ -58,8 +58,7 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
     }
     case 'throttle': {
       const key = { workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key };
-      const lock = sql.lockThrottle(key);
-      await tx.query(lock.text, lock.values);
+      await exec(tx, sql.lockThrottle(key));
       const result = await one<{ n: number; allowed: boolean }>(tx, sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }));
       const workflow = turn.bundle.workflows[run.workflow];
       if (!result!.allowed && workflow) {
@@ -79,8 +78,7 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
     case 'updateProfile': {
       if (!run.user_id) return null;
       for (const [path, value] of Object.entries(action.set)) {
-        const statement = sql.setProfilePath(run.user_id, path, value);
-        await tx.query(statement.text, statement.values);
+        await exec(tx, sql.setProfilePath(run.user_id, path, value));
       }
       turn.user = await loadUserSnapshot(tx, run.user_id);
       return null;
@@ -120,7 +118,6 @@ export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob)
       history: [...turn.state.history, { at: deps.now(), stepId: '', kind: 'run', outcome: 'failed', detail: { error: error.message } }],
     };
   }
-  const save = sql.saveRun(run.id, turn.state.status, turn.state);
-  await tx.query(save.text, save.values);
+  await exec(tx, sql.saveRun(run.id, turn.state.status, turn.state));
   return turn.state;
 }

@@ -80,10 +80,9 @@ export function workOptions(workers: number) {
 }
 
 /** Enqueues a fact for a run, inside `client`'s transaction when given. */
-export async function sendFact(boss: PgBoss, job: FactJob, options: { client?: SqlClient; at?: number; singletonKey?: string } = {}): Promise<void> {
+export async function sendFact(boss: PgBoss, job: FactJob, options: { client?: SqlClient; at?: number } = {}): Promise<void> {
   await boss.send(RUN_QUEUE, job as unknown as object, {
     ...(options.at === undefined ? {} : { startAfter: new Date(options.at) }),
-    ...(options.singletonKey === undefined ? {} : { singletonKey: options.singletonKey }),
     ...(options.client ? { db: asBossDb(options.client) } : {}),
   });
 }

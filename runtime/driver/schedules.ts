@@ -5,6 +5,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import type { Database } from '../db/pool.ts';
+import { exec } from '../db/sql-client.ts';
 import * as sql from '../db/sql.ts';
 import type { DriverDeps } from './context.ts';
 import { startRuns } from './triggers.ts';
@@ -43,8 +44,7 @@ export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps
   await boss.work(MAINTENANCE_QUEUE, async (jobs: { data: { retentionMs: number } }[]) => {
     for (const job of jobs) {
       try {
-        const statement = sql.deleteExpired(new Date(deps.now() - job.data.retentionMs));
-        await db.query(statement.text, statement.values);
+        await exec(db, sql.deleteExpired(new Date(deps.now() - job.data.retentionMs)));
       } catch (error) {
         onError(error);
         throw error;

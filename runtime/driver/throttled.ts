@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonValue, SendStep, Step, Workflow } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import type { SqlClient } from '../db/sql-client.ts';
+import { exec, type SqlClient } from '../db/sql-client.ts';
 
 /** The send steps that follow `stepId` in the step list that holds it (branches included in the search). */
 export function sendsAfter(steps: Step[], stepId: string): SendStep[] | null {
@@ -33,7 +33,7 @@ export async function logThrottled(
     // `single` would have tried its first channel; `all` every one.
     const channels = send.routing.method === 'all' ? send.routing.channels : send.routing.channels.slice(0, 1);
     for (const channel of channels) {
-      const statement = sql.claimMessage({
+      await exec(tx, sql.claimMessage({
         id: randomUUID(),
         runId: run.id,
         stepId: send.id,
@@ -44,8 +44,7 @@ export async function logThrottled(
         status: 'skipped',
         reason: 'throttled',
         history: [{ status: 'skipped', at: new Date(throttle.now).toISOString(), reason: 'throttled', detail }],
-      });
-      await tx.query(statement.text, statement.values);
+      }));
       logged.push(channel);
     }
   }

@@ -8,7 +8,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { one, type SqlClient } from '../db/sql-client.ts';
+import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import { routeEvent, startRuns } from '../driver/triggers.ts';
 import { eventValidator } from '../validate.ts';
 import { readBody } from './body.ts';
@@ -64,8 +64,7 @@ async function idempotent(deps: AppDeps, key: string | undefined, raw: string, w
         return { status: 202 as const, body: prior.response, replayed: true };
       }
       const result = await work(tx);
-      const store = sql.storeIdempotentResponse(key, result.status, result.body);
-      await tx.query(store.text, store.values);
+      await exec(tx, sql.storeIdempotentResponse(key, result.status, result.body));
       return { ...result, replayed: false };
     }
     return { ...(await work(tx)), replayed: false };

@@ -32,7 +32,7 @@ export function runRoutes(app: Hono, deps: AppDeps) {
     const id = uuidParam(c.req.param('id'), 'message');
     const { value } = await readBody(c, engagementBody);
     const updated = await deps.db.transaction(async (tx) => {
-      const message = await one<sql.MessageRow>(tx, { text: `${sql.messageById(id).text} FOR UPDATE`, values: [id] });
+      const message = await one<sql.MessageRow>(tx, sql.lockMessage(id));
       if (!message) throw new HttpError(404, 'not_found', `no message "${id}"`);
       if (message.status === 'skipped' || message.status === 'queued') {
         throw new HttpError(400, 'invalid_request', `message "${id}" was never sent (status ${message.status}); it cannot be ${value.event}`);

@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { CHANNELS, channelSchema, type Channel } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { one, rows } from '../db/sql-client.ts';
+import { exec, one, rows } from '../db/sql-client.ts';
 import { resolvePreference } from '../engine/index.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
 import { isValidTimeZone } from '../../compiler/schedule/window.ts';
@@ -57,8 +57,7 @@ export function userRoutes(app: Hono, deps: AppDeps) {
 
   app.post('/v1/users/:userId/heartbeat', async (c) => {
     const at = new Date(deps.driver.now());
-    const statement = sql.markActive(c.req.param('userId'), at);
-    await deps.db.query(statement.text, statement.values);
+    await exec(deps.db, sql.markActive(c.req.param('userId'), at));
     return c.json({ activeAt: at.toISOString() });
   });
 
@@ -108,8 +107,7 @@ export function userRoutes(app: Hono, deps: AppDeps) {
           if (category.required && !allowed) {
             throw new HttpError(400, 'invalid_request', `category "${categoryId}" is required and cannot be opted out of (${channel})`);
           }
-          const statement = sql.setPreference(userId, categoryId, channel, allowed);
-          await tx.query(statement.text, statement.values);
+          await exec(tx, sql.setPreference(userId, categoryId, channel, allowed));
         }
       }
     });
