@@ -50,14 +50,12 @@ export const upsertUser = (id: string, p: ProfilePatch) =>
     'timezone' in p,
   );
 export const userById = (id: string) => s('SELECT * FROM herald.users WHERE id = $1', id);
-/** The profile with its preferences, in one round trip (null profile columns when the user is unknown). */
-export const userWithPreferences = (id: string) =>
-  s(
-    `SELECT u.*, COALESCE((SELECT json_agg(json_build_object('category', p.category, 'channel', p.channel, 'allowed', p.allowed))
-       FROM herald.preferences p WHERE p.user_id = $1), '[]') AS prefs
-     FROM (SELECT $1::text AS wanted) w LEFT JOIN herald.users u ON u.id = w.wanted`,
-    id,
-  );
+/** Columns a user snapshot is made of: the profile as JSON (null when unknown) and its preferences. */
+const PROFILE_COLUMNS = (userId: string) => `(SELECT row_to_json(u) FROM herald.users u WHERE u.id = ${userId}) AS profile,
+       COALESCE((SELECT json_agg(json_build_object('category', p.category, 'channel', p.channel, 'allowed', p.allowed))
+         FROM herald.preferences p WHERE p.user_id = ${userId}), '[]') AS prefs`;
+/** The profile with its preferences, in one round trip. */
+export const userWithPreferences = (id: string) => s(`SELECT ${PROFILE_COLUMNS('$1')}`, id);
 export const setPreference = (userId: string, category: string, channel: string, allowed: boolean) =>
   s(
     `INSERT INTO herald.preferences (user_id, category, channel, allowed) VALUES ($1, $2, $3, $4)
@@ -108,25 +106,67 @@ export interface RunRow {
   created_at: Date;
   updated_at: Date;
 }
-export const insertRun = (r: { id: string; workflow: string; bundleVersion: string; userId: string | null; recipient: unknown; status: string; state: unknown; triggerEvent: string | null }) =>
-  s(
-    `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
-    r.id,
-    r.workflow,
-    r.bundleVersion,
-    r.userId,
-    r.recipient === null ? null : json(r.recipient),
-    r.status,
-    json(r.state),
-    r.triggerEvent,
-  );
-export const lockRun = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1 FOR UPDATE', id);
+export interface NewRun {
+  id: string;
+  workflow: string;
+  bundle_version: string;
+  user_id: string | null;
+  recipient: unknown;
+  status: string;
+  state: unknown;
+  trigger_event: string | null;
+}
+/** Inserts the runs in `$param` (a JSON array of NewRun) that do not exist yet, returning their ids. */
+const insertRunsFrom = (param: string, where = 'true') =>
+  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event)
+     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event
+     FROM jsonb_to_recordset(${param}::jsonb) AS r (id uuid, workflow text, bundle_version text, user_id text, recipient jsonb, status text, state jsonb, trigger_event text)
+     WHERE ${where}
+     ON CONFLICT (id) DO NOTHING RETURNING id`;
+export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs));
+/** The run, locked for its job's transaction, with its user's snapshot columns (see PROFILE_COLUMNS). */
+export const lockRunWithUser = (id: string) => s(`SELECT r.*, ${PROFILE_COLUMNS('r.user_id')} FROM herald.runs r WHERE r.id = $1 FOR UPDATE OF r`, id);
 export const runById = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1', id);
-export const saveRun = (id: string, status: string, state: unknown) =>
-  s('UPDATE herald.runs SET status = $2, state = $3, updated_at = now() WHERE id = $1', id, status, json(state));
-export const activeRunsOfUser = (userId: string) =>
-  s("SELECT id, workflow, bundle_version FROM herald.runs WHERE user_id = $1 AND status IN ('running', 'waiting')", userId);
+/** A message logged by a job's turn, written with the run's new state (runtime/driver/process.ts). */
+export interface MessageEntry {
+  id: string;
+  step_id: string;
+  channel: string;
+  workflow: string;
+  template: string;
+  user_id: string | null;
+  status: string;
+  reason: string | null;
+  provider: string | null;
+  provider_message_id: string | null;
+  provider_response: unknown;
+  content: unknown;
+  history: unknown[];
+}
+/**
+ * Saves a turn in one statement: the messages it logged (in order, so their clock_timestamp creation times
+ * keep it; one row per run, step and channel) and the run's new state.
+ */
+export const saveTurn = (id: string, status: string, state: unknown, messages: MessageEntry[]) =>
+  s(
+    `WITH logged AS (
+       INSERT INTO herald.messages (id, run_id, step_id, channel, workflow, template, user_id, status, reason, provider,
+         provider_message_id, provider_response, content, history)
+       SELECT m.id, $1, m.step_id, m.channel, m.workflow, m.template, m.user_id, m.status, m.reason, m.provider,
+         m.provider_message_id, m.provider_response, m.content, m.history
+       FROM ROWS FROM (jsonb_to_recordset($4::jsonb) AS (id uuid, step_id text, channel text, workflow text, template text,
+         user_id text, status text, reason text, provider text, provider_message_id text, provider_response jsonb,
+         content jsonb, history jsonb)) WITH ORDINALITY AS m (id, step_id, channel, workflow, template, user_id, status,
+         reason, provider, provider_message_id, provider_response, content, history, n)
+       ORDER BY m.n
+       ON CONFLICT (run_id, step_id, channel) DO NOTHING
+     )
+     UPDATE herald.runs SET status = $2, state = $3, updated_at = now() WHERE id = $1`,
+    id,
+    status,
+    json(state),
+    json(messages),
+  );
 
 // ── messages ─────────────────────────────────────────────────────────────────────────────────────────────
 export interface MessageRow {
@@ -148,41 +188,6 @@ export interface MessageRow {
   updated_at: Date;
 }
 /** Claims the (run, step, channel) slot; returns the existing row when a retried job already claimed it. */
-export const claimMessage = (m: { id: string; runId: string; stepId: string; channel: string; workflow: string; template: string; userId: string | null; status: string; reason: string | null; history: unknown }) =>
-  s(
-    `WITH inserted AS (
-       INSERT INTO herald.messages (id, run_id, step_id, channel, workflow, template, user_id, status, reason, history)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (run_id, step_id, channel) DO NOTHING
-       RETURNING *, true AS fresh
-     )
-     SELECT * FROM inserted
-     UNION ALL
-     SELECT *, false AS fresh FROM herald.messages WHERE run_id = $2 AND step_id = $3 AND channel = $4 AND NOT EXISTS (SELECT 1 FROM inserted)`,
-    m.id,
-    m.runId,
-    m.stepId,
-    m.channel,
-    m.workflow,
-    m.template,
-    m.userId,
-    m.status,
-    m.reason,
-    json(m.history),
-  );
-export const recordMessage = (id: string, m: { status: string; reason: string | null; provider: string | null; providerMessageId: string | null; providerResponse: unknown; content: unknown; history: unknown }) =>
-  s(
-    `UPDATE herald.messages SET status = $2, reason = $3, provider = $4, provider_message_id = $5, provider_response = $6,
-       content = $7, history = history || $8::jsonb, updated_at = now() WHERE id = $1`,
-    id,
-    m.status,
-    m.reason,
-    m.provider,
-    m.providerMessageId,
-    json(m.providerResponse),
-    json(m.content),
-    json(m.history),
-  );
 /** Appends an engagement or delivery status; `status` moves only forward (see runtime/driver/status.ts). */
 export const appendMessageStatus = (id: string, status: string, entry: unknown) =>
   s('UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE id = $1 RETURNING *', id, status, json([entry]));
@@ -230,16 +235,30 @@ export const claimIdempotencyKey = (key: string, hash: string) =>
 export const idempotencyByKey = (key: string) => s('SELECT request_hash, status, response FROM herald.idempotency WHERE key = $1', key);
 export const storeIdempotentResponse = (key: string, status: number, response: unknown) =>
   s('UPDATE herald.idempotency SET status = $2, response = $3 WHERE key = $1', key, status, json(response));
-/** Logs an event; returns nothing when its messageId was seen before (a retry). */
-export const logEvent = (e: { messageId: string | null; event: string; userId: string | null; properties: unknown; runIds: string[] }) =>
+/**
+ * Accepts an event in one statement: logs it (nothing happens when its messageId was seen before: a retry),
+ * starts the runs it triggers, and lists the user's runs that were active before it, for routing.
+ */
+export const acceptEvent = (e: { messageId: string | null; event: string; userId: string; properties: unknown; runs: NewRun[] }) =>
   s(
-    `INSERT INTO herald.events (message_id, event, user_id, properties, run_ids) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (message_id) DO NOTHING RETURNING id`,
+    `WITH logged AS (
+       INSERT INTO herald.events (message_id, event, user_id, properties, run_ids) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (message_id) DO NOTHING RETURNING id
+     ),
+     started AS (${insertRunsFrom('$6', 'EXISTS (SELECT 1 FROM logged)')}),
+     active AS (
+       SELECT id, workflow, bundle_version FROM herald.runs
+       WHERE user_id = $3 AND status IN ('running', 'waiting') AND EXISTS (SELECT 1 FROM logged)
+     )
+     SELECT EXISTS (SELECT 1 FROM logged) AS logged,
+       COALESCE((SELECT json_agg(id) FROM started), '[]') AS started,
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'workflow', workflow, 'bundle_version', bundle_version)) FROM active), '[]') AS active`,
     e.messageId,
     e.event,
     e.userId,
     json(e.properties),
-    json(e.runIds),
+    json(e.runs.map((r) => r.id)),
+    json(e.runs),
   );
 export const eventByMessageId = (messageId: string) => s('SELECT run_ids FROM herald.events WHERE message_id = $1', messageId);
 

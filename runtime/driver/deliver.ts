@@ -1,12 +1,14 @@
 /**
  * Carries out a `send` action: logs the channels the engine ruled out as `skipped`, then renders and hands
- * each candidate to its providers in failover order. Each (run, step, channel) has one message row, claimed
- * before any provider call: a retried job finds it and never sends a message that was already recorded.
+ * each candidate to its providers in failover order. Messages are logged into the turn (`ctx.log`) and
+ * written with the run's new state in the job's transaction: a message is recorded exactly when the run
+ * has moved past its step, so a retried job (whose run is still before the step) finds nothing recorded and
+ * a redelivered one (already past it) never reaches this code. Each (run, step, channel) has one row.
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { exec, one, type SqlClient } from '../db/sql-client.ts';
+import type { SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/types.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import { renderTemplate } from '../render/render.ts';
@@ -25,51 +27,36 @@ export interface DeliverContext {
   providers: ProviderRegistry;
   publicUrl: string;
   now: number;
+  /** The turn's message log, written with the run's state. */
+  log: sql.MessageEntry[];
   onMessage?: (status: string, channel: string) => void;
 }
 
-const DONE = new Set(['sent', 'delivered', 'opened', 'clicked', 'skipped', 'bounced', 'undeliverable']);
+type Outcome = Pick<sql.MessageEntry, 'status' | 'reason' | 'provider' | 'provider_message_id' | 'provider_response' | 'content' | 'history'>;
 
-async function claim(ctx: DeliverContext, action: SendAction, channel: string, status: string, reason: string | null, detail?: JsonValue) {
-  const at = new Date(ctx.now).toISOString();
-  return one<sql.MessageRow & { fresh: boolean }>(
-    ctx.tx,
-    sql.claimMessage({
-      id: randomUUID(),
-      runId: ctx.runId,
-      stepId: action.stepId,
-      channel,
-      workflow: ctx.workflow,
-      template: action.template,
-      userId: ctx.userId,
-      status,
-      reason,
-      history: [{ status, at, ...(reason ? { reason } : {}), ...(detail === undefined ? {} : { detail }) }],
-    }),
-  );
+function logMessage(ctx: DeliverContext, action: SendAction, id: string, channel: string, outcome: Outcome) {
+  ctx.log.push({ id, step_id: action.stepId, channel, workflow: ctx.workflow, template: action.template, user_id: ctx.userId, ...outcome });
 }
 
 export async function deliver(ctx: DeliverContext, action: SendAction): Promise<SentMessage[]> {
   const out: SentMessage[] = [];
+  const at = new Date(ctx.now).toISOString();
   for (const skip of action.skipped) {
-    const row = (await claim(ctx, action, skip.channel, 'skipped', skip.reason, (skip.detail ?? null) as JsonValue))!;
-    out.push({ messageId: row.id, channel: skip.channel, status: 'skipped', reason: skip.reason });
-    if (row.fresh) ctx.onMessage?.('skipped', skip.channel);
+    const id = randomUUID();
+    const history = [{ status: 'skipped', at, reason: skip.reason, ...(skip.detail === undefined ? {} : { detail: skip.detail as JsonValue }) }];
+    logMessage(ctx, action, id, skip.channel, { status: 'skipped', reason: skip.reason, provider: null, provider_message_id: null, provider_response: null, content: null, history });
+    out.push({ messageId: id, channel: skip.channel, status: 'skipped', reason: skip.reason });
+    ctx.onMessage?.('skipped', skip.channel);
   }
   const template = ctx.bundle.templates[action.template];
   for (const candidate of action.candidates) {
-    const row = (await claim(ctx, action, candidate.channel, 'queued', null))!;
-    if (!row.fresh && DONE.has(row.status)) {
-      // A retried job: this channel was already handled and recorded.
-      const status = row.status === 'skipped' ? 'skipped' : 'sent';
-      out.push({ messageId: row.id, channel: candidate.channel, status });
-      if (action.method === 'single' && status === 'sent') break;
-      continue;
-    }
-    const result = await sendOne(ctx, row.id, candidate, template);
-    out.push({ messageId: row.id, channel: candidate.channel, status: result.status, ...(result.reason ? { reason: result.reason } : {}) });
-    ctx.onMessage?.(result.status, candidate.channel);
-    if (action.method === 'single' && result.status === 'sent') break;
+    const id = randomUUID();
+    const outcome = await sendOne(ctx, id, candidate, template);
+    logMessage(ctx, action, id, candidate.channel, { ...outcome, history: [{ status: 'queued', at }, ...outcome.history] });
+    const status = outcome.status as 'sent' | 'failed';
+    out.push({ messageId: id, channel: candidate.channel, status, ...(outcome.reason ? { reason: outcome.reason } : {}) });
+    ctx.onMessage?.(status, candidate.channel);
+    if (action.method === 'single' && status === 'sent') break;
   }
   return out;
 }
@@ -79,12 +66,9 @@ async function sendOne(
   messageId: string,
   candidate: SendAction['candidates'][number],
   template: Bundle['templates'][string] | undefined,
-): Promise<{ status: 'sent' | 'failed'; reason?: string }> {
+): Promise<Outcome> {
   const at = () => new Date(ctx.now).toISOString();
-  const fail = async (reason: string, history: JsonValue[]) => {
-    await exec(ctx.tx, sql.recordMessage(messageId, { status: 'failed', reason, provider: null, providerMessageId: null, providerResponse: null, content: null, history }));
-    return { status: 'failed' as const, reason };
-  };
+  const fail = (reason: string, history: JsonValue[]): Outcome => ({ status: 'failed', reason, provider: null, provider_message_id: null, provider_response: null, content: null, history });
   if (!template) return fail('unknown_template', [{ status: 'failed', at: at(), reason: 'unknown_template' }]);
   // The preference center (and one-click unsubscribe landing there) for this recipient.
   const preferencesUrl = `${ctx.publicUrl}/preferences${ctx.userId ? `?user=${encodeURIComponent(ctx.userId)}` : ''}`;
@@ -125,19 +109,15 @@ async function sendOne(
       result = { ok: false as const, retryable: true, error: error instanceof Error ? error.message : String(error) };
     }
     if (result.ok) {
-      await exec(
-        ctx.tx,
-        sql.recordMessage(messageId, {
-          status: 'sent',
-          reason: null,
-          provider: providerId,
-          providerMessageId: result.providerMessageId,
-          providerResponse: result.response,
-          content,
-          history: [...attempts, { status: 'sent', at: at(), provider: providerId, adapter: adapter.kind }],
-        }),
-      );
-      return { status: 'sent' };
+      return {
+        status: 'sent',
+        reason: null,
+        provider: providerId,
+        provider_message_id: result.providerMessageId,
+        provider_response: result.response,
+        content,
+        history: [...attempts, { status: 'sent', at: at(), provider: providerId, adapter: adapter.kind }],
+      };
     }
     attempts.push({ status: 'attempt_failed', at: at(), provider: providerId, error: result.error, retryable: result.retryable });
   }

@@ -1,7 +1,8 @@
 /**
- * One fact job: lock the run, feed the fact to the engine, carry out its actions, feed their replies back,
- * and save — all in the job's transaction (pg-boss `transactional` workers), so the run's new state, the
- * jobs it schedules, the messages it logs and the job's completion commit together or not at all.
+ * One fact job: lock the run (its user's snapshot read with it), feed the fact to the engine, carry out its
+ * actions, feed their replies back, and save the run's new state with the messages the turn logged — all in
+ * the job's transaction, so the state, the jobs it schedules and the messages commit together or not at all.
+ * Round trips are what a job costs on this path, so the common turn is four: BEGIN, lock, save, COMMIT.
  */
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
@@ -11,8 +12,8 @@ import type { Action, Fact, RunState, UserSnapshot } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
 import { deliver } from './deliver.ts';
 import { sendFact, type FactJob } from './queue.ts';
-import { loadUserSnapshot, recipientSnapshot } from './snapshot.ts';
-import { logThrottled } from './throttled.ts';
+import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
+import { throttledMessages } from './throttled.ts';
 
 interface Turn {
   deps: DriverDeps;
@@ -21,6 +22,8 @@ interface Turn {
   bundle: Bundle;
   state: RunState;
   user: UserSnapshot;
+  /** Messages logged by this turn, written with the run's state. */
+  log: sql.MessageEntry[];
 }
 
 /** The key digests and throttles count by: the user, or the direct recipient's address. */
@@ -50,6 +53,7 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
           providers: deps.providers,
           publicUrl: deps.publicUrl,
           now,
+          log: turn.log,
           ...(deps.observe?.message ? { onMessage: deps.observe.message } : {}),
         },
         action,
@@ -62,8 +66,9 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
       const result = await one<{ n: number; allowed: boolean }>(tx, sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }));
       const workflow = turn.bundle.workflows[run.workflow];
       if (!result!.allowed && workflow) {
-        const logged = await logThrottled(tx, { id: run.id, workflow, userId: run.user_id }, { stepId: action.stepId, count: result!.n, limit: action.limit, now });
-        for (const channel of logged) deps.observe?.message?.('skipped', channel);
+        const held = throttledMessages({ workflow, userId: run.user_id }, { stepId: action.stepId, count: result!.n, limit: action.limit, now });
+        turn.log.push(...held);
+        for (const message of held) deps.observe?.message?.('skipped', message.channel);
       }
       return { type: 'throttleResult', now, stepId: action.stepId, allowed: result!.allowed, count: result!.n };
     }
@@ -91,11 +96,11 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
 
 /** Applies one fact to one run. Returns the run's state after it, or null when the run does not exist. */
 export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob): Promise<RunState | null> {
-  const run = await one<sql.RunRow>(tx, sql.lockRun(job.runId));
+  const run = await one<sql.RunRow & ProfileColumns>(tx, sql.lockRunWithUser(job.runId));
   if (!run) return null;
   const bundle = await deps.bundles.get(tx, run.bundle_version);
-  const user = run.user_id ? await loadUserSnapshot(tx, run.user_id) : recipientSnapshot(run.recipient);
-  const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user };
+  const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
+  const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user, log: [] };
   // Time is when the fact is handled, not when it was scheduled: lateness shows in history.
   const queue: Fact[] = [{ ...job.fact, now: deps.now() } as Fact];
   try {
@@ -118,6 +123,6 @@ export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob)
       history: [...turn.state.history, { at: deps.now(), stepId: '', kind: 'run', outcome: 'failed', detail: { error: error.message } }],
     };
   }
-  await exec(tx, sql.saveRun(run.id, turn.state.status, turn.state));
+  await exec(tx, sql.saveTurn(run.id, turn.state.status, turn.state, turn.log));
   return turn.state;
 }

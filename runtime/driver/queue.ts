@@ -79,11 +79,23 @@ export function workOptions(workers: number) {
   } as const;
 }
 
-/** Enqueues a fact for a run, inside `client`'s transaction when given. */
-export async function sendFact(boss: PgBoss, job: FactJob, options: { client?: SqlClient; at?: number } = {}): Promise<void> {
-  await boss.send(RUN_QUEUE, job as unknown as object, {
-    ...(options.at === undefined ? {} : { startAfter: new Date(options.at) }),
-    ...(options.client ? { db: asBossDb(options.client) } : {}),
-  });
+/** A fact to enqueue, due at once or at `at` (ms since the epoch). */
+export interface FactDelivery {
+  job: FactJob;
+  at?: number;
 }
 
+/** Enqueues facts for runs in one statement, inside `client`'s transaction when given. */
+export async function sendFacts(boss: PgBoss, facts: FactDelivery[], options: { client?: SqlClient } = {}): Promise<void> {
+  if (facts.length === 0) return;
+  await boss.insert(
+    RUN_QUEUE,
+    facts.map((f) => ({ data: f.job as unknown as object, ...(f.at === undefined ? {} : { startAfter: new Date(f.at).toISOString() }) })),
+    options.client ? { db: asBossDb(options.client) } : {},
+  );
+}
+
+/** Enqueues one fact for a run, inside `client`'s transaction when given. */
+export function sendFact(boss: PgBoss, job: FactJob, options: { client?: SqlClient; at?: number } = {}): Promise<void> {
+  return sendFacts(boss, [{ job, ...(options.at === undefined ? {} : { at: options.at }) }], options);
+}

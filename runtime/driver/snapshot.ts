@@ -4,16 +4,20 @@ import * as sql from '../db/sql.ts';
 import { one, type SqlClient } from '../db/sql-client.ts';
 import type { UserSnapshot } from '../engine/types.ts';
 
-interface UserRow {
-  id: string;
+/** The profile as `row_to_json` gives it (times as ISO strings), and its preference rows. */
+interface ProfileJson {
   email: string | null;
   phone_number: string | null;
-  push_tokens: string[];
+  push_tokens: string[] | null;
   locale: string | null;
   timezone: string | null;
-  traits: Record<string, JsonValue>;
-  sms_opt_out: boolean;
-  last_active_at: Date | null;
+  traits: Record<string, JsonValue> | null;
+  sms_opt_out: boolean | null;
+  last_active_at: string | null;
+}
+export interface ProfileColumns {
+  profile: ProfileJson | null;
+  prefs: { category: string; channel: Channel; allowed: boolean }[];
 }
 
 /** A direct recipient (`to: { email, phone_number }`) without a stored profile. */
@@ -32,22 +36,24 @@ export function recipientSnapshot(recipient: Record<string, unknown> | null): Us
   };
 }
 
-export async function loadUserSnapshot(client: SqlClient, userId: string): Promise<UserSnapshot> {
-  const row = await one<Partial<UserRow> & { prefs: { category: string; channel: Channel; allowed: boolean }[] }>(client, sql.userWithPreferences(userId));
-  const user = row?.id ? (row as UserRow) : undefined;
-  const prefs = row?.prefs ?? [];
+/** The snapshot of a user from the profile columns (sql.ts PROFILE_COLUMNS); an unknown user has empty fields. */
+export function userSnapshot(userId: string, { profile, prefs }: ProfileColumns): UserSnapshot {
   const preferences: UserSnapshot['preferences'] = {};
   for (const p of prefs) (preferences[p.category] ??= {})[p.channel] = p.allowed;
   return {
     id: userId,
-    email: user?.email ?? null,
-    phone_number: user?.phone_number ?? null,
-    push_tokens: user?.push_tokens ?? [],
-    locale: user?.locale ?? null,
-    timezone: user?.timezone ?? null,
-    traits: user?.traits ?? {},
-    lastActiveAt: user?.last_active_at ? user.last_active_at.getTime() : null,
+    email: profile?.email ?? null,
+    phone_number: profile?.phone_number ?? null,
+    push_tokens: profile?.push_tokens ?? [],
+    locale: profile?.locale ?? null,
+    timezone: profile?.timezone ?? null,
+    traits: profile?.traits ?? {},
+    lastActiveAt: profile?.last_active_at ? Date.parse(profile.last_active_at) : null,
     preferences,
-    smsOptOut: user?.sms_opt_out ?? false,
+    smsOptOut: profile?.sms_opt_out ?? false,
   };
+}
+
+export async function loadUserSnapshot(client: SqlClient, userId: string): Promise<UserSnapshot> {
+  return userSnapshot(userId, (await one<ProfileColumns>(client, sql.userWithPreferences(userId)))!);
 }

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonValue, SendStep, Step, Workflow } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { exec, type SqlClient } from '../db/sql-client.ts';
 
 /** The send steps that follow `stepId` in the step list that holds it (branches included in the search). */
 export function sendsAfter(steps: Step[], stepId: string): SendStep[] | null {
@@ -22,31 +21,29 @@ export function sendsAfter(steps: Step[], stepId: string): SendStep[] | null {
   return null;
 }
 
-export async function logThrottled(
-  tx: SqlClient,
-  run: { id: string; workflow: Workflow; userId: string | null },
+/** The `skipped` messages for the sends a throttle held back, for the turn's message log. */
+export function throttledMessages(
+  run: { workflow: Workflow; userId: string | null },
   throttle: { stepId: string; count: number; limit: number; now: number },
-): Promise<string[]> {
-  const logged: string[] = [];
+): sql.MessageEntry[] {
   const detail: JsonValue = { throttle: throttle.stepId, count: throttle.count, limit: throttle.limit };
-  for (const send of sendsAfter(run.workflow.steps, throttle.stepId) ?? []) {
+  const at = new Date(throttle.now).toISOString();
+  return (sendsAfter(run.workflow.steps, throttle.stepId) ?? []).flatMap((send) =>
     // `single` would have tried its first channel; `all` every one.
-    const channels = send.routing.method === 'all' ? send.routing.channels : send.routing.channels.slice(0, 1);
-    for (const channel of channels) {
-      await exec(tx, sql.claimMessage({
-        id: randomUUID(),
-        runId: run.id,
-        stepId: send.id,
-        channel,
-        workflow: run.workflow.id,
-        template: send.template,
-        userId: run.userId,
-        status: 'skipped',
-        reason: 'throttled',
-        history: [{ status: 'skipped', at: new Date(throttle.now).toISOString(), reason: 'throttled', detail }],
-      }));
-      logged.push(channel);
-    }
-  }
-  return logged;
+    (send.routing.method === 'all' ? send.routing.channels : send.routing.channels.slice(0, 1)).map((channel) => ({
+      id: randomUUID(),
+      step_id: send.id,
+      channel,
+      workflow: run.workflow.id,
+      template: send.template,
+      user_id: run.userId,
+      status: 'skipped',
+      reason: 'throttled',
+      provider: null,
+      provider_message_id: null,
+      provider_response: null,
+      content: null,
+      history: [{ status: 'skipped', at, reason: 'throttled', detail }],
+    })),
+  );
 }

@@ -5,16 +5,16 @@
  */
 import type { Bundle, JsonValue, Step, Workflow } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { rows, type SqlClient } from '../db/sql-client.ts';
+import { one, rows, type SqlClient } from '../db/sql-client.ts';
 import { createRun } from '../engine/index.ts';
 import type { EngagementKind } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
-import { sendFact } from './queue.ts';
+import { sendFact, sendFacts, type FactDelivery } from './queue.ts';
 
 export interface StartInput {
   bundle: Bundle;
   workflows: Workflow[];
-  /** One id per workflow, made by the caller so it can log them with the event in the same statement. */
+  /** One id per workflow, made by the caller (a scheduled slot's id makes its run once). */
   runIds: string[];
   userId: string | null;
   recipient: Record<string, unknown> | null;
@@ -22,27 +22,65 @@ export interface StartInput {
   triggerEvent: string | null;
 }
 
-export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
-  const ids: string[] = [];
-  for (const [i, workflow] of input.workflows.entries()) {
-    const runId = input.runIds[i]!;
-    const state = createRun({ runId, workflow, bundleVersion: input.bundle.version, userId: input.userId, data: input.data });
-    const insert = sql.insertRun({
-      id: runId,
+function newRuns(input: StartInput): sql.NewRun[] {
+  return input.workflows.map((workflow, i) => {
+    const id = input.runIds[i]!;
+    return {
+      id,
       workflow: workflow.id,
-      bundleVersion: input.bundle.version,
-      userId: input.userId,
+      bundle_version: input.bundle.version,
+      user_id: input.userId,
       recipient: input.recipient,
       status: 'running',
-      state,
-      triggerEvent: input.triggerEvent,
-    });
-    // Already there (a retried scheduled slot): its start job went with it.
-    if ((await tx.query(insert.text, insert.values)).rows.length === 0) continue;
-    await sendFact(deps.boss, { runId, fact: { type: 'start', now: deps.now() } }, { client: tx });
-    ids.push(runId);
+      state: createRun({ runId: id, workflow, bundleVersion: input.bundle.version, userId: input.userId, data: input.data }),
+      trigger_event: input.triggerEvent,
+    };
+  });
+}
+
+/** The ids of `runIds` that `inserted` holds, in the caller's order. */
+function startedOf(runIds: string[], inserted: string[]): string[] {
+  const fresh = new Set(inserted);
+  return runIds.filter((id) => fresh.has(id));
+}
+
+const startFact = (deps: DriverDeps, runId: string): FactDelivery => ({ job: { runId, fact: { type: 'start', now: deps.now() } } });
+
+/** Starts the runs (one statement) and enqueues their first facts (another). A run already there is left alone. */
+export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
+  const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input)));
+  // Already there (a retried scheduled slot): its start job went with it.
+  const started = startedOf(input.runIds, inserted.map((r) => r.id));
+  await sendFacts(deps.boss, started.map((id) => startFact(deps, id)), { client: tx });
+  return started;
+}
+
+export type EventAcceptance = { duplicate: true; runs: string[] } | { duplicate: false; runs: string[]; routed: string[] };
+
+/**
+ * Accepts an event: logs it, starts the workflows it triggers, and sends it to each of the user's runs that
+ * waits for it or is cancelled by it — in two statements (the rows, then the jobs). A retry of an event
+ * already accepted (same messageId) changes nothing and answers with the first acceptance's runs.
+ */
+export async function acceptEvent(
+  deps: DriverDeps,
+  tx: SqlClient,
+  input: Omit<StartInput, 'recipient' | 'triggerEvent'> & { userId: string; event: string; messageId: string | null },
+): Promise<EventAcceptance> {
+  const start = { ...input, recipient: null, triggerEvent: input.event };
+  const row = (await one<{ logged: boolean; started: string[]; active: ActiveRun[] }>(
+    tx,
+    sql.acceptEvent({ messageId: input.messageId, event: input.event, userId: input.userId, properties: input.data, runs: newRuns(start) }),
+  ))!;
+  if (!row.logged) {
+    const prior = await one<{ run_ids: string[] }>(tx, sql.eventByMessageId(input.messageId!));
+    return { duplicate: true, runs: prior?.run_ids ?? [] };
   }
-  return ids;
+  const runs = startedOf(input.runIds, row.started);
+  const routed = await routeTo(deps, tx, row.active, input.event);
+  const eventFacts = routed.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } } }));
+  await sendFacts(deps.boss, [...runs.map((id) => startFact(deps, id)), ...eventFacts], { client: tx });
+  return { duplicate: false, runs, routed };
 }
 
 const waitsCache = new WeakMap<Workflow, Set<string>>();
@@ -67,16 +105,18 @@ function awaitedEvents(workflow: Workflow): Set<string> {
   return names;
 }
 
-/** Sends an `event` fact to each of the user's active runs that waits for the event or is cancelled by it. */
-export async function routeEvent(deps: DriverDeps, tx: SqlClient, input: { userId: string; event: string; data: Record<string, JsonValue>; exclude: string[] }): Promise<string[]> {
-  const active = await rows<{ id: string; workflow: string; bundle_version: string }>(tx, sql.activeRunsOfUser(input.userId));
+interface ActiveRun {
+  id: string;
+  workflow: string;
+  bundle_version: string;
+}
+
+/** Of a user's active runs, those that wait for `event` or are cancelled by it. */
+async function routeTo(deps: DriverDeps, tx: SqlClient, active: ActiveRun[], event: string): Promise<string[]> {
   const routed: string[] = [];
   for (const run of active) {
-    if (input.exclude.includes(run.id)) continue;
     const workflow = (await deps.bundles.get(tx, run.bundle_version)).workflows[run.workflow];
-    if (!workflow || !(workflow.cancelOn.includes(input.event) || awaitedEvents(workflow).has(input.event))) continue;
-    await sendFact(deps.boss, { runId: run.id, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } }, { client: tx });
-    routed.push(run.id);
+    if (workflow && (workflow.cancelOn.includes(event) || awaitedEvents(workflow).has(event))) routed.push(run.id);
   }
   return routed;
 }

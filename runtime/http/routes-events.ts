@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
-import { routeEvent, startRuns } from '../driver/triggers.ts';
+import { acceptEvent, startRuns } from '../driver/triggers.ts';
 import { eventValidator } from '../validate.ts';
 import { readBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
@@ -78,15 +78,18 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     const properties = validateData(bundle, value.event, value.properties, 'properties');
     const workflows = Object.values(bundle.workflows).filter((w) => w.trigger.type === 'event' && w.trigger.event === value.event);
     const result = await idempotent(deps, c.req.header('idempotency-key'), raw, async (tx) => {
-      const runIds = workflows.map(() => randomUUID());
-      const logged = await one<{ id: string }>(tx, sql.logEvent({ messageId: value.messageId ?? null, event: value.event, userId: value.userId, properties, runIds }));
-      if (!logged) {
-        // A retry of an event already accepted (same messageId): the same runs, nothing new.
-        const prior = await one<{ run_ids: string[] }>(tx, sql.eventByMessageId(value.messageId!));
-        return { status: 202 as const, body: { runs: prior?.run_ids ?? [], duplicate: true } };
-      }
-      const runs = await startRuns(deps.driver, tx, { bundle, workflows, runIds, userId: value.userId, recipient: null, data: properties, triggerEvent: value.event });
-      const routed = await routeEvent(deps.driver, tx, { userId: value.userId, event: value.event, data: properties, exclude: runs });
+      const accepted = await acceptEvent(deps.driver, tx, {
+        bundle,
+        workflows,
+        runIds: workflows.map(() => randomUUID()),
+        userId: value.userId,
+        event: value.event,
+        messageId: value.messageId ?? null,
+        data: properties,
+      });
+      // A retry of an event already accepted (same messageId): the same runs, nothing new.
+      if (accepted.duplicate) return { status: 202 as const, body: { runs: accepted.runs, duplicate: true } };
+      const { runs, routed } = accepted;
       const body: Record<string, unknown> = { runs, routed: routed.length };
       if (runs.length === 0) body.note = `no workflow is triggered by "${value.event}"; it was logged${routed.length ? ' and delivered to waiting runs' : ''}`;
       return { status: 202 as const, body };
