@@ -45,6 +45,9 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   // As root, initdb runs as a separate postgres user: it must be able to enter the folder we were given.
   if (process.getuid?.() === 0) chmodSync(resolve(dataDir), 0o755);
   const port = await freePort(options.port ?? 54329);
+  // Clients connect through a Unix socket in the data folder when its path fits the socket-path limit:
+  // a round trip costs markedly less than over TCP loopback, and round trips are what a job costs.
+  const socketDir = `${dir}/.s.PGSQL.${port}`.length <= 100 ? dir : null;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
@@ -55,6 +58,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     // We may run as root (CI, containers): initdb refuses root, so the package creates a postgres user.
     createPostgresUser: true,
     onLog: () => {},
+    ...(socketDir ? { postgresFlags: ['-k', socketDir] } : {}),
     onError: (message) => options.log?.(String(message)),
   });
   if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
@@ -71,7 +75,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   // stop() signals the postgres process synchronously, which is all an 'exit' handler can do.
   const onExit = () => void pg.stop().catch(() => {});
   process.once('exit', onExit);
-  const url = `postgres://herald:herald@127.0.0.1:${port}/postgres`;
+  const url = `postgres://herald:herald@127.0.0.1:${port}/postgres${socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''}`;
   return {
     url,
     stop: async () => {

@@ -49,6 +49,8 @@ beforeAll(async () => {
   const port = await relay.listen();
   const relayed = new URL(direct);
   relayed.port = String(port);
+  // Through the relay's TCP port, not the embedded server's Unix socket.
+  relayed.searchParams.delete('host');
   runtime = await startTestRuntime('outage', {
     databaseUrl: relayed.toString(),
     onSandboxDelivery: (d) => {
