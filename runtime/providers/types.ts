@@ -20,13 +20,34 @@ export interface OutboundMessage {
   provider: Provider;
   to: Recipient;
   content: RenderedContent;
+  /** Extra email headers (List-Unsubscribe and List-Unsubscribe-Post for non-required categories). */
+  headers?: Record<string, string>;
+  /** Where the provider posts delivery status callbacks for this message (Twilio's StatusCallback). */
+  statusCallbackUrl?: string;
   /** The job's transaction: providers that write to Herald's own tables (in-app) use it. */
   tx: SqlClient;
 }
 
 export type DeliveryResult =
-  | { ok: true; providerMessageId: string; response: JsonValue }
-  | { ok: false; retryable: boolean; error: string; response?: JsonValue };
+  | {
+      ok: true;
+      providerMessageId: string;
+      response: JsonValue;
+      /** Push tokens the provider reported as no longer valid: the runtime removes them from the profile. */
+      invalidTokens?: string[];
+    }
+  | {
+      ok: false;
+      /** true for 429, 5xx, timeouts and connection errors; false for permanent errors (never retried). */
+      retryable: boolean;
+      error: string;
+      /** The provider's own error code (HTTP status, Twilio's 21610, FCM's messaging/registration-token-not-registered…). */
+      code?: string;
+      /** The provider's hint (Retry-After, rate-limit reset), in milliseconds. */
+      retryAfterMs?: number;
+      response?: JsonValue;
+      invalidTokens?: string[];
+    };
 
 export interface DeliveryProvider {
   readonly kind: string;
