@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** The runtime's settings, from the environment (names are a contract: see README). */
 export interface RuntimeConfig {
   port: number;
@@ -9,6 +11,22 @@ export interface RuntimeConfig {
   bundlePath: string;
   publicUrl: string | null;
   workers: number;
+  /** Signs links in messages (one-click unsubscribe). Defaults to one derived from the API key. */
+  signingSecret: string;
+  /** What the message log leaves out (`HERALD_REDACT=content,payloads`): rendered bodies; provider responses and webhook payloads. */
+  redact: Redaction;
+}
+
+export interface Redaction {
+  content: boolean;
+  payloads: boolean;
+}
+
+export function parseRedaction(value: string | undefined): Redaction {
+  const parts = new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const unknown = [...parts].filter((p) => p !== 'content' && p !== 'payloads');
+  if (unknown.length) throw new Error(`HERALD_REDACT: unknown part "${unknown[0]}" (use a comma-separated list of content, payloads)`);
+  return { content: parts.has('content'), payloads: parts.has('payloads') };
 }
 
 export const DEV_API_KEY = 'herald-dev-key';
@@ -26,5 +44,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bundlePath: overrides.bundlePath ?? env.HERALD_BUNDLE ?? 'dist/bundle.json',
     publicUrl: overrides.publicUrl ?? env.HERALD_PUBLIC_URL ?? null,
     workers: overrides.workers ?? Number(env.HERALD_WORKERS ?? 8),
+    redact: overrides.redact ?? parseRedaction(env.HERALD_REDACT),
+    signingSecret: overrides.signingSecret ?? env.HERALD_SIGNING_SECRET ?? createHash('sha256').update(`herald-links\0${apiKey ?? DEV_API_KEY}`).digest('hex'),
   };
 }

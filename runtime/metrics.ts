@@ -1,10 +1,27 @@
 /** Prometheus metrics (prom-client): what an operator graphs and alerts on. One registry per runtime. */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+  const providerAttempts = new Counter({ name: 'herald_provider_attempts_total', help: 'Provider send attempts, by provider and outcome', labelNames: ['provider', 'outcome'], registers: [registry] });
+  const providerLatency = new Histogram({
+    name: 'herald_provider_latency_seconds',
+    help: 'Provider send latency, by provider',
+    labelNames: ['provider'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const providerBreaker = new Gauge({ name: 'herald_provider_circuit_state', help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] });
   return {
+    observeProvider(provider: string, ok: boolean, latencyMs: number, state: keyof typeof BREAKER_STATES) {
+      providerAttempts.inc({ provider, outcome: ok ? 'ok' : 'failed' });
+      providerLatency.observe({ provider }, latencyMs / 1000);
+      providerBreaker.set({ provider }, BREAKER_STATES[state]);
+    },
+    webhooks: new Counter({ name: 'herald_webhook_events_total', help: 'Provider webhook events, by provider and outcome', labelNames: ['provider', 'outcome'], registers: [registry] }),
     registry,
     triggers: new Counter({ name: 'herald_triggers_total', help: 'Triggers accepted, by source and outcome', labelNames: ['source', 'outcome'], registers: [registry] }),
     runsStarted: new Counter({ name: 'herald_runs_started_total', help: 'Workflow runs started', labelNames: ['workflow'], registers: [registry] }),

@@ -17,6 +17,8 @@ import { createBoss, ensureQueue, RUN_QUEUE, workOptions } from './driver/queue.
 import { factHandler } from './driver/worker.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createLinkSigner } from './links.ts';
+import { createProviderHealth, DEFAULT_BREAKER } from './providers/health.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import type { SandboxDelivery } from './providers/sandbox.ts';
 import { logSandboxDelivery, type Logger } from './log.ts';
@@ -80,6 +82,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         options.onSandboxDelivery?.(delivery);
       },
       ...(options.adapters ? { adapters: options.adapters } : {}),
+      health: createProviderHealth(DEFAULT_BREAKER, (provider, ok, latencyMs, state) => metrics.observeProvider(provider, ok, latencyMs, state)),
     });
 
     let server: ReturnType<typeof serve> | null = null;
@@ -91,6 +94,8 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       get publicUrl() {
         return publicUrl;
       },
+      links: createLinkSigner(config.signingSecret),
+      redact: config.redact,
       now: options.now ?? Date.now,
       observe: {
         message: (status, channel) => metrics.messages.inc({ status, channel }),
@@ -105,7 +110,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
 
     let listening = '';
     if (options.http !== false) {
-      const app = createApp({ db, driver: deps, metrics, apiKey: config.apiKey, log: onError });
+      const app = createApp({ db, driver: deps, metrics, apiKey: config.apiKey, log: onError, env: options.env ?? process.env });
       server = await new Promise<ReturnType<typeof serve>>((resolve) => {
         const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
       });
@@ -137,6 +142,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
         // Graceful: in-flight jobs finish (or roll back and retry elsewhere) before the pool closes.
         await boss.stop({ graceful: true, timeout: 15_000 });
+        await providers.close();
         await db.close();
         if (embedded) await embedded.stop();
       },

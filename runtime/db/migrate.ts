@@ -137,6 +137,17 @@ CREATE TABLE IF NOT EXISTS herald.throttles (
   at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS throttles_window ON herald.throttles (workflow, step_id, user_id, key, at);
+
+CREATE INDEX IF NOT EXISTS users_by_phone ON herald.users (phone_number) WHERE phone_number IS NOT NULL;
+
+-- Provider webhook events already applied, by the provider's own event identity (SendGrid's sg_event_id,
+-- Twilio's MessageSid + status): providers deliver at least once, we apply exactly once.
+CREATE TABLE IF NOT EXISTS herald.provider_events (
+  dedupe_key text PRIMARY KEY,
+  message_id uuid,
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS provider_events_by_time ON herald.provider_events (received_at);
 `;
 
 export async function migrate(db: { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<void> {

@@ -56,6 +56,14 @@ const PROFILE_COLUMNS = (userId: string) => `(SELECT row_to_json(u) FROM herald.
          FROM herald.preferences p WHERE p.user_id = ${userId}), '[]') AS prefs`;
 /** The profile with its preferences, in one round trip. */
 export const userWithPreferences = (id: string) => s(`SELECT ${PROFILE_COLUMNS('$1')}`, id);
+/** Drops push tokens a provider reported dead (`jsonb - text[]` removes matching array elements). */
+export const removePushTokens = (userId: string, tokens: string[]) =>
+  s('UPDATE herald.users SET push_tokens = push_tokens - $2::text[], updated_at = now() WHERE id = $1', userId, tokens);
+export const setSmsOptOut = (userId: string, optOut: boolean) =>
+  s('UPDATE herald.users SET sms_opt_out = $2, updated_at = now() WHERE id = $1', userId, optOut);
+/** SMS STOP/START arrive by phone number: every profile with that number follows it. */
+export const setSmsOptOutByPhone = (phoneNumber: string, optOut: boolean) =>
+  s('UPDATE herald.users SET sms_opt_out = $2, updated_at = now() WHERE phone_number = $1 RETURNING id', phoneNumber, optOut);
 export const setPreference = (userId: string, category: string, channel: string, allowed: boolean) =>
   s(
     `INSERT INTO herald.preferences (user_id, category, channel, allowed) VALUES ($1, $2, $3, $4)
@@ -191,6 +199,12 @@ export interface MessageRow {
 /** Appends an engagement or delivery status; `status` moves only forward (see runtime/driver/status.ts). */
 export const appendMessageStatus = (id: string, status: string, entry: unknown) =>
   s('UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE id = $1 RETURNING *', id, status, json([entry]));
+/** Claims a provider event's identity; no row back means it was applied before (a provider retry). */
+export const claimProviderEvent = (dedupeKey: string, messageId: string | null) =>
+  s('INSERT INTO herald.provider_events (dedupe_key, message_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key', dedupeKey, messageId);
+/** The message a provider's id names (Twilio's SM…, SendGrid's x-message-id), locked; none when not ours. */
+export const lockMessageByProviderId = (providerMessageId: string) =>
+  s('SELECT * FROM herald.messages WHERE provider_message_id = $1 ORDER BY created_at DESC LIMIT 1 FOR UPDATE', providerMessageId);
 export const messageById = (id: string) => s('SELECT * FROM herald.messages WHERE id = $1', id);
 export const lockMessage = (id: string) => s('SELECT * FROM herald.messages WHERE id = $1 FOR UPDATE', id);
 export const messagesOfUser = (userId: string, limit: number, before?: { createdAt: Date; id: string }) =>
@@ -323,7 +337,8 @@ export const deleteExpired = (before: Date) =>
      old_inbox AS (DELETE FROM herald.inbox WHERE created_at < $1 RETURNING id),
      old_events AS (DELETE FROM herald.events WHERE received_at < $1 RETURNING id),
      old_keys AS (DELETE FROM herald.idempotency WHERE created_at < $1 RETURNING key),
-     old_throttles AS (DELETE FROM herald.throttles WHERE at < $1 RETURNING 1)
+     old_throttles AS (DELETE FROM herald.throttles WHERE at < $1 RETURNING 1),
+     old_provider_events AS (DELETE FROM herald.provider_events WHERE received_at < $1 RETURNING 1)
      SELECT (SELECT count(*) FROM old_runs) AS runs, (SELECT count(*) FROM old_messages) AS messages`,
     before,
   );

@@ -1,5 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { BundleStore } from '../bundles.ts';
+import type { Redaction } from '../config.ts';
+import type { LinkSigner } from '../links.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 
 /** What the driver needs from the process around it. */
@@ -9,6 +11,10 @@ export interface DriverDeps {
   providers: ProviderRegistry;
   /** Base URL the outside world reaches this runtime at (links in messages, provider callbacks). */
   publicUrl: string;
+  /** Signs the links messages carry (one-click unsubscribe). */
+  links: LinkSigner;
+  /** What the message log leaves out. */
+  redact: Redaction;
   /** Clock for facts; tests may pin it. */
   now: () => number;
   observe?: {

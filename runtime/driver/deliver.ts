@@ -6,14 +6,20 @@
  * a redelivered one (already past it) never reaches this code. Each (run, step, channel) has one row.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
+import type { Bundle, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import type { SqlClient } from '../db/sql-client.ts';
+import { exec, type SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/types.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
+import type { Redaction } from '../config.ts';
+import type { LinkSigner } from '../links.ts';
 import { renderTemplate } from '../render/render.ts';
+import { sendWithFailover, type FailoverOutcome } from './failover.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
+
+/** Twilio's "the recipient replied STOP" error: they are unsubscribed from this sender. */
+const TWILIO_UNSUBSCRIBED = '21610';
 
 export interface DeliverContext {
   tx: SqlClient;
@@ -26,7 +32,11 @@ export interface DeliverContext {
   user: UserSnapshot;
   providers: ProviderRegistry;
   publicUrl: string;
+  links: LinkSigner;
+  redact: Redaction;
   now: number;
+  /** The wall clock, for times of provider attempts (they take a while). */
+  clock: () => number;
   /** The turn's message log, written with the run's state. */
   log: sql.MessageEntry[];
   onMessage?: (status: string, channel: string) => void;
@@ -51,7 +61,7 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   const template = ctx.bundle.templates[action.template];
   for (const candidate of action.candidates) {
     const id = randomUUID();
-    const outcome = await sendOne(ctx, id, candidate, template);
+    const outcome = await sendOne(ctx, action, id, candidate, template);
     logMessage(ctx, action, id, candidate.channel, { ...outcome, history: [{ status: 'queued', at }, ...outcome.history] });
     const status = outcome.status as 'sent' | 'failed';
     out.push({ messageId: id, channel: candidate.channel, status, ...(outcome.reason ? { reason: outcome.reason } : {}) });
@@ -63,15 +73,17 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
 
 async function sendOne(
   ctx: DeliverContext,
+  action: SendAction,
   messageId: string,
   candidate: SendAction['candidates'][number],
   template: Bundle['templates'][string] | undefined,
 ): Promise<Outcome> {
-  const at = () => new Date(ctx.now).toISOString();
+  const at = () => new Date(ctx.clock()).toISOString();
   const fail = (reason: string, history: JsonValue[]): Outcome => ({ status: 'failed', reason, provider: null, provider_message_id: null, provider_response: null, content: null, history });
   if (!template) return fail('unknown_template', [{ status: 'failed', at: at(), reason: 'unknown_template' }]);
   // The preference center (and one-click unsubscribe landing there) for this recipient.
   const preferencesUrl = `${ctx.publicUrl}/preferences${ctx.userId ? `?user=${encodeURIComponent(ctx.userId)}` : ''}`;
+  const unsubscribeUrl = unsubscribeLink(ctx, action, candidate.channel, messageId);
   let content;
   try {
     content = renderTemplate(template, candidate.channel, {
@@ -82,44 +94,62 @@ async function sendOne(
         message_id: messageId,
         run_id: ctx.runId,
         preferences_url: preferencesUrl,
-        unsubscribe_url: preferencesUrl,
+        unsubscribe_url: unsubscribeUrl ?? preferencesUrl,
         ...(ctx.digest ? { digest: ctx.digest } : {}),
       },
     });
   } catch (error) {
     return fail('render_error', [{ status: 'failed', at: at(), reason: 'render_error', detail: String(error) }]);
   }
-  const attempts: JsonValue[] = [];
-  for (const providerId of candidate.providers) {
-    const provider = ctx.bundle.providers[providerId];
-    if (!provider) continue;
-    const adapter = ctx.providers.get(provider);
-    let result;
-    try {
-      result = await adapter.send({
-        messageId,
-        runId: ctx.runId,
-        channel: candidate.channel,
-        provider,
-        to: { userId: ctx.userId, email: ctx.user.email ?? null, phone_number: ctx.user.phone_number ?? null, push_tokens: ctx.user.push_tokens ?? [] },
-        content,
-        tx: ctx.tx,
-      });
-    } catch (error) {
-      result = { ok: false as const, retryable: true, error: error instanceof Error ? error.message : String(error) };
-    }
-    if (result.ok) {
-      return {
-        status: 'sent',
-        reason: null,
-        provider: providerId,
-        provider_message_id: result.providerMessageId,
-        provider_response: result.response,
-        content,
-        history: [...attempts, { status: 'sent', at: at(), provider: providerId, adapter: adapter.kind }],
-      };
-    }
-    attempts.push({ status: 'attempt_failed', at: at(), provider: providerId, error: result.error, retryable: result.retryable });
+  const order = candidate.providers.map((id) => ctx.bundle.providers[id]).filter((p) => p !== undefined);
+  const outcome = await sendWithFailover({
+    providers: ctx.providers,
+    order,
+    clock: ctx.clock,
+    keepResponses: !ctx.redact.payloads,
+    message: {
+      messageId,
+      runId: ctx.runId,
+      channel: candidate.channel,
+      to: { userId: ctx.userId, email: ctx.user.email ?? null, phone_number: ctx.user.phone_number ?? null, push_tokens: ctx.user.push_tokens ?? [] },
+      content,
+      tx: ctx.tx,
+      statusCallbackUrl: `${ctx.publicUrl}/webhooks/twilio/status?message=${messageId}`,
+      ...(candidate.channel === 'email' && unsubscribeUrl
+        ? { headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+        : {}),
+    },
+  });
+  await applyProviderFeedback(ctx, outcome);
+  if (outcome.ok) {
+    return {
+      status: 'sent',
+      reason: null,
+      provider: outcome.provider.id,
+      provider_message_id: outcome.providerMessageId,
+      provider_response: outcome.response,
+      content,
+      history: [...outcome.attempts, { status: 'sent', at: at(), provider: outcome.provider.id, adapter: outcome.adapter }],
+    };
   }
-  return fail(candidate.providers.length ? 'all_providers_failed' : 'no_provider', [...attempts, { status: 'failed', at: at() }]);
+  return fail(outcome.reason, [...outcome.attempts, { status: 'failed', at: at(), ...(outcome.code ? { code: outcome.code } : {}) }]);
+}
+
+/**
+ * The signed link that opts this user out of the send's category on this channel (RFC 8058 one-click for
+ * email, `{{unsubscribe_url}}` in templates). None for required categories (security, billing), for sends
+ * without a category, and for direct recipients (no profile to keep the choice on).
+ */
+function unsubscribeLink(ctx: DeliverContext, action: SendAction, channel: Channel, messageId: string): string | null {
+  const category = action.category ? ctx.bundle.categories[action.category] : undefined;
+  if (!category || category.required || !ctx.userId) return null;
+  const token = ctx.links.unsubscribe({ userId: ctx.userId, category: category.id, channel, messageId }, ctx.clock());
+  return `${ctx.publicUrl}/unsubscribe/${token}`;
+}
+
+/** What providers told us about the recipient: dead push tokens leave the profile; an SMS STOP (Twilio 21610) opts out. */
+async function applyProviderFeedback(ctx: DeliverContext, outcome: FailoverOutcome) {
+  if (!ctx.userId) return;
+  if (outcome.invalidTokens.length) await exec(ctx.tx, sql.removePushTokens(ctx.userId, outcome.invalidTokens));
+  if (!outcome.ok && outcome.code === TWILIO_UNSUBSCRIBED) await exec(ctx.tx, sql.setSmsOptOut(ctx.userId, true));
 }

@@ -3,13 +3,14 @@
  * user's runs that wait for it or are cancelled by it; an engagement wakes the run of its message. Every
  * job is created in the caller's transaction: when the API answers 202, the work is in Postgres.
  */
-import type { Bundle, JsonValue, Step, Workflow } from '../../compiler/bundle/schema.ts';
+import { engagementKindSchema, type Bundle, type JsonValue, type Step, type Workflow } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { one, rows, type SqlClient } from '../db/sql-client.ts';
 import { createRun } from '../engine/index.ts';
 import type { EngagementKind } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
 import { sendFact, sendFacts, type FactDelivery } from './queue.ts';
+import { nextStatus } from './status.ts';
 
 export interface StartInput {
   bundle: Bundle;
@@ -121,19 +122,26 @@ async function routeTo(deps: DriverDeps, tx: SqlClient, active: ActiveRun[], eve
   return routed;
 }
 
-/** Status order: a message's status only moves forward (a late `delivered` never hides an `opened`). */
-const RANK: Record<string, number> = { queued: 0, failed: 1, sent: 2, delivered: 3, opened: 4, clicked: 5 };
+const ENGINE_ENGAGEMENTS = new Set<string>(engagementKindSchema.options);
 
-export async function recordEngagement(
+/**
+ * Records what happened to a message (by hand through the API, or reported by its provider): the status moves
+ * forward only (status.ts), the history keeps every report with its time, and an engagement the engine knows
+ * (delivered, opened, clicked) wakes the message's run — waits and `engaged(...)` conditions read it.
+ */
+export async function recordMessageEvent(
   deps: DriverDeps,
   tx: SqlClient,
   message: sql.MessageRow,
-  kind: EngagementKind,
+  kind: string,
   detail: Record<string, JsonValue>,
+  at: number = deps.now(),
 ): Promise<sql.MessageRow> {
-  const status = (RANK[kind] ?? 0) > (RANK[message.status] ?? 0) ? kind : message.status;
-  const update = sql.appendMessageStatus(message.id, status, { status: kind, at: new Date(deps.now()).toISOString(), ...detail });
+  const update = sql.appendMessageStatus(message.id, nextStatus(message.status, kind), { status: kind, at: new Date(at).toISOString(), ...detail });
   const [row] = await rows<sql.MessageRow>(tx, update);
-  await sendFact(deps.boss, { runId: message.run_id, fact: { type: 'engagement', now: deps.now(), stepId: message.step_id, kind } }, { client: tx });
+  if (ENGINE_ENGAGEMENTS.has(kind)) {
+    const fact = { type: 'engagement' as const, now: deps.now(), stepId: message.step_id, kind: kind as EngagementKind };
+    await sendFact(deps.boss, { runId: message.run_id, fact }, { client: tx });
+  }
   return row!;
 }

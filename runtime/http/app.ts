@@ -8,8 +8,11 @@ import type { AppDeps } from './deps.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { requireApiKey } from './auth.ts';
 import { eventRoutes } from './routes-events.ts';
+import { providerRoutes } from './routes-providers.ts';
 import { runRoutes } from './routes-runs.ts';
+import { unsubscribeRoutes } from './routes-unsubscribe.ts';
 import { userRoutes } from './routes-users.ts';
+import { webhookRoutes } from './routes-webhooks.ts';
 
 export const MAX_BODY_BYTES = 256 * 1024;
 
@@ -34,6 +37,10 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
 
+  // Signed by the provider or by us, not by the API key.
+  webhookRoutes(app, deps);
+  unsubscribeRoutes(app, deps);
+
   app.use(
     '/v1/*',
     bodyLimit({
@@ -47,5 +54,6 @@ export function createApp(deps: AppDeps): Hono {
   eventRoutes(app, deps);
   userRoutes(app, deps);
   runRoutes(app, deps);
+  providerRoutes(app, deps);
   return app;
 }

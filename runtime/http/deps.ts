@@ -9,4 +9,6 @@ export interface AppDeps {
   metrics: Metrics;
   apiKey: string;
   log: (error: unknown) => void;
+  /** Provider webhook settings: SENDGRID_WEBHOOK_PUBLIC_KEY, the Twilio auth tokens, HERALD_SMS_HELP_TEXT. */
+  env: NodeJS.ProcessEnv;
 }

@@ -8,6 +8,7 @@ import { isConnectionError } from '../db/pool.ts';
 
 export type ErrorCode =
   | 'unauthorized'
+  | 'forbidden'
   | 'invalid_json'
   | 'invalid_request'
   | 'payload_too_large'
@@ -18,7 +19,7 @@ export type ErrorCode =
 
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 404 | 409 | 413 | 422 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 503,
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,

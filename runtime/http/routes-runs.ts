@@ -4,7 +4,7 @@ import { z } from 'zod';
 import * as sql from '../db/sql.ts';
 import { one, rows } from '../db/sql-client.ts';
 import { processFact } from '../driver/process.ts';
-import { recordEngagement } from '../driver/triggers.ts';
+import { recordMessageEvent } from '../driver/triggers.ts';
 import { readBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
@@ -37,7 +37,7 @@ export function runRoutes(app: Hono, deps: AppDeps) {
       if (message.status === 'skipped' || message.status === 'queued') {
         throw new HttpError(400, 'invalid_request', `message "${id}" was never sent (status ${message.status}); it cannot be ${value.event}`);
       }
-      return recordEngagement(deps.driver, tx, message, value.event, { source: 'api', ...(value.url ? { url: value.url } : {}) });
+      return recordMessageEvent(deps.driver, tx, message, value.event, { source: 'api', ...(value.url ? { url: value.url } : {}) });
     });
     return c.json({ message: presentMessage(updated) }, 202);
   });

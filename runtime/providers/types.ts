@@ -40,6 +40,11 @@ export type DeliveryResult =
       ok: false;
       /** true for 429, 5xx, timeouts and connection errors; false for permanent errors (never retried). */
       retryable: boolean;
+      /**
+       * The fault lies with this provider's account or setup (refused credentials, no sender), not with the
+       * message: not retried, but the next provider of the channel may still deliver it.
+       */
+      providerFault?: boolean;
       error: string;
       /** The provider's own error code (HTTP status, Twilio's 21610, FCM's messaging/registration-token-not-registered…). */
       code?: string;

@@ -97,8 +97,11 @@ export interface MessageView {
   status: string;
   reason: string | null;
   provider: string | null;
+  providerMessageId: string | null;
   providerResponse: Record<string, unknown> | null;
   content: Record<string, unknown> | null;
+  /** Every status change and provider attempt, with its time. */
+  history: { status: string; at: string; provider?: string; error?: string; code?: string; attempt?: number; payload?: unknown }[];
 }
 
 export async function messagesOf(api: Api, userId: string): Promise<MessageView[]> {

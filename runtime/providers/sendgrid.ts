@@ -1,0 +1,90 @@
+/**
+ * Email through SendGrid's v3 Mail Send API, with SendGrid's own SDK. Each adapter owns a fresh `MailService`
+ * and `Client`: the packages' default exports are process-wide singletons, and two providers (two accounts,
+ * or a test against a fake) must not share an API key or base URL.
+ *
+ * `customArgs` carry Herald's message and run ids: SendGrid copies them into every event webhook, which is
+ * how delivery events find their message again.
+ */
+import { Client } from '@sendgrid/client';
+import { MailService, type MailDataRequired } from '@sendgrid/mail';
+import { createRedactor, httpFailure, permanentFailure, transportFailure, type HeaderSource } from './failure.ts';
+import type { DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
+
+export interface SendgridConfig {
+  apiKey: string;
+  /** Sender when the provider declares none ("Name <address>" or a bare address). */
+  from?: string;
+  /** Base URL of the API (a regional host, a proxy, a fake in tests); SendGrid's by default. */
+  apiUrl?: string;
+  /** Per request; the job holds its run while it waits. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** What the SDK rejects with on an HTTP error (`ResponseError` from @sendgrid/helpers), narrowed to what we read. */
+interface SendgridResponseError {
+  code: number;
+  response: { headers?: HeaderSource; body?: unknown };
+}
+
+function isResponseError(error: unknown): error is SendgridResponseError {
+  const e = error as Partial<SendgridResponseError> | null;
+  return !!e && typeof e === 'object' && typeof e.code === 'number' && !!e.response && typeof e.response === 'object';
+}
+
+/** SendGrid's error body: `{ errors: [{ message, field, help }] }`, flattened to one line. */
+function errorText(body: unknown): string | undefined {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors)) return typeof body === 'string' && body ? body : undefined;
+  const parts = errors
+    .map((e: { message?: unknown; field?: unknown }) => (typeof e?.message === 'string' ? e.message + (typeof e.field === 'string' && e.field ? ` [${e.field}]` : '') : ''))
+    .filter(Boolean);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+export function createSendgridProvider(config: SendgridConfig): DeliveryProvider {
+  const client = new Client();
+  client.setApiKey(config.apiKey);
+  // after setApiKey, which resets the base URL to the account region's
+  if (config.apiUrl) client.setDefaultRequest('baseUrl', config.apiUrl);
+  const mail = new MailService();
+  mail.setClient(client);
+  mail.setTimeout(config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const redactor = createRedactor([config.apiKey]);
+
+  return {
+    kind: 'sendgrid',
+    async send(message: OutboundMessage): Promise<DeliveryResult> {
+      const to = message.to.email;
+      if (!to) return permanentFailure('sendgrid', 'no_address', 'the recipient has no email address');
+      // The deployment's sender (SENDGRID_FROM / TWILIO_FROM, resolved by the registry) before the definition's.
+      const from = config.from ?? message.provider.from;
+      if (!from) return permanentFailure('sendgrid', 'no_sender', `provider "${message.provider.id}" has no from address`, { providerFault: true });
+      const content = message.content as { subject?: string; html?: string; text?: string };
+      const base = {
+        to,
+        from,
+        subject: content.subject ?? '',
+        ...(message.headers && Object.keys(message.headers).length ? { headers: message.headers } : {}),
+        customArgs: { herald_message_id: message.messageId, herald_run_id: message.runId },
+      };
+      // SendGrid wants at least one body; a template without text or html gets an empty text part (and a 400).
+      const data: MailDataRequired =
+        content.html !== undefined ? { ...base, html: content.html, ...(content.text !== undefined ? { text: content.text } : {}) } : { ...base, text: content.text ?? '' };
+      try {
+        const [response] = await mail.send(data);
+        const id = response.headers['x-message-id'];
+        const providerMessageId = typeof id === 'string' && id ? id : `sendgrid-${message.messageId}`;
+        return { ok: true, providerMessageId, response: redactor.json({ status: response.statusCode, messageId: providerMessageId }) };
+      } catch (error) {
+        if (isResponseError(error)) {
+          const body = error.response.body;
+          return httpFailure({ provider: 'sendgrid', status: error.code, headers: error.response.headers, message: errorText(body), body }, redactor);
+        }
+        return transportFailure('sendgrid', error, redactor);
+      }
+    },
+  };
+}
