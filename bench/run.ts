@@ -4,12 +4,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { benchCompile } from './compile.ts';
+import { benchProviders } from './providers.ts';
 import { benchRuntime } from './runtime.ts';
 
 const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { when: new Date().toISOString(), quick, node: process.version };
 process.stderr.write('bench: compiler…\n');
 results.compiler = await benchCompile({ quick });
+process.stderr.write('bench: provider SDKs…\n');
+results.providers = await benchProviders({ quick });
 process.stderr.write('bench: runtime…\n');
 results.runtime = await benchRuntime({ quick });
 const json = JSON.stringify(results, null, 2);

@@ -244,6 +244,16 @@ describe('the seed flow through the real SDKs', () => {
     expect(email.provider).toBe('sendgrid');
   });
 
+  it('takes Twilio’s 21610 (the recipient replied STOP) as an SMS opt-out', async () => {
+    await user('replied-stop');
+    twilio.respondWith(twilioError(400, 21610, 'Attempt to send to unsubscribed recipient'));
+    await api('POST', '/v1/events', { event: 'security_code_requested', userId: 'replied-stop', properties: { code: '111111', expires_in_minutes: 10 } });
+    const sms = await message('replied-stop', 'code', (m) => m.channel === 'sms' && m.status !== 'queued');
+    expect(sms).toMatchObject({ status: 'failed', reason: 'permanent_error' });
+    const profile = await api<{ user: { sms_opt_out?: boolean; smsOptOut?: boolean } }>('GET', '/v1/users/replied-stop');
+    expect(profile.body.user.sms_opt_out ?? profile.body.user.smsOptOut).toBe(true);
+  });
+
   it('drops a push token FCM reports unregistered from the profile', async () => {
     await user('pushy', { push_tokens: ['token-alive', 'token-dead'] });
     fcm.respondWith({ status: 200 }, fcmError(404, 'UNREGISTERED', 'Requested entity was not found.'));
