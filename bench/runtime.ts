@@ -12,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
+import type { Bundle } from '../compiler/bundle/schema.ts';
 import { buildProject } from '../compiler/build.ts';
 import { startEmbeddedPostgres } from '../runtime/db/embedded.ts';
 import { workOptions } from '../runtime/driver/queue.ts';
 import { startRuntime } from '../runtime/server.ts';
+import { startFakeSendgrid } from '../test/fakes/providers.ts';
 import { pool, summary } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -66,8 +68,9 @@ function writeBenchTree(dir: string) {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'bench.ts'),
-    `import { event, provider, template, workflow, z } from 'herald';
-export const email = provider('sandbox-email', { channel: 'email', kind: 'sandbox' });
+    `import { env, event, provider, template, workflow, z } from 'herald';
+// SendGrid when BENCH_SENDGRID_KEY is set (its SDK to a local fake), else the sandbox stands in.
+export const email = provider('bench-email', { channel: 'email', kind: 'sendgrid', credentials: { apiKey: env('BENCH_SENDGRID_KEY') }, from: 'bench@example.com' });
 export const ping = event('bench_ping', { schema: z.object({ n: z.number() }) });
 export const pong = event('bench_delayed', { schema: z.object({ n: z.number() }) });
 export const hello = template('bench-hello', { data: ping, email: { subject: 'Ping {{n}}', text: 'Hello {{user.email}}, ping {{n}}' } });
@@ -97,6 +100,24 @@ async function waitForCount(db: pg.Client, sqlText: string, target: number, time
   throw new Error(`timed out waiting for ${target} rows: ${sqlText}`);
 }
 
+/** One end-to-end pass: a runtime on a fresh database, `count` one-send triggers through the HTTP API. */
+async function endToEnd(admin: string, name: string, bundle: Bundle, env: NodeJS.ProcessEnv, count: number) {
+  const url = await createDatabase(admin, name);
+  const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: 'bench', workers: WORKERS, env, bundle, onError: () => {} });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  for (let u = 0; u < USERS; u++) {
+    await fetch(`${runtime.url}/v1/users/u${u}`, { method: 'PUT', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify({ email: `u${u}@example.com` }) });
+  }
+  const t0 = performance.now();
+  const { latencies, seconds: acceptSeconds } = await fireLoad({ url: runtime.url, apiKey: 'bench', count, concurrency: 32, users: USERS, event: 'bench_ping' });
+  await waitForCount(db, "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent' AND step_id = 'hello'", count, 300_000);
+  const endToEndSeconds = (performance.now() - t0) / 1000;
+  return { runtime, db, latencies, acceptedPerSecond: Math.round(count / acceptSeconds), messagesPerSecond: Math.round(count / endToEndSeconds) };
+}
+
+const USERS = 100;
+
 export async function benchRuntime(options: { quick: boolean }) {
   const count = options.quick ? 1_000 : 5_000;
   const delayed = options.quick ? 100 : 300;
@@ -110,18 +131,8 @@ export async function benchRuntime(options: { quick: boolean }) {
     writeBenchTree(tree);
     const built = await buildProject(tree, { cwd: root });
     if (!built.bundle) throw new Error(`bench tree does not compile: ${built.diagnostics[0]?.message}`);
-    const url = await createDatabase(admin, 'herald_bench_runtime');
-    const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: 'bench', workers: WORKERS, env: {}, bundle: built.bundle, onError: () => {} });
-    const db = new pg.Client({ connectionString: url });
-    await db.connect();
-    const users = 100;
-    for (let u = 0; u < users; u++) {
-      await fetch(`${runtime.url}/v1/users/u${u}`, { method: 'PUT', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify({ email: `u${u}@example.com` }) });
-    }
-    const t0 = performance.now();
-    const { latencies, seconds: acceptSeconds } = await fireLoad({ url: runtime.url, apiKey: 'bench', count, concurrency: 32, users, event: 'bench_ping' });
-    await waitForCount(db, "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent' AND step_id = 'hello'", count, 300_000);
-    const endToEndSeconds = (performance.now() - t0) / 1000;
+    const { runtime, db, latencies, acceptedPerSecond, messagesPerSecond } = await endToEnd(admin, 'herald_bench_runtime', built.bundle, {}, count);
+    const users = USERS;
 
     // Delay lateness: triggers spread over ~2 s, each due 5 s after its run was created.
     await pool(delayed, 8, async (i) => {
@@ -139,17 +150,25 @@ export async function benchRuntime(options: { quick: boolean }) {
     await db.end();
     await runtime.stop();
 
-    const messagesPerSecond = Math.round(count / endToEndSeconds);
+    // The same load with the email going out through @sendgrid/mail to a local fake of SendGrid.
+    const fake = await startFakeSendgrid({ apiKey: 'SG.bench' });
+    const sdk = await endToEnd(admin, 'herald_bench_sendgrid', built.bundle, { BENCH_SENDGRID_KEY: 'SG.bench', SENDGRID_API_URL: fake.url }, count);
+    await sdk.db.end();
+    await sdk.runtime.stop();
+    await fake.close();
+
     return {
       baselineRawPgBoss: baseline,
       herald: {
         triggers: count,
-        triggersAcceptedPerSecond: Math.round(count / acceptSeconds),
+        triggersAcceptedPerSecond: acceptedPerSecond,
         messagesPerSecondEndToEnd: messagesPerSecond,
         triggerLatencyMs: summary(latencies),
         delayLateness5sMs: summary(rows.map((r) => Number(r.late))),
       },
       ratioToRawPgBoss: +(messagesPerSecond / baseline.endToEndPerSecond).toFixed(2),
+      // The SendGrid SDK's cost end to end: the same load, email through @sendgrid/mail to a local fake.
+      throughSendgridSdk: { messagesPerSecondEndToEnd: sdk.messagesPerSecond, ratioToSandbox: +(sdk.messagesPerSecond / messagesPerSecond).toFixed(2) },
       workersPerProcess: WORKERS,
       targets: { messagesPerSecond: 500, ratio: 0.3, delayLatenessP99Ms: 2000 },
     };
