@@ -17,6 +17,7 @@ import { createBoss, ensureQueue, RUN_QUEUE, workOptions } from './driver/queue.
 import { factHandler } from './driver/worker.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { startIngestConsumer } from './driver/ingest-queue.ts';
 import { createLinkSigner } from './links.ts';
 import { createProviderHealth, DEFAULT_BREAKER } from './providers/health.ts';
 import { createProviderRegistry } from './providers/registry.ts';
@@ -107,6 +108,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
     await syncSchedules(boss, bundle);
     await workSchedules(boss, db, deps, onError);
+    const ingest = startIngestConsumer(db, deps, onError);
 
     let listening = '';
     if (options.http !== false) {
@@ -141,6 +143,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         stopped = true;
         if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
         // Graceful: in-flight jobs finish (or roll back and retry elsewhere) before the pool closes.
+        await ingest.stop();
         await boss.stop({ graceful: true, timeout: 15_000 });
         await providers.close();
         await db.close();

@@ -49,6 +49,11 @@ CREATE TABLE IF NOT EXISTS herald.runs (
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- Ad-hoc runs (the Courier-compatible /send) carry their own workflow and templates; one request may
+-- start runs for several recipients.
+ALTER TABLE herald.runs ADD COLUMN IF NOT EXISTS definition jsonb;
+ALTER TABLE herald.runs ADD COLUMN IF NOT EXISTS request_id uuid;
+CREATE INDEX IF NOT EXISTS runs_by_request ON herald.runs (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS runs_active_by_user ON herald.runs (user_id) WHERE status IN ('running', 'waiting');
 CREATE INDEX IF NOT EXISTS runs_by_created ON herald.runs (created_at DESC);
 

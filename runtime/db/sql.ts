@@ -111,6 +111,8 @@ export interface RunRow {
   status: string;
   state: unknown;
   trigger_event: string | null;
+  definition: unknown;
+  request_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -123,18 +125,22 @@ export interface NewRun {
   status: string;
   state: unknown;
   trigger_event: string | null;
+  definition: unknown;
+  request_id: string | null;
 }
 /** Inserts the runs in `$param` (a JSON array of NewRun) that do not exist yet, returning their ids. */
 const insertRunsFrom = (param: string, where = 'true') =>
-  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event)
-     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event
-     FROM jsonb_to_recordset(${param}::jsonb) AS r (id uuid, workflow text, bundle_version text, user_id text, recipient jsonb, status text, state jsonb, trigger_event text)
+  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id)
+     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id
+     FROM jsonb_to_recordset(${param}::jsonb) AS r (id uuid, workflow text, bundle_version text, user_id text, recipient jsonb, status text,
+       state jsonb, trigger_event text, definition jsonb, request_id uuid)
      WHERE ${where}
      ON CONFLICT (id) DO NOTHING RETURNING id`;
 export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs));
 /** The run, locked for its job's transaction, with its user's snapshot columns (see PROFILE_COLUMNS). */
 export const lockRunWithUser = (id: string) => s(`SELECT r.*, ${PROFILE_COLUMNS('r.user_id')} FROM herald.runs r WHERE r.id = $1 FOR UPDATE OF r`, id);
 export const runById = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1', id);
+export const runsOfRequest = (requestId: string) => s('SELECT * FROM herald.runs WHERE request_id = $1 ORDER BY created_at, id', requestId);
 /** A message logged by a job's turn, written with the run's new state (runtime/driver/process.ts). */
 export interface MessageEntry {
   id: string;

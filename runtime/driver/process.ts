@@ -10,6 +10,7 @@ import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import { advance, CorruptStateError } from '../engine/index.ts';
 import type { Action, Fact, RunState, UserSnapshot } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
+import { bundleWithDefinition } from './definition.ts';
 import { deliver } from './deliver.ts';
 import { sendFact, type FactJob } from './queue.ts';
 import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
@@ -101,7 +102,7 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
 export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob): Promise<RunState | null> {
   const run = await one<sql.RunRow & ProfileColumns>(tx, sql.lockRunWithUser(job.runId));
   if (!run) return null;
-  const bundle = await deps.bundles.get(tx, run.bundle_version);
+  const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
   const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
   const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user, log: [] };
   // Time is when the fact is handled, not when it was scheduled: lateness shows in history.

@@ -10,6 +10,7 @@ import { createRun } from '../engine/index.ts';
 import type { EngagementKind } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
 import { sendFact, sendFacts, type FactDelivery } from './queue.ts';
+import type { RunDefinition } from './definition.ts';
 import { nextStatus } from './status.ts';
 
 export interface StartInput {
@@ -21,6 +22,10 @@ export interface StartInput {
   recipient: Record<string, unknown> | null;
   data: Record<string, JsonValue>;
   triggerEvent: string | null;
+  /** Ad-hoc runs: the workflow (input.workflows holds it) and templates they carry (see definition.ts). */
+  definition?: RunDefinition;
+  /** Runs started by one request (several recipients) share its id. */
+  requestId?: string;
 }
 
 function newRuns(input: StartInput): sql.NewRun[] {
@@ -35,6 +40,8 @@ function newRuns(input: StartInput): sql.NewRun[] {
       status: 'running',
       state: createRun({ runId: id, workflow, bundleVersion: input.bundle.version, userId: input.userId, data: input.data }),
       trigger_event: input.triggerEvent,
+      definition: input.definition ?? null,
+      request_id: input.requestId ?? null,
     };
   });
 }

@@ -7,9 +7,11 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './deps.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { requireApiKey } from './auth.ts';
+import { courierRoutes } from './routes-courier.ts';
 import { eventRoutes } from './routes-events.ts';
 import { providerRoutes } from './routes-providers.ts';
 import { runRoutes } from './routes-runs.ts';
+import { segmentRoutes } from './routes-segment.ts';
 import { unsubscribeRoutes } from './routes-unsubscribe.ts';
 import { userRoutes } from './routes-users.ts';
 import { webhookRoutes } from './routes-webhooks.ts';
@@ -40,6 +42,11 @@ export function createApp(deps: AppDeps): Hono {
   // Signed by the provider or by us, not by the API key.
   webhookRoutes(app, deps);
   unsubscribeRoutes(app, deps);
+  // Segment's Tracking API lives under /v1 but authenticates with write keys (Basic auth), with its own
+  // size limits: registered before the API key's middleware, so its handlers answer first.
+  segmentRoutes(app, deps);
+  // Courier's paths (/send, /messages/:id, /profiles/…), behind the same API key.
+  courierRoutes(app, deps);
 
   app.use(
     '/v1/*',

@@ -9,11 +9,11 @@ import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
-import { acceptEvent, startRuns } from '../driver/triggers.ts';
-import { eventValidator } from '../validate.ts';
+import { checkEventData, ingestEvent, InvalidEventError, workflowsTriggeredBy } from '../driver/ingest.ts';
+import { startRuns } from '../driver/triggers.ts';
 import { readBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
-import { HttpError, invalid } from './errors.ts';
+import { HttpError } from './errors.ts';
 
 const dataSchema = z.record(z.string(), z.json());
 const eventBody = z.object({
@@ -39,11 +39,15 @@ function liveBundle(deps: AppDeps): Bundle {
   return bundle;
 }
 
+/** The event's schema check, as a 400 naming `where` (properties / data) and the field. */
 function validateData(bundle: Bundle, event: string, data: Record<string, JsonValue>, where: string): Record<string, JsonValue> {
-  const validator = eventValidator(bundle, event);
-  if (!validator) return data;
-  const result = validator.safeParse(data);
-  if (!result.success) throw invalid(result.error, `${where} of event "${event}"`);
+  try {
+    checkEventData(bundle, event, data);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    const first = error.issues[0];
+    throw new HttpError(400, 'invalid_request', `${where} of event "${event}": ${first?.path || '(root)'}: ${first?.message ?? 'invalid'}`, error.issues);
+  }
   return data;
 }
 
@@ -76,17 +80,9 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     const { value, raw } = await readBody(c, eventBody);
     const bundle = liveBundle(deps);
     const properties = validateData(bundle, value.event, value.properties, 'properties');
-    const workflows = Object.values(bundle.workflows).filter((w) => w.trigger.type === 'event' && w.trigger.event === value.event);
+    const workflows = workflowsTriggeredBy(bundle, value.event);
     const result = await idempotent(deps, c.req.header('idempotency-key'), raw, async (tx) => {
-      const accepted = await acceptEvent(deps.driver, tx, {
-        bundle,
-        workflows,
-        runIds: workflows.map(() => randomUUID()),
-        userId: value.userId,
-        event: value.event,
-        messageId: value.messageId ?? null,
-        data: properties,
-      });
+      const accepted = await ingestEvent(deps.driver, tx, bundle, { event: value.event, userId: value.userId, properties, messageId: value.messageId ?? null });
       // A retry of an event already accepted (same messageId): the same runs, nothing new.
       if (accepted.duplicate) return { status: 202 as const, body: { runs: accepted.runs, duplicate: true } };
       const { runs, routed } = accepted;

@@ -1,0 +1,56 @@
+/**
+ * One way in for a product event, whoever brings it (`POST /v1/events`, Segment's `track`, the typed client's
+ * in-transaction enqueue): its properties checked against the event's schema in the live bundle, then
+ * accepted — logged, the workflows it triggers started, the runs waiting for it fed (triggers.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
+import type { SqlClient } from '../db/sql-client.ts';
+import { eventValidator } from '../validate.ts';
+import type { DriverDeps } from './context.ts';
+import { acceptEvent, type EventAcceptance } from './triggers.ts';
+
+export interface IncomingEvent {
+  event: string;
+  userId: string;
+  properties: Record<string, JsonValue>;
+  /** The sender's id for the event: a retry with the same id changes nothing. */
+  messageId: string | null;
+}
+
+/** Properties that do not fit the event's schema, with zod's issues (field path and message). */
+export class InvalidEventError extends Error {
+  constructor(
+    readonly event: string,
+    readonly issues: { path: string; message: string; code: string }[],
+  ) {
+    super(`properties of event "${event}": ${issues[0]?.path || '(root)'}: ${issues[0]?.message ?? 'invalid'}`);
+  }
+}
+
+/** Checks data against the event's schema in the bundle; an event the bundle does not know passes as is. */
+export function checkEventData(bundle: Bundle, event: string, data: Record<string, JsonValue>): void {
+  const validator = eventValidator(bundle, event);
+  if (!validator) return;
+  const result = validator.safeParse(data);
+  if (!result.success) throw new InvalidEventError(event, result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })));
+}
+
+/** The bundle's workflows an event starts. */
+export function workflowsTriggeredBy(bundle: Bundle, event: string) {
+  return Object.values(bundle.workflows).filter((w) => w.trigger.type === 'event' && w.trigger.event === event);
+}
+
+export async function ingestEvent(deps: DriverDeps, tx: SqlClient, bundle: Bundle, input: IncomingEvent): Promise<EventAcceptance> {
+  checkEventData(bundle, input.event, input.properties);
+  const workflows = workflowsTriggeredBy(bundle, input.event);
+  return acceptEvent(deps, tx, {
+    bundle,
+    workflows,
+    runIds: workflows.map(() => randomUUID()),
+    userId: input.userId,
+    event: input.event,
+    messageId: input.messageId,
+    data: input.properties,
+  });
+}
