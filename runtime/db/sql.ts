@@ -64,6 +64,22 @@ export const setSmsOptOut = (userId: string, optOut: boolean) =>
 /** SMS STOP/START arrive by phone number: every profile with that number follows it. */
 export const setSmsOptOutByPhone = (phoneNumber: string, optOut: boolean) =>
   s('UPDATE herald.users SET sms_opt_out = $2, updated_at = now() WHERE phone_number = $1 RETURNING id', phoneNumber, optOut);
+/** Back to the category's defaults on every channel (no explicit choice left). */
+export const clearPreferences = (userId: string, category: string) =>
+  s('DELETE FROM herald.preferences WHERE user_id = $1 AND category = $2', userId, category);
+/** Courier's profile replace: the given fields, the rest cleared, traits replaced rather than merged. */
+export const replaceUser = (id: string, p: Required<Pick<ProfilePatch, 'email' | 'phone_number' | 'locale' | 'timezone'>> & { traits: Record<string, unknown> }) =>
+  s(
+    `INSERT INTO herald.users (id, email, phone_number, locale, timezone, traits) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, phone_number = EXCLUDED.phone_number, locale = EXCLUDED.locale,
+       timezone = EXCLUDED.timezone, traits = EXCLUDED.traits, updated_at = now()`,
+    id,
+    p.email,
+    p.phone_number,
+    p.locale,
+    p.timezone,
+    json(p.traits),
+  );
 export const setPreference = (userId: string, category: string, channel: string, allowed: boolean) =>
   s(
     `INSERT INTO herald.preferences (user_id, category, channel, allowed) VALUES ($1, $2, $3, $4)
@@ -347,4 +363,118 @@ export const deleteExpired = (before: Date) =>
      old_provider_events AS (DELETE FROM herald.provider_events WHERE received_at < $1 RETURNING 1)
      SELECT (SELECT count(*) FROM old_runs) AS runs, (SELECT count(*) FROM old_messages) AS messages`,
     before,
+  );
+
+// ── ingest queue ─────────────────────────────────────────────────────────────────────────────────────────
+// The typed client's DB mode writes herald.ingest (client/db.ts, the customer's side); these are the
+// runtime's side, run by driver/ingest-queue.ts.
+export interface IngestRow {
+  id: string;
+  event: string;
+  user_id: string;
+  properties: Record<string, unknown>;
+  message_id: string | null;
+  idempotency_key: string | null;
+  created_at: Date;
+}
+/**
+ * Takes up to `limit` queued events, oldest first, deleting them in the caller's transaction: they are
+ * gone exactly when that transaction commits their acceptance. Rows another runtime holds are skipped,
+ * not waited for. (DELETE … RETURNING does not keep the subquery's order; the caller sorts by id.)
+ */
+export const claimIngested = (limit: number) =>
+  s(
+    `DELETE FROM herald.ingest WHERE id IN (
+       SELECT id FROM herald.ingest ORDER BY id FOR UPDATE SKIP LOCKED LIMIT $1
+     ) RETURNING *`,
+    limit,
+  );
+/** Keeps a queued event its schema refused, with zod's issues, out of the queue's way. */
+export const rejectIngested = (row: IngestRow, issues: unknown) =>
+  s(
+    `INSERT INTO herald.ingest_rejected (id, event, user_id, properties, message_id, idempotency_key, issues, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+    row.id,
+    row.event,
+    row.user_id,
+    json(row.properties),
+    row.message_id,
+    row.idempotency_key,
+    json(issues),
+    row.created_at,
+  );
+
+// ── segment ──────────────────────────────────────────────────────────────────────────────────────────────
+// Statements of the Segment source (runtime/segment/, runtime/http/routes-segment.ts).
+/** Adds a device's push token to the profile (once), keeping the 50 most recent, as `PUT /v1/users` allows. */
+export const addPushToken = (userId: string, token: string) =>
+  s(
+    `INSERT INTO herald.users (id, push_tokens) VALUES ($1, jsonb_build_array($2::text))
+     ON CONFLICT (id) DO UPDATE SET
+       push_tokens = CASE WHEN herald.users.push_tokens ? $2 THEN herald.users.push_tokens
+         ELSE jsonb_path_query_array(herald.users.push_tokens || jsonb_build_array($2::text), '$[last - 49 to last]') END,
+       updated_at = now()`,
+    userId,
+    token,
+  );
+/** A Segment group call: the group's traits under `traits.groups.<groupId>` (replacing that group's previous traits). */
+export const setGroupTraits = (userId: string, groupId: string, traits: unknown) =>
+  s(
+    `INSERT INTO herald.users (id, traits) VALUES ($1, jsonb_build_object('groups', jsonb_build_object($2::text, $3::jsonb)))
+     ON CONFLICT (id) DO UPDATE SET
+       traits = herald.users.traits || jsonb_build_object('groups',
+         CASE WHEN jsonb_typeof(herald.users.traits->'groups') = 'object' THEN herald.users.traits->'groups' ELSE '{}'::jsonb END
+         || jsonb_build_object($2::text, $3::jsonb)),
+       updated_at = now()`,
+    userId,
+    groupId,
+    json(traits),
+  );
+/**
+ * A Segment alias: `previousId`'s profile merged into `userId`'s, then removed. The target keeps what it has
+ * and takes what it lacks (email, phone, locale, time zone); traits merge with the target's winning (the
+ * groups of both are kept); push tokens are the union, in order; an SMS opt-out on either side stands;
+ * presence is the later of the two. Preferences move unless the target has its own for that category and
+ * channel. Nothing happens when `previousId` has no profile (or is the same id).
+ */
+export const mergeUserInto = (userId: string, previousId: string) =>
+  s(
+    `WITH prev AS (
+       DELETE FROM herald.users WHERE id = $2 AND id <> $1 RETURNING *
+     ),
+     merged AS (
+       INSERT INTO herald.users (id, email, phone_number, push_tokens, locale, timezone, traits, sms_opt_out, last_active_at)
+       SELECT $1, email, phone_number, push_tokens, locale, timezone, traits, sms_opt_out, last_active_at FROM prev
+       ON CONFLICT (id) DO UPDATE SET
+         email = COALESCE(herald.users.email, EXCLUDED.email),
+         phone_number = COALESCE(herald.users.phone_number, EXCLUDED.phone_number),
+         locale = COALESCE(herald.users.locale, EXCLUDED.locale),
+         timezone = COALESCE(herald.users.timezone, EXCLUDED.timezone),
+         traits = EXCLUDED.traits || herald.users.traits || CASE
+           WHEN jsonb_typeof(EXCLUDED.traits->'groups') = 'object' AND jsonb_typeof(herald.users.traits->'groups') = 'object'
+           THEN jsonb_build_object('groups', (EXCLUDED.traits->'groups') || (herald.users.traits->'groups'))
+           ELSE '{}'::jsonb END,
+         push_tokens = (
+           SELECT COALESCE(jsonb_agg(t ORDER BY n), '[]'::jsonb) FROM (
+             SELECT DISTINCT ON (t) t, n FROM jsonb_array_elements(herald.users.push_tokens || EXCLUDED.push_tokens) WITH ORDINALITY AS e (t, n)
+             ORDER BY t, n
+           ) tokens
+         ),
+         sms_opt_out = herald.users.sms_opt_out OR EXCLUDED.sms_opt_out,
+         last_active_at = GREATEST(herald.users.last_active_at, EXCLUDED.last_active_at),
+         updated_at = now()
+       RETURNING id
+     ),
+     moved AS (
+       INSERT INTO herald.preferences (user_id, category, channel, allowed, updated_at)
+       SELECT $1, category, channel, allowed, updated_at FROM herald.preferences WHERE user_id = $2 AND $2 <> $1 AND EXISTS (SELECT 1 FROM prev)
+       ON CONFLICT (user_id, category, channel) DO NOTHING
+       RETURNING 1
+     ),
+     dropped AS (
+       DELETE FROM herald.preferences WHERE user_id = $2 AND $2 <> $1 AND EXISTS (SELECT 1 FROM prev) RETURNING 1
+     )
+     SELECT EXISTS (SELECT 1 FROM merged) AS merged, (SELECT count(*) FROM moved)::int AS preferences`,
+    userId,
+    previousId,
   );

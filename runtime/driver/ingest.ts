@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import type { SqlClient } from '../db/sql-client.ts';
+import { InputError } from '../errors.ts';
 import { eventValidator } from '../validate.ts';
 import type { DriverDeps } from './context.ts';
 import { acceptEvent, type EventAcceptance } from './triggers.ts';
@@ -19,12 +20,12 @@ export interface IncomingEvent {
 }
 
 /** Properties that do not fit the event's schema, with zod's issues (field path and message). */
-export class InvalidEventError extends Error {
+export class InvalidEventError extends InputError {
   constructor(
     readonly event: string,
     readonly issues: { path: string; message: string; code: string }[],
   ) {
-    super(`properties of event "${event}": ${issues[0]?.path || '(root)'}: ${issues[0]?.message ?? 'invalid'}`);
+    super(`properties of event "${event}": ${issues[0]?.path || '(root)'}: ${issues[0]?.message ?? 'invalid'}`, issues);
   }
 }
 

@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './deps.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { requireApiKey } from './auth.ts';
 import { courierRoutes } from './routes-courier.ts';
@@ -16,7 +17,7 @@ import { unsubscribeRoutes } from './routes-unsubscribe.ts';
 import { userRoutes } from './routes-users.ts';
 import { webhookRoutes } from './routes-webhooks.ts';
 
-export const MAX_BODY_BYTES = 256 * 1024;
+export { MAX_BODY_BYTES };
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();

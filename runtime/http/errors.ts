@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { isConnectionError } from '../db/pool.ts';
+import { InputError } from '../errors.ts';
 
 export type ErrorCode =
   | 'unauthorized'
@@ -37,6 +38,9 @@ export function invalid(error: z.ZodError, where: string): HttpError {
 export function errorResponse(error: unknown, c: Context, log: (error: unknown) => void) {
   if (error instanceof HttpError) {
     return c.json({ error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }, error.status);
+  }
+  if (error instanceof InputError) {
+    return c.json({ error: { code: 'invalid_request', message: error.message, details: error.details } }, 400);
   }
   if (isConnectionError(error)) {
     c.header('Retry-After', '5');

@@ -1,5 +1,228 @@
-/** The Courier-compatible API (to be built). */
-import type { Hono } from 'hono';
+/**
+ * The Courier-compatible API, so that Courier's own client (`@trycourier/courier`, `baseURL` = this runtime)
+ * works unchanged: `POST /send`, `GET /messages/:id`, profiles, per-topic preferences, automations. Behind
+ * the API key like `/v1`; errors in Courier's shape (`{ message, type }`). What is supported, partly or not
+ * yet is in runtime/courier/README.md.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import type { Bundle, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
+import { planSend } from '../courier/message.ts';
+import { PROFILE_FIELDS, presentCourierMessage, presentProfile, presentTopic } from '../courier/present.ts';
+import { invokeBodySchema, preferencesBodySchema, profileBodySchema, sendBodySchema, topicBodySchema, type UserRecipient } from '../courier/schemas.ts';
+import * as sql from '../db/sql.ts';
+import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
+import { checkEventData } from '../driver/ingest.ts';
+import { loadUserSnapshot } from '../driver/snapshot.ts';
+import { startRuns } from '../driver/triggers.ts';
+import { requireApiKey } from './auth.ts';
+import { readBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
+import { HttpError } from './errors.ts';
+import { idempotent } from './idempotency.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 
-export function courierRoutes(_app: Hono, _deps: AppDeps): void {}
+const COURIER_PATHS = ['/send', '/messages/*', '/profiles/*', '/users/*', '/automations/*'];
+const FROM_COURIER_CHANNEL: Record<string, Channel> = { email: 'email', sms: 'sms', push: 'push', inbox: 'inapp', inapp: 'inapp' };
+const CHANNELS: Channel[] = ['email', 'sms', 'push', 'inapp'];
+
+/** Courier's error types by status. */
+function courierType(status: number): string {
+  if (status === 401 || status === 403) return 'authentication_error';
+  if (status === 404) return 'not_found_error';
+  if (status === 409 || status === 422) return 'conflict_error';
+  if (status >= 500) return 'api_error';
+  return 'invalid_request_error';
+}
+
+/** Every error of these routes (shaped by the API's one handler) re-shaped as Courier's `{ message, type }`. */
+const courierErrors: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (!c.error || c.res.headers.get('content-type')?.includes('application/json') !== true) return;
+  const status = c.res.status;
+  const body = (await c.res.clone().json()) as { error?: { message?: string; details?: unknown } };
+  c.res = undefined;
+  c.res = c.json({ message: body.error?.message ?? 'error', type: courierType(status), ...(body.error?.details ? { details: body.error.details } : {}) }, status as 400);
+};
+
+function liveBundle(deps: AppDeps): Bundle {
+  const bundle = deps.driver.bundles.live;
+  if (!bundle) throw new HttpError(503, 'unavailable', 'no bundle is loaded yet');
+  return bundle;
+}
+
+/** Profile columns and traits from a Courier profile object. */
+function splitProfile(profile: Record<string, JsonValue>) {
+  const columns: Record<string, string | null> = {};
+  const traits: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(profile)) {
+    if ((PROFILE_FIELDS as readonly string[]).includes(key)) columns[key] = typeof value === 'string' ? value : null;
+    else traits[key] = value;
+  }
+  return { columns, traits };
+}
+
+/** A recipient as Herald's run input: a known user (inline contact fields saved to the profile), or an address. */
+async function recipientInput(tx: SqlClient, to: UserRecipient) {
+  const contact = Object.fromEntries((['email', 'phone_number', 'locale'] as const).filter((k) => typeof to[k] === 'string').map((k) => [k, to[k] as string]));
+  if (to.user_id) {
+    if (Object.keys(contact).length) await exec(tx, sql.upsertUser(to.user_id, contact));
+    return { userId: to.user_id, recipient: null };
+  }
+  return { userId: null, recipient: contact };
+}
+
+async function courierMessage(deps: AppDeps, id: string) {
+  if (!z.uuid().safeParse(id).success) return null;
+  let run = await one<sql.RunRow>(deps.db, sql.runById(id));
+  let only: string | null = null;
+  if (!run) {
+    const message = await one<sql.MessageRow>(deps.db, sql.messageById(id));
+    if (!message) return null;
+    run = await one<sql.RunRow>(deps.db, sql.runById(message.run_id));
+    only = message.id;
+  }
+  if (!run) return null;
+  const messages = (await rows<sql.MessageRow>(deps.db, sql.messagesOfRun(run.id))).filter((m) => !only || m.id === only);
+  return presentCourierMessage(id, run, messages);
+}
+
+/** Applies a topic's status for a user: out of every channel, in on the custom routing only, or back to defaults. */
+async function applyTopic(tx: SqlClient, bundle: Bundle, userId: string, topicId: string, topic: z.infer<typeof topicBodySchema>['topic']) {
+  const category = bundle.categories[topicId];
+  if (!category) throw new HttpError(404, 'not_found', `no subscription topic "${topicId}" (known: ${Object.keys(bundle.categories).join(', ')})`);
+  if (category.required) {
+    if (topic.status === 'OPTED_OUT') throw new HttpError(400, 'invalid_request', `topic "${topicId}" is required and cannot be opted out of`);
+    return;
+  }
+  await exec(tx, sql.clearPreferences(userId, topicId));
+  if (topic.status === 'OPTED_OUT') {
+    for (const channel of CHANNELS) await exec(tx, sql.setPreference(userId, topicId, channel, false));
+  } else if (topic.has_custom_routing && topic.custom_routing) {
+    const wanted = new Set(topic.custom_routing.map((c) => FROM_COURIER_CHANNEL[c]).filter((c): c is Channel => c !== undefined));
+    for (const channel of CHANNELS) await exec(tx, sql.setPreference(userId, topicId, channel, wanted.has(channel)));
+  }
+}
+
+async function topics(deps: AppDeps, userId: string) {
+  const bundle = liveBundle(deps);
+  const user = await loadUserSnapshot(deps.db, userId);
+  return Object.keys(bundle.categories).map((id) => presentTopic(bundle, id, user));
+}
+
+export function courierRoutes(app: Hono, deps: AppDeps): void {
+  for (const path of COURIER_PATHS) {
+    app.use(path, courierErrors);
+    app.use(
+      path,
+      bodyLimit({
+        maxSize: MAX_BODY_BYTES,
+        onError: () => {
+          throw new HttpError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
+        },
+      }),
+    );
+    app.use(path, requireApiKey(deps.apiKey));
+  }
+
+  app.post('/send', async (c) => {
+    const { value, raw } = await readBody(c, sendBodySchema);
+    const bundle = liveBundle(deps);
+    const message = value.message;
+    const recipients = Array.isArray(message.to) ? message.to : [message.to];
+    const requestId = randomUUID();
+    const plan = planSend(bundle, message, { requestId, now: Date.now() });
+    const result = await idempotent(deps, c.req.header('idempotency-key'), `courier\0${raw}`, async (tx) => {
+      for (const to of recipients) {
+        const who = await recipientInput(tx, to);
+        await startRuns(deps.driver, tx, {
+          bundle,
+          workflows: [plan.workflow],
+          // One recipient: the request id is its message id, as in Courier.
+          runIds: [recipients.length === 1 ? requestId : randomUUID()],
+          ...who,
+          data: { ...(message.data ?? {}), ...(to.data ?? {}) } as Record<string, JsonValue>,
+          triggerEvent: message.metadata?.event ?? null,
+          definition: plan.definition,
+          requestId,
+        });
+      }
+      return { status: 202 as const, body: { requestId } };
+    });
+    deps.metrics.triggers.inc({ source: 'courier', outcome: result.replayed ? 'replayed' : 'accepted' });
+    return c.json(result.body as object, 202);
+  });
+
+  app.get('/messages/:id', async (c) => {
+    const found = await courierMessage(deps, c.req.param('id'));
+    if (!found) throw new HttpError(404, 'not_found', `no message "${c.req.param('id')}"`);
+    return c.json(found);
+  });
+
+  app.get('/profiles/:userId', async (c) => {
+    const user = await one<Record<string, unknown>>(deps.db, sql.userById(c.req.param('userId')));
+    if (!user) throw new HttpError(404, 'not_found', `no profile "${c.req.param('userId')}"`);
+    return c.json({ profile: presentProfile(user), preferences: { categories: {}, notifications: {} } });
+  });
+
+  const saveProfile = (replace: boolean) => async (c: Context) => {
+    const { value } = await readBody(c, profileBodySchema);
+    const { columns, traits } = splitProfile(value.profile);
+    const userId = c.req.param('userId')!;
+    if (replace) {
+      await exec(deps.db, sql.replaceUser(userId, { email: columns.email ?? null, phone_number: columns.phone_number ?? null, locale: columns.locale ?? null, timezone: columns.timezone ?? null, traits }));
+    } else {
+      await exec(deps.db, sql.upsertUser(userId, { ...columns, traits }));
+    }
+    return c.json({ status: 'SUCCESS' });
+  };
+  app.post('/profiles/:userId', saveProfile(false));
+  app.put('/profiles/:userId', saveProfile(true));
+
+  app.get('/users/:userId/preferences', async (c) => c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } }));
+  app.get('/users/:userId/preferences/:topicId', async (c) => {
+    const topic = (await topics(deps, c.req.param('userId'))).find((t) => t.topic_id === c.req.param('topicId'));
+    if (!topic) throw new HttpError(404, 'not_found', `no subscription topic "${c.req.param('topicId')}"`);
+    return c.json({ topic });
+  });
+  app.put('/users/:userId/preferences/:topicId', async (c) => {
+    const { value } = await readBody(c, topicBodySchema);
+    const bundle = liveBundle(deps);
+    await deps.db.transaction((tx) => applyTopic(tx, bundle, c.req.param('userId'), c.req.param('topicId'), value.topic));
+    return c.json({ message: 'success' });
+  });
+  app.put('/users/:userId/preferences', async (c) => {
+    const { value } = await readBody(c, preferencesBodySchema);
+    const bundle = liveBundle(deps);
+    await deps.db.transaction(async (tx) => {
+      for (const [topicId, topic] of Object.entries(value.topics)) await applyTopic(tx, bundle, c.req.param('userId'), topicId, topic);
+    });
+    return c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } });
+  });
+
+  /** An automation is a workflow of the bundle, invoked for one recipient (a user id). */
+  const invoke = (fromPath: boolean) => async (c: Context) => {
+    const { value } = await readBody(c, invokeBodySchema);
+    const bundle = liveBundle(deps);
+    const workflowId = fromPath ? c.req.param('templateId')! : (value.template ?? '');
+    const workflow = bundle.workflows[workflowId];
+    if (!workflow) throw new HttpError(404, 'not_found', `no workflow "${workflowId}" to invoke (known: ${Object.keys(bundle.workflows).join(', ')})`);
+    if (!value.recipient) throw new HttpError(400, 'invalid_request', 'recipient: a user id is required');
+    const data = (value.data ?? {}) as Record<string, JsonValue>;
+    if (workflow.trigger.type === 'event') checkEventData(bundle, workflow.trigger.event, data);
+    const runId = randomUUID();
+    await deps.db.transaction(async (tx) => {
+      if (value.profile) {
+        const { columns, traits } = splitProfile(value.profile as Record<string, JsonValue>);
+        await exec(tx, sql.upsertUser(value.recipient!, { ...columns, traits }));
+      }
+      await startRuns(deps.driver, tx, { bundle, workflows: [workflow], runIds: [runId], userId: value.recipient!, recipient: null, data, triggerEvent: null });
+    });
+    deps.metrics.runsStarted.inc({ workflow: workflow.id });
+    return c.json({ runId }, 202);
+  };
+  app.post('/automations/invoke', invoke(false));
+  app.post('/automations/:templateId/invoke', invoke(true));
+}

@@ -3,15 +3,14 @@
  * cancellations) and `POST /v1/workflows/:id/trigger` (one workflow directly). Both answer 202 only once
  * the runs and their first jobs are committed.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
-import * as sql from '../db/sql.ts';
-import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import { checkEventData, ingestEvent, InvalidEventError, workflowsTriggeredBy } from '../driver/ingest.ts';
 import { startRuns } from '../driver/triggers.ts';
 import { readBody } from './body.ts';
+import { idempotent } from './idempotency.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 
@@ -49,30 +48,6 @@ function validateData(bundle: Bundle, event: string, data: Record<string, JsonVa
     throw new HttpError(400, 'invalid_request', `${where} of event "${event}": ${first?.path || '(root)'}: ${first?.message ?? 'invalid'}`, error.issues);
   }
   return data;
-}
-
-/**
- * Runs `work` once per Idempotency-Key: the same key and body replay the first answer; the same key with
- * another body is refused (422). The key is claimed in the same transaction as the work.
- */
-async function idempotent(deps: AppDeps, key: string | undefined, raw: string, work: (tx: SqlClient) => Promise<{ status: 202; body: unknown }>) {
-  return deps.db.transaction(async (tx) => {
-    if (key) {
-      const hash = createHash('sha256').update(raw).digest('hex');
-      const claimed = await one(tx, sql.claimIdempotencyKey(key, hash));
-      if (!claimed) {
-        const prior = (await one<{ request_hash: string; status: number; response: unknown }>(tx, sql.idempotencyByKey(key)))!;
-        if (prior.request_hash !== hash) {
-          throw new HttpError(422, 'idempotency_conflict', `Idempotency-Key "${key}" was used with a different body; use a new key for a new request`);
-        }
-        return { status: 202 as const, body: prior.response, replayed: true };
-      }
-      const result = await work(tx);
-      await exec(tx, sql.storeIdempotentResponse(key, result.status, result.body));
-      return { ...result, replayed: false };
-    }
-    return { ...(await work(tx)), replayed: false };
-  });
 }
 
 export function eventRoutes(app: Hono, deps: AppDeps) {
