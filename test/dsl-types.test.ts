@@ -70,7 +70,9 @@ export function mistakesThatDoNotCompile(): void {
 describe('DSL types', () => {
   it('infer event data from the zod schema', () => {
     expectTypeOf(trialStarted.examples[0]!).toEqualTypeOf<{ first_name: string; plan_type: 'free' | 'pro' | 'team'; trial_days?: number | undefined }>();
-    expectTypeOf(onboardingWelcome.event).toEqualTypeOf(trialStarted);
+    // A template's event carries the event's data type; the event keeps its name as a literal (typed triggers).
+    expectTypeOf(onboardingWelcome.event.examples).toEqualTypeOf(trialStarted.examples);
+    expectTypeOf(trialStarted.name).toEqualTypeOf<'trial_started'>();
   });
 
   it('type s.data paths by the value they read', () => {

@@ -9,10 +9,11 @@ import type { Duration } from './duration.ts';
 
 export type { Channel, EngagementKind, JsonValue };
 
-export interface EventDefinition<Data = unknown> {
+/** An event: its name as a literal type and its schema's input type kept, for typed triggers (herald/client). */
+export interface EventDefinition<Data = unknown, Name extends string = string, Input = unknown> {
   readonly kind: 'event';
-  readonly name: string;
-  readonly schema: z.ZodType<Data>;
+  readonly name: Name;
+  readonly schema: z.ZodType<Data, Input>;
   readonly description?: string;
   readonly examples: readonly Data[];
 }

@@ -10,14 +10,14 @@ import type { EventDefinition } from './definitions.ts';
  *   examples: [{ first_name: 'Ada', plan_type: 'pro' }],
  * });
  */
-export function event<Schema extends z.ZodType>(
-  name: string,
+export function event<const Name extends string, Schema extends z.ZodType>(
+  name: Name,
   options: { schema: Schema; description?: string; examples?: readonly z.infer<Schema>[] },
-): EventDefinition<z.infer<Schema>> {
+): EventDefinition<z.output<Schema>, Name, z.input<Schema>> {
   return {
     kind: 'event',
     name,
-    schema: options.schema as z.ZodType<z.infer<Schema>>,
+    schema: options.schema as z.ZodType<z.output<Schema>, z.input<Schema>>,
     ...(options.description === undefined ? {} : { description: options.description }),
     examples: options.examples ?? [],
   };

@@ -153,6 +153,33 @@ CREATE TABLE IF NOT EXISTS herald.provider_events (
   received_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS provider_events_by_time ON herald.provider_events (received_at);
+
+-- ── ingest queue ──
+-- Events the typed client (herald/client, DB mode) enqueues inside the customer's own transaction, so an
+-- event exists exactly when their business write commits. The runtime (driver/ingest-queue.ts) deletes a
+-- row in the transaction that accepts its event; an idempotency key already queued is not queued twice.
+CREATE TABLE IF NOT EXISTS herald.ingest (
+  id bigserial PRIMARY KEY,
+  event text NOT NULL,
+  user_id text NOT NULL,
+  properties jsonb NOT NULL,
+  message_id text,
+  idempotency_key text UNIQUE,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+-- Queued events whose properties did not fit their schema in the live bundle: moved here (with zod's
+-- issues) so they neither block the queue nor vanish; nothing reads them but people.
+CREATE TABLE IF NOT EXISTS herald.ingest_rejected (
+  id bigint PRIMARY KEY,
+  event text NOT NULL,
+  user_id text NOT NULL,
+  properties jsonb NOT NULL,
+  message_id text,
+  idempotency_key text,
+  issues jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  rejected_at timestamptz NOT NULL DEFAULT now()
+);
 `;
 
 export async function migrate(db: { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<void> {

@@ -360,7 +360,8 @@ export const deleteExpired = (before: Date) =>
      old_events AS (DELETE FROM herald.events WHERE received_at < $1 RETURNING id),
      old_keys AS (DELETE FROM herald.idempotency WHERE created_at < $1 RETURNING key),
      old_throttles AS (DELETE FROM herald.throttles WHERE at < $1 RETURNING 1),
-     old_provider_events AS (DELETE FROM herald.provider_events WHERE received_at < $1 RETURNING 1)
+     old_provider_events AS (DELETE FROM herald.provider_events WHERE received_at < $1 RETURNING 1),
+     old_rejected AS (DELETE FROM herald.ingest_rejected WHERE rejected_at < $1 RETURNING 1)
      SELECT (SELECT count(*) FROM old_runs) AS runs, (SELECT count(*) FROM old_messages) AS messages`,
     before,
   );

@@ -1,7 +1,171 @@
-/** Events enqueued by the typed client inside the customer's own transaction (to be built). */
+/**
+ * The runtime's side of the typed client's DB mode: events the customer enqueued in `herald.ingest`
+ * inside their own transaction. A pass takes up to 100 rows (DELETE … FOR UPDATE SKIP LOCKED) and accepts
+ * each through `ingestEvent` in the same transaction, so a row disappears exactly when its event is
+ * accepted, and several runtimes drain one table without taking the same row twice.
+ *
+ * Passes are woken by LISTEN herald_ingest (the client's NOTIFY, delivered at its commit) and, as a floor
+ * that needs no listener, by a poll every second. One pass runs at a time per process; a wake during a
+ * pass runs another after it, and a full batch is followed at once by the next.
+ *
+ * Failures:
+ * - Properties that do not fit the schema (InvalidEventError) cannot succeed on retry: the row moves to
+ *   `herald.ingest_rejected` with zod's issues (same transaction) and is reported through onError.
+ * - Any other error rolls the whole pass back: its rows stay queued and the next pass retries them. The
+ *   same failure repeating (a database outage) is reported once until a pass succeeds.
+ * - An Idempotency-Key is the same namespace as the HTTP API's (herald.idempotency): a row whose key was
+ *   already used is dropped; reported when it was used for a different event.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import type { Database } from '../db/pool.ts';
+import * as sql from '../db/sql.ts';
+import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import type { DriverDeps } from './context.ts';
+import { checkEventData, ingestEvent, InvalidEventError } from './ingest.ts';
 
-export function startIngestConsumer(_db: Database, _deps: DriverDeps, _onError: (error: unknown) => void): { stop(): Promise<void> } {
-  return { stop: async () => {} };
+export const INGEST_CHANNEL = 'herald_ingest';
+const BATCH = 100;
+
+export interface IngestConsumerOptions {
+  /** How often the queue is looked at without a notification (default 1 000 ms). */
+  pollMs?: number;
+}
+
+export interface IngestConsumer {
+  /** Stops listening and polling, and waits for the pass in flight to commit or roll back. */
+  stop(): Promise<void>;
+}
+
+export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (error: unknown) => void, options: IngestConsumerOptions = {}): IngestConsumer {
+  let stopped = false;
+  let inFlight: Promise<void> | null = null;
+  let wokenDuringPass = false;
+  let lastReported: string | null = null;
+
+  /** Reports a failure once until a pass succeeds: a poll every second must not flood the log in an outage. */
+  const report = (error: unknown) => {
+    const key = error instanceof Error ? error.message : String(error);
+    if (key === lastReported) return;
+    lastReported = key;
+    onError(error);
+  };
+
+  const wake = () => {
+    if (stopped) return;
+    if (inFlight) {
+      wokenDuringPass = true;
+      return;
+    }
+    inFlight = (async () => {
+      try {
+        do {
+          wokenDuringPass = false;
+          while (!stopped && (await pass()) === BATCH);
+        } while (wokenDuringPass && !stopped);
+      } finally {
+        inFlight = null;
+      }
+    })();
+  };
+
+  /** One transaction: claims a batch and accepts it. Returns how many rows it consumed (0 on failure). */
+  async function pass(): Promise<number> {
+    const bundle = deps.bundles.live;
+    if (!bundle) return 0;
+    try {
+      const consumed = await db.transaction(async (tx) => {
+        const claimed = await rows<sql.IngestRow>(tx, sql.claimIngested(BATCH));
+        claimed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+        for (const row of claimed) await accept(tx, bundle, row);
+        return claimed.length;
+      });
+      lastReported = null;
+      return consumed;
+    } catch (error) {
+      report(error);
+      return 0;
+    }
+  }
+
+  async function accept(tx: SqlClient, bundle: Bundle, row: sql.IngestRow): Promise<void> {
+    // jsonb holds JSON by construction.
+    const properties = row.properties as Record<string, JsonValue>;
+    // Checked before the idempotency key is claimed, so a refused event does not use up its key.
+    try {
+      checkEventData(bundle, row.event, properties);
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      await exec(tx, sql.rejectIngested(row, error.issues));
+      onError(new Error(`ingest queue: row ${row.id} moved to herald.ingest_rejected: ${error.message}`, { cause: error }));
+      return;
+    }
+    const key = row.idempotency_key;
+    if (key) {
+      const hash = createHash('sha256').update(JSON.stringify([row.event, row.user_id, row.properties, row.message_id])).digest('hex');
+      if (!(await one(tx, sql.claimIdempotencyKey(key, hash)))) {
+        const prior = await one<{ request_hash: string }>(tx, sql.idempotencyByKey(key));
+        if (prior && prior.request_hash !== hash) {
+          onError(new Error(`ingest queue: row ${row.id} dropped: Idempotency-Key "${key}" was already used for another request`));
+        }
+        return;
+      }
+    }
+    const accepted = await ingestEvent(deps, tx, bundle, { event: row.event, userId: row.user_id, properties, messageId: row.message_id });
+    if (key) {
+      const body = accepted.duplicate ? { runs: accepted.runs, duplicate: true } : { runs: accepted.runs, routed: accepted.routed.length };
+      await exec(tx, sql.storeIdempotentResponse(key, 202, body));
+    }
+  }
+
+  // ── the listener: a connection of its own (LISTEN holds it), rebuilt after any loss ──
+  let listener: pg.Client | null = null;
+  let reconnect: NodeJS.Timeout | null = null;
+  let failures = 0;
+
+  const lost = (client: pg.Client, error: unknown) => {
+    if (listener !== client) return; // already handled ('error' and 'end' both fire)
+    listener = null;
+    client.end().catch(() => {});
+    if (stopped) return;
+    if (error) report(error);
+    // The poll keeps the queue moving meanwhile; reconnecting only restores the low latency.
+    reconnect = setTimeout(listen, Math.min(30_000, 500 * 2 ** failures++));
+    reconnect.unref();
+  };
+
+  async function listen(): Promise<void> {
+    reconnect = null;
+    if (stopped) return;
+    const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 3_000 });
+    listener = client;
+    client.on('notification', wake);
+    client.on('error', (error) => lost(client, error));
+    client.on('end', () => lost(client, null));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${INGEST_CHANNEL}`);
+      failures = 0;
+      wake(); // whatever was committed while nobody listened
+    } catch (error) {
+      lost(client, error);
+    }
+  }
+
+  void listen();
+  const poll = setInterval(wake, options.pollMs ?? 1_000);
+  poll.unref();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      if (reconnect) clearTimeout(reconnect);
+      const client = listener;
+      listener = null;
+      await client?.end().catch(() => {});
+      await inFlight;
+    },
+  };
 }
