@@ -47,6 +47,65 @@ function program(setExit: (code: number) => void): Command {
       setExit(await runDev({ dir, out: flags.out }));
     });
 
+  cli
+    .command('test')
+    .description('run the scenario tests (*.scenario.ts) in virtual time: no database, no network')
+    .argument('[dir]', 'folder of notifications', 'notifications')
+    .option('--json', 'print machine-readable results')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const { testCommand } = await import('./test-command.ts');
+      setExit(await testCommand(dir, flags));
+    });
+
+  cli
+    .command('diff')
+    .description('what a change to notifications/ changes for users: Markdown for a pull request')
+    .argument('[base]', 'the bundle (or git ref) before')
+    .argument('[head]', 'the bundle (or git ref) after (default: the working tree)')
+    .option('--base <ref>', 'a git ref to compile as the base (e.g. origin/main)')
+    .option('--json', 'print machine-readable changes')
+    .option('--fail-on-breaking', 'exit 1 when a change is breaking')
+    .action(async (base: string | undefined, head: string | undefined, flags: { base?: string; json?: boolean; failOnBreaking?: boolean }) => {
+      const { diffCommand } = await import('./diff-command.ts');
+      setExit(await diffCommand(base, head, flags));
+    });
+
+  cli
+    .command('graph')
+    .description('a workflow as a diagram')
+    .argument('<workflow>', 'the workflow id')
+    .option('--format <format>', 'mermaid or svg', 'mermaid')
+    .option('--dir <dir>', 'folder of notifications', 'notifications')
+    .option('--bundle <file>', 'read a compiled bundle instead of compiling the folder')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (workflow: string, flags: { format: string; dir: string; bundle?: string; out?: string }) => {
+      const { graphCommand } = await import('./diff-command.ts');
+      setExit(await graphCommand(workflow, flags));
+    });
+
+  cli
+    .command('preview')
+    .description('render every template on every channel and locale with its event examples, as HTML')
+    .argument('[dir]', 'folder of notifications', 'notifications')
+    .option('--out <dir>', 'where to write the preview', 'dist/preview')
+    .option('--png', 'also take screenshots with headless Chromium')
+    .action(async (dir: string, flags: { out: string; png?: boolean }) => {
+      const { previewCommand } = await import('./preview-command.ts');
+      setExit(await previewCommand(dir, flags));
+    });
+
+  cli
+    .command('replay')
+    .description('run recorded events through the new (and old) bundle and report what would change')
+    .requiredOption('--events <file>', 'NDJSON export from a runtime (GET /v1/events/export)')
+    .requiredOption('--bundle <file>', 'the new bundle')
+    .option('--base <file>', 'the bundle to compare with')
+    .option('--json', 'print machine-readable results')
+    .action(async (flags: { events: string; bundle: string; base?: string; json?: boolean }) => {
+      const { replayCommand } = await import('./preview-command.ts');
+      setExit(await replayCommand(flags));
+    });
+
   return cli;
 }
 
