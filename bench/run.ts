@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { benchCompile } from './compile.ts';
 import { benchProviders } from './providers.ts';
+import { benchSegment } from './segment.ts';
 import { benchRuntime } from './runtime.ts';
 
 const quick = process.argv.includes('--quick');
@@ -15,6 +16,8 @@ process.stderr.write('bench: provider SDKs…\n');
 results.providers = await benchProviders({ quick });
 process.stderr.write('bench: runtime…\n');
 results.runtime = await benchRuntime({ quick });
+process.stderr.write('bench: segment…\n');
+results.segment = await benchSegment({ quick });
 const json = JSON.stringify(results, null, 2);
 writeFileSync(new URL('./results.json', import.meta.url), `${json}\n`);
 process.stdout.write(`${json}\n`);

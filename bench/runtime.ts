@@ -18,21 +18,12 @@ import { startEmbeddedPostgres } from '../runtime/db/embedded.ts';
 import { workOptions } from '../runtime/driver/queue.ts';
 import { startRuntime } from '../runtime/server.ts';
 import { startFakeSendgrid } from '../test/fakes/providers.ts';
+import { createDatabase, waitForCount } from './setup.ts';
 import { pool, summary } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const WORKERS = 8;
 
-async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${name}`);
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 async function rawPgBoss(url: string, count: number) {
   const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
@@ -90,15 +81,6 @@ function fireLoad(load: { url: string; apiKey: string; count: number; concurrenc
   });
 }
 
-async function waitForCount(db: pg.Client, sqlText: string, target: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { rows } = await db.query<{ n: number }>(sqlText);
-    if (rows[0]!.n >= target) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${target} rows: ${sqlText}`);
-}
 
 /** One end-to-end pass: a runtime on a fresh database, `count` one-send triggers through the HTTP API. */
 async function endToEnd(admin: string, name: string, bundle: Bundle, env: NodeJS.ProcessEnv, count: number) {

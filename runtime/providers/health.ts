@@ -96,9 +96,15 @@ class ProviderBreaker {
     this.openedAt = now;
   }
 
+  /** The breaker's state now (cheap: no statistics). */
+  stateAt(now: number): BreakerState {
+    if (this.state === 'open' && now - this.openedAt >= this.policy.coolDownMs) this.state = 'half-open';
+    return this.state;
+  }
+
   report(now: number): ProviderHealthReport {
     this.prune(now);
-    if (this.state === 'open' && now - this.openedAt >= this.policy.coolDownMs) this.state = 'half-open';
+    this.stateAt(now);
     const successes = this.outcomes.filter((o) => o.ok).length;
     const latencies = this.outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
     return {
@@ -134,9 +140,9 @@ export function createProviderHealth(policy: BreakerPolicy = DEFAULT_BREAKER, on
     record(provider, { ok, latencyMs, now }) {
       const breaker = of(provider);
       breaker.record(now, ok, latencyMs);
-      onRecord?.(provider, ok, latencyMs, breaker.report(now).state);
+      onRecord?.(provider, ok, latencyMs, breaker.stateAt(now));
     },
     report: (now, providers) => (providers ? providers.map(of) : [...breakers.values()]).map((b) => b.report(now)),
-    state: (provider, now) => of(provider).report(now).state,
+    state: (provider, now) => of(provider).stateAt(now),
   };
 }
