@@ -119,6 +119,8 @@ CREATE TABLE IF NOT EXISTS herald.events (
   received_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS events_by_time ON herald.events (received_at);
+-- Keyset pages of the events export (GET /v1/events/export).
+CREATE INDEX IF NOT EXISTS events_by_time_id ON herald.events (received_at, id);
 
 CREATE TABLE IF NOT EXISTS herald.digests (
   id bigserial PRIMARY KEY,

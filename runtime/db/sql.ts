@@ -479,3 +479,34 @@ export const mergeUserInto = (userId: string, previousId: string) =>
     userId,
     previousId,
   );
+
+// ── events export ──
+// Statements of GET /v1/events/export (runtime/http/routes-export.ts).
+export interface ExportedEventRow {
+  id: string;
+  message_id: string | null;
+  event: string;
+  user_id: string | null;
+  properties: Record<string, unknown>;
+  received_at: Date;
+  /** `received_at` in ISO 8601 UTC with microseconds (a JS Date keeps only ms): the next page starts exactly after this row. */
+  cursor_at: string;
+}
+/**
+ * One keyset page of the event log, oldest first: rows after (`afterAt`, `afterId`) and before `until`
+ * (when given). The first page passes (since, 0): ids start at 1, so that is every row at or after `since`.
+ * The plain `received_at >= $1` lets the planner bound its scan with the index on received_at.
+ */
+export const exportEventsPage = (p: { afterAt: string; afterId: string; until: string | null; limit: number }) =>
+  s(
+    `SELECT id, message_id, event, user_id, properties, received_at, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+     FROM herald.events
+     WHERE received_at >= $1::timestamptz AND (received_at, id) > ($1::timestamptz, $2::bigint)
+       AND ($3::timestamptz IS NULL OR received_at < $3::timestamptz)
+     ORDER BY received_at, id
+     LIMIT $4`,
+    p.afterAt,
+    p.afterId,
+    p.until,
+    p.limit,
+  );

@@ -10,6 +10,7 @@ import { errorResponse, HttpError } from './errors.ts';
 import { requireApiKey } from './auth.ts';
 import { courierRoutes } from './routes-courier.ts';
 import { eventRoutes } from './routes-events.ts';
+import { exportRoutes } from './routes-export.ts';
 import { providerRoutes } from './routes-providers.ts';
 import { runRoutes } from './routes-runs.ts';
 import { segmentRoutes } from './routes-segment.ts';
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Hono {
   );
   app.use('/v1/*', requireApiKey(deps.apiKey));
   eventRoutes(app, deps);
+  exportRoutes(app, deps);
   userRoutes(app, deps);
   runRoutes(app, deps);
   providerRoutes(app, deps);
