@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { benchCompile } from './compile.ts';
 import { benchProviders } from './providers.ts';
 import { benchSegment } from './segment.ts';
+import { benchSimulate } from './simulate.ts';
 import { benchRuntime } from './runtime.ts';
 
 const quick = process.argv.includes('--quick');
@@ -16,6 +17,8 @@ process.stderr.write('bench: provider SDKs…\n');
 results.providers = await benchProviders({ quick });
 process.stderr.write('bench: runtime…\n');
 results.runtime = await benchRuntime({ quick });
+process.stderr.write('bench: simulator…\n');
+results.simulator = await benchSimulate({ quick });
 process.stderr.write('bench: segment…\n');
 results.segment = await benchSegment({ quick });
 const json = JSON.stringify(results, null, 2);

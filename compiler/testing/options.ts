@@ -1,0 +1,98 @@
+/**
+ * What a simulation starts from: the recipient, the trigger's data, their preferences and the virtual start
+ * instant — checked with zod the way the runtime's API checks them, so a scenario cannot describe a user or
+ * an event the runtime would refuse (a typo such as `phone:` fails here rather than silently meaning "no
+ * phone number").
+ */
+import { z } from 'zod';
+import { channelSchema, type Bundle, type JsonValue } from '../bundle/schema.ts';
+import { isValidTimeZone } from '../schedule/window.ts';
+import { eventValidator } from '../../runtime/validate.ts';
+import type { UserSnapshot } from '../../runtime/engine/types.ts';
+
+/** The profile fields of `PUT /v1/users/:id`, plus the id and the SMS opt-out (STOP) flag. */
+export const simUserSchema = z
+  .object({
+    id: z.string().min(1),
+    email: z.string().nullable(),
+    phone_number: z.string().nullable(),
+    push_tokens: z.array(z.string().min(1)),
+    locale: z.string().nullable(),
+    timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as "Europe/Paris"').nullable(),
+    traits: z.record(z.string(), z.json()),
+    smsOptOut: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type SimUser = z.input<typeof simUserSchema>;
+
+/** `category` → `channel` → opted in?, as `PUT /v1/users/:id/preferences` takes it. */
+export const simPreferencesSchema = z.record(z.string(), z.partialRecord(channelSchema, z.boolean()));
+export type SimPreferences = z.input<typeof simPreferencesSchema>;
+
+/** A fixed default start, a Monday at noon UTC: runs are reproducible and default send windows are open. */
+export const DEFAULT_START = Date.UTC(2025, 0, 6, 12, 0, 0);
+
+export const simulateOptionsSchema = z
+  .object({
+    user: simUserSchema.optional(),
+    /** The trigger's data (the event's properties). */
+    data: z.record(z.string(), z.json()),
+    preferences: simPreferencesSchema.optional(),
+    /** The virtual instant of the trigger: epoch ms, an ISO date or a Date (default: DEFAULT_START). */
+    now: z.union([z.number().int(), z.iso.datetime({ offset: true }), z.date()]).optional(),
+    /** Provider ids or channel names whose every attempt fails (failover and fallbacks then show). */
+    fail: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type SimulateOptions = z.input<typeof simulateOptionsSchema>;
+
+export interface Start {
+  user: UserSnapshot;
+  data: Record<string, JsonValue>;
+  startAt: number;
+  failing: Set<string>;
+}
+
+export class SimulationSetupError extends Error {
+  override name = 'SimulationSetupError';
+}
+
+function issues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** Validates the options against the bundle: known workflow, data valid for its trigger, known categories. */
+export function resolveStart(bundle: Bundle, workflowId: string, options: SimulateOptions): Start {
+  const workflow = bundle.workflows[workflowId];
+  if (!workflow) {
+    throw new SimulationSetupError(`no workflow "${workflowId}" in the bundle; it has: ${Object.keys(bundle.workflows).join(', ')}`);
+  }
+  const parsed = simulateOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new SimulationSetupError(`simulate(…, "${workflowId}", options): ${issues(parsed.error)}`);
+  const { user = {}, data, preferences = {}, now, fail = [] } = parsed.data;
+  if (workflow.trigger.type === 'event') checkData(bundle, workflow.trigger.event, data);
+  for (const [categoryId, channels] of Object.entries(preferences)) {
+    const category = bundle.categories[categoryId];
+    if (!category) throw new SimulationSetupError(`preferences: unknown category "${categoryId}" (known: ${Object.keys(bundle.categories).join(', ')})`);
+    // The runtime's preference API refuses this too: a required category cannot be turned off.
+    if (category.required && Object.values(channels).includes(false)) {
+      throw new SimulationSetupError(`preferences: category "${categoryId}" is required and cannot be opted out of`);
+    }
+  }
+  const startAt = now === undefined ? DEFAULT_START : now instanceof Date ? now.getTime() : typeof now === 'string' ? Date.parse(now) : now;
+  return {
+    user: { id: 'user-1', traits: {}, lastActiveAt: null, ...structuredClone(user), preferences: structuredClone(preferences) },
+    data: structuredClone(data),
+    startAt,
+    failing: new Set(fail),
+  };
+}
+
+/** The runtime validates event data at its door (400); the simulator refuses the same data. */
+export function checkData(bundle: Bundle, event: string, data: Record<string, JsonValue>): void {
+  const validator = eventValidator(bundle, event);
+  if (!validator) return;
+  const result = validator.safeParse(data);
+  if (!result.success) throw new SimulationSetupError(`data of event "${event}": ${issues(result.error)}`);
+}
