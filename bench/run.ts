@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { benchCompile } from './compile.ts';
+import { benchDiff } from './diff.ts';
 import { benchProviders } from './providers.ts';
 import { benchSegment } from './segment.ts';
 import { benchSimulate } from './simulate.ts';
@@ -13,6 +14,8 @@ const quick = process.argv.includes('--quick');
 const results: Record<string, unknown> = { when: new Date().toISOString(), quick, node: process.version };
 process.stderr.write('bench: compiler…\n');
 results.compiler = await benchCompile({ quick });
+process.stderr.write('bench: diff…\n');
+results.diff = await benchDiff({ quick });
 process.stderr.write('bench: provider SDKs…\n');
 results.providers = await benchProviders({ quick });
 process.stderr.write('bench: runtime…\n');

@@ -1,10 +1,89 @@
-/** `herald diff BASE HEAD` (to be built). */
-export async function diffCommand(_base: string | undefined, _head: string | undefined, _flags: { base?: string; json?: boolean; failOnBreaking?: boolean }): Promise<number> {
-  process.stderr.write('herald diff: not built yet\n');
-  return 2;
+/**
+ * `herald diff BASE [HEAD]` and `herald graph WORKFLOW`: what a change to the notifications does, for a
+ * pull request, and a workflow as a diagram. The work is in compiler/diff and compiler/graph; this module
+ * reads arguments, loads bundles and writes output.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { buildProject, UsageError } from '../build.ts';
+import type { Bundle } from '../bundle/schema.ts';
+import { diffBundles, emptyBundle } from '../diff/diff.ts';
+import { renderMarkdown } from '../diff/markdown.ts';
+import { checkSource, classify, CompileFailed, loadSide, readBundleFile, type LoadedSide, type SideSource } from '../diff/sides.ts';
+import { workflowMermaid } from '../graph/mermaid.ts';
+import { workflowSvg } from '../graph/svg.ts';
+import { closest } from '../templates/closest.ts';
+import { EXIT } from './build-commands.ts';
+import { outputOptions, reportDiagnostics } from './output.ts';
+
+/** The folder compiled for the working tree and looked up at git refs. */
+const NOTIFICATIONS = 'notifications';
+
+function sources(base: string | undefined, head: string | undefined, baseRef: string | undefined, cwd: string): [SideSource, SideSource] {
+  // With --base, a lone argument is the head: `herald diff --base origin/main HEAD`.
+  if (baseRef !== undefined && base !== undefined && head === undefined) [base, head] = [undefined, base];
+  if (baseRef !== undefined && base !== undefined) {
+    throw new UsageError(`give the base once: "${base}" or --base ${baseRef}, not both`);
+  }
+  // `herald diff` alone compares the working tree with the last commit, as `git diff` does.
+  const baseSource: SideSource = baseRef !== undefined ? { kind: 'git', ref: baseRef, dir: NOTIFICATIONS } : classify(base ?? 'HEAD', cwd, NOTIFICATIONS);
+  const headSource: SideSource = head === undefined ? { kind: 'worktree', dir: NOTIFICATIONS } : classify(head, cwd, NOTIFICATIONS);
+  return [baseSource, headSource];
 }
-/** `herald graph WORKFLOW` (to be built). */
-export async function graphCommand(_workflow: string, _flags: { format: string; dir: string; bundle?: string; out?: string }): Promise<number> {
-  process.stderr.write('herald graph: not built yet\n');
-  return 2;
+
+export async function diffCommand(base: string | undefined, head: string | undefined, flags: { base?: string; json?: boolean; failOnBreaking?: boolean }): Promise<number> {
+  const cwd = process.cwd();
+  const [baseSource, headSource] = sources(base, head, flags.base, cwd);
+  for (const source of [baseSource, headSource]) checkSource(source, cwd);
+  let loaded: [LoadedSide, LoadedSide];
+  try {
+    loaded = await Promise.all([loadSide(baseSource, cwd), loadSide(headSource, cwd)]);
+  } catch (error) {
+    if (!(error instanceof CompileFailed)) throw error;
+    process.stderr.write(`herald diff: ${error.label} does not compile, so there is nothing to compare:\n\n`);
+    reportDiagnostics(error.diagnostics, { json: false, annotations: false });
+    return EXIT.problems;
+  }
+  const [before, after] = loaded;
+  if (!before.bundle && !after.bundle) throw new UsageError(`neither ${before.label} nor ${after.label} has a ${NOTIFICATIONS} folder`);
+  const baseBundle = before.bundle ?? emptyBundle(after.bundle!.settings);
+  const headBundle = after.bundle ?? emptyBundle(baseBundle.settings);
+
+  const diff = diffBundles(baseBundle, headBundle, { base: before.label, head: after.label });
+  const breaking = diff.flags.filter((f) => f.kind === 'breaking').length;
+  const resubscribe = diff.flags.length - breaking;
+  process.stdout.write(flags.json ? `${JSON.stringify({ breaking, resubscribe, ...diff }, null, 2)}\n` : renderMarkdown(diff, headBundle));
+  return flags.failOnBreaking && breaking > 0 ? EXIT.problems : EXIT.ok;
+}
+
+const FORMATS = ['mermaid', 'svg'] as const;
+
+async function bundleFor(flags: { dir: string; bundle?: string }): Promise<Bundle | null> {
+  if (flags.bundle !== undefined) return readBundleFile(flags.bundle, process.cwd());
+  const result = await buildProject(flags.dir);
+  if (!result.bundle) reportDiagnostics(result.diagnostics, outputOptions({}));
+  return result.bundle;
+}
+
+export async function graphCommand(workflow: string, flags: { format: string; dir: string; bundle?: string; out?: string }): Promise<number> {
+  const format = FORMATS.find((f) => f === flags.format);
+  if (!format) throw new UsageError(`--format "${flags.format}" is not one of: ${FORMATS.join(', ')}`);
+  const bundle = await bundleFor(flags);
+  if (!bundle) return EXIT.problems;
+  const found = bundle.workflows[workflow];
+  if (!found) {
+    const ids = Object.keys(bundle.workflows).sort();
+    const guess = closest(workflow, ids);
+    throw new UsageError(`no workflow "${workflow}"${guess ? `; did you mean "${guess}"?` : ''} (workflows: ${ids.join(', ') || 'none'})`);
+  }
+  const output = format === 'svg' ? workflowSvg(found) : workflowMermaid(found);
+  if (flags.out === undefined) {
+    process.stdout.write(output);
+  } else {
+    const out = resolve(flags.out);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, output);
+    process.stderr.write(`✓ wrote ${flags.out}\n`);
+  }
+  return EXIT.ok;
 }
