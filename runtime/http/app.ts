@@ -9,7 +9,10 @@ import { MAX_BODY_BYTES } from './limits.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { requireApiKey } from './auth.ts';
 import { courierRoutes } from './routes-courier.ts';
+import { dashboardRoutes } from './routes-dashboard.ts';
 import { eventRoutes } from './routes-events.ts';
+import { inboxRoutes } from './routes-inbox.ts';
+import { preferenceCenterRoutes } from './routes-preference-center.ts';
 import { exportRoutes } from './routes-export.ts';
 import { providerRoutes } from './routes-providers.ts';
 import { runRoutes } from './routes-runs.ts';
@@ -44,6 +47,11 @@ export function createApp(deps: AppDeps): Hono {
   // Signed by the provider or by us, not by the API key.
   webhookRoutes(app, deps);
   unsubscribeRoutes(app, deps);
+  // End-user pages and APIs, authorised by signed links or user tokens, and the dashboard with its own login.
+  // Registered before the API key's middleware: /v1/inbox authenticates with a user token.
+  inboxRoutes(app, deps);
+  preferenceCenterRoutes(app, deps);
+  dashboardRoutes(app, deps);
   // Segment's Tracking API lives under /v1 but authenticates with write keys (Basic auth), with its own
   // size limits: registered before the API key's middleware, so its handlers answer first.
   segmentRoutes(app, deps);
