@@ -28,7 +28,8 @@ export interface BuiltinInput {
 }
 
 export function builtinValues(input: BuiltinInput): Record<string, JsonValue> {
-  const preferencesUrl = `${input.publicUrl}/preferences${input.userId ? `?user=${encodeURIComponent(input.userId)}` : ''}`;
+  // Same links as the runtime: a signed preference-center link for a user, the bare page for a direct recipient.
+  const preferencesUrl = input.userId ? `${input.publicUrl}/preferences/${signer.preferences(input.userId, input.now)}` : `${input.publicUrl}/preferences`;
   const category = input.category ? input.bundle.categories[input.category] : undefined;
   // Same rule as the runtime: no unsubscribe link for required categories, uncategorised sends or direct recipients.
   const unsubscribeUrl =

@@ -81,8 +81,7 @@ async function sendOne(
   const at = () => new Date(ctx.clock()).toISOString();
   const fail = (reason: string, history: JsonValue[]): Outcome => ({ status: 'failed', reason, provider: null, provider_message_id: null, provider_response: null, content: null, history });
   if (!template) return fail('unknown_template', [{ status: 'failed', at: at(), reason: 'unknown_template' }]);
-  // The preference center (and one-click unsubscribe landing there) for this recipient.
-  const preferencesUrl = `${ctx.publicUrl}/preferences${ctx.userId ? `?user=${encodeURIComponent(ctx.userId)}` : ''}`;
+  const preferencesUrl = preferencesLink(ctx);
   const unsubscribeUrl = unsubscribeLink(ctx, action, candidate.channel, messageId);
   let content;
   try {
@@ -133,6 +132,17 @@ async function sendOne(
     };
   }
   return fail(outcome.reason, [...outcome.attempts, { status: 'failed', at: at(), ...(outcome.code ? { code: outcome.code } : {}) }]);
+}
+
+/**
+ * The recipient's preference center (`{{preferences_url}}`, and `{{unsubscribe_url}}` where no unsubscribe
+ * link exists): a signed link that expires (runtime/links.ts, PREFERENCES_LINK_TTL_MS), since it lets its
+ * holder change every choice. Direct recipients have no profile to keep choices on: they get the bare page,
+ * which explains that preferences are managed from a signed link.
+ */
+function preferencesLink(ctx: DeliverContext): string {
+  if (!ctx.userId) return `${ctx.publicUrl}/preferences`;
+  return `${ctx.publicUrl}/preferences/${ctx.links.preferences(ctx.userId, ctx.clock())}`;
 }
 
 /**

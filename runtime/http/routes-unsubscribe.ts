@@ -2,7 +2,9 @@
  * One-click unsubscribe (RFC 8058) at the signed link every email of a non-required category carries in
  * `List-Unsubscribe`. A POST opts the user out of that category on that channel (mail clients post
  * `List-Unsubscribe=One-Click`; the page's button posts the same); a GET only shows the page with the
- * button, because mail scanners follow links and must never unsubscribe anyone.
+ * button, because mail scanners follow links and must never unsubscribe anyone. A person who unsubscribes
+ * from a browser lands on their preference center afterwards (303), with a notice of what changed; the
+ * one-click POST a mail client makes in the background still gets its plain 200.
  */
 import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
@@ -39,6 +41,22 @@ function describe(deps: AppDeps, claim: UnsubscribeClaim): string {
   return category?.description || claim.category;
 }
 
+/**
+ * Is a person at a browser waiting for an answer? Our page's button says so (`source=page`), and so does a
+ * client asking for HTML. RFC 8058 one-click POSTs come from mail clients in the background, with
+ * `List-Unsubscribe=One-Click` and no interest in HTML: they keep their plain 200, no redirect to follow.
+ */
+async function fromBrowser(c: Context): Promise<boolean> {
+  let form: Record<string, unknown> = {};
+  try {
+    form = await c.req.parseBody();
+  } catch {
+    // An unreadable body is still a valid one-click POST: the signed link alone decides.
+  }
+  if (form.source === 'page') return true;
+  return (c.req.header('accept') ?? '').toLowerCase().includes('text/html');
+}
+
 export function unsubscribeRoutes(app: Hono, deps: AppDeps) {
   const verify = (token: string) => deps.driver.links.verifyUnsubscribe(token, Date.now());
 
@@ -50,7 +68,10 @@ export function unsubscribeRoutes(app: Hono, deps: AppDeps) {
       200,
       'Unsubscribe',
       html`<p>Stop receiving <strong>${describe(deps, checked.claim)}</strong> by ${checked.claim.channel}?</p>
-        <form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click" /><button type="submit">Unsubscribe</button></form>`,
+        <form method="post">
+          <input type="hidden" name="List-Unsubscribe" value="One-Click" /><input type="hidden" name="source" value="page" />
+          <button type="submit">Unsubscribe</button>
+        </form>`,
     );
   });
 
@@ -63,6 +84,12 @@ export function unsubscribeRoutes(app: Hono, deps: AppDeps) {
       const message = messageId ? await one<sql.MessageRow>(tx, sql.lockMessage(messageId)) : undefined;
       if (message) await recordMessageEvent(deps.driver, tx, message, 'unsubscribed', { source: 'one-click', preference: { category, channel, allowed: false } });
     });
+    if (await fromBrowser(c)) {
+      // On to the rest of their choices, at a freshly signed link (this one only ever opts out one channel).
+      // Relative to /unsubscribe/<token>, so it works wherever the runtime is mounted.
+      const token = deps.driver.links.preferences(userId, Date.now());
+      return c.redirect(`../preferences/${token}?unsubscribed=${encodeURIComponent(category)}&channel=${channel}`, 303);
+    }
     return page(c, 200, 'You are unsubscribed', html`<p>You will no longer receive <strong>${describe(deps, checked.claim)}</strong> by ${channel}.</p>`);
   });
 }

@@ -1,11 +1,12 @@
 /** Profiles, presence, preferences, and the per-user views: message log and in-app inbox. */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { CHANNELS, channelSchema, type Channel } from '../../compiler/bundle/schema.ts';
+import { channelSchema } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows } from '../db/sql-client.ts';
-import { resolvePreference } from '../engine/index.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
+import { savePreferences } from '../preferences/save.ts';
+import { resolveAll } from '../preferences/view.ts';
 import { isValidTimeZone } from '../../compiler/schedule/window.ts';
 import { readBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
@@ -84,33 +85,17 @@ export function userRoutes(app: Hono, deps: AppDeps) {
   });
 
   app.get('/v1/users/:userId/preferences', async (c) => {
-    const bundle = deps.driver.bundles.live;
     const user = await loadUserSnapshot(deps.db, c.req.param('userId'));
     const categories: Record<string, unknown> = {};
-    for (const category of Object.values(bundle?.categories ?? {})) {
-      const channels: Record<string, { allowed: boolean; rule: string }> = {};
-      for (const channel of CHANNELS) channels[channel] = resolvePreference(bundle!, category.id, channel, user);
-      categories[category.id] = { description: category.description, required: category.required, channels };
-    }
+    for (const { id, description, required, channels } of resolveAll(deps.driver.bundles.live, user)) categories[id] = { description, required, channels };
     return c.json({ userId: c.req.param('userId'), categories });
   });
 
   app.put('/v1/users/:userId/preferences', async (c) => {
     const { value } = await readBody(c, preferencesBody);
-    const bundle = deps.driver.bundles.live;
     const userId = c.req.param('userId');
-    await deps.db.transaction(async (tx) => {
-      for (const [categoryId, channels] of Object.entries(value.categories)) {
-        const category = bundle?.categories[categoryId];
-        if (!category) throw new HttpError(400, 'invalid_request', `unknown category "${categoryId}" (known: ${Object.keys(bundle?.categories ?? {}).join(', ')})`);
-        for (const [channel, allowed] of Object.entries(channels) as [Channel, boolean][]) {
-          if (category.required && !allowed) {
-            throw new HttpError(400, 'invalid_request', `category "${categoryId}" is required and cannot be opted out of (${channel})`);
-          }
-          await exec(tx, sql.setPreference(userId, categoryId, channel, allowed));
-        }
-      }
-    });
+    // The same rules as the hosted preference center (runtime/preferences/save.ts): a refusal is a 400.
+    await savePreferences(deps.db, deps.driver.bundles.live, userId, value.categories);
     return c.json({ userId, saved: value.categories });
   });
 }
