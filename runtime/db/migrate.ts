@@ -182,6 +182,44 @@ CREATE TABLE IF NOT EXISTS herald.ingest_rejected (
   created_at timestamptz NOT NULL,
   rejected_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- ── dashboard ──
+-- Keyset pages of the message dashboard (runtime/dashboard/), newest first by (created_at, id): one index per
+-- filter it offers, the filter's column first, so a filtered page is a range scan of an index in the page's
+-- order and never a sort of the table. The user filter uses messages_by_user. The price is paid on writes:
+-- five more index entries per message, and a status change (webhooks) can no longer be a HOT update.
+CREATE INDEX IF NOT EXISTS messages_by_time ON herald.messages (created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS messages_by_status ON herald.messages (status, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS messages_by_workflow ON herald.messages (workflow, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS messages_by_channel ON herald.messages (channel, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS messages_by_provider ON herald.messages (provider, created_at DESC, id DESC);
+-- The workflow page: the newest runs of a workflow (per-step counts), and its runs in flight.
+CREATE INDEX IF NOT EXISTS runs_by_workflow ON herald.runs (workflow, created_at DESC);
+CREATE INDEX IF NOT EXISTS runs_active_by_workflow ON herald.runs (workflow, created_at DESC) WHERE status IN ('running', 'waiting');
+
+-- ── inbox notifications ──
+-- Any change to an inbox (an item added, read, unread, archived) NOTIFYs channel herald_inbox with the
+-- user's id, once per user per statement. Postgres delivers it at commit to every runtime process's
+-- listener, which wakes that user's open streams (runtime/inbox/hub.ts). A trigger rather than the insert
+-- statement: writers other than ours are covered too.
+CREATE OR REPLACE FUNCTION herald.inbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- pg_notify refuses payloads of 8000 bytes or more: such an id goes without live updates rather than
+  -- failing the write.
+  PERFORM pg_notify('herald_inbox', u.user_id) FROM (SELECT DISTINCT user_id FROM changed) AS u WHERE octet_length(u.user_id) < 8000;
+  RETURN NULL;
+END $$;
+-- (Checked first: CREATE TRIGGER locks the table, and every start runs this.)
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.inbox'::regclass AND tgname = 'inbox_notify_insert') THEN
+    CREATE TRIGGER inbox_notify_insert AFTER INSERT ON herald.inbox
+      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.inbox'::regclass AND tgname = 'inbox_notify_update') THEN
+    CREATE TRIGGER inbox_notify_update AFTER UPDATE ON herald.inbox
+      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify();
+  END IF;
+END $$;
 `;
 
 export async function migrate(db: { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<void> {

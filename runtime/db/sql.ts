@@ -510,3 +510,231 @@ export const exportEventsPage = (p: { afterAt: string; afterId: string; until: s
     p.until,
     p.limit,
   );
+
+// ── dashboard ──
+// Statements of the message dashboard (runtime/dashboard/, runtime/http/routes-dashboard.ts). Every list is a
+// keyset page, newest first by (created_at, id), served by an index whose leading column is the filter
+// (migrate.ts, "dashboard"): a page costs the same at the millionth message as at the first.
+export interface DashboardMessageFilter {
+  user?: string;
+  workflow?: string;
+  channel?: string;
+  provider?: string;
+  status?: string;
+  /** Inclusive lower bound of `created_at`. */
+  from?: Date;
+  /** Exclusive upper bound of `created_at`. */
+  to?: Date;
+}
+/** Where a page starts: after the last row of the previous one (its time as text, to the microsecond). */
+export interface DashboardKeyset {
+  at: string;
+  id: string;
+}
+/** A message as the list shows it: no content, history or payloads (they can be large; the list never needs them). */
+export interface DashboardMessageListRow {
+  id: string;
+  run_id: string;
+  step_id: string;
+  channel: string;
+  workflow: string;
+  template: string;
+  user_id: string | null;
+  provider: string | null;
+  status: string;
+  reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  /** `created_at` in ISO 8601 UTC with microseconds: a JS Date keeps only milliseconds, and rows logged in one turn share them. */
+  cursor_at: string;
+}
+/**
+ * For the rest of the transaction, plan each statement for its values. The list's statements are prepared
+ * (pool.ts), and a prepared statement may settle on a generic plan made for an average value: for a rare
+ * workflow or status that walks the time index instead of the filter's own (14 ms instead of 0.2 at 200k
+ * messages, growing with the table). Planning each time costs a fraction of a millisecond.
+ */
+export const dashboardCustomPlans = () => s('SET LOCAL plan_cache_mode = force_custom_plan');
+const DASHBOARD_MESSAGE_COLUMNS = `id, run_id, step_id, channel, workflow, template, user_id, provider, status, reason, created_at, updated_at,
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
+/**
+ * The WHERE clause of a filter, appending its values. Only the filters given appear in the text (no
+ * `$1 IS NULL OR …`): each combination is its own prepared statement whose generic plan can still use the
+ * filter's index.
+ */
+function dashboardMessageWhere(f: DashboardMessageFilter, values: unknown[], withStatus: boolean): string[] {
+  const where: string[] = [];
+  const add = (column: string, op: string, value: unknown, cast = '') => {
+    values.push(value);
+    where.push(`${column} ${op} $${values.length}${cast}`);
+  };
+  if (f.user !== undefined) add('user_id', '=', f.user);
+  if (f.workflow !== undefined) add('workflow', '=', f.workflow);
+  if (f.channel !== undefined) add('channel', '=', f.channel);
+  if (f.provider !== undefined) add('provider', '=', f.provider);
+  if (withStatus && f.status !== undefined) add('status', '=', f.status);
+  if (f.from !== undefined) add('created_at', '>=', f.from.toISOString(), '::timestamptz');
+  if (f.to !== undefined) add('created_at', '<', f.to.toISOString(), '::timestamptz');
+  return where;
+}
+const whereText = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+/** One page of messages matching the filter, newest first, after `after` (the previous page's last row). */
+export const dashboardMessagesPage = (f: DashboardMessageFilter, after: DashboardKeyset | null, limit: number) => {
+  const values: unknown[] = [];
+  const where = dashboardMessageWhere(f, values, true);
+  if (after) {
+    values.push(after.at, after.id);
+    where.push(`(created_at, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+  }
+  values.push(limit);
+  return s(
+    `SELECT ${DASHBOARD_MESSAGE_COLUMNS} FROM herald.messages ${whereText(where)} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
+    ...values,
+  );
+};
+/**
+ * Messages by status under every filter but the status one, over at most the newest `cap` matches: the
+ * cost stays bounded on a table of millions (the caller says "newest N" when the cap is reached).
+ */
+export const dashboardStatusCounts = (f: DashboardMessageFilter, cap: number) => {
+  const values: unknown[] = [];
+  const where = dashboardMessageWhere(f, values, false);
+  values.push(cap);
+  return s(
+    `SELECT status, count(*)::int AS n FROM (
+       SELECT status FROM herald.messages ${whereText(where)} ORDER BY created_at DESC, id DESC LIMIT $${values.length}
+     ) newest GROUP BY status ORDER BY status`,
+    ...values,
+  );
+};
+/**
+ * How many of the workflow's newest runs (at most `cap`, created since `since`) passed through each step,
+ * from the history every run keeps in its state (engine: one entry per step reached; run-wide entries have
+ * step id ''). The row with a null step id is the number of runs counted.
+ */
+export const dashboardStepCounts = (workflow: string, since: Date, cap: number) =>
+  s(
+    `WITH recent AS (
+       SELECT id, state FROM herald.runs WHERE workflow = $1 AND created_at >= $2 ORDER BY created_at DESC LIMIT $3
+     )
+     SELECT NULL::text AS step_id, count(*)::int AS runs FROM recent
+     UNION ALL
+     SELECT h.entry->>'stepId', count(DISTINCT r.id)::int
+     FROM recent r CROSS JOIN LATERAL jsonb_array_elements(COALESCE(r.state->'history', '[]'::jsonb)) AS h (entry)
+     WHERE h.entry->>'stepId' <> ''
+     GROUP BY 1`,
+    workflow,
+    since,
+    cap,
+  );
+/** The workflow's runs in flight by the step they wait at. */
+export const dashboardWaitingByStep = (workflow: string) =>
+  s(
+    `SELECT state->'waiting'->>'stepId' AS step_id, count(*)::int AS runs FROM herald.runs
+     WHERE workflow = $1 AND status IN ('running', 'waiting') GROUP BY 1`,
+    workflow,
+  );
+export interface DashboardRunInFlightRow {
+  id: string;
+  user_id: string | null;
+  bundle_version: string;
+  status: string;
+  waiting: { stepId?: string; kind?: string; until?: number } | null;
+  created_at: Date;
+  updated_at: Date;
+}
+/** The workflow's newest runs in flight. */
+export const dashboardRunsInFlight = (workflow: string, limit: number) =>
+  s(
+    `SELECT id, user_id, bundle_version, status, state->'waiting' AS waiting, created_at, updated_at FROM herald.runs
+     WHERE workflow = $1 AND status IN ('running', 'waiting') ORDER BY created_at DESC LIMIT $2`,
+    workflow,
+    limit,
+  );
+export interface DashboardBundleRow {
+  version: string;
+  loaded_at: Date;
+  live: boolean;
+  has_workflow: boolean;
+  in_flight: number;
+}
+/** Bundle versions loaded, newest first: which hold the workflow, which is live, and its runs in flight on each. */
+export const dashboardBundleVersions = (workflow: string, limit: number) =>
+  s(
+    `SELECT b.version, b.loaded_at, b.live, (b.bundle->'workflows') ? $1 AS has_workflow,
+       (SELECT count(*)::int FROM herald.runs r
+        WHERE r.workflow = $1 AND r.bundle_version = b.version AND r.status IN ('running', 'waiting')) AS in_flight
+     FROM herald.bundles b ORDER BY b.loaded_at DESC LIMIT $2`,
+    workflow,
+    limit,
+  );
+
+// ── inbox (end user) ──
+// Statements of the signed-in user's inbox API and its live stream (runtime/http/routes-inbox.ts,
+// runtime/inbox/stream.ts). Every one is scoped by the token's user id: an item id alone never reaches a row.
+export interface InboxItemRow {
+  id: string;
+  title: string;
+  body: string;
+  action_url: string | null;
+  read_at: Date | null;
+  archived_at: Date | null;
+  created_at: Date;
+  /** `created_at` in ISO 8601 UTC with microseconds (a JS Date keeps only ms): the next page starts exactly after this row. */
+  cursor_at: string;
+}
+const INBOX_ITEM = `id, title, body, action_url, read_at, archived_at, created_at,
+       to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
+/** One keyset page, newest first: the archived items or the others, after (`beforeAt`, `beforeId`) when given. */
+export const inboxPage = (p: { userId: string; archived: boolean; before: { at: string; id: string } | null; limit: number }) =>
+  s(
+    `SELECT ${INBOX_ITEM} FROM herald.inbox
+     WHERE user_id = $1 AND (archived_at IS NOT NULL) = $2
+       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+     ORDER BY created_at DESC, id DESC
+     LIMIT $5`,
+    p.userId,
+    p.archived,
+    p.before?.at ?? null,
+    p.before?.id ?? null,
+    p.limit,
+  );
+/**
+ * What an open stream compares with what it last sent: the newest `limit` items outside the archive, and
+ * the items it already sent (`known`), whatever their state now (archived ones are removed from the widget).
+ * Each row carries the unread count too, in the same round trip; no rows means no items outside the
+ * archive, so nothing unread.
+ */
+export const inboxWindow = (userId: string, known: string[], limit: number) =>
+  s(
+    `SELECT ${INBOX_ITEM},
+       (SELECT count(*)::int FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL) AS unread
+     FROM herald.inbox
+     WHERE user_id = $1
+       AND (id = ANY($2::uuid[])
+            OR id IN (SELECT id FROM herald.inbox WHERE user_id = $1 AND archived_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $3))`,
+    userId,
+    known,
+    limit,
+  );
+/** Read (`read` true) or unread again; a second read keeps the first time. */
+export const setInboxItemRead = (userId: string, id: string, read: boolean) =>
+  s(
+    `UPDATE herald.inbox SET read_at = CASE WHEN $3 THEN COALESCE(read_at, now()) ELSE NULL END
+     WHERE user_id = $1 AND id = $2 RETURNING ${INBOX_ITEM}`,
+    userId,
+    id,
+    read,
+  );
+/** Archived items leave the default list and the unread count; a second archive keeps the first time. */
+export const archiveInboxItem = (userId: string, id: string) =>
+  s(`UPDATE herald.inbox SET archived_at = COALESCE(archived_at, now()) WHERE user_id = $1 AND id = $2 RETURNING ${INBOX_ITEM}`, userId, id);
+/** Every unread item outside the archive becomes read; returns how many changed. */
+export const readAllInbox = (userId: string) =>
+  s(
+    `WITH changed AS (
+       UPDATE herald.inbox SET read_at = now() WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM changed`,
+    userId,
+  );

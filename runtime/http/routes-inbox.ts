@@ -1,5 +1,145 @@
-/** The end-user inbox API, its live stream and the embeddable widget (to be built). */
-import type { Hono } from 'hono';
+/**
+ * The signed-in end user's inbox: its API and live stream under /v1/inbox (authorised by a user token the
+ * customer's backend signs, runtime/inbox/token.ts, not by the API key), and the embeddable widget
+ * (/inbox.js) with an example host page (/inbox/example). See runtime/inbox/README.md.
+ *
+ * Every statement is scoped by the token's user id, so an item id from another user's inbox is a 404,
+ * exactly like one that does not exist.
+ */
+import type { Server } from 'node:net';
+import type { Context, Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { z } from 'zod';
+import * as sql from '../db/sql.ts';
+import { one, rows, type Statement } from '../db/sql-client.ts';
+import { authenticate, inboxSecret } from '../inbox/auth.ts';
+import { isFresh, widgetScript } from '../inbox/assets.ts';
+import { EXAMPLE_CSP, examplePage } from '../inbox/example.ts';
+import { createGate } from '../inbox/gate.ts';
+import { createInboxHub } from '../inbox/hub.ts';
+import { decodeCursor, encodeCursor, presentItem } from '../inbox/present.ts';
+import { openInboxStream } from '../inbox/stream.ts';
 import type { AppDeps } from './deps.ts';
+import { HttpError, invalid } from './errors.ts';
 
-export function inboxRoutes(_app: Hono, _deps: AppDeps): void {}
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).optional(),
+  archived: z.enum(['true', 'false']).default('false'),
+});
+const streamQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(30) });
+const itemId = z.uuid();
+
+function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+  const parsed = schema.safeParse(c.req.query());
+  if (!parsed.success) throw invalid(parsed.error, 'query');
+  return parsed.data;
+}
+
+/**
+ * The Node HTTP server this request came in on (node-server passes `{ incoming, outgoing }` as the env),
+ * or null elsewhere. Open streams watch it: `server.close()` waits for every connection to end, so a
+ * stream must end once the server stops listening, or shutting down would wait on the browsers.
+ */
+function serverOf(c: Context): Pick<Server, 'listening'> | null {
+  const env: unknown = c.env;
+  if (!env || typeof env !== 'object' || !('incoming' in env)) return null;
+  const incoming = env.incoming as { socket?: { server?: unknown } } | undefined;
+  const server = incoming?.socket?.server;
+  return server && typeof server === 'object' && 'listening' in server ? (server as Pick<Server, 'listening'>) : null;
+}
+
+export function inboxRoutes(app: Hono, deps: AppDeps): void {
+  const hub = createInboxHub({ url: deps.db.url, onError: deps.log });
+  const gate = createGate(4);
+  const now = () => deps.driver.now();
+  const user = (c: Context) => authenticate(c, deps.env, now());
+  const unreadOf = async (userId: string) => (await one<{ n: number }>(deps.db, sql.unreadCount(userId)))?.n ?? 0;
+
+  // The widget runs on the customer's pages, another origin. Bearer tokens, never cookies: any origin may
+  // call, and what it can read is exactly what its token allows.
+  const crossOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], maxAge: 86_400 });
+  app.use('/v1/inbox', crossOrigin);
+  app.use('/v1/inbox/*', crossOrigin);
+
+  app.get('/v1/inbox', async (c) => {
+    const { userId } = user(c);
+    const q = query(c, listQuery);
+    const before = q.cursor === undefined ? null : decodeCursor(q.cursor);
+    if (q.cursor !== undefined && !before) throw new HttpError(400, 'invalid_request', 'cursor is not one this API returned');
+    const [page, unread] = await Promise.all([
+      rows<sql.InboxItemRow>(deps.db, sql.inboxPage({ userId, archived: q.archived === 'true', before, limit: q.limit })),
+      unreadOf(userId),
+    ]);
+    const last = page[page.length - 1];
+    return c.json({ items: page.map(presentItem), unread, next: page.length === q.limit && last ? encodeCursor(last) : null });
+  });
+
+  app.get('/v1/inbox/count', async (c) => {
+    const { userId } = user(c);
+    return c.json({ unread: await unreadOf(userId) });
+  });
+
+  app.get('/v1/inbox/stream', async (c) => {
+    const claim = user(c);
+    const { limit } = query(c, streamQuery);
+    const server = serverOf(c);
+    return openInboxStream({
+      db: deps.db,
+      hub,
+      gate,
+      userId: claim.userId,
+      expiresAt: claim.exp * 1000,
+      limit,
+      now,
+      serverClosing: () => server !== null && !server.listening,
+      onError: deps.log,
+    });
+  });
+
+  app.post('/v1/inbox/read-all', async (c) => {
+    const { userId } = user(c);
+    const changed = await one<{ n: number }>(deps.db, sql.readAllInbox(userId));
+    return c.json({ updated: changed?.n ?? 0, unread: await unreadOf(userId) });
+  });
+
+  const itemAction = (action: 'read' | 'unread' | 'archive', statement: (userId: string, id: string) => Statement) =>
+    app.post(`/v1/inbox/:id/${action}`, async (c) => {
+      const { userId } = user(c);
+      const id = c.req.param('id');
+      if (!itemId.safeParse(id).success) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
+      const row = await one<sql.InboxItemRow>(deps.db, statement(userId, id));
+      if (!row) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
+      return c.json({ item: presentItem(row), unread: await unreadOf(userId) });
+    });
+  itemAction('read', (userId, id) => sql.setInboxItemRead(userId, id, true));
+  itemAction('unread', (userId, id) => sql.setInboxItemRead(userId, id, false));
+  itemAction('archive', (userId, id) => sql.archiveInboxItem(userId, id));
+
+  // ── the widget and its example page ──
+  app.get('/inbox.js', (c) => {
+    const asset = widgetScript();
+    const headers = {
+      'content-type': asset.contentType,
+      'cache-control': asset.cacheControl,
+      etag: asset.etag,
+      'x-content-type-options': 'nosniff',
+      // Pages on other origins may load it as a module script too (which needs CORS).
+      'access-control-allow-origin': '*',
+    };
+    if (isFresh(c.req.header('if-none-match'), asset.etag)) return c.body(null, 304, headers);
+    return c.body(asset.body, 200, headers);
+  });
+
+  app.get('/inbox/example', (c) => {
+    // Same answer as the API when the inbox is not configured: the page would only show a broken bell.
+    inboxSecret(deps.env);
+    return c.html(examplePage(c.req.query('token')), 200, {
+      'content-security-policy': EXAMPLE_CSP,
+      // The token is in this page's URL: it must not leave in a Referer header, or sit in a cache.
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+  });
+}

@@ -1,0 +1,212 @@
+/**
+ * One user's live inbox: a Server-Sent Events response that starts with a snapshot and then sends what
+ * changed. Notifications only say "this user's inbox changed" (hub.ts); the stream finds out what by
+ * comparing the newest items and the ones it already sent with what it sent last. So it is right whatever
+ * wrote the change (another process, another tab, a bulk update), a missed notification is repaired by the
+ * next comparison, and a reconnecting EventSource simply gets a fresh snapshot (no event ids to replay).
+ *
+ * Events (each `data` is JSON):
+ *   snapshot {items, unread}   first, on every (re)connect: the newest items outside the archive
+ *   item     {item}            an item the client does not have (new, or back in view)
+ *   update   {item}            an item the client has, changed (read, unread, retitled)
+ *   remove   {id}              archived or deleted
+ *   unread   {unread}          the unread count changed
+ *   expired  {}                the token expired; the stream ends (reconnecting with it gets 401)
+ *
+ * While open the stream is the user's presence: `last_active_at` is set on open and every 30 s.
+ */
+import * as sql from '../db/sql.ts';
+import { exec, rows, type SqlClient } from '../db/sql-client.ts';
+import type { Gate } from './gate.ts';
+import type { InboxHub } from './hub.ts';
+import { presentItem, type InboxItem } from './present.ts';
+
+export const PING_EVERY_MS = 15_000;
+export const PRESENCE_EVERY_MS = 30_000;
+/** Unsent output a stream may queue for a reader that does not keep up; past it the stream ends (the client reconnects). */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+export interface InboxStreamOptions {
+  db: SqlClient;
+  hub: InboxHub;
+  /** Shared by the process's streams: how many comparisons run at once. */
+  gate: Gate;
+  userId: string;
+  /** When the token stops being valid, ms since the epoch. */
+  expiresAt: number;
+  /** How many of the newest items the client keeps in view. */
+  limit: number;
+  /** The runtime's clock (presence times, expiry). */
+  now: () => number;
+  /** True once the HTTP server stops accepting connections: open streams end so that it can close. */
+  serverClosing: () => boolean;
+  onError: (error: unknown) => void;
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  // no-transform: compressing proxies would buffer the events.
+  'cache-control': 'no-cache, no-transform',
+  // nginx buffers responses unless told otherwise.
+  'x-accel-buffering': 'no',
+};
+
+/** Opens the stream: presence and the snapshot first, so a database outage is an error response, not a broken stream. */
+export async function openInboxStream(o: InboxStreamOptions): Promise<Response> {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let closed = false;
+  let unsubscribe = () => {};
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      // The client went away (node-server cancels the body when the connection closes).
+      cancel: () => finish(),
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
+
+  function finish() {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    try {
+      controller.close();
+    } catch {
+      // already closed or cancelled
+    }
+  }
+
+  function write(chunk: string) {
+    if (closed) return;
+    controller.enqueue(encoder.encode(chunk));
+    if ((controller.desiredSize ?? 0) < -MAX_BUFFERED_BYTES) finish();
+  }
+  const send = (event: string, data: unknown) => write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+
+  // ── what the client has: item id → the item as last sent (JSON), and the unread count last sent ──
+  const known = new Map<string, { json: string; createdAt: string }>();
+  let lastUnread: number | null = null;
+
+  async function compare(first: boolean) {
+    if (closed) return;
+    const window = await o.gate(() => rows<sql.InboxItemRow & { unread: number }>(o.db, sql.inboxWindow(o.userId, [...known.keys()], o.limit)));
+    if (closed) return;
+    const unread = window[0]?.unread ?? 0;
+    const items = window.map(presentItem).sort(newestFirst);
+    if (first) {
+      const visible = items.filter((i) => i.archivedAt === null);
+      for (const item of visible) known.set(item.id, { json: JSON.stringify(item), createdAt: item.createdAt });
+      send('snapshot', { items: visible, unread });
+      lastUnread = unread;
+      return;
+    }
+    const seen = new Set<string>();
+    // Oldest first, so a client that prepends gets them in order.
+    for (const item of [...items].reverse()) {
+      seen.add(item.id);
+      const before = known.get(item.id);
+      if (item.archivedAt !== null) {
+        if (before) {
+          known.delete(item.id);
+          send('remove', { id: item.id });
+        }
+        continue;
+      }
+      const json = JSON.stringify(item);
+      if (!before) send('item', { item });
+      else if (before.json !== json) send('update', { item });
+      else continue;
+      known.set(item.id, { json, createdAt: item.createdAt });
+    }
+    for (const id of [...known.keys()]) {
+      if (!seen.has(id)) {
+        known.delete(id); // deleted (retention)
+        send('remove', { id });
+      }
+    }
+    forgetOldest();
+    if (unread !== lastUnread) {
+      lastUnread = unread;
+      send('unread', { unread });
+    }
+  }
+
+  /** Items pushed far out of view stop being followed, so each comparison stays a bounded query. */
+  function forgetOldest() {
+    const cap = o.limit * 2;
+    if (known.size <= cap) return;
+    const oldest = [...known.entries()].sort((a, b) => (a[1].createdAt < b[1].createdAt ? -1 : 1));
+    for (const [id] of oldest.slice(0, known.size - cap)) known.delete(id);
+  }
+
+  // ── comparisons, one at a time: changes arriving during one make one more afterwards ──
+  let running: Promise<void> | null = null;
+  let again = false;
+  let failing = false;
+  function changed() {
+    if (closed) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await compare(false);
+          failing = false;
+        } catch (error) {
+          // Reported once per outage, not once per notification; the next tick or notification retries.
+          if (!failing) o.onError(error);
+          failing = true;
+        }
+      } while (again && !closed);
+      running = null;
+    })();
+  }
+
+  // ── the clock: keep-alives, presence, expiry, shutdown ──
+  let lastPing = Date.now();
+  let lastPresence = Date.now();
+  function tick(nowMs: number) {
+    if (closed) return;
+    if (o.serverClosing()) return finish();
+    if (o.now() >= o.expiresAt) {
+      send('expired', {});
+      return finish();
+    }
+    if (nowMs - lastPing >= PING_EVERY_MS) {
+      lastPing = nowMs;
+      write(': ping\n\n');
+    }
+    if (nowMs - lastPresence >= PRESENCE_EVERY_MS) {
+      lastPresence = nowMs;
+      exec(o.db, sql.markActive(o.userId, new Date(o.now()))).catch((error: unknown) => {
+        if (!failing) o.onError(error);
+      });
+      // Also the floor under live delivery: whatever a lost notification hid shows up within 30 s.
+      changed();
+    }
+  }
+
+  unsubscribe = o.hub.subscribe(o.userId, { changed, tick });
+  try {
+    await exec(o.db, sql.markActive(o.userId, new Date(o.now())));
+    write('retry: 3000\n\n');
+    running = compare(true);
+    await running;
+    running = null;
+  } catch (error) {
+    finish();
+    throw error;
+  }
+  // Notifications that came during the snapshot.
+  if (again) changed();
+  return new Response(body, { status: 200, headers: SSE_HEADERS });
+}
+
+const newestFirst = (a: InboxItem, b: InboxItem) => (a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1);

@@ -1,0 +1,73 @@
+/**
+ * Inbox user tokens: what the customer's backend hands its signed-in user so the browser may read that
+ * user's inbox, and nobody else's.
+ *
+ *   token   = base64url(payload) "." base64url(HMAC-SHA256(HERALD_INBOX_SECRET, base64url(payload)))
+ *   payload = UTF-8 JSON {"userId": "<id>", "exp": <seconds since the epoch>}
+ *
+ * The MAC covers the encoded payload exactly as sent, so verifying never depends on how a JSON encoder
+ * orders keys or spaces. `exp` is in seconds (the JWT convention), so any language signs it in one line.
+ * The payload must have exactly these two keys: a token signed for something else with the same secret
+ * (say an unsubscribe link, should an operator reuse the secret) never passes as an inbox token.
+ *
+ * Dependency-free on purpose (node:crypto only): customers import it, or copy it into their backend.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export interface InboxTokenClaim {
+  userId: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+/** Longer-lived tokens are refused: a leaked token (they travel in URLs, for EventSource) must die soon. */
+export const MAX_INBOX_TOKEN_TTL_SECONDS = 7 * 86_400;
+
+const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+
+/**
+ * A token that lets the holder read `userId`'s inbox for `ttlSeconds` (default one hour).
+ *
+ * @example
+ * // In the customer's backend, after its own sign-in check:
+ * const token = signInboxToken(process.env.HERALD_INBOX_SECRET!, user.id, 3600);
+ * // → render <herald-inbox token="${token}"> or return it from an API the page calls
+ */
+export function signInboxToken(secret: string, userId: string, ttlSeconds = 3600, nowMs = Date.now()): string {
+  if (!secret) throw new Error('signInboxToken: the secret is empty (HERALD_INBOX_SECRET)');
+  if (!userId) throw new Error('signInboxToken: the user id is empty');
+  if (!(ttlSeconds > 0) || ttlSeconds > MAX_INBOX_TOKEN_TTL_SECONDS) {
+    throw new Error(`signInboxToken: ttlSeconds must be from 1 to ${MAX_INBOX_TOKEN_TTL_SECONDS}`);
+  }
+  const claim: InboxTokenClaim = { userId, exp: Math.floor(nowMs / 1000) + Math.ceil(ttlSeconds) };
+  const payload = Buffer.from(JSON.stringify(claim)).toString('base64url');
+  return `${payload}.${mac(secret, payload)}`;
+}
+
+export type InboxTokenResult = { ok: true; claim: InboxTokenClaim } | { ok: false; reason: 'malformed token' | 'invalid signature' | 'expired token' };
+
+export function verifyInboxToken(secret: string, token: string, nowMs = Date.now()): InboxTokenResult {
+  const [payload, signature, ...rest] = token.split('.');
+  if (!payload || !signature || rest.length) return { ok: false, reason: 'malformed token' };
+  // Compared in constant time, and before the payload is parsed: nothing unsigned is ever interpreted.
+  const expected = Buffer.from(mac(secret, payload));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'invalid signature' };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'malformed token' };
+  }
+  if (!isClaim(parsed)) return { ok: false, reason: 'malformed token' };
+  if (parsed.exp * 1000 <= nowMs) return { ok: false, reason: 'expired token' };
+  return { ok: true, claim: { userId: parsed.userId, exp: parsed.exp } };
+}
+
+function isClaim(value: unknown): value is InboxTokenClaim {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value).sort();
+  if (keys.length !== 2 || keys[0] !== 'exp' || keys[1] !== 'userId') return false;
+  const { userId, exp } = value as Record<string, unknown>;
+  return typeof userId === 'string' && userId.length > 0 && typeof exp === 'number' && Number.isSafeInteger(exp);
+}
