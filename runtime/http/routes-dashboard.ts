@@ -1,5 +1,187 @@
-/** The dashboard (to be built). */
-import type { Hono } from 'hono';
+/**
+ * The message dashboard at /dashboard: server-rendered pages behind its own login (runtime/dashboard/). This
+ * file only wires routes to the modules that do the work: auth, queries, pages, charts.
+ */
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { ASSETS } from '../dashboard/assets.ts';
+import { clearSessionCookie, clientKey, dashboardGuard, loginThrottle, LOGIN_PATH, safeNext, securityHeaders, setSessionCookie } from '../dashboard/auth.ts';
+import { decodeCursor, messageQuerySchema, toFilter, type MessageQuery } from '../dashboard/filters.ts';
+import type { Html } from '../dashboard/html.ts';
+import { problemPage } from '../dashboard/layout.ts';
+import { loginPage } from '../dashboard/pages/login.ts';
+import { messagePage } from '../dashboard/pages/message.ts';
+import { listJson, messagesPage } from '../dashboard/pages/messages.ts';
+import { providersPage } from '../dashboard/pages/providers.ts';
+import { runPage } from '../dashboard/pages/run.ts';
+import { userPage } from '../dashboard/pages/user.ts';
+import { workflowPage, workflowsPage } from '../dashboard/pages/workflow.ts';
+import { pointOf, sampleIntervalFrom, startProviderSeries } from '../dashboard/provider-series.ts';
+import { messageById, messagePage as readMessagePage, runWithMessages, statusCounts, userView, withCustomPlans, workflowStats } from '../dashboard/queries.ts';
+import { dashboardAuth } from '../dashboard/session.ts';
+import type { Bundle } from '../../compiler/bundle/schema.ts';
+import { BundleError } from '../bundles.ts';
 import type { AppDeps } from './deps.ts';
+import { HttpError, invalid } from './errors.ts';
 
-export function dashboardRoutes(_app: Hono, _deps: AppDeps): void {}
+const loginForm = z.object({ secret: z.string().max(1000).default(''), next: z.string().max(2000).optional() });
+const cursorOnly = z.object({ cursor: z.string().max(300).optional() });
+
+export function dashboardRoutes(app: Hono, deps: AppDeps): void {
+  const auth = dashboardAuth({ apiKey: deps.apiKey, password: deps.env.HERALD_DASHBOARD_PASSWORD, signingSecret: deps.env.HERALD_SIGNING_SECRET });
+  const throttle = loginThrottle();
+  const publicUrl = () => deps.driver.publicUrl;
+  const sampleMs = sampleIntervalFrom(deps.env);
+  const series = startProviderSeries({
+    intervalMs: sampleMs,
+    health: deps.driver.providers.health,
+    providers: () => Object.keys(deps.driver.bundles.live?.providers ?? {}),
+  });
+
+  app.use('/dashboard/*', securityHeaders);
+  // The only bodies are the login and logout forms: a few hundred bytes.
+  app.use('/dashboard/*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('Payload too large', 413) }));
+  app.use('/dashboard/*', dashboardGuard({ auth, apiKey: deps.apiKey, publicUrl }));
+
+  const html = (c: Context, body: Html, status: 200 | 400 | 401 | 404 | 429 = 200) => c.html(body, status);
+
+  // ── assets and login ──
+  app.get('/dashboard/assets/:file', (c) => {
+    const asset = ASSETS[c.req.param('file')];
+    if (!asset) return c.text('not found', 404);
+    return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
+  });
+
+  app.get(LOGIN_PATH, (c) => html(c, loginPage({ mode: auth.mode, next: safeNext(c.req.query('next')) })));
+
+  app.post(LOGIN_PATH, async (c) => {
+    const parsed = loginForm.safeParse(await c.req.parseBody());
+    const next = safeNext(parsed.success ? parsed.data.next : undefined);
+    const who = clientKey(c);
+    const now = Date.now();
+    if (throttle.blocked(who, now)) {
+      return html(c, loginPage({ mode: auth.mode, next, error: 'Too many failed attempts. Wait a few minutes, then try again.' }), 429);
+    }
+    if (!parsed.success || !auth.accepts(parsed.data.secret)) {
+      throttle.fail(who, now);
+      const error = auth.mode === 'password' ? 'That is not the dashboard password.' : 'That is not the API key.';
+      return html(c, loginPage({ mode: auth.mode, next, error }), 401);
+    }
+    throttle.clear(who);
+    const session = auth.issue(now);
+    setSessionCookie(c, session.token, session.expiresAt, now, publicUrl());
+    return c.redirect(next, 303);
+  });
+
+  app.post('/dashboard/logout', (c) => {
+    auth.revoke(clearSessionCookie(c), Date.now());
+    return c.redirect(LOGIN_PATH, 303);
+  });
+
+  // ── messages ──
+  const parseList = (c: Context): { q: MessageQuery; after: ReturnType<typeof decodeCursor> } => {
+    const parsed = messageQuerySchema.safeParse(c.req.query());
+    if (!parsed.success) throw invalid(parsed.error, 'message filters');
+    const after = parsed.data.cursor === undefined ? null : decodeCursor(parsed.data.cursor);
+    if (parsed.data.cursor !== undefined && after === null) throw new HttpError(400, 'invalid_request', 'cursor is not one this dashboard issued');
+    return { q: parsed.data, after };
+  };
+  const readList = async (c: Context) => {
+    const { q, after } = parseList(c);
+    const filter = toFilter(q, Date.now());
+    const { list, counts } = await withCustomPlans(deps.db, async (tx) => ({
+      list: await readMessagePage(tx, filter, after, q.limit),
+      counts: await statusCounts(tx, filter),
+    }));
+    return { q, list, counts };
+  };
+
+  app.get('/dashboard', async (c) => {
+    let read;
+    try {
+      read = await readList(c);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 400) return html(c, problemPage('Those filters are not valid', error.message), 400);
+      throw error;
+    }
+    const live = deps.driver.bundles.live;
+    const choices = { workflows: Object.keys(live?.workflows ?? {}).sort(), providers: Object.keys(live?.providers ?? {}).sort() };
+    return html(c, messagesPage({ ...read, choices }));
+  });
+
+  app.get('/dashboard/api/messages', async (c) => {
+    const { list, counts } = await readList(c);
+    return c.json(listJson(list, counts));
+  });
+
+  app.get('/dashboard/messages/:id', async (c) => {
+    const message = await messageById(deps.db, c.req.param('id'));
+    if (!message) return html(c, problemPage('No such message', `There is no message "${c.req.param('id')}".`), 404);
+    return html(c, messagePage(message));
+  });
+
+  app.get('/dashboard/runs/:id', async (c) => {
+    const found = await runWithMessages(deps.db, c.req.param('id'));
+    if (!found) return html(c, problemPage('No such run', `There is no run "${c.req.param('id')}".`), 404);
+    return html(c, runPage(found.run, found.messages));
+  });
+
+  // ── users ──
+  app.get('/dashboard/users/:userId', async (c) => {
+    const userId = c.req.param('userId');
+    const query = cursorOnly.safeParse(c.req.query());
+    const after = query.success && query.data.cursor !== undefined ? decodeCursor(query.data.cursor) : null;
+    if (!query.success || (query.data.cursor !== undefined && after === null)) return html(c, problemPage('Not a page of this list', 'The cursor is not one this dashboard issued.'), 400);
+    const [view, messages] = await Promise.all([
+      userView(deps.db, deps.driver.bundles.live, userId),
+      withCustomPlans(deps.db, (tx) => readMessagePage(tx, { user: userId }, after, 50)),
+    ]);
+    if (!view.profile && messages.rows.length === 0 && after === null) {
+      return html(c, problemPage('No such user', `No profile and no message for user "${userId}".`), 404);
+    }
+    return html(c, userPage({ userId, view, messages, cursor: query.data.cursor, now: Date.now() }));
+  });
+
+  // ── workflows ──
+  app.get('/dashboard/workflows', (c) => html(c, workflowsPage(deps.driver.bundles.live)));
+
+  app.get('/dashboard/workflows/:id', async (c) => {
+    const id = c.req.param('id');
+    const live = deps.driver.bundles.live;
+    const asked = c.req.query('version');
+    let bundle: Bundle | null = live;
+    if (asked && asked !== live?.version) {
+      try {
+        bundle = await deps.driver.bundles.get(deps.db, asked);
+      } catch (error) {
+        if (error instanceof BundleError) return html(c, problemPage('No such bundle version', `Bundle ${asked} is not stored in this database.`), 404);
+        throw error;
+      }
+    }
+    const workflow = bundle?.workflows[id];
+    if (!bundle || !workflow) return html(c, problemPage('No such workflow', `Workflow "${id}" is not in bundle ${bundle?.version ?? '(none live)'}.`), 404);
+    const stats = await workflowStats(deps.db, id, Date.now());
+    return html(c, workflowPage({ id, version: bundle.version, workflow, liveVersion: live?.version ?? null, stats }));
+  });
+
+  // ── providers ──
+  app.get('/dashboard/providers', (c) => {
+    const now = Date.now();
+    const live = deps.driver.bundles.live;
+    const health = deps.driver.providers.health;
+    const names = new Set([...Object.keys(live?.providers ?? {}), ...health.report(now).map((r) => r.provider)]);
+    const reports = health.report(now, [...names].sort());
+    return html(
+      c,
+      providersPage({
+        samples: series.samples(),
+        current: reports.map(pointOf),
+        totals: new Map(reports.map((r) => [r.provider, r.totals])),
+        configured: live?.providers ?? {},
+        now,
+        intervalMs: sampleMs,
+      }),
+    );
+  });
+}
