@@ -2,8 +2,8 @@
  * Every bundle the runtime has loaded, kept in Postgres by version: a run started under a version finishes
  * under it, even after a newer one goes live. Parsed bundles are cached in memory by version.
  */
-import { readFile } from 'node:fs/promises';
 import { parseBundle, type Bundle } from '../compiler/bundle/schema.ts';
+import { isS3Url, readBundleText } from './bundle-source.ts';
 import * as sql from './db/sql.ts';
 import { exec, one, type SqlClient } from './db/sql-client.ts';
 
@@ -11,12 +11,14 @@ export class BundleError extends Error {
   override name = 'BundleError';
 }
 
-/** Reads and validates a bundle file; the error says which file and which field. */
+/** Reads and validates a bundle (a file, or `s3://bucket/key`); the error says which one and which field. */
 export async function readBundleFile(path: string): Promise<Bundle> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
+    text = await readBundleText(path);
+  } catch (error) {
+    // S3's answer (no such key, access denied) is the useful part; rebuilding locally would not help.
+    if (isS3Url(path)) throw new BundleError(error instanceof Error ? error.message : String(error));
     throw new BundleError(`cannot read bundle "${path}": run \`npx herald build\` first, or pass --bundle / HERALD_BUNDLE`);
   }
   try {
