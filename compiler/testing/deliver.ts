@@ -4,6 +4,7 @@
  * template that breaks on this data fails here as it would in production) and handed to its providers in
  * failover order. One message per (step, channel), as in the runtime's log; nothing leaves the process.
  */
+import { builtinValues, DEFAULT_PUBLIC_URL } from '../preview/builtins.ts';
 import type { Bundle, Channel, JsonValue } from '../bundle/schema.ts';
 import { renderTemplate, type RenderedContent } from '../../runtime/render/index.ts';
 import type { Action, SentMessage, UserSnapshot } from '../../runtime/engine/types.ts';
@@ -77,14 +78,18 @@ export function deliverInMemory(ctx: DeliveryContext, action: SendAction): { res
         data: ctx.data,
         user: ctx.user,
         locale: ctx.user.locale ?? null,
-        extra: {
-          message_id: `${ctx.run}:${action.stepId}:${candidate.channel}`,
-          run_id: ctx.run,
-          // Placeholders: the runtime signs real links; a scenario only needs them to render.
-          preferences_url: 'https://herald.invalid/preferences',
-          unsubscribe_url: 'https://herald.invalid/unsubscribe',
-          ...(ctx.digest ? { digest: ctx.digest } : {}),
-        },
+        // The runtime's built-ins, links signed as the preview signs them.
+        extra: builtinValues({
+          bundle: ctx.bundle,
+          publicUrl: DEFAULT_PUBLIC_URL,
+          userId: ctx.user.id,
+          category: action.category,
+          channel: candidate.channel,
+          messageId: `${ctx.run}:${action.stepId}:${candidate.channel}`,
+          runId: ctx.run,
+          digest: ctx.digest,
+          now: ctx.ms,
+        }),
       });
     } catch {
       // The runtime logs the same outcome: a template that cannot render is a permanent failure.

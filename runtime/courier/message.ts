@@ -4,7 +4,7 @@
  * named bundle template or a template made from the message's inline content. The one engine then routes,
  * checks preferences, fails over and logs it like any workflow of the bundle.
  */
-import type { Bundle, Channel, ChannelContent, Step, Template, Workflow } from '../../compiler/bundle/schema.ts';
+import { CHANNELS, type Bundle, type Channel, type ChannelContent, type Step, type Template, type Workflow } from '../../compiler/bundle/schema.ts';
 import { runDefinitionSchema, type RunDefinition } from '../driver/definition.ts';
 import { InputError } from '../errors.ts';
 import { contentDocumentSchema, contentSugarSchema, type CourierContent, type RoutingChannel, type SendMessage } from './schemas.ts';
@@ -20,7 +20,6 @@ export class CourierInputError extends InputError {
 }
 
 export const AD_HOC_WORKFLOW = 'courier.send';
-const ORDER: Channel[] = ['email', 'sms', 'push', 'inapp'];
 /** Courier's channel names that differ from Herald's. */
 const CHANNEL_ALIASES: Record<string, Channel> = { inbox: 'inapp', email: 'email', sms: 'sms', push: 'push', inapp: 'inapp' };
 
@@ -106,7 +105,7 @@ export function planSend(bundle: Bundle, message: SendMessage, ids: { requestId:
     templates[template.id] = template;
   }
   const routed = message.routing ? resolveRouting(bundle, flatten(message.routing.channels)) : null;
-  const channels = routed?.channels ?? ORDER.filter((c) => template.content[c]);
+  const channels = routed?.channels ?? CHANNELS.filter((c) => template.content[c]);
   const missing = channels.filter((c) => !template.content[c]);
   if (missing.length) throw new CourierInputError(`template "${template.id}" has no ${missing.join(', ')} content for the routing`, 'message.routing.channels');
   if (channels.length === 0) throw new CourierInputError(`template "${template.id}" has content for no channel`, 'message.template');

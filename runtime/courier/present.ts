@@ -2,7 +2,7 @@
  * Herald's records in Courier's shapes: a run (one recipient of a send) as Courier's message details, a
  * category as a subscription topic, a profile as Courier's profile.
  */
-import type { Bundle, Channel } from '../../compiler/bundle/schema.ts';
+import { CHANNELS, type Bundle, type Channel } from '../../compiler/bundle/schema.ts';
 import type * as sql from '../db/sql.ts';
 import { resolvePreference } from '../engine/preferences.ts';
 import type { UserSnapshot } from '../engine/types.ts';
@@ -76,7 +76,6 @@ export function presentCourierMessage(id: string, run: sql.RunRow, messages: sql
 }
 
 const COURIER_CHANNEL: Record<Channel, string> = { email: 'email', sms: 'sms', push: 'push', inapp: 'inbox' };
-const CHANNELS: Channel[] = ['email', 'sms', 'push', 'inapp'];
 
 /** A category as Courier's subscription topic, for this user. */
 export function presentTopic(bundle: Bundle, categoryId: string, user: UserSnapshot) {

@@ -1,5 +1,5 @@
 /**
- * The one module that runs queries through the `pg` driver (the ingest queue also holds a LISTEN connection of its own). Short timeouts make a database outage an error within
+ * The one module that runs queries through the `pg` driver (db/listen.ts holds the LISTEN connections). Short timeouts make a database outage an error within
  * seconds (the API answers 503) rather than a hang; the pool reconnects by itself when the database returns.
  */
 import pg from 'pg';

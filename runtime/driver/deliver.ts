@@ -6,13 +6,14 @@
  * a redelivered one (already past it) never reaches this code. Each (run, step, channel) has one row.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
+import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/types.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Redaction } from '../config.ts';
 import type { LinkSigner } from '../links.ts';
+import { templateBuiltins } from '../render/builtins.ts';
 import { renderTemplate } from '../render/render.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
 
@@ -81,22 +82,21 @@ async function sendOne(
   const at = () => new Date(ctx.clock()).toISOString();
   const fail = (reason: string, history: JsonValue[]): Outcome => ({ status: 'failed', reason, provider: null, provider_message_id: null, provider_response: null, content: null, history });
   if (!template) return fail('unknown_template', [{ status: 'failed', at: at(), reason: 'unknown_template' }]);
-  const preferencesUrl = preferencesLink(ctx);
-  const unsubscribeUrl = unsubscribeLink(ctx, action, candidate.channel, messageId);
+  const { values, unsubscribeUrl } = templateBuiltins({
+    bundle: ctx.bundle,
+    publicUrl: ctx.publicUrl,
+    links: ctx.links,
+    userId: ctx.userId,
+    category: action.category,
+    channel: candidate.channel,
+    messageId,
+    runId: ctx.runId,
+    digest: ctx.digest,
+    now: ctx.clock(),
+  });
   let content;
   try {
-    content = renderTemplate(template, candidate.channel, {
-      data: ctx.data,
-      user: ctx.user,
-      locale: ctx.user.locale ?? null,
-      extra: {
-        message_id: messageId,
-        run_id: ctx.runId,
-        preferences_url: preferencesUrl,
-        unsubscribe_url: unsubscribeUrl ?? preferencesUrl,
-        ...(ctx.digest ? { digest: ctx.digest } : {}),
-      },
-    });
+    content = renderTemplate(template, candidate.channel, { data: ctx.data, user: ctx.user, locale: ctx.user.locale ?? null, extra: values });
   } catch (error) {
     return fail('render_error', [{ status: 'failed', at: at(), reason: 'render_error', detail: String(error) }]);
   }
@@ -126,35 +126,12 @@ async function sendOne(
       reason: null,
       provider: outcome.provider.id,
       provider_message_id: outcome.providerMessageId,
-      provider_response: outcome.response,
-      content,
+      provider_response: ctx.redact.payloads ? null : outcome.response,
+      content: ctx.redact.content ? null : content,
       history: [...outcome.attempts, { status: 'sent', at: at(), provider: outcome.provider.id, adapter: outcome.adapter }],
     };
   }
   return fail(outcome.reason, [...outcome.attempts, { status: 'failed', at: at(), ...(outcome.code ? { code: outcome.code } : {}) }]);
-}
-
-/**
- * The recipient's preference center (`{{preferences_url}}`, and `{{unsubscribe_url}}` where no unsubscribe
- * link exists): a signed link that expires (runtime/links.ts, PREFERENCES_LINK_TTL_MS), since it lets its
- * holder change every choice. Direct recipients have no profile to keep choices on: they get the bare page,
- * which explains that preferences are managed from a signed link.
- */
-function preferencesLink(ctx: DeliverContext): string {
-  if (!ctx.userId) return `${ctx.publicUrl}/preferences`;
-  return `${ctx.publicUrl}/preferences/${ctx.links.preferences(ctx.userId, ctx.clock())}`;
-}
-
-/**
- * The signed link that opts this user out of the send's category on this channel (RFC 8058 one-click for
- * email, `{{unsubscribe_url}}` in templates). None for required categories (security, billing), for sends
- * without a category, and for direct recipients (no profile to keep the choice on).
- */
-function unsubscribeLink(ctx: DeliverContext, action: SendAction, channel: Channel, messageId: string): string | null {
-  const category = action.category ? ctx.bundle.categories[action.category] : undefined;
-  if (!category || category.required || !ctx.userId) return null;
-  const token = ctx.links.unsubscribe({ userId: ctx.userId, category: category.id, channel, messageId }, ctx.clock());
-  return `${ctx.publicUrl}/unsubscribe/${token}`;
 }
 
 /** What providers told us about the recipient: dead push tokens leave the profile; an SMS STOP (Twilio 21610) opts out. */

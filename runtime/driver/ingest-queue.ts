@@ -17,8 +17,8 @@
  *   already used is dropped; reported when it was used for a different event.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
+import { listen } from '../db/listen.ts';
 import type { Database } from '../db/pool.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
@@ -119,41 +119,9 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
     }
   }
 
-  // ── the listener: a connection of its own (LISTEN holds it), rebuilt after any loss ──
-  let listener: pg.Client | null = null;
-  let reconnect: NodeJS.Timeout | null = null;
-  let failures = 0;
+  // ── the listener (db/listen.ts); the poll keeps the queue moving while it reconnects ──
+  const listener = listen({ url: db.url, channel: INGEST_CHANNEL, onNotify: wake, onListening: wake, onError: report });
 
-  const lost = (client: pg.Client, error: unknown) => {
-    if (listener !== client) return; // already handled ('error' and 'end' both fire)
-    listener = null;
-    client.end().catch(() => {});
-    if (stopped) return;
-    if (error) report(error);
-    // The poll keeps the queue moving meanwhile; reconnecting only restores the low latency.
-    reconnect = setTimeout(listen, Math.min(30_000, 500 * 2 ** failures++));
-    reconnect.unref();
-  };
-
-  async function listen(): Promise<void> {
-    reconnect = null;
-    if (stopped) return;
-    const client = new pg.Client({ connectionString: db.url, connectionTimeoutMillis: 3_000 });
-    listener = client;
-    client.on('notification', wake);
-    client.on('error', (error) => lost(client, error));
-    client.on('end', () => lost(client, null));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${INGEST_CHANNEL}`);
-      failures = 0;
-      wake(); // whatever was committed while nobody listened
-    } catch (error) {
-      lost(client, error);
-    }
-  }
-
-  void listen();
   const poll = setInterval(wake, options.pollMs ?? 1_000);
   poll.unref();
 
@@ -161,10 +129,7 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
     async stop() {
       stopped = true;
       clearInterval(poll);
-      if (reconnect) clearTimeout(reconnect);
-      const client = listener;
-      listener = null;
-      await client?.end().catch(() => {});
+      await listener.close();
       await inFlight;
     },
   };

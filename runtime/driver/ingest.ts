@@ -4,7 +4,7 @@
  * accepted — logged, the workflows it triggers started, the runs waiting for it fed (triggers.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
+import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 import { InputError } from '../errors.ts';
 import { eventValidator } from '../validate.ts';
@@ -24,22 +24,34 @@ export class InvalidEventError extends InputError {
   constructor(
     readonly event: string,
     readonly issues: { path: string; message: string; code: string }[],
+    /** What the caller named the data: `properties` (an event) or `data` (a workflow trigger). */
+    where = 'properties',
   ) {
-    super(`properties of event "${event}": ${issues[0]?.path || '(root)'}: ${issues[0]?.message ?? 'invalid'}`, issues);
+    super(`${where} of event "${event}": ${issues[0]?.path || '(root)'}: ${issues[0]?.message ?? 'invalid'}`, issues);
   }
 }
 
 /** Checks data against the event's schema in the bundle; an event the bundle does not know passes as is. */
-export function checkEventData(bundle: Bundle, event: string, data: Record<string, JsonValue>): void {
+export function checkEventData(bundle: Bundle, event: string, data: Record<string, JsonValue>, where = 'properties'): void {
   const validator = eventValidator(bundle, event);
   if (!validator) return;
   const result = validator.safeParse(data);
-  if (!result.success) throw new InvalidEventError(event, result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })));
+  if (!result.success) throw new InvalidEventError(event, result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })), where);
 }
 
-/** The bundle's workflows an event starts. */
-export function workflowsTriggeredBy(bundle: Bundle, event: string) {
-  return Object.values(bundle.workflows).filter((w) => w.trigger.type === 'event' && w.trigger.event === event);
+const triggered = new WeakMap<Bundle, Map<string, Workflow[]>>();
+
+/** The bundle's workflows an event starts (indexed once per bundle: every event asks). */
+export function workflowsTriggeredBy(bundle: Bundle, event: string): Workflow[] {
+  let byEvent = triggered.get(bundle);
+  if (!byEvent) {
+    byEvent = new Map();
+    for (const w of Object.values(bundle.workflows)) {
+      if (w.trigger.type === 'event') byEvent.set(w.trigger.event, [...(byEvent.get(w.trigger.event) ?? []), w]);
+    }
+    triggered.set(bundle, byEvent);
+  }
+  return byEvent.get(event) ?? [];
 }
 
 export async function ingestEvent(deps: DriverDeps, tx: SqlClient, bundle: Bundle, input: IncomingEvent): Promise<EventAcceptance> {

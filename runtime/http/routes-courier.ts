@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import type { Bundle, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
+import { CHANNELS, type Bundle, type Channel, type JsonValue } from '../../compiler/bundle/schema.ts';
 import { planSend } from '../courier/message.ts';
 import { PROFILE_FIELDS, presentCourierMessage, presentProfile, presentTopic } from '../courier/present.ts';
 import { invokeBodySchema, preferencesBodySchema, profileBodySchema, sendBodySchema, topicBodySchema, type UserRecipient } from '../courier/schemas.ts';
@@ -26,7 +26,6 @@ import { MAX_BODY_BYTES } from './limits.ts';
 
 const COURIER_PATHS = ['/send', '/messages/*', '/profiles/*', '/users/*', '/automations/*'];
 const FROM_COURIER_CHANNEL: Record<string, Channel> = { email: 'email', sms: 'sms', push: 'push', inbox: 'inapp', inapp: 'inapp' };
-const CHANNELS: Channel[] = ['email', 'sms', 'push', 'inapp'];
 
 /** Courier's error types by status. */
 function courierType(status: number): string {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
-import { checkEventData, ingestEvent, InvalidEventError, workflowsTriggeredBy } from '../driver/ingest.ts';
+import { checkEventData, ingestEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
 import { startRuns } from '../driver/triggers.ts';
 import { readBody } from './body.ts';
 import { idempotent } from './idempotency.ts';
@@ -38,26 +38,14 @@ function liveBundle(deps: AppDeps): Bundle {
   return bundle;
 }
 
-/** The event's schema check, as a 400 naming `where` (properties / data) and the field. */
-function validateData(bundle: Bundle, event: string, data: Record<string, JsonValue>, where: string): Record<string, JsonValue> {
-  try {
-    checkEventData(bundle, event, data);
-  } catch (error) {
-    if (!(error instanceof InvalidEventError)) throw error;
-    const first = error.issues[0];
-    throw new HttpError(400, 'invalid_request', `${where} of event "${event}": ${first?.path || '(root)'}: ${first?.message ?? 'invalid'}`, error.issues);
-  }
-  return data;
-}
 
 export function eventRoutes(app: Hono, deps: AppDeps) {
   app.post('/v1/events', async (c) => {
     const { value, raw } = await readBody(c, eventBody);
     const bundle = liveBundle(deps);
-    const properties = validateData(bundle, value.event, value.properties, 'properties');
     const workflows = workflowsTriggeredBy(bundle, value.event);
     const result = await idempotent(deps, c.req.header('idempotency-key'), raw, async (tx) => {
-      const accepted = await ingestEvent(deps.driver, tx, bundle, { event: value.event, userId: value.userId, properties, messageId: value.messageId ?? null });
+      const accepted = await ingestEvent(deps.driver, tx, bundle, { event: value.event, userId: value.userId, properties: value.properties, messageId: value.messageId ?? null });
       // A retry of an event already accepted (same messageId): the same runs, nothing new.
       if (accepted.duplicate) return { status: 202 as const, body: { runs: accepted.runs, duplicate: true } };
       const { runs, routed } = accepted;
@@ -75,7 +63,8 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     const bundle = liveBundle(deps);
     const workflow = bundle.workflows[c.req.param('id')];
     if (!workflow) throw new HttpError(404, 'not_found', `no workflow "${c.req.param('id')}" in the live bundle (${Object.keys(bundle.workflows).join(', ')})`);
-    const data = workflow.trigger.type === 'event' ? validateData(bundle, workflow.trigger.event, value.data, 'data') : value.data;
+    if (workflow.trigger.type === 'event') checkEventData(bundle, workflow.trigger.event, value.data, 'data');
+    const data = value.data;
     const result = await idempotent(deps, c.req.header('idempotency-key'), `${workflow.id}\0${raw}`, async (tx) => {
       const runs = await startRuns(deps.driver, tx, {
         bundle,

@@ -7,7 +7,7 @@
  * nothing is left behind when the last stream closes at shutdown. A lost connection is rebuilt with
  * backoff; each time LISTEN starts, every stream is woken to catch up on what it may have missed.
  */
-import pg from 'pg';
+import { listen, type Listener } from '../db/listen.ts';
 
 export const INBOX_CHANNEL = 'herald_inbox';
 
@@ -48,53 +48,25 @@ export function createInboxHub(options: HubOptions): InboxHub {
     }
   };
 
-  // ── the listener: a connection of its own (LISTEN holds it), wanted while anyone subscribes ──
-  let listener: pg.Client | null = null;
-  let reconnect: NodeJS.Timeout | null = null;
-  let failures = 0;
-
-  const lost = (client: pg.Client, error: unknown) => {
-    if (listener !== client) return; // already handled ('error' and 'end' both fire), or let go on purpose
-    listener = null;
-    client.end().catch(() => {});
-    if (size === 0) return;
-    if (error) options.onError(new Error(`inbox stream listener: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-    // Streams keep their 30 s catch-up meanwhile; reconnecting only restores live delivery.
-    reconnect = setTimeout(listen, Math.min(30_000, 500 * 2 ** failures++));
-    reconnect.unref();
-  };
-
-  async function listen(): Promise<void> {
-    reconnect = null;
-    if (size === 0 || listener) return;
-    const client = new pg.Client({ connectionString: options.url, connectionTimeoutMillis: 3_000, keepAlive: true });
-    listener = client;
-    client.on('notification', (message) => {
-      if (message.channel !== INBOX_CHANNEL || !message.payload) return;
-      for (const s of [...(byUser.get(message.payload) ?? [])]) safely(() => s.changed());
-    });
-    client.on('error', (error) => lost(client, error));
-    client.on('end', () => lost(client, null));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${INBOX_CHANNEL}`);
-      if (listener !== client) return; // everyone left while we connected
-      failures = 0;
+  // ── the listener (db/listen.ts), wanted while anyone subscribes ──
+  let listener: Listener | null = null;
+  const startListening = () => {
+    listener = listen({
+      url: options.url,
+      channel: INBOX_CHANNEL,
+      onNotify: (userId) => {
+        if (userId) for (const s of [...(byUser.get(userId) ?? [])]) safely(() => s.changed());
+      },
       // Whatever committed before LISTEN took effect reached nobody: every stream compares once now.
-      each((s) => s.changed());
-    } catch (error) {
-      lost(client, error);
-    }
-  }
-
-  function stopListening() {
-    if (reconnect) clearTimeout(reconnect);
-    reconnect = null;
-    const client = listener;
+      onListening: () => each((s) => s.changed()),
+      // Streams keep their 30 s catch-up meanwhile; reconnecting only restores live delivery.
+      onError: (error) => options.onError(new Error(`inbox stream listener: ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
+    });
+  };
+  const stopListening = () => {
+    void listener?.close();
     listener = null;
-    client?.end().catch(() => {});
-    failures = 0;
-  }
+  };
 
   return {
     get size() {
@@ -106,7 +78,7 @@ export function createInboxHub(options: HubOptions): InboxHub {
       set.add(subscriber);
       size++;
       if (size === 1) {
-        void listen();
+        startListening();
         clock = setInterval(() => each((s) => s.tick(Date.now())), options.tickMs ?? 1_000);
         clock.unref();
       }

@@ -103,11 +103,16 @@ export function createProviderRegistry(options: RegistryOptions = {}): ProviderR
   const sandbox = createSandboxProvider(options.onSandboxDelivery);
   const env = options.env ?? process.env;
   const resolved = new Map<string, Resolved>();
+  // Every send asks; a bundle's provider objects live as long as the bundle, so they are the cheap key.
+  const byObject = new WeakMap<Provider, Resolved>();
   const resolveOnce = (provider: Provider) => {
-    // Keyed by content too: a new bundle may redefine a provider under the same id.
+    let entry = byObject.get(provider);
+    if (entry) return entry;
+    // Keyed by content too: a new bundle may redefine a provider under the same id (or repeat it unchanged).
     const key = `${provider.id}\0${JSON.stringify(provider)}`;
-    let entry = resolved.get(key);
+    entry = resolved.get(key);
     if (!entry) resolved.set(key, (entry = resolve(provider, env)));
+    byObject.set(provider, entry);
     return entry;
   };
   return {
