@@ -15,6 +15,7 @@ import type { Redaction } from '../config.ts';
 import type { LinkSigner } from '../links.ts';
 import { templateBuiltins } from '../render/builtins.ts';
 import { renderTemplate } from '../render/render.ts';
+import { failpoint } from '../failpoints.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
@@ -101,6 +102,7 @@ async function sendOne(
     return fail('render_error', [{ status: 'failed', at: at(), reason: 'render_error', detail: String(error) }]);
   }
   const order = candidate.providers.map((id) => ctx.bundle.providers[id]).filter((p) => p !== undefined);
+  failpoint('send.before-provider');
   const outcome = await sendWithFailover({
     providers: ctx.providers,
     order,
@@ -119,6 +121,7 @@ async function sendOne(
         : {}),
     },
   });
+  if (outcome.ok) failpoint('send.after-provider');
   await applyProviderFeedback(ctx, outcome);
   if (outcome.ok) {
     return {
