@@ -35,6 +35,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const port = overrides.port ?? Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number (0–65535)`);
   const apiKey = overrides.apiKey ?? env.HERALD_API_KEY;
+  const workers = overrides.workers ?? Number(env.HERALD_WORKERS ?? 32);
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default 32)`);
   return {
     port,
     databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL ?? null,
@@ -43,7 +45,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     apiKeyIsDefault: apiKey === undefined,
     bundlePath: overrides.bundlePath ?? env.HERALD_BUNDLE ?? 'dist/bundle.json',
     publicUrl: overrides.publicUrl ?? env.HERALD_PUBLIC_URL ?? null,
-    workers: overrides.workers ?? Number(env.HERALD_WORKERS ?? 8),
+    workers,
     redact: overrides.redact ?? parseRedaction(env.HERALD_REDACT),
     signingSecret: overrides.signingSecret ?? env.HERALD_SIGNING_SECRET ?? createHash('sha256').update(`herald-links\0${apiKey ?? DEV_API_KEY}`).digest('hex'),
   };

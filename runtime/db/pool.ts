@@ -3,11 +3,18 @@
  * seconds (the API answers 503) rather than a hang; the pool reconnects by itself when the database returns.
  */
 import pg from 'pg';
+import { coalescingStream } from './coalescing-socket.ts';
+import { createGroupCommit } from './group-commit.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface Database extends SqlClient {
   /** Runs `fn` in a transaction; commits on success, rolls back on error. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction it may share with concurrent callers (group-commit.ts): for small, frequent
+   * writes such as accepting a trigger. `fn` may run twice and must touch nothing but `tx`.
+   */
+  grouped<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
   readonly url: string;
@@ -45,10 +52,11 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 10_000,
     query_timeout: 15_000,
+    stream: coalescingStream,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  return {
+  const database: Database = {
     url,
     query: async <Row>(text: string, values?: unknown[]) => (await pool.query(prepared(text, values) as pg.QueryConfig)) as unknown as { rows: Row[] },
     async transaction(fn) {
@@ -81,6 +89,9 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
         return false;
       }
     },
+    grouped: (fn) => grouped(fn),
     close: () => pool.end(),
   };
+  const grouped = createGroupCommit((fn) => database.transaction(fn));
+  return database;
 }

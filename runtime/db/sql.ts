@@ -153,8 +153,12 @@ const insertRunsFrom = (param: string, where = 'true') =>
      WHERE ${where}
      ON CONFLICT (id) DO NOTHING RETURNING id`;
 export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs));
-/** The run, locked for its job's transaction, with its user's snapshot columns (see PROFILE_COLUMNS). */
-export const lockRunWithUser = (id: string) => s(`SELECT r.*, ${PROFILE_COLUMNS('r.user_id')} FROM herald.runs r WHERE r.id = $1 FOR UPDATE OF r`, id);
+/**
+ * The runs of a batch of jobs, locked for the batch's transaction, with their users' snapshot columns (see
+ * PROFILE_COLUMNS). Locked in id order, so two batches that share runs never wait on each other in a cycle.
+ */
+export const lockRunsWithUsers = (ids: string[]) =>
+  s(`SELECT r.*, ${PROFILE_COLUMNS('r.user_id')} FROM herald.runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`, ids);
 export const runById = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1', id);
 export const runsOfRequest = (requestId: string) => s('SELECT * FROM herald.runs WHERE request_id = $1 ORDER BY created_at, id', requestId);
 /** A message logged by a job's turn, written with the run's new state (runtime/driver/process.ts). */
@@ -173,29 +177,36 @@ export interface MessageEntry {
   content: unknown;
   history: unknown[];
 }
+/** A run's state after a job's turn, with the messages the turn logged. */
+export interface TurnRecord {
+  id: string;
+  status: string;
+  state: unknown;
+  messages: MessageEntry[];
+}
 /**
- * Saves a turn in one statement: the messages it logged (in order, so their clock_timestamp creation times
- * keep it; one row per run, step and channel) and the run's new state.
+ * Saves the turns of a batch in one statement: the messages they logged (in order, so their clock_timestamp
+ * creation times keep it; one row per run, step and channel) and each run's new state.
  */
-export const saveTurn = (id: string, status: string, state: unknown, messages: MessageEntry[]) =>
+export const saveTurns = (turns: TurnRecord[]) =>
   s(
     `WITH logged AS (
        INSERT INTO herald.messages (id, run_id, step_id, channel, workflow, template, user_id, status, reason, provider,
          provider_message_id, provider_response, content, history)
-       SELECT m.id, $1, m.step_id, m.channel, m.workflow, m.template, m.user_id, m.status, m.reason, m.provider,
+       SELECT m.id, m.run_id, m.step_id, m.channel, m.workflow, m.template, m.user_id, m.status, m.reason, m.provider,
          m.provider_message_id, m.provider_response, m.content, m.history
-       FROM ROWS FROM (jsonb_to_recordset($4::jsonb) AS (id uuid, step_id text, channel text, workflow text, template text,
+       FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (id uuid, run_id uuid, step_id text, channel text, workflow text, template text,
          user_id text, status text, reason text, provider text, provider_message_id text, provider_response jsonb,
-         content jsonb, history jsonb)) WITH ORDINALITY AS m (id, step_id, channel, workflow, template, user_id, status,
+         content jsonb, history jsonb)) WITH ORDINALITY AS m (id, run_id, step_id, channel, workflow, template, user_id, status,
          reason, provider, provider_message_id, provider_response, content, history, n)
        ORDER BY m.n
        ON CONFLICT (run_id, step_id, channel) DO NOTHING
      )
-     UPDATE herald.runs SET status = $2, state = $3, updated_at = now() WHERE id = $1`,
-    id,
-    status,
-    json(state),
-    json(messages),
+     UPDATE herald.runs r SET status = t.status, state = t.state, updated_at = now()
+     FROM jsonb_to_recordset($1::jsonb) AS t (id uuid, status text, state jsonb)
+     WHERE r.id = t.id`,
+    json(turns.map((t) => ({ id: t.id, status: t.status, state: t.state }))),
+    json(turns.flatMap((t) => t.messages.map((m) => ({ ...m, run_id: t.id })))),
   );
 
 // ── messages ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -275,28 +286,49 @@ export const storeIdempotentResponse = (key: string, status: number, response: u
  * Accepts an event in one statement: logs it (nothing happens when its messageId was seen before: a retry),
  * starts the runs it triggers, and lists the user's runs that were active before it, for routing.
  */
-export const acceptEvent = (e: { messageId: string | null; event: string; userId: string; properties: unknown; runs: NewRun[] }) =>
+/** One event of a batch for acceptEvents: `run_ids` are the runs it starts if it is new. */
+export interface EventRow {
+  message_id: string | null;
+  event: string;
+  user_id: string;
+  properties: unknown;
+  run_ids: string[];
+}
+/**
+ * Accepts a batch of events in one statement: logs each (an event whose message_id is already logged — or
+ * repeats an earlier one of the batch — is not: `kept` lists the batch positions, from 1, that were), starts
+ * the runs of the kept ones, and lists the kept users' runs that were active before this statement (for
+ * routing the events to the runs that wait for them or are cancelled by them).
+ */
+export const acceptEvents = (events: EventRow[], runs: NewRun[]) =>
   s(
-    `WITH logged AS (
-       INSERT INTO herald.events (message_id, event, user_id, properties, run_ids) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (message_id) DO NOTHING RETURNING id
+    `WITH input AS (
+       SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (message_id text, event text, user_id text, properties jsonb, run_ids jsonb))
+         WITH ORDINALITY AS e (message_id, event, user_id, properties, run_ids, n)
      ),
-     started AS (${insertRunsFrom('$6', 'EXISTS (SELECT 1 FROM logged)')}),
+     logged AS (
+       INSERT INTO herald.events (message_id, event, user_id, properties, run_ids)
+       SELECT message_id, event, user_id, properties, run_ids FROM input ORDER BY n
+       ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+     ),
+     kept AS (
+       SELECT n FROM input WHERE message_id IS NULL
+       UNION ALL
+       SELECT min(i.n) FROM input i JOIN logged l ON l.message_id = i.message_id GROUP BY i.message_id
+     ),
+     started AS (${insertRunsFrom('$2', 'r.id IN (SELECT jsonb_array_elements_text(i.run_ids)::uuid FROM input i JOIN kept k ON k.n = i.n)')}),
      active AS (
-       SELECT id, workflow, bundle_version FROM herald.runs
-       WHERE user_id = $3 AND status IN ('running', 'waiting') AND EXISTS (SELECT 1 FROM logged)
+       SELECT id, workflow, bundle_version, user_id FROM herald.runs
+       WHERE user_id IN (SELECT i.user_id FROM input i JOIN kept k ON k.n = i.n) AND status IN ('running', 'waiting')
      )
-     SELECT EXISTS (SELECT 1 FROM logged) AS logged,
+     SELECT COALESCE((SELECT json_agg(n) FROM kept), '[]') AS kept,
        COALESCE((SELECT json_agg(id) FROM started), '[]') AS started,
-       COALESCE((SELECT json_agg(json_build_object('id', id, 'workflow', workflow, 'bundle_version', bundle_version)) FROM active), '[]') AS active`,
-    e.messageId,
-    e.event,
-    e.userId,
-    json(e.properties),
-    json(e.runs.map((r) => r.id)),
-    json(e.runs),
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'workflow', workflow, 'bundle_version', bundle_version, 'user_id', user_id)) FROM active), '[]') AS active`,
+    json(events),
+    json(runs),
   );
-export const eventByMessageId = (messageId: string) => s('SELECT run_ids FROM herald.events WHERE message_id = $1', messageId);
+/** The runs logged events started, by message id (answers for retries of events already accepted). */
+export const eventsByMessageId = (messageIds: string[]) => s('SELECT message_id, run_ids FROM herald.events WHERE message_id = ANY($1::text[])', messageIds);
 
 // ── digests and throttles ────────────────────────────────────────────────────────────────────────────────
 /** Opens a digest owned by `runId`, or appends the item to the open one; returns the owner. */

@@ -9,7 +9,9 @@ import type { SqlClient } from '../db/sql-client.ts';
 import { InputError } from '../errors.ts';
 import { eventValidator } from '../validate.ts';
 import type { DriverDeps } from './context.ts';
-import { acceptEvent, type EventAcceptance } from './triggers.ts';
+import type { Database } from '../db/pool.ts';
+import { createBatcher } from '../db/group-commit.ts';
+import { acceptEvent, acceptEvents, type EventAcceptance, type EventInput } from './triggers.ts';
 
 export interface IncomingEvent {
   event: string;
@@ -54,10 +56,11 @@ export function workflowsTriggeredBy(bundle: Bundle, event: string): Workflow[] 
   return byEvent.get(event) ?? [];
 }
 
-export async function ingestEvent(deps: DriverDeps, tx: SqlClient, bundle: Bundle, input: IncomingEvent): Promise<EventAcceptance> {
+/** Checks an incoming event against the bundle and names the runs it would start. */
+export function prepareEvent(bundle: Bundle, input: IncomingEvent): EventInput {
   checkEventData(bundle, input.event, input.properties);
   const workflows = workflowsTriggeredBy(bundle, input.event);
-  return acceptEvent(deps, tx, {
+  return {
     bundle,
     workflows,
     runIds: workflows.map(() => randomUUID()),
@@ -65,5 +68,22 @@ export async function ingestEvent(deps: DriverDeps, tx: SqlClient, bundle: Bundl
     event: input.event,
     messageId: input.messageId,
     data: input.properties,
+  };
+}
+
+/** Accepts one event inside the caller's transaction. */
+export async function ingestEvent(deps: DriverDeps, tx: SqlClient, bundle: Bundle, input: IncomingEvent): Promise<EventAcceptance> {
+  return acceptEvent(deps, tx, prepareEvent(bundle, input));
+}
+
+/**
+ * Accepts events in transactions of their own, group-committed: events arriving together are accepted by one
+ * statement in one transaction (db/group-commit.ts), each answered once its group has committed. The way in
+ * for callers with nothing else to write (`POST /v1/events` without an Idempotency-Key).
+ */
+export function createEventIntake(db: Database, deps: DriverDeps): (input: EventInput) => Promise<EventAcceptance> {
+  return createBatcher<EventInput, EventAcceptance>({
+    together: (inputs) => db.transaction((tx) => acceptEvents(deps, tx, inputs)),
+    alone: (input) => db.transaction((tx) => acceptEvent(deps, tx, input)),
   });
 }

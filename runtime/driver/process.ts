@@ -1,18 +1,20 @@
 /**
- * One fact job: lock the run (its user's snapshot read with it), feed the fact to the engine, carry out its
- * actions, feed their replies back, and save the run's new state with the messages the turn logged — all in
- * the job's transaction, so the state, the jobs it schedules and the messages commit together or not at all.
- * Round trips are what a job costs on this path, so the common turn is four: BEGIN, lock, save, COMMIT.
+ * A batch of fact jobs in one transaction: lock their runs (each user's snapshot read with it), feed each fact
+ * to the engine, carry out its actions, feed their replies back, then save every run's new state with the
+ * messages its turn logged and enqueue the timers it set — so states, jobs and messages commit together or not
+ * at all. Round trips are what a job costs on this path, so a whole batch costs five: BEGIN, lock, enqueue,
+ * save, COMMIT (one job alone, the same five). Runs of a batch advance concurrently (their provider calls
+ * overlap); the facts of one run are applied in order.
  */
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
-import { exec, one, type SqlClient } from '../db/sql-client.ts';
+import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import { advance, CorruptStateError } from '../engine/index.ts';
 import type { Action, Fact, RunState, UserSnapshot } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
 import { bundleWithDefinition } from './definition.ts';
 import { deliver } from './deliver.ts';
-import { sendFact, type FactJob } from './queue.ts';
+import { sendFacts, type FactDelivery, type FactJob } from './queue.ts';
 import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
 import { throttledMessages } from './throttled.ts';
 
@@ -25,6 +27,8 @@ interface Turn {
   user: UserSnapshot;
   /** Messages logged by this turn, written with the run's state. */
   log: sql.MessageEntry[];
+  /** Timers this turn set, enqueued with the batch. */
+  scheduled: FactDelivery[];
 }
 
 /** The key digests and throttles count by: the user, or the direct recipient's address. */
@@ -38,7 +42,7 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
   const { deps, tx, run } = turn;
   switch (action.type) {
     case 'schedule':
-      await sendFact(deps.boss, { runId: run.id, fact: { type: 'timer', token: action.token, now: action.at } }, { client: tx, at: action.at });
+      turn.scheduled.push({ job: { runId: run.id, fact: { type: 'timer', token: action.token, now: action.at } }, at: action.at });
       return null;
     case 'send': {
       const messages = await deliver(
@@ -98,23 +102,21 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
   }
 }
 
-/** Applies one fact to one run. Returns the run's state after it, or null when the run does not exist. */
-export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob): Promise<RunState | null> {
-  const run = await one<sql.RunRow & ProfileColumns>(tx, sql.lockRunWithUser(job.runId));
-  if (!run) return null;
-  const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
-  const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
-  const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user, log: [] };
-  // Time is when the fact is handled, not when it was scheduled: lateness shows in history.
-  const queue: Fact[] = [{ ...job.fact, now: deps.now() } as Fact];
+/** Applies a run's facts in order: each fact, then the replies its actions produce, until the engine rests. */
+async function applyFacts(turn: Turn, facts: Fact[]): Promise<void> {
+  const { deps } = turn;
   try {
-    while (queue.length) {
-      const fact = queue.shift()!;
-      const result = advance(turn.state, fact, bundle, { user: turn.user });
-      turn.state = result.state;
-      for (const action of result.actions) {
-        const reply = await execute(turn, action, deps.now());
-        if (reply) queue.push(reply);
+    for (const incoming of facts) {
+      // Time is when the fact is handled, not when it was scheduled: lateness shows in history.
+      const queue: Fact[] = [{ ...incoming, now: deps.now() } as Fact];
+      while (queue.length) {
+        const fact = queue.shift()!;
+        const result = advance(turn.state, fact, turn.bundle, { user: turn.user });
+        turn.state = result.state;
+        for (const action of result.actions) {
+          const reply = await execute(turn, action, deps.now());
+          if (reply) queue.push(reply);
+        }
       }
     }
   } catch (error) {
@@ -127,6 +129,38 @@ export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob)
       history: [...turn.state.history, { at: deps.now(), stepId: '', kind: 'run', outcome: 'failed', detail: { error: error.message } }],
     };
   }
-  await exec(tx, sql.saveTurn(run.id, turn.state.status, turn.state, turn.log));
-  return turn.state;
+}
+
+/** The jobs' facts by run, in the order the jobs came. */
+function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
+  const byRun = new Map<string, Fact[]>();
+  for (const job of jobs) byRun.set(job.runId, [...(byRun.get(job.runId) ?? []), job.fact]);
+  return byRun;
+}
+
+/**
+ * Applies a batch of facts to their runs in `tx`. Returns each run's state after it (runs that do not exist
+ * are absent). An error anywhere fails the whole batch: the caller rolls back and retries its jobs one by one.
+ */
+export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJob[]): Promise<Map<string, RunState>> {
+  const byRun = factsByRun(jobs);
+  const locked = await rows<sql.RunRow & ProfileColumns>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
+  const turns = await Promise.all(
+    locked.map(async (run) => {
+      const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
+      const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
+      const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user, log: [], scheduled: [] };
+      await applyFacts(turn, byRun.get(run.id)!);
+      return turn;
+    }),
+  );
+  if (turns.length === 0) return new Map();
+  await sendFacts(deps.boss, turns.flatMap((t) => t.scheduled), { client: tx });
+  await exec(tx, sql.saveTurns(turns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, messages: t.log }))));
+  return new Map(turns.map((t) => [t.run.id, t.state]));
+}
+
+/** Applies one fact to one run. Returns the run's state after it, or null when the run does not exist. */
+export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob): Promise<RunState | null> {
+  return (await processFacts(deps, tx, [job])).get(job.runId) ?? null;
 }

@@ -4,6 +4,7 @@
  */
 import { PgBoss } from 'pg-boss';
 import type { Fact } from '../engine/types.ts';
+import { coalescingStream } from '../db/coalescing-socket.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 
 export const RUN_QUEUE = 'herald-run';
@@ -22,7 +23,7 @@ export function asBossDb(client: SqlClient): BossDb {
 }
 
 export function createBoss(url: string, onError: (error: Error) => void): PgBoss {
-  const boss = new PgBoss({
+  const options: ConstructorParameters<typeof PgBoss>[0] & object = {
     connectionString: url,
     schema: 'pgboss',
     useListenNotify: true,
@@ -31,7 +32,9 @@ export function createBoss(url: string, onError: (error: Error) => void): PgBoss
     // is noticed and retried: the supervisor's pass, gated per queue by the monitor interval.
     superviseIntervalSeconds: 10,
     monitorIntervalSeconds: 10,
-  });
+  };
+  // pg-boss hands its options to pg.Pool, whose `stream` option its types do not list.
+  const boss = new PgBoss(Object.assign(options, { stream: coalescingStream }));
   boss.on('error', onError);
   return boss;
 }
@@ -64,14 +67,17 @@ export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<vo
 }
 
 /**
- * How workers fetch: batches, fetched again at once while they come back full (a backlog drains at
- * database speed, not at the polling rate), and a short poll for deferred jobs coming due (NOTIFY wakes
- * workers for new jobs only).
+ * How a process works the queue: up to `workers` jobs in flight, as two batches of `workers / 2` (one batch is
+ * fetched and committed while the other runs), each batch applied in one transaction (worker.ts). Batches
+ * are fetched again at once while they come back full (a backlog drains at database speed, not at the polling
+ * rate), and a short poll picks up deferred jobs coming due (NOTIFY wakes workers for new jobs only).
+ * `workers: 1` works one job at a time.
  */
 export function workOptions(workers: number) {
+  const localConcurrency = workers >= 2 ? 2 : 1;
   return {
-    batchSize: 16,
-    localConcurrency: Math.max(1, Math.ceil(workers / 4)),
+    batchSize: Math.max(1, Math.floor(workers / localConcurrency)),
+    localConcurrency,
     burstWhenBatchFull: true,
     perJobResults: true,
     pollingIntervalSeconds: 0.5,

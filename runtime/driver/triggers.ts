@@ -47,9 +47,8 @@ function newRuns(input: StartInput): sql.NewRun[] {
 }
 
 /** The ids of `runIds` that `inserted` holds, in the caller's order. */
-function startedOf(runIds: string[], inserted: string[]): string[] {
-  const fresh = new Set(inserted);
-  return runIds.filter((id) => fresh.has(id));
+function startedOf(runIds: string[], inserted: Set<string>): string[] {
+  return runIds.filter((id) => inserted.has(id));
 }
 
 const startFact = (deps: DriverDeps, runId: string): FactDelivery => ({ job: { runId, fact: { type: 'start', now: deps.now() } } });
@@ -58,37 +57,58 @@ const startFact = (deps: DriverDeps, runId: string): FactDelivery => ({ job: { r
 export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
   const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input)));
   // Already there (a retried scheduled slot): its start job went with it.
-  const started = startedOf(input.runIds, inserted.map((r) => r.id));
+  const started = startedOf(input.runIds, new Set(inserted.map((r) => r.id)));
   await sendFacts(deps.boss, started.map((id) => startFact(deps, id)), { client: tx });
   return started;
 }
 
 export type EventAcceptance = { duplicate: true; runs: string[] } | { duplicate: false; runs: string[]; routed: string[] };
 
+/** An event to accept: the workflows it triggers, with an id made for each run it would start. */
+export type EventInput = Omit<StartInput, 'recipient' | 'triggerEvent'> & { userId: string; event: string; messageId: string | null };
+
 /**
- * Accepts an event: logs it, starts the workflows it triggers, and sends it to each of the user's runs that
- * waits for it or is cancelled by it — in two statements (the rows, then the jobs). A retry of an event
+ * Accepts a batch of events in two statements (the rows, then the jobs): each is logged, starts the workflows
+ * it triggers, and is sent to each of its user's runs that waits for it or is cancelled by it — including runs
+ * started by earlier events of the same batch, as if they had come one after the other. A retry of an event
  * already accepted (same messageId) changes nothing and answers with the first acceptance's runs.
  */
-export async function acceptEvent(
-  deps: DriverDeps,
-  tx: SqlClient,
-  input: Omit<StartInput, 'recipient' | 'triggerEvent'> & { userId: string; event: string; messageId: string | null },
-): Promise<EventAcceptance> {
-  const start = { ...input, recipient: null, triggerEvent: input.event };
-  const row = (await one<{ logged: boolean; started: string[]; active: ActiveRun[] }>(
-    tx,
-    sql.acceptEvent({ messageId: input.messageId, event: input.event, userId: input.userId, properties: input.data, runs: newRuns(start) }),
-  ))!;
-  if (!row.logged) {
-    const prior = await one<{ run_ids: string[] }>(tx, sql.eventByMessageId(input.messageId!));
-    return { duplicate: true, runs: prior?.run_ids ?? [] };
+export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: EventInput[]): Promise<EventAcceptance[]> {
+  const runs = inputs.flatMap((input) => newRuns({ ...input, recipient: null, triggerEvent: input.event }));
+  const events = inputs.map((i): sql.EventRow => ({ message_id: i.messageId, event: i.event, user_id: i.userId, properties: i.data, run_ids: i.runIds }));
+  const row = (await one<{ kept: number[]; started: string[]; active: (ActiveRun & { user_id: string })[] }>(tx, sql.acceptEvents(events, runs)))!;
+  const kept = new Set(row.kept);
+  const started = new Set(row.started);
+  const retried = inputs.filter((_, i) => !kept.has(i + 1)).map((input) => input.messageId!);
+  const prior = new Map(
+    retried.length ? (await rows<{ message_id: string; run_ids: string[] }>(tx, sql.eventsByMessageId(retried))).map((r) => [r.message_id, r.run_ids]) : [],
+  );
+  const activeByUser = new Map<string, ActiveRun[]>();
+  for (const run of row.active) activeByUser.set(run.user_id, [...(activeByUser.get(run.user_id) ?? []), run]);
+
+  const results: EventAcceptance[] = [];
+  const facts: FactDelivery[] = [];
+  for (const [i, input] of inputs.entries()) {
+    if (!kept.has(i + 1)) {
+      results.push({ duplicate: true, runs: prior.get(input.messageId!) ?? [] });
+      continue;
+    }
+    const runIds = startedOf(input.runIds, started);
+    const active = activeByUser.get(input.userId) ?? [];
+    const routed = await routeTo(deps, tx, active, input.event);
+    facts.push(...runIds.map((id) => startFact(deps, id)));
+    facts.push(...routed.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } } })));
+    const fresh = input.workflows.map((w, k) => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version })).filter((r) => started.has(r.id));
+    activeByUser.set(input.userId, [...active, ...fresh]);
+    results.push({ duplicate: false, runs: runIds, routed });
   }
-  const runs = startedOf(input.runIds, row.started);
-  const routed = await routeTo(deps, tx, row.active, input.event);
-  const eventFacts = routed.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } } }));
-  await sendFacts(deps.boss, [...runs.map((id) => startFact(deps, id)), ...eventFacts], { client: tx });
-  return { duplicate: false, runs, routed };
+  await sendFacts(deps.boss, facts, { client: tx });
+  return results;
+}
+
+/** Accepts one event (see acceptEvents). */
+export async function acceptEvent(deps: DriverDeps, tx: SqlClient, input: EventInput): Promise<EventAcceptance> {
+  return (await acceptEvents(deps, tx, [input]))[0]!;
 }
 
 const waitsCache = new WeakMap<Workflow, Set<string>>();

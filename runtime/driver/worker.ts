@@ -1,12 +1,15 @@
 /**
- * The fact queue's handler: each job of a batch in its own transaction, so one bad job never holds back
- * the others. Facts are idempotent in the engine: a job redelivered after its transaction committed (its
- * completion was lost) changes nothing.
+ * The fact queue's handler. A batch of jobs is applied in one transaction (process.ts): one commit for many
+ * jobs is what lets a process keep up with its database. When the batch fails, it is rolled back and its jobs
+ * are retried one by one, each in its own transaction, so one bad job never holds back the others. Facts are
+ * idempotent in the engine: a job redelivered after its transaction committed (its completion was lost)
+ * changes nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionError, type Database } from '../db/pool.ts';
+import { failpoint } from '../failpoints.ts';
 import type { DriverDeps } from './context.ts';
-import { processFact } from './process.ts';
+import { processFacts } from './process.ts';
 import type { FactJob } from './queue.ts';
 
 interface BatchJob {
@@ -15,6 +18,8 @@ interface BatchJob {
   signal?: AbortSignal;
 }
 
+type JobResult = { id: string; status: 'completed' } | { id: string; status: 'failed'; output: { error: string } };
+
 /**
  * How long a job waits out a database outage inside its handler before giving up (then pg-boss retries it
  * once the database is back, when the job's heartbeat is found stale). Riding it out here means a job cut
@@ -22,11 +27,12 @@ interface BatchJob {
  */
 const OUTAGE_PATIENCE_MS = 30_000;
 
-async function processWithPatience(db: Database, deps: DriverDeps, job: BatchJob): Promise<void> {
+async function processAlone(db: Database, deps: DriverDeps, job: BatchJob): Promise<void> {
   const deadline = Date.now() + OUTAGE_PATIENCE_MS;
   for (let pause = 250; ; pause = Math.min(pause * 2, 4_000)) {
     try {
-      await db.transaction((tx) => processFact(deps, tx, job.data));
+      await db.transaction((tx) => processFacts(deps, tx, [job.data]));
+      failpoint('job.after-commit');
       return;
     } catch (error) {
       if (!isConnectionError(error) || Date.now() + pause > deadline || job.signal?.aborted) throw error;
@@ -35,17 +41,30 @@ async function processWithPatience(db: Database, deps: DriverDeps, job: BatchJob
   }
 }
 
+async function oneByOne(db: Database, deps: DriverDeps, jobs: BatchJob[], onError: (error: unknown) => void): Promise<JobResult[]> {
+  return Promise.all(
+    jobs.map(async (job): Promise<JobResult> => {
+      try {
+        await processAlone(db, deps, job);
+        return { id: job.id, status: 'completed' };
+      } catch (error) {
+        onError(error);
+        return { id: job.id, status: 'failed', output: { error: error instanceof Error ? error.message : String(error) } };
+      }
+    }),
+  );
+}
+
 export function factHandler(db: Database, deps: DriverDeps, onError: (error: unknown) => void) {
-  return (jobs: BatchJob[]) =>
-    Promise.all(
-      jobs.map(async (job) => {
-        try {
-          await processWithPatience(db, deps, job);
-          return { id: job.id, status: 'completed' as const };
-        } catch (error) {
-          onError(error);
-          return { id: job.id, status: 'failed' as const, output: { error: error instanceof Error ? error.message : String(error) } };
-        }
-      }),
-    );
+  return async (jobs: BatchJob[]): Promise<JobResult[]> => {
+    if (jobs.length === 1) return oneByOne(db, deps, jobs, onError);
+    try {
+      await db.transaction((tx) => processFacts(deps, tx, jobs.map((j) => j.data)));
+      failpoint('job.after-commit');
+      return jobs.map((job) => ({ id: job.id, status: 'completed' }));
+    } catch {
+      // Rolled back: which job failed (or whether the database went away) is found out job by job.
+      return oneByOne(db, deps, jobs, onError);
+    }
+  };
 }

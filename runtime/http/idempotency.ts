@@ -7,10 +7,11 @@ import { HttpError } from './errors.ts';
 
 /**
  * Runs `work` once per Idempotency-Key: the same key and body replay the first answer; the same key with
- * another body is refused (422). The key is claimed in the same transaction as the work.
+ * another body is refused (422). The key is claimed in the same transaction as the work. Triggers are
+ * group-committed (db/group-commit.ts): concurrent requests share a transaction, each answered after it commits.
  */
 export async function idempotent(deps: AppDeps, key: string | undefined, raw: string, work: (tx: SqlClient) => Promise<{ status: 202; body: unknown }>) {
-  return deps.db.transaction(async (tx) => {
+  return deps.db.grouped(async (tx) => {
     if (key) {
       const hash = createHash('sha256').update(raw).digest('hex');
       const claimed = await one(tx, sql.claimIdempotencyKey(key, hash));

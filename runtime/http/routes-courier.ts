@@ -19,6 +19,7 @@ import { loadUserSnapshot } from '../driver/snapshot.ts';
 import { startRuns } from '../driver/triggers.ts';
 import { requireApiKey } from './auth.ts';
 import { readBody } from './body.ts';
+import { emailAddress, phoneNumber } from './contact.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 import { idempotent } from './idempotency.ts';
@@ -61,6 +62,23 @@ function splitProfile(profile: Record<string, JsonValue>) {
     else traits[key] = value;
   }
   return { columns, traits };
+}
+
+/**
+ * A recipient's or a profile's address and number, by the rules of every other way in (contact.ts): they end
+ * up in a provider's `To`, so anything else is a 400 naming the field.
+ */
+function checkContact(where: string, fields: { email?: unknown; phone_number?: unknown }): void {
+  const rules = [
+    ['email', emailAddress, 'an email address'],
+    ['phone_number', phoneNumber, 'a phone number (E.164, e.g. +14155550100)'],
+  ] as const;
+  for (const [field, schema, what] of rules) {
+    const value = fields[field];
+    if (typeof value !== 'string' || schema.safeParse(value).success) continue;
+    const message = `${JSON.stringify(value)} is not ${what}`;
+    throw new HttpError(400, 'invalid_request', `${where}.${field}: ${message}`, [{ path: `${where}.${field}`, message, code: 'invalid_format' }]);
+  }
 }
 
 /** A recipient as Herald's run input: a known user (inline contact fields saved to the profile), or an address. */
@@ -131,6 +149,7 @@ export function courierRoutes(app: Hono, deps: AppDeps): void {
     const bundle = liveBundle(deps);
     const message = value.message;
     const recipients = Array.isArray(message.to) ? message.to : [message.to];
+    recipients.forEach((to, i) => checkContact(Array.isArray(message.to) ? `message.to.${i}` : 'message.to', to));
     const requestId = randomUUID();
     const plan = planSend(bundle, message, { requestId, now: Date.now() });
     const result = await idempotent(deps, c.req.header('idempotency-key'), `courier\0${raw}`, async (tx) => {
@@ -169,6 +188,7 @@ export function courierRoutes(app: Hono, deps: AppDeps): void {
   const saveProfile = (replace: boolean) => async (c: Context) => {
     const { value } = await readBody(c, profileBodySchema);
     const { columns, traits } = splitProfile(value.profile);
+    checkContact('profile', columns);
     const userId = c.req.param('userId')!;
     if (replace) {
       await exec(deps.db, sql.replaceUser(userId, { email: columns.email ?? null, phone_number: columns.phone_number ?? null, locale: columns.locale ?? null, timezone: columns.timezone ?? null, traits }));
@@ -211,10 +231,12 @@ export function courierRoutes(app: Hono, deps: AppDeps): void {
     if (!value.recipient) throw new HttpError(400, 'invalid_request', 'recipient: a user id is required');
     const data = (value.data ?? {}) as Record<string, JsonValue>;
     if (workflow.trigger.type === 'event') checkEventData(bundle, workflow.trigger.event, data);
+    const profile = value.profile ? splitProfile(value.profile as Record<string, JsonValue>) : null;
+    if (profile) checkContact('profile', profile.columns);
     const runId = randomUUID();
     await deps.db.transaction(async (tx) => {
-      if (value.profile) {
-        const { columns, traits } = splitProfile(value.profile as Record<string, JsonValue>);
+      if (profile) {
+        const { columns, traits } = profile;
         await exec(tx, sql.upsertUser(value.recipient!, { ...columns, traits }));
       }
       await startRuns(deps.driver, tx, { bundle, workflows: [workflow], runIds: [runId], userId: value.recipient!, recipient: null, data, triggerEvent: null });

@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
-import { checkEventData, ingestEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
+import { checkEventData, createEventIntake, ingestEvent, prepareEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
+import type { EventAcceptance } from '../driver/triggers.ts';
 import { startRuns } from '../driver/triggers.ts';
 import { readBody } from './body.ts';
+import { emailAddress, phoneNumber } from './contact.ts';
 import { idempotent } from './idempotency.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
@@ -22,8 +24,8 @@ const eventBody = z.object({
   messageId: z.string().min(1).optional(),
 });
 const recipientSchema = z.object({
-  email: z.email().optional(),
-  phone_number: z.string().min(3).optional(),
+  email: emailAddress.optional(),
+  phone_number: phoneNumber.optional(),
   push_tokens: z.array(z.string()).optional(),
   locale: z.string().optional(),
   timezone: z.string().optional(),
@@ -40,19 +42,26 @@ function liveBundle(deps: AppDeps): Bundle {
 
 
 export function eventRoutes(app: Hono, deps: AppDeps) {
+  // Without an Idempotency-Key an event writes nothing else: concurrent ones are accepted together.
+  const intake = createEventIntake(deps.db, deps.driver);
+  const answer = (accepted: EventAcceptance, event: string) => {
+    // A retry of an event already accepted (same messageId): the same runs, nothing new.
+    if (accepted.duplicate) return { status: 202 as const, body: { runs: accepted.runs, duplicate: true } };
+    const { runs, routed } = accepted;
+    const body: Record<string, unknown> = { runs, routed: routed.length };
+    if (runs.length === 0) body.note = `no workflow is triggered by "${event}"; it was logged${routed.length ? ' and delivered to waiting runs' : ''}`;
+    return { status: 202 as const, body };
+  };
+
   app.post('/v1/events', async (c) => {
     const { value, raw } = await readBody(c, eventBody);
     const bundle = liveBundle(deps);
     const workflows = workflowsTriggeredBy(bundle, value.event);
-    const result = await idempotent(deps, c.req.header('idempotency-key'), raw, async (tx) => {
-      const accepted = await ingestEvent(deps.driver, tx, bundle, { event: value.event, userId: value.userId, properties: value.properties, messageId: value.messageId ?? null });
-      // A retry of an event already accepted (same messageId): the same runs, nothing new.
-      if (accepted.duplicate) return { status: 202 as const, body: { runs: accepted.runs, duplicate: true } };
-      const { runs, routed } = accepted;
-      const body: Record<string, unknown> = { runs, routed: routed.length };
-      if (runs.length === 0) body.note = `no workflow is triggered by "${value.event}"; it was logged${routed.length ? ' and delivered to waiting runs' : ''}`;
-      return { status: 202 as const, body };
-    });
+    const incoming = { event: value.event, userId: value.userId, properties: value.properties, messageId: value.messageId ?? null };
+    const key = c.req.header('idempotency-key');
+    const result = key
+      ? await idempotent(deps, key, raw, async (tx) => answer(await ingestEvent(deps.driver, tx, bundle, incoming), value.event))
+      : { ...answer(await intake(prepareEvent(bundle, incoming)), value.event), replayed: false };
     deps.metrics.triggers.inc({ source: 'events', outcome: result.replayed ? 'replayed' : 'accepted' });
     for (const w of result.replayed ? [] : workflows) deps.metrics.runsStarted.inc({ workflow: w.id });
     return c.json(result.body as object, 202);

@@ -17,6 +17,7 @@ import { isAllowedWriteKey, SEGMENT_SIGNATURE_HEADER, verifySegmentSignature, wr
 import { ingestBatch, ingestCall, type CallResult, type IngestDeps, type Rejected } from '../segment/ingest.ts';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../segment/limits.ts';
 import { batchSchema, CALL_TYPES, describeIssues } from '../segment/schema.ts';
+import { parseJsonBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 
@@ -56,14 +57,6 @@ function sizeLimit(maxBytes: number, what: string): MiddlewareHandler {
   });
 }
 
-function parseJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch (error) {
-    throw new HttpError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
 const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message);
 const NOT_CONFIGURED = 'SEGMENT_WRITE_KEY is not set: Herald accepts no Segment calls';
 
@@ -90,7 +83,7 @@ function writeKeyGate(deps: AppDeps): MiddlewareHandler {
 /** The body as JSON, once its write key is known to be allowed (by header, else by its `writeKey` field). */
 async function authenticatedBody(c: Context, deps: AppDeps): Promise<unknown> {
   const raw = await c.req.text();
-  if (c.req.header('authorization') !== undefined) return parseJson(raw);
+  if (c.req.header('authorization') !== undefined) return parseJsonBody(raw);
   const allowed = writeKeysFrom(deps.env.SEGMENT_WRITE_KEY);
   if (allowed.length === 0) throw unauthorized(NOT_CONFIGURED);
   let body: unknown;
@@ -101,7 +94,8 @@ async function authenticatedBody(c: Context, deps: AppDeps): Promise<unknown> {
   }
   const key = typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
   if (typeof key !== 'string' || !isAllowedWriteKey(allowed, key)) throw unauthorized('missing or invalid write key');
-  return body;
+  // Authenticated: now the same checks as every body (nesting depth, `__proto__` keys).
+  return parseJsonBody(raw);
 }
 
 function liveBundle(deps: AppDeps): Bundle {
@@ -195,7 +189,7 @@ export function segmentRoutes(app: Hono, deps: AppDeps): void {
       const raw = Buffer.from(await c.req.arrayBuffer());
       const check = verifySegmentSignature(secret, c.req.header(SEGMENT_SIGNATURE_HEADER), raw);
       if (!check.ok) throw new HttpError(check.status, check.status === 401 ? 'unauthorized' : 'forbidden', check.reason);
-      const body = parseJson(raw.toString('utf8'));
+      const body = parseJsonBody(raw.toString('utf8'));
       if (Array.isArray(body)) return batch(c, deps, { batch: body });
       if (typeof body === 'object' && body !== null && Array.isArray((body as { batch?: unknown }).batch)) return batch(c, deps, body);
       return singleCall(c, deps, body);

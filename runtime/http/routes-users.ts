@@ -9,14 +9,15 @@ import { savePreferences } from '../preferences/save.ts';
 import { resolveAll } from '../preferences/view.ts';
 import { isValidTimeZone } from '../../compiler/schedule/window.ts';
 import { readBody } from './body.ts';
+import { emailAddress, phoneNumber } from './contact.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 import { presentMessage } from './present.ts';
 
 const profileBody = z
   .object({
-    email: z.email().nullable(),
-    phone_number: z.string().regex(/^\+?[0-9 ()-]{5,20}$/, 'a phone number in E.164 form, e.g. +14155550100').nullable(),
+    email: emailAddress.nullable(),
+    phone_number: phoneNumber.nullable(),
     push_tokens: z.array(z.string().min(1)).max(50),
     locale: z.string().min(2).max(35).nullable(),
     timezone: z.string().refine(isValidTimeZone, 'an IANA time zone such as "Europe/Paris"').nullable(),

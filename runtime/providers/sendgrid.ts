@@ -44,6 +44,13 @@ function errorText(body: unknown): string | undefined {
   return parts.length ? parts.join('; ') : undefined;
 }
 
+/**
+ * Header-bound text is rendered from user data (event properties, traits): a line break there would end the
+ * header and start another (`Bcc:` injection). Breaks become spaces; the rest of the text is kept.
+ */
+const oneLine = (value: string) => value.replace(/[\r\n]+/g, ' ');
+const oneLineHeaders = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [oneLine(k), oneLine(v)]));
+
 export function createSendgridProvider(config: SendgridConfig): DeliveryProvider {
   const client = new Client();
   client.setApiKey(config.apiKey);
@@ -66,8 +73,8 @@ export function createSendgridProvider(config: SendgridConfig): DeliveryProvider
       const base = {
         to,
         from,
-        subject: content.subject ?? '',
-        ...(message.headers && Object.keys(message.headers).length ? { headers: message.headers } : {}),
+        subject: oneLine(content.subject ?? ''),
+        ...(message.headers && Object.keys(message.headers).length ? { headers: oneLineHeaders(message.headers) } : {}),
         customArgs: { herald_message_id: message.messageId, herald_run_id: message.runId },
       };
       // SendGrid wants at least one body; a template without text or html gets an empty text part (and a 400).

@@ -12,14 +12,15 @@ import { z } from 'zod';
 import type { JsonValue } from '../../compiler/bundle/schema.ts';
 import { isValidTimeZone } from '../../compiler/schedule/window.ts';
 import type { ProfilePatch } from '../db/sql.ts';
+import { emailAddress, PHONE_PATTERN } from '../http/contact.ts';
 import type { SegmentContext } from './schema.ts';
 
 /** Refused calls: the reason goes back to the sender (400, or the batch's rejected list). */
 export class SegmentRejection extends Error {}
 
-/** The same rules as `PUT /v1/users/:id` (runtime/http/routes-users.ts). */
-const emailSchema = z.email();
-const PHONE = /^\+?[0-9 ()-]{5,20}$/;
+/** The same rules as `PUT /v1/users/:id` (runtime/http/contact.ts). */
+const emailSchema = emailAddress;
+const PHONE = PHONE_PATTERN;
 
 export interface IdentifyPatch {
   patch: ProfilePatch;
