@@ -272,20 +272,24 @@ export const markInboxRead = (userId: string, id: string) =>
   s('UPDATE herald.inbox SET read_at = COALESCE(read_at, now()) WHERE user_id = $1 AND id = $2 RETURNING *', userId, id);
 
 // ── idempotency and the event log ────────────────────────────────────────────────────────────────────────
-export const claimIdempotencyKey = (key: string, hash: string) =>
+/**
+ * Claims a group's keys in one statement, in key order: two groups claiming overlapping keys wait for each
+ * other in the same order, never in a cycle. Returns the keys this call claimed.
+ */
+export const claimIdempotencyKeys = (claims: { key: string; hash: string }[]) =>
   s(
-    `INSERT INTO herald.idempotency (key, request_hash, status, response) VALUES ($1, $2, 0, 'null')
+    `INSERT INTO herald.idempotency (key, request_hash, status, response)
+     SELECT key, hash, 0, 'null' FROM jsonb_to_recordset($1::jsonb) AS c (key text, hash text) ORDER BY key
      ON CONFLICT (key) DO NOTHING RETURNING key`,
-    key,
-    hash,
+    json(claims),
   );
 export const idempotencyByKey = (key: string) => s('SELECT request_hash, status, response FROM herald.idempotency WHERE key = $1', key);
-export const storeIdempotentResponse = (key: string, status: number, response: unknown) =>
-  s('UPDATE herald.idempotency SET status = $2, response = $3 WHERE key = $1', key, status, json(response));
-/**
- * Accepts an event in one statement: logs it (nothing happens when its messageId was seen before: a retry),
- * starts the runs it triggers, and lists the user's runs that were active before it, for routing.
- */
+export const storeIdempotentResponses = (answers: { key: string; status: number; response: unknown }[]) =>
+  s(
+    `UPDATE herald.idempotency i SET status = a.status, response = a.response
+     FROM jsonb_to_recordset($1::jsonb) AS a (key text, status int, response jsonb) WHERE i.key = a.key`,
+    json(answers),
+  );
 /** One event of a batch for acceptEvents: `run_ids` are the runs it starts if it is new. */
 export interface EventRow {
   message_id: string | null;
@@ -308,7 +312,8 @@ export const acceptEvents = (events: EventRow[], runs: NewRun[]) =>
      ),
      logged AS (
        INSERT INTO herald.events (message_id, event, user_id, properties, run_ids)
-       SELECT message_id, event, user_id, properties, run_ids FROM input ORDER BY n
+       -- In message_id order (the first of a repeated one wins), so groups never wait on each other in a cycle.
+       SELECT message_id, event, user_id, properties, run_ids FROM input ORDER BY message_id NULLS FIRST, n
        ON CONFLICT (message_id) DO NOTHING RETURNING message_id
      ),
      kept AS (

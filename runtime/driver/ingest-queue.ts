@@ -104,7 +104,7 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
     const key = row.idempotency_key;
     if (key) {
       const hash = createHash('sha256').update(JSON.stringify([row.event, row.user_id, row.properties, row.message_id])).digest('hex');
-      if (!(await one(tx, sql.claimIdempotencyKey(key, hash)))) {
+      if (!(await one(tx, sql.claimIdempotencyKeys([{ key, hash }])))) {
         const prior = await one<{ request_hash: string }>(tx, sql.idempotencyByKey(key));
         if (prior && prior.request_hash !== hash) {
           onError(new Error(`ingest queue: row ${row.id} dropped: Idempotency-Key "${key}" was already used for another request`));
@@ -115,7 +115,7 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
     const accepted = await ingestEvent(deps, tx, bundle, { event: row.event, userId: row.user_id, properties, messageId: row.message_id });
     if (key) {
       const body = accepted.duplicate ? { runs: accepted.runs, duplicate: true } : { runs: accepted.runs, routed: accepted.routed.length };
-      await exec(tx, sql.storeIdempotentResponse(key, 202, body));
+      await exec(tx, sql.storeIdempotentResponses([{ key, status: 202, response: body }]));
     }
   }
 

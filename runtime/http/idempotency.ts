@@ -1,32 +1,77 @@
-/** `Idempotency-Key` for the routes that start work: one answer per key, the key claimed with the work. */
+/**
+ * `Idempotency-Key` for the routes that start work: one answer per key, the key claimed with the work.
+ * Requests are group-committed (db/group-commit.ts): those arriving together share a transaction that claims
+ * all their keys in one statement, in key order — so two groups racing for the same keys queue behind each
+ * other instead of deadlocking — then does each claimed request's work and stores the answers in one more.
+ */
 import { createHash } from 'node:crypto';
 import * as sql from '../db/sql.ts';
-import { exec, one, type SqlClient } from '../db/sql-client.ts';
+import { createBatcher } from '../db/group-commit.ts';
+import type { Database } from '../db/pool.ts';
+import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 
-/**
- * Runs `work` once per Idempotency-Key: the same key and body replay the first answer; the same key with
- * another body is refused (422). The key is claimed in the same transaction as the work. Triggers are
- * group-committed (db/group-commit.ts): concurrent requests share a transaction, each answered after it commits.
- */
-export async function idempotent(deps: AppDeps, key: string | undefined, raw: string, work: (tx: SqlClient) => Promise<{ status: 202; body: unknown }>) {
-  return deps.db.grouped(async (tx) => {
-    if (key) {
-      const hash = createHash('sha256').update(raw).digest('hex');
-      const claimed = await one(tx, sql.claimIdempotencyKey(key, hash));
-      if (!claimed) {
-        const prior = (await one<{ request_hash: string; status: number; response: unknown }>(tx, sql.idempotencyByKey(key)))!;
-        if (prior.request_hash !== hash) {
-          throw new HttpError(422, 'idempotency_conflict', `Idempotency-Key "${key}" was used with a different body; use a new key for a new request`);
-        }
-        return { status: 202 as const, body: prior.response, replayed: true };
-      }
-      const result = await work(tx);
-      await exec(tx, sql.storeIdempotentResponse(key, result.status, result.body));
-      return { ...result, replayed: false };
-    }
-    return { ...(await work(tx)), replayed: false };
-  });
+type Answer = { status: 202; body: unknown };
+type Work = (tx: SqlClient) => Promise<Answer>;
+type Outcome = { answer: Answer & { replayed: boolean } } | { conflict: string };
+
+interface Keyed {
+  key: string;
+  hash: string;
+  work: Work;
 }
 
+/** A group of keyed requests in `tx`: claim, work the claimed, replay the rest (see above). */
+async function runKeyed(tx: SqlClient, group: Keyed[]): Promise<Outcome[]> {
+  const firstByKey = new Map<string, Keyed>();
+  for (const item of group) if (!firstByKey.has(item.key)) firstByKey.set(item.key, item);
+  const claims = [...firstByKey.values()].map(({ key, hash }) => ({ key, hash }));
+  const claimed = new Set((await rows<{ key: string }>(tx, sql.claimIdempotencyKeys(claims))).map((r) => r.key));
+  const answered = new Map<string, { hash: string; answer: Answer }>();
+  const outcomes: Outcome[] = [];
+  for (const item of group) {
+    if (claimed.has(item.key) && !answered.has(item.key)) {
+      const answer = await item.work(tx);
+      answered.set(item.key, { hash: item.hash, answer });
+      outcomes.push({ answer: { ...answer, replayed: false } });
+      continue;
+    }
+    // Answered earlier in this group, or in an earlier transaction.
+    const prior =
+      answered.get(item.key) ??
+      (await one<{ request_hash: string; status: number; response: unknown }>(tx, sql.idempotencyByKey(item.key)).then((p) => p && { hash: p.request_hash, answer: { status: 202 as const, body: p.response } }));
+    if (!prior) throw new Error(`Idempotency-Key "${item.key}" is neither claimed nor answered`);
+    outcomes.push(prior.hash === item.hash ? { answer: { ...prior.answer, replayed: true } } : { conflict: item.key });
+  }
+  if (answered.size) await exec(tx, sql.storeIdempotentResponses([...answered].map(([key, a]) => ({ key, status: a.answer.status, response: a.answer.body }))));
+  return outcomes;
+}
+
+const batchers = new WeakMap<Database, (item: Keyed) => Promise<Outcome>>();
+
+function keyedBatcher(db: Database) {
+  let batch = batchers.get(db);
+  if (!batch) {
+    batch = createBatcher<Keyed, Outcome>({
+      together: (group) => db.transaction((tx) => runKeyed(tx, group)),
+      alone: async (item) => (await db.transaction((tx) => runKeyed(tx, [item])))[0]!,
+    });
+    batchers.set(db, batch);
+  }
+  return batch;
+}
+
+/**
+ * Runs `work` once per Idempotency-Key: the same key and body replay the first answer; the same key with
+ * another body is refused (422). Without a key, the work is simply group-committed.
+ */
+export async function idempotent(deps: AppDeps, key: string | undefined, raw: string, work: Work): Promise<Answer & { replayed: boolean }> {
+  if (!key) return { ...(await deps.db.grouped(work)), replayed: false };
+  const hash = createHash('sha256').update(raw).digest('hex');
+  const outcome = await keyedBatcher(deps.db)({ key, hash, work });
+  if ('conflict' in outcome) {
+    throw new HttpError(422, 'idempotency_conflict', `Idempotency-Key "${key}" was used with a different body; use a new key for a new request`);
+  }
+  return outcome.answer;
+}

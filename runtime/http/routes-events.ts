@@ -7,9 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
-import { checkEventData, createEventIntake, ingestEvent, prepareEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
-import type { EventAcceptance } from '../driver/triggers.ts';
-import { startRuns } from '../driver/triggers.ts';
+import { checkEventData, createEventIntake, prepareEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
+import { acceptEvent, startRuns, type EventAcceptance } from '../driver/triggers.ts';
 import { readBody } from './body.ts';
 import { emailAddress, phoneNumber } from './contact.ts';
 import { idempotent } from './idempotency.ts';
@@ -57,11 +56,12 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     const { value, raw } = await readBody(c, eventBody);
     const bundle = liveBundle(deps);
     const workflows = workflowsTriggeredBy(bundle, value.event);
-    const incoming = { event: value.event, userId: value.userId, properties: value.properties, messageId: value.messageId ?? null };
+    // Checked (and its run ids made) before any transaction: a refused event costs its neighbours nothing.
+    const input = prepareEvent(bundle, { event: value.event, userId: value.userId, properties: value.properties, messageId: value.messageId ?? null });
     const key = c.req.header('idempotency-key');
     const result = key
-      ? await idempotent(deps, key, raw, async (tx) => answer(await ingestEvent(deps.driver, tx, bundle, incoming), value.event))
-      : { ...answer(await intake(prepareEvent(bundle, incoming)), value.event), replayed: false };
+      ? await idempotent(deps, key, raw, async (tx) => answer(await acceptEvent(deps.driver, tx, input), value.event))
+      : { ...answer(await intake(input), value.event), replayed: false };
     deps.metrics.triggers.inc({ source: 'events', outcome: result.replayed ? 'replayed' : 'accepted' });
     for (const w of result.replayed ? [] : workflows) deps.metrics.runsStarted.inc({ workflow: w.id });
     return c.json(result.body as object, 202);
