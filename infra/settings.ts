@@ -51,7 +51,7 @@ export interface ServiceSettings {
   cpuTarget: number;
   /** Due run-queue jobs per task the autoscaler aims for. */
   backlogPerTaskTarget: number;
-  /** HERALD_WORKERS: jobs in flight per task (two batches of half that). */
+  /** HERALD_WORKERS: jobs in flight per task (up to four batches). */
   workers: number;
 }
 

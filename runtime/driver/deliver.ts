@@ -41,6 +41,8 @@ export interface DeliverContext {
   clock: () => number;
   /** The turn's message log, written with the run's state. */
   log: sql.MessageEntry[];
+  /** Aborted at the end of a stopping process's drain time (see failover.ts). */
+  signal?: AbortSignal;
   onMessage?: (status: string, channel: string) => void;
 }
 
@@ -108,6 +110,7 @@ async function sendOne(
     order,
     clock: ctx.clock,
     keepResponses: !ctx.redact.payloads,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
     message: {
       messageId,
       runId: ctx.runId,

@@ -24,6 +24,11 @@ export interface FailoverInput {
   clock: () => number;
   /** Keep providers' error responses in the attempt log (not when payloads are redacted). */
   keepResponses: boolean;
+  /**
+   * Aborted when the process stops and its drain time is up: no further attempt or backoff is started, and
+   * the abort error unwinds the job's transaction (the job is retried elsewhere).
+   */
+  signal?: AbortSignal;
 }
 
 async function attempt(input: FailoverInput, provider: Provider): Promise<{ result: DeliveryResult; adapter: string }> {
@@ -36,7 +41,10 @@ async function attempt(input: FailoverInput, provider: Provider): Promise<{ resu
     // Adapters report expected failures as results; an exception is a surprise, treated as transient.
     result = { ok: false, retryable: true, error: error instanceof Error ? error.message : String(error) };
   }
-  input.providers.health.record(provider.id, { ok: result.ok, latencyMs: performance.now() - started, now: input.clock() });
+  // A rate limit that says when to come back is the provider working as documented, not failing: it must
+  // not open the breaker (which would skip a healthy provider for its whole cool-down).
+  const politeLimit = !result.ok && result.retryAfterMs !== undefined;
+  if (!politeLimit) input.providers.health.record(provider.id, { ok: result.ok, latencyMs: performance.now() - started, now: input.clock() });
   return { result, adapter: adapter.kind };
 }
 
@@ -51,6 +59,7 @@ export async function sendWithFailover(input: FailoverInput): Promise<FailoverOu
     }
     const policy = retryPolicyOf(provider);
     for (let n = 1; ; n++) {
+      input.signal?.throwIfAborted();
       const { result, adapter } = await attempt(input, provider);
       if (result.invalidTokens) invalidTokens.push(...result.invalidTokens);
       if (result.ok) {
@@ -71,7 +80,7 @@ export async function sendWithFailover(input: FailoverInput): Promise<FailoverOu
       if (!result.retryable) return { ok: false, reason: 'permanent_error', code: result.code ?? null, invalidTokens, attempts };
       const wait = nextDelay(policy, n, result.retryAfterMs);
       if (wait === null || !input.providers.health.allow(provider.id, input.clock())) break;
-      await sleep(wait);
+      await sleep(wait, undefined, input.signal ? { signal: input.signal } : {});
     }
   }
   return { ok: false, reason: input.order.length ? 'all_providers_failed' : 'no_provider', code: null, invalidTokens, attempts };

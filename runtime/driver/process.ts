@@ -29,6 +29,7 @@ interface Turn {
   log: sql.MessageEntry[];
   /** Timers this turn set, enqueued with the batch. */
   scheduled: FactDelivery[];
+  signal: AbortSignal | undefined;
 }
 
 /** The key digests and throttles count by: the user, or the direct recipient's address. */
@@ -62,6 +63,7 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
           now,
           clock: deps.now,
           log: turn.log,
+          ...(turn.signal ? { signal: turn.signal } : {}),
           ...(deps.observe?.message ? { onMessage: deps.observe.message } : {}),
         },
         action,
@@ -142,14 +144,14 @@ function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
  * Applies a batch of facts to their runs in `tx`. Returns each run's state after it (runs that do not exist
  * are absent). An error anywhere fails the whole batch: the caller rolls back and retries its jobs one by one.
  */
-export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJob[]): Promise<Map<string, RunState>> {
+export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
   const byRun = factsByRun(jobs);
   const locked = await rows<sql.RunRow & ProfileColumns>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
   const turns = await Promise.all(
     locked.map(async (run) => {
       const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
       const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
-      const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user, log: [], scheduled: [] };
+      const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user, log: [], scheduled: [], signal };
       await applyFacts(turn, byRun.get(run.id)!);
       return turn;
     }),

@@ -67,16 +67,16 @@ export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<vo
 }
 
 /**
- * How a process works the queue: up to `workers` jobs in flight, as two batches of `workers / 2` (one batch is
- * fetched and committed while the other runs), each batch applied in one transaction (worker.ts). Batches
- * are fetched again at once while they come back full (a backlog drains at database speed, not at the polling
- * rate), and a short poll picks up deferred jobs coming due (NOTIFY wakes workers for new jobs only).
- * `workers: 1` works one job at a time.
+ * How a process works the queue: up to `workers` jobs in flight, as up to four batches (a batch waits for its
+ * slowest job, so several batches keep one slow provider call from holding everything), each batch applied
+ * in one transaction (worker.ts). Batches are fetched again at once while they come back full (a backlog
+ * drains at database speed, not at the polling rate), and a short poll picks up deferred jobs coming due
+ * (NOTIFY wakes workers for new jobs only). `workers: 1` works one job at a time.
  */
 export function workOptions(workers: number) {
-  const localConcurrency = workers >= 2 ? 2 : 1;
+  const localConcurrency = Math.min(4, workers);
   return {
-    batchSize: Math.max(1, Math.floor(workers / localConcurrency)),
+    batchSize: Math.ceil(workers / localConcurrency),
     localConcurrency,
     burstWhenBatchFull: true,
     perJobResults: true,

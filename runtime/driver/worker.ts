@@ -31,7 +31,7 @@ async function processAlone(db: Database, deps: DriverDeps, job: BatchJob): Prom
   const deadline = Date.now() + OUTAGE_PATIENCE_MS;
   for (let pause = 250; ; pause = Math.min(pause * 2, 4_000)) {
     try {
-      await db.transaction((tx) => processFacts(deps, tx, [job.data]));
+      await db.transaction((tx) => processFacts(deps, tx, [job.data], job.signal));
       failpoint('job.after-commit');
       return;
     } catch (error) {
@@ -44,6 +44,8 @@ async function processAlone(db: Database, deps: DriverDeps, job: BatchJob): Prom
 async function oneByOne(db: Database, deps: DriverDeps, jobs: BatchJob[], onError: (error: unknown) => void): Promise<JobResult[]> {
   return Promise.all(
     jobs.map(async (job): Promise<JobResult> => {
+      // Handed back at the end of a stop's drain time: leave it for another process.
+      if (job.signal?.aborted) return { id: job.id, status: 'failed', output: { error: 'the process stopped before this job finished' } };
       try {
         await processAlone(db, deps, job);
         return { id: job.id, status: 'completed' };
@@ -59,7 +61,8 @@ export function factHandler(db: Database, deps: DriverDeps, onError: (error: unk
   return async (jobs: BatchJob[]): Promise<JobResult[]> => {
     if (jobs.length === 1) return oneByOne(db, deps, jobs, onError);
     try {
-      await db.transaction((tx) => processFacts(deps, tx, jobs.map((j) => j.data)));
+      const signals = jobs.flatMap((j) => (j.signal ? [j.signal] : []));
+      await db.transaction((tx) => processFacts(deps, tx, jobs.map((j) => j.data), signals.length ? AbortSignal.any(signals) : undefined));
       failpoint('job.after-commit');
       return jobs.map((job) => ({ id: job.id, status: 'completed' }));
     } catch {

@@ -39,8 +39,10 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/readyz', async (c) => {
     const database = await deps.db.ping();
     const bundle = deps.driver.bundles.live?.version ?? null;
-    const ok = database && bundle !== null;
-    return c.json({ ok, database, bundle }, ok ? 200 : 503);
+    // A process that is stopping takes no new work: load balancers should route around it.
+    const stopping = deps.stopping?.() ?? false;
+    const ok = database && bundle !== null && !stopping;
+    return c.json({ ok, database, bundle, ...(stopping ? { stopping } : {}) }, ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
 

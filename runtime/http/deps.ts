@@ -11,4 +11,6 @@ export interface AppDeps {
   log: (error: unknown) => void;
   /** Provider webhook settings: SENDGRID_WEBHOOK_PUBLIC_KEY, the Twilio auth tokens, HERALD_SMS_HELP_TEXT. */
   env: NodeJS.ProcessEnv;
+  /** True once the process has been asked to stop (`/readyz` answers 503). */
+  stopping?: () => boolean;
 }

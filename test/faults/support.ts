@@ -4,18 +4,16 @@
  * that a case controls every byte and header it sends and can tell a hang from an answer), the row counts
  * that say whether anything was accepted, and the process's resident memory.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
-import { buildProject } from '../../compiler/build.ts';
+import { compileTree, ROOT } from '../setup/tree.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export const FAULT_API_KEY = 'fault-key-0123456789abcdef';
 
@@ -55,19 +53,7 @@ let compiled: Promise<Bundle> | null = null;
 
 /** The fault tree's bundle, compiled once per test file (in a gitignored folder, as the compiler reads files). */
 export function faultBundle(): Promise<Bundle> {
-  compiled ??= (async () => {
-    const dir = join(root, 'test', `.tmp-faults-tree-${process.pid}`);
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'faults.ts'), TREE);
-    try {
-      const built = await buildProject(dir, { cwd: root });
-      if (!built.bundle) throw new Error(`the fault tree does not compile: ${built.diagnostics.map((d) => `${d.file}:${d.line} ${d.message}`).join('; ')}`);
-      return built.bundle;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  })();
+  compiled ??= compileTree(join(ROOT, 'test', `.tmp-faults-tree-${process.pid}`), { 'faults.ts': TREE });
   return compiled;
 }
 
@@ -83,7 +69,7 @@ export interface FaultRuntime {
 /** A runtime process on a fresh database, running the fault tree, and a client on the same database. */
 export async function startFaultRuntime(name: string, env: Record<string, string> = {}): Promise<FaultRuntime> {
   const databaseUrl = await freshDatabase(name);
-  const bundlePath = writeBundleFile(await faultBundle(), join(root, 'test', `.tmp-faults-${name}-${process.pid}`));
+  const bundlePath = writeBundleFile(await faultBundle(), join(ROOT, 'test', `.tmp-faults-${name}-${process.pid}`));
   const runtime = await spawnRuntime({ bundlePath, databaseUrl, apiKey: FAULT_API_KEY, env: { HERALD_LOG_LEVEL: 'warn', ...env }, startTimeoutMs: 60_000 });
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
