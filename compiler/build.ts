@@ -16,9 +16,8 @@ import { buildLocator, openProgram } from './load/source.ts';
 import { LowerContext } from './lower/context.ts';
 import { lowerAll } from './lower/index.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError } from './cli/exit.ts';
+import { UsageError } from './cli/exit.ts';
 
 export interface BuildOptions {
   /** Paths in diagnostics are relative to this (default: the process's working directory). */

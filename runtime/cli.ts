@@ -41,24 +41,36 @@ function banner(runtime: Runtime, bundle: Bundle | null) {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function untilSignal(stop: () => Promise<void>): Promise<number> {
+/**
+ * Resolves with the first SIGINT/SIGTERM. Listening starts before the runtime does, so a signal that arrives
+ * while it is still starting is not lost to Node's default (exit at once, no drain): the runtime finishes
+ * starting, then drains.
+ */
+function nextSignal(): Promise<string> {
   return new Promise((resolve) => {
     const onSignal = (signal: string) => {
-      process.stdout.write(`\n${signal}: draining in-flight jobs…\n`);
-      stop().then(
-        () => resolve(0),
-        (error) => {
-          process.stderr.write(`herald: stopping failed: ${String(error)}\n`);
-          resolve(1);
-        },
-      );
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 
+async function drainOn(signal: Promise<string>, stop: () => Promise<void>): Promise<number> {
+  process.stdout.write(`\n${await signal}: draining in-flight jobs…\n`);
+  try {
+    await stop();
+    return 0;
+  } catch (error) {
+    process.stderr.write(`herald: stopping failed: ${String(error)}\n`);
+    return 1;
+  }
+}
+
 export async function runStart(options: { bundlePath: string }): Promise<number> {
+  const signal = nextSignal();
   let runtime: Runtime;
   try {
     runtime = await startRuntime({ bundlePath: options.bundlePath, log: logger() });
@@ -67,7 +79,7 @@ export async function runStart(options: { bundlePath: string }): Promise<number>
     return error instanceof BundleError ? 2 : 1;
   }
   banner(runtime, runtime.deps.bundles.live);
-  return untilSignal(() => runtime.stop());
+  return drainOn(signal, () => runtime.stop());
 }
 
 /** Builds in a child process, so every build sees the files as they are now. */
@@ -79,6 +91,7 @@ function build(dir: string, out: string): Promise<boolean> {
 }
 
 export async function runDev(options: { dir: string; out: string }): Promise<number> {
+  const signal = nextSignal();
   process.stdout.write(`herald dev: building ${options.dir}/…\n`);
   const ok = await build(options.dir, options.out);
   if (!ok && !existsSync(options.out)) {
@@ -114,7 +127,7 @@ export async function runDev(options: { dir: string; out: string }): Promise<num
       }
     }, 250);
   });
-  return untilSignal(async () => {
+  return drainOn(signal, async () => {
     await watcher.close();
     if (runtime) await (runtime as Runtime).stop();
   });

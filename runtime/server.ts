@@ -13,8 +13,8 @@ import { migrate } from './db/migrate.ts';
 import { openDatabase, type Database } from './db/pool.ts';
 import type { DriverDeps } from './driver/context.ts';
 import { syncSchedules, workSchedules } from './driver/schedules.ts';
-import { createBoss, ensureQueue, RUN_QUEUE, workOptions } from './driver/queue.ts';
-import { factHandler } from './driver/worker.ts';
+import { createBoss, DEAD_QUEUE, ensureQueue, RUN_QUEUE, workOptions } from './driver/queue.ts';
+import { deadLetterHandler, factHandler } from './driver/worker.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startIngestConsumer } from './driver/ingest-queue.ts';
@@ -131,6 +131,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     };
 
     await boss.work(RUN_QUEUE, workOptions(config.workers), factHandler(db, deps, onError));
+    await boss.work(DEAD_QUEUE, { batchSize: 16, pollingIntervalSeconds: 5 }, deadLetterHandler(db, deps, onError));
     // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
     await syncSchedules(boss, bundle);
     await workSchedules(boss, db, deps, onError);

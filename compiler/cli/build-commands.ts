@@ -4,7 +4,8 @@ import { canonicalJson } from '../bundle/canonical.ts';
 import { buildProject } from '../build.ts';
 import { outputOptions, reportDiagnostics } from './output.ts';
 
-export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+export { EXIT } from './exit.ts';
+import { EXIT } from './exit.ts';
 
 /** `herald check [dir]`: every problem in the notifications, no output file. */
 export async function checkCommand(dir: string, flags: { json?: boolean }): Promise<number> {

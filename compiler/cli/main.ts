@@ -3,8 +3,8 @@
  * commander parses; each verb lives in its own module.
  */
 import { Command, CommanderError } from 'commander';
-import { UsageError } from '../build.ts';
-import { buildCommand, checkCommand, EXIT } from './build-commands.ts';
+// Verbs load their modules on demand: `herald start` (restarted often) never loads the compiler.
+import { EXIT, UsageError } from './exit.ts';
 
 function program(setExit: (code: number) => void): Command {
   const cli = new Command('herald')
@@ -17,7 +17,10 @@ function program(setExit: (code: number) => void): Command {
     .description('type-check and validate the notifications folder; report every problem')
     .argument('[dir]', 'folder of notifications', 'notifications')
     .option('--json', 'print machine-readable diagnostics')
-    .action(async (dir: string, flags: { json?: boolean }) => setExit(await checkCommand(dir, flags)));
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const { checkCommand } = await import('./build-commands.ts');
+      setExit(await checkCommand(dir, flags));
+    });
 
   cli
     .command('build')
@@ -25,7 +28,10 @@ function program(setExit: (code: number) => void): Command {
     .argument('[dir]', 'folder of notifications', 'notifications')
     .option('--out <file>', 'where to write the bundle', 'dist/bundle.json')
     .option('--json', 'print machine-readable diagnostics')
-    .action(async (dir: string, flags: { out: string; json?: boolean }) => setExit(await buildCommand(dir, flags)));
+    .action(async (dir: string, flags: { out: string; json?: boolean }) => {
+      const { buildCommand } = await import('./build-commands.ts');
+      setExit(await buildCommand(dir, flags));
+    });
 
   cli
     .command('start')

@@ -1,7 +1,9 @@
 /**
- * Herald's tables, in their own schema beside pg-boss's. Idempotent: every start runs it, and a second
- * process starting at the same time waits on the advisory lock instead of racing.
+ * Herald's tables, in their own schema beside pg-boss's. The script is idempotent and versioned by its hash:
+ * a start applies it only when it changed, and a second process starting at the same time waits on the
+ * advisory lock instead of racing.
  */
+import { createHash } from 'node:crypto';
 import type { SqlClient } from './sql-client.ts';
 
 const SCHEMA = `
@@ -222,9 +224,29 @@ DO $$ BEGIN
 END $$;
 `;
 
-export async function migrate(db: { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<void> {
+/** The schema script's own version: a start with the same script finds it applied and changes nothing. */
+const SCHEMA_VERSION = createHash('sha256').update(SCHEMA).digest('hex');
+
+const isApplied = async (client: SqlClient) => {
+  // Two statements: a query naming a table that does not exist yet fails when parsed, whatever guards it.
+  const present = await client.query<{ present: boolean }>("SELECT to_regclass('herald.schema_version') IS NOT NULL AS present");
+  if (!present.rows[0]?.present) return false;
+  const { rows } = await client.query<{ applied: boolean }>('SELECT EXISTS (SELECT 1 FROM herald.schema_version WHERE version = $1) AS applied', [SCHEMA_VERSION]);
+  return rows[0]?.applied === true;
+};
+
+/**
+ * Applies the schema unless this exact script already was. Running the DDL when nothing changed is not free:
+ * `CREATE INDEX IF NOT EXISTS` still takes a lock on its table until the migration commits, and live
+ * statements of other processes then deadlock against it — so a process joining a busy database only reads.
+ */
+export async function migrate(db: SqlClient & { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<void> {
+  if (await isApplied(db)) return;
   await db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock(hashtext('herald.migrate'))");
+    if (await isApplied(tx)) return;
     await tx.query(SCHEMA);
+    await tx.query('CREATE TABLE IF NOT EXISTS herald.schema_version (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    await tx.query('INSERT INTO herald.schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING', [SCHEMA_VERSION]);
   });
 }

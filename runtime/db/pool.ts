@@ -70,9 +70,21 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
       let broken: unknown = undefined;
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: async <Row>(t: string, v?: unknown[]) => (await client.query(prepared(t, v) as pg.QueryConfig)) as unknown as { rows: Row[] } });
-        await client.query('COMMIT');
-        return result;
+        let open = true;
+        const tx: SqlClient = {
+          query: async <Row>(t: string, v?: unknown[]) => {
+            // A statement after the transaction ended would run on a client back in the pool, perhaps in another's transaction.
+            if (!open) throw new Error('statement issued after its transaction ended');
+            return (await client.query(prepared(t, v) as pg.QueryConfig)) as unknown as { rows: Row[] };
+          },
+        };
+        try {
+          const result = await fn(tx);
+          await client.query('COMMIT');
+          return result;
+        } finally {
+          open = false;
+        }
       } catch (error) {
         if (isConnectionError(error)) broken = error;
         else await client.query('ROLLBACK').catch((e: unknown) => (broken = e));

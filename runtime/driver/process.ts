@@ -124,13 +124,25 @@ async function applyFacts(turn: Turn, facts: Fact[]): Promise<void> {
   } catch (error) {
     if (!(error instanceof CorruptStateError)) throw error;
     // A state that does not fit its bundle will never heal by retrying: end the run and say why.
-    turn.state = {
-      ...turn.state,
-      status: 'failed',
-      waiting: null,
-      history: [...turn.state.history, { at: deps.now(), stepId: '', kind: 'run', outcome: 'failed', detail: { error: error.message } }],
-    };
+    turn.state = failedState(turn.state, deps.now(), error.message);
   }
+}
+
+/** The run ended as failed, with why in its history. */
+function failedState(state: RunState, at: number, error: string): RunState {
+  return { ...state, status: 'failed', waiting: null, history: [...state.history, { at, stepId: '', kind: 'run', outcome: 'failed', detail: { error } }] };
+}
+
+/**
+ * Ends a run whose fact job failed every retry (its dead letter, queue.ts): a run never stays waiting on a job
+ * that will not come. A run already finished is left as it is.
+ */
+export async function failRun(deps: DriverDeps, tx: SqlClient, runId: string, error: string): Promise<void> {
+  const [run] = await rows<sql.RunRow>(tx, sql.lockRunsWithUsers([runId]));
+  if (!run || !['running', 'waiting'].includes(run.status)) return;
+  const state = failedState(run.state as RunState, deps.now(), error);
+  await exec(tx, sql.saveTurns([{ id: run.id, status: state.status, state, messages: [] }]));
+  deps.observe?.runFinished?.('failed');
 }
 
 /** The jobs' facts by run, in the order the jobs came. */
@@ -147,7 +159,9 @@ function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
 export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
   const byRun = factsByRun(jobs);
   const locked = await rows<sql.RunRow & ProfileColumns>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
-  const turns = await Promise.all(
+  // Every turn settles before the batch goes on or fails: a turn still running when another has failed would
+  // otherwise issue statements on a transaction that is being rolled back and released.
+  const settled = await Promise.allSettled(
     locked.map(async (run) => {
       const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
       const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
@@ -156,6 +170,9 @@ export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJo
       return turn;
     }),
   );
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const turns = settled.map((s) => (s as PromiseFulfilledResult<Turn>).value);
   if (turns.length === 0) return new Map();
   await sendFacts(deps.boss, turns.flatMap((t) => t.scheduled), { client: tx });
   await exec(tx, sql.saveTurns(turns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, messages: t.log }))));

@@ -8,6 +8,11 @@ import { coalescingStream } from '../db/coalescing-socket.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 
 export const RUN_QUEUE = 'herald-run';
+/**
+ * Where a fact job goes once it has failed every retry (pg-boss's dead letter): its run is ended as `failed`
+ * with the job's last error (worker.ts), so no run is ever left waiting on a job that will not come.
+ */
+export const DEAD_QUEUE = 'herald-run-dead';
 export const DAY_SECONDS = 86_400;
 
 export interface FactJob {
@@ -53,10 +58,12 @@ export function queueOptions(retentionMs: number) {
     retentionSeconds: Math.max(14 * DAY_SECONDS, Math.ceil(retentionMs / 1000) + DAY_SECONDS),
     deleteAfterSeconds: DAY_SECONDS,
     notify: true,
+    deadLetter: DEAD_QUEUE,
   };
 }
 
 export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<void> {
+  if (!(await boss.getQueue(DEAD_QUEUE))) await boss.createQueue(DEAD_QUEUE, { retryLimit: 8, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 30 * DAY_SECONDS });
   const options = queueOptions(retentionMs);
   const existing = await boss.getQueue(RUN_QUEUE);
   if (!existing) return void (await boss.createQueue(RUN_QUEUE, options));

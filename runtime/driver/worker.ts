@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionError, type Database } from '../db/pool.ts';
 import { failpoint } from '../failpoints.ts';
 import type { DriverDeps } from './context.ts';
-import { processFacts } from './process.ts';
+import { failRun, processFacts } from './process.ts';
 import type { FactJob } from './queue.ts';
 
 interface BatchJob {
@@ -68,6 +68,17 @@ export function factHandler(db: Database, deps: DriverDeps, onError: (error: unk
     } catch {
       // Rolled back: which job failed (or whether the database went away) is found out job by job.
       return oneByOne(db, deps, jobs, onError);
+    }
+  };
+}
+
+/** The dead letters' handler: each run whose fact job failed every retry is ended as failed, saying why. */
+export function deadLetterHandler(db: Database, deps: DriverDeps, onError: (error: unknown) => void) {
+  return async (jobs: { id: string; data: FactJob & { output?: unknown } }[]): Promise<void> => {
+    for (const job of jobs) {
+      const error = `a ${job.data.fact.type} job failed after every retry; the run cannot go on`;
+      await db.transaction((tx) => failRun(deps, tx, job.data.runId, error));
+      onError(new Error(`run ${job.data.runId}: ${error}`));
     }
   };
 }

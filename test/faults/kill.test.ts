@@ -1,0 +1,263 @@
+/**
+ * Fault case: `kill -9` a worker process at each crash window of a send, ≥ 100 times per window.
+ *
+ * Real `herald start` processes on the real (embedded) Postgres send through the real SendGrid and Twilio
+ * SDKs to local fakes. Each process is armed with one failpoint (runtime/failpoints.ts) that SIGKILLs it at a
+ * random pass: (a) `send.before-provider`, (b) `send.after-provider`, (c) `job.after-commit`. A supervisor
+ * respawns every process that dies, while triggers keep coming through whichever process is up, until 100
+ * kills; then one unarmed process finishes the work (jobs a dead process held come back once their heartbeat
+ * is stale). Each trigger starts a run that sends one email and one SMS in one job.
+ *
+ * What must hold (runtime/README.md, "Delivery semantics"): nothing lost, every run completed with one `sent`
+ * row per (run, step, channel); a message is sent twice only when a kill caught it accepted by its provider
+ * and not yet recorded (its window b) — and then exactly once more. A kill at (a) catches no message of its
+ * own, but one at the SMS's provider call catches the email of the same job (one job, one transaction): that
+ * email is inside its window b, and is counted so. A kill at (c) catches nothing.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import type { FailpointName } from '../../runtime/failpoints.ts';
+import { freshDatabase } from '../setup/database.ts';
+import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
+import { CHANNELS, killBundle, perChannel, runtimeEnv, startFakes, supervise, tally, trigger, untilAnswered, type Fakes, type Supervisor, type Tally } from './kill-support.ts';
+import { reportFigure } from './report.ts';
+import { FAULT_API_KEY, inParallel, outputTail } from './support.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const COMPILE_CACHE = join(tmpdir(), 'herald-kill-compile-cache');
+
+/** Kills per case (the issue's figure). */
+const KILLS = 100;
+/** Armed processes alive at once, each with its own fakes: restarts (~3 s each) overlap. */
+const SLOTS = 2;
+const USERS = 8;
+/** Unfinished runs kept queued while killing: more than the jobs dead processes hold until their heartbeat goes stale. */
+const BACKLOG = 40;
+/** 100 restarts take ~2–3 minutes with 2 slots on 2 shared cores; past this, the machine is too busy to say anything. */
+const KILL_PHASE_MS = 420_000;
+/** Jobs a dead process held come back after ~10–30 s; one killed several times waits its backoff too. */
+const SETTLE_MS = 180_000;
+
+interface KillCase {
+  name: string;
+  point: FailpointName;
+  /**
+   * Chance of a kill at each pass. A job passes (a) and (b) twice (email, SMS) and (c) once; a job killed 9
+   * times in a row exhausts pg-boss's retryLimit (8) and is never run again, so the chance that a job's
+   * attempt dies is kept near 25 % (0.25⁹ × ~400 jobs ≈ 0.15 % per case), and a life does a few jobs.
+   */
+  probability: number;
+}
+
+interface Settled {
+  unfinishedRuns: number;
+  outstandingJobs: number;
+  failedJobs: number;
+  /** Times pg-boss ran a job again: each kill strands the one job its process held, which comes back once. */
+  retries: number;
+  /** Deadlocks Postgres broke in this case's database (each aborts a transaction: a start, or a job's turn). */
+  deadlocks: number;
+}
+
+async function settledState(db: pg.Client): Promise<Settled> {
+  const { rows } = await db.query<Settled>(`SELECT
+    (SELECT count(*)::int FROM herald.runs WHERE status <> 'completed') AS "unfinishedRuns",
+    (SELECT count(*)::int FROM pgboss.job WHERE name = 'herald-run' AND state::text IN ('created', 'retry', 'active')) AS "outstandingJobs",
+    (SELECT count(*)::int FROM pgboss.job WHERE name = 'herald-run' AND state::text = 'failed') AS "failedJobs",
+    (SELECT coalesce(sum(retry_count), 0)::int FROM pgboss.job WHERE name = 'herald-run') AS "retries",
+    (SELECT deadlocks::int FROM pg_stat_database WHERE datname = current_database()) AS "deadlocks"`);
+  return rows[0]!;
+}
+
+/** Waits until the queue holds no job to do: every retry done, every redelivery seen. */
+async function settle(db: pg.Client, context: () => string): Promise<Settled> {
+  const deadline = Date.now() + SETTLE_MS;
+  for (;;) {
+    const state = await settledState(db);
+    if (state.outstandingJobs === 0) return state;
+    if (Date.now() > deadline) throw new Error(`the work did not settle within ${SETTLE_MS} ms: ${JSON.stringify(state)}\n${context()}`);
+    await sleep(500);
+  }
+}
+
+async function createUsers(supervisor: Supervisor): Promise<void> {
+  await inParallel(USERS, 4, (i) =>
+    untilAnswered(supervisor, 'PUT', `/v1/users/kill-user-${i}`, { email: `kill-user-${i}@example.com`, phone_number: `+1555000${String(i).padStart(4, '0')}` }),
+  );
+}
+
+/**
+ * Triggers runs through whichever process is up, keeping BACKLOG of them unfinished, until the supervisor has
+ * counted KILLS kills. Returns the run of every trigger, in trigger order; each was answered 202.
+ */
+async function feed(supervisor: Supervisor, db: pg.Client, caseName: string): Promise<string[]> {
+  const runIds: string[] = [];
+  const deadline = Date.now() + KILL_PHASE_MS;
+  while (supervisor.kills() < KILLS) {
+    const failure = supervisor.failure();
+    if (failure) throw failure;
+    if (Date.now() > deadline) throw new Error(`only ${supervisor.kills()} kills in ${KILL_PHASE_MS} ms (${runIds.length} triggers)\n${supervisor.outputTail()}`);
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.runs WHERE status <> 'completed'`);
+    if (rows[0]!.n >= BACKLOG) {
+      await sleep(250);
+      continue;
+    }
+    const from = runIds.length;
+    runIds.push(...(await inParallel(BACKLOG, 8, (i) => trigger(supervisor, caseName, from + i, USERS))));
+  }
+  return runIds;
+}
+
+/** What the database says against the providers: every run completed, one sent row per channel naming a send that counted. */
+async function databaseProblems(db: pg.Client, runIds: readonly string[], counted: Tally): Promise<string[]> {
+  const problems: string[] = [];
+  const runs = await db.query<{ id: string; status: string }>('SELECT id::text, status FROM herald.runs');
+  const expected = new Set(runIds);
+  if (expected.size !== runIds.length) problems.push(`${runIds.length - expected.size} triggers were answered with a run another trigger got`);
+  for (const run of runs.rows) {
+    if (!expected.has(run.id)) problems.push(`run ${run.id} was started by no accepted trigger`);
+    else if (run.status !== 'completed') problems.push(`run ${run.id} is ${run.status}, not completed`);
+  }
+  if (runs.rows.length < expected.size) problems.push(`${expected.size - runs.rows.length} accepted runs are not in herald.runs`);
+  const messages = await db.query<{ run_id: string; step_id: string; channel: string; status: string; provider_message_id: string | null }>(
+    'SELECT run_id::text, step_id, channel, status, provider_message_id FROM herald.messages',
+  );
+  const rowsOf = new Map<string, number>();
+  for (const m of messages.rows) {
+    const where = `${m.run_id}/${m.channel}`;
+    rowsOf.set(where, (rowsOf.get(where) ?? 0) + 1);
+    const ids = counted.providerIds.get(where);
+    if (m.step_id !== 'both' || m.status !== 'sent') problems.push(`${where}: step ${m.step_id}, status ${m.status}`);
+    else if (!ids?.all.has(m.provider_message_id ?? '')) problems.push(`${where}: logged provider id ${m.provider_message_id} that the provider never gave`);
+    else if (ids.caught.has(m.provider_message_id!)) problems.push(`${where}: logged the send a kill caught in flight (its transaction must have rolled back)`);
+  }
+  for (const runId of runIds) {
+    for (const channel of CHANNELS) {
+      const n = rowsOf.get(`${runId}/${channel}`) ?? 0;
+      if (n !== 1) problems.push(`${runId}/${channel}: ${n} message rows`);
+    }
+  }
+  return problems;
+}
+
+const mean = (values: number[]) => Number((values.reduce((s, v) => s + v, 0) / Math.max(1, values.length)).toFixed(2));
+
+async function closeAll(fakes: Fakes[]): Promise<void> {
+  await Promise.all(fakes.flatMap((f) => [f.sendgrid.close(), f.twilio.close()]));
+}
+
+/** Runs one case from a fresh database to its figure; throws (with the processes' output) when the machinery fails. */
+async function runKillCase(c: KillCase) {
+  const started = performance.now();
+  const databaseUrl = await freshDatabase(`fault_${c.name}`);
+  const dir = join(root, 'test', `.tmp-${c.name}-${process.pid}`);
+  const bundlePath = writeBundleFile(await killBundle(), dir);
+  mkdirSync(COMPILE_CACHE, { recursive: true });
+  const slots = await Promise.all(Array.from({ length: SLOTS }, () => startFakes()));
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const supervisor = supervise({ bundlePath, databaseUrl, failpoints: `${c.point}=${c.probability}`, slots, compileCache: COMPILE_CACHE });
+  let final: RuntimeProcess | null = null;
+  try {
+    await createUsers(supervisor);
+    const runIds = await feed(supervisor, db, c.name);
+    await supervisor.stop();
+    const failure = supervisor.failure();
+    if (failure) throw failure;
+    const killPhaseSeconds = (performance.now() - started) / 1000;
+
+    // One unarmed process finishes the work, on slot 0's fakes; its sends are counted with the rest.
+    final = await spawnRuntime({ bundlePath, databaseUrl, apiKey: FAULT_API_KEY, env: runtimeEnv(slots[0]!, COMPILE_CACHE, { HERALD_WORKERS: '8' }), startTimeoutMs: 60_000 });
+    const finalProcess = final;
+    const settled = await settle(db, () => outputTail(finalProcess));
+    const settleSeconds = (performance.now() - started) / 1000 - killPhaseSeconds;
+    await final.stop();
+
+    const counted = tally(c.point, runIds, slots, supervisor.lives);
+    const problems = await databaseProblems(db, runIds, counted);
+    const killed = supervisor.lives.filter((l) => l.killed);
+    const figure = {
+      failpoint: `${c.point}=${c.probability}`,
+      slots: SLOTS,
+      iterations: counted.kills.total,
+      killsOutsideWindowB: counted.kills.outsideWindowB,
+      killsInsideWindowB: counted.kills.insideWindowB,
+      triggers: runIds.length,
+      messages: perChannel((ch) => ({ expected: counted.channels[ch].expected, received: counted.channels[ch].received, sends: counted.channels[ch].sends })),
+      lost: perChannel((ch) => counted.channels[ch].lost),
+      duplicates: perChannel((ch) => counted.channels[ch].duplicates),
+      duplicatesAllowed: perChannel((ch) => counted.channels[ch].caughtInFlight),
+      unexplainedDuplicates: counted.unexplained.length,
+      failedJobs: settled.failedJobs,
+      retries: settled.retries,
+      deadlocks: settled.deadlocks,
+      failedStarts: supervisor.failedStarts().length,
+      databaseProblems: problems.length,
+      meanLifeSeconds: mean(killed.map((l) => l.seconds)),
+      meanStartSeconds: mean(killed.flatMap((l) => (l.startSeconds === null ? [] : [l.startSeconds]))),
+      diedBeforeReady: killed.filter((l) => l.startSeconds === null).length,
+      killPhaseSeconds: Number(killPhaseSeconds.toFixed(1)),
+      settleSeconds: Number(settleSeconds.toFixed(1)),
+      wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    };
+    reportFigure(c.name, figure);
+    const failedStarts = supervisor.failedStarts().map((text) => text.slice(0, 500)).join('\n---\n');
+    return { figure, counted, problems, settled, context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}` };
+  } finally {
+    await supervisor.stop();
+    await final?.stop();
+    await db.end().catch(() => {});
+    await closeAll(slots);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** What every case must show: nothing lost, every duplicate explained by a kill in its window b, the database agreeing. */
+function expectNothingLost(result: Awaited<ReturnType<typeof runKillCase>>) {
+  const { figure, counted, problems, settled, context } = result;
+  expect(figure.iterations, context).toBeGreaterThanOrEqual(KILLS);
+  // A restart that cannot start is a defect in itself (seen: "deadlock detected", a start's migration against
+  // the live traffic; the figure's deadlocks counts every transaction Postgres aborted so).
+  expect(figure.failedStarts, `processes that failed to start\n${context}`).toBe(0);
+  expect({ unfinishedRuns: settled.unfinishedRuns, failedJobs: settled.failedJobs }, `runs left unfinished, or jobs pg-boss gave up on\n${context}`).toEqual({ unfinishedRuns: 0, failedJobs: 0 });
+  // Each kill stranded the one job its process held, and that job came back (else "no duplicate" proves nothing).
+  // More retries than kills are turns aborted by something else (a deadlock: see the figure's deadlocks).
+  expect(settled.retries, `job retries against kills\n${context}`).toBe(figure.iterations);
+  expect(figure.lost, `messages lost\n${context}`).toEqual({ email: 0, sms: 0 });
+  expect(counted.unexplained.slice(0, 10), `duplicates no kill in their window b explains\n${context}`).toEqual([]);
+  expect(counted.strangers.slice(0, 10), `sends for runs no trigger started\n${context}`).toEqual([]);
+  expect(counted.refused, `sends the fakes refused\n${context}`).toBe(0);
+  expect(problems.slice(0, 10), `the database disagrees\n${context}`).toEqual([]);
+}
+
+it('(a) kill -9 before the provider call, 100 times: nothing lost, no duplicate of the message about to be sent', async () => {
+  const result = await runKillCase({ name: 'kill-before-provider', point: 'send.before-provider', probability: 0.13 });
+  expectNothingLost(result);
+  // The SMS is the job's last send: a kill before any provider call never catches it.
+  expect(result.figure.duplicates.sms, result.context).toBe(0);
+  // Kills before the email's call catch nothing; before the SMS's, they catch the job's email (window b).
+  expect(result.figure.duplicates.email, result.context).toBe(result.figure.duplicatesAllowed.email);
+  expect(result.figure.killsOutsideWindowB, result.context).toBeGreaterThan(0);
+}, 600_000);
+
+it('(b) kill -9 after the provider accepted, before the send is recorded, 100 times: nothing lost, one duplicate per message caught', async () => {
+  const result = await runKillCase({ name: 'kill-after-provider', point: 'send.after-provider', probability: 0.13 });
+  expectNothingLost(result);
+  // Every kill here follows a provider's acceptance: each catches at least one message in flight.
+  expect(result.figure.killsInsideWindowB, result.context).toBe(result.figure.iterations);
+  // Each kill caught the email, or the email and the SMS of one job: each channel at most one duplicate a kill.
+  const { email, sms } = result.figure.duplicates;
+  expect(email + sms, result.context).toBeGreaterThanOrEqual(result.figure.iterations);
+  expect(Math.max(email, sms), result.context).toBeLessThanOrEqual(result.figure.iterations);
+}, 600_000);
+
+it('(c) kill -9 after the job committed, before pg-boss is told, 100 times: nothing lost, no duplicate', async () => {
+  const result = await runKillCase({ name: 'kill-after-commit', point: 'job.after-commit', probability: 0.25 });
+  expectNothingLost(result);
+  expect(result.figure.duplicates, result.context).toEqual({ email: 0, sms: 0 });
+}, 600_000);
