@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    // The fault suite (test/faults) runs after, on its own: `npm run test:faults`.
+    // The fault suite (test/faults) runs after, on its own: `npm run test:faults` (see vitest.faults.config.ts).
     exclude: ['node_modules/**', 'test/faults/**', 'test/fixtures/**', 'bench/.generated/**', 'test/.tmp-*/**'],
     // One embedded PostgreSQL for the whole run; each test file creates its own database in it.
     globalSetup: ['test/setup/postgres.ts'],

@@ -1,9 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The fault suite (`npm run test:faults`, run by `npm test` after the main suite): real runtime processes
- * killed, starved of their database and flooded. One file at a time, so that each case has the machine's
- * cores to itself and its figures mean something.
+ * The fault suite (`npm run test:faults`, its own CI job: .ci/faults): real runtime processes killed, starved
+ * of their database and flooded. `npm test` runs its quick cases after the main suite; the kill -9 and
+ * provider-storm cases (10+ minutes) run in the separate job. One file at a time, so that each case has the
+ * machine's cores to itself and its figures mean something.
  */
 export default defineConfig({
   test: {

@@ -1,28 +1,34 @@
 /**
- * The HTTP load generator, in its own thread so that it does not share the runtime's event loop: fires
- * `count` triggers with `concurrency` in flight and reports each request's latency.
+ * The HTTP load generator, in its own thread so that it does not share the runtime's event loop (nor the fake
+ * providers' of the bench process): fires `count` triggers with `concurrency` in flight and reports each
+ * request's latency. With several runtime processes (`urls`), trigger i goes to process i mod n.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { pool } from './stats.ts';
 
-interface Load {
-  url: string;
+export interface Load {
+  /** One runtime's API, or several (round robin). */
+  url?: string;
+  urls?: string[];
   apiKey: string;
   count: number;
   concurrency: number;
   users: number;
   event: string;
+  /** The event's properties; `n` (the trigger's index) is added. Default `{}`. */
+  properties?: Record<string, unknown>;
 }
 
 const load = workerData as Load;
+const urls = load.urls ?? [load.url!];
 const latencies: number[] = [];
 const started = performance.now();
 await pool(load.count, load.concurrency, async (i) => {
   const start = performance.now();
-  const res = await fetch(`${load.url}/v1/events`, {
+  const res = await fetch(`${urls[i % urls.length]}/v1/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${load.apiKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ event: load.event, userId: `u${i % load.users}`, properties: { n: i } }),
+    body: JSON.stringify({ event: load.event, userId: `u${i % load.users}`, properties: { ...load.properties, n: i } }),
   });
   await res.arrayBuffer();
   if (res.status !== 202) throw new Error(`trigger answered ${res.status}`);

@@ -5,8 +5,7 @@
  * - trigger latency p50/p99 (HTTP request → 202) under that load;
  * - lateness p50/p99 of 5 s delays (when the send happened minus when it was due).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -14,11 +13,10 @@ import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { buildProject } from '../compiler/build.ts';
-import { startEmbeddedPostgres } from '../runtime/db/embedded.ts';
 import { workOptions } from '../runtime/driver/queue.ts';
 import { startRuntime } from '../runtime/server.ts';
 import { startFakeSendgrid } from '../test/fakes/providers.ts';
-import { createDatabase, waitForCount } from './setup.ts';
+import { benchPostgres, createDatabase, waitForCount } from './setup.ts';
 import { pool, summary } from './stats.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -103,9 +101,8 @@ const USERS = 100;
 export async function benchRuntime(options: { quick: boolean }) {
   const count = options.quick ? 1_000 : 5_000;
   const delayed = options.quick ? 100 : 300;
-  const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-pg-'));
-  const embedded = process.env.DATABASE_URL ? null : await startEmbeddedPostgres(dataDir, { port: 54500 });
-  const admin = process.env.DATABASE_URL ?? embedded!.url;
+  const postgres = await benchPostgres(54500);
+  const admin = postgres.admin;
   try {
     const baseline = await rawPgBoss(await createDatabase(admin, 'herald_bench_raw'), count);
 
@@ -155,7 +152,6 @@ export async function benchRuntime(options: { quick: boolean }) {
       targets: { messagesPerSecond: 500, ratio: 0.3, delayLatenessP99Ms: 2000 },
     };
   } finally {
-    await embedded?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await postgres.stop();
   }
 }

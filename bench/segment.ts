@@ -10,7 +10,7 @@ import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { startRuntime } from '../runtime/server.ts';
-import { benchPostgres, buildBenchBundle, createDatabase, waitForCount } from './setup.ts';
+import { benchPostgres, buildBenchBundle, createDatabase, stopBenchPostgres, waitForCount } from './setup.ts';
 import { pool, summary } from './stats.ts';
 
 const BATCH = 100;
@@ -112,4 +112,5 @@ export async function benchSegment(options: { quick: boolean }) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await benchSegment({ quick: process.argv.includes('--quick') });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  await stopBenchPostgres();
 }

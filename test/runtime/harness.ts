@@ -3,8 +3,7 @@
  * a two-hour wait takes a second or two; a runtime on a fresh database; a small API client; polling.
  */
 import { fileURLToPath } from 'node:url';
-import { sealBundle } from '../../compiler/bundle/canonical.ts';
-import type { Bundle, Step } from '../../compiler/bundle/schema.ts';
+import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { buildProject } from '../../compiler/build.ts';
 import { startRuntime, type Runtime, type StartOptions } from '../../runtime/server.ts';
 import { freshDatabase } from '../setup/database.ts';
@@ -20,28 +19,8 @@ export function exampleBundle(): Promise<Bundle> {
   return compiled;
 }
 
-/** Every wait of the bundle scaled to `to` ms per hour (delays, wait timeouts, digest windows). */
-export function shorten(bundle: Bundle, msPerHour = 1_000): Bundle {
-  const scale = (ms: number) => Math.max(200, Math.round((ms / 3_600_000) * msPerHour));
-  const walk = (steps: Step[]): Step[] =>
-    steps.map((step) => {
-      switch (step.kind) {
-        case 'delay':
-          return { ...step, durationMs: scale(step.durationMs) };
-        case 'waitFor':
-          return { ...step, timeoutMs: scale(step.timeoutMs) };
-        case 'digest':
-          return { ...step, windowMs: scale(step.windowMs) };
-        case 'branch':
-          return { ...step, arms: step.arms.map((a) => ({ ...a, steps: walk(a.steps) })), otherwise: walk(step.otherwise) };
-        default:
-          return step;
-      }
-    });
-  const { version: _version, formatVersion: _format, ...content } = bundle;
-  const workflows = Object.fromEntries(Object.entries(content.workflows).map(([id, w]) => [id, { ...w, steps: walk(w.steps) }]));
-  return sealBundle({ ...content, workflows });
-}
+export { shorten } from '../setup/shorten.ts';
+import { shorten } from '../setup/shorten.ts';
 
 export const API_KEY = 'test-key-0123456789';
 

@@ -1,0 +1,99 @@
+/**
+ * Trigger latency at a fixed offered load: autocannon at 200 and 1,000 triggers/s of the one-send workflow
+ * against one `herald start` process (its workers sending to the fake SendGrid meanwhile), p50/p99 of the
+ * HTTP request → 202, the rate achieved and the non-2xx answers. Baseline, same run and server: the same
+ * load against a bare HTTP server doing one raw pg-boss `send` per request (raw-accept.ts).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { API_KEY, startCluster, until } from './cluster.ts';
+import type { Destinations } from './fakes.ts';
+import type { RateFigures, RateLoad } from './rate-load.ts';
+import { createDatabase, dropDatabase } from './setup.ts';
+import { benchBundle } from './trees.ts';
+
+const USERS = 100;
+export const RATES = [200, 1_000] as const;
+
+/** Runs one fixed-rate load (rate-load.ts) in a child process. */
+export function fireRate(load: Omit<RateLoad, 'apiKey'>): Promise<RateFigures> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./rate-load.ts', import.meta.url)), JSON.stringify({ apiKey: API_KEY, ...load })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('close', (code) => {
+      if (code === 0) resolve(JSON.parse(stdout) as RateFigures);
+      else reject(new Error(`rate-load exited (${code}):\n${stderr}`));
+    });
+  });
+}
+
+/** The baseline server as a child process; resolves with its URL and a stop. */
+async function startRawAccept(databaseUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./raw-accept.ts', import.meta.url))], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      const match = /listening (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('exit', (code) => reject(new Error(`raw-accept exited (${code}):\n${output}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+type Pair = { herald: RateFigures; baselineRawPgBossHttp: RateFigures; p99Ratio: number };
+
+export async function benchLatency(admin: string, destinations: Destinations, options: { quick: boolean }) {
+  const seconds = options.quick ? 5 : 10;
+  const rawName = 'herald_bench_latency_raw';
+  const raw = await startRawAccept(await createDatabase(admin, rawName));
+  const cluster = await startCluster({ admin, name: 'herald_bench_latency', bundle: await benchBundle(), processes: 1, env: destinations.benchEnv, users: USERS });
+  const load = { url: cluster.urls[0]!, event: 'bench_ping', users: USERS };
+  try {
+    // Warm-up, untimed: JIT, connections, prepared statements, the SDK's agent — on both servers.
+    const warm = await fireRate({ ...load, rate: 100, seconds: 2 });
+    await fireRate({ ...load, url: raw.url, rate: 100, seconds: 2 });
+    await until(destinations.accepted, warm.ok, 60_000, 'warm-up messages');
+    const pairs: Record<string, Pair> = {};
+    for (const rate of RATES) {
+      process.stderr.write(`  ${rate} triggers/s…\n`);
+      // Each rate starts with no backlog: the previous one's messages have all arrived.
+      const before = destinations.accepted();
+      const herald = await fireRate({ ...load, rate, seconds });
+      await until(destinations.accepted, before + herald.ok, 120_000, 'messages of this rate');
+      const baseline = await fireRate({ ...load, url: raw.url, rate, seconds });
+      pairs[`rate${rate}`] = { herald, baselineRawPgBossHttp: baseline, p99Ratio: +(herald.latencyMs.p99 / Math.max(1, baseline.latencyMs.p99)).toFixed(2) };
+    }
+    const at200 = pairs.rate200!.herald;
+    return {
+      seconds,
+      ...pairs,
+      target: { p99At200PerSecondUnderMs: 50, value: at200.latencyMs.p99, met: at200.latencyMs.p99 < 50 && at200.non2xx === 0 },
+    };
+  } finally {
+    await cluster.stop();
+    destinations.reset();
+    await raw.stop();
+    await dropDatabase(admin, rawName);
+  }
+}
+
+// `npx tsx bench/latency.ts [--quick]` runs it alone.
+if (import.meta.url === `file://${process.argv[1]}`) await (await import('./standalone.ts')).runStandalone(benchLatency);

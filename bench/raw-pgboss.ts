@@ -1,0 +1,61 @@
+/**
+ * The baseline of the end-to-end figures: raw pg-boss on the same server, `count` jobs sent (`send`, 32 in
+ * flight, as the HTTP load has 32 triggers in flight) while one worker works them with Herald's fetch
+ * settings (`workOptions` at the runtime's default concurrency), each job doing one `SELECT 1` for its
+ * work. Sending and working overlap, as triggers and sends do in Herald: the figure is jobs/s from the
+ * first send to the last job done.
+ */
+import { PgBoss } from 'pg-boss';
+import { readConfig } from '../runtime/config.ts';
+import { workOptions } from '../runtime/driver/queue.ts';
+import { pool } from './stats.ts';
+
+/** The runtime's default HERALD_WORKERS, so the baseline fetches as a default `herald start` does. */
+export const DEFAULT_WORKERS = readConfig({}).workers;
+
+export interface RawPgBossFigures {
+  jobs: number;
+  /** Sends acknowledged per second, while the worker runs: the floor of a trigger's accept. */
+  sendPerSecond: number;
+  /** Jobs done per second, first send to last completion. */
+  endToEndPerSecond: number;
+  workers: number;
+}
+
+/** Jobs sent and worked before the clock starts, as each Herald pass warms its processes first. */
+const WARM_UP = 200;
+
+export async function rawPgBoss(url: string, count: number, workers = DEFAULT_WORKERS): Promise<RawPgBossFigures> {
+  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
+  boss.on('error', () => {});
+  await boss.start();
+  try {
+    await boss.createQueue('bench', { notify: true });
+    let done = 0;
+    let target = WARM_UP;
+    let finish = () => {};
+    const next = () => new Promise<void>((resolve) => (finish = resolve));
+    let finished = next();
+    await boss.work('bench', workOptions(workers), async (jobs: { id: string }[]) =>
+      Promise.all(
+        jobs.map(async (job) => {
+          await boss.getDb().executeSql('SELECT 1');
+          if (++done === target) finish();
+          return { id: job.id, status: 'completed' as const };
+        }),
+      ),
+    );
+    await pool(WARM_UP, 32, async (i) => void (await boss.send('bench', { i })));
+    await finished;
+    finished = next();
+    target += count;
+    const t0 = performance.now();
+    await pool(count, 32, async (i) => void (await boss.send('bench', { i })));
+    const sendSeconds = (performance.now() - t0) / 1000;
+    await finished;
+    const seconds = (performance.now() - t0) / 1000;
+    return { jobs: count, sendPerSecond: Math.round(count / sendSeconds), endToEndPerSecond: Math.round(count / seconds), workers };
+  } finally {
+    await boss.stop({ graceful: false, timeout: 2000 });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * `npx tsx bench/report.ts [results.json]`: the results of `npm run bench` as the Markdown tables of
+ * docs/performance.md — each figure, its baseline from the same run, their ratio, and the target where the
+ * issue set one. Paste the output over the tables in the doc after a run.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// results.json read back: its shape is what the sections wrote, checked by eye in the output. Internal only.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+const int = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const ms = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? `${n < 10 ? n.toFixed(1) : Math.round(n)} ms` : '—');
+const x = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
+const met = (ok: unknown) => (ok === true ? '**met**' : ok === false ? '**not met**' : '');
+const mb = (n: unknown) => (typeof n === 'number' ? `${Math.round(n)} MB` : '—');
+
+function table(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function endToEnd(e: Json): string {
+  const raw = e.baselineRawPgBoss;
+  const pgb = e.baselinePgbench;
+  const rows: (string | number)[][] = [];
+  const add = (label: string, p: Json | undefined, perRun = 1) => {
+    if (!p) return;
+    rows.push([
+      label,
+      p.processes,
+      int(p.triggersAcceptedPerSecond),
+      int(p.messagesPerSecond),
+      perRun > 1 ? int(p.runsPerSecond) : int(p.messagesPerSecond),
+      int(raw.endToEndPerSecond),
+      x(p.ratioToRawPgBoss),
+      ms(p.triggerLatencyMs?.p99),
+    ]);
+  };
+  for (const n of [1, 2, 4]) add('one-send (SendGrid SDK → fake)', e.oneSend?.[`processes${n}`]);
+  add('one-send (sandbox)', e.oneSendSandbox);
+  for (const n of [1, 2, 4]) add(`seed flow (${e.seedFlow?.messagesPerRun} messages/run)`, e.seedFlow?.[`processes${n}`], e.seedFlow?.messagesPerRun);
+  const header = ['workflow', 'processes', 'triggers/s accepted', 'messages/s at the fakes', 'runs/s', 'raw pg-boss jobs/s (baseline)', 'ratio', 'trigger p99 at 32 in flight'];
+  const t = e.targets ?? {};
+  const pgbench = pgb?.tps ? `${int(pgb.tps)} TPS (pgbench -N, ${pgb.clients} clients, ${pgb.seconds} s)` : `n/a (${pgb?.reason ?? 'not run'})`;
+  return [
+    table(header, rows),
+    '',
+    `Baselines: raw pg-boss ${int(raw.jobs)} jobs, send ${int(raw.sendPerSecond)}/s while working, ${int(raw.endToEndPerSecond)} jobs/s end to end; the database's write limit: ${pgbench}.`,
+    '',
+    table(
+      ['target', 'value', 'met'],
+      [
+        ['≥ 1,000 messages/s, one-send, one process', `${int(t.oneSendMessagesPerSecondOneProcess?.value)}/s`, met(t.oneSendMessagesPerSecondOneProcess?.met)],
+        ['≥ 0.5× raw pg-boss (one-send, one process)', x(t.ratioToRawPgBoss?.value), met(t.ratioToRawPgBoss?.met)],
+      ],
+    ),
+  ].join('\n');
+}
+
+function latency(l: Json): string {
+  const rows = Object.entries(l)
+    .filter(([k]) => k.startsWith('rate'))
+    .flatMap(([, p]: [string, Json]) => [
+      [`Herald, ${int(p.herald.offeredPerSecond)}/s offered`, `${int(p.herald.achievedPerSecond)}/s`, ms(p.herald.latencyMs.p50), ms(p.herald.latencyMs.p99), int(p.herald.non2xx), x(p.p99Ratio)],
+      [`raw pg-boss over HTTP (baseline)`, `${int(p.baselineRawPgBossHttp.achievedPerSecond)}/s`, ms(p.baselineRawPgBossHttp.latencyMs.p50), ms(p.baselineRawPgBossHttp.latencyMs.p99), int(p.baselineRawPgBossHttp.non2xx), ''],
+    ]);
+  return [
+    table(['server, offered load', 'achieved', 'p50', 'p99', 'non-2xx', 'p99 ratio'], rows),
+    '',
+    table(['target', 'value', 'met'], [['p99 < 50 ms at 200 triggers/s', ms(l.target?.value), met(l.target?.met)]]),
+  ].join('\n');
+}
+
+function lateness(d: Json): string {
+  const row = (label: string, f: Json) => [
+    label,
+    ms(f.herald.p50),
+    ms(f.herald.p99),
+    ms(f.baselineRawPgBoss.p50),
+    ms(f.baselineRawPgBoss.p99),
+    x(f.p99Ratio),
+    f.parts ? `${ms(f.parts.triggerToDelayStartMs.p99)} / ${ms(f.parts.dueToMessageMs.p99)}` : '—',
+  ];
+  const bg = d.backgroundLoad ?? {};
+  return [
+    table(
+      ['delay', 'Herald p50', 'Herald p99', 'raw pg-boss p50 (baseline)', 'raw pg-boss p99', 'p99 ratio', 'Herald p99: trigger → delay started / due → message'],
+      [row('1 s', d.delay1sMs), row('60 s', d.delay60sMs)],
+    ),
+    '',
+    `${int(d.runsPerDelay)} runs per delay started over ${d.startedOverSeconds} s, under ${int(bg.offeredPerSecond)} one-send triggers/s (achieved ${int(bg.achievedPerSecond)}/s, trigger p99 ${ms(bg.latencyMs?.p99)}; ` +
+      `the background's own trigger → message time p50 ${ms(bg.triggerToMessageMs?.p50)}, p99 ${ms(bg.triggerToMessageMs?.p99)}: when that is seconds too, the process was behind on all its work, not on timers).`,
+    '',
+    table(['target', 'value', 'met'], [['p99 delay lateness < 1 s', ms(d.target?.value), met(d.target?.met)]]),
+  ].join('\n');
+}
+
+function memory(m: Json): string {
+  const none = m.baselineNoWaitingRuns;
+  const many = m.withWaitingRuns;
+  const per = m.perWaitingRun;
+  return [
+    table(
+      ['runtime process', 'idle RSS', 'peak RSS under load', 'messages/s of the load'],
+      [
+        ['no waiting runs (baseline)', mb(none.idleRssMb), mb(none.peakRssMb), int(none.messagesPerSecond)],
+        [`${int(m.waitingRuns)} waiting runs`, mb(many.idleRssMb), mb(many.peakRssMb), int(many.messagesPerSecond)],
+        ['ratio', x(m.ratioIdle), x(m.ratioPeakUnderLoad), x(m.throughputRatio)],
+      ],
+    ),
+    '',
+    `On disk, per waiting run: ${int(per.databaseBytes)} bytes of database (herald.runs ${int(per.runsTableBytes)}, its deferred job ${int(per.jobsTableBytes)}, indexes included); ${int(m.waitingRuns)} runs made in ${m.insertSeconds} s of SQL.`,
+    '',
+    table(['target', 'value', 'met'], [['RSS independent of waiting runs (ratio ≤ 1.1)', `${x(m.ratioIdle)} idle, ${x(m.ratioPeakUnderLoad)} under load`, met(m.target?.met)]]),
+  ].join('\n');
+}
+
+function compiler(c: Json): string {
+  const row = (label: string, t: Json | undefined) => (t ? [label, int(t.files), ms(t.totalMs), ms(t.typecheckMs), ms(t.baselineTypeCheckMs), x(t.ratioToTypeCheck)] : [label, '—', '—', '—', '—', '—']);
+  return [
+    table(['tree', 'files', 'herald build', 'of which type-check', 'type-check alone (baseline)', 'ratio'], [row('notifications/ (example)', c.example), row('200 workflows', c.tree200), row('1,000 workflows', c.tree1000)]),
+    '',
+    `Growth from 200 to 1,000 workflows: ${x(c.growth200to1000)} for 5× the size.`,
+  ].join('\n');
+}
+
+export function report(input: Record<string, unknown>): string {
+  const results = input as Json;
+  const m = results.machine ?? {};
+  const s = results.seconds ?? {};
+  const parts = [
+    `Run of ${results.when}${results.quick ? ' (--quick)' : ''}: ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB, ${m.os}, Node ${m.node}, PostgreSQL ${m.postgres?.version} ${m.postgres?.server ?? ''}; load average ${m.loadAverageAtStart ?? '?'} at the start, ${m.loadAverageAtEnd} at the end (above ${m.cores}, processes were queuing for a core); ${int(s.total)} s in all.`,
+  ];
+  const section = (title: string, key: string, render: (j: Json) => string) => {
+    if (results[key]) parts.push(`### ${title}\n\n${render(results[key])}`);
+  };
+  section('End-to-end throughput', 'endToEnd', endToEnd);
+  section('Trigger latency at a fixed offered load', 'triggerLatency', latency);
+  section('Delay lateness under load', 'delayLateness', lateness);
+  section('Memory with waiting runs', 'memory', memory);
+  section('Compiler', 'compiler', compiler);
+  return `${parts.join('\n\n')}\n`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const path = process.argv[2] ?? fileURLToPath(new URL('./results.json', import.meta.url));
+  process.stdout.write(report(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>));
+}

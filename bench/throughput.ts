@@ -1,0 +1,127 @@
+/**
+ * End-to-end throughput at 1, 2 and 4 `herald start` processes sharing one database: triggers/s accepted
+ * through the HTTP API (spread round robin over the processes) and messages/s reaching the fake providers,
+ * for a one-send workflow and for the seed flow. Baselines from the same run and server: raw pg-boss
+ * send + work of the same number of jobs (raw-pgboss.ts) and pgbench's write TPS (pgbench.ts).
+ */
+import type { Bundle } from '../compiler/bundle/schema.ts';
+import { fireLoad, startCluster, until, untilCount } from './cluster.ts';
+import type { Destinations } from './fakes.ts';
+import { pgbench } from './pgbench.ts';
+import { rawPgBoss, type RawPgBossFigures } from './raw-pgboss.ts';
+import { createDatabase, dropDatabase } from './setup.ts';
+import { summary } from './stats.ts';
+import { benchBundle, SEED_WAIT_MS, seedBundle } from './trees.ts';
+
+const USERS = 100;
+const CONCURRENCY = 32;
+const WARM_UP = 100;
+const PROCESSES = [1, 2, 4] as const;
+
+interface Scenario {
+  bundle: Bundle;
+  env: Record<string, string>;
+  event: string;
+  properties?: Record<string, unknown>;
+  profile?: (u: number) => Record<string, unknown>;
+  messagesPerRun: number;
+  /** Messages arrived so far: at the fakes, or (sandbox) in the message log. */
+  arrived: 'fakes' | 'log';
+}
+
+/** One pass: `processes` runtimes on a fresh database, a warm-up, then `triggers` triggers timed to their last message. */
+async function pass(admin: string, destinations: Destinations, scenario: Scenario, processes: number, triggers: number) {
+  const name = `herald_bench_e2e_${processes}`;
+  const started = performance.now();
+  const cluster = await startCluster({ admin, name, bundle: scenario.bundle, processes, env: scenario.env, users: USERS, ...(scenario.profile ? { profile: scenario.profile } : {}) });
+  try {
+    const load = { urls: cluster.urls, concurrency: CONCURRENCY, users: USERS, event: scenario.event, ...(scenario.properties ? { properties: scenario.properties } : {}) };
+    const sentRows = "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent'";
+    const arrived = async (target: number) =>
+      scenario.arrived === 'fakes' ? until(destinations.accepted, target, 300_000, 'messages at the fakes') : untilCount(cluster.db, sentRows, target, 300_000);
+    // Warm-up, untimed: each process's JIT, connections and prepared statements, the SDK's agent.
+    await fireLoad({ ...load, count: WARM_UP * processes });
+    await arrived(WARM_UP * processes * scenario.messagesPerRun);
+    const before = scenario.arrived === 'fakes' ? destinations.accepted() : WARM_UP * processes * scenario.messagesPerRun;
+    const t0 = performance.now();
+    const [{ latencies, seconds }, done] = await Promise.all([fireLoad({ ...load, count: triggers }), arrived(before + triggers * scenario.messagesPerRun)]);
+    const messages = triggers * scenario.messagesPerRun;
+    process.stderr.write(`    ${((t0 - started) / 1000).toFixed(1)} s to start and warm up, ${((done - t0) / 1000).toFixed(1)} s timed\n`);
+    return {
+      processes,
+      triggers,
+      messages,
+      triggersAcceptedPerSecond: Math.round(triggers / seconds),
+      messagesPerSecond: Math.round(messages / ((done - t0) / 1000)),
+      triggerLatencyMs: summary(latencies),
+    };
+  } finally {
+    await cluster.stop();
+    destinations.reset();
+  }
+}
+
+type Pass = Awaited<ReturnType<typeof pass>>;
+
+/** Each pass with its ratios to raw pg-boss (messages/s to jobs/s, triggers/s to sends/s). */
+function withRatios(result: Pass, baseline: RawPgBossFigures, messagesPerRun: number) {
+  return {
+    ...result,
+    ratioToRawPgBoss: +(result.messagesPerSecond / baseline.endToEndPerSecond).toFixed(2),
+    // A seed run is several jobs (start, the wait's timer, …): compare runs/s, the unit a job of the baseline stands for.
+    ...(messagesPerRun > 1 ? { runsPerSecond: Math.round(result.messagesPerSecond / messagesPerRun) } : {}),
+    acceptRatioToRawSend: +(result.triggersAcceptedPerSecond / baseline.sendPerSecond).toFixed(2),
+  };
+}
+
+export async function benchThroughput(admin: string, destinations: Destinations, options: { quick: boolean }) {
+  const triggers = options.quick ? 1_000 : 5_000;
+  const seedTriggers = triggers / 2;
+  process.stderr.write('  raw pg-boss…\n');
+  const rawName = 'herald_bench_raw';
+  const baseline = await rawPgBoss(await createDatabase(admin, rawName), triggers).finally(() => dropDatabase(admin, rawName));
+  process.stderr.write('  pgbench…\n');
+  const database = await pgbench(admin, { seconds: options.quick ? 5 : 10 });
+
+  const bench = await benchBundle();
+  const oneSend: Scenario = { bundle: bench, env: destinations.benchEnv, event: 'bench_ping', messagesPerRun: 1, arrived: 'fakes' };
+  const seed: Scenario = {
+    bundle: await seedBundle(),
+    env: destinations.seedEnv,
+    event: 'trial_started',
+    properties: { first_name: 'Ada', plan_type: 'pro' },
+    profile: (u) => ({ email: `u${u}@example.com`, phone_number: '+15555550100' }),
+    // The welcome email, then (not opened, not active) the SMS nudge.
+    messagesPerRun: 2,
+    arrived: 'fakes',
+  };
+  const runs = async (scenario: Scenario, label: string, count: number) => {
+    const out: Record<string, ReturnType<typeof withRatios>> = {};
+    for (const n of PROCESSES) {
+      process.stderr.write(`  ${label}, ${n} process${n > 1 ? 'es' : ''}…\n`);
+      out[`processes${n}`] = withRatios(await pass(admin, destinations, scenario, n, count), baseline, scenario.messagesPerRun);
+    }
+    return out;
+  };
+  const oneSendRuns = await runs(oneSend, 'one-send', triggers);
+  process.stderr.write('  one-send, sandbox, 1 process…\n');
+  const sandbox = withRatios(await pass(admin, destinations, { ...oneSend, env: {}, arrived: 'log' }, 1, triggers), baseline, 1);
+  const seedRuns = await runs(seed, 'seed flow', seedTriggers);
+  const one = oneSendRuns.processes1!;
+  return {
+    baselineRawPgBoss: baseline,
+    baselinePgbench: database,
+    oneSend: oneSendRuns,
+    /** The same at one process with the sandbox provider (no SDK, no HTTP to a provider): counted in the message log. */
+    oneSendSandbox: sandbox,
+    seedFlow: { workflow: 'onboarding (notifications/, waits shortened)', waitMs: SEED_WAIT_MS, messagesPerRun: seed.messagesPerRun, ...seedRuns },
+    loadConcurrency: CONCURRENCY,
+    targets: {
+      oneSendMessagesPerSecondOneProcess: { target: 1000, value: one.messagesPerSecond, met: one.messagesPerSecond >= 1000 },
+      ratioToRawPgBoss: { target: 0.5, value: one.ratioToRawPgBoss, met: one.ratioToRawPgBoss >= 0.5 },
+    },
+  };
+}
+
+// `npx tsx bench/throughput.ts [--quick]` runs it alone.
+if (import.meta.url === `file://${process.argv[1]}`) await (await import('./standalone.ts')).runStandalone(benchThroughput);
