@@ -12,6 +12,16 @@ type WriteCallback = (error?: Error | null) => void;
 export class CoalescingSocket extends Socket {
   private corkedThisTick = false;
 
+  /**
+   * Node's `connect()` puts `Socket.prototype.write` back as the instance's own `write` (undoing a closed
+   * socket's write-after-end guard), which would hide the method below: put ours back after it.
+   */
+  override connect(...args: unknown[]): this {
+    (Socket.prototype.connect as (...a: unknown[]) => this).apply(this, args);
+    this.write = CoalescingSocket.prototype.write;
+    return this;
+  }
+
   override write(chunk: string | Uint8Array, encoding?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
     if (!this.corkedThisTick) {
       this.corkedThisTick = true;
