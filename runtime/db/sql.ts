@@ -283,7 +283,8 @@ export const claimIdempotencyKeys = (claims: { key: string; hash: string }[]) =>
      ON CONFLICT (key) DO NOTHING RETURNING key`,
     json(claims),
   );
-export const idempotencyByKey = (key: string) => s('SELECT request_hash, status, response FROM herald.idempotency WHERE key = $1', key);
+export const idempotencyByKeys = (keys: string[]) =>
+  s('SELECT key, request_hash, status, response FROM herald.idempotency WHERE key = ANY($1::text[])', keys);
 export const storeIdempotentResponses = (answers: { key: string; status: number; response: unknown }[]) =>
   s(
     `UPDATE herald.idempotency i SET status = a.status, response = a.response

@@ -105,7 +105,7 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
     if (key) {
       const hash = createHash('sha256').update(JSON.stringify([row.event, row.user_id, row.properties, row.message_id])).digest('hex');
       if (!(await one(tx, sql.claimIdempotencyKeys([{ key, hash }])))) {
-        const prior = await one<{ request_hash: string }>(tx, sql.idempotencyByKey(key));
+        const prior = await one<{ request_hash: string }>(tx, sql.idempotencyByKeys([key]));
         if (prior && prior.request_hash !== hash) {
           onError(new Error(`ingest queue: row ${row.id} dropped: Idempotency-Key "${key}" was already used for another request`));
         }

@@ -93,12 +93,12 @@ export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: Even
       results.push({ duplicate: true, runs: prior.get(input.messageId!) ?? [] });
       continue;
     }
-    const runIds = startedOf(input.runIds, started);
+    const fresh = input.workflows.map((w, k) => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version })).filter((r) => started.has(r.id));
+    const runIds = fresh.map((r) => r.id);
     const active = activeByUser.get(input.userId) ?? [];
     const routed = await routeTo(deps, tx, active, input.event);
     facts.push(...runIds.map((id) => startFact(deps, id)));
     facts.push(...routed.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } } })));
-    const fresh = input.workflows.map((w, k) => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version })).filter((r) => started.has(r.id));
     activeByUser.set(input.userId, [...active, ...fresh]);
     results.push({ duplicate: false, runs: runIds, routed });
   }

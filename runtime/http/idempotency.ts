@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as sql from '../db/sql.ts';
 import { createBatcher } from '../db/group-commit.ts';
 import type { Database } from '../db/pool.ts';
-import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
+import { exec, rows, type SqlClient } from '../db/sql-client.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 
@@ -28,23 +28,29 @@ async function runKeyed(tx: SqlClient, group: Keyed[]): Promise<Outcome[]> {
   for (const item of group) if (!firstByKey.has(item.key)) firstByKey.set(item.key, item);
   const claims = [...firstByKey.values()].map(({ key, hash }) => ({ key, hash }));
   const claimed = new Set((await rows<{ key: string }>(tx, sql.claimIdempotencyKeys(claims))).map((r) => r.key));
-  const answered = new Map<string, { hash: string; answer: Answer }>();
+  // Keys answered in an earlier transaction: read in one statement.
+  const taken = [...firstByKey.keys()].filter((key) => !claimed.has(key));
+  const answered = new Map<string, { hash: string; answer: Answer }>(
+    taken.length
+      ? (await rows<{ key: string; request_hash: string; response: unknown }>(tx, sql.idempotencyByKeys(taken))).map((p) => [p.key, { hash: p.request_hash, answer: { status: 202 as const, body: p.response } }])
+      : [],
+  );
+  const fresh = new Map<string, { hash: string; answer: Answer }>();
   const outcomes: Outcome[] = [];
   for (const item of group) {
-    if (claimed.has(item.key) && !answered.has(item.key)) {
+    if (claimed.has(item.key) && !fresh.has(item.key)) {
       const answer = await item.work(tx);
+      fresh.set(item.key, { hash: item.hash, answer });
       answered.set(item.key, { hash: item.hash, answer });
       outcomes.push({ answer: { ...answer, replayed: false } });
       continue;
     }
     // Answered earlier in this group, or in an earlier transaction.
-    const prior =
-      answered.get(item.key) ??
-      (await one<{ request_hash: string; status: number; response: unknown }>(tx, sql.idempotencyByKey(item.key)).then((p) => p && { hash: p.request_hash, answer: { status: 202 as const, body: p.response } }));
+    const prior = answered.get(item.key);
     if (!prior) throw new Error(`Idempotency-Key "${item.key}" is neither claimed nor answered`);
     outcomes.push(prior.hash === item.hash ? { answer: { ...prior.answer, replayed: true } } : { conflict: item.key });
   }
-  if (answered.size) await exec(tx, sql.storeIdempotentResponses([...answered].map(([key, a]) => ({ key, status: a.answer.status, response: a.answer.body }))));
+  if (fresh.size) await exec(tx, sql.storeIdempotentResponses([...fresh].map(([key, a]) => ({ key, status: a.answer.status, response: a.answer.body }))));
   return outcomes;
 }
 

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
-import { checkEventData, createEventIntake, prepareEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
+import type { Bundle } from '../../compiler/bundle/schema.ts';
+import { checkEventData, createEventIntake, prepareEvent } from '../driver/ingest.ts';
 import { acceptEvent, startRuns, type EventAcceptance } from '../driver/triggers.ts';
 import { readBody } from './body.ts';
 import { emailAddress, phoneNumber } from './contact.ts';
@@ -55,7 +55,6 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
   app.post('/v1/events', async (c) => {
     const { value, raw } = await readBody(c, eventBody);
     const bundle = liveBundle(deps);
-    const workflows = workflowsTriggeredBy(bundle, value.event);
     // Checked (and its run ids made) before any transaction: a refused event costs its neighbours nothing.
     const input = prepareEvent(bundle, { event: value.event, userId: value.userId, properties: value.properties, messageId: value.messageId ?? null });
     const key = c.req.header('idempotency-key');
@@ -63,7 +62,7 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
       ? await idempotent(deps, key, raw, async (tx) => answer(await acceptEvent(deps.driver, tx, input), value.event))
       : { ...answer(await intake(input), value.event), replayed: false };
     deps.metrics.triggers.inc({ source: 'events', outcome: result.replayed ? 'replayed' : 'accepted' });
-    for (const w of result.replayed ? [] : workflows) deps.metrics.runsStarted.inc({ workflow: w.id });
+    for (const w of result.replayed ? [] : input.workflows) deps.metrics.runsStarted.inc({ workflow: w.id });
     return c.json(result.body as object, 202);
   });
 

@@ -1,6 +1,7 @@
 /**
- * Segment calls in, outcomes out: each call validated (schema.ts), size-checked (limits.ts) and applied in a
- * transaction of its own (apply.ts), so in a batch one refused call changes nothing for the others.
+ * Segment calls in, outcomes out: each call validated (schema.ts), size-checked (limits.ts) and applied
+ * (apply.ts) group-committed with the calls that arrive with it (db/group-commit.ts): a refused call is
+ * retried alone, so in a batch it changes nothing for the others.
  */
 import { isConnectionError, type Database } from '../db/pool.ts';
 import type { DriverDeps } from '../driver/context.ts';
@@ -73,7 +74,7 @@ export async function ingestCall(deps: IngestDeps, bundle: Bundle, raw: unknown,
   const parsed = segmentEventSchema.safeParse(at.defaults ? withDefaults(raw, at.defaults) : raw);
   if (!parsed.success) return refuse(describeIssues(parsed.error));
   try {
-    const outcome = await deps.db.transaction((tx) => applySegmentEvent(deps.driver, tx, bundle, parsed.data, at.receivedAt));
+    const outcome = await deps.db.grouped((tx) => applySegmentEvent(deps.driver, tx, bundle, parsed.data, at.receivedAt));
     return { ok: true, outcome };
   } catch (error) {
     if (error instanceof InvalidEventError || error instanceof SegmentRejection) return refuse(error.message);

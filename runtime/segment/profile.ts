@@ -8,7 +8,6 @@
  * address no provider will take); a context field that is unusable is only skipped (the device reported it,
  * not the sender).
  */
-import { z } from 'zod';
 import type { JsonValue } from '../../compiler/bundle/schema.ts';
 import { isValidTimeZone } from '../../compiler/schedule/window.ts';
 import type { ProfilePatch } from '../db/sql.ts';
