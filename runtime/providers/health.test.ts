@@ -42,4 +42,19 @@ describe('provider health', () => {
     expect(report!.latencyMs).toEqual({ p50: 21, p95: 22 });
     expect(health.report(20_010, ['twilio'])[0]).toMatchObject({ provider: 'twilio', attempts: 0, successRate: null });
   });
+
+  it('keeps the counts of its window right over many outcomes (pruned and compacted as time moves)', () => {
+    const health = createProviderHealth({ ...policy, windowMs: 1_000, failureRate: 0.9 });
+    const all: { at: number; ok: boolean }[] = [];
+    for (let at = 0; at < 5_000; at++) {
+      const ok = at % 3 !== 0;
+      health.record('sg', { ok, latencyMs: 1, now: at });
+      all.push({ at, ok });
+      if (at % 997 === 0 || at === 4_999) {
+        const window = all.filter((o) => o.at >= at - 1_000);
+        const [report] = health.report(at, ['sg']);
+        expect(report).toMatchObject({ attempts: window.length, successes: window.filter((o) => o.ok).length, state: 'closed' });
+      }
+    }
+  });
 });

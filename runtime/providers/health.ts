@@ -43,7 +43,14 @@ function percentile(sorted: number[], p: number): number {
 }
 
 class ProviderBreaker {
+  /**
+   * Outcomes in the window, oldest first, from `head` on: pruning moves `head` (the array is compacted once
+   * the dropped part dominates), and the window's failures are counted as outcomes come and go, so recording
+   * an outcome costs the same with 60,000 in the window as with 6.
+   */
   private outcomes: Outcome[] = [];
+  private head = 0;
+  private failedInWindow = 0;
   private state: BreakerState = 'closed';
   private openedAt = 0;
   private probing = false;
@@ -55,11 +62,27 @@ class ProviderBreaker {
     private readonly policy: BreakerPolicy,
   ) {}
 
+  private get inWindow(): number {
+    return this.outcomes.length - this.head;
+  }
+
   private prune(now: number) {
     const from = now - this.policy.windowMs;
-    let drop = 0;
-    while (drop < this.outcomes.length && this.outcomes[drop]!.at < from) drop++;
-    if (drop) this.outcomes = this.outcomes.slice(drop);
+    while (this.head < this.outcomes.length && this.outcomes[this.head]!.at < from) {
+      if (!this.outcomes[this.head]!.ok) this.failedInWindow--;
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.outcomes.length) {
+      this.outcomes = this.outcomes.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Forgets the window and starts it again from one outcome. */
+  private restart(outcome: Outcome) {
+    this.outcomes = [outcome];
+    this.head = 0;
+    this.failedInWindow = outcome.ok ? 0 : 1;
   }
 
   /** Whether an attempt may go to this provider now (an open breaker past its cool-down admits one probe). */
@@ -77,18 +100,19 @@ class ProviderBreaker {
     this.attempts++;
     if (!ok) this.failures++;
     this.outcomes.push({ at: now, ok, latencyMs });
+    if (!ok) this.failedInWindow++;
     this.prune(now);
     if (this.state === 'half-open') {
       this.probing = false;
+      // A fresh start: the failures that opened the breaker no longer speak for the provider.
       if (ok) {
         this.state = 'closed';
-        // A fresh start: the failures that opened the breaker no longer speak for the provider.
-        this.outcomes = [{ at: now, ok, latencyMs }];
+        this.restart({ at: now, ok, latencyMs });
       } else this.open(now);
       return;
     }
-    const failed = this.outcomes.filter((o) => !o.ok).length;
-    if (this.state === 'closed' && this.outcomes.length >= this.policy.minAttempts && failed / this.outcomes.length >= this.policy.failureRate) this.open(now);
+    const total = this.inWindow;
+    if (this.state === 'closed' && total >= this.policy.minAttempts && this.failedInWindow / total >= this.policy.failureRate) this.open(now);
   }
 
   private open(now: number) {
@@ -105,14 +129,15 @@ class ProviderBreaker {
   report(now: number): ProviderHealthReport {
     this.prune(now);
     this.stateAt(now);
-    const successes = this.outcomes.filter((o) => o.ok).length;
-    const latencies = this.outcomes.map((o) => o.latencyMs).sort((a, b) => a - b);
+    const attempts = this.inWindow;
+    const successes = attempts - this.failedInWindow;
+    const latencies = this.outcomes.slice(this.head).map((o) => o.latencyMs).sort((a, b) => a - b);
     return {
       provider: this.provider,
       state: this.state,
-      attempts: this.outcomes.length,
+      attempts,
       successes,
-      successRate: this.outcomes.length ? successes / this.outcomes.length : null,
+      successRate: attempts ? successes / attempts : null,
       latencyMs: latencies.length ? { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) } : null,
       openedAt: this.state === 'closed' ? null : new Date(this.openedAt).toISOString(),
       totals: { attempts: this.attempts, failures: this.failures },

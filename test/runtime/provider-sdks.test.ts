@@ -167,6 +167,12 @@ describe('SendGrid adapter (@sendgrid/mail)', () => {
     expectNoSecrets(result, [apiKey]);
   });
 
+  it('does not follow a redirect: the mail goes only where it was configured to go', async () => {
+    fake.respondWith({ status: 307, headers: { location: `${fake.url}/v3/mail/send?redirected` } });
+    failed(await adapter().send(outbound(provider, to, email)));
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('is retryable when SendGrid cannot be reached', async () => {
     const result = failed(await adapter({ apiUrl: await closedPortUrl() }).send(outbound(provider, to, email)));
     expect(result).toMatchObject({ retryable: true, code: 'ECONNREFUSED' });
