@@ -11,6 +11,8 @@ export interface RuntimeConfig {
   bundlePath: string;
   publicUrl: string | null;
   workers: number;
+  /** Runs accepted here are started here right after their commit, not by start jobs (`HERALD_LOCAL_STARTS`, default on). */
+  localStarts: boolean;
   /** Signs links in messages (one-click unsubscribe). Defaults to one derived from the API key. */
   signingSecret: string;
   /** What the message log leaves out (`HERALD_REDACT=content,payloads`): rendered bodies; provider responses and webhook payloads. */
@@ -29,6 +31,15 @@ export function parseRedaction(value: string | undefined): Redaction {
   return { content: parts.has('content'), payloads: parts.has('payloads') };
 }
 
+/** An on/off setting: on, off, true, false, 1, 0 (any case); unset is `fallback`. */
+function parseSwitch(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === '') return fallback;
+  const v = value.trim().toLowerCase();
+  if (['on', 'true', '1'].includes(v)) return true;
+  if (['off', 'false', '0'].includes(v)) return false;
+  throw new Error(`${name} "${value}" is not on or off (use on/off, true/false or 1/0)`);
+}
+
 export const DEV_API_KEY = 'herald-dev-key';
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
@@ -37,6 +48,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const apiKey = overrides.apiKey ?? env.HERALD_API_KEY;
   const workers = overrides.workers ?? Number(env.HERALD_WORKERS ?? 32);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default 32)`);
+  const localStarts = overrides.localStarts ?? parseSwitch('HERALD_LOCAL_STARTS', env.HERALD_LOCAL_STARTS, true);
   return {
     port,
     databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL ?? null,
@@ -46,6 +58,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bundlePath: overrides.bundlePath ?? env.HERALD_BUNDLE ?? 'dist/bundle.json',
     publicUrl: overrides.publicUrl ?? env.HERALD_PUBLIC_URL ?? null,
     workers,
+    localStarts,
     redact: overrides.redact ?? parseRedaction(env.HERALD_REDACT),
     signingSecret: overrides.signingSecret ?? env.HERALD_SIGNING_SECRET ?? createHash('sha256').update(`herald-links\0${apiKey ?? DEV_API_KEY}`).digest('hex'),
   };

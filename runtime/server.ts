@@ -15,6 +15,8 @@ import type { DriverDeps } from './driver/context.ts';
 import { syncSchedules, workSchedules } from './driver/schedules.ts';
 import { createBoss, DEAD_QUEUE, ensureQueue, RUN_QUEUE, workOptions } from './driver/queue.ts';
 import { deadLetterHandler, factHandler } from './driver/worker.ts';
+import { createLocalStarts, type LocalStarts } from './driver/local-starts.ts';
+import { createSlots, withSlots } from './driver/slots.ts';
 import { createApp } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startIngestConsumer } from './driver/ingest-queue.ts';
@@ -130,7 +132,14 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       },
     };
 
-    await boss.work(RUN_QUEUE, workOptions(config.workers), factHandler(db, deps, onError));
+    // The queue's batches and local starts share the process's jobs in flight (HERALD_WORKERS).
+    const slots = createSlots(config.workers);
+    const fetch = workOptions(config.workers);
+    await boss.work(RUN_QUEUE, fetch, withSlots(slots, factHandler(db, deps, onError)));
+    const starts: LocalStarts | null = config.localStarts
+      ? createLocalStarts(db, deps, { slots, batchSize: fetch.batchSize, capacity: config.workers * 32, onError })
+      : null;
+    if (starts) deps.starts = starts;
     await boss.work(DEAD_QUEUE, { batchSize: 16, pollingIntervalSeconds: 5 }, deadLetterHandler(db, deps, onError));
     // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
     await syncSchedules(boss, bundle);
@@ -174,7 +183,12 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         stopped = true;
         // The HTTP server and the workers wind down together: requests in flight are answered (with
         // `Connection: close`) while in-flight jobs finish, or are handed back at the drain deadline.
-        await Promise.all([closeServer(server), ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS }))]);
+        // Local starts drain once no request can hand them more (those not begun go to the queue).
+        const drainUntil = Date.now() + DRAIN_TIMEOUT_MS;
+        await Promise.all([
+          closeServer(server).then(() => starts?.stop(Math.max(0, drainUntil - Date.now()))),
+          ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS })),
+        ]);
         await providers.close();
         await db.close();
         if (embedded) await embedded.stop();

@@ -71,20 +71,31 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
       try {
         await client.query('BEGIN');
         let open = true;
+        const committed: (() => void)[] = [];
         const tx: SqlClient = {
           query: async <Row>(t: string, v?: unknown[]) => {
             // A statement after the transaction ended would run on a client back in the pool, perhaps in another's transaction.
             if (!open) throw new Error('statement issued after its transaction ended');
             return (await client.query(prepared(t, v) as pg.QueryConfig)) as unknown as { rows: Row[] };
           },
+          afterCommit: (fn) => void committed.push(fn),
         };
+        let result: Awaited<ReturnType<typeof fn>>;
         try {
-          const result = await fn(tx);
+          result = await fn(tx);
           await client.query('COMMIT');
-          return result;
         } finally {
           open = false;
         }
+        // Committed: nothing may now make the transaction look failed (a caller would retry work that is done).
+        for (const run of committed) {
+          try {
+            run();
+          } catch {
+            // Callbacks hand work on (local-starts.ts) and do not throw; should one, the work it carried is still in the database.
+          }
+        }
+        return result;
       } catch (error) {
         if (isConnectionError(error)) broken = error;
         else await client.query('ROLLBACK').catch((e: unknown) => (broken = e));

@@ -4,6 +4,11 @@
  */
 export interface SqlClient {
   query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+  /**
+   * Runs `fn` once the transaction has committed (never if it rolls back). Only our own transactions
+   * (db/pool.ts) offer it: a caller's client or pg-boss's `db` cannot say when their work committed.
+   */
+  afterCommit?(fn: () => void): void;
 }
 
 /** A statement from `sql.ts`: text with `$n` placeholders, and its values. */

@@ -129,6 +129,8 @@ export interface RunRow {
   trigger_event: string | null;
   definition: unknown;
   request_id: string | null;
+  /** Started by the accepting process rather than a start job, and not started yet (driver/local-starts.ts). */
+  start_pending: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -143,13 +145,14 @@ export interface NewRun {
   trigger_event: string | null;
   definition: unknown;
   request_id: string | null;
+  start_pending: boolean;
 }
 /** Inserts the runs in `$param` (a JSON array of NewRun) that do not exist yet, returning their ids. */
 const insertRunsFrom = (param: string, where = 'true') =>
-  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id)
-     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id
+  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending)
+     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending
      FROM jsonb_to_recordset(${param}::jsonb) AS r (id uuid, workflow text, bundle_version text, user_id text, recipient jsonb, status text,
-       state jsonb, trigger_event text, definition jsonb, request_id uuid)
+       state jsonb, trigger_event text, definition jsonb, request_id uuid, start_pending boolean)
      WHERE ${where}
      ON CONFLICT (id) DO NOTHING RETURNING id`;
 export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs));
@@ -159,6 +162,26 @@ export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs)
  */
 export const lockRunsWithUsers = (ids: string[]) =>
   s(`SELECT r.*, ${PROFILE_COLUMNS('r.user_id')} FROM herald.runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`, ids);
+/**
+ * Takes pending local starts out of their process's hands (driver/local-starts.ts): those of `ids` (all when
+ * empty) created at least `olderThanMs` ago, except `exclude`, oldest first, skipping runs a turn holds. Their
+ * start_pending is cleared; the caller enqueues their start jobs in the same transaction. Returns each with its
+ * creation time, when its trigger was accepted.
+ */
+export const claimPendingStarts = (options: { ids: string[]; olderThanMs: number; exclude: string[]; limit: number }) =>
+  s(
+    `UPDATE herald.runs r SET start_pending = false
+     FROM (SELECT id FROM herald.runs
+           WHERE start_pending AND created_at <= now() - make_interval(secs => $2::float8 / 1000)
+             AND (cardinality($1::uuid[]) = 0 OR id = ANY($1::uuid[])) AND NOT (id = ANY($3::uuid[]))
+           ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) p
+     WHERE r.id = p.id
+     RETURNING r.id, (extract(epoch FROM r.created_at) * 1000)::float8 AS created_ms`,
+    options.ids,
+    options.olderThanMs,
+    options.exclude,
+    options.limit,
+  );
 export const runById = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1', id);
 export const runsOfRequest = (requestId: string) => s('SELECT * FROM herald.runs WHERE request_id = $1 ORDER BY created_at, id', requestId);
 /** A message logged by a job's turn, written with the run's new state (runtime/driver/process.ts). */
@@ -182,6 +205,8 @@ export interface TurnRecord {
   id: string;
   status: string;
   state: unknown;
+  /** The run's start is behind it (applied, or the run ended first): a pending local start is done. */
+  started: boolean;
   messages: MessageEntry[];
 }
 /**
@@ -202,10 +227,10 @@ export const saveTurns = (turns: TurnRecord[]) =>
        ORDER BY m.n
        ON CONFLICT (run_id, step_id, channel) DO NOTHING
      )
-     UPDATE herald.runs r SET status = t.status, state = t.state, updated_at = now()
-     FROM jsonb_to_recordset($1::jsonb) AS t (id uuid, status text, state jsonb)
+     UPDATE herald.runs r SET status = t.status, state = t.state, updated_at = now(), start_pending = r.start_pending AND NOT t.started
+     FROM jsonb_to_recordset($1::jsonb) AS t (id uuid, status text, state jsonb, started boolean)
      WHERE r.id = t.id`,
-    json(turns.map((t) => ({ id: t.id, status: t.status, state: t.state }))),
+    json(turns.map((t) => ({ id: t.id, status: t.status, state: t.state, started: t.started }))),
     json(turns.flatMap((t) => t.messages.map((m) => ({ ...m, run_id: t.id })))),
   );
 

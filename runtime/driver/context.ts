@@ -3,6 +3,7 @@ import type { BundleStore } from '../bundles.ts';
 import type { Redaction } from '../config.ts';
 import type { LinkSigner } from '../links.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
+import type { LocalStarts } from './local-starts.ts';
 
 /** What the driver needs from the process around it. */
 export interface DriverDeps {
@@ -15,6 +16,11 @@ export interface DriverDeps {
   links: LinkSigner;
   /** What the message log leaves out. */
   redact: Redaction;
+  /**
+   * Where runs this process accepts are started right after their commit (local-starts.ts); without it (a
+   * driver outside a runtime, HERALD_LOCAL_STARTS=off) every start is a job in the queue.
+   */
+  starts?: LocalStarts;
   /** Clock for facts; tests may pin it. */
   now: () => number;
   observe?: {

@@ -9,7 +9,7 @@
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import { advance, CorruptStateError } from '../engine/index.ts';
+import { advance, CorruptStateError, isStarted } from '../engine/index.ts';
 import type { Action, Fact, RunState, UserSnapshot } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
 import { bundleWithDefinition } from './definition.ts';
@@ -144,8 +144,13 @@ export async function failRun(deps: DriverDeps, tx: SqlClient, runId: string, er
   const [run] = await rows<sql.RunRow>(tx, sql.lockRunsWithUsers([runId]));
   if (!run || !['running', 'waiting'].includes(run.status)) return;
   const state = failedState(run.state as RunState, deps.now(), error);
-  await exec(tx, sql.saveTurns([{ id: run.id, status: state.status, state, messages: [] }]));
+  await exec(tx, sql.saveTurns([{ id: run.id, status: state.status, state, started: true, messages: [] }]));
   deps.observe?.runFinished?.('failed');
+}
+
+/** A run's start is behind it once applied, or once the run ended without it (a cancel that came first). */
+function startIsBehind(state: RunState): boolean {
+  return isStarted(state) || (state.status !== 'running' && state.status !== 'waiting');
 }
 
 /** The jobs' facts by run, in the order the jobs came. */
@@ -178,7 +183,7 @@ export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJo
   const turns = settled.map((s) => (s as PromiseFulfilledResult<Turn>).value);
   if (turns.length === 0) return new Map();
   await sendFacts(deps.boss, turns.flatMap((t) => t.scheduled), { client: tx });
-  await exec(tx, sql.saveTurns(turns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, messages: t.log }))));
+  await exec(tx, sql.saveTurns(turns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, started: startIsBehind(t.state), messages: t.log }))));
   return new Map(turns.map((t) => [t.run.id, t.state]));
 }
 

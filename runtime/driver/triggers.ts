@@ -28,7 +28,23 @@ export interface StartInput {
   requestId?: string;
 }
 
-function newRuns(input: StartInput): sql.NewRun[] {
+/**
+ * Whether the runs a transaction starts are started by this process right after it commits (local-starts.ts)
+ * rather than by start jobs: only in a transaction of ours (it can say when it committed), with room here.
+ */
+function startsLocally(deps: DriverDeps, tx: SqlClient, count: number): boolean {
+  return count > 0 && !!deps.starts && !!tx.afterCommit && deps.starts.hasRoom(count);
+}
+
+/** How started runs get their first fact: handed to local starts at commit, or a start job each (into `facts`). */
+function scheduleStarts(deps: DriverDeps, tx: SqlClient, local: boolean, runIds: string[], facts: FactDelivery[]): void {
+  if (runIds.length === 0) return;
+  const acceptedAt = deps.now();
+  if (local) tx.afterCommit!(() => deps.starts!.start(runIds, acceptedAt));
+  else facts.push(...runIds.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'start', now: acceptedAt } } })));
+}
+
+function newRuns(input: StartInput, startPending: boolean): sql.NewRun[] {
   return input.workflows.map((workflow, i) => {
     const id = input.runIds[i]!;
     return {
@@ -42,6 +58,7 @@ function newRuns(input: StartInput): sql.NewRun[] {
       trigger_event: input.triggerEvent,
       definition: input.definition ?? null,
       request_id: input.requestId ?? null,
+      start_pending: startPending,
     };
   });
 }
@@ -51,14 +68,18 @@ function startedOf(runIds: string[], inserted: Set<string>): string[] {
   return runIds.filter((id) => inserted.has(id));
 }
 
-const startFact = (deps: DriverDeps, runId: string): FactDelivery => ({ job: { runId, fact: { type: 'start', now: deps.now() } } });
-
-/** Starts the runs (one statement) and enqueues their first facts (another). A run already there is left alone. */
+/**
+ * Starts the runs (one statement) and schedules their first facts: at commit here, or as start jobs (another
+ * statement). A run already there is left alone.
+ */
 export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
-  const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input)));
-  // Already there (a retried scheduled slot): its start job went with it.
+  const local = startsLocally(deps, tx, input.workflows.length);
+  const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input, local)));
+  // Already there (a retried scheduled slot): its start went with it.
   const started = startedOf(input.runIds, new Set(inserted.map((r) => r.id)));
-  await sendFacts(deps.boss, started.map((id) => startFact(deps, id)), { client: tx });
+  const facts: FactDelivery[] = [];
+  scheduleStarts(deps, tx, local, started, facts);
+  await sendFacts(deps.boss, facts, { client: tx });
   return started;
 }
 
@@ -68,13 +89,14 @@ export type EventAcceptance = { duplicate: true; runs: string[] } | { duplicate:
 export type EventInput = Omit<StartInput, 'recipient' | 'triggerEvent'> & { userId: string; event: string; messageId: string | null };
 
 /**
- * Accepts a batch of events in two statements (the rows, then the jobs): each is logged, starts the workflows
+ * Accepts a batch of events in one statement, and a second for the jobs when any are needed: each is logged, starts the workflows
  * it triggers, and is sent to each of its user's runs that waits for it or is cancelled by it — including runs
  * started by earlier events of the same batch, as if they had come one after the other. A retry of an event
  * already accepted (same messageId) changes nothing and answers with the first acceptance's runs.
  */
 export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: EventInput[]): Promise<EventAcceptance[]> {
-  const runs = inputs.flatMap((input) => newRuns({ ...input, recipient: null, triggerEvent: input.event }));
+  const local = startsLocally(deps, tx, inputs.reduce((n, input) => n + input.workflows.length, 0));
+  const runs = inputs.flatMap((input) => newRuns({ ...input, recipient: null, triggerEvent: input.event }, local));
   const events = inputs.map((i): sql.EventRow => ({ message_id: i.messageId, event: i.event, user_id: i.userId, properties: i.data, run_ids: i.runIds }));
   const row = (await one<{ kept: number[]; started: string[]; active: (ActiveRun & { user_id: string })[] }>(tx, sql.acceptEvents(events, runs)))!;
   const kept = new Set(row.kept);
@@ -97,7 +119,7 @@ export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: Even
     const runIds = fresh.map((r) => r.id);
     const active = activeByUser.get(input.userId) ?? [];
     const routed = await routeTo(deps, tx, active, input.event);
-    facts.push(...runIds.map((id) => startFact(deps, id)));
+    scheduleStarts(deps, tx, local, runIds, facts);
     facts.push(...routed.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } } })));
     activeByUser.set(input.userId, [...active, ...fresh]);
     results.push({ duplicate: false, runs: runIds, routed });

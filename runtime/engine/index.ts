@@ -7,6 +7,7 @@ export { CorruptStateError } from './cursor.ts';
 export { engagementSeen } from './engagements.ts';
 export { hasAddress, resolvePreference, type PreferenceRule } from './preferences.ts';
 export { resolveRef } from './refs.ts';
+export { isStarted } from './turn.ts';
 export { planSend, windowZone, type SendPlan, type SkipReason } from './send.ts';
 export { simulate, type FactInput, type ScriptEntry, type SimMessage, type SimulateInput, type SimulateResult, type TimelineEntry } from './simulate.ts';
 export type * from './types.ts';

@@ -56,6 +56,8 @@ interface KillCase {
 
 interface Settled {
   unfinishedRuns: number;
+  /** Runs accepted for a local start not applied yet (a killed process's are swept into the queue after the lease). */
+  pendingStarts: number;
   outstandingJobs: number;
   failedJobs: number;
   /** Times pg-boss ran a job again: each kill strands the one job its process held, which comes back once. */
@@ -67,6 +69,7 @@ interface Settled {
 async function settledState(db: pg.Client): Promise<Settled> {
   const { rows } = await db.query<Settled>(`SELECT
     (SELECT count(*)::int FROM herald.runs WHERE status <> 'completed') AS "unfinishedRuns",
+    (SELECT count(*)::int FROM herald.runs WHERE start_pending) AS "pendingStarts",
     (SELECT count(*)::int FROM pgboss.job WHERE name = 'herald-run' AND state::text IN ('created', 'retry', 'active')) AS "outstandingJobs",
     (SELECT count(*)::int FROM pgboss.job WHERE name = 'herald-run' AND state::text = 'failed') AS "failedJobs",
     (SELECT coalesce(sum(retry_count), 0)::int FROM pgboss.job WHERE name = 'herald-run') AS "retries",
@@ -74,12 +77,12 @@ async function settledState(db: pg.Client): Promise<Settled> {
   return rows[0]!;
 }
 
-/** Waits until the queue holds no job to do: every retry done, every redelivery seen. */
+/** Waits until no work is left: no job in the queue (every retry done, every redelivery seen), no start pending. */
 async function settle(db: pg.Client, context: () => string): Promise<Settled> {
   const deadline = Date.now() + SETTLE_MS;
   for (;;) {
     const state = await settledState(db);
-    if (state.outstandingJobs === 0) return state;
+    if (state.outstandingJobs === 0 && state.pendingStarts === 0) return state;
     if (Date.now() > deadline) throw new Error(`the work did not settle within ${SETTLE_MS} ms: ${JSON.stringify(state)}\n${context()}`);
     await sleep(500);
   }
