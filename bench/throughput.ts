@@ -106,6 +106,8 @@ export async function benchThroughput(admin: string, destinations: Destinations,
   const oneSendRuns = await runs(oneSend, 'one-send', triggers);
   process.stderr.write('  one-send, sandbox, 1 process…\n');
   const sandbox = withRatios(await pass(admin, destinations, { ...oneSend, env: {}, arrived: 'log' }, 1, triggers), baseline, 1);
+  process.stderr.write('  one-send, start jobs (HERALD_LOCAL_STARTS=off), 1 process…\n');
+  const startJobs = withRatios(await pass(admin, destinations, { ...oneSend, env: { ...oneSend.env, HERALD_LOCAL_STARTS: 'off' } }, 1, triggers), baseline, 1);
   const seedRuns = await runs(seed, 'seed flow', seedTriggers);
   const one = oneSendRuns.processes1!;
   return {
@@ -114,6 +116,8 @@ export async function benchThroughput(admin: string, destinations: Destinations,
     oneSend: oneSendRuns,
     /** The same at one process with the sandbox provider (no SDK, no HTTP to a provider): counted in the message log. */
     oneSendSandbox: sandbox,
+    /** The same at one process with every run started by a queued start job, as before local starts. */
+    oneSendStartJobs: startJobs,
     seedFlow: { workflow: 'onboarding (notifications/, waits shortened)', waitMs: SEED_WAIT_MS, messagesPerRun: seed.messagesPerRun, ...seedRuns },
     loadConcurrency: CONCURRENCY,
     targets: {

@@ -76,10 +76,10 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
   };
 
   /** Enqueues start jobs for pending starts (see sql.claimPendingStarts) in one transaction. */
-  const handOver = (ids: string[], olderThanMs: number, exclude: string[]) =>
+  const handOver = (origin: 'sweep' | 'stop', ids: string[], olderThanMs: number, exclude: string[]) =>
     db.transaction(async (tx) => {
       const claimed = await rows<{ id: string; created_ms: number }>(tx, sql.claimPendingStarts({ ids, olderThanMs, exclude, limit: ids.length || SWEEP_LIMIT }));
-      await sendFacts(deps.boss, claimed.map((r) => ({ job: { runId: r.id, fact: { type: 'start', now: r.created_ms } } })), { client: tx });
+      await sendFacts(deps.boss, claimed.map((r) => ({ job: { runId: r.id, fact: { type: 'start', now: r.created_ms }, origin } })), { client: tx });
       return claimed.length;
     });
 
@@ -125,7 +125,7 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
   async function flush(): Promise<void> {
     while (queue.length) {
       const ids = queue.splice(0).map((q) => q.runId);
-      await handOver(ids, 0, []).catch(report);
+      await handOver('stop', ids, 0, []).catch(report);
     }
   }
 
@@ -136,7 +136,7 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
       try {
         for (;;) {
           const exclude = [...inFlight, ...queue.map((q) => q.runId)];
-          const n = await handOver([], leaseMs, exclude);
+          const n = await handOver('sweep', [], leaseMs, exclude);
           total += n;
           if (n < SWEEP_LIMIT) return total;
         }

@@ -18,6 +18,12 @@ export const DAY_SECONDS = 86_400;
 export interface FactJob {
   runId: string;
   fact: Fact;
+  /**
+   * A start job made from a local start its process did not apply (local-starts.ts): `sweep` when the lease
+   * passed (the process died, or its start failed), `stop` when it stopped first. For the record; the job is
+   * worked like any other.
+   */
+  origin?: 'sweep' | 'stop';
 }
 
 type BossDb = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };

@@ -2,6 +2,7 @@
  * The engine's two entry points: `createRun` (a fresh state) and `advance` (state + fact → state + actions).
  * Pure: no clock, no I/O, no randomness, and the input state is never mutated.
  */
+import { copy } from './copy.ts';
 import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import { CorruptStateError, ROOT } from './cursor.ts';
 import { applyFact } from './facts.ts';
@@ -27,7 +28,7 @@ export function createRun(input: CreateRunInput): RunState {
     workflowId: input.workflow.id,
     bundleVersion: input.bundleVersion,
     userId: input.userId,
-    data: structuredClone(input.data),
+    data: copy(input.data),
     status: 'running',
     cursor: { frames: [{ list: ROOT, index: 0 }] },
     waiting: null,
@@ -53,11 +54,11 @@ export function advance(state: RunState, fact: Fact, bundle: Bundle, ctx: Engine
   const workflow = bundle.workflows[state.workflowId];
   if (!workflow) throw new CorruptStateError(`run "${state.runId}" names workflow "${state.workflowId}", which bundle ${bundle.version} does not have`);
   const turn: Turn = {
-    state: structuredClone(state),
+    state: copy(state),
     actions: [],
     bundle,
     workflow,
-    user: structuredClone(ctx.user),
+    user: copy(ctx.user),
     now: fact.now,
   };
   const applied = applyFact(turn, fact);

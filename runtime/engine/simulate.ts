@@ -3,6 +3,7 @@
  * It answers the engine's actions the way the real driver would (sends succeed unless `deliver` says
  * otherwise, throttles count in virtual time, the run owns its digest) and fires timers in time order.
  */
+import { copy } from './copy.ts';
 import type { Bundle, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
 import { advance, createRun } from './advance.ts';
 import { setPath } from './refs.ts';
@@ -63,7 +64,7 @@ export function simulate(input: SimulateInput): SimulateResult {
   const { bundle, startAt = 0 } = input;
   const workflow = bundle.workflows[input.workflowId];
   if (!workflow) throw new Error(`no workflow "${input.workflowId}" in the bundle; it has: ${Object.keys(bundle.workflows).join(', ')}`);
-  let user: UserSnapshot = { id: 'user-1', traits: {}, lastActiveAt: null, preferences: {}, ...structuredClone(input.user ?? {}) };
+  let user: UserSnapshot = { id: 'user-1', traits: {}, lastActiveAt: null, preferences: {}, ...copy(input.user ?? {}) };
   let state = createRun({ runId: input.runId ?? 'sim-run', workflow, bundleVersion: bundle.version, userId: user.id, data: input.data ?? {} });
   const timeline: TimelineEntry[] = [];
   const messages: SimMessage[] = [];
@@ -161,7 +162,7 @@ export function simulate(input: SimulateInput): SimulateResult {
     } else if ('fact' in next.entry) {
       feed({ ...next.entry.fact, now } as Fact);
     } else if ('user' in next.entry) {
-      user = { ...user, ...structuredClone(next.entry.user) };
+      user = { ...user, ...copy(next.entry.user) };
     } else {
       user = { ...user, lastActiveAt: now };
     }

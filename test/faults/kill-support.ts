@@ -189,6 +189,8 @@ export interface SupervisorOptions {
   slots: Fakes[];
   /** Where Node keeps compiled code between starts (NODE_COMPILE_CACHE): a start is mostly module loading. */
   compileCache: string;
+  /** More environment for every supervised process. */
+  env?: Record<string, string>;
 }
 
 export function runtimeEnv(fakes: Fakes, compileCache: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -233,7 +235,7 @@ export function supervise(options: SupervisorOptions): Supervisor {
 
   /** Spawns one armed process and waits for its end. */
   async function lifeOf(slot: number, onReady: () => void): Promise<Pick<Life, 'killed' | 'failedStart'>> {
-    const env = runtimeEnv(options.slots[slot]!, options.compileCache, { HERALD_WORKERS: '1', HERALD_FAILPOINTS: options.failpoints });
+    const env = runtimeEnv(options.slots[slot]!, options.compileCache, { HERALD_WORKERS: '1', HERALD_FAILPOINTS: options.failpoints, ...options.env });
     let runtime: RuntimeProcess;
     try {
       runtime = await spawnRuntime({ bundlePath: options.bundlePath, databaseUrl: options.databaseUrl, apiKey: FAULT_API_KEY, env, startTimeoutMs: 60_000 });

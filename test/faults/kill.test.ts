@@ -52,12 +52,20 @@ interface KillCase {
    * attempt dies is kept near 25 % (0.25⁹ × ~400 jobs ≈ 0.15 % per case), and a life does a few jobs.
    */
   probability: number;
+  /**
+   * Whether the armed processes start the runs they accept themselves (local starts, the default) or through
+   * start jobs. (a)–(c) use start jobs, so that each kill strands exactly the one job its process held; (d)
+   * kills processes holding local starts.
+   */
+  localStarts?: boolean;
 }
 
 interface Settled {
   unfinishedRuns: number;
   /** Runs accepted for a local start not applied yet (a killed process's are swept into the queue after the lease). */
   pendingStarts: number;
+  /** Start jobs made by sweeps: local starts a killed process held (in flight, or waiting in its queue). */
+  sweptStarts: number;
   outstandingJobs: number;
   failedJobs: number;
   /** Times pg-boss ran a job again: each kill strands the one job its process held, which comes back once. */
@@ -70,6 +78,7 @@ async function settledState(db: pg.Client): Promise<Settled> {
   const { rows } = await db.query<Settled>(`SELECT
     (SELECT count(*)::int FROM herald.runs WHERE status <> 'completed') AS "unfinishedRuns",
     (SELECT count(*)::int FROM herald.runs WHERE start_pending) AS "pendingStarts",
+    (SELECT count(*)::int FROM pgboss.job WHERE name = 'herald-run' AND data->>'origin' = 'sweep') AS "sweptStarts",
     (SELECT count(*)::int FROM pgboss.job WHERE name = 'herald-run' AND state::text IN ('created', 'retry', 'active')) AS "outstandingJobs",
     (SELECT count(*)::int FROM pgboss.job WHERE name = 'herald-run' AND state::text = 'failed') AS "failedJobs",
     (SELECT coalesce(sum(retry_count), 0)::int FROM pgboss.job WHERE name = 'herald-run') AS "retries",
@@ -164,7 +173,14 @@ async function runKillCase(c: KillCase) {
   const slots = await Promise.all(Array.from({ length: SLOTS }, () => startFakes()));
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  const supervisor = supervise({ bundlePath, databaseUrl, failpoints: `${c.point}=${c.probability}`, slots, compileCache: COMPILE_CACHE });
+  const supervisor = supervise({
+    bundlePath,
+    databaseUrl,
+    failpoints: `${c.point}=${c.probability}`,
+    slots,
+    compileCache: COMPILE_CACHE,
+    env: { HERALD_LOCAL_STARTS: c.localStarts ? 'on' : 'off' },
+  });
   let final: RuntimeProcess | null = null;
   try {
     await createUsers(supervisor);
@@ -198,6 +214,8 @@ async function runKillCase(c: KillCase) {
       unexplainedDuplicates: counted.unexplained.length,
       failedJobs: settled.failedJobs,
       retries: settled.retries,
+      localStarts: c.localStarts === true,
+      sweptStarts: settled.sweptStarts,
       deadlocks: settled.deadlocks,
       failedStarts: supervisor.failedStarts().length,
       databaseProblems: problems.length,
@@ -210,7 +228,7 @@ async function runKillCase(c: KillCase) {
     };
     reportFigure(c.name, figure);
     const failedStarts = supervisor.failedStarts().map((text) => text.slice(0, 500)).join('\n---\n');
-    return { figure, counted, problems, settled, context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}` };
+    return { localStarts: c.localStarts === true, figure, counted, problems, settled, context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}` };
   } finally {
     await supervisor.stop();
     await final?.stop();
@@ -222,7 +240,7 @@ async function runKillCase(c: KillCase) {
 
 /** What every case must show: nothing lost, every duplicate explained by a kill in its window b, the database agreeing. */
 function expectNothingLost(result: Awaited<ReturnType<typeof runKillCase>>) {
-  const { figure, counted, problems, settled, context } = result;
+  const { figure, counted, problems, settled, context, localStarts } = result;
   expect(figure.iterations, context).toBeGreaterThanOrEqual(KILLS);
   // A restart that cannot start is a defect in itself (seen: "deadlock detected", a start's migration against
   // the live traffic; the figure's deadlocks counts every transaction Postgres aborted so).
@@ -230,7 +248,10 @@ function expectNothingLost(result: Awaited<ReturnType<typeof runKillCase>>) {
   expect({ unfinishedRuns: settled.unfinishedRuns, failedJobs: settled.failedJobs }, `runs left unfinished, or jobs pg-boss gave up on\n${context}`).toEqual({ unfinishedRuns: 0, failedJobs: 0 });
   // Each kill stranded the one job its process held, and that job came back (else "no duplicate" proves nothing).
   // More retries than kills are turns aborted by something else (a deadlock: see the figure's deadlocks).
-  expect(settled.retries, `job retries against kills\n${context}`).toBe(figure.iterations);
+  // With local starts a kill strands a job or a local start (swept back as a start job), and the local starts
+  // waiting in the dead process's queue are swept too: at least one comeback per kill.
+  if (localStarts) expect(settled.retries + settled.sweptStarts, `job retries and swept starts against kills\n${context}`).toBeGreaterThanOrEqual(figure.iterations);
+  else expect(settled.retries, `job retries against kills\n${context}`).toBe(figure.iterations);
   expect(figure.lost, `messages lost\n${context}`).toEqual({ email: 0, sms: 0 });
   expect(counted.unexplained.slice(0, 10), `duplicates no kill in their window b explains\n${context}`).toEqual([]);
   expect(counted.strangers.slice(0, 10), `sends for runs no trigger started\n${context}`).toEqual([]);
@@ -257,6 +278,15 @@ it('(b) kill -9 after the provider accepted, before the send is recorded, 100 ti
   const { email, sms } = result.figure.duplicates;
   expect(email + sms, result.context).toBeGreaterThanOrEqual(result.figure.iterations);
   expect(Math.max(email, sms), result.context).toBeLessThanOrEqual(result.figure.iterations);
+}, 600_000);
+
+it('(d) kill -9 after the provider accepted, in processes holding local starts, 100 times: nothing lost, one duplicate per message caught', async () => {
+  const result = await runKillCase({ name: 'kill-local-starts', point: 'send.after-provider', probability: 0.13, localStarts: true });
+  expectNothingLost(result);
+  expect(result.figure.killsInsideWindowB, result.context).toBe(result.figure.iterations);
+  const { email, sms } = result.figure.duplicates;
+  expect(email + sms, result.context).toBeGreaterThanOrEqual(result.figure.iterations);
+  expect(result.figure.sweptStarts, `no local start was swept: the case tested nothing\n${result.context}`).toBeGreaterThan(0);
 }, 600_000);
 
 it('(c) kill -9 after the job committed, before pg-boss is told, 100 times: nothing lost, no duplicate', async () => {

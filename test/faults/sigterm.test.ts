@@ -5,8 +5,11 @@
  *   when it is sent SIGTERM, and triggers keep arriving (clients know nothing of the signal). It must drain
  *   and exit 0 within its drain timeout (pg-boss's graceful stop, 15 s in runtime/server.ts), leaving no job
  *   of the run queue `active` in pgboss.job (a job left active waits for the supervisor or its expiry).
- * - returned: sends that outlast the drain timeout (a 503 after 9 s, then a 202 after 9 s: 18 s of work).
- *   pg-boss fails the jobs still running at the deadline ("returned": state `retry`), so none is left active.
+ * - returned: sends that outlast the drain timeout (a 503 after 9 s, then a 202 after 9 s: 18 s of work), in
+ *   both ways a process holds work. Queued jobs (HERALD_LOCAL_STARTS=off): pg-boss fails the jobs still running
+ *   at the deadline ("returned": state `retry`), so none is left active. Local starts (the default) have no job
+ *   to hand back: a turn in flight ends when its provider call does (bounded by the adapter's timeout), and
+ *   commits, or rolls back and leaves its run start_pending for another process's sweep.
  *
  * Each time a second process on the same database completes everything: every accepted run completed, its
  * email accepted by the provider once. The figure is reported in afterAll, whatever happened.
@@ -51,7 +54,7 @@ interface Setup {
   databaseUrl: string;
   fake: FakeProvider;
   db: pg.Client;
-  start(): Promise<RuntimeProcess>;
+  start(env?: Record<string, string>): Promise<RuntimeProcess>;
 }
 
 /** A database, a fake SendGrid, and a way to start runtime processes on them. */
@@ -63,8 +66,8 @@ async function setup(name: string): Promise<Setup> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   clients.push(db);
-  const start = async () => {
-    const runtime = await spawnRuntime({ bundlePath, databaseUrl, apiKey: API_KEY, env: providerEnv, startTimeoutMs: 60_000 });
+  const start = async (env: Record<string, string> = {}) => {
+    const runtime = await spawnRuntime({ bundlePath, databaseUrl, apiKey: API_KEY, env: { ...providerEnv, ...env }, startTimeoutMs: 60_000 });
     processes.push(runtime);
     return runtime;
   };
@@ -155,32 +158,53 @@ it('drains on SIGTERM while triggers keep coming: exits 0 within the drain timeo
   expect(done.delivery.duplicates, 'runs whose email the provider accepted twice (a graceful stop must not send twice)').toEqual([]);
 });
 
-it('returns jobs that outlast the drain timeout: none left active, and a second process completes them', async () => {
-  const s = await setup('returned');
+/** Runs in flight at SIGTERM, by how the process holds them: queued jobs (state `active`), or local starts. */
+async function inFlight(db: pg.Client): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(`SELECT
+    (SELECT count(*)::int FROM pgboss.job WHERE name = $1 AND state::text = 'active') + (SELECT count(*)::int FROM herald.runs WHERE start_pending) AS n`, [RUN_QUEUE]);
+  return rows[0]!.n;
+}
+
+async function pendingStarts(db: pg.Client): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM herald.runs WHERE start_pending');
+  return rows[0]!.n;
+}
+
+// The work a process holds at its drain deadline is either queued jobs (pg-boss fails them: state `retry`) or,
+// by default, the runs it started itself (local starts, which end with their provider calls).
+it.each<{ mode: string; env: Record<string, string> }>([
+  { mode: 'jobs', env: { HERALD_LOCAL_STARTS: 'off' } },
+  { mode: 'local starts', env: {} },
+])('returns work that outlasts the drain timeout ($mode): none left active, and a second process completes it', async ({ mode, env }) => {
+  const s = await setup(mode === 'jobs' ? 'returned' : 'returned_local');
   const runs = 4;
   // Each send: a 503 after 9 s, a retry, a 202 after 9 s — 18 s of work against a 15 s drain.
   s.fake.respondWith(...Array.from({ length: runs }, () => ({ status: 503, delayMs: 9_000 })));
   s.fake.setDefault({ status: 202, delayMs: 9_000 });
-  const first = await s.start();
+  const first = await s.start(env);
   const outcomes = await Promise.all(Array.from({ length: runs }, (_, n) => trigger(first.url, n)));
   const runIds = outcomes.flatMap((o) => o.runs);
   expect(runIds, `triggers: ${outcomes.map((o) => o.status).join(', ')}`).toHaveLength(runs);
   // SIGTERM as soon as sends are in flight. Not necessarily all four: a process works two batches at a time,
   // and jobs that arrive after both are taken wait for one to finish (see the figure's `waitingAtSigterm`).
-  await waitFor('sends in flight at the provider', async () => s.fake.requests.length >= 1 && ((await jobStates(s.db)).active ?? 0) >= 1, 30_000, () => tail(first));
+  await waitFor('sends in flight at the provider', async () => s.fake.requests.length >= 1 && (await inFlight(s.db)) >= 1, 30_000, () => tail(first));
   await sleep(500);
 
   const atSigterm = await jobStates(s.db);
+  const pendingAtSigterm = await pendingStarts(s.db);
   const { exit, ms } = await terminate(first, DRAIN_TIMEOUT_MS + 2 * PROVIDER_TIMEOUT_MS + 10_000);
   const afterExit = await jobStates(s.db);
+  const pendingAfterExit = await pendingStarts(s.db);
   const statusesAtExit = await runStatuses(s.databaseUrl);
   const acceptedBeforeExit = acceptedByRun(s.fake).size;
 
   s.fake.setDefault(undefined);
   const done = await completeWithSecondProcess(s, runIds, () => `job states after the exit: ${JSON.stringify(afterExit)}`);
-  figure.returned = {
+  figure[mode === 'jobs' ? 'returned' : 'returnedLocalStarts'] = {
     sendSeconds: 18,
     inFlightAtSigterm: atSigterm.active ?? 0,
+    localStartsAtSigterm: pendingAtSigterm,
+    localStartsLeftPending: pendingAfterExit,
     waitingAtSigterm: atSigterm.created ?? 0,
     returnedJobs: afterExit.retry ?? 0,
     exitCode: exit?.code ?? 'still running',
@@ -194,7 +218,11 @@ it('returns jobs that outlast the drain timeout: none left active, and a second 
     duplicates: done.delivery.duplicates.length,
   };
 
-  expect(afterExit.retry ?? 0, `jobs returned at the drain deadline (state retry): the case tested nothing\n${tail(first)}`).toBeGreaterThan(0);
+  // Jobs still running at the deadline are handed back to pg-boss (state retry). A local start has no job to
+  // hand back: its turn holds the run's row until its provider call ends (the adapter's timeout bounds it),
+  // then it commits, or rolls back and leaves the run start_pending for a sweep.
+  if (mode === 'jobs') expect(afterExit.retry ?? 0, `jobs returned at the drain deadline (state retry): the case tested nothing\n${tail(first)}`).toBeGreaterThan(0);
+  else expect(pendingAtSigterm, `local starts in flight at SIGTERM: the case tested nothing\n${tail(first)}`).toBeGreaterThan(0);
   expect(exit, `exit on SIGTERM\n${tail(first)}`).toEqual({ code: 0, signal: null });
   // pg-boss returns the jobs at the deadline, but the process still waits for their handlers to end (the
   // pool's close waits for their connections): here the sends in flight, answered 18 s after they began.
