@@ -2,10 +2,12 @@
  * Trigger latency at a fixed offered load: autocannon at 200 and 1,000 triggers/s of the one-send workflow
  * against one `herald start` process (its workers sending to the fake SendGrid meanwhile), p50/p99 of the
  * HTTP request → 202, the rate achieved and the non-2xx answers. Baseline, same run and server: the same
- * load against a bare HTTP server doing one raw pg-boss `send` per request (raw-accept.ts).
+ * load against a bare HTTP server doing one raw pg-boss `send` per request (raw-accept.ts). The full run
+ * measures each rate three times, alternating the servers, and reports each side's median pass.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { API_KEY, startCluster, until } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
 import type { RateFigures, RateLoad } from './rate-load.ts';
@@ -58,10 +60,41 @@ async function startRawAccept(databaseUrl: string): Promise<{ url: string; stop(
   };
 }
 
-type Pair = { herald: RateFigures; baselineRawPgBossHttp: RateFigures; p99Ratio: number };
+type Pair = {
+  herald: RateFigures;
+  baselineRawPgBossHttp: RateFigures;
+  p99Ratio: number;
+  /** Every pass's p99, Herald's and the baseline's (herald and baselineRawPgBossHttp are each side's median pass). */
+  passes: { heraldP99: number[]; baselineP99: number[] };
+};
+
+/** The pass with the median p99 (of an odd number of passes; the upper middle of an even one). */
+function medianPass(passes: RateFigures[]): RateFigures {
+  return [...passes].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99)[Math.floor(passes.length / 2)]!;
+}
+
+/**
+ * A checkpoint before each measurement, so that one the previous section's writes have made due does not land
+ * inside it (on either server: they share the database server). Needs a superuser or pg_checkpoint; skipped
+ * otherwise.
+ */
+async function checkpoint(admin: string): Promise<void> {
+  const client = new pg.Client({ connectionString: admin });
+  try {
+    await client.connect();
+    await client.query('CHECKPOINT');
+  } catch {
+    // not allowed on this server: measure without
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
 
 export async function benchLatency(admin: string, destinations: Destinations, options: { quick: boolean }) {
   const seconds = options.quick ? 5 : 10;
+  // A p99 of 2,000 requests moves with one pause of anything else on a 2-core machine: the full run measures
+  // each rate three times, alternating the servers, and reports each side's median pass.
+  const passCount = options.quick ? 1 : 3;
   const rawName = 'herald_bench_latency_raw';
   const raw = await startRawAccept(await createDatabase(admin, rawName));
   const cluster = await startCluster({ admin, name: 'herald_bench_latency', bundle: await benchBundle(), processes: 1, env: destinations.benchEnv, users: USERS });
@@ -73,19 +106,35 @@ export async function benchLatency(admin: string, destinations: Destinations, op
     await until(destinations.accepted, warm.ok, 60_000, 'warm-up messages');
     const pairs: Record<string, Pair> = {};
     for (const rate of RATES) {
-      process.stderr.write(`  ${rate} triggers/s…\n`);
-      // Each rate starts with no backlog: the previous one's messages have all arrived.
-      const before = destinations.accepted();
-      const herald = await fireRate({ ...load, rate, seconds });
-      await until(destinations.accepted, before + herald.ok, 120_000, 'messages of this rate');
-      const baseline = await fireRate({ ...load, url: raw.url, rate, seconds });
-      pairs[`rate${rate}`] = { herald, baselineRawPgBossHttp: baseline, p99Ratio: +(herald.latencyMs.p99 / Math.max(1, baseline.latencyMs.p99)).toFixed(2) };
+      const heraldPasses: RateFigures[] = [];
+      const baselinePasses: RateFigures[] = [];
+      for (let pass = 1; pass <= passCount; pass++) {
+        process.stderr.write(`  ${rate} triggers/s, pass ${pass} of ${passCount}…\n`);
+        // Each pass starts with no backlog: the previous one's messages have all arrived.
+        const before = destinations.accepted();
+        await checkpoint(admin);
+        const herald = await fireRate({ ...load, rate, seconds });
+        heraldPasses.push(herald);
+        await until(destinations.accepted, before + herald.ok, 120_000, 'messages of this rate');
+        await checkpoint(admin);
+        baselinePasses.push(await fireRate({ ...load, url: raw.url, rate, seconds }));
+      }
+      const herald = medianPass(heraldPasses);
+      const baseline = medianPass(baselinePasses);
+      pairs[`rate${rate}`] = {
+        herald,
+        baselineRawPgBossHttp: baseline,
+        p99Ratio: +(herald.latencyMs.p99 / Math.max(1, baseline.latencyMs.p99)).toFixed(2),
+        passes: { heraldP99: heraldPasses.map((p) => p.latencyMs.p99), baselineP99: baselinePasses.map((p) => p.latencyMs.p99) },
+      };
     }
     const at200 = pairs.rate200!.herald;
+    const allOk = Object.values(pairs).every((p) => p.herald.non2xx === 0);
     return {
       seconds,
+      passCount,
       ...pairs,
-      target: { p99At200PerSecondUnderMs: 50, value: at200.latencyMs.p99, met: at200.latencyMs.p99 < 50 && at200.non2xx === 0 },
+      target: { p99At200PerSecondUnderMs: 50, value: at200.latencyMs.p99, met: at200.latencyMs.p99 < 50 && allOk },
     };
   } finally {
     await cluster.stop();
