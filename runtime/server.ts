@@ -183,10 +183,11 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         stopped = true;
         // The HTTP server and the workers wind down together: requests in flight are answered (with
         // `Connection: close`) while in-flight jobs finish, or are handed back at the drain deadline.
-        // Local starts drain once no request can hand them more (those not begun go to the queue).
-        const drainUntil = Date.now() + DRAIN_TIMEOUT_MS;
+        // Local starts take no more runs: those not begun, and those of requests still being answered, become
+        // start jobs; those in flight get the same drain time as the queue's.
         await Promise.all([
-          closeServer(server).then(() => starts?.stop(Math.max(0, drainUntil - Date.now()))),
+          closeServer(server),
+          starts?.stop(DRAIN_TIMEOUT_MS),
           ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS })),
         ]);
         await providers.close();

@@ -121,12 +121,17 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
     }
   }
 
-  /** While stopping: what reaches the queue goes on to start jobs. */
-  async function flush(): Promise<void> {
-    while (queue.length) {
-      const ids = queue.splice(0).map((q) => q.runId);
-      await handOver('stop', ids, 0, []).catch(report);
-    }
+  /** While stopping: what reaches the queue goes on to start jobs (stop waits for these hand-overs too). */
+  const flushes = new Set<Promise<void>>();
+  function flush(): Promise<void> {
+    const done = (async () => {
+      while (queue.length) {
+        const ids = queue.splice(0).map((q) => q.runId);
+        await handOver('stop', ids, 0, []).catch(report);
+      }
+    })().finally(() => flushes.delete(done));
+    flushes.add(done);
+    return done;
   }
 
   let sweeping: Promise<number> | null = null;
@@ -170,6 +175,7 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
         await flush();
         await Promise.allSettled([...running]);
         await flush();
+        await Promise.allSettled([...flushes]);
         await sweeping?.catch(() => 0);
       } finally {
         clearTimeout(deadline);
