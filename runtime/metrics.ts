@@ -14,6 +14,15 @@ export function createMetrics() {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  let localStartsPending: () => number = () => 0;
+  new Gauge({
+    name: 'herald_local_starts_pending',
+    help: 'Runs this process accepted and is about to start itself (waiting or in flight)',
+    registers: [registry],
+    collect() {
+      this.set(localStartsPending());
+    },
+  });
   const providerBreaker = new Gauge({ name: 'herald_provider_circuit_state', help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] });
   return {
     observeProvider(provider: string, ok: boolean, latencyMs: number, state: keyof typeof BREAKER_STATES) {
@@ -26,6 +35,16 @@ export function createMetrics() {
     triggers: new Counter({ name: 'herald_triggers_total', help: 'Triggers accepted, by source and outcome', labelNames: ['source', 'outcome'], registers: [registry] }),
     runsStarted: new Counter({ name: 'herald_runs_started_total', help: 'Workflow runs started', labelNames: ['workflow'], registers: [registry] }),
     runsFinished: new Counter({ name: 'herald_runs_finished_total', help: 'Workflow runs finished, by status', labelNames: ['status'], registers: [registry] }),
+    /** Reads the local starts' queue (driver/local-starts.ts) at each scrape. */
+    watchLocalStarts(pending: () => number) {
+      localStartsPending = pending;
+    },
+    startsHandedOver: new Counter({
+      name: 'herald_starts_handed_over_total',
+      help: 'Local starts given to the queue as start jobs: by a sweep (their process died or failed them) or at stop',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     messages: new Counter({ name: 'herald_messages_total', help: 'Messages logged, by status and channel', labelNames: ['status', 'channel'], registers: [registry] }),
     httpDuration: new Histogram({
       name: 'herald_http_request_duration_seconds',

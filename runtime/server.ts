@@ -137,9 +137,22 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     const fetch = workOptions(config.workers);
     await boss.work(RUN_QUEUE, fetch, withSlots(slots, factHandler(db, deps, onError)));
     const starts: LocalStarts | null = config.localStarts
-      ? createLocalStarts(db, deps, { slots, batchSize: fetch.batchSize, capacity: config.workers * 32, onError })
+      ? createLocalStarts(db, deps, {
+          slots,
+          batchSize: fetch.batchSize,
+          capacity: config.workers * 32,
+          onError,
+          onHandOver: (reason, count) => {
+            metrics.startsHandedOver.inc({ reason }, count);
+            // A sweep means a process (this one before a restart, or another) died or failed its starts.
+            if (reason === 'sweep') log?.warn({ runs: count }, `${count} run start${count === 1 ? '' : 's'} left pending past the lease handed to the queue`);
+          },
+        })
       : null;
-    if (starts) deps.starts = starts;
+    if (starts) {
+      deps.starts = starts;
+      metrics.watchLocalStarts(() => starts.pending);
+    }
     await boss.work(DEAD_QUEUE, { batchSize: 16, pollingIntervalSeconds: 5 }, deadLetterHandler(db, deps, onError));
     // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
     await syncSchedules(boss, bundle);

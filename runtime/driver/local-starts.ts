@@ -49,6 +49,8 @@ export interface LocalStartsOptions {
   leaseMs?: number;
   sweepEveryMs?: number;
   onError(error: unknown): void;
+  /** Runs given to the queue as start jobs: swept (past the lease) or at stop. */
+  onHandOver?(reason: 'sweep' | 'stop', count: number): void;
 }
 
 /** Long enough that a live process has started its runs (its queue is bounded), short enough to recover soon. */
@@ -81,6 +83,9 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
       const claimed = await rows<{ id: string; created_ms: number }>(tx, sql.claimPendingStarts({ ids, olderThanMs, exclude, limit: ids.length || SWEEP_LIMIT }));
       await sendFacts(deps.boss, claimed.map((r) => ({ job: { runId: r.id, fact: { type: 'start', now: r.created_ms }, origin } })), { client: tx });
       return claimed.length;
+    }).then((count) => {
+      if (count > 0) options.onHandOver?.(origin, count);
+      return count;
     });
 
   async function run(batch: { runId: string; acceptedAt: number }[]): Promise<void> {

@@ -64,19 +64,33 @@ describe('with local starts (the default)', () => {
     await eventually('the start to be recorded as done', async () => !(await startOf(runtime, runId)).start_pending);
     expect((await startOf(runtime, runId)).startJobs).toEqual([]);
     expect(errors).toEqual([]);
+    const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+    expect(metrics).toMatch(/^herald_local_starts_pending 0$/m);
+    expect(metrics).toContain('# TYPE herald_starts_handed_over_total counter');
   });
 
   it('sweeps a start its process never applied into the queue once the lease has passed, its delays counted from acceptance', async () => {
     const runId = await acceptWith(runtime, { ...runtime.deps, starts: deadProcess }, 'l2');
     const before = await startOf(runtime, runId);
     expect(before).toMatchObject({ start_pending: true, startJobs: [] });
-    const sweeper = createLocalStarts(runtime.db, runtime.deps, { slots: createSlots(1), batchSize: 1, capacity: 0, leaseMs: 1_500, sweepEveryMs: 60_000, onError: (e) => errors.push(e) });
+    const handedOver: [string, number][] = [];
+    const sweeper = createLocalStarts(runtime.db, runtime.deps, {
+      slots: createSlots(1),
+      batchSize: 1,
+      capacity: 0,
+      leaseMs: 1_500,
+      sweepEveryMs: 60_000,
+      onError: (e) => errors.push(e),
+      onHandOver: (reason, count) => handedOver.push([reason, count]),
+    });
     try {
       // Within the lease its process may still be about to start it: left alone.
       await sweeper.sweep();
       expect(await startOf(runtime, runId)).toMatchObject({ start_pending: true, startJobs: [] });
       await new Promise((r) => setTimeout(r, 1_600));
-      expect(await sweeper.sweep()).toBeGreaterThanOrEqual(1);
+      const swept = await sweeper.sweep();
+      expect(swept).toBeGreaterThanOrEqual(1);
+      expect(handedOver).toEqual([['sweep', swept]]);
       const after = await startOf(runtime, runId);
       expect(after.start_pending).toBe(false);
       expect(after.startJobs).toHaveLength(1);
@@ -117,11 +131,20 @@ describe('with local starts (the default)', () => {
   it('hands the runs it has not begun to the queue when it stops', async () => {
     const slots = createSlots(1);
     const held = await slots.acquire(1); // every slot busy: what it is given waits
-    const stopping = createLocalStarts(runtime.db, runtime.deps, { slots, batchSize: 1, capacity: 10, sweepEveryMs: 60_000, onError: (e) => errors.push(e) });
+    const handedOver: [string, number][] = [];
+    const stopping = createLocalStarts(runtime.db, runtime.deps, {
+      slots,
+      batchSize: 1,
+      capacity: 10,
+      sweepEveryMs: 60_000,
+      onError: (e) => errors.push(e),
+      onHandOver: (reason, count) => handedOver.push([reason, count]),
+    });
     const runId = await acceptWith(runtime, { ...runtime.deps, starts: stopping }, 'l5');
     expect(stopping.pending).toBe(1);
     await stopping.stop(1_000);
     held();
+    expect(handedOver).toEqual([['stop', 1]]);
     const start = await startOf(runtime, runId);
     expect(start).toMatchObject({ start_pending: false });
     expect(start.startJobs).toHaveLength(1);
