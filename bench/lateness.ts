@@ -4,16 +4,15 @@
  * seconds. Lateness = the message's created_at − (the run's created_at + the delay): how long after it was due
  * the send happened. Baseline, at the same time on the same server: raw pg-boss jobs deferred by the same
  * delays (`send` with `startAfter`, Herald's fetch settings), late by when their handler ran. Herald's
- * lateness is also split in two: trigger → the engine starting the delay (its start job's wait), and due →
+ * lateness is also split in two: trigger → the engine starting the delay (its start's wait), and due →
  * message (the timer's own wait).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PgBoss } from 'pg-boss';
 import { workOptions } from '../runtime/driver/queue.ts';
 import { api, fireLoad, startCluster, until, untilCount } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
 import { fireRate } from './latency.ts';
-import { DEFAULT_WORKERS } from './raw-pgboss.ts';
+import { DEFAULT_WORKERS, startRawBoss } from './raw-pgboss.ts';
 import { createDatabase, dropDatabase } from './setup.ts';
 import { summary } from './stats.ts';
 import { benchBundle } from './trees.ts';
@@ -29,10 +28,7 @@ const DELAYS = [1, 60] as const;
 
 /** Raw pg-boss deferred jobs: each records how late its handler ran. */
 async function rawDeferred(url: string) {
-  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
-  boss.on('error', () => {});
-  await boss.start();
-  await boss.createQueue('bench', { notify: true });
+  const boss = await startRawBoss(url);
   const late: Record<number, number[]> = { 1: [], 60: [] };
   await boss.work('bench', workOptions(DEFAULT_WORKERS), async (jobs: { id: string; data: { due: number; delay: number } }[]) =>
     jobs.map((job) => {

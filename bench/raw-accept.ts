@@ -7,22 +7,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PgBoss } from 'pg-boss';
-import { workOptions } from '../runtime/driver/queue.ts';
-import { DEFAULT_WORKERS } from './raw-pgboss.ts';
+import { DEFAULT_WORKERS, startRawBoss, workSelectOne } from './raw-pgboss.ts';
 
-const boss = new PgBoss({ connectionString: process.env.DATABASE_URL!, schema: 'pgboss', useListenNotify: true, max: 10 });
-boss.on('error', () => {});
-await boss.start();
-await boss.createQueue('bench', { notify: true });
-await boss.work('bench', workOptions(DEFAULT_WORKERS), async (jobs: { id: string }[]) =>
-  Promise.all(
-    jobs.map(async (job) => {
-      await boss.getDb().executeSql('SELECT 1');
-      return { id: job.id, status: 'completed' as const };
-    }),
-  ),
-);
+const boss = await startRawBoss(process.env.DATABASE_URL!);
+await workSelectOne(boss, DEFAULT_WORKERS);
 
 const server = createServer((req, res) => {
   const chunks: Buffer[] = [];

@@ -22,29 +22,42 @@ export interface RawPgBossFigures {
   workers: number;
 }
 
+/** The baselines' pg-boss, on `url`: the runtime's connection settings (LISTEN/NOTIFY, a pool of 10) and a `bench` queue. */
+export async function startRawBoss(url: string): Promise<PgBoss> {
+  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
+  boss.on('error', () => {});
+  await boss.start();
+  await boss.createQueue('bench', { notify: true });
+  return boss;
+}
+
+/** Works the `bench` queue as a baseline job: Herald's fetch settings, one `SELECT 1` a job; `onDone` after each. */
+export function workSelectOne(boss: PgBoss, workers: number, onDone: () => void = () => {}): Promise<string> {
+  return boss.work('bench', workOptions(workers), async (jobs: { id: string }[]) =>
+    Promise.all(
+      jobs.map(async (job) => {
+        await boss.getDb().executeSql('SELECT 1');
+        onDone();
+        return { id: job.id, status: 'completed' as const };
+      }),
+    ),
+  );
+}
+
 /** Jobs sent and worked before the clock starts, as each Herald pass warms its processes first. */
 const WARM_UP = 200;
 
 export async function rawPgBoss(url: string, count: number, workers = DEFAULT_WORKERS): Promise<RawPgBossFigures> {
-  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
-  boss.on('error', () => {});
-  await boss.start();
+  const boss = await startRawBoss(url);
   try {
-    await boss.createQueue('bench', { notify: true });
     let done = 0;
     let target = WARM_UP;
     let finish = () => {};
     const next = () => new Promise<void>((resolve) => (finish = resolve));
     let finished = next();
-    await boss.work('bench', workOptions(workers), async (jobs: { id: string }[]) =>
-      Promise.all(
-        jobs.map(async (job) => {
-          await boss.getDb().executeSql('SELECT 1');
-          if (++done === target) finish();
-          return { id: job.id, status: 'completed' as const };
-        }),
-      ),
-    );
+    await workSelectOne(boss, workers, () => {
+      if (++done === target) finish();
+    });
     await pool(WARM_UP, 32, async (i) => void (await boss.send('bench', { i })));
     await finished;
     finished = next();

@@ -10,10 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { PgBoss } from 'pg-boss';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { buildProject } from '../compiler/build.ts';
-import { workOptions } from '../runtime/driver/queue.ts';
+import { startRawBoss, workSelectOne } from './raw-pgboss.ts';
 import { startRuntime } from '../runtime/server.ts';
 import { startFakeSendgrid } from '../test/fakes/providers.ts';
 import { benchPostgres, createDatabase, waitForCount } from './setup.ts';
@@ -24,10 +23,7 @@ const WORKERS = 8;
 
 
 async function rawPgBoss(url: string, count: number) {
-  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', useListenNotify: true, max: 10 });
-  boss.on('error', () => {});
-  await boss.start();
-  await boss.createQueue('bench', { notify: true });
+  const boss = await startRawBoss(url);
   const t0 = performance.now();
   await pool(count, 32, async (i) => {
     await boss.send('bench', { i });
@@ -36,16 +32,9 @@ async function rawPgBoss(url: string, count: number) {
   let done = 0;
   const t1 = performance.now();
   await new Promise<void>((resolve) => {
-    // The same fetch settings as Herald's workers, each job in its own transaction as Herald does.
-    void boss.work('bench', workOptions(WORKERS), async (jobs: { id: string }[]) =>
-      Promise.all(
-        jobs.map(async (job) => {
-          await boss.getDb().executeSql('SELECT 1');
-          if (++done === count) resolve();
-          return { id: job.id, status: 'completed' as const };
-        }),
-      ),
-    );
+    void workSelectOne(boss, WORKERS, () => {
+      if (++done === count) resolve();
+    });
   });
   const workSeconds = (performance.now() - t1) / 1000;
   await boss.stop({ graceful: false, timeout: 2000 });

@@ -18,7 +18,7 @@ const CONCURRENCY = 32;
 const WARM_UP = 100;
 const PROCESSES = [1, 2, 4] as const;
 
-export interface Scenario {
+interface Scenario {
   bundle: Bundle;
   env: Record<string, string>;
   event: string;
@@ -30,7 +30,7 @@ export interface Scenario {
 }
 
 /** One pass: `processes` runtimes on a fresh database, a warm-up, then `triggers` triggers timed to their last message. */
-export async function pass(admin: string, destinations: Destinations, scenario: Scenario, processes: number, triggers: number) {
+async function pass(admin: string, destinations: Destinations, scenario: Scenario, processes: number, triggers: number) {
   const name = `herald_bench_e2e_${processes}`;
   const started = performance.now();
   const cluster = await startCluster({ admin, name, bundle: scenario.bundle, processes, env: scenario.env, users: USERS, ...(scenario.profile ? { profile: scenario.profile } : {}) });

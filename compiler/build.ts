@@ -16,7 +16,6 @@ import { buildLocator, openProgram } from './load/source.ts';
 import { LowerContext } from './lower/context.ts';
 import { lowerAll } from './lower/index.ts';
 
-export { UsageError } from './cli/exit.ts';
 import { UsageError } from './cli/exit.ts';
 
 export interface BuildOptions {

@@ -4,7 +4,6 @@ import { canonicalJson } from '../bundle/canonical.ts';
 import { buildProject } from '../build.ts';
 import { outputOptions, reportDiagnostics } from './output.ts';
 
-export { EXIT } from './exit.ts';
 import { EXIT } from './exit.ts';
 
 /** `herald check [dir]`: every problem in the notifications, no output file. */

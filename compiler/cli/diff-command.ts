@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { buildProject, UsageError } from '../build.ts';
+import { buildProject } from '../build.ts';
 import type { Bundle } from '../bundle/schema.ts';
 import { diffBundles, emptyBundle } from '../diff/diff.ts';
 import { renderMarkdown } from '../diff/markdown.ts';
@@ -13,7 +13,7 @@ import { checkSource, classify, CompileFailed, loadSide, readBundleFile, type Lo
 import { workflowMermaid } from '../graph/mermaid.ts';
 import { workflowSvg } from '../graph/svg.ts';
 import { closest } from '../templates/closest.ts';
-import { EXIT } from './build-commands.ts';
+import { EXIT, UsageError } from './exit.ts';
 import { outputOptions, reportDiagnostics } from './output.ts';
 
 /** The folder compiled for the working tree and looked up at git refs. */

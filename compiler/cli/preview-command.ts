@@ -17,7 +17,7 @@ import { buildReport } from '../replay/compare.ts';
 import { replayEvents } from '../replay/driver.ts';
 import { EventLogError, parseEventLog } from '../replay/events.ts';
 import { reportJson, reportMarkdown } from '../replay/format.ts';
-import { EXIT } from './build-commands.ts';
+import { EXIT } from './exit.ts';
 import { outputOptions, reportDiagnostics } from './output.ts';
 
 /** `herald preview [dir] --out DIR [--png]`. */

@@ -10,7 +10,7 @@ import { findScenarioFiles } from '../testing/discover.ts';
 import { formatFailure, formatResultLine, formatSummary } from '../testing/report.ts';
 import type { ScenarioResult } from '../testing/run-scenario.ts';
 import { runScenarioFiles } from '../testing/runner.ts';
-import { EXIT } from './build-commands.ts';
+import { EXIT } from './exit.ts';
 import { outputOptions, reportDiagnostics } from './output.ts';
 
 export async function testCommand(dir: string, flags: { json?: boolean }): Promise<number> {

@@ -19,7 +19,7 @@ import { isConnectionError, type Database } from '../db/pool.ts';
 import * as sql from '../db/sql.ts';
 import { rows } from '../db/sql-client.ts';
 import type { DriverDeps } from './context.ts';
-import { sendFacts } from './queue.ts';
+import { sendFacts, startJob } from './queue.ts';
 import type { Slots } from './slots.ts';
 import { factHandler } from './worker.ts';
 
@@ -81,7 +81,7 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
   const handOver = (origin: 'sweep' | 'stop', ids: string[], olderThanMs: number, exclude: string[]) =>
     db.transaction(async (tx) => {
       const claimed = await rows<{ id: string; created_ms: number }>(tx, sql.claimPendingStarts({ ids, olderThanMs, exclude, limit: ids.length || SWEEP_LIMIT }));
-      await sendFacts(deps.boss, claimed.map((r) => ({ job: { runId: r.id, fact: { type: 'start', now: r.created_ms }, origin } })), { client: tx });
+      await sendFacts(deps.boss, claimed.map((r) => ({ job: startJob(r.id, r.created_ms, origin) })), { client: tx });
       return claimed.length;
     }).then((count) => {
       if (count > 0) options.onHandOver?.(origin, count);
@@ -92,7 +92,7 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
     for (const { runId } of batch) inFlight.add(runId);
     try {
       // A start that fails stays start_pending: the sweep hands it to the queue, whose retries take over.
-      await handle(batch.map(({ runId, acceptedAt }) => ({ id: runId, data: { runId, fact: { type: 'start', now: acceptedAt } }, signal: drain.signal })));
+      await handle(batch.map(({ runId, acceptedAt }) => ({ id: runId, data: startJob(runId, acceptedAt), signal: drain.signal })));
     } finally {
       for (const { runId } of batch) inFlight.delete(runId);
     }
@@ -177,9 +177,9 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
       clearInterval(timer);
       const deadline = setTimeout(() => drain.abort(), timeoutMs);
       try {
+        // What start() brings from now on is flushed by start() itself (and tracked in flushes).
         await flush();
         await Promise.allSettled([...running]);
-        await flush();
         await Promise.allSettled([...flushes]);
         await sweeping?.catch(() => 0);
       } finally {

@@ -144,7 +144,7 @@ export async function failRun(deps: DriverDeps, tx: SqlClient, runId: string, er
   const [run] = await rows<sql.RunRow>(tx, sql.lockRunsWithUsers([runId]));
   if (!run || !['running', 'waiting'].includes(run.status)) return;
   const state = failedState(run.state as RunState, deps.now(), error);
-  await exec(tx, sql.saveTurns([{ id: run.id, status: state.status, state, started: true, messages: [] }]));
+  await exec(tx, sql.saveTurns([{ id: run.id, status: state.status, state, started: startIsBehind(state), messages: [] }]));
   deps.observe?.runFinished?.('failed');
 }
 

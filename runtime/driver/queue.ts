@@ -26,6 +26,11 @@ export interface FactJob {
   origin?: 'sweep' | 'stop';
 }
 
+/** A run's start as a job: its fact carries when the trigger was accepted, and the run's delays count from it. */
+export function startJob(runId: string, acceptedAt: number, origin?: FactJob['origin']): FactJob {
+  return { runId, fact: { type: 'start', now: acceptedAt }, ...(origin ? { origin } : {}) };
+}
+
 type BossDb = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> };
 
 /** A transaction client as pg-boss's `db`, so jobs are created inside the caller's transaction. */

@@ -9,7 +9,7 @@ import { one, rows, type SqlClient } from '../db/sql-client.ts';
 import { createRun } from '../engine/index.ts';
 import type { EngagementKind } from '../engine/types.ts';
 import type { DriverDeps } from './context.ts';
-import { sendFact, sendFacts, type FactDelivery } from './queue.ts';
+import { sendFact, sendFacts, startJob, type FactDelivery } from './queue.ts';
 import type { RunDefinition } from './definition.ts';
 import { nextStatus } from './status.ts';
 
@@ -41,7 +41,7 @@ function scheduleStarts(deps: DriverDeps, tx: SqlClient, local: boolean, runIds:
   if (runIds.length === 0) return;
   const acceptedAt = deps.now();
   if (local) tx.afterCommit!(() => deps.starts!.start(runIds, acceptedAt));
-  else facts.push(...runIds.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'start', now: acceptedAt } } })));
+  else facts.push(...runIds.map((runId): FactDelivery => ({ job: startJob(runId, acceptedAt) })));
 }
 
 function newRuns(input: StartInput, startPending: boolean): sql.NewRun[] {
