@@ -41,7 +41,7 @@ function endToEnd(e: Json): string {
   add('one-send (sandbox)', e.oneSendSandbox);
   add('one-send, start jobs (HERALD_LOCAL_STARTS=off)', e.oneSendStartJobs);
   for (const n of [1, 2, 4]) add(`seed flow (${e.seedFlow?.messagesPerRun} messages/run)`, e.seedFlow?.[`processes${n}`], e.seedFlow?.messagesPerRun);
-  const header = ['workflow', 'processes', 'triggers/s accepted', 'messages/s at the fakes', 'runs/s', 'raw pg-boss jobs/s (baseline)', 'ratio', 'trigger p99 at 32 in flight'];
+  const header = ['workflow', 'processes', 'triggers/s accepted', 'messages/s at the fakes', 'runs/s', 'raw pg-boss jobs/s (baseline)', 'ratio', `trigger p99 at ${e.loadConcurrency ?? 32} in flight`];
   const t = e.targets ?? {};
   const pgbench = pgb?.tps ? `${int(pgb.tps)} TPS (pgbench -N, ${pgb.clients} clients, ${pgb.seconds} s)` : `n/a (${pgb?.reason ?? 'not run'})`;
   return [

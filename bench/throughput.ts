@@ -8,13 +8,12 @@ import type { Bundle } from '../compiler/bundle/schema.ts';
 import { fireLoad, startCluster, until, untilCount } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
 import { pgbench } from './pgbench.ts';
-import { rawPgBoss, type RawPgBossFigures } from './raw-pgboss.ts';
+import { rawPgBoss, TRIGGERS_IN_FLIGHT, type RawPgBossFigures } from './raw-pgboss.ts';
 import { createDatabase, dropDatabase } from './setup.ts';
 import { summary } from './stats.ts';
 import { benchBundle, SEED_WAIT_MS, seedBundle } from './trees.ts';
 
 const USERS = 100;
-const CONCURRENCY = 32;
 const WARM_UP = 100;
 const PROCESSES = [1, 2, 4] as const;
 
@@ -35,7 +34,7 @@ async function pass(admin: string, destinations: Destinations, scenario: Scenari
   const started = performance.now();
   const cluster = await startCluster({ admin, name, bundle: scenario.bundle, processes, env: scenario.env, users: USERS, ...(scenario.profile ? { profile: scenario.profile } : {}) });
   try {
-    const load = { urls: cluster.urls, concurrency: CONCURRENCY, users: USERS, event: scenario.event, ...(scenario.properties ? { properties: scenario.properties } : {}) };
+    const load = { urls: cluster.urls, concurrency: TRIGGERS_IN_FLIGHT, users: USERS, event: scenario.event, ...(scenario.properties ? { properties: scenario.properties } : {}) };
     const sentRows = "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent'";
     const arrived = async (target: number) =>
       scenario.arrived === 'fakes' ? until(destinations.accepted, target, 300_000, 'messages at the fakes') : untilCount(cluster.db, sentRows, target, 300_000);
@@ -119,7 +118,7 @@ export async function benchThroughput(admin: string, destinations: Destinations,
     /** The same at one process with every run started by a queued start job, as before local starts. */
     oneSendStartJobs: startJobs,
     seedFlow: { workflow: 'onboarding (notifications/, waits shortened)', waitMs: SEED_WAIT_MS, messagesPerRun: seed.messagesPerRun, ...seedRuns },
-    loadConcurrency: CONCURRENCY,
+    loadConcurrency: TRIGGERS_IN_FLIGHT,
     targets: {
       oneSendMessagesPerSecondOneProcess: { target: 1000, value: one.messagesPerSecond, met: one.messagesPerSecond >= 1000 },
       ratioToRawPgBoss: { target: 0.5, value: one.ratioToRawPgBoss, met: one.ratioToRawPgBoss >= 0.5 },

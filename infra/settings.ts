@@ -51,7 +51,7 @@ export interface ServiceSettings {
   cpuTarget: number;
   /** Due run-queue jobs per task the autoscaler aims for. */
   backlogPerTaskTarget: number;
-  /** HERALD_WORKERS: jobs in flight per task (up to four batches). */
+  /** HERALD_WORKERS: jobs in flight per task (up to four batches); 64, the runtime's own default. */
   workers: number;
 }
 
@@ -169,7 +169,7 @@ export function readSettings(config: ConfigSource, stack: string, root: string):
     maxCount: config.getNumber('maxCount') ?? Math.max(desiredCount, production ? 10 : 2),
     cpuTarget: config.getNumber('cpuTarget') ?? 60,
     backlogPerTaskTarget: config.getNumber('backlogPerTaskTarget') ?? 200,
-    workers: config.getNumber('workers') ?? 32,
+    workers: config.getNumber('workers') ?? 64,
   };
   if (service.minCount > service.desiredCount || service.desiredCount > service.maxCount) {
     throw new Error(`herald:minCount ≤ desiredCount ≤ maxCount does not hold (${service.minCount}, ${service.desiredCount}, ${service.maxCount})`);

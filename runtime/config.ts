@@ -42,12 +42,20 @@ function parseSwitch(name: string, value: string | undefined, fallback: boolean)
 
 export const DEV_API_KEY = 'herald-dev-key';
 
+/**
+ * Jobs in flight per process when HERALD_WORKERS is unset: four batches of 16. A batch is one transaction, so
+ * its per-transaction cost (BEGIN, the runs' lock, the save, COMMIT) is shared by 16 runs; at 32 (batches of
+ * 8) the same one-send load cost PostgreSQL about 1.6× the CPU per message and the process ~1.1× (bench/, see
+ * docs/performance.md). Larger batches gained nothing more, and each waits for its slowest provider call.
+ */
+export const DEFAULT_WORKERS = 64;
+
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
   const port = overrides.port ?? Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number (0–65535)`);
   const apiKey = overrides.apiKey ?? env.HERALD_API_KEY;
-  const workers = overrides.workers ?? Number(env.HERALD_WORKERS ?? 32);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default 32)`);
+  const workers = overrides.workers ?? Number(env.HERALD_WORKERS ?? DEFAULT_WORKERS);
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default ${DEFAULT_WORKERS})`);
   const localStarts = overrides.localStarts ?? parseSwitch('HERALD_LOCAL_STARTS', env.HERALD_LOCAL_STARTS, true);
   return {
     port,
