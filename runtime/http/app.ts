@@ -3,7 +3,7 @@
  * capped at 256 KB, and every error shaped by one handler.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import type { AppDeps } from './deps.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { errorResponse, HttpError } from './errors.ts';

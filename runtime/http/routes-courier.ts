@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import { z } from 'zod';
 import { CHANNELS, type Bundle, type Channel, type JsonValue } from '../../compiler/bundle/schema.ts';
 import { planSend } from '../courier/message.ts';

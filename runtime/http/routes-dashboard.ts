@@ -3,7 +3,7 @@
  * file only wires routes to the modules that do the work: auth, queries, pages, charts.
  */
 import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import { z } from 'zod';
 import { ASSETS } from '../dashboard/assets.ts';
 import { clearSessionCookie, clientKey, dashboardGuard, loginThrottle, LOGIN_PATH, safeNext, securityHeaders, setSessionCookie } from '../dashboard/auth.ts';

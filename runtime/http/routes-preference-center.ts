@@ -6,7 +6,7 @@
  * (post/redirect/get, so a reload does not post again). Rules and markup: runtime/preferences/README.md.
  */
 import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import { z } from 'zod';
 import { channelSchema, type Bundle } from '../../compiler/bundle/schema.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';

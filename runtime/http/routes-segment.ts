@@ -9,7 +9,7 @@
  * their own auth and limits, and the API key is never asked of a Segment client.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { isConnectionError } from '../db/pool.ts';
 import { workflowsTriggeredBy } from '../driver/ingest.ts';

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { bodyLimit } from './body-limit.ts';
 import * as sql from '../db/sql.ts';
 import { rows } from '../db/sql-client.ts';
 import { applyProviderEvent, type EventOutcome } from '../driver/provider-events.ts';
