@@ -8,7 +8,9 @@
  */
 import { Client } from '@sendgrid/client';
 import { MailService, type MailDataRequired } from '@sendgrid/mail';
+import type { AxiosAdapter } from 'axios';
 import { createRedactor, httpFailure, permanentFailure, transportFailure, type HeaderSource } from './failure.ts';
+import { leanAdapterFor } from './http-adapter.ts';
 import type { DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
 
 export interface SendgridConfig {
@@ -23,9 +25,10 @@ export interface SendgridConfig {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
-/** An axios option the SDK passes through but does not declare. */
-interface AxiosRedirects {
+/** Axios options the SDK passes through but does not declare. */
+interface AxiosTransport {
   maxRedirects: number;
+  adapter?: AxiosAdapter;
 }
 
 /** What the SDK rejects with on an HTTP error (`ResponseError` from @sendgrid/helpers), narrowed to what we read. */
@@ -63,8 +66,10 @@ export function createSendgridProvider(config: SendgridConfig): DeliveryProvider
   if (config.apiUrl) client.setDefaultRequest('baseUrl', config.apiUrl);
   // The SDK hands its default request to axios as is. Mail Send answers directly, never with a redirect, and
   // with redirects allowed axios routes every request through follow-redirects (a wrapper around each
-  // request and response, ~0.1 ms of CPU a message); Twilio's SDK turns them off the same way.
-  client.setDefaultRequest({ maxRedirects: 0 } satisfies AxiosRedirects as unknown as Parameters<Client['setDefaultRequest']>[0]);
+  // request and response, ~0.1 ms of CPU a message); Twilio's SDK turns them off the same way. The transport
+  // under axios is the lean one (http-adapter.ts) unless the environment names a proxy.
+  const adapter = leanAdapterFor();
+  client.setDefaultRequest({ maxRedirects: 0, ...(adapter ? { adapter } : {}) } satisfies AxiosTransport as unknown as Parameters<Client['setDefaultRequest']>[0]);
   const mail = new MailService();
   mail.setClient(client);
   mail.setTimeout(config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
