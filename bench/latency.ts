@@ -7,11 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { API_KEY, startCluster, until } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
 import type { RateFigures, RateLoad } from './rate-load.ts';
-import { createDatabase, dropDatabase } from './setup.ts';
+import { checkpoint, createDatabase, dropDatabase } from './setup.ts';
+import { medianBy } from './stats.ts';
 import { benchBundle } from './trees.ts';
 
 const USERS = 100;
@@ -68,27 +68,8 @@ type Pair = {
   passes: { heraldP99: number[]; baselineP99: number[] };
 };
 
-/** The pass with the median p99 (of an odd number of passes; the upper middle of an even one). */
-function medianPass(passes: RateFigures[]): RateFigures {
-  return [...passes].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99)[Math.floor(passes.length / 2)]!;
-}
-
-/**
- * A checkpoint before each measurement, so that one the previous section's writes have made due does not land
- * inside it (on either server: they share the database server). Needs a superuser or pg_checkpoint; skipped
- * otherwise.
- */
-async function checkpoint(admin: string): Promise<void> {
-  const client = new pg.Client({ connectionString: admin });
-  try {
-    await client.connect();
-    await client.query('CHECKPOINT');
-  } catch {
-    // not allowed on this server: measure without
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+/** The pass with the median p99. */
+const medianPass = (passes: RateFigures[]) => medianBy(passes, (p) => p.latencyMs.p99);
 
 export async function benchLatency(admin: string, destinations: Destinations, options: { quick: boolean }) {
   const seconds = options.quick ? 5 : 10;

@@ -48,6 +48,13 @@ function endToEnd(e: Json): string {
     table(header, rows),
     '',
     `Baselines: raw pg-boss ${int(raw.jobs)} jobs, send ${int(raw.sendPerSecond)}/s while working, ${int(raw.endToEndPerSecond)} jobs/s end to end; the database's write limit: ${pgbench}.`,
+    ...(e.headlinePasses
+      ? [
+          '',
+          `One-send at one process and raw pg-boss are each the median of ${e.headlinePasses.oneSendMessagesPerSecond.length} passes taken in turn (a checkpoint before each): ` +
+            `one-send ${e.headlinePasses.oneSendMessagesPerSecond.map(int).join(', ')} messages/s; raw pg-boss ${e.headlinePasses.rawPgBossJobsPerSecond.map(int).join(', ')} jobs/s.`,
+        ]
+      : []),
     '',
     table(
       ['target', 'value', 'met'],

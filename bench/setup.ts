@@ -67,6 +67,17 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
   await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
+/**
+ * A checkpoint before a measurement, so that one the previous section's writes have made due (pgbench's, a
+ * dropped database's) does not land inside it, on either side of a comparison: they share the database
+ * server. Needs a superuser or pg_checkpoint; skipped otherwise.
+ */
+export async function checkpoint(adminUrl: string): Promise<void> {
+  await adminQuery(adminUrl, 'CHECKPOINT').catch(() => {
+    // not allowed on this server: measure without
+  });
+}
+
 async function adminQuery(adminUrl: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
