@@ -3,11 +3,10 @@
  * SDK still builds, authenticates and interprets every request through axios — its config, request and
  * response transforms, status validation and errors are axios's own; only the transport under them changes.
  *
- * Why: axios's Node adapter costs more CPU per request than the rest of a one-send turn's JavaScript (an
- * event emitter, URL parsing, header normalisation, stream plumbing and a `setKeepAlive` on the socket for
- * every request): measured through the SendGrid SDK against a local server, ~0.34 ms of CPU a send with it,
- * ~0.24 ms with this one (bench/, docs/performance.md). A provider call is most of what a message costs the
- * process.
+ * Why: axios's Node adapter does per request what a provider call does not need (an event emitter, URL
+ * parsing, header normalisation, proxy lookups in the environment, stream plumbing, a `setKeepAlive` on the
+ * socket). Measured through runtime/providers/sendgrid.ts against a local server, CPU per send went from
+ * ~0.34 ms to ~0.28 ms; a provider call is most of what a one-send message costs the process.
  *
  * What it does not do, and axios's own adapter does: proxies, redirects, compressed responses (it asks for
  * none: `Accept-Encoding: identity`), upload/download progress, rate limits, streams, HTTP/2. A process whose
