@@ -2,7 +2,8 @@
  * End-to-end throughput at 1, 2 and 4 `herald start` processes sharing one database: triggers/s accepted
  * through the HTTP API (spread round robin over the processes) and messages/s reaching the fake providers,
  * for a one-send workflow and for the seed flow. Baselines from the same run and server: raw pg-boss
- * send + work of the same number of jobs (raw-pgboss.ts) and pgbench's write TPS (pgbench.ts).
+ * send + work of the same number of jobs (raw-pgboss.ts) and pgbench's write TPS (pgbench.ts). The headline
+ * pair (one-send at one process, raw pg-boss) is the median of three passes taken in turn.
  */
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { fireLoad, startCluster, until, untilCount } from './cluster.ts';
