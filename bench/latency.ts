@@ -1,9 +1,11 @@
 /**
- * Trigger latency at a fixed offered load: autocannon at 200 and 1,000 triggers/s of the one-send workflow
- * against one `herald start` process (its workers sending to the fake SendGrid meanwhile), p50/p99 of the
- * HTTP request → 202, the rate achieved and the non-2xx answers. Baseline, same run and server: the same
- * load against a bare HTTP server doing one raw pg-boss `send` per request (raw-accept.ts). The full run
- * measures each rate three times, alternating the servers, and reports each side's median pass.
+ * Trigger latency at a fixed offered load: 200 and 1,000 triggers/s of the one-send workflow, spread evenly over
+ * each second (rate-load.ts), against one `herald start` process (its workers sending to the fake SendGrid
+ * meanwhile), p50/p99 of the HTTP request → 202 timed from when each request was due, the rate achieved and
+ * the non-2xx answers. Baseline, same run and server: the same load against a bare HTTP server doing one raw
+ * pg-boss `send` per request (raw-accept.ts). The full run measures each rate three times, alternating the
+ * servers, and reports each side's median pass; then once more each with autocannon's `overallRate`, which
+ * sends each second's requests in a burst at its start.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +68,11 @@ type Pair = {
   p99Ratio: number;
   /** Every pass's p99, Herald's and the baseline's (herald and baselineRawPgBossHttp are each side's median pass). */
   passes: { heraldP99: number[]; baselineP99: number[] };
+  /** The same rate as autocannon's per-second bursts, one pass each. */
+  bursts: { herald: RateFigures; baselineRawPgBossHttp: RateFigures; p99Ratio: number };
 };
+
+const p99Ratio = (herald: RateFigures, baseline: RateFigures) => +(herald.latencyMs.p99 / Math.max(1, baseline.latencyMs.p99)).toFixed(2);
 
 /** The pass with the median p99. */
 const medianPass = (passes: RateFigures[]) => medianBy(passes, (p) => p.latencyMs.p99);
@@ -89,24 +95,31 @@ export async function benchLatency(admin: string, destinations: Destinations, op
     for (const rate of RATES) {
       const heraldPasses: RateFigures[] = [];
       const baselinePasses: RateFigures[] = [];
-      for (let pass = 1; pass <= passCount; pass++) {
-        process.stderr.write(`  ${rate} triggers/s, pass ${pass} of ${passCount}…\n`);
-        // Each pass starts with no backlog: the previous one's messages have all arrived.
+      /** One pass on each server, Herald's first; each starts with no backlog (the previous one's messages have all arrived). */
+      const both = async (pacing: 'uniform' | 'bursts') => {
         const before = destinations.accepted();
         await checkpoint(admin);
-        const herald = await fireRate({ ...load, rate, seconds });
-        heraldPasses.push(herald);
+        const herald = await fireRate({ ...load, rate, seconds, pacing });
         await until(destinations.accepted, before + herald.ok, 120_000, 'messages of this rate');
         await checkpoint(admin);
-        baselinePasses.push(await fireRate({ ...load, url: raw.url, rate, seconds }));
+        return { herald, baseline: await fireRate({ ...load, url: raw.url, rate, seconds, pacing }) };
+      };
+      for (let pass = 1; pass <= passCount; pass++) {
+        process.stderr.write(`  ${rate} triggers/s, pass ${pass} of ${passCount}…\n`);
+        const { herald, baseline } = await both('uniform');
+        heraldPasses.push(herald);
+        baselinePasses.push(baseline);
       }
+      process.stderr.write(`  ${rate} triggers/s in per-second bursts (autocannon)…\n`);
+      const bursts = await both('bursts');
       const herald = medianPass(heraldPasses);
       const baseline = medianPass(baselinePasses);
       pairs[`rate${rate}`] = {
         herald,
         baselineRawPgBossHttp: baseline,
-        p99Ratio: +(herald.latencyMs.p99 / Math.max(1, baseline.latencyMs.p99)).toFixed(2),
+        p99Ratio: p99Ratio(herald, baseline),
         passes: { heraldP99: heraldPasses.map((p) => p.latencyMs.p99), baselineP99: baselinePasses.map((p) => p.latencyMs.p99) },
+        bursts: { herald: bursts.herald, baselineRawPgBossHttp: bursts.baseline, p99Ratio: p99Ratio(bursts.herald, bursts.baseline) },
       };
     }
     const at200 = pairs.rate200!.herald;

@@ -1,14 +1,23 @@
 /**
- * A fixed offered load (autocannon's `overallRate`) in a child process, so that neither the runtime nor the
- * bench process's fake providers share its event loop (not a worker thread: autocannon takes any thread but
- * the main one for one of its own workers): `rate` triggers/s for `seconds`, latencies corrected
- * for coordinated omission (autocannon's default: a request held back by a slow one is timed from when it
- * was due). Each request names the next user (u0 … u<users-1>), as distinct users trigger in production.
+ * A fixed offered load in a child process, so that neither the runtime nor the bench process's fake providers
+ * share its event loop: `rate` triggers/s for `seconds`, each request naming the next user (u0 … u<users-1>),
+ * as distinct users trigger in production. Two shapes of the same rate:
+ * - `uniform` (the default): request i is due at i / rate seconds and sent then (an open loop: a slow answer
+ *   holds back nothing), on kept-alive connections, and timed from when it was due, so that time spent
+ *   waiting for a free connection counts (no coordinated omission).
+ * - `bursts`: autocannon's `overallRate`. It gives each connection a quota per second and sends the quota
+ *   back to back as soon as the second starts: 200/s over 20 connections is a burst of 200 requests, 20 at a
+ *   time, at the top of every second, then silence. Latencies corrected for coordinated omission
+ *   (autocannon's default).
  */
+import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
+import { percentile, summary } from './stats.ts';
 
 export interface RateLoad {
   url: string;
+  /** How the rate's requests are spread over each second (see above); `uniform` by default. */
+  pacing?: 'uniform' | 'bursts';
   apiKey: string;
   rate: number;
   seconds: number;
@@ -34,7 +43,74 @@ export interface RateFigures {
 /** Connections enough for the rate at up to 100 ms a request (each connection has one request in flight). */
 export const connectionsFor = (rate: number) => Math.max(10, Math.ceil(rate / 10));
 
-async function fire(load: RateLoad): Promise<RateFigures> {
+const body = (load: RateLoad, i: number) => JSON.stringify({ event: load.event, userId: `u${i % load.users}`, properties: { ...load.properties, n: i } });
+
+function latencyFigures(latencies: number[]): RateFigures['latencyMs'] {
+  const { p50, p99, max } = summary(latencies);
+  const p90 = percentile([...latencies].sort((a, b) => a - b), 90);
+  const average = latencies.reduce((sum, v) => sum + v, 0) / Math.max(1, latencies.length);
+  return { p50, p90: Math.round(p90 * 100) / 100, p99, max, average: Math.round(average * 100) / 100 };
+}
+
+async function fireUniform(load: RateLoad): Promise<RateFigures> {
+  const connections = connectionsFor(load.rate);
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const url = new URL('/v1/events', load.url);
+  const total = Math.round(load.rate * load.seconds);
+  const latencies: number[] = [];
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  let timeouts = 0;
+  const send = (i: number, due: number) =>
+    new Promise<void>((resolve) => {
+      const payload = body(load, i);
+      const req = request(url, { method: 'POST', agent, timeout: 30_000, headers: { authorization: `Bearer ${load.apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - due);
+          if (res.statusCode! >= 200 && res.statusCode! < 300) ok++;
+          else non2xx++;
+          resolve();
+        });
+        res.on('error', () => {
+          errors++;
+          resolve();
+        });
+      });
+      let timedOut = false;
+      req.on('timeout', () => {
+        timedOut = true;
+        timeouts++;
+        req.destroy();
+      });
+      req.on('error', () => {
+        if (!timedOut) errors++;
+        resolve();
+      });
+      req.end(payload);
+    });
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let next = 0;
+  // Each tick sends every request whose time has come; a late tick sends its backlog at once, each still
+  // timed from its own due time.
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      for (; next < total && started + (next * 1000) / load.rate <= now; next++) inFlight.push(send(next, started + (next * 1000) / load.rate));
+      if (next >= total) return resolve();
+      setTimeout(tick, Math.max(0, started + (next * 1000) / load.rate - performance.now()));
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { offeredPerSecond: load.rate, achievedPerSecond: Math.round(ok / seconds), requests: total, ok, non2xx, errors, timeouts, latencyMs: latencyFigures(latencies), connections };
+}
+
+async function fireBursts(load: RateLoad): Promise<RateFigures> {
   let n = 0;
   const connections = connectionsFor(load.rate);
   const result = await autocannon({
@@ -50,7 +126,7 @@ async function fire(load: RateLoad): Promise<RateFigures> {
         headers: { authorization: `Bearer ${load.apiKey}`, 'content-type': 'application/json' },
         setupRequest: (request) => {
           const i = n++;
-          return { ...request, body: JSON.stringify({ event: load.event, userId: `u${i % load.users}`, properties: { ...load.properties, n: i } }) };
+          return { ...request, body: body(load, i) };
         },
       },
     ],
@@ -70,4 +146,8 @@ async function fire(load: RateLoad): Promise<RateFigures> {
 }
 
 // `node --import tsx bench/rate-load.ts '<RateLoad as JSON>'` prints the figures as JSON (latency.ts runs it).
+function fire(load: RateLoad): Promise<RateFigures> {
+  return load.pacing === 'bursts' ? fireBursts(load) : fireUniform(load);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(`${JSON.stringify(await fire(JSON.parse(process.argv[2]!) as RateLoad))}\n`);

@@ -74,9 +74,16 @@ function latency(l: Json): string {
     .flatMap(([, p]: [string, Json]) => [
       [`Herald, ${int(p.herald.offeredPerSecond)}/s offered`, `${int(p.herald.achievedPerSecond)}/s`, ms(p.herald.latencyMs.p50), ms(p.herald.latencyMs.p99), passesOf(p.passes?.heraldP99), int(p.herald.non2xx), x(p.p99Ratio)],
       [`raw pg-boss over HTTP (baseline)`, `${int(p.baselineRawPgBossHttp.achievedPerSecond)}/s`, ms(p.baselineRawPgBossHttp.latencyMs.p50), ms(p.baselineRawPgBossHttp.latencyMs.p99), passesOf(p.passes?.baselineP99), int(p.baselineRawPgBossHttp.non2xx), ''],
+      ...(p.bursts
+        ? [
+            [`Herald, ${int(p.herald.offeredPerSecond)}/s in per-second bursts`, `${int(p.bursts.herald.achievedPerSecond)}/s`, ms(p.bursts.herald.latencyMs.p50), ms(p.bursts.herald.latencyMs.p99), '(one pass)', int(p.bursts.herald.non2xx), x(p.bursts.p99Ratio)],
+            [`raw pg-boss over HTTP, same bursts`, `${int(p.bursts.baselineRawPgBossHttp.achievedPerSecond)}/s`, ms(p.bursts.baselineRawPgBossHttp.latencyMs.p50), ms(p.bursts.baselineRawPgBossHttp.latencyMs.p99), '(one pass)', int(p.bursts.baselineRawPgBossHttp.non2xx), ''],
+          ]
+        : []),
     ]);
   return [
-    `Each side's median of ${l.passCount ?? 1} pass${(l.passCount ?? 1) > 1 ? 'es' : ''} (servers alternating, a checkpoint before each), ${l.seconds} s each.`,
+    `Requests spread evenly over each second, timed from when each was due; each side's median of ${l.passCount ?? 1} pass${(l.passCount ?? 1) > 1 ? 'es' : ''} (servers alternating, a checkpoint before each), ${l.seconds} s each. ` +
+      `The *per-second bursts* rows offer the same rates with autocannon's \`overallRate\`, which sends each second's requests at its start, as many at a time as it has connections (rate ÷ 10).`,
     '',
     table(['server, offered load', 'achieved', 'p50', 'p99', 'p99 of each pass', 'non-2xx', 'p99 ratio'], rows),
     '',
