@@ -18,6 +18,7 @@ import { benchBundle } from './trees.ts';
 
 const USERS = 100;
 export const RATES = [200, 1_000] as const;
+const WARM_UP_SECONDS = 5;
 
 /** Runs one fixed-rate load (rate-load.ts) in a child process. */
 export function fireRate(load: Omit<RateLoad, 'apiKey'>): Promise<RateFigures> {
@@ -87,9 +88,11 @@ export async function benchLatency(admin: string, destinations: Destinations, op
   const cluster = await startCluster({ admin, name: 'herald_bench_latency', bundle: await benchBundle(), processes: 1, env: destinations.benchEnv, users: USERS });
   const load = { url: cluster.urls[0]!, event: 'bench_ping', users: USERS };
   try {
-    // Warm-up, untimed: JIT, connections, prepared statements, the SDK's agent — on both servers.
-    const warm = await fireRate({ ...load, rate: 100, seconds: 2 });
-    await fireRate({ ...load, url: raw.url, rate: 100, seconds: 2 });
+    // Warm-up, untimed, on both servers: JIT, connections, prepared statements, the SDK's agent. 1,000 requests:
+    // after 200, a process still stalled for 30–55 ms now and then in its next few thousand (optimising
+    // compiles, the heap's first major collections), which is start-up, not the latency at a rate.
+    const warm = await fireRate({ ...load, rate: 200, seconds: WARM_UP_SECONDS });
+    await fireRate({ ...load, url: raw.url, rate: 200, seconds: WARM_UP_SECONDS });
     await until(destinations.accepted, warm.ok, 60_000, 'warm-up messages');
     const pairs: Record<string, Pair> = {};
     for (const rate of RATES) {
