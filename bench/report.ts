@@ -51,7 +51,9 @@ function endToEnd(e: Json): string {
     ...(e.headlinePasses
       ? [
           '',
-          `One-send at one process and raw pg-boss are each the median of ${e.headlinePasses.oneSendMessagesPerSecond.length} passes taken in turn (a checkpoint before each): ` +
+          (e.headlinePasses.oneSendMessagesPerSecond.length > 1
+            ? `One-send at one process and raw pg-boss are each the median of ${e.headlinePasses.oneSendMessagesPerSecond.length} passes taken in turn (a checkpoint before each): `
+            : 'One-send at one process and raw pg-boss from one pass each (`--quick`; the full run takes the median of three): ') +
             `one-send ${e.headlinePasses.oneSendMessagesPerSecond.map(int).join(', ')} messages/s; raw pg-boss ${e.headlinePasses.rawPgBossJobsPerSecond.map(int).join(', ')} jobs/s.`,
         ]
       : []),
