@@ -10,20 +10,18 @@
  *   time, at the top of every second, then silence. Latencies corrected for coordinated omission
  *   (autocannon's default).
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import autocannon from 'autocannon';
-import { percentile, summary } from './stats.ts';
+import { summary } from './stats.ts';
+import { postTrigger, triggerBody, TriggerTimeout, type TriggerShape } from './trigger.ts';
 
-export interface RateLoad {
+export interface RateLoad extends TriggerShape {
   url: string;
   /** How the rate's requests are spread over each second (see above); `uniform` by default. */
   pacing?: 'uniform' | 'bursts';
   apiKey: string;
   rate: number;
   seconds: number;
-  event: string;
-  users: number;
-  properties?: Record<string, unknown>;
 }
 
 export interface RateFigures {
@@ -43,53 +41,31 @@ export interface RateFigures {
 /** Connections enough for the rate at up to 100 ms a request (each connection has one request in flight). */
 export const connectionsFor = (rate: number) => Math.max(10, Math.ceil(rate / 10));
 
-const body = (load: RateLoad, i: number) => JSON.stringify({ event: load.event, userId: `u${i % load.users}`, properties: { ...load.properties, n: i } });
-
 function latencyFigures(latencies: number[]): RateFigures['latencyMs'] {
-  const { p50, p99, max } = summary(latencies);
-  const p90 = percentile([...latencies].sort((a, b) => a - b), 90);
-  const average = latencies.reduce((sum, v) => sum + v, 0) / Math.max(1, latencies.length);
-  return { p50, p90: Math.round(p90 * 100) / 100, p99, max, average: Math.round(average * 100) / 100 };
+  const { p50, p90, p99, max, average } = summary(latencies);
+  return { p50, p90, p99, max, average };
 }
 
 async function fireUniform(load: RateLoad): Promise<RateFigures> {
   const connections = connectionsFor(load.rate);
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
-  const url = new URL('/v1/events', load.url);
   const total = Math.round(load.rate * load.seconds);
   const latencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
   let timeouts = 0;
-  const send = (i: number, due: number) =>
-    new Promise<void>((resolve) => {
-      const payload = body(load, i);
-      const req = request(url, { method: 'POST', agent, timeout: 30_000, headers: { authorization: `Bearer ${load.apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          latencies.push(performance.now() - due);
-          if (res.statusCode! >= 200 && res.statusCode! < 300) ok++;
-          else non2xx++;
-          resolve();
-        });
-        res.on('error', () => {
-          errors++;
-          resolve();
-        });
-      });
-      let timedOut = false;
-      req.on('timeout', () => {
-        timedOut = true;
-        timeouts++;
-        req.destroy();
-      });
-      req.on('error', () => {
-        if (!timedOut) errors++;
-        resolve();
-      });
-      req.end(payload);
-    });
+  const send = async (i: number, due: number) => {
+    try {
+      const status = await postTrigger(agent, load.url, load.apiKey, triggerBody(load, i), 30_000);
+      latencies.push(performance.now() - due);
+      if (status >= 200 && status < 300) ok++;
+      else non2xx++;
+    } catch (error) {
+      if (error instanceof TriggerTimeout) timeouts++;
+      else errors++;
+    }
+  };
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
   let next = 0;
@@ -126,7 +102,7 @@ async function fireBursts(load: RateLoad): Promise<RateFigures> {
         headers: { authorization: `Bearer ${load.apiKey}`, 'content-type': 'application/json' },
         setupRequest: (request) => {
           const i = n++;
-          return { ...request, body: body(load, i) };
+          return { ...request, body: triggerBody(load, i) };
         },
       },
     ],

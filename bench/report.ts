@@ -70,19 +70,25 @@ function endToEnd(e: Json): string {
 
 const passesOf = (p99s: unknown) => (Array.isArray(p99s) ? p99s.map((v) => Math.round(v as number)).join(', ') + ' ms' : '—');
 
+/** One row of the latency table: a server's figures at a rate. */
+const rateRow = (label: string, f: Json, passes: string, ratio: string) => [label, `${int(f.achievedPerSecond)}/s`, ms(f.latencyMs.p50), ms(f.latencyMs.p99), passes, int(f.non2xx), ratio];
+
 function latency(l: Json): string {
   const rows = Object.entries(l)
     .filter(([k]) => k.startsWith('rate'))
-    .flatMap(([, p]: [string, Json]) => [
-      [`Herald, ${int(p.herald.offeredPerSecond)}/s offered`, `${int(p.herald.achievedPerSecond)}/s`, ms(p.herald.latencyMs.p50), ms(p.herald.latencyMs.p99), passesOf(p.passes?.heraldP99), int(p.herald.non2xx), x(p.p99Ratio)],
-      [`raw pg-boss over HTTP (baseline)`, `${int(p.baselineRawPgBossHttp.achievedPerSecond)}/s`, ms(p.baselineRawPgBossHttp.latencyMs.p50), ms(p.baselineRawPgBossHttp.latencyMs.p99), passesOf(p.passes?.baselineP99), int(p.baselineRawPgBossHttp.non2xx), ''],
-      ...(p.bursts
-        ? [
-            [`Herald, ${int(p.herald.offeredPerSecond)}/s in per-second bursts`, `${int(p.bursts.herald.achievedPerSecond)}/s`, ms(p.bursts.herald.latencyMs.p50), ms(p.bursts.herald.latencyMs.p99), '(one pass)', int(p.bursts.herald.non2xx), x(p.bursts.p99Ratio)],
-            [`raw pg-boss over HTTP, same bursts`, `${int(p.bursts.baselineRawPgBossHttp.achievedPerSecond)}/s`, ms(p.bursts.baselineRawPgBossHttp.latencyMs.p50), ms(p.bursts.baselineRawPgBossHttp.latencyMs.p99), '(one pass)', int(p.bursts.baselineRawPgBossHttp.non2xx), ''],
-          ]
-        : []),
-    ]);
+    .flatMap(([, p]: [string, Json]) => {
+      const rate = int(p.herald.offeredPerSecond);
+      return [
+        rateRow(`Herald, ${rate}/s offered`, p.herald, passesOf(p.passes?.heraldP99), x(p.p99Ratio)),
+        rateRow('raw pg-boss over HTTP (baseline)', p.baselineRawPgBossHttp, passesOf(p.passes?.baselineP99), ''),
+        ...(p.bursts
+          ? [
+              rateRow(`Herald, ${rate}/s in per-second bursts`, p.bursts.herald, '(one pass)', x(p.bursts.p99Ratio)),
+              rateRow('raw pg-boss over HTTP, same bursts', p.bursts.baselineRawPgBossHttp, '(one pass)', ''),
+            ]
+          : []),
+      ];
+    });
   return [
     `Requests spread evenly over each second, timed from when each was due; each side's median of ${l.passCount ?? 1} pass${(l.passCount ?? 1) > 1 ? 'es' : ''} (servers alternating, a checkpoint before each), ${l.seconds} s each. ` +
       `The *per-second bursts* rows offer the same rates with autocannon's \`overallRate\`, which sends each second's requests at its start, as many at a time as it has connections (rate ÷ 10).`,

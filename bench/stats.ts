@@ -8,7 +8,15 @@ export function percentile(sorted: number[], p: number): number {
 export function summary(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
-  return { n: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1] ?? NaN) };
+  const average = sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length);
+  return {
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted[sorted.length - 1] ?? NaN),
+    average: round(average),
+  };
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight. */

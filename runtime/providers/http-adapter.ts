@@ -68,17 +68,21 @@ export const leanAdapter: AxiosAdapter = (config) =>
     const secure = url.protocol === 'https:';
     if (!secure && url.protocol !== 'http:') return reject(new AxiosError(`Unsupported protocol ${url.protocol}`, AxiosError.ERR_BAD_REQUEST, config));
 
-    const headers = (config.headers instanceof AxiosHeaders ? config.headers : AxiosHeaders.from(config.headers)).toJSON() as Record<string, string>;
+    const headers = AxiosHeaders.from(config.headers).toJSON() as Record<string, string>;
     headers['Accept-Encoding'] = 'identity';
     if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     const maxBytes = typeof config.maxContentLength === 'number' && config.maxContentLength > -1 ? config.maxContentLength : Infinity;
 
     let settled = false;
-    const fail = (error: unknown) => {
-      if (settled) return;
+    /** Takes the request's one outcome: false when it already has one (an error after the answer, …). */
+    const settleOnce = () => {
+      if (settled) return false;
       settled = true;
       config.signal?.removeEventListener?.('abort', onAbort);
-      reject(error instanceof AxiosError ? error : AxiosError.from(error, (error as { code?: string })?.code, config, request));
+      return true;
+    };
+    const fail = (error: unknown) => {
+      if (settleOnce()) reject(error instanceof AxiosError ? error : AxiosError.from(error, (error as { code?: string })?.code, config, request));
     };
     /** Ends the request with `error` (the answer may have begun: its stream is not where errors are read). */
     const abandon = (error: AxiosError) => {
@@ -97,9 +101,7 @@ export const leanAdapter: AxiosAdapter = (config) =>
         chunks.push(chunk);
       });
       res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        config.signal?.removeEventListener?.('abort', onAbort);
+        if (!settleOnce()) return;
         const data = config.responseType === 'arraybuffer' ? Buffer.concat(chunks) : Buffer.concat(chunks).toString('utf8');
         const response: AxiosResponse = { data, status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: new AxiosHeaders(res.headers as Record<string, string>), config, request };
         settle(config, request, response, resolve, reject);
