@@ -1,7 +1,7 @@
 /**
  * The runtime's secrets, each in its own Secrets Manager entry (`herald/<stack>/<name>`): the API key and
- * link-signing secret (generated unless configured), and the SendGrid, Twilio, Firebase and Segment
- * credentials from secret stack config. The task receives them as ECS `secrets` — references the ECS agent
+ * link-signing secret (generated), the SendGrid, Twilio, Firebase and Segment credentials and SendGrid's
+ * webhook verification key from stack config, and the optional extra API keys and Segment browser key. The task receives them as ECS `secrets` — references the ECS agent
  * resolves at start — so no value is ever in the task definition, its environment, or a plain input.
  */
 import * as aws from '@pulumi/aws';
@@ -23,6 +23,8 @@ interface Entry {
   value: pulumi.Output<string> | pulumi.Output<Record<string, string>> | undefined;
   /** Variable → JSON key (for object values) or null (the whole string). */
   variables: Record<string, string | null>;
+  /** A setting most stacks do without: no entry at all when unset (rather than an empty one on the to-do list). */
+  optional?: true;
 }
 
 export class AppSecrets extends pulumi.ComponentResource {
@@ -48,12 +50,28 @@ export class AppSecrets extends pulumi.ComponentResource {
       { id: 'twilio', description: 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (JSON)', value: twilio, variables: { TWILIO_ACCOUNT_SID: 'accountSid', TWILIO_AUTH_TOKEN: 'authToken' } },
       { id: 'firebase', description: 'FIREBASE_SERVICE_ACCOUNT: the service-account JSON', value: s.firebaseServiceAccount, variables: { FIREBASE_SERVICE_ACCOUNT: null } },
       { id: 'segment', description: 'SEGMENT_WRITE_KEY', value: s.segmentWriteKey, variables: { SEGMENT_WRITE_KEY: null } },
+      // A public key, kept here all the same: whoever can replace it can forge delivery and engagement events.
+      {
+        id: 'sendgrid-webhook',
+        description: 'SENDGRID_WEBHOOK_PUBLIC_KEY: verifies the Signed Event Webhook',
+        value: s.sendgridWebhookPublicKey,
+        variables: { SENDGRID_WEBHOOK_PUBLIC_KEY: null },
+      },
+      { id: 'api-keys', description: 'HERALD_API_KEYS: further API keys', value: s.apiKeys, variables: { HERALD_API_KEYS: null }, optional: true },
+      {
+        id: 'segment-browser',
+        description: 'SEGMENT_BROWSER_WRITE_KEY',
+        value: s.segmentBrowserWriteKey,
+        variables: { SEGMENT_BROWSER_WRITE_KEY: null },
+        optional: true,
+      },
     ];
 
     this.containerSecrets = [];
     this.readableArns = [];
     this.unset = [];
     for (const entry of entries) {
+      if (entry.optional && !entry.value) continue;
       const secret = new aws.secretsmanager.Secret(
         `${name}-${entry.id}`,
         { name: `herald/${args.stack}/${entry.id}`, description: entry.description, recoveryWindowInDays: args.production ? 30 : 0 },

@@ -71,6 +71,7 @@ export class RuntimeService extends pulumi.ComponentResource {
             serviceName,
             publicUrl: args.publicUrl,
             workers: args.settings.workers,
+            metricsPort: args.settings.metricsPort,
             environment: args.environment,
           }),
         ),

@@ -53,6 +53,8 @@ export interface ServiceSettings {
   backlogPerTaskTarget: number;
   /** HERALD_WORKERS: jobs in flight per task (up to four batches); 64, the runtime's own default. */
   workers: number;
+  /** HERALD_METRICS_PORT: serve /metrics on its own port (the sidecar follows); unset, on the API's port. */
+  metricsPort: number | undefined;
 }
 
 export interface ImageSettings {
@@ -87,6 +89,11 @@ export interface SecretSettings {
   twilioAuthToken: pulumi.Output<string> | undefined;
   firebaseServiceAccount: pulumi.Output<string> | undefined;
   segmentWriteKey: pulumi.Output<string> | undefined;
+  /** SENDGRID_WEBHOOK_PUBLIC_KEY: public, but whoever can change it can forge delivery events (infra/README.md). */
+  sendgridWebhookPublicKey: pulumi.Output<string> | undefined;
+  /** Optional, left out of the stack entirely when unset: HERALD_API_KEYS and SEGMENT_BROWSER_WRITE_KEY. */
+  apiKeys: pulumi.Output<string> | undefined;
+  segmentBrowserWriteKey: pulumi.Output<string> | undefined;
 }
 
 export interface HeraldSettings {
@@ -108,7 +115,7 @@ export interface HeraldSettings {
   logRetentionDays: number;
   alarms: AlarmSettings;
   secrets: SecretSettings;
-  /** Plain (non-secret) runtime variables: SENDGRID_FROM, TWILIO_FROM, SENDGRID_WEBHOOK_PUBLIC_KEY, HERALD_REDACT, … */
+  /** Plain (non-secret) runtime variables: SENDGRID_FROM, TWILIO_FROM, HERALD_REDACT, … */
   environment: Record<string, string>;
 }
 
@@ -123,6 +130,19 @@ export interface ConfigSource {
 
 /** Names that carry secrets: never accepted as plain `environment` entries. */
 const SECRET_NAMES = /KEY|TOKEN|SECRET|PASSWORD|SERVICE_ACCOUNT|DATABASE_URL/i;
+
+/** Secret-looking variables the stack sets from a config key of their own: the refusal names it. */
+const OWN_KEYS: Record<string, string> = {
+  HERALD_API_KEY: 'apiKey',
+  HERALD_API_KEYS: 'apiKeys',
+  SENDGRID_API_KEY: 'sendgridApiKey',
+  SENDGRID_WEBHOOK_PUBLIC_KEY: 'sendgridWebhookPublicKey',
+  TWILIO_ACCOUNT_SID: 'twilioAccountSid',
+  TWILIO_AUTH_TOKEN: 'twilioAuthToken',
+  FIREBASE_SERVICE_ACCOUNT: 'firebaseServiceAccount',
+  SEGMENT_WRITE_KEY: 'segmentWriteKey',
+  SEGMENT_BROWSER_WRITE_KEY: 'segmentBrowserWriteKey',
+};
 
 export function readSettings(config: ConfigSource, stack: string, root: string): HeraldSettings {
   const production = config.getBoolean('production') ?? /^prod/.test(stack);
@@ -170,16 +190,14 @@ export function readSettings(config: ConfigSource, stack: string, root: string):
     cpuTarget: config.getNumber('cpuTarget') ?? 60,
     backlogPerTaskTarget: config.getNumber('backlogPerTaskTarget') ?? 200,
     workers: config.getNumber('workers') ?? 64,
+    metricsPort: config.getNumber('metricsPort'),
   };
   if (service.minCount > service.desiredCount || service.desiredCount > service.maxCount) {
     throw new Error(`herald:minCount ≤ desiredCount ≤ maxCount does not hold (${service.minCount}, ${service.desiredCount}, ${service.maxCount})`);
   }
 
   const environment = config.getObject<Record<string, string>>('environment') ?? {};
-  const secretLooking = Object.keys(environment).filter((name) => SECRET_NAMES.test(name));
-  if (secretLooking.length) {
-    throw new Error(`herald:environment must not carry secrets (${secretLooking.join(', ')}): set them with \`pulumi config set --secret\` (see infra/README.md)`);
-  }
+  checkEnvironment(Object.keys(environment));
 
   const twilioSid = config.getSecret('twilioAccountSid');
   const twilioToken = config.getSecret('twilioAuthToken');
@@ -218,9 +236,22 @@ export function readSettings(config: ConfigSource, stack: string, root: string):
       twilioAuthToken: twilioToken,
       firebaseServiceAccount: config.getSecret('firebaseServiceAccount'),
       segmentWriteKey: config.getSecret('segmentWriteKey'),
+      // getSecret also reads a value set without --secret, and keeps it a secret from then on.
+      sendgridWebhookPublicKey: config.getSecret('sendgridWebhookPublicKey'),
+      apiKeys: config.getSecret('apiKeys'),
+      segmentBrowserWriteKey: config.getSecret('segmentBrowserWriteKey'),
     },
     environment,
   };
+}
+
+/** A secret-looking name is refused, pointing at the config key that sets it where there is one. */
+function checkEnvironment(names: string[]): void {
+  const secretLooking = names.filter((name) => SECRET_NAMES.test(name));
+  if (!secretLooking.length) return;
+  const keys = secretLooking.filter((name) => OWN_KEYS[name]).map((name) => `pulumi config set --secret herald:${OWN_KEYS[name]} …`);
+  const how = keys.length ? keys.join('; ') : 'set them with `pulumi config set --secret`';
+  throw new Error(`herald:environment must not carry secrets (${secretLooking.join(', ')}): ${how} (see infra/README.md, "Secrets")`);
 }
 
 function required<T>(value: T | undefined, key: string, when: string): T {

@@ -324,6 +324,6 @@ describe('the entry point (infra/index.ts)', () => {
     expect(program.bundleVersion).toBe(bundle.version);
     expect(await outputValue(program.bundleUrl)).toMatch(new RegExp(`^s3://[^/]+/bundles/${bundle.version}\\.json$`));
     expect(program.url).toBe('https://notify.example.com');
-    expect(program.unsetSecrets.sort()).toEqual(['firebase', 'segment', 'twilio']);
+    expect(program.unsetSecrets.sort()).toEqual(['firebase', 'segment', 'sendgrid-webhook', 'twilio']);
   });
 });
