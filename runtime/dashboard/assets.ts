@@ -175,10 +175,20 @@ const JS = `
 
 const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
-export const ASSETS: Record<string, { body: string; type: string }> = {
+export const ASSETS: Record<string, Asset> = {
   'dashboard.css': { body: CSS, type: 'text/css; charset=utf-8' },
   'dashboard.js': { body: JS, type: 'text/javascript; charset=utf-8' },
 };
+
+export interface Asset {
+  body: string;
+  type: string;
+}
+
+/** The asset a URL names, if any: own keys only, so `constructor` or `__proto__` is a 404, not Object's. */
+export function assetNamed(name: string): Asset | undefined {
+  return Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+}
 
 export const ASSET_URLS = {
   css: `/dashboard/assets/dashboard.css?v=${version(CSS)}`,

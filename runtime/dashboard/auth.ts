@@ -1,13 +1,13 @@
 /**
  * The dashboard's gate: every page behind a session cookie (unauthenticated requests go to the login page),
- * state changes only by POST from our own origin, security headers on every answer, and a brake on guessing
- * the login secret. The session itself is session.ts.
+ * state changes only by POST from our own origin, security headers on every answer, and the cookie. The session
+ * itself is session.ts and sessions.ts; the login form and its brake on guessing, login.ts and throttle.ts.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { SESSION_COOKIE, type DashboardAuthSettings } from './session.ts';
+import { SESSION_COOKIE } from './session.ts';
+import type { DashboardSessions } from './sessions.ts';
 
 export const DASHBOARD = '/dashboard';
 export const LOGIN_PATH = `${DASHBOARD}/login`;
@@ -77,7 +77,7 @@ function bearerMatches(header: string | undefined, apiKey: string): boolean {
 }
 
 export interface GuardOptions {
-  auth: DashboardAuthSettings;
+  sessions: Pick<DashboardSessions, 'current'>;
   apiKey: string;
   publicUrl: () => string;
   now?: () => number;
@@ -97,7 +97,7 @@ export function dashboardGuard(options: GuardOptions): MiddlewareHandler {
       return c.text('Forbidden: this form was not posted from the dashboard (Origin check).', 403);
     }
     if (path === LOGIN_PATH || path.startsWith(ASSETS_PATH)) return next();
-    if (options.auth.verify(getCookie(c, SESSION_COOKIE), now()) !== null) return next();
+    if ((await options.sessions.current(getCookie(c, SESSION_COOKIE), now())) !== null) return next();
     if (path.startsWith(API_PATH)) {
       if (reading && bearerMatches(c.req.header('authorization'), options.apiKey)) return next();
       return c.json({ error: { code: 'unauthorized', message: `no dashboard session: sign in at ${LOGIN_PATH}` } }, 401);
@@ -128,31 +128,3 @@ export function clearSessionCookie(c: Context): string | undefined {
   deleteCookie(c, SESSION_COOKIE, { path: DASHBOARD, httpOnly: true, sameSite: 'Strict' });
   return token;
 }
-
-/** Who is trying to log in, as far as we can tell: the peer address (a proxy's, behind one). */
-export function clientKey(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-/**
- * Failed logins per client: after `max` failures in `windowMs` the form refuses to check further until the
- * window passes. Slows guessing a weak dashboard password; per process, like the breakers.
- */
-export function loginThrottle(max = 10, windowMs = 15 * 60 * 1000) {
-  const failures = new Map<string, number[]>();
-  const recent = (key: string, now: number) => (failures.get(key) ?? []).filter((at) => at > now - windowMs);
-  return {
-    blocked: (key: string, now: number) => recent(key, now).length >= max,
-    fail(key: string, now: number) {
-      // Bounded: a flood of addresses cannot grow this without end.
-      if (failures.size > 10_000) failures.clear();
-      failures.set(key, [...recent(key, now), now]);
-    },
-    clear: (key: string) => void failures.delete(key),
-  };
-}
-export type LoginThrottle = ReturnType<typeof loginThrottle>;

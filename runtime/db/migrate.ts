@@ -227,6 +227,16 @@ DO $$ BEGIN
       REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify();
   END IF;
 END $$;
+
+-- ── dashboard sessions ──
+-- Signed-in dashboard sessions (runtime/dashboard/sessions.ts). The cookie's signature says who issued it; this
+-- row says it is still open, so a logout in one process is seen by every process on the next request. The id
+-- alone is no session: the cookie also needs the HMAC made with the runtime's secrets.
+CREATE TABLE IF NOT EXISTS herald.dashboard_sessions (
+  id text PRIMARY KEY,
+  expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
 `;
 
 /** The schema script's own version: a start with the same script finds it applied and changes nothing. */

@@ -801,3 +801,19 @@ export const readAllInbox = (userId: string) =>
      SELECT count(*)::int AS n FROM changed`,
     userId,
   );
+
+// ── dashboard sessions ──
+// A dashboard session is open while its row exists (runtime/dashboard/sessions.ts): a logout deletes it, and
+// every process sharing the database sees that on the next request.
+/** Opens a session, and forgets the ones that have expired (few rows: the logins of one session lifetime). */
+export const openDashboardSession = (id: string, expiresAt: Date) =>
+  s(
+    `WITH expired AS (DELETE FROM herald.dashboard_sessions WHERE expires_at <= now())
+     INSERT INTO herald.dashboard_sessions (id, expires_at) VALUES ($1, $2)`,
+    id,
+    expiresAt,
+  );
+/** One primary-key lookup per authenticated dashboard request. */
+export const dashboardSessionIsOpen = (id: string) =>
+  s('SELECT EXISTS (SELECT 1 FROM herald.dashboard_sessions WHERE id = $1 AND expires_at > now()) AS open', id);
+export const closeDashboardSession = (id: string) => s('DELETE FROM herald.dashboard_sessions WHERE id = $1', id);

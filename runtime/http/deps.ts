@@ -1,3 +1,4 @@
+import type { AuditHook } from '../dashboard/audit-hook.ts';
 import type { Database } from '../db/pool.ts';
 import type { DriverDeps } from '../driver/context.ts';
 import type { Metrics } from '../metrics.ts';
@@ -13,4 +14,6 @@ export interface AppDeps {
   env: NodeJS.ProcessEnv;
   /** True once the process has been asked to stop (`/readyz` answers 503). */
   stopping?: () => boolean;
+  /** Records security events (dashboard logins and logouts) in the audit log; absent → not recorded. */
+  audit?: AuditHook;
 }

@@ -5,11 +5,12 @@
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from './body-limit.ts';
 import { z } from 'zod';
-import { ASSETS } from '../dashboard/assets.ts';
-import { clearSessionCookie, clientKey, dashboardGuard, loginThrottle, LOGIN_PATH, safeNext, securityHeaders, setSessionCookie } from '../dashboard/auth.ts';
+import { assetNamed } from '../dashboard/assets.ts';
+import { dashboardGuard, LOGIN_PATH, safeNext, securityHeaders } from '../dashboard/auth.ts';
 import { decodeCursor, messageQuerySchema, toFilter, type MessageQuery } from '../dashboard/filters.ts';
 import type { Html } from '../dashboard/html.ts';
 import { problemPage } from '../dashboard/layout.ts';
+import { loginHandlers } from '../dashboard/login.ts';
 import { loginPage } from '../dashboard/pages/login.ts';
 import { messagePage } from '../dashboard/pages/message.ts';
 import { listJson, messagesPage } from '../dashboard/pages/messages.ts';
@@ -20,18 +21,21 @@ import { workflowPage, workflowsPage } from '../dashboard/pages/workflow.ts';
 import { pointOf, sampleIntervalFrom, startProviderSeries } from '../dashboard/provider-series.ts';
 import { messageById, messagePage as readMessagePage, runWithMessages, statusCounts, userView, withCustomPlans, workflowStats } from '../dashboard/queries.ts';
 import { dashboardAuth } from '../dashboard/session.ts';
+import { dashboardSessions } from '../dashboard/sessions.ts';
+import { loginThrottle } from '../dashboard/throttle.ts';
+import { trustedProxiesFrom } from './client-address.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { BundleError } from '../bundles.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError, invalid } from './errors.ts';
 
-const loginForm = z.object({ secret: z.string().max(1000).default(''), next: z.string().max(2000).optional() });
 const cursorOnly = z.object({ cursor: z.string().max(300).optional() });
 
 export function dashboardRoutes(app: Hono, deps: AppDeps): void {
   const auth = dashboardAuth({ apiKey: deps.apiKey, password: deps.env.HERALD_DASHBOARD_PASSWORD, signingSecret: deps.env.HERALD_SIGNING_SECRET });
-  const throttle = loginThrottle();
+  const sessions = dashboardSessions(auth, deps.db);
   const publicUrl = () => deps.driver.publicUrl;
+  const login = loginHandlers({ auth, sessions, throttle: loginThrottle(), trustedProxies: trustedProxiesFrom(deps.env), publicUrl, audit: deps.audit, log: deps.log });
   const sampleMs = sampleIntervalFrom(deps.env);
   const series = startProviderSeries({
     intervalMs: sampleMs,
@@ -42,42 +46,21 @@ export function dashboardRoutes(app: Hono, deps: AppDeps): void {
   app.use('/dashboard/*', securityHeaders);
   // The only bodies are the login and logout forms: a few hundred bytes.
   app.use('/dashboard/*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('Payload too large', 413) }));
-  app.use('/dashboard/*', dashboardGuard({ auth, apiKey: deps.apiKey, publicUrl }));
+  app.use('/dashboard/*', dashboardGuard({ sessions, apiKey: deps.apiKey, publicUrl }));
 
   const html = (c: Context, body: Html, status: 200 | 400 | 401 | 404 | 429 = 200) => c.html(body, status);
 
   // ── assets and login ──
   app.get('/dashboard/assets/:file', (c) => {
-    const asset = ASSETS[c.req.param('file')];
+    const asset = assetNamed(c.req.param('file'));
     if (!asset) return c.text('not found', 404);
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
   });
 
   app.get(LOGIN_PATH, (c) => html(c, loginPage({ mode: auth.mode, next: safeNext(c.req.query('next')) })));
 
-  app.post(LOGIN_PATH, async (c) => {
-    const parsed = loginForm.safeParse(await c.req.parseBody());
-    const next = safeNext(parsed.success ? parsed.data.next : undefined);
-    const who = clientKey(c);
-    const now = Date.now();
-    if (throttle.blocked(who, now)) {
-      return html(c, loginPage({ mode: auth.mode, next, error: 'Too many failed attempts. Wait a few minutes, then try again.' }), 429);
-    }
-    if (!parsed.success || !auth.accepts(parsed.data.secret)) {
-      throttle.fail(who, now);
-      const error = auth.mode === 'password' ? 'That is not the dashboard password.' : 'That is not the API key.';
-      return html(c, loginPage({ mode: auth.mode, next, error }), 401);
-    }
-    throttle.clear(who);
-    const session = auth.issue(now);
-    setSessionCookie(c, session.token, session.expiresAt, now, publicUrl());
-    return c.redirect(next, 303);
-  });
-
-  app.post('/dashboard/logout', (c) => {
-    auth.revoke(clearSessionCookie(c), Date.now());
-    return c.redirect(LOGIN_PATH, 303);
-  });
+  app.post(LOGIN_PATH, login.submit);
+  app.post('/dashboard/logout', login.logout);
 
   // ── messages ──
   const parseList = (c: Context): { q: MessageQuery; after: ReturnType<typeof decodeCursor> } => {

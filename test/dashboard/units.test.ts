@@ -1,4 +1,4 @@
-/** The dashboard's small pure modules: ring buffer, sessions, query parsing, charts, graph badges, health sampling. */
+/** The dashboard's small pure modules: ring buffer, session tokens, login throttle, query parsing, charts, graph badges, health sampling. */
 import { describe, expect, it } from 'vitest';
 import type { Workflow } from '../../compiler/bundle/schema.ts';
 import { workflowSvg } from '../../compiler/graph/svg.ts';
@@ -9,6 +9,7 @@ import { workflowGraph } from '../../runtime/dashboard/graph.ts';
 import { startProviderSeries } from '../../runtime/dashboard/provider-series.ts';
 import { RingBuffer } from '../../runtime/dashboard/ring.ts';
 import { dashboardAuth, SESSION_TTL_MS } from '../../runtime/dashboard/session.ts';
+import { loginThrottle } from '../../runtime/dashboard/throttle.ts';
 import { createProviderHealth } from '../../runtime/providers/health.ts';
 
 describe('RingBuffer', () => {
@@ -29,7 +30,7 @@ describe('sessions', () => {
   it('accepts its own tokens until they expire, and nothing altered', () => {
     const { token, expiresAt } = auth.issue(now);
     expect(expiresAt).toBe(now + SESSION_TTL_MS);
-    expect(auth.verify(token, now + 1000)).toEqual(expect.any(String));
+    expect(auth.verify(token, now + 1000)).toEqual({ id: expect.any(String), expiresAt });
     expect(auth.verify(token, expiresAt)).toBeNull();
     const [v, exp, id, sig] = token.split('.');
     expect(auth.verify(`${v}.${Number(exp) + 3_600_000}.${id}.${sig}`, now)).toBeNull();
@@ -38,18 +39,12 @@ describe('sessions', () => {
     expect(auth.verify('garbage', now)).toBeNull();
   });
 
-  it('forgets a session once logged out', () => {
-    const { token } = auth.issue(now);
-    auth.revoke(token, now);
-    expect(auth.verify(token, now)).toBeNull();
-  });
-
   it('signs with every secret the login depends on', () => {
     const { token } = auth.issue(now);
     expect(dashboardAuth({ apiKey: 'key-2' }).verify(token, now)).toBeNull();
     expect(dashboardAuth({ apiKey: 'key-1', password: 'pw' }).verify(token, now)).toBeNull();
     expect(dashboardAuth({ apiKey: 'key-1', signingSecret: 's' }).verify(token, now)).toBeNull();
-    expect(dashboardAuth({ apiKey: 'key-1' }).verify(token, now)).toEqual(expect.any(String));
+    expect(dashboardAuth({ apiKey: 'key-1' }).verify(token, now)).toEqual({ id: expect.any(String), expiresAt: now + SESSION_TTL_MS });
   });
 
   it('takes the password when one is set, else the API key', () => {
@@ -63,9 +58,56 @@ describe('sessions', () => {
     expect(dashboardAuth({ apiKey: 'key-1', password: '' }).mode).toBe('api-key');
   });
 
+  it('never accepts a blank secret, and refuses a password of only whitespace', () => {
+    for (const blank of ['', ' ', '\t\n']) expect(auth.accepts(blank)).toBe(false);
+    expect(() => dashboardAuth({ apiKey: 'key-1', password: '   ' })).toThrow(/HERALD_DASHBOARD_PASSWORD is only whitespace/);
+    // No admin API key and no password: sign-in is off, and an empty form is no login.
+    const off = dashboardAuth({ apiKey: '' });
+    expect(off.mode).toBe('off');
+    expect(off.accepts('')).toBe(false);
+  });
+
   it('redirects after login only within the dashboard', () => {
     expect(safeNext('/dashboard/users/a?b=c')).toBe('/dashboard/users/a?b=c');
     for (const bad of [undefined, '', 'https://evil.example', '//evil.example', '/dashboardx', '/dashboard/\\evil', '/v1/users']) expect(safeNext(bad)).toBe('/dashboard');
+  });
+});
+
+describe('login throttle', () => {
+  const limits = { perAddress: 3, perAccount: 5, windowMs: 60_000, maxKeys: 100 };
+  const t0 = 1_700_000_000_000;
+
+  it('locks out an address after its own failures, and only that address', () => {
+    const throttle = loginThrottle(limits);
+    for (let i = 0; i < 3; i++) throttle.fail('acct', '10.0.0.1', t0);
+    expect(throttle.refusal('acct', '10.0.0.1', t0)).toBe('address');
+    expect(throttle.refusal('acct', '10.0.0.2', t0)).toBeNull();
+    // Until the window has passed.
+    expect(throttle.refusal('acct', '10.0.0.1', t0 + 60_001)).toBeNull();
+  });
+
+  it('brakes the account for addresses that failed, but still checks an address with a clean record', () => {
+    const throttle = loginThrottle(limits);
+    for (const ip of ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4', '1.1.1.5']) throttle.fail('acct', ip, t0);
+    expect(throttle.refusal('acct', '1.1.1.1', t0)).toBe('account');
+    expect(throttle.refusal('acct', '10.9.9.9', t0)).toBeNull();
+    expect(throttle.refusal('other', '1.1.1.1', t0)).toBeNull();
+  });
+
+  it('forgives an address that signs in', () => {
+    const throttle = loginThrottle(limits);
+    for (let i = 0; i < 3; i++) throttle.fail('acct', '10.0.0.1', t0);
+    throttle.succeed('10.0.0.1');
+    expect(throttle.refusal('acct', '10.0.0.1', t0)).toBeNull();
+  });
+
+  it('remembers at most maxKeys addresses, forgetting the one that failed longest ago', () => {
+    const throttle = loginThrottle({ ...limits, perAccount: 1000, maxKeys: 2 });
+    for (let i = 0; i < 3; i++) throttle.fail('acct', 'a', t0);
+    for (let i = 0; i < 3; i++) throttle.fail('acct', 'b', t0 + 1);
+    throttle.fail('acct', 'c', t0 + 2);
+    expect(throttle.refusal('acct', 'a', t0 + 3)).toBeNull();
+    expect(throttle.refusal('acct', 'b', t0 + 3)).toBe('address');
   });
 });
 

@@ -1,9 +1,10 @@
 /** The login form: the API key, or the dashboard password when HERALD_DASHBOARD_PASSWORD is set. */
 import { h, type Html } from '../html.ts';
 import { page } from '../layout.ts';
+import type { DashboardAuthSettings } from '../session.ts';
 
 export interface LoginPageOptions {
-  mode: 'password' | 'api-key';
+  mode: DashboardAuthSettings['mode'];
   next: string;
   error?: string;
 }
@@ -13,7 +14,9 @@ export function loginPage({ mode, next, error }: LoginPageOptions): Html {
   const hint =
     mode === 'password'
       ? 'The password set in HERALD_DASHBOARD_PASSWORD.'
-      : 'The runtime’s HERALD_API_KEY (set HERALD_DASHBOARD_PASSWORD to sign in with a password instead).';
+      : mode === 'off'
+        ? 'Sign-in is off: the runtime has no admin API key and HERALD_DASHBOARD_PASSWORD is not set.'
+        : 'The runtime’s HERALD_API_KEY (set HERALD_DASHBOARD_PASSWORD to sign in with a password instead).';
   const body = h`<div class="login panel">
   <h1>Sign in to the dashboard</h1>
   ${error ? h`<p class="error" role="alert" id="login-error">${error}</p>` : ''}
