@@ -16,11 +16,12 @@ export type ErrorCode =
   | 'not_found'
   | 'idempotency_conflict'
   | 'unavailable'
+  | 'rate_limited'
   | 'internal';
 
 export class HttpError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503,
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,

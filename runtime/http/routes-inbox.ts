@@ -17,8 +17,11 @@ import { isFresh, widgetScript } from '../inbox/assets.ts';
 import { EXAMPLE_CSP, examplePage } from '../inbox/example.ts';
 import { createGate } from '../inbox/gate.ts';
 import { createInboxHub } from '../inbox/hub.ts';
+import { readInboxLimits } from '../inbox/limits.ts';
+import { createPresence } from '../inbox/presence.ts';
 import { decodeCursor, encodeCursor, presentItem } from '../inbox/present.ts';
 import { openInboxStream } from '../inbox/stream.ts';
+import { createStreamSlots, takeStreamSlot } from '../inbox/streams-cap.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError, invalid } from './errors.ts';
 
@@ -53,6 +56,8 @@ export function inboxRoutes(app: Hono, deps: AppDeps): void {
   const hub = createInboxHub({ url: deps.db.url, onError: deps.log });
   const gate = createGate(4);
   const now = () => deps.driver.now();
+  const slots = createStreamSlots(readInboxLimits(deps.env));
+  const presence = createPresence({ db: deps.db, gate, now });
   const user = (c: Context) => authenticate(c, deps.env, now());
   const unreadOf = async (userId: string) => (await one<{ n: number }>(deps.db, sql.unreadCount(userId)))?.n ?? 0;
 
@@ -81,13 +86,16 @@ export function inboxRoutes(app: Hono, deps: AppDeps): void {
   });
 
   app.get('/v1/inbox/stream', async (c) => {
-    const claim = user(c);
+    const claim = authenticate(c, deps.env, now(), { query: true });
     const { limit } = query(c, streamQuery);
     const server = serverOf(c);
     return openInboxStream({
       db: deps.db,
       hub,
       gate,
+      presence,
+      // Freed by the stream when it ends, however it ends.
+      onClose: takeStreamSlot(c, slots, claim.userId),
       userId: claim.userId,
       expiresAt: claim.exp * 1000,
       limit,

@@ -1,7 +1,8 @@
 /**
- * Who is asking: the user a valid inbox token names. The token comes in `Authorization: Bearer …` or, for
- * EventSource (which cannot set headers), in `?token=`. No secret configured means the inbox API is off
- * (503, saying what to set), never open.
+ * Who is asking: the user a valid inbox token names. The token comes in `Authorization: Bearer …`; only the
+ * stream also takes it in `?token=`, because EventSource cannot set headers. Everywhere else a `?token=` is
+ * refused rather than ignored: URLs end up in logs and histories, so a client putting the token there
+ * must learn to stop. No secret configured means the inbox API is off (503, saying what to set), never open.
  */
 import type { Context } from 'hono';
 import { HttpError } from '../http/errors.ts';
@@ -21,19 +22,30 @@ export function inboxSecret(env: NodeJS.ProcessEnv): string {
   return secret;
 }
 
-export function tokenOf(c: Context): string | null {
+export interface TokenPlaces {
+  /** True only on the stream route: EventSource cannot send an Authorization header. */
+  query: boolean;
+}
+
+export function tokenOf(c: Context, places: TokenPlaces): string | null {
+  const inQuery = c.req.query('token');
+  if (inQuery !== undefined && !places.query) {
+    throw unauthorized(c, '?token= is accepted only on /v1/inbox/stream (for EventSource); send the token in the Authorization: Bearer <token> header');
+  }
   const header = c.req.header('authorization');
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return match ? match[1]! : null;
   }
-  return c.req.query('token') || null;
+  return inQuery || null;
 }
 
-export function authenticate(c: Context, env: NodeJS.ProcessEnv, nowMs: number): InboxTokenClaim {
+export function authenticate(c: Context, env: NodeJS.ProcessEnv, nowMs: number, places: TokenPlaces = { query: false }): InboxTokenClaim {
   const secret = inboxSecret(env);
-  const token = tokenOf(c);
-  if (!token) throw unauthorized(c, 'an inbox token is required (Authorization: Bearer <token>, or ?token= for EventSource)');
+  const token = tokenOf(c, places);
+  if (!token) {
+    throw unauthorized(c, places.query ? 'an inbox token is required (Authorization: Bearer <token>, or ?token= for EventSource)' : 'an inbox token is required (Authorization: Bearer <token>)');
+  }
   const result = verifyInboxToken(secret, token, nowMs);
   if (!result.ok) throw unauthorized(c, result.reason);
   return result.claim;

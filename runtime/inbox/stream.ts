@@ -13,16 +13,19 @@
  *   unread   {unread}          the unread count changed
  *   expired  {}                the token expired; the stream ends (reconnecting with it gets 401)
  *
- * While open the stream is the user's presence: `last_active_at` is set on open and every 30 s.
+ * While open the stream is the user's presence: `last_active_at` is set on open and every 30 s (at most
+ * once per user per 30 s, however many streams they have open: presence.ts).
  */
 import * as sql from '../db/sql.ts';
-import { exec, rows, type SqlClient } from '../db/sql-client.ts';
+import { rows, type SqlClient } from '../db/sql-client.ts';
 import type { Gate } from './gate.ts';
 import type { InboxHub } from './hub.ts';
+import type { Presence } from './presence.ts';
 import { presentItem, type InboxItem } from './present.ts';
 
 export const PING_EVERY_MS = 15_000;
-export const PRESENCE_EVERY_MS = 30_000;
+/** Each stream compares this often even without a notification. */
+export const CATCH_UP_EVERY_MS = 30_000;
 /** Unsent output a stream may queue for a reader that does not keep up; past it the stream ends (the client reconnects). */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -31,6 +34,8 @@ export interface InboxStreamOptions {
   hub: InboxHub;
   /** Shared by the process's streams: how many comparisons run at once. */
   gate: Gate;
+  /** Shared by the process's streams: marks the user active, throttled per user. */
+  presence: Presence;
   userId: string;
   /** When the token stops being valid, ms since the epoch. */
   expiresAt: number;
@@ -41,6 +46,8 @@ export interface InboxStreamOptions {
   /** True once the HTTP server stops accepting connections: open streams end so that it can close. */
   serverClosing: () => boolean;
   onError: (error: unknown) => void;
+  /** Called once when the stream ends, however it ends (including failing to open): frees its slot. */
+  onClose?: () => void;
 }
 
 export const SSE_HEADERS = {
@@ -73,6 +80,7 @@ export async function openInboxStream(o: InboxStreamOptions): Promise<Response> 
     if (closed) return;
     closed = true;
     unsubscribe();
+    o.onClose?.();
     try {
       controller.close();
     } catch {
@@ -171,7 +179,7 @@ export async function openInboxStream(o: InboxStreamOptions): Promise<Response> 
 
   // ── the clock: keep-alives, presence, expiry, shutdown ──
   let lastPing = Date.now();
-  let lastPresence = Date.now();
+  let lastCatchUp = Date.now();
   function tick(nowMs: number) {
     if (closed) return;
     if (o.serverClosing()) return finish();
@@ -183,19 +191,21 @@ export async function openInboxStream(o: InboxStreamOptions): Promise<Response> 
       lastPing = nowMs;
       write(': ping\n\n');
     }
-    if (nowMs - lastPresence >= PRESENCE_EVERY_MS) {
-      lastPresence = nowMs;
-      exec(o.db, sql.markActive(o.userId, new Date(o.now()))).catch((error: unknown) => {
-        if (!failing) o.onError(error);
-      });
-      // Also the floor under live delivery: whatever a lost notification hid shows up within 30 s.
+    // Every tick: presence.ts writes only when this user's last write is 30 s old, so presence stays as
+    // fresh as its window allows, whatever the number of the user's streams.
+    o.presence.touch(o.userId).catch((error: unknown) => {
+      if (!failing) o.onError(error);
+    });
+    if (nowMs - lastCatchUp >= CATCH_UP_EVERY_MS) {
+      lastCatchUp = nowMs;
+      // The floor under live delivery: whatever a lost notification hid shows up within 30 s.
       changed();
     }
   }
 
-  unsubscribe = o.hub.subscribe(o.userId, { changed, tick });
   try {
-    await exec(o.db, sql.markActive(o.userId, new Date(o.now())));
+    unsubscribe = o.hub.subscribe(o.userId, { changed, tick });
+    await o.presence.touch(o.userId);
     write('retry: 3000\n\n');
     running = compare(true);
     await running;

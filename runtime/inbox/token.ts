@@ -20,8 +20,16 @@ export interface InboxTokenClaim {
   exp: number;
 }
 
-/** Longer-lived tokens are refused: a leaked token (they travel in URLs, for EventSource) must die soon. */
+/**
+ * Longer-lived tokens are refused, when signed and on every request: a leaked token (they travel in URLs,
+ * for EventSource) must die soon, whoever signed it.
+ */
 export const MAX_INBOX_TOKEN_TTL_SECONDS = 7 * 86_400;
+/**
+ * How far a signer's clock may run ahead of ours: a token signed for the full 7 days by a backend whose
+ * clock is a few seconds fast is still accepted.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
 
 const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
 
@@ -44,7 +52,11 @@ export function signInboxToken(secret: string, userId: string, ttlSeconds = 3600
   return `${payload}.${mac(secret, payload)}`;
 }
 
-export type InboxTokenResult = { ok: true; claim: InboxTokenClaim } | { ok: false; reason: 'malformed token' | 'invalid signature' | 'expired token' };
+export const TOO_LONG_LIVED = 'token lives too long: its exp is more than 7 days ahead (sign inbox tokens for at most 7 days)';
+
+export type InboxTokenResult =
+  | { ok: true; claim: InboxTokenClaim }
+  | { ok: false; reason: 'malformed token' | 'invalid signature' | 'expired token' | typeof TOO_LONG_LIVED };
 
 export function verifyInboxToken(secret: string, token: string, nowMs = Date.now()): InboxTokenResult {
   const [payload, signature, ...rest] = token.split('.');
@@ -61,6 +73,8 @@ export function verifyInboxToken(secret: string, token: string, nowMs = Date.now
   }
   if (!isClaim(parsed)) return { ok: false, reason: 'malformed token' };
   if (parsed.exp * 1000 <= nowMs) return { ok: false, reason: 'expired token' };
+  // Checked here, not only in signInboxToken: tokens are also signed by customers' own code, in any language.
+  if (parsed.exp * 1000 > nowMs + (MAX_INBOX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS) * 1000) return { ok: false, reason: TOO_LONG_LIVED };
   return { ok: true, claim: { userId: parsed.userId, exp: parsed.exp } };
 }
 
