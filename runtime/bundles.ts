@@ -2,6 +2,7 @@
  * Every bundle the runtime has loaded, kept in Postgres by version: a run started under a version finishes
  * under it, even after a newer one goes live. Parsed bundles are cached in memory by version.
  */
+import { refusedEndpoints } from '../compiler/bundle/endpoints.ts';
 import { parseBundle, type Bundle } from '../compiler/bundle/schema.ts';
 import { isS3Url, readBundleText } from './bundle-source.ts';
 import * as sql from './db/sql.ts';
@@ -21,12 +22,25 @@ export async function readBundleFile(path: string): Promise<Bundle> {
     if (isS3Url(path)) throw new BundleError(error instanceof Error ? error.message : String(error));
     throw new BundleError(`cannot read bundle "${path}": run \`npx herald build\` first, or pass --bundle / HERALD_BUNDLE`);
   }
+  let bundle: Bundle;
   try {
-    return parseBundle(JSON.parse(text));
+    bundle = parseBundle(JSON.parse(text));
   } catch (error) {
     const detail = error instanceof Error ? error.message.slice(0, 500) : String(error);
     throw new BundleError(`"${path}" is not a valid Herald bundle (rebuild it with \`npx herald build\`): ${detail}`);
   }
+  // Also when it goes live (BundleStore.activate); here too, so a refused file stops a start before anything runs.
+  assertSafeEndpoints(bundle);
+  return bundle;
+}
+
+/** Provider endpoints must be https, or plain http to loopback only (compiler/bundle/endpoints.ts). */
+function assertSafeEndpoints(bundle: Bundle): void {
+  const refused = refusedEndpoints(bundle.providers);
+  if (!refused.length) return;
+  throw new BundleError(
+    `bundle ${bundle.version} is refused: ${refused.join('; ')}. Use an https:// apiUrl (plain http only to localhost, 127.0.0.1 or [::1]), then rebuild with \`npx herald build\``,
+  );
 }
 
 export class BundleStore {
@@ -39,6 +53,8 @@ export class BundleStore {
 
   /** Stores the bundle (once per version) and makes it the one new triggers start under. */
   async activate(client: SqlClient, bundle: Bundle): Promise<void> {
+    // Here every bundle passes (a file, S3, a reload, one built in-process), before it is stored or goes live.
+    assertSafeEndpoints(bundle);
     for (const statement of [sql.insertBundle(bundle.version, bundle), sql.markLive(bundle.version)]) {
       await exec(client, statement);
     }

@@ -7,6 +7,7 @@ import type { Bundle, JsonValue } from '../bundle/schema.ts';
 import { CHANNELS } from '../bundle/schema.ts';
 import type { LowerContext, Located } from './context.ts';
 import { durationMs } from './durations.ts';
+import { checkProviderEndpoint } from './endpoints.ts';
 
 const DEFAULT_RETENTION = '30d';
 
@@ -98,7 +99,8 @@ function checkExamples(ctx: LowerContext, name: string, file: string, schema: Re
 
 export function lowerProviders(ctx: LowerContext): Bundle['providers'] {
   const out: Bundle['providers'] = {};
-  for (const { def } of uniqueById(ctx, 'provider', ctx.all('provider'), (d) => d.id)) {
+  for (const { def, file } of uniqueById(ctx, 'provider', ctx.all('provider'), (d) => d.id)) {
+    checkProviderEndpoint(ctx, def, file);
     const credentials: Bundle['providers'][string]['credentials'] = {};
     for (const [slot, ref] of Object.entries(def.credentials)) credentials[slot] = { env: ref.name };
     out[def.id] = {

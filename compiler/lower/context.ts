@@ -45,8 +45,8 @@ export class LowerContext {
     return this.locator.at(node, file);
   }
 
-  report(code: DiagnosticCode, at: SourceLocation, message: string, hint?: string): void {
-    this.diagnostics.push(diagnostic(code, at, message, hint));
+  report(code: DiagnosticCode, at: SourceLocation, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): void {
+    this.diagnostics.push(diagnostic(code, at, message, hint, severity));
   }
 
   /** `did you mean "x"?` when a close candidate exists, else the list of what exists. */

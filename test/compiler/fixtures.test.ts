@@ -39,6 +39,10 @@ describe('compiler fixtures', () => {
 ['import-not-allowed', [
   "import-not-allowed/index.ts:1 import-not-allowed: import of \"node:fs\" is not allowed in notifications: the bundle must depend only on these sources | import the DSL from 'herald' (it re-exports z from zod) and share code through sibling files"
 ]],
+['insecure-endpoint', [
+  "insecure-endpoint/index.ts:8 insecure-endpoint: provider \"plain-sendgrid\": options.apiUrl \"http://sendgrid.example.com\" is plain http to sendgrid.example.com, which is not a loopback address: credentials and messages would cross the network unencrypted | use an https:// URL; plain http is allowed only to localhost, 127.0.0.1 or [::1] (a local fake provider in development)",
+  "insecure-endpoint/index.ts:13 insecure-endpoint: provider \"local-twilio\": options.apiUrl \"http://127.0.0.1:4010\" is plain http to this machine: fine for a local fake provider, never for a deployed bundle | for production, point apiUrl at the provider over https, or remove it to use the provider’s own API"
+]],
 ['invalid-duration', [
   "invalid-duration/index.ts:8 invalid-duration: \"2 hours\" is not a duration | write e.g. '45s', '30m', '2h' or '7d'"
 ]],
