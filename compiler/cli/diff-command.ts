@@ -51,8 +51,10 @@ export async function diffCommand(base: string | undefined, head: string | undef
 
   const diff = diffBundles(baseBundle, headBundle, { base: before.label, head: after.label });
   const breaking = diff.flags.filter((f) => f.kind === 'breaking').length;
-  const resubscribe = diff.flags.length - breaking;
-  process.stdout.write(flags.json ? `${JSON.stringify({ breaking, resubscribe, ...diff }, null, 2)}\n` : renderMarkdown(diff, headBundle));
+  const resubscribe = diff.flags.filter((f) => f.kind === 'resubscribe').length;
+  // The security-relevant flags themselves, not a count: a CI step can ask for a review by their owner.
+  const security = diff.flags.filter((f) => f.kind === 'security');
+  process.stdout.write(flags.json ? `${JSON.stringify({ breaking, resubscribe, security, ...diff }, null, 2)}\n` : renderMarkdown(diff, headBundle));
   return flags.failOnBreaking && breaking > 0 ? EXIT.problems : EXIT.ok;
 }
 

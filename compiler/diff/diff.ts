@@ -5,6 +5,7 @@ import { flagChanges } from './breaking.ts';
 import { diffCategories, diffProviders, diffRouting, diffSettings } from './catalog.ts';
 import { diffEvents } from './events.ts';
 import type { BundleDiff } from './model.ts';
+import { securityFlags } from './security.ts';
 import { diffTemplates } from './templates.ts';
 import { diffWorkflows } from './workflows.ts';
 
@@ -25,7 +26,7 @@ export function diffBundles(base: Bundle, head: Bundle, labels: Labels = { base:
     categories: diffCategories(base, head),
     settings: diffSettings(base, head),
   };
-  return { ...diff, flags: flagChanges({ diff, base, head }) };
+  return { ...diff, flags: [...flagChanges({ diff, base, head }), ...securityFlags({ diff, base, head })] };
 }
 
 /**

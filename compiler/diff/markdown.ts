@@ -22,7 +22,7 @@ const TITLES: Record<SectionName, string> = {
   settings: 'Settings',
 };
 
-const BADGE: Record<Flag['kind'], string> = { breaking: '⚠️ **breaking**', resubscribe: '🔔 **re-subscribes users**' };
+const BADGE: Record<Flag['kind'], string> = { breaking: '⚠️ **breaking**', resubscribe: '🔔 **re-subscribes users**', security: '🔒 **security-relevant**' };
 
 /** The smallest fence that the content cannot close. */
 function fence(content: string): string {
@@ -57,7 +57,7 @@ function summaryTable(diff: BundleDiff): string[] {
   return [`| | ${header.join(' | ')} |`, `| --- |${header.map(() => ' ---: |').join('')}`, ...rows];
 }
 
-function alert(type: 'CAUTION' | 'WARNING', heading: string, flags: Flag[]): string[] {
+function alert(type: 'CAUTION' | 'IMPORTANT' | 'WARNING', heading: string, flags: Flag[]): string[] {
   if (!flags.length) return [];
   return [`> [!${type}]`, `> **${heading}**`, '>', ...flags.map((f) => `> - ${f.message}`), ''];
 }
@@ -121,6 +121,8 @@ export function renderMarkdown(diff: BundleDiff, head: Bundle): string {
   const breaking = diff.flags.filter((f) => f.kind === 'breaking');
   const resubscribe = diff.flags.filter((f) => f.kind === 'resubscribe');
   out.push(...alert('CAUTION', plural(breaking.length, 'breaking change'), breaking));
+  const security = diff.flags.filter((f) => f.kind === 'security');
+  out.push(...alert('IMPORTANT', `${plural(security.length, 'security-relevant change')}: provider endpoints or credentials`, security));
   out.push(...alert('WARNING', `${plural(resubscribe.length, 'change')} that re-subscribe${resubscribe.length === 1 ? 's' : ''} users`, resubscribe));
 
   const flags = new Flags(diff.flags);

@@ -58,7 +58,7 @@ export interface SectionDiff<C extends ItemChange = ItemChange> {
   changed: C[];
 }
 
-export type FlagKind = 'breaking' | 'resubscribe';
+export type FlagKind = 'breaking' | 'resubscribe' | 'security';
 
 export type FlagRule =
   | 'workflow-removed'
@@ -71,7 +71,10 @@ export type FlagRule =
   | 'category-default-channel-added'
   | 'category-made-required'
   | 'workflow-category-changed'
-  | 'send-made-critical';
+  | 'send-made-critical'
+  | 'provider-endpoint-changed'
+  | 'provider-kind-changed'
+  | 'provider-credentials-changed';
 
 export interface Flag {
   kind: FlagKind;

@@ -60,6 +60,11 @@ describe('herald diff golden files', () => {
     expect(flags('step-renamed')).toEqual(['breaking:step-renamed']);
     expect(flags('required-event-field')).toEqual(['breaking:event-required-field']);
     expect(flags('category-gains-channel')).toEqual(['resubscribe:category-default-channel-added']);
+    expect(flags('provider-endpoint-changed')).toEqual([
+      'security:provider-endpoint-changed',
+      'security:provider-credentials-changed',
+      'security:provider-kind-changed',
+    ]);
     for (const harmless of ['timeout-changed', 'template-text-changed', 'workflow-added', 'routing-and-condition-changed']) {
       expect(flags(harmless)).toEqual([]);
     }
