@@ -173,6 +173,11 @@ export const workflowSchema = z.object({
   category: id.optional(),
   cancelOn: z.array(z.string().min(1)),
   window: sendWindowSchema.optional(),
+  /**
+   * Its trigger event may start it when sent with a public key (a Segment browser write key). Absent means
+   * false: the compiler writes it only when true, so bundles without it keep their bytes and version.
+   */
+  clientTriggerable: z.boolean().optional(),
   steps: z.array(stepSchema).min(1),
 });
 export type Workflow = z.infer<typeof workflowSchema>;

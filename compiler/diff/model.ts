@@ -74,7 +74,8 @@ export type FlagRule =
   | 'send-made-critical'
   | 'provider-endpoint-changed'
   | 'provider-kind-changed'
-  | 'provider-credentials-changed';
+  | 'provider-credentials-changed'
+  | 'workflow-opened-to-clients';
 
 export interface Flag {
   kind: FlagKind;

@@ -48,9 +48,28 @@ function addedProvider(head: Bundle, id: string): Flag[] {
   return [flag('provider-endpoint-changed', id, undefined, `Provider ${code(id)} added with API endpoint ${endpoint(p)}: its credentials and messages go there.`)];
 }
 
-export function securityFlags({ diff, base, head }: RuleInput): Flag[] {
+/** Workflows added as, or made, `clientTriggerable`: anyone holding a browser write key may start them, for any user. */
+function openedWorkflows({ diff, base, head }: RuleInput): Flag[] {
+  const opened = (id: string) => head.workflows[id]?.clientTriggerable === true;
+  const ids = [
+    ...diff.workflows.added.filter(({ id }) => opened(id)).map(({ id }) => id),
+    ...diff.workflows.changed.filter(({ id }) => opened(id) && base.workflows[id]?.clientTriggerable !== true).map(({ id }) => id),
+  ];
+  return ids.map((id) => ({
+    kind: 'security',
+    rule: 'workflow-opened-to-clients',
+    section: 'workflows',
+    id,
+    path: 'clientTriggerable',
+    message: `Workflow ${code(id)} is now clientTriggerable: anyone holding a browser write key (public in every page) can start it, for any user.`,
+  }));
+}
+
+export function securityFlags(input: RuleInput): Flag[] {
+  const { diff, base, head } = input;
   return [
     ...diff.providers.added.flatMap(({ id }) => addedProvider(head, id)),
     ...diff.providers.changed.flatMap(({ id }) => changedProvider(id, base.providers[id]!, head.providers[id]!)),
+    ...openedWorkflows(input),
   ];
 }

@@ -173,6 +173,7 @@ export interface WorkflowDefinition {
   readonly category?: CategoryDefinition | string;
   readonly cancelOn: readonly (EventDefinition<unknown> | string)[];
   readonly window?: SendWindowSpec;
+  readonly clientTriggerable?: boolean;
   readonly steps: readonly StepSpec[];
 }
 

@@ -170,6 +170,12 @@ export interface WorkflowOptions<Data> {
   cancelOn?: (EventDefinition<unknown> | string)[];
   /** Quiet hours for every send of the workflow (a send's own window wins). */
   window?: SendWindowSpec;
+  /**
+   * Its trigger event may start it when sent from a browser or app, with a public Segment write key
+   * (`SEGMENT_BROWSER_WRITE_KEY`). Such a sender can name any user, so only workflows harmless to start for
+   * anyone should say so (a product tour, a "saved for later" reminder). Default false.
+   */
+  clientTriggerable?: boolean;
   steps: (s: StepBuilder<Data>) => StepSpec[];
 }
 
@@ -200,6 +206,7 @@ export function workflow<Data>(id: string, options: WorkflowOptions<Data>): Work
     ...(options.category === undefined ? {} : { category: options.category }),
     cancelOn: options.cancelOn ?? [],
     ...(options.window === undefined ? {} : { window: options.window }),
+    ...(options.clientTriggerable === undefined ? {} : { clientTriggerable: options.clientTriggerable }),
     steps: options.steps(stepBuilder<Data>()),
   };
 }

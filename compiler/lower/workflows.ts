@@ -1,9 +1,25 @@
 import type { Bundle } from '../bundle/schema.ts';
-import type { LowerContext } from './context.ts';
+import type { SourceLocation } from '../diagnostics/diagnostic.ts';
+import type { DefinitionOf, LowerContext } from './context.ts';
 import { uniqueById } from './catalog.ts';
 import { collectStepIds, lowerStepList, lowerWindow, type WorkflowScope } from './steps.ts';
 
 type Catalog = Pick<Bundle, 'events' | 'templates' | 'providers' | 'channels' | 'categories' | 'settings'>;
+
+/** `clientTriggerable` is a boolean, and only for a workflow an event starts (a schedule has no sender). */
+function lowerClientTriggerable(ctx: LowerContext, def: DefinitionOf<'workflow'>, at: () => SourceLocation): boolean {
+  const value: unknown = def.clientTriggerable;
+  if (value === undefined || value === false) return false;
+  if (value !== true) {
+    ctx.report('invalid-definition', at(), `workflow "${def.id}": clientTriggerable must be true or false, not ${JSON.stringify(value)}`, 'write clientTriggerable: true, or leave it out');
+    return false;
+  }
+  if (def.trigger.type !== 'event') {
+    ctx.report('invalid-definition', at(), `workflow "${def.id}" runs on a schedule, so no client can trigger it`, 'remove clientTriggerable, or trigger the workflow with an event');
+    return false;
+  }
+  return true;
+}
 
 export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['workflows'] {
   const out: Bundle['workflows'] = {};
@@ -33,6 +49,7 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
       retentionReported: false,
     };
     const window = lowerWindow(scope, def.window, () => where('window'));
+    const clientTriggerable = lowerClientTriggerable(ctx, def, () => where('clientTriggerable'));
     if (def.steps.length === 0) {
       ctx.report('invalid-definition', where('steps'), `workflow "${def.id}" has no steps`, 'return at least one step from steps: (s) => [ … ]');
     }
@@ -44,6 +61,8 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
       ...(def.category === undefined ? {} : { category: def.category }),
       cancelOn: [...def.cancelOn],
       ...(window ? { window } : {}),
+      // Written only when true: bundles of workflows that do not use it keep their bytes and version.
+      ...(clientTriggerable ? { clientTriggerable: true } : {}),
       steps,
     };
   }

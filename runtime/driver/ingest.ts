@@ -19,6 +19,12 @@ export interface IncomingEvent {
   properties: Record<string, JsonValue>;
   /** The sender's id for the event: a retry with the same id changes nothing. */
   messageId: string | null;
+  /**
+   * Sent with a public key (a Segment browser write key), so its user is only claimed: it starts only the
+   * workflows marked `clientTriggerable`, and when it starts none it is only logged (it feeds no waits and
+   * cancels nothing), since anyone could send it for anyone.
+   */
+  fromClient?: boolean;
 }
 
 /** Properties that do not fit the event's schema, with zod's issues (field path and message). */
@@ -59,8 +65,10 @@ export function workflowsTriggeredBy(bundle: Bundle, event: string): Workflow[] 
 /** Checks an incoming event against the bundle and names the runs it would start. */
 export function prepareEvent(bundle: Bundle, input: IncomingEvent): EventInput {
   checkEventData(bundle, input.event, input.properties);
-  const workflows = workflowsTriggeredBy(bundle, input.event);
+  const triggered = workflowsTriggeredBy(bundle, input.event);
+  const workflows = input.fromClient ? triggered.filter((w) => w.clientTriggerable === true) : triggered;
   return {
+    ...(input.fromClient && workflows.length === 0 ? { feedsRuns: false } : {}),
     bundle,
     workflows,
     runIds: workflows.map(() => randomUUID()),

@@ -86,7 +86,13 @@ export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInp
 export type EventAcceptance = { duplicate: true; runs: string[] } | { duplicate: false; runs: string[]; routed: string[] };
 
 /** An event to accept: the workflows it triggers, with an id made for each run it would start. */
-export type EventInput = Omit<StartInput, 'recipient' | 'triggerEvent'> & { userId: string; event: string; messageId: string | null };
+export type EventInput = Omit<StartInput, 'recipient' | 'triggerEvent'> & {
+  userId: string;
+  event: string;
+  messageId: string | null;
+  /** False: the event is logged (and starts `workflows`) but is not sent to its user's runs (an event from a client, see driver/ingest.ts). */
+  feedsRuns?: boolean;
+};
 
 /**
  * Accepts a batch of events in one statement, and a second for the jobs when any are needed: each is logged, starts the workflows
@@ -118,7 +124,7 @@ export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: Even
     const fresh = input.workflows.map((w, k) => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version })).filter((r) => started.has(r.id));
     const runIds = fresh.map((r) => r.id);
     const active = activeByUser.get(input.userId) ?? [];
-    const routed = await routeTo(deps, tx, active, input.event);
+    const routed = input.feedsRuns === false ? [] : await routeTo(deps, tx, active, input.event);
     scheduleStarts(deps, tx, local, runIds, facts);
     facts.push(...routed.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } } })));
     activeByUser.set(input.userId, [...active, ...fresh]);

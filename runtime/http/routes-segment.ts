@@ -12,9 +12,8 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from './body-limit.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { isConnectionError } from '../db/pool.ts';
-import { workflowsTriggeredBy } from '../driver/ingest.ts';
-import { isAllowedWriteKey, SEGMENT_SIGNATURE_HEADER, verifySegmentSignature, writeKeyFromHeader, writeKeysFrom } from '../segment/auth.ts';
-import { ingestBatch, ingestCall, type CallResult, type IngestDeps, type Rejected } from '../segment/ingest.ts';
+import { hasWriteKeys, MISSING_SIGNATURE, SEGMENT_SIGNATURE_HEADER, verifySegmentSignature, writeKeyFromHeader, writeKeyKind, writeKeysOf, type WriteKeyKind } from '../segment/auth.ts';
+import { ingestBatch, ingestCall, type CallResult, type Ignored, type IngestDeps, type Rejected } from '../segment/ingest.ts';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../segment/limits.ts';
 import { batchSchema, CALL_TYPES, describeIssues } from '../segment/schema.ts';
 import { parseJsonBody } from './body.ts';
@@ -58,7 +57,14 @@ function sizeLimit(maxBytes: number, what: string): MiddlewareHandler {
 }
 
 const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message);
-const NOT_CONFIGURED = 'SEGMENT_WRITE_KEY is not set: Herald accepts no Segment calls';
+const NOT_CONFIGURED = 'neither SEGMENT_WRITE_KEY nor SEGMENT_BROWSER_WRITE_KEY is set: Herald accepts no Segment calls';
+const INVALID_HEADER_KEY = 'invalid write key: send HTTP Basic auth with the source write key as user name and an empty password';
+
+/** The kind of the write key in an `Authorization` header, or null when it is not an allowed one. */
+function headerKeyKind(deps: AppDeps, header: string): WriteKeyKind | null {
+  const key = writeKeyFromHeader(header);
+  return key === null ? null : writeKeyKind(writeKeysOf(deps.env), key);
+}
 
 /**
  * A write key in the `Authorization` header decides on its own, before the body is even read: a caller with
@@ -69,23 +75,28 @@ function writeKeyGate(deps: AppDeps): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header !== undefined) {
-      const allowed = writeKeysFrom(deps.env.SEGMENT_WRITE_KEY);
-      const key = writeKeyFromHeader(header);
-      if (allowed.length === 0) return segmentError(c, 401, 'unauthorized', NOT_CONFIGURED);
-      if (!key || !isAllowedWriteKey(allowed, key)) {
-        return segmentError(c, 401, 'unauthorized', 'invalid write key: send HTTP Basic auth with the source write key as user name and an empty password');
-      }
+      if (!hasWriteKeys(writeKeysOf(deps.env))) return segmentError(c, 401, 'unauthorized', NOT_CONFIGURED);
+      if (!headerKeyKind(deps, header)) return segmentError(c, 401, 'unauthorized', INVALID_HEADER_KEY);
     }
     await next();
   };
 }
 
-/** The body as JSON, once its write key is known to be allowed (by header, else by its `writeKey` field). */
-async function authenticatedBody(c: Context, deps: AppDeps): Promise<unknown> {
+/**
+ * The body as JSON and the kind of its write key, once the key is known to be allowed (by header, else by its
+ * `writeKey` field). The header's key is checked again here, not only in writeKeyGate: its kind decides what
+ * the calls may do (segment/access.ts).
+ */
+async function authenticatedBody(c: Context, deps: AppDeps): Promise<{ body: unknown; key: WriteKeyKind }> {
+  const header = c.req.header('authorization');
+  if (header !== undefined) {
+    const kind = headerKeyKind(deps, header);
+    if (!kind) throw unauthorized(INVALID_HEADER_KEY);
+    return { body: parseJsonBody(await c.req.text()), key: kind };
+  }
   const raw = await c.req.text();
-  if (c.req.header('authorization') !== undefined) return parseJsonBody(raw);
-  const allowed = writeKeysFrom(deps.env.SEGMENT_WRITE_KEY);
-  if (allowed.length === 0) throw unauthorized(NOT_CONFIGURED);
+  const keys = writeKeysOf(deps.env);
+  if (!hasWriteKeys(keys)) throw unauthorized(NOT_CONFIGURED);
   let body: unknown;
   try {
     body = JSON.parse(raw);
@@ -93,9 +104,10 @@ async function authenticatedBody(c: Context, deps: AppDeps): Promise<unknown> {
     throw unauthorized('no write key: send HTTP Basic auth with the source write key as user name (or a "writeKey" field in a JSON body)');
   }
   const key = typeof body === 'object' && body !== null ? (body as { writeKey?: unknown }).writeKey : undefined;
-  if (typeof key !== 'string' || !isAllowedWriteKey(allowed, key)) throw unauthorized('missing or invalid write key');
+  const kind = typeof key === 'string' ? writeKeyKind(keys, key) : null;
+  if (!kind) throw unauthorized('missing or invalid write key');
   // Authenticated: now the same checks as every body (nesting depth, `__proto__` keys).
-  return parseJsonBody(raw);
+  return { body: parseJsonBody(raw), key: kind };
 }
 
 function liveBundle(deps: AppDeps): Bundle {
@@ -109,7 +121,7 @@ function ingestDeps(deps: AppDeps): IngestDeps {
 }
 
 /** Counts what was done, after the commit: triggers by outcome, runs by workflow. */
-function observe(deps: AppDeps, bundle: Bundle, results: CallResult[]): void {
+function observe(deps: AppDeps, results: CallResult[]): void {
   for (const result of results) {
     if (!result.ok) {
       if (result.rejected.type === 'track') deps.metrics.triggers.inc({ source: 'segment', outcome: 'rejected' });
@@ -118,42 +130,49 @@ function observe(deps: AppDeps, bundle: Bundle, results: CallResult[]): void {
     const outcome = result.outcome;
     if (outcome.type !== 'track') continue;
     deps.metrics.triggers.inc({ source: 'segment', outcome: outcome.duplicate ? 'duplicate' : 'accepted' });
-    if (!outcome.duplicate) for (const w of workflowsTriggeredBy(bundle, outcome.event)) deps.metrics.runsStarted.inc({ workflow: w.id });
+    for (const workflow of outcome.workflows) deps.metrics.runsStarted.inc({ workflow });
   }
 }
 
 /**
  * A batch's answer: Segment's `200 { success: true }` even when some calls were refused (Segment does the
- * same, reporting them only in its debugger), with Herald's extension saying which and why.
+ * same, reporting them only in its debugger), with Herald's extension saying which and why, and (when any)
+ * which accepted calls had something left out (`ignored`, browser keys).
  */
 function batchAnswer(c: Context, results: CallResult[]) {
   const rejected: Rejected[] = [];
+  const ignored: Ignored[] = [];
   let accepted = 0;
   let duplicates = 0;
   for (const r of results) {
     if (!r.ok) rejected.push(r.rejected);
     else if (r.outcome.type === 'track' && r.outcome.duplicate) duplicates++;
     else accepted++;
+    if (r.ok && r.ignored) ignored.push(r.ignored);
   }
-  return c.json({ success: true, herald: { accepted, duplicates, rejected } }, 200);
+  return c.json({ success: true, herald: { accepted, duplicates, rejected, ...(ignored.length ? { ignored } : {}) } }, 200);
 }
 
-/** A single call: refused is 400 with the reason (Segment would drop it silently; the sender learns why here). */
-async function singleCall(c: Context, deps: AppDeps, call: unknown) {
-  const bundle = liveBundle(deps);
-  const result = await ingestCall(ingestDeps(deps), bundle, call, { index: 0, receivedAt: deps.driver.now() });
-  observe(deps, bundle, [result]);
-  if (!result.ok) return segmentError(c, 400, 'invalid_request', result.rejected.reason);
-  return c.json({ success: true }, 200);
+/**
+ * A single call: refused is 400 with the reason (Segment would drop it silently; the sender learns why here),
+ * or 403 when the key may not make it; accepted with something left out says what in `herald.ignored`.
+ */
+async function singleCall(c: Context, deps: AppDeps, call: unknown, key: WriteKeyKind) {
+  const result = await ingestCall(ingestDeps(deps), liveBundle(deps), call, { index: 0, receivedAt: deps.driver.now(), key });
+  observe(deps, [result]);
+  if (!result.ok) {
+    const forbidden = result.rejected.code === 'forbidden';
+    return segmentError(c, forbidden ? 403 : 400, forbidden ? 'forbidden' : 'invalid_request', result.rejected.reason);
+  }
+  return c.json({ success: true, ...(result.ignored ? { herald: { ignored: [result.ignored] } } : {}) }, 200);
 }
 
-async function batch(c: Context, deps: AppDeps, body: unknown) {
+async function batch(c: Context, deps: AppDeps, body: unknown, key: WriteKeyKind) {
   const parsed = batchSchema.safeParse(body);
   if (!parsed.success) throw new HttpError(400, 'invalid_request', describeIssues(parsed.error));
-  const bundle = liveBundle(deps);
   const defaults = { context: parsed.data.context, sentAt: parsed.data.sentAt };
-  const results = await ingestBatch(ingestDeps(deps), bundle, parsed.data.batch, defaults, deps.driver.now());
-  observe(deps, bundle, results);
+  const results = await ingestBatch(ingestDeps(deps), liveBundle(deps), parsed.data.batch, { defaults, receivedAt: deps.driver.now(), key });
+  observe(deps, results);
   return batchAnswer(c, results);
 }
 
@@ -164,10 +183,10 @@ export function segmentRoutes(app: Hono, deps: AppDeps): void {
       writeKeyGate(deps),
       sizeLimit(MAX_EVENT_BYTES, 'the call'),
       segmentShaped(async (c) => {
-        const body = await authenticatedBody(c, deps);
+        const { body, key } = await authenticatedBody(c, deps);
         // The route says what the call is, as on Segment's API (a `type` in the body does not change it).
         const call = typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...body, type } : body;
-        return singleCall(c, deps, call);
+        return singleCall(c, deps, call, key);
       }),
     );
   }
@@ -176,7 +195,10 @@ export function segmentRoutes(app: Hono, deps: AppDeps): void {
     '/v1/batch',
     writeKeyGate(deps),
     sizeLimit(MAX_BATCH_BYTES, 'the batch'),
-    segmentShaped(async (c) => batch(c, deps, await authenticatedBody(c, deps))),
+    segmentShaped(async (c) => {
+      const { body, key } = await authenticatedBody(c, deps);
+      return batch(c, deps, body, key);
+    }),
   );
 
   // Segment's webhook destination: one call per request, or a batch (an array, or `{ batch: [...] }`).
@@ -186,13 +208,17 @@ export function segmentRoutes(app: Hono, deps: AppDeps): void {
     segmentShaped(async (c) => {
       const secret = deps.env.SEGMENT_SHARED_SECRET;
       if (!secret) throw new HttpError(403, 'forbidden', 'SEGMENT_SHARED_SECRET is not set: Segment webhook deliveries cannot be verified, so none are accepted');
+      // Without a signature there is nothing to check the body against: refused before it is read.
+      const signature = c.req.header(SEGMENT_SIGNATURE_HEADER);
+      if (!signature) throw unauthorized(MISSING_SIGNATURE);
       const raw = Buffer.from(await c.req.arrayBuffer());
-      const check = verifySegmentSignature(secret, c.req.header(SEGMENT_SIGNATURE_HEADER), raw);
+      const check = verifySegmentSignature(secret, signature, raw);
       if (!check.ok) throw new HttpError(check.status, check.status === 401 ? 'unauthorized' : 'forbidden', check.reason);
       const body = parseJsonBody(raw.toString('utf8'));
-      if (Array.isArray(body)) return batch(c, deps, { batch: body });
-      if (typeof body === 'object' && body !== null && Array.isArray((body as { batch?: unknown }).batch)) return batch(c, deps, body);
-      return singleCall(c, deps, body);
+      // Segment signs the delivery, so its calls count as a server key's (see runtime/segment/README.md).
+      if (Array.isArray(body)) return batch(c, deps, { batch: body }, 'server');
+      if (typeof body === 'object' && body !== null && Array.isArray((body as { batch?: unknown }).batch)) return batch(c, deps, body, 'server');
+      return singleCall(c, deps, body, 'server');
     }),
   );
 }

@@ -11,20 +11,33 @@
  * | alias           | `previousId`'s profile merged into `userId`'s (sql.mergeUserInto) |
  *
  * Every call also marks its user active (presence, for `s.user.activeWithin(...)`), at the call's
- * skew-corrected time (clock.ts).
+ * skew-corrected time (clock.ts). A call made with a browser key arrives here already narrowed (access.ts);
+ * its track starts only client-triggerable workflows (driver/ingest.ts).
  */
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { DriverDeps } from '../driver/context.ts';
-import { ingestEvent } from '../driver/ingest.ts';
+import { prepareEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
+import { acceptEvent } from '../driver/triggers.ts';
+import type { WriteKeyKind } from './auth.ts';
 import { activityTime } from './clock.ts';
 import { resolveEventName } from './names.ts';
 import { identifyPatch } from './profile.ts';
-import type { SegmentEvent } from './schema.ts';
+import type { SegmentEvent, TrackEvent } from './schema.ts';
 
 export type CallOutcome =
-  | { type: 'track'; userId: string; event: string; runs: string[]; duplicate: boolean }
+  | {
+      type: 'track';
+      userId: string;
+      event: string;
+      runs: string[];
+      /** The workflows of the runs started (for metrics; none for a duplicate). */
+      workflows: string[];
+      duplicate: boolean;
+      /** Workflows the event triggers that it did not start, because it came with a browser key. */
+      withheld: boolean;
+    }
   | { type: 'identify' | 'page' | 'screen' | 'group'; userId: string }
   | { type: 'alias'; userId: string; merged: boolean };
 
@@ -34,20 +47,34 @@ function subjectOf(event: SegmentEvent): string {
   return event.userId ?? event.anonymousId!;
 }
 
-export async function applySegmentEvent(deps: DriverDeps, tx: SqlClient, bundle: Bundle, event: SegmentEvent, receivedAt: number): Promise<CallOutcome> {
+export interface Applying {
+  bundle: Bundle;
+  receivedAt: number;
+  key: WriteKeyKind;
+}
+
+export async function applySegmentEvent(deps: DriverDeps, tx: SqlClient, event: SegmentEvent, at: Applying): Promise<CallOutcome> {
   const userId = subjectOf(event);
-  const outcome = await applyCall(deps, tx, bundle, event, userId);
-  await exec(tx, sql.markActive(userId, new Date(activityTime(receivedAt, event))));
+  const outcome = await applyCall(deps, tx, event, userId, at);
+  await exec(tx, sql.markActive(userId, new Date(activityTime(at.receivedAt, event))));
   return outcome;
 }
 
-async function applyCall(deps: DriverDeps, tx: SqlClient, bundle: Bundle, event: SegmentEvent, userId: string): Promise<CallOutcome> {
+async function applyTrack(deps: DriverDeps, tx: SqlClient, event: TrackEvent, userId: string, at: Applying): Promise<CallOutcome> {
+  const name = resolveEventName(at.bundle, event.event);
+  const fromClient = at.key === 'browser';
+  const input = prepareEvent(at.bundle, { event: name, userId, properties: event.properties, messageId: event.messageId ?? null, fromClient });
+  const accepted = await acceptEvent(deps, tx, input);
+  const started = new Set(accepted.duplicate ? [] : accepted.runs);
+  const workflows = input.workflows.filter((_, i) => started.has(input.runIds[i]!)).map((w) => w.id);
+  const withheld = fromClient && workflowsTriggeredBy(at.bundle, name).length > input.workflows.length;
+  return { type: 'track', userId, event: name, runs: accepted.runs, workflows, duplicate: accepted.duplicate, withheld };
+}
+
+async function applyCall(deps: DriverDeps, tx: SqlClient, event: SegmentEvent, userId: string, at: Applying): Promise<CallOutcome> {
   switch (event.type) {
-    case 'track': {
-      const name = resolveEventName(bundle, event.event);
-      const accepted = await ingestEvent(deps, tx, bundle, { event: name, userId, properties: event.properties, messageId: event.messageId ?? null });
-      return { type: 'track', userId, event: name, runs: accepted.runs, duplicate: accepted.duplicate };
-    }
+    case 'track':
+      return applyTrack(deps, tx, event, userId, at);
     case 'identify': {
       const { patch, pushToken } = identifyPatch(event.traits, event.context);
       await exec(tx, sql.upsertUser(userId, patch));

@@ -4,6 +4,10 @@
  * or the `writeKey` field of the body. Several keys may be allowed at once (`SEGMENT_WRITE_KEY=a,b`), so a key
  * can be rotated without a gap. And the Segment webhook destination's signature: `X-Signature`, the hex
  * HMAC-SHA1 of the raw body with the destination's shared secret.
+ *
+ * A key has a kind. `SEGMENT_WRITE_KEY` holds `server` keys, kept on servers, that may do everything.
+ * `SEGMENT_BROWSER_WRITE_KEY` holds `browser` keys: analytics.js ships its key to every visitor, so whoever
+ * holds one can claim to be any user, and what such a call may do is limited (access.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { SignatureCheck } from '../webhooks/events.ts';
@@ -41,13 +45,39 @@ export function isAllowedWriteKey(allowed: string[], given: string): boolean {
   return allowed.reduce((found, key) => sameSecret(key, given) || found, false);
 }
 
+export type WriteKeyKind = 'server' | 'browser';
+
+export interface WriteKeys {
+  server: string[];
+  browser: string[];
+}
+
+/** The allowed keys of each kind, from the environment (`SEGMENT_WRITE_KEY`, `SEGMENT_BROWSER_WRITE_KEY`). */
+export function writeKeysOf(env: Readonly<Record<string, string | undefined>>): WriteKeys {
+  return { server: writeKeysFrom(env.SEGMENT_WRITE_KEY), browser: writeKeysFrom(env.SEGMENT_BROWSER_WRITE_KEY) };
+}
+
+export const hasWriteKeys = (keys: WriteKeys): boolean => keys.server.length + keys.browser.length > 0;
+
+/**
+ * The kind of an allowed key, null for any other. Both lists are compared in full (constant time, as
+ * isAllowedWriteKey). A key listed as both is a browser key: the narrower rights win.
+ */
+export function writeKeyKind(keys: WriteKeys, given: string): WriteKeyKind | null {
+  const browser = isAllowedWriteKey(keys.browser, given);
+  const server = isAllowedWriteKey(keys.server, given);
+  return browser ? 'browser' : server ? 'server' : null;
+}
+
 export function signSegmentBody(secret: string, rawBody: Buffer | string): string {
   return createHmac('sha1', secret).update(rawBody).digest('hex');
 }
 
+export const MISSING_SIGNATURE = `missing ${SEGMENT_SIGNATURE_HEADER} header (HMAC-SHA1 of the body with the shared secret)`;
+
 /** 401 without a signature, 403 with one that does not match (the same split as the other provider webhooks). */
 export function verifySegmentSignature(secret: string, signature: string | undefined, rawBody: Buffer): SignatureCheck {
-  if (!signature) return { ok: false, status: 401, reason: `missing ${SEGMENT_SIGNATURE_HEADER} header (HMAC-SHA1 of the body with the shared secret)` };
+  if (!signature) return { ok: false, status: 401, reason: MISSING_SIGNATURE };
   const expected = Buffer.from(signSegmentBody(secret, rawBody), 'hex');
   const given = /^[0-9a-f]{40}$/i.test(signature.trim()) ? Buffer.from(signature.trim(), 'hex') : Buffer.alloc(0);
   const valid = given.length === expected.length && timingSafeEqual(given, expected);

@@ -1,13 +1,16 @@
 /**
  * Segment calls in, outcomes out: each call validated (schema.ts), size-checked (limits.ts) and applied
  * (apply.ts) group-committed with the calls that arrive with it (db/group-commit.ts): a refused call is
- * retried alone, so in a batch it changes nothing for the others.
+ * retried alone, so in a batch it changes nothing for the others. A browser key's call is narrowed first
+ * (access.ts): refused, or applied without the fields such a key may not set, which are reported back.
  */
 import { isConnectionError, type Database } from '../db/pool.ts';
 import type { DriverDeps } from '../driver/context.ts';
 import { InvalidEventError } from '../driver/ingest.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
+import { restrictCall, CONTACT_IGNORED_REASON } from './access.ts';
 import { applySegmentEvent, type CallOutcome } from './apply.ts';
+import type { WriteKeyKind } from './auth.ts';
 import { eventBytes, MAX_BATCH_EVENTS, MAX_EVENT_BYTES } from './limits.ts';
 import { SegmentRejection } from './profile.ts';
 import { describeIssues, segmentEventSchema } from './schema.ts';
@@ -25,9 +28,21 @@ export interface Rejected {
   type?: string;
   messageId?: string;
   reason: string;
+  /** `forbidden`: the call is well formed but its key may not make it (answered 403 when alone). */
+  code?: 'forbidden';
 }
 
-export type CallResult = { ok: true; outcome: CallOutcome } | { ok: false; rejected: Rejected };
+/** An accepted call of which something was not applied: the fields dropped, or why no workflow started. */
+export interface Ignored {
+  index: number;
+  type?: string;
+  messageId?: string;
+  /** The call's fields left out, as paths (`traits.email`). */
+  fields?: string[];
+  reason: string;
+}
+
+export type CallResult = { ok: true; outcome: CallOutcome; ignored?: Ignored } | { ok: false; rejected: Rejected };
 
 /** What a batch may set for all of its calls: Segment merges the batch's `context` under each call's own. */
 export interface BatchDefaults {
@@ -35,11 +50,22 @@ export interface BatchDefaults {
   sentAt?: unknown;
 }
 
-/** Where a call sits: its index, when its request arrived, and its batch's defaults (absent for a single call). */
+/** Where a call sits: its index, when its request arrived, its batch's defaults (absent for a single call), and the kind of key that sent it. */
 export interface CallPlace {
   index: number;
   receivedAt: number;
   defaults?: BatchDefaults;
+  key: WriteKeyKind;
+}
+
+const WITHHELD_REASON =
+  'the event was logged but started no workflow: with a browser write key (SEGMENT_BROWSER_WRITE_KEY) only workflows marked clientTriggerable start; send it with a server write key';
+
+/** What the sender should know was left out of an accepted call. */
+function ignoredOf(outcome: CallOutcome, fields: string[]): Pick<Ignored, 'fields' | 'reason'> | null {
+  if (fields.length > 0) return { fields, reason: CONTACT_IGNORED_REASON };
+  if (outcome.type === 'track' && outcome.withheld) return { reason: WITHHELD_REASON };
+  return null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -73,9 +99,12 @@ export async function ingestCall(deps: IngestDeps, bundle: Bundle, raw: unknown,
   }
   const parsed = segmentEventSchema.safeParse(at.defaults ? withDefaults(raw, at.defaults) : raw);
   if (!parsed.success) return refuse(describeIssues(parsed.error));
+  const allowed = restrictCall(parsed.data, at.key);
+  if (!allowed.ok) return { ok: false, rejected: { index, ...label, reason: allowed.reason, code: 'forbidden' } };
   try {
-    const outcome = await deps.db.grouped((tx) => applySegmentEvent(deps.driver, tx, bundle, parsed.data, at.receivedAt));
-    return { ok: true, outcome };
+    const outcome = await deps.db.grouped((tx) => applySegmentEvent(deps.driver, tx, allowed.event, { bundle, receivedAt: at.receivedAt, key: at.key }));
+    const ignored = ignoredOf(outcome, allowed.ignored);
+    return { ok: true, outcome, ...(ignored ? { ignored: { index, ...label, ...ignored } } : {}) };
   } catch (error) {
     if (error instanceof InvalidEventError || error instanceof SegmentRejection) return refuse(error.message);
     if (isConnectionError(error)) throw error;
@@ -100,10 +129,10 @@ function laneOf(call: unknown): string {
  * so everything before it is applied first, then the alias, then what follows. Calls past Segment's 2,500
  * are refused as Segment does.
  */
-export async function ingestBatch(deps: IngestDeps, bundle: Bundle, calls: unknown[], defaults: BatchDefaults, receivedAt: number): Promise<CallResult[]> {
+export async function ingestBatch(deps: IngestDeps, bundle: Bundle, calls: unknown[], at: Omit<CallPlace, 'index'> & { defaults: BatchDefaults }): Promise<CallResult[]> {
   const results: CallResult[] = new Array(calls.length);
   const apply = async (index: number) => {
-    results[index] = await ingestCall(deps, bundle, calls[index], { index, receivedAt, defaults });
+    results[index] = await ingestCall(deps, bundle, calls[index], { ...at, index });
   };
   let lanes = new Map<string, number[]>();
   const drain = async () => {

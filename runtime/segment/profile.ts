@@ -21,6 +21,16 @@ export class SegmentRejection extends Error {}
 const emailSchema = emailAddress;
 const PHONE = PHONE_PATTERN;
 
+/** The traits that go to the profile's contact columns (where Herald sends), not to `traits`. */
+export const CONTACT_TRAITS: readonly string[] = ['email', 'phone', 'phone_number'];
+
+/** The traits that are not contact fields, as sent (a null-prototype map: the names are the sender's). */
+export function otherTraits(traits: Record<string, JsonValue>): Record<string, JsonValue> {
+  const kept: Record<string, JsonValue> = Object.create(null);
+  for (const [name, value] of Object.entries(traits)) if (!CONTACT_TRAITS.includes(name)) kept[name] = value;
+  return kept;
+}
+
 export interface IdentifyPatch {
   patch: ProfilePatch;
   /** Added to the profile's tokens, never replacing them: one person has several devices. */
@@ -36,7 +46,7 @@ function contactField(traits: Record<string, JsonValue>, name: string, valid: (v
 }
 
 export function identifyPatch(traits: Record<string, JsonValue>, context: SegmentContext | undefined): IdentifyPatch {
-  const { email: _email, phone: _phone, phone_number: _phoneNumber, ...rest } = traits;
+  const rest = otherTraits(traits);
   const patch: ProfilePatch = {};
   const email = contactField(traits, 'email', (v) => emailSchema.safeParse(v).success, 'an email address');
   if (email !== undefined) patch.email = email;

@@ -8,6 +8,7 @@
  * `context` fields) is taken when usable and ignored otherwise.
  */
 import { z } from 'zod';
+import { MAX_EVENT_NAME_LENGTH } from './limits.ts';
 
 export const CALL_TYPES = ['identify', 'track', 'page', 'screen', 'group', 'alias'] as const;
 export type CallType = (typeof CALL_TYPES)[number];
@@ -57,7 +58,14 @@ const common = {
 const trackSchema = z.looseObject({
   ...common,
   type: z.literal('track'),
-  event: z.string({ error: 'a track call needs an "event" name' }).trim().min(1, 'a track call needs an "event" name'),
+  event: z
+    .string({ error: 'a track call needs an "event" name' })
+    .trim()
+    .min(1, 'a track call needs an "event" name')
+    .max(MAX_EVENT_NAME_LENGTH, {
+      error: (issue) =>
+        `the event name is ${typeof issue.input === 'string' ? issue.input.length : 'over'} characters; Herald takes at most ${MAX_EVENT_NAME_LENGTH}: name the event for people (e.g. "Order Completed") and send details as properties`,
+    }),
   properties: data,
 });
 const identifySchema = z.looseObject({ ...common, type: z.literal('identify'), traits: data });
