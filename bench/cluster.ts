@@ -15,7 +15,8 @@ import type { Load } from './load.ts';
 import { createDatabase, dropDatabase } from './setup.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-export const API_KEY = 'bench-key';
+export const API_KEY = 'bench-key-0123456789-0123456789-0123456789';
+export const SIGNING_SECRET = 'bench-signing-secret-0123456789-0123456789';
 
 export interface Cluster {
   databaseUrl: string;

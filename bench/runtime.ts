@@ -5,6 +5,7 @@
  * - trigger latency p50/p99 (HTTP request → 202) under that load;
  * - lateness p50/p99 of 5 s delays (when the send happened minus when it was due).
  */
+import { API_KEY, SIGNING_SECRET } from './cluster.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,14 +73,14 @@ function fireLoad(load: { url: string; apiKey: string; count: number; concurrenc
 /** One end-to-end pass: a runtime on a fresh database, `count` one-send triggers through the HTTP API. */
 async function endToEnd(admin: string, name: string, bundle: Bundle, env: NodeJS.ProcessEnv, count: number) {
   const url = await createDatabase(admin, name);
-  const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: 'bench', workers: WORKERS, env, bundle, onError: () => {} });
+  const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, workers: WORKERS, env, bundle, onError: () => {} });
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   for (let u = 0; u < USERS; u++) {
     await fetch(`${runtime.url}/v1/users/u${u}`, { method: 'PUT', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify({ email: `u${u}@example.com` }) });
   }
   const t0 = performance.now();
-  const { latencies, seconds: acceptSeconds } = await fireLoad({ url: runtime.url, apiKey: 'bench', count, concurrency: 32, users: USERS, event: 'bench_ping' });
+  const { latencies, seconds: acceptSeconds } = await fireLoad({ url: runtime.url, apiKey: API_KEY, count, concurrency: 32, users: USERS, event: 'bench_ping' });
   await waitForCount(db, "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent' AND step_id = 'hello'", count, 300_000);
   const endToEndSeconds = (performance.now() - t0) / 1000;
   return { runtime, db, latencies, acceptedPerSecond: Math.round(count / acceptSeconds), messagesPerSecond: Math.round(count / endToEndSeconds) };

@@ -6,6 +6,7 @@
  * while the workers send. Every call is its own transaction (runtime/segment/ingest.ts), so the ratio is
  * what per-event atomicity costs over one bulk insert.
  */
+import { API_KEY, SIGNING_SECRET } from './cluster.ts';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Bundle } from '../compiler/bundle/schema.ts';
@@ -56,7 +57,7 @@ async function postBatch(url: string, batch: unknown[]): Promise<number> {
 /** One pass on a fresh database: profiles by identify, then `count` track calls of `event` in batches. */
 async function segmentPass(admin: string, name: string, bundle: Bundle, event: string, count: number) {
   const url = await createDatabase(admin, name);
-  const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: 'bench', workers: WORKERS, env: { SEGMENT_WRITE_KEY: WRITE_KEY }, bundle, onError: () => {} });
+  const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, workers: WORKERS, env: { SEGMENT_WRITE_KEY: WRITE_KEY }, bundle, onError: () => {} });
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {

@@ -2,6 +2,7 @@
  * Every bundle the runtime has loaded, kept in Postgres by version: a run started under a version finishes
  * under it, even after a newer one goes live. Parsed bundles are cached in memory by version.
  */
+import { withNullPrototypes } from '../compiler/bundle/null-prototype.ts';
 import { refusedEndpoints } from '../compiler/bundle/endpoints.ts';
 import { parseBundle, type Bundle } from '../compiler/bundle/schema.ts';
 import { isS3Url, readBundleText } from './bundle-source.ts';
@@ -58,7 +59,9 @@ export class BundleStore {
     for (const statement of [sql.insertBundle(bundle.version, bundle), sql.markLive(bundle.version)]) {
       await exec(client, statement);
     }
-    this.cache.set(bundle.version, bundle);
+    // A bundle built in this process (tests, `herald dev`) has not been through parseBundle: its maps get
+    // null prototypes here too, so lookups by names from requests find only what the bundle holds.
+    this.cache.set(bundle.version, withNullPrototypes(bundle));
     this.liveVersion = bundle.version;
   }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { watch } from 'chokidar';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { BundleError } from './bundles.ts';
+import { ConfigError, type RuntimeConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { parentGone } from './parent-watch.ts';
 import { startRuntime, type Runtime } from './server.ts';
@@ -17,6 +18,13 @@ const HERALD_BIN = fileURLToPath(new URL('../compiler/cli/herald.js', import.met
 /** JSON lines when piped (a log collector), one readable line per entry on a terminal. */
 const logger = () => createLogger({ pretty: Boolean(process.stdout.isTTY) });
 
+/** Where the keys came from, by name only: `HERALD_API_KEY`, or `HERALD_API_KEY + 2 of HERALD_API_KEYS`. */
+function keySources(config: RuntimeConfig): string {
+  const listed = config.apiKeys.filter((k) => k.name !== 'default').length;
+  const single = config.apiKeys.some((k) => k.name === 'default');
+  return [single ? 'HERALD_API_KEY' : null, listed ? `${listed} of HERALD_API_KEYS` : null].filter(Boolean).join(' + ');
+}
+
 function banner(runtime: Runtime, bundle: Bundle | null) {
   const { url, apiKey, config } = runtime;
   // A key set by the operator is a secret: never print it; the development default is meant to be seen.
@@ -25,8 +33,8 @@ function banner(runtime: Runtime, bundle: Bundle | null) {
   const lines = [
     '',
     'Herald is running',
-    `  API        ${url}  (health: ${url}/readyz, metrics: ${url}/metrics)`,
-    `  API key    ${config.apiKeyIsDefault ? `${apiKey}  (a development key: set HERALD_API_KEY in production)` : 'from HERALD_API_KEY (not shown)'}`,
+    `  API        ${url}  (health: ${url}/readyz, metrics: ${config.metricsPort !== null ? `port ${config.metricsPort}` : `${url}/metrics with a read key`})`,
+    `  API key    ${config.apiKeyIsDefault ? `${apiKey}  (a development key: set HERALD_API_KEY in production)` : `from ${keySources(config)} (not shown)`}`,
     `  Database   ${runtime.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/ (set DATABASE_URL to use your own)` : 'DATABASE_URL'}`,
     ...(bundle ? [`  Bundle     ${bundle.version.slice(0, 19)}… — workflows: ${Object.keys(bundle.workflows).join(', ')}`] : []),
     '  Providers',
@@ -76,8 +84,8 @@ export async function runStart(options: { bundlePath: string }): Promise<number>
   try {
     runtime = await startRuntime({ bundlePath: options.bundlePath, log: logger() });
   } catch (error) {
-    process.stderr.write(`herald: ${error instanceof BundleError ? error.message : error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof BundleError ? 2 : 1;
+    process.stderr.write(`herald: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof BundleError || error instanceof ConfigError ? 2 : 1;
   }
   banner(runtime, runtime.deps.bundles.live);
   return drainOn(signal, () => runtime.stop());
@@ -101,7 +109,7 @@ export async function runDev(options: { dir: string; out: string }): Promise<num
   }
   let runtime: Runtime | null = null;
   const start = async () => {
-    runtime = await startRuntime({ bundlePath: options.out, log: logger() });
+    runtime = await startRuntime({ bundlePath: options.out, log: logger(), development: true });
     banner(runtime, runtime.deps.bundles.live);
   };
   try {

@@ -1,19 +1,42 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiKeyConfigError, MIN_SECRET_LENGTH, parseApiKeys, secretProblem, type ApiKey } from './http/api-keys.ts';
+
+/**
+ * Where the runtime may take shortcuts meant for one developer's machine: the public development key and a
+ * generated signing secret. Only `herald dev`, or `herald start` on the embedded database listening on
+ * loopback outside NODE_ENV=production; everywhere else the keys and secrets must be set (see readConfig).
+ */
+export type RuntimeMode = 'development' | 'production';
+
+/** A configuration the runtime must not start with: the message says what to set. */
+export class ConfigError extends Error {}
 
 /** The runtime's settings, from the environment (names are a contract: see README). */
 export interface RuntimeConfig {
   port: number;
+  /** The interface the API listens on (`HERALD_HOST`, default 127.0.0.1: containers set 0.0.0.0). */
+  host: string;
+  mode: RuntimeMode;
   databaseUrl: string | null;
   dataDir: string;
+  /** The first admin key (`HERALD_API_KEY`, else the first admin entry of `HERALD_API_KEYS`): the dashboard's default login. */
   apiKey: string;
-  /** True when HERALD_API_KEY was unset and a development key stands in. */
+  /** Every accepted key, with its name and scope (`HERALD_API_KEY`, `HERALD_API_KEYS`). */
+  apiKeys: ApiKey[];
+  /** True when no key was set and the development key stands in. */
   apiKeyIsDefault: boolean;
+  /** `/metrics` on its own port, without a key (`HERALD_METRICS_PORT`); null: on the API's port, behind a read key. */
+  metricsPort: number | null;
+  /** The interface of the metrics port (`HERALD_METRICS_HOST`, default 127.0.0.1: a sidecar in the same task, not the internet). */
+  metricsHost: string;
   bundlePath: string;
   publicUrl: string | null;
   workers: number;
   /** Runs accepted here are started here right after their commit, not by start jobs (`HERALD_LOCAL_STARTS`, default on). */
   localStarts: boolean;
-  /** Signs links in messages (one-click unsubscribe). Defaults to one derived from the API key. */
+  /** Signs links in messages and dashboard sessions (`HERALD_SIGNING_SECRET`); generated and kept in the data folder in development. */
   signingSecret: string;
   /** What the message log leaves out (`HERALD_REDACT=content,payloads`): rendered bodies; provider responses and webhook payloads. */
   redact: Redaction;
@@ -27,7 +50,7 @@ export interface Redaction {
 export function parseRedaction(value: string | undefined): Redaction {
   const parts = new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
   const unknown = [...parts].filter((p) => p !== 'content' && p !== 'payloads');
-  if (unknown.length) throw new Error(`HERALD_REDACT: unknown part "${unknown[0]}" (use a comma-separated list of content, payloads)`);
+  if (unknown.length) throw new ConfigError(`HERALD_REDACT: unknown part "${unknown[0]}" (use a comma-separated list of content, payloads)`);
   return { content: parts.has('content'), payloads: parts.has('payloads') };
 }
 
@@ -37,7 +60,7 @@ function parseSwitch(name: string, value: string | undefined, fallback: boolean)
   const v = value.trim().toLowerCase();
   if (['on', 'true', '1'].includes(v)) return true;
   if (['off', 'false', '0'].includes(v)) return false;
-  throw new Error(`${name} "${value}" is not on or off (use on/off, true/false or 1/0)`);
+  throw new ConfigError(`${name} "${value}" is not on or off (use on/off, true/false or 1/0)`);
 }
 
 export const DEV_API_KEY = 'herald-dev-key';
@@ -50,24 +73,92 @@ export const DEV_API_KEY = 'herald-dev-key';
  */
 export const DEFAULT_WORKERS = 64;
 
-export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> = {}): RuntimeConfig {
-  const port = overrides.port ?? Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number (0–65535)`);
-  const apiKey = overrides.apiKey ?? env.HERALD_API_KEY;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function portOf(name: string, value: string | undefined, fallback: number | null): number | null {
+  if (value === undefined || value.trim() === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} "${value}" is not a port number (0–65535)`);
+  return port;
+}
+
+/**
+ * The development signing secret: random, kept in the data folder so that links and sessions survive a
+ * restart of `herald dev`. Never used in production, where HERALD_SIGNING_SECRET is required.
+ */
+function developmentSecret(dataDir: string): string {
+  const path = join(dataDir, 'signing-secret');
+  if (existsSync(path)) {
+    const kept = readFileSync(path, 'utf8').trim();
+    if (kept.length >= MIN_SECRET_LENGTH) return kept;
+  }
+  const secret = randomBytes(32).toString('hex');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return secret;
+}
+
+/**
+ * The runtime's settings. Outside development (`mode`), the API key(s) and HERALD_SIGNING_SECRET must be set,
+ * visible ASCII, and at least 32 characters: a runtime reachable from the internet never runs on the public
+ * development key or on a secret derived from it.
+ */
+export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<RuntimeConfig> & { development?: boolean } = {}): RuntimeConfig {
+  const port = overrides.port ?? portOf('PORT', env.PORT, 3000)!;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT "${env.PORT}" is not a port number (0–65535)`);
   const workers = overrides.workers ?? Number(env.HERALD_WORKERS ?? DEFAULT_WORKERS);
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default ${DEFAULT_WORKERS})`);
+  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default ${DEFAULT_WORKERS})`);
   const localStarts = overrides.localStarts ?? parseSwitch('HERALD_LOCAL_STARTS', env.HERALD_LOCAL_STARTS, true);
+  const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? null;
+  const host = overrides.host ?? (env.HERALD_HOST?.trim() || '127.0.0.1');
+  const dataDir = overrides.dataDir ?? env.HERALD_DATA_DIR ?? '.herald';
+  const mode: RuntimeMode =
+    overrides.mode ?? (overrides.development || (databaseUrl === null && LOOPBACK.has(host) && env.NODE_ENV !== 'production') ? 'development' : 'production');
+  const why = mode === 'production' ? ` (required unless running \`herald dev\`, or \`herald start\` on the embedded database at 127.0.0.1 outside NODE_ENV=production)` : '';
+
+  const single = overrides.apiKey ?? env.HERALD_API_KEY;
+  const listed = overrides.apiKeys ? undefined : env.HERALD_API_KEYS;
+  let apiKeys: ApiKey[];
+  try {
+    apiKeys = overrides.apiKeys ?? parseApiKeys(single, listed, mode === 'production' ? MIN_SECRET_LENGTH : 1);
+  } catch (error) {
+    if (error instanceof ApiKeyConfigError) throw new ConfigError(`${error.message}${why}`);
+    throw error;
+  }
+  const apiKeyIsDefault = apiKeys.length === 0;
+  if (apiKeyIsDefault) {
+    if (mode === 'production') throw new ConfigError(`HERALD_API_KEY is not set: set it (or HERALD_API_KEYS) to a random key of at least ${MIN_SECRET_LENGTH} characters${why}`);
+    apiKeys = [{ name: 'development', scopes: new Set(['admin']), secret: DEV_API_KEY }];
+  }
+  const admin = apiKeys.find((k) => k.scopes.has('admin'));
+
+  let signingSecret = overrides.signingSecret ?? env.HERALD_SIGNING_SECRET;
+  if (signingSecret !== undefined) {
+    const problem = secretProblem('HERALD_SIGNING_SECRET', signingSecret, mode === 'production' ? MIN_SECRET_LENGTH : 1);
+    if (problem) throw new ConfigError(`${problem}${why}`);
+  } else if (mode === 'production') {
+    throw new ConfigError(`HERALD_SIGNING_SECRET is not set: set it to a random secret of at least ${MIN_SECRET_LENGTH} characters; it signs the links in messages and dashboard sessions${why}`);
+  } else {
+    signingSecret = developmentSecret(dataDir);
+  }
+
   return {
     port,
-    databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL ?? null,
-    dataDir: overrides.dataDir ?? env.HERALD_DATA_DIR ?? '.herald',
-    apiKey: apiKey ?? DEV_API_KEY,
-    apiKeyIsDefault: apiKey === undefined,
+    host,
+    mode,
+    databaseUrl,
+    dataDir,
+    apiKey: admin?.secret ?? '',
+    apiKeys,
+    apiKeyIsDefault,
+    metricsPort: overrides.metricsPort !== undefined ? overrides.metricsPort : portOf('HERALD_METRICS_PORT', env.HERALD_METRICS_PORT, null),
+    metricsHost: overrides.metricsHost ?? (env.HERALD_METRICS_HOST?.trim() || '127.0.0.1'),
     bundlePath: overrides.bundlePath ?? env.HERALD_BUNDLE ?? 'dist/bundle.json',
     publicUrl: overrides.publicUrl ?? env.HERALD_PUBLIC_URL ?? null,
     workers,
     localStarts,
     redact: overrides.redact ?? parseRedaction(env.HERALD_REDACT),
-    signingSecret: overrides.signingSecret ?? env.HERALD_SIGNING_SECRET ?? createHash('sha256').update(`herald-links\0${apiKey ?? DEV_API_KEY}`).digest('hex'),
+    signingSecret,
   };
 }

@@ -42,13 +42,20 @@ export const UNSUBSCRIBE_LINK_TTL_MS = 180 * 86_400_000;
  */
 export const PREFERENCES_LINK_TTL_MS = 30 * 86_400_000;
 
+/**
+ * The preference link an unsubscribe hands on to the person who just used it: long enough to look at their
+ * other choices now, no longer. An unsubscribe link lives 180 days; were it to mint a 30-day preference
+ * link on every use, whoever holds a forwarded email would hold the whole preference center for as long.
+ */
+export const HANDED_ON_PREFERENCES_TTL_MS = 60 * 60 * 1000;
+
 export type Verified<Claim> = { ok: true; claim: Claim } | { ok: false; reason: string };
 
 export interface LinkSigner {
   unsubscribe(claim: Omit<UnsubscribeClaim, 'kind' | 'exp'>, now: number): string;
   verifyUnsubscribe(token: string, now: number): Verified<UnsubscribeClaim>;
-  /** The token of the user's preference center, valid PREFERENCES_LINK_TTL_MS from `now`. */
-  preferences(userId: string, now: number): string;
+  /** The token of the user's preference center, valid `ttlMs` (default PREFERENCES_LINK_TTL_MS) from `now`. */
+  preferences(userId: string, now: number, ttlMs?: number): string;
   verifyPreferences(token: string, now: number): Verified<PreferencesClaim>;
 }
 
@@ -77,7 +84,7 @@ export function createLinkSigner(secret: string): LinkSigner {
   return {
     unsubscribe: (claim, now) => issue({ kind: 'unsubscribe', ...claim, exp: now + UNSUBSCRIBE_LINK_TTL_MS }),
     verifyUnsubscribe: (token, now) => verify(unsubscribeClaim, token, now),
-    preferences: (userId, now) => issue({ kind: 'preferences', userId, exp: now + PREFERENCES_LINK_TTL_MS }),
+    preferences: (userId, now, ttlMs = PREFERENCES_LINK_TTL_MS) => issue({ kind: 'preferences', userId, exp: now + Math.min(ttlMs, PREFERENCES_LINK_TTL_MS) }),
     verifyPreferences: (token, now) => verify(preferencesClaim, token, now),
   };
 }

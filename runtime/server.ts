@@ -17,7 +17,10 @@ import { createBoss, DEAD_QUEUE, ensureQueue, RUN_QUEUE, workOptions } from './d
 import { deadLetterHandler, factHandler } from './driver/worker.ts';
 import { createLocalStarts, type LocalStarts } from './driver/local-starts.ts';
 import { createSlots, withSlots } from './driver/slots.ts';
-import { createApp } from './http/app.ts';
+import { createApp, createMetricsApp } from './http/app.ts';
+import type { AppDeps } from './http/deps.ts';
+import { createAudit } from './audit/audit.ts';
+import { clientAddress, trustedProxiesFrom } from './http/client-address.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { startIngestConsumer } from './driver/ingest-queue.ts';
 import { createLinkSigner } from './links.ts';
@@ -28,6 +31,8 @@ import { logSandboxDelivery, type Logger } from './log.ts';
 import type { DeliveryProvider } from './providers/types.ts';
 
 export interface StartOptions extends Partial<RuntimeConfig> {
+  /** `herald dev`: the development key and a generated signing secret are allowed whatever the database. */
+  development?: boolean;
   /** A bundle already in memory (tests); otherwise read from `bundlePath`. */
   bundle?: Bundle;
   /** Run the HTTP API (default) or only the workers. */
@@ -46,6 +51,8 @@ export interface StartOptions extends Partial<RuntimeConfig> {
 export interface Runtime {
   url: string;
   apiKey: string;
+  /** What the HTTP API is built from: tests build apps of their own on the same runtime with it. */
+  appDeps: AppDeps;
   config: RuntimeConfig;
   db: Database;
   metrics: Metrics;
@@ -82,6 +89,21 @@ async function closeServer(server: { close(cb: () => void): void; closeIdleConne
   clearTimeout(cut);
 }
 
+/**
+ * A request must arrive whole within REQUEST_TIMEOUT_MS (its headers within HEADERS_TIMEOUT_MS): a client that
+ * trickles a body a byte at a time (slowloris) holds a socket and a handler for no longer than that. Answers
+ * that stream (the inbox's live stream) are not requests and are not cut.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ReturnType<typeof serve>> {
+  return new Promise((resolve, reject) => {
+    const s = serve({ fetch, port, hostname, serverOptions: { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS } }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
 export async function startRuntime(options: StartOptions = {}): Promise<Runtime> {
   const config = readConfig(options.env ?? process.env, options);
   const log = options.log;
@@ -94,10 +116,12 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log ? { log: (line) => log.warn(line) } : {});
   const url = config.databaseUrl ?? embedded!.url;
   const db = openDatabase(url, { max: 20 });
+  let startedBoss: ReturnType<typeof createBoss> | null = null;
   try {
     await migrate(db);
     const bundle = options.bundle ?? (await readBundleFile(config.bundlePath));
     const boss = createBoss(url, (error) => onError(error));
+    startedBoss = boss;
     await boss.start();
     await ensureQueue(boss, bundle.settings.retentionMs);
     const bundles = new BundleStore();
@@ -114,6 +138,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     });
 
     let server: ReturnType<typeof serve> | null = null;
+    let metricsServer: ReturnType<typeof serve> | null = null;
     let stopped = false;
     let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const deps: DriverDeps = {
@@ -159,12 +184,26 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     await workSchedules(boss, db, deps, onError);
     const ingest = startIngestConsumer(db, deps, onError);
 
+    const env = options.env ?? process.env;
+    const auditLog = createAudit(db, { onError, clientAddress: (c) => clientAddress(c, trustedProxiesFrom(env)) });
+    const appDeps: AppDeps = {
+      db,
+      driver: deps,
+      metrics,
+      apiKey: config.apiKey,
+      apiKeys: config.apiKeys,
+      signingSecret: config.signingSecret,
+      auditLog,
+      audit: (entry) => auditLog.record(entry),
+      log: onError,
+      env,
+      stopping: () => stopped,
+    };
     let listening = '';
     if (options.http !== false) {
-      const app = createApp({ db, driver: deps, metrics, apiKey: config.apiKey, log: onError, env: options.env ?? process.env, stopping: () => stopped });
-      server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-        const s = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' }, () => resolve(s));
-      });
+      const app = createApp(appDeps);
+      server = await listen(app.fetch, config.port, config.host);
+      if (config.metricsPort !== null) metricsServer = await listen(createMetricsApp({ metrics, log: onError }).fetch, config.metricsPort, config.metricsHost);
       // Once stopping, every answer closes its connection: a client on a kept-alive connection would
       // otherwise hold the server open (and keep bringing work) for as long as it keeps sending.
       server.on('request', (_req: unknown, res: { shouldKeepAlive: boolean }) => {
@@ -178,6 +217,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     return {
       url: listening,
       apiKey: config.apiKey,
+      appDeps,
       config,
       db,
       metrics,
@@ -200,6 +240,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         // start jobs; those in flight get the same drain time as the queue's.
         await Promise.all([
           closeServer(server),
+          closeServer(metricsServer),
           starts?.stop(DRAIN_TIMEOUT_MS),
           ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS })),
         ]);
@@ -209,6 +250,8 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       },
     };
   } catch (error) {
+    // A start that fails part-way (a bundle refused at activation, a port in use) leaves nothing running.
+    await startedBoss?.stop({ graceful: false, timeout: 1_000 }).catch(() => {});
     await db.close().catch(() => {});
     if (embedded) await embedded.stop().catch(() => {});
     throw error;

@@ -5,6 +5,7 @@
  * never parses a duration string. Credentials appear only as the *names* of environment variables or
  * secrets, never as values.
  */
+import { withNullPrototypes } from './null-prototype.ts';
 import { z } from 'zod';
 
 export const FORMAT_VERSION = 1 as const;
@@ -256,6 +257,10 @@ export type Bundle = z.infer<typeof bundleSchema>;
 export type BundleContent = Omit<Bundle, 'version'>;
 
 /** Parses a bundle from untrusted JSON; throws a `z.ZodError` naming the failing paths. */
+/**
+ * Validates a bundle. Its maps (events, workflows, categories, …) come back with null prototypes: the runtime
+ * looks them up by names from requests, and `workflows['constructor']` must be nothing, not a function.
+ */
 export function parseBundle(input: unknown): Bundle {
-  return bundleSchema.parse(input);
+  return withNullPrototypes(bundleSchema.parse(input));
 }

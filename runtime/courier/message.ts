@@ -21,7 +21,8 @@ export class CourierInputError extends InputError {
 
 export const AD_HOC_WORKFLOW = 'courier.send';
 /** Courier's channel names that differ from Herald's. */
-const CHANNEL_ALIASES: Record<string, Channel> = { inbox: 'inapp', email: 'email', sms: 'sms', push: 'push', inapp: 'inapp' };
+// Looked up by names from requests: a null prototype, so `constructor` is no channel.
+const CHANNEL_ALIASES: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, { inbox: 'inapp', email: 'email', sms: 'sms', push: 'push', inapp: 'inapp' });
 
 function flatten(channels: RoutingChannel[]): string[] {
   return channels.flatMap((c) => (typeof c === 'string' ? [c] : flatten(c.channels)));

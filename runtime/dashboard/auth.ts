@@ -3,7 +3,7 @@
  * state changes only by POST from our own origin, security headers on every answer, and the cookie. The session
  * itself is session.ts and sessions.ts; the login form and its brake on guessing, login.ts and throttle.ts.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { allows, bearerToken, findKey, type ApiKey } from '../http/api-keys.ts';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { SESSION_COOKIE } from './session.ts';
@@ -68,17 +68,16 @@ export function safeNext(next: string | undefined): string {
   return next;
 }
 
-function bearerMatches(header: string | undefined, apiKey: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-  if (!match) return false;
-  const given = Buffer.from(match[1]!);
-  const expected = Buffer.from(apiKey);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** A script reading the dashboard's JSON with an API key: any key of `read` scope (or admin). */
+function bearerReads(header: string | undefined, keys: readonly ApiKey[]): boolean {
+  const token = bearerToken(header);
+  const key = token === null ? null : findKey(keys, token);
+  return key !== null && allows(key, 'read');
 }
 
 export interface GuardOptions {
   sessions: Pick<DashboardSessions, 'current'>;
-  apiKey: string;
+  apiKeys: readonly ApiKey[];
   publicUrl: () => string;
   now?: () => number;
 }
@@ -99,7 +98,7 @@ export function dashboardGuard(options: GuardOptions): MiddlewareHandler {
     if (path === LOGIN_PATH || path.startsWith(ASSETS_PATH)) return next();
     if ((await options.sessions.current(getCookie(c, SESSION_COOKIE), now())) !== null) return next();
     if (path.startsWith(API_PATH)) {
-      if (reading && bearerMatches(c.req.header('authorization'), options.apiKey)) return next();
+      if (reading && bearerReads(c.req.header('authorization'), options.apiKeys)) return next();
       return c.json({ error: { code: 'unauthorized', message: `no dashboard session: sign in at ${LOGIN_PATH}` } }, 401);
     }
     const target = reading ? `${path}${new URL(c.req.url).search}` : DASHBOARD;

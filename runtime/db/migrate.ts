@@ -237,6 +237,24 @@ CREATE TABLE IF NOT EXISTS herald.dashboard_sessions (
   expires_at timestamptz NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Who did what (runtime/audit/): admin and dashboard actions that change state, logins, keys in use.
+CREATE TABLE IF NOT EXISTS herald.audit_log (
+  id bigserial PRIMARY KEY,
+  at timestamptz NOT NULL DEFAULT now(),
+  actor text NOT NULL,
+  action text NOT NULL,
+  target text,
+  ip text,
+  details jsonb
+);
+CREATE INDEX IF NOT EXISTS audit_log_by_at ON herald.audit_log (at DESC, id DESC);
+
+-- Inbound SMS already applied, by Twilio's MessageSid: a replayed STOP/START changes nothing twice.
+CREATE TABLE IF NOT EXISTS herald.inbound_sms (
+  message_sid text PRIMARY KEY,
+  received_at timestamptz NOT NULL DEFAULT now()
+);
 `;
 
 /** The schema script's own version: a start with the same script finds it applied and changes nothing. */

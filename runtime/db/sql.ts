@@ -817,3 +817,31 @@ export const openDashboardSession = (id: string, expiresAt: Date) =>
 export const dashboardSessionIsOpen = (id: string) =>
   s('SELECT EXISTS (SELECT 1 FROM herald.dashboard_sessions WHERE id = $1 AND expires_at > now()) AS open', id);
 export const closeDashboardSession = (id: string) => s('DELETE FROM herald.dashboard_sessions WHERE id = $1', id);
+
+// ── audit log ─────────────────────────────────────────────────────────────────────────────────────────────
+export interface AuditRow {
+  id: string;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: Record<string, unknown> | null;
+}
+export const insertAudit = (e: { actor: string; action: string; target: string | null; ip: string | null; details: unknown }) =>
+  s('INSERT INTO herald.audit_log (actor, action, target, ip, details) VALUES ($1, $2, $3, $4, $5)', e.actor, e.action, e.target, e.ip, e.details === null ? null : json(e.details));
+/** Newest first, keyset-paged by id (ids only grow). */
+export const auditPage = (limit: number, beforeId: string | null, action: string | null) =>
+  s(
+    `SELECT id::text, at, actor, action, target, ip, details FROM herald.audit_log
+     WHERE ($2::bigint IS NULL OR id < $2) AND ($3::text IS NULL OR action = $3)
+     ORDER BY id DESC LIMIT $1`,
+    limit,
+    beforeId,
+    action,
+  );
+
+// ── inbound SMS ───────────────────────────────────────────────────────────────────────────────────────────
+/** Claims an inbound message by its MessageSid: a row back means it is new, none means a replay. */
+export const claimInboundSms = (messageSid: string) =>
+  s('INSERT INTO herald.inbound_sms (message_sid) VALUES ($1) ON CONFLICT DO NOTHING RETURNING message_sid', messageSid);

@@ -1,13 +1,15 @@
 /**
- * The HTTP API (Hono): health and metrics in the open, everything under /v1 behind the API key, bodies
- * capped at 256 KB, and every error shaped by one handler.
+ * The HTTP API (Hono). Every route is declared with its authentication, scope, body limit and rate limit
+ * where it is registered (route.ts); this file mounts the features and the few routes of the process itself.
+ * Errors of every route are shaped by one handler.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from './body-limit.ts';
+import { isForbiddenKey } from '../../compiler/bundle/null-prototype.ts';
 import type { AppDeps } from './deps.ts';
-import { MAX_BODY_BYTES } from './limits.ts';
 import { errorResponse, HttpError } from './errors.ts';
-import { requireApiKey } from './auth.ts';
+import { createRouter, type DeclaredRoute, type Router } from './route.ts';
+import { securityHeaders } from './security-headers.ts';
+import { auditRoutes } from '../audit/routes.ts';
 import { courierRoutes } from './routes-courier.ts';
 import { dashboardRoutes } from './routes-dashboard.ts';
 import { eventRoutes } from './routes-events.ts';
@@ -20,11 +22,34 @@ import { segmentRoutes } from './routes-segment.ts';
 import { unsubscribeRoutes } from './routes-unsubscribe.ts';
 import { userRoutes } from './routes-users.ts';
 import { webhookRoutes } from './routes-webhooks.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 
 export { MAX_BODY_BYTES };
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+/** The app and its declared routes (the route-table test and docs/security.md read `routes`). */
+export interface HeraldApp extends Hono {
+  routeTable: readonly DeclaredRoute[];
+}
+
+/** `/metrics` as Prometheus scrapes it: behind a read key here, or open on its own port (metricsApp). */
+export function metricsRoute(routes: Router, deps: Pick<AppDeps, 'metrics'>, open: boolean): void {
+  routes.get('/metrics', { auth: open ? 'none' : 'api-key', ...(open ? {} : { scope: 'read' as const }), body: 0, note: open ? 'HERALD_METRICS_PORT only: keep that port off the internet' : undefined }, async (c) =>
+    c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  );
+}
+
+/** The app served on HERALD_METRICS_PORT: `/metrics` and nothing else, for a scraper inside the network. */
+export function createMetricsApp(deps: Pick<AppDeps, 'metrics' | 'log'>): HeraldApp {
+  const app = new Hono() as HeraldApp;
+  app.onError((error, c) => errorResponse(error, c, deps.log));
+  const routes = createRouter(app, { keys: [] });
+  metricsRoute(routes, deps, true);
+  app.routeTable = routes.table;
+  return app;
+}
+
+export function createApp(deps: AppDeps): HeraldApp {
+  const app = new Hono() as HeraldApp;
   app.onError((error, c) => errorResponse(error, c, deps.log));
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
 
@@ -34,9 +59,19 @@ export function createApp(deps: AppDeps): Hono {
     const route = c.req.routePath ?? 'unmatched';
     deps.metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - start) / 1000);
   });
+  app.use('*', securityHeaders(() => deps.driver.publicUrl));
+  // Ids in paths are looked up in maps: names that reach Object.prototype are no one's id.
+  app.use('*', async (c, next) => {
+    const raw = c.req.path.split('/');
+    const bad = raw.find((segment) => isForbiddenKey(safeDecode(segment)));
+    if (bad !== undefined) throw new HttpError(404, 'not_found', `no route ${c.req.method} ${c.req.path}: "${safeDecode(bad)}" is not an id`);
+    await next();
+  });
 
-  app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/readyz', async (c) => {
+  const routes = createRouter(app, { keys: deps.apiKeys, onKeyUsed: (key, c) => deps.auditLog.keyUsed(key, c) });
+
+  routes.get('/healthz', { auth: 'none', body: 0, note: 'liveness: says nothing but ok' }, (c) => c.json({ ok: true }));
+  routes.get('/readyz', { auth: 'none', body: 0, note: 'readiness for load balancers: database up, bundle version' }, async (c) => {
     const database = await deps.db.ping();
     const bundle = deps.driver.bundles.live?.version ?? null;
     // A process that is stopping takes no new work: load balancers should route around it.
@@ -44,36 +79,33 @@ export function createApp(deps: AppDeps): Hono {
     const ok = database && bundle !== null && !stopping;
     return c.json({ ok, database, bundle, ...(stopping ? { stopping } : {}) }, ok ? 200 : 503);
   });
-  app.get('/metrics', async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }));
+  metricsRoute(routes, deps, false);
 
   // Signed by the provider or by us, not by the API key.
-  webhookRoutes(app, deps);
-  unsubscribeRoutes(app, deps);
+  webhookRoutes(routes, deps);
+  unsubscribeRoutes(routes, deps);
   // End-user pages and APIs, authorised by signed links or user tokens, and the dashboard with its own login.
-  // Registered before the API key's middleware: /v1/inbox authenticates with a user token.
-  inboxRoutes(app, deps);
-  preferenceCenterRoutes(app, deps);
-  dashboardRoutes(app, deps);
-  // Segment's Tracking API lives under /v1 but authenticates with write keys (Basic auth), with its own
-  // size limits: registered before the API key's middleware, so its handlers answer first.
-  segmentRoutes(app, deps);
-  // Courier's paths (/send, /messages/:id, /profiles/…), behind the same API key.
-  courierRoutes(app, deps);
-
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new HttpError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
-      },
-    }),
-  );
-  app.use('/v1/*', requireApiKey(deps.apiKey));
-  eventRoutes(app, deps);
-  exportRoutes(app, deps);
-  userRoutes(app, deps);
-  runRoutes(app, deps);
-  providerRoutes(app, deps);
+  inboxRoutes(routes, deps);
+  preferenceCenterRoutes(routes, deps);
+  dashboardRoutes(routes, deps);
+  // Segment's Tracking API (write keys) and Courier's paths (API keys).
+  segmentRoutes(routes, deps);
+  courierRoutes(routes, deps);
+  // The core API.
+  eventRoutes(routes, deps);
+  exportRoutes(routes, deps);
+  userRoutes(routes, deps);
+  runRoutes(routes, deps);
+  providerRoutes(routes, deps);
+  auditRoutes(routes, deps);
+  app.routeTable = routes.table;
   return app;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

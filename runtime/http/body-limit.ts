@@ -5,7 +5,8 @@
  * Content-Length with the limit. A request that declares its length (and is not chunked) is checked here from
  * the header alone, so that the handler's `c.req.text()` reads the incoming message directly; the node HTTP
  * parser stops at the declared length, so the body cannot be longer. Chunked bodies, whose size is known only
- * once read, still go through Hono's middleware, which counts them as they stream and stops at the limit.
+ * once read, still go through Hono's middleware, which counts them as they stream and stops at the limit. A
+ * request with neither header has no body at all.
  */
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
@@ -16,7 +17,10 @@ export function bodyLimit(options: BodyLimitOptions): MiddlewareHandler {
   const streamed = honoBodyLimit(options);
   return async (c, next) => {
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return streamed(c, next);
+    const chunked = c.req.header('transfer-encoding') !== undefined;
+    // HTTP/1.1: a request with neither header has no body (a GET, a bare POST); nothing to count.
+    if (length === undefined && !chunked) return next();
+    if (length === undefined || chunked) return streamed(c, next);
     if (Number.parseInt(length, 10) > options.maxSize) return options.onError ? options.onError(c) : streamed(c, next);
     await next();
   };

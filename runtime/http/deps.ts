@@ -1,5 +1,7 @@
 import type { AuditHook } from '../dashboard/audit-hook.ts';
+import type { Audit } from '../audit/audit.ts';
 import type { Database } from '../db/pool.ts';
+import type { ApiKey } from './api-keys.ts';
 import type { DriverDeps } from '../driver/context.ts';
 import type { Metrics } from '../metrics.ts';
 
@@ -8,7 +10,14 @@ export interface AppDeps {
   db: Database;
   driver: DriverDeps;
   metrics: Metrics;
+  /** The first admin key: what the dashboard login takes when HERALD_DASHBOARD_PASSWORD is unset. */
   apiKey: string;
+  /** Every accepted API key, with its name and scope. */
+  apiKeys: readonly ApiKey[];
+  /** HERALD_SIGNING_SECRET (or the development one): signs links and dashboard sessions. */
+  signingSecret: string;
+  /** The audit log (runtime/audit/). */
+  auditLog: Audit;
   log: (error: unknown) => void;
   /** Provider webhook settings: SENDGRID_WEBHOOK_PUBLIC_KEY, the Twilio auth tokens, HERALD_SMS_HELP_TEXT. */
   env: NodeJS.ProcessEnv;

@@ -5,8 +5,7 @@
  * yet is in runtime/courier/README.md.
  */
 import { randomUUID } from 'node:crypto';
-import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from './body-limit.ts';
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { CHANNELS, type Bundle, type Channel, type JsonValue } from '../../compiler/bundle/schema.ts';
 import { planSend } from '../courier/message.ts';
@@ -17,16 +16,17 @@ import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import { checkEventData } from '../driver/ingest.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
 import { startRuns } from '../driver/triggers.ts';
-import { requireApiKey } from './auth.ts';
 import { readBody } from './body.ts';
 import { emailAddress, phoneNumber } from './contact.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 import { idempotent } from './idempotency.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
+import type { Router } from './route.ts';
+import { auditRequest } from '../audit/routes.ts';
 
 const COURIER_PATHS = ['/send', '/messages/*', '/profiles/*', '/users/*', '/automations/*'];
-const FROM_COURIER_CHANNEL: Record<string, Channel> = { email: 'email', sms: 'sms', push: 'push', inbox: 'inapp', inapp: 'inapp' };
+const FROM_COURIER_CHANNEL: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, { email: 'email', sms: 'sms', push: 'push', inbox: 'inapp', inapp: 'inapp' });
 
 /** Courier's error types by status. */
 function courierType(status: number): string {
@@ -108,7 +108,7 @@ async function courierMessage(deps: AppDeps, id: string) {
 
 /** Applies a topic's status for a user: out of every channel, in on the custom routing only, or back to defaults. */
 async function applyTopic(tx: SqlClient, bundle: Bundle, userId: string, topicId: string, topic: z.infer<typeof topicBodySchema>['topic']) {
-  const category = bundle.categories[topicId];
+  const category = Object.hasOwn(bundle.categories, topicId) ? bundle.categories[topicId] : undefined;
   if (!category) throw new HttpError(404, 'not_found', `no subscription topic "${topicId}" (known: ${Object.keys(bundle.categories).join(', ')})`);
   if (category.required) {
     if (topic.status === 'OPTED_OUT') throw new HttpError(400, 'invalid_request', `topic "${topicId}" is required and cannot be opted out of`);
@@ -129,22 +129,11 @@ async function topics(deps: AppDeps, userId: string) {
   return Object.keys(bundle.categories).map((id) => presentTopic(bundle, id, user));
 }
 
-export function courierRoutes(app: Hono, deps: AppDeps): void {
-  for (const path of COURIER_PATHS) {
-    app.use(path, courierErrors);
-    app.use(
-      path,
-      bodyLimit({
-        maxSize: MAX_BODY_BYTES,
-        onError: () => {
-          throw new HttpError(413, 'payload_too_large', `the body is larger than ${MAX_BODY_BYTES / 1024} KB`);
-        },
-      }),
-    );
-    app.use(path, requireApiKey(deps.apiKey));
-  }
+export function courierRoutes(routes: Router, deps: AppDeps): void {
+  // Courier's error shape for every answer of these paths, refusals included.
+  for (const path of COURIER_PATHS) routes.use(path, courierErrors);
 
-  app.post('/send', async (c) => {
+  routes.post('/send', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value, raw } = await readBody(c, sendBodySchema);
     const bundle = liveBundle(deps);
     const message = value.message;
@@ -173,13 +162,13 @@ export function courierRoutes(app: Hono, deps: AppDeps): void {
     return c.json(result.body as object, 202);
   });
 
-  app.get('/messages/:id', async (c) => {
+  routes.get('/messages/:id', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
     const found = await courierMessage(deps, c.req.param('id'));
     if (!found) throw new HttpError(404, 'not_found', `no message "${c.req.param('id')}"`);
     return c.json(found);
   });
 
-  app.get('/profiles/:userId', async (c) => {
+  routes.get('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     const user = await one<Record<string, unknown>>(deps.db, sql.userById(c.req.param('userId')));
     if (!user) throw new HttpError(404, 'not_found', `no profile "${c.req.param('userId')}"`);
     return c.json({ profile: presentProfile(user), preferences: { categories: {}, notifications: {} } });
@@ -197,27 +186,29 @@ export function courierRoutes(app: Hono, deps: AppDeps): void {
     }
     return c.json({ status: 'SUCCESS' });
   };
-  app.post('/profiles/:userId', saveProfile(false));
-  app.put('/profiles/:userId', saveProfile(true));
+  routes.post('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, saveProfile(false));
+  routes.put('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, saveProfile(true));
 
-  app.get('/users/:userId/preferences', async (c) => c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } }));
-  app.get('/users/:userId/preferences/:topicId', async (c) => {
+  routes.get('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } }));
+  routes.get('/users/:userId/preferences/:topicId', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     const topic = (await topics(deps, c.req.param('userId'))).find((t) => t.topic_id === c.req.param('topicId'));
     if (!topic) throw new HttpError(404, 'not_found', `no subscription topic "${c.req.param('topicId')}"`);
     return c.json({ topic });
   });
-  app.put('/users/:userId/preferences/:topicId', async (c) => {
+  routes.put('/users/:userId/preferences/:topicId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
     const { value } = await readBody(c, topicBodySchema);
     const bundle = liveBundle(deps);
     await deps.db.transaction((tx) => applyTopic(tx, bundle, c.req.param('userId'), c.req.param('topicId'), value.topic));
+    await auditRequest(c, deps, { action: 'preferences_set', target: `user:${c.req.param('userId')}`, details: { topics: { [c.req.param('topicId')]: value.topic } } });
     return c.json({ message: 'success' });
   });
-  app.put('/users/:userId/preferences', async (c) => {
+  routes.put('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
     const { value } = await readBody(c, preferencesBodySchema);
     const bundle = liveBundle(deps);
     await deps.db.transaction(async (tx) => {
       for (const [topicId, topic] of Object.entries(value.topics)) await applyTopic(tx, bundle, c.req.param('userId'), topicId, topic);
     });
+    await auditRequest(c, deps, { action: 'preferences_set', target: `user:${c.req.param('userId')}`, details: { topics: value.topics } });
     return c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } });
   });
 
@@ -244,6 +235,6 @@ export function courierRoutes(app: Hono, deps: AppDeps): void {
     deps.metrics.runsStarted.inc({ workflow: workflow.id });
     return c.json({ runId }, 202);
   };
-  app.post('/automations/invoke', invoke(false));
-  app.post('/automations/:templateId/invoke', invoke(true));
+  routes.post('/automations/invoke', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, invoke(false));
+  routes.post('/automations/:templateId/invoke', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, invoke(true));
 }

@@ -2,8 +2,7 @@
  * The message dashboard at /dashboard: server-rendered pages behind its own login (runtime/dashboard/). This
  * file only wires routes to the modules that do the work: auth, queries, pages, charts.
  */
-import type { Context, Hono } from 'hono';
-import { bodyLimit } from './body-limit.ts';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { assetNamed } from '../dashboard/assets.ts';
 import { dashboardGuard, LOGIN_PATH, safeNext, securityHeaders } from '../dashboard/auth.ts';
@@ -27,12 +26,13 @@ import { trustedProxiesFrom } from './client-address.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { BundleError } from '../bundles.ts';
 import type { AppDeps } from './deps.ts';
+import type { Router, RoutePolicy } from './route.ts';
 import { HttpError, invalid } from './errors.ts';
 
 const cursorOnly = z.object({ cursor: z.string().max(300).optional() });
 
-export function dashboardRoutes(app: Hono, deps: AppDeps): void {
-  const auth = dashboardAuth({ apiKey: deps.apiKey, password: deps.env.HERALD_DASHBOARD_PASSWORD, signingSecret: deps.env.HERALD_SIGNING_SECRET });
+export function dashboardRoutes(routes: Router, deps: AppDeps): void {
+  const auth = dashboardAuth({ apiKey: deps.apiKey, password: deps.env.HERALD_DASHBOARD_PASSWORD, signingSecret: deps.signingSecret });
   const sessions = dashboardSessions(auth, deps.db);
   const publicUrl = () => deps.driver.publicUrl;
   const login = loginHandlers({ auth, sessions, throttle: loginThrottle(), trustedProxies: trustedProxiesFrom(deps.env), publicUrl, audit: deps.audit, log: deps.log });
@@ -43,24 +43,27 @@ export function dashboardRoutes(app: Hono, deps: AppDeps): void {
     providers: () => Object.keys(deps.driver.bundles.live?.providers ?? {}),
   });
 
-  app.use('/dashboard/*', securityHeaders);
+  routes.use('/dashboard/*', securityHeaders);
+  // Every page is behind the session; the guard is part of each route, whatever else is registered around it.
+  const guard = dashboardGuard({ sessions, apiKeys: deps.apiKeys, publicUrl });
+  const tooLarge = (c: Context) => c.text('Payload too large', 413);
+  const page: RoutePolicy = { auth: 'dashboard-session', body: 0, guard, note: 'session cookie (SameSite=Strict, signed with HERALD_SIGNING_SECRET)' };
   // The only bodies are the login and logout forms: a few hundred bytes.
-  app.use('/dashboard/*', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text('Payload too large', 413) }));
-  app.use('/dashboard/*', dashboardGuard({ sessions, apiKey: deps.apiKey, publicUrl }));
+  const form: RoutePolicy = { ...page, body: 16 * 1024, tooLarge };
 
   const html = (c: Context, body: Html, status: 200 | 400 | 401 | 404 | 429 = 200) => c.html(body, status);
 
   // ── assets and login ──
-  app.get('/dashboard/assets/:file', (c) => {
+  routes.get('/dashboard/assets/:file', { auth: 'none', body: 0, note: 'the dashboard\'s own CSS and script; unknown names are 404' }, (c) => {
     const asset = assetNamed(c.req.param('file'));
     if (!asset) return c.text('not found', 404);
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
   });
 
-  app.get(LOGIN_PATH, (c) => html(c, loginPage({ mode: auth.mode, next: safeNext(c.req.query('next')) })));
+  routes.get(LOGIN_PATH, { auth: 'dashboard-login', body: 0, guard, note: 'the login form' }, (c) => html(c, loginPage({ mode: auth.mode, next: safeNext(c.req.query('next')) })));
 
-  app.post(LOGIN_PATH, login.submit);
-  app.post('/dashboard/logout', login.logout);
+  routes.post(LOGIN_PATH, { auth: 'dashboard-login', body: 16 * 1024, tooLarge, note: 'HERALD_DASHBOARD_PASSWORD or an admin key; same-origin POST only', rate: 'failed logins throttled per account and per client address', guard }, login.submit);
+  routes.post('/dashboard/logout', form, login.logout);
 
   // ── messages ──
   const parseList = (c: Context): { q: MessageQuery; after: ReturnType<typeof decodeCursor> } => {
@@ -80,7 +83,7 @@ export function dashboardRoutes(app: Hono, deps: AppDeps): void {
     return { q, list, counts };
   };
 
-  app.get('/dashboard', async (c) => {
+  routes.get('/dashboard', page, async (c) => {
     let read;
     try {
       read = await readList(c);
@@ -93,25 +96,25 @@ export function dashboardRoutes(app: Hono, deps: AppDeps): void {
     return html(c, messagesPage({ ...read, choices }));
   });
 
-  app.get('/dashboard/api/messages', async (c) => {
+  routes.get('/dashboard/api/messages', { ...page, scope: 'read' }, async (c) => {
     const { list, counts } = await readList(c);
     return c.json(listJson(list, counts));
   });
 
-  app.get('/dashboard/messages/:id', async (c) => {
+  routes.get('/dashboard/messages/:id', page, async (c) => {
     const message = await messageById(deps.db, c.req.param('id'));
     if (!message) return html(c, problemPage('No such message', `There is no message "${c.req.param('id')}".`), 404);
     return html(c, messagePage(message));
   });
 
-  app.get('/dashboard/runs/:id', async (c) => {
+  routes.get('/dashboard/runs/:id', page, async (c) => {
     const found = await runWithMessages(deps.db, c.req.param('id'));
     if (!found) return html(c, problemPage('No such run', `There is no run "${c.req.param('id')}".`), 404);
     return html(c, runPage(found.run, found.messages));
   });
 
   // ── users ──
-  app.get('/dashboard/users/:userId', async (c) => {
+  routes.get('/dashboard/users/:userId', page, async (c) => {
     const userId = c.req.param('userId');
     const query = cursorOnly.safeParse(c.req.query());
     const after = query.success && query.data.cursor !== undefined ? decodeCursor(query.data.cursor) : null;
@@ -127,9 +130,9 @@ export function dashboardRoutes(app: Hono, deps: AppDeps): void {
   });
 
   // ── workflows ──
-  app.get('/dashboard/workflows', (c) => html(c, workflowsPage(deps.driver.bundles.live)));
+  routes.get('/dashboard/workflows', page, (c) => html(c, workflowsPage(deps.driver.bundles.live)));
 
-  app.get('/dashboard/workflows/:id', async (c) => {
+  routes.get('/dashboard/workflows/:id', page, async (c) => {
     const id = c.req.param('id');
     const live = deps.driver.bundles.live;
     const asked = c.req.query('version');
@@ -149,7 +152,7 @@ export function dashboardRoutes(app: Hono, deps: AppDeps): void {
   });
 
   // ── providers ──
-  app.get('/dashboard/providers', (c) => {
+  routes.get('/dashboard/providers', page, (c) => {
     const now = Date.now();
     const live = deps.driver.bundles.live;
     const health = deps.driver.providers.health;

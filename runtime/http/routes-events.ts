@@ -3,6 +3,8 @@
  * cancellations) and `POST /v1/workflows/:id/trigger` (one workflow directly). Both answer 202 only once
  * the runs and their first jobs are committed.
  */
+import type { Router } from './route.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -40,7 +42,7 @@ function liveBundle(deps: AppDeps): Bundle {
 }
 
 
-export function eventRoutes(app: Hono, deps: AppDeps) {
+export function eventRoutes(routes: Router, deps: AppDeps) {
   // Without an Idempotency-Key an event writes nothing else: concurrent ones are accepted together.
   const intake = createEventIntake(deps.db, deps.driver);
   const answer = (accepted: EventAcceptance, event: string) => {
@@ -52,7 +54,7 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     return { status: 202 as const, body };
   };
 
-  app.post('/v1/events', async (c) => {
+  routes.post('/v1/events', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value, raw } = await readBody(c, eventBody);
     const bundle = liveBundle(deps);
     // Checked (and its run ids made) before any transaction: a refused event costs its neighbours nothing.
@@ -66,7 +68,7 @@ export function eventRoutes(app: Hono, deps: AppDeps) {
     return c.json(result.body as object, 202);
   });
 
-  app.post('/v1/workflows/:id/trigger', async (c) => {
+  routes.post('/v1/workflows/:id/trigger', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value, raw } = await readBody(c, triggerBody);
     const bundle = liveBundle(deps);
     const workflow = bundle.workflows[c.req.param('id')];

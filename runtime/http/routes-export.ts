@@ -5,6 +5,7 @@
  * one, so a month of events never sits in memory and a slow reader holds no transaction open.
  * `since` is inclusive, `until` exclusive. Registered after the API key's middleware, like every /v1 route.
  */
+import type { Router } from './route.ts';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import * as sql from '../db/sql.ts';
@@ -22,10 +23,10 @@ export interface ExportOptions {
   pageSize?: number;
 }
 
-export function exportRoutes(app: Hono, deps: AppDeps, options: ExportOptions = {}) {
+export function exportRoutes(routes: Router, deps: AppDeps, options: ExportOptions = {}) {
   const pageSize = options.pageSize ?? 1000;
 
-  app.get('/v1/events/export', async (c) => {
+  routes.get('/v1/events/export', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
     const parsed = querySchema.safeParse({ since: c.req.query('since'), until: c.req.query('until') });
     if (!parsed.success) throw invalid(parsed.error, 'query (since and until are ISO 8601 times, e.g. 2026-05-01T00:00:00Z)');
     const { since, until } = parsed.data;

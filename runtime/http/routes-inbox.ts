@@ -7,7 +7,7 @@
  * exactly like one that does not exist.
  */
 import type { Server } from 'node:net';
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
 import * as sql from '../db/sql.ts';
@@ -23,6 +23,7 @@ import { decodeCursor, encodeCursor, presentItem } from '../inbox/present.ts';
 import { openInboxStream } from '../inbox/stream.ts';
 import { createStreamSlots, takeStreamSlot } from '../inbox/streams-cap.ts';
 import type { AppDeps } from './deps.ts';
+import type { Router } from './route.ts';
 import { HttpError, invalid } from './errors.ts';
 
 const listQuery = z.object({
@@ -52,7 +53,7 @@ function serverOf(c: Context): Pick<Server, 'listening'> | null {
   return server && typeof server === 'object' && 'listening' in server ? (server as Pick<Server, 'listening'>) : null;
 }
 
-export function inboxRoutes(app: Hono, deps: AppDeps): void {
+export function inboxRoutes(routes: Router, deps: AppDeps): void {
   const hub = createInboxHub({ url: deps.db.url, onError: deps.log });
   const gate = createGate(4);
   const now = () => deps.driver.now();
@@ -64,10 +65,10 @@ export function inboxRoutes(app: Hono, deps: AppDeps): void {
   // The widget runs on the customer's pages, another origin. Bearer tokens, never cookies: any origin may
   // call, and what it can read is exactly what its token allows.
   const crossOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], maxAge: 86_400 });
-  app.use('/v1/inbox', crossOrigin);
-  app.use('/v1/inbox/*', crossOrigin);
+  routes.use('/v1/inbox', crossOrigin);
+  routes.use('/v1/inbox/*', crossOrigin);
 
-  app.get('/v1/inbox', async (c) => {
+  routes.get('/v1/inbox', { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
     const { userId } = user(c);
     const q = query(c, listQuery);
     const before = q.cursor === undefined ? null : decodeCursor(q.cursor);
@@ -80,12 +81,12 @@ export function inboxRoutes(app: Hono, deps: AppDeps): void {
     return c.json({ items: page.map(presentItem), unread, next: page.length === q.limit && last ? encodeCursor(last) : null });
   });
 
-  app.get('/v1/inbox/count', async (c) => {
+  routes.get('/v1/inbox/count', { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
     const { userId } = user(c);
     return c.json({ unread: await unreadOf(userId) });
   });
 
-  app.get('/v1/inbox/stream', async (c) => {
+  routes.get('/v1/inbox/stream', { auth: 'inbox-token', body: 0, note: 'user token in Authorization or ?token= (EventSource)', rate: 'open streams capped per user and per process' }, async (c) => {
     const claim = authenticate(c, deps.env, now(), { query: true });
     const { limit } = query(c, streamQuery);
     const server = serverOf(c);
@@ -105,14 +106,14 @@ export function inboxRoutes(app: Hono, deps: AppDeps): void {
     });
   });
 
-  app.post('/v1/inbox/read-all', async (c) => {
+  routes.post('/v1/inbox/read-all', { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
     const { userId } = user(c);
     const changed = await one<{ n: number }>(deps.db, sql.readAllInbox(userId));
     return c.json({ updated: changed?.n ?? 0, unread: await unreadOf(userId) });
   });
 
   const itemAction = (action: 'read' | 'unread' | 'archive', statement: (userId: string, id: string) => Statement) =>
-    app.post(`/v1/inbox/:id/${action}`, async (c) => {
+    routes.post(`/v1/inbox/:id/${action}`, { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
       const { userId } = user(c);
       const id = c.req.param('id');
       if (!itemId.safeParse(id).success) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
@@ -125,7 +126,7 @@ export function inboxRoutes(app: Hono, deps: AppDeps): void {
   itemAction('archive', (userId, id) => sql.archiveInboxItem(userId, id));
 
   // ── the widget and its example page ──
-  app.get('/inbox.js', (c) => {
+  routes.get('/inbox.js', { auth: 'none', body: 0, note: 'the widget script: public, the same for everyone' }, (c) => {
     const asset = widgetScript();
     const headers = {
       'content-type': asset.contentType,
@@ -139,7 +140,7 @@ export function inboxRoutes(app: Hono, deps: AppDeps): void {
     return c.body(asset.body, 200, headers);
   });
 
-  app.get('/inbox/example', (c) => {
+  routes.get('/inbox/example', { auth: 'none', body: 0, note: 'an example host page; shows nothing without a valid user token' }, (c) => {
     // Same answer as the API when the inbox is not configured: the page would only show a broken bell.
     inboxSecret(deps.env);
     return c.html(examplePage(c.req.query('token')), 200, {

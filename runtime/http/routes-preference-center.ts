@@ -5,8 +5,7 @@
  * through the same rules as the preferences API (runtime/preferences/save.ts), then redirects back
  * (post/redirect/get, so a reload does not post again). Rules and markup: runtime/preferences/README.md.
  */
-import type { Context, Hono } from 'hono';
-import { bodyLimit } from './body-limit.ts';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { channelSchema, type Bundle } from '../../compiler/bundle/schema.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
@@ -16,6 +15,7 @@ import { badFormPage, centerPage, linkErrorPage, noLinkPage, type Notice } from 
 import { PreferenceRefused, savePreferences } from '../preferences/save.ts';
 import { resolveAll } from '../preferences/view.ts';
 import type { AppDeps } from './deps.ts';
+import type { Router, RoutePolicy } from './route.ts';
 
 /** A page of toggles posts a few KB; anything much larger is not from it. */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -62,7 +62,7 @@ function secureHeaders(c: Context) {
   c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 }
 
-export function preferenceCenterRoutes(app: Hono, deps: AppDeps): void {
+export function preferenceCenterRoutes(routes: Router, deps: AppDeps): void {
   const verify = (token: string) => deps.driver.links.verifyPreferences(token, Date.now());
 
   const render = async (c: Context, userId: string, notice: Notice | null, status: 200 | 400 = 200) => {
@@ -74,25 +74,27 @@ export function preferenceCenterRoutes(app: Hono, deps: AppDeps): void {
 
   // Set before the handler runs: c.html() and the error handler's c.json() both carry them.
   for (const path of ['/preferences', '/preferences/*']) {
-    app.use(path, async (c, next) => {
+    routes.use(path, async (c, next) => {
       secureHeaders(c);
       await next();
     });
   }
-  app.use(
-    '/preferences/*',
-    bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => c.html(badFormPage(), 413) }),
-  );
+  const link = (body: number): RoutePolicy => ({
+    auth: 'signed-link',
+    body,
+    note: 'preference-center link (HMAC, HERALD_SIGNING_SECRET): one user, 30 days',
+    ...(body ? { tooLarge: (c: Context) => c.html(badFormPage(), 413) } : {}),
+  });
 
-  app.get('/preferences', (c) => c.html(noLinkPage()));
+  routes.get('/preferences', { auth: 'none', body: 0, note: 'a page saying to use the link in a message; reads nothing' }, (c) => c.html(noLinkPage()));
 
-  app.get('/preferences/:token', async (c) => {
+  routes.get('/preferences/:token', link(0), async (c) => {
     const checked = verify(c.req.param('token'));
     if (!checked.ok) return c.html(linkErrorPage(), 400);
     return render(c, checked.claim.userId, null);
   });
 
-  app.post('/preferences/:token', async (c) => {
+  routes.post('/preferences/:token', link(MAX_FORM_BYTES), async (c) => {
     const checked = verify(c.req.param('token'));
     if (!checked.ok) return c.html(linkErrorPage(), 400);
     const { userId } = checked.claim;

@@ -1,9 +1,10 @@
 /** `GET /v1/providers`: which adapter serves each provider of the live bundle, and its health in this process. */
+import type { Router } from './route.ts';
 import type { Hono } from 'hono';
 import type { AppDeps } from './deps.ts';
 
-export function providerRoutes(app: Hono, deps: AppDeps) {
-  app.get('/v1/providers', (c) => {
+export function providerRoutes(routes: Router, deps: AppDeps) {
+  routes.get('/v1/providers', { auth: 'api-key', scope: 'read', body: 0 }, (c) => {
     const now = Date.now();
     const providers = Object.values(deps.driver.bundles.live?.providers ?? {});
     const health = deps.driver.providers.health.report(now, providers.map((p) => p.id));

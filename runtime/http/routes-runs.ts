@@ -1,4 +1,6 @@
 /** Messages and runs: one message's fate, engagements recorded by hand, a run's path, cancelling a run. */
+import type { Router } from './route.ts';
+import { auditRequest } from '../audit/routes.ts';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import * as sql from '../db/sql.ts';
@@ -21,14 +23,14 @@ function uuidParam(value: string, what: string): string {
   return value;
 }
 
-export function runRoutes(app: Hono, deps: AppDeps) {
-  app.get('/v1/messages/:id', async (c) => {
+export function runRoutes(routes: Router, deps: AppDeps) {
+  routes.get('/v1/messages/:id', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
     const message = await one<sql.MessageRow>(deps.db, sql.messageById(uuidParam(c.req.param('id'), 'message')));
     if (!message) throw new HttpError(404, 'not_found', `no message "${c.req.param('id')}"`);
     return c.json({ message: presentMessage(message) });
   });
 
-  app.post('/v1/messages/:id/events', async (c) => {
+  routes.post('/v1/messages/:id/events', { auth: 'api-key', scope: 'trigger', body: 4 * 1024 }, async (c) => {
     const id = uuidParam(c.req.param('id'), 'message');
     const { value } = await readBody(c, engagementBody);
     const updated = await deps.db.transaction(async (tx) => {
@@ -42,18 +44,19 @@ export function runRoutes(app: Hono, deps: AppDeps) {
     return c.json({ message: presentMessage(updated) }, 202);
   });
 
-  app.get('/v1/runs/:id', async (c) => {
+  routes.get('/v1/runs/:id', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
     const run = await one<sql.RunRow>(deps.db, sql.runById(uuidParam(c.req.param('id'), 'run')));
     if (!run) throw new HttpError(404, 'not_found', `no run "${c.req.param('id')}"`);
     const messages = await rows<sql.MessageRow>(deps.db, sql.messagesOfRun(run.id));
     return c.json({ run: { ...presentRun(run), messages: messages.map(presentMessage) } });
   });
 
-  app.post('/v1/runs/:id/cancel', async (c) => {
+  routes.post('/v1/runs/:id/cancel', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
     const id = uuidParam(c.req.param('id'), 'run');
     // Applied at once, through the same engine path as any fact: the answer shows the run cancelled.
     const state = await deps.db.transaction((tx) => processFact(deps.driver, tx, { runId: id, fact: { type: 'cancel', now: deps.driver.now(), reason: 'api' } }));
     if (!state) throw new HttpError(404, 'not_found', `no run "${id}"`);
+    await auditRequest(c, deps, { action: 'run_cancelled', target: `run:${id}`, details: { status: state.status } });
     return c.json({ run: { id, status: state.status } });
   });
 }

@@ -8,8 +8,7 @@
  * These routes sit under /v1 but are registered before the API key's middleware (app.ts): they answer with
  * their own auth and limits, and the API key is never asked of a Segment client.
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from './body-limit.ts';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { isConnectionError } from '../db/pool.ts';
 import { hasWriteKeys, MISSING_SIGNATURE, SEGMENT_SIGNATURE_HEADER, verifySegmentSignature, writeKeyFromHeader, writeKeyKind, writeKeysOf, type WriteKeyKind } from '../segment/auth.ts';
@@ -19,6 +18,8 @@ import { batchSchema, CALL_TYPES, describeIssues } from '../segment/schema.ts';
 import { parseJsonBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
+import type { Router, RoutePolicy } from './route.ts';
+import { MAX_WEBHOOK_BYTES } from './routes-webhooks.ts';
 
 /** Segment's error body; `code` is Herald's (errors.ts) for callers that branch on it. */
 function segmentError(c: Context, status: HttpError['status'], code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -46,14 +47,17 @@ function segmentShaped(handler: (c: Context) => Promise<Response>): (c: Context)
  * while the client is still sending the body, so the connection is closed after it: a client must not reuse
  * a socket holding the rest of a body no one will read.
  */
-function sizeLimit(maxBytes: number, what: string): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: (c) => {
+function writeKeyPolicy(deps: AppDeps, maxBytes: number, what: string): RoutePolicy {
+  return {
+    auth: 'segment-write-key',
+    guard: writeKeyGate(deps),
+    body: maxBytes,
+    note: 'Segment write key (Basic auth or the body\'s writeKey): SEGMENT_WRITE_KEY (server) or SEGMENT_BROWSER_WRITE_KEY (browser: no contact fields, no alias, client-triggerable events only)',
+    tooLarge: (c) => {
       c.header('Connection', 'close');
       return segmentError(c, 400, 'payload_too_large', `${what} is larger than ${maxBytes / 1024} KB, Segment's limit`);
     },
-  });
+  };
 }
 
 const unauthorized = (message: string) => new HttpError(401, 'unauthorized', message);
@@ -176,12 +180,11 @@ async function batch(c: Context, deps: AppDeps, body: unknown, key: WriteKeyKind
   return batchAnswer(c, results);
 }
 
-export function segmentRoutes(app: Hono, deps: AppDeps): void {
+export function segmentRoutes(routes: Router, deps: AppDeps): void {
   for (const type of CALL_TYPES) {
-    app.post(
+    routes.post(
       `/v1/${type}`,
-      writeKeyGate(deps),
-      sizeLimit(MAX_EVENT_BYTES, 'the call'),
+      writeKeyPolicy(deps, MAX_EVENT_BYTES, 'the call'),
       segmentShaped(async (c) => {
         const { body, key } = await authenticatedBody(c, deps);
         // The route says what the call is, as on Segment's API (a `type` in the body does not change it).
@@ -191,10 +194,9 @@ export function segmentRoutes(app: Hono, deps: AppDeps): void {
     );
   }
 
-  app.post(
+  routes.post(
     '/v1/batch',
-    writeKeyGate(deps),
-    sizeLimit(MAX_BATCH_BYTES, 'the batch'),
+    writeKeyPolicy(deps, MAX_BATCH_BYTES, 'the batch'),
     segmentShaped(async (c) => {
       const { body, key } = await authenticatedBody(c, deps);
       return batch(c, deps, body, key);
@@ -202,9 +204,10 @@ export function segmentRoutes(app: Hono, deps: AppDeps): void {
   );
 
   // Segment's webhook destination: one call per request, or a batch (an array, or `{ batch: [...] }`).
-  // The 5 MB limit of every /webhooks/* route applies (routes-webhooks.ts).
-  app.post(
+  // The 5 MB limit of the provider webhooks.
+  routes.post(
     '/webhooks/segment',
+    { auth: 'provider-signature', body: MAX_WEBHOOK_BYTES, note: 'X-Signature (HMAC-SHA1 with SEGMENT_SHARED_SECRET)' },
     segmentShaped(async (c) => {
       const secret = deps.env.SEGMENT_SHARED_SECRET;
       if (!secret) throw new HttpError(403, 'forbidden', 'SEGMENT_SHARED_SECRET is not set: Segment webhook deliveries cannot be verified, so none are accepted');

@@ -6,13 +6,14 @@
  * from a browser lands on their preference center afterwards (303), with a notice of what changed; the
  * one-click POST a mail client makes in the background still gets its plain 200.
  */
-import type { Context, Hono } from 'hono';
+import type { Context } from 'hono';
 import { html } from 'hono/html';
 import * as sql from '../db/sql.ts';
 import { exec, one } from '../db/sql-client.ts';
 import { recordMessageEvent } from '../driver/triggers.ts';
-import type { UnsubscribeClaim } from '../links.ts';
+import { HANDED_ON_PREFERENCES_TTL_MS, type UnsubscribeClaim } from '../links.ts';
 import type { AppDeps } from './deps.ts';
+import type { Router, RoutePolicy } from './route.ts';
 
 function page(c: Context, status: 200 | 400, title: string, body: ReturnType<typeof html>) {
   return c.html(
@@ -57,10 +58,14 @@ async function fromBrowser(c: Context): Promise<boolean> {
   return (c.req.header('accept') ?? '').toLowerCase().includes('text/html');
 }
 
-export function unsubscribeRoutes(app: Hono, deps: AppDeps) {
-  const verify = (token: string) => deps.driver.links.verifyUnsubscribe(token, Date.now());
+/** The one-click form (`List-Unsubscribe=One-Click&source=page`): a few dozen bytes. */
+const MAX_UNSUBSCRIBE_FORM_BYTES = 1024;
 
-  app.get('/unsubscribe/:token', (c) => {
+export function unsubscribeRoutes(routes: Router, deps: AppDeps) {
+  const verify = (token: string) => deps.driver.links.verifyUnsubscribe(token, Date.now());
+  const link = (body: number): RoutePolicy => ({ auth: 'signed-link', body, note: 'unsubscribe link (HMAC, HERALD_SIGNING_SECRET): one user, category and channel, 180 days' });
+
+  routes.get('/unsubscribe/:token', link(0), (c) => {
     const checked = verify(c.req.param('token'));
     if (!checked.ok) return page(c, 400, 'This link does not work', html`<p>The unsubscribe link is ${checked.reason}. Use the link in a more recent message.</p>`);
     return page(
@@ -75,7 +80,7 @@ export function unsubscribeRoutes(app: Hono, deps: AppDeps) {
     );
   });
 
-  app.post('/unsubscribe/:token', async (c) => {
+  routes.post('/unsubscribe/:token', link(MAX_UNSUBSCRIBE_FORM_BYTES), async (c) => {
     const checked = verify(c.req.param('token'));
     if (!checked.ok) return page(c, 400, 'This link does not work', html`<p>The unsubscribe link is ${checked.reason}.</p>`);
     const { userId, category, channel, messageId } = checked.claim;
@@ -85,9 +90,10 @@ export function unsubscribeRoutes(app: Hono, deps: AppDeps) {
       if (message) await recordMessageEvent(deps.driver, tx, message, 'unsubscribed', { source: 'one-click', preference: { category, channel, allowed: false } });
     });
     if (await fromBrowser(c)) {
-      // On to the rest of their choices, at a freshly signed link (this one only ever opts out one channel).
+      // On to the rest of their choices, at a freshly signed link valid for an hour (this one only ever opts
+      // out one channel, and must not become a standing key to every other choice).
       // Relative to /unsubscribe/<token>, so it works wherever the runtime is mounted.
-      const token = deps.driver.links.preferences(userId, Date.now());
+      const token = deps.driver.links.preferences(userId, Date.now(), HANDED_ON_PREFERENCES_TTL_MS);
       return c.redirect(`../preferences/${token}?unsubscribed=${encodeURIComponent(category)}&channel=${channel}`, 303);
     }
     return page(c, 200, 'You are unsubscribed', html`<p>You will no longer receive <strong>${describe(deps, checked.claim)}</strong> by ${channel}.</p>`);

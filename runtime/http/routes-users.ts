@@ -1,4 +1,6 @@
 /** Profiles, presence, preferences, and the per-user views: message log and in-app inbox. */
+import type { Router } from './route.ts';
+import { auditRequest } from '../audit/routes.ts';
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { channelSchema } from '../../compiler/bundle/schema.ts';
@@ -44,26 +46,26 @@ function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string
   return { createdAt, id };
 }
 
-export function userRoutes(app: Hono, deps: AppDeps) {
-  app.put('/v1/users/:userId', async (c) => {
+export function userRoutes(routes: Router, deps: AppDeps) {
+  routes.put('/v1/users/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
     const { value } = await readBody(c, profileBody);
     const row = await one<Record<string, unknown>>(deps.db, sql.upsertUser(c.req.param('userId'), value));
     return c.json({ user: row });
   });
 
-  app.get('/v1/users/:userId', async (c) => {
+  routes.get('/v1/users/:userId', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     const row = await one(deps.db, sql.userById(c.req.param('userId')));
     if (!row) throw new HttpError(404, 'not_found', `no user "${c.req.param('userId')}"`);
     return c.json({ user: row });
   });
 
-  app.post('/v1/users/:userId/heartbeat', async (c) => {
+  routes.post('/v1/users/:userId/heartbeat', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     const at = new Date(deps.driver.now());
     await exec(deps.db, sql.markActive(c.req.param('userId'), at));
     return c.json({ activeAt: at.toISOString() });
   });
 
-  app.get('/v1/users/:userId/messages', async (c) => {
+  routes.get('/v1/users/:userId/messages', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
     const limit = limitOf(c.req.query('limit'));
     const list = await rows<sql.MessageRow>(deps.db, sql.messagesOfUser(c.req.param('userId'), limit, decodeCursor(c.req.query('cursor'))));
     const last = list[list.length - 1];
@@ -71,32 +73,33 @@ export function userRoutes(app: Hono, deps: AppDeps) {
     return c.json({ messages: list.map(presentMessage), next });
   });
 
-  app.get('/v1/users/:userId/inbox', async (c) => {
+  routes.get('/v1/users/:userId/inbox', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
     const userId = c.req.param('userId');
     const items = await rows<Record<string, unknown>>(deps.db, sql.inboxOf(userId, limitOf(c.req.query('limit'))));
     const unread = await one<{ n: number }>(deps.db, sql.unreadCount(userId));
     return c.json({ items, unread: unread?.n ?? 0 });
   });
 
-  app.post('/v1/users/:userId/inbox/:id/read', async (c) => {
+  routes.post('/v1/users/:userId/inbox/:id/read', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     if (!z.uuid().safeParse(c.req.param('id')).success) throw new HttpError(404, 'not_found', 'no such inbox item');
     const item = await one(deps.db, sql.markInboxRead(c.req.param('userId'), c.req.param('id')));
     if (!item) throw new HttpError(404, 'not_found', `no inbox item "${c.req.param('id')}" for user "${c.req.param('userId')}"`);
     return c.json({ item });
   });
 
-  app.get('/v1/users/:userId/preferences', async (c) => {
+  routes.get('/v1/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     const user = await loadUserSnapshot(deps.db, c.req.param('userId'));
     const categories: Record<string, unknown> = {};
     for (const { id, description, required, channels } of resolveAll(deps.driver.bundles.live, user)) categories[id] = { description, required, channels };
     return c.json({ userId: c.req.param('userId'), categories });
   });
 
-  app.put('/v1/users/:userId/preferences', async (c) => {
+  routes.put('/v1/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
     const { value } = await readBody(c, preferencesBody);
     const userId = c.req.param('userId');
     // The same rules as the hosted preference center (runtime/preferences/save.ts): a refusal is a 400.
     await savePreferences(deps.db, deps.driver.bundles.live, userId, value.categories);
+    await auditRequest(c, deps, { action: 'preferences_set', target: `user:${userId}`, details: { categories: value.categories } });
     return c.json({ userId, saved: value.categories });
   });
 }

@@ -4,10 +4,9 @@
  * either changes nothing; signatures are checked over the raw bytes as received.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Context, Hono } from 'hono';
-import { bodyLimit } from './body-limit.ts';
+import type { Context } from 'hono';
 import * as sql from '../db/sql.ts';
-import { rows } from '../db/sql-client.ts';
+import { one, rows } from '../db/sql-client.ts';
 import { applyProviderEvent, type EventOutcome } from '../driver/provider-events.ts';
 import { credentialVariable } from '../providers/registry.ts';
 import type { ProviderEvent, SignatureCheck } from '../webhooks/events.ts';
@@ -15,9 +14,19 @@ import { parseSendgridEvents, SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEAD
 import { parseInboundKeyword, parseTwilioStatus, TWILIO_SIGNATURE_HEADER, twiml, verifyTwilioSignature } from '../webhooks/twilio.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
+import type { Router, RoutePolicy } from './route.ts';
 
 /** SendGrid posts up to thousands of events at once. */
-const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+/** Twilio's callbacks are one form of a few dozen short fields. */
+const MAX_TWILIO_FORM_BYTES = 64 * 1024;
+
+const signed = (note: string, body: number): RoutePolicy => ({ auth: 'provider-signature', body, note });
+
+/** A signature header is asked for before the body is read: an unsigned request costs no more than its headers. */
+function requireHeader(c: Context, header: string, what: string): void {
+  if (!c.req.header(header)) throw new HttpError(401, 'unauthorized', `missing ${header} header: ${what}`);
+}
 
 /**
  * A provider may report on a message before the job that sent it has committed (the provider answers, then
@@ -65,10 +74,13 @@ function twilioTokens(deps: AppDeps): string[] {
 
 /** Reads and verifies a Twilio form post against the public URL Twilio was given. */
 async function verifiedTwilioForm(c: Context, deps: AppDeps): Promise<Record<string, string>> {
-  const params = Object.fromEntries(new URLSearchParams(await c.req.text()));
-  const url = `${deps.driver.publicUrl}${c.req.path}${new URL(c.req.url).search}`;
   const tokens = twilioTokens(deps);
   if (tokens.length === 0) throw new HttpError(403, 'forbidden', 'TWILIO_AUTH_TOKEN is not set: Twilio webhooks cannot be verified, so none are accepted');
+  requireHeader(c, TWILIO_SIGNATURE_HEADER, 'Twilio signs every request it makes');
+  // Null prototype: the form's field names are the sender's, and `__proto__=` must stay a plain field.
+  const params: Record<string, string> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(await c.req.text())) params[name] = value;
+  const url = `${deps.driver.publicUrl}${c.req.path}${new URL(c.req.url).search}`;
   const signature = c.req.header(TWILIO_SIGNATURE_HEADER);
   let check: SignatureCheck = { ok: false, status: 403, reason: 'no Twilio auth token' };
   for (const authToken of tokens) {
@@ -78,20 +90,12 @@ async function verifiedTwilioForm(c: Context, deps: AppDeps): Promise<Record<str
   refuse(check as Extract<SignatureCheck, { ok: false }>);
 }
 
-export function webhookRoutes(app: Hono, deps: AppDeps) {
-  app.use(
-    '/webhooks/*',
-    bodyLimit({
-      maxSize: MAX_WEBHOOK_BYTES,
-      onError: () => {
-        throw new HttpError(413, 'payload_too_large', `the body is larger than ${MAX_WEBHOOK_BYTES / 1024 / 1024} MB`);
-      },
-    }),
-  );
-
-  app.post('/webhooks/sendgrid', async (c) => {
+export function webhookRoutes(routes: Router, deps: AppDeps) {
+  routes.post('/webhooks/sendgrid', signed('SendGrid Signed Event Webhook (ECDSA, SENDGRID_WEBHOOK_PUBLIC_KEY), timestamp within 10 min', MAX_WEBHOOK_BYTES), async (c) => {
     const publicKey = deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY;
     if (!publicKey) throw new HttpError(403, 'forbidden', 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set: signed events cannot be verified, so none are accepted');
+    requireHeader(c, SENDGRID_SIGNATURE_HEADER, 'enable the Signed Event Webhook in SendGrid');
+    requireHeader(c, SENDGRID_TIMESTAMP_HEADER, 'enable the Signed Event Webhook in SendGrid');
     const rawBody = Buffer.from(await c.req.arrayBuffer());
     const check = verifySendgridSignature({
       publicKey,
@@ -111,7 +115,7 @@ export function webhookRoutes(app: Hono, deps: AppDeps) {
     return c.json({ ...counts, rejected: parsed.rejected });
   });
 
-  app.post('/webhooks/twilio/status', async (c) => {
+  routes.post('/webhooks/twilio/status', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token)', MAX_TWILIO_FORM_BYTES), async (c) => {
     const params = await verifiedTwilioForm(c, deps);
     let event;
     try {
@@ -123,16 +127,21 @@ export function webhookRoutes(app: Hono, deps: AppDeps) {
     return c.json(counts);
   });
 
-  app.post('/webhooks/twilio/inbound', async (c) => {
+  routes.post('/webhooks/twilio/inbound', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token); replays deduped by MessageSid', MAX_TWILIO_FORM_BYTES), async (c) => {
     const params = await verifiedTwilioForm(c, deps);
     const keyword = parseInboundKeyword(params.Body ?? '');
     const from = params.From;
+    const messageSid = params.MessageSid ?? params.SmsSid;
     if (from && (keyword === 'stop' || keyword === 'start')) {
       const users = await deps.db.transaction(async (tx) => {
+        // A signed request can be replayed as is (Twilio retries too): an old STOP replayed after a START
+        // must not opt the person out again. Each MessageSid changes the opt-out once.
+        if (messageSid && !(await one(tx, sql.claimInboundSms(messageSid)))) return null;
         const changed = await rows<{ id: string }>(tx, sql.setSmsOptOutByPhone(from, keyword === 'stop'));
         return changed.map((u) => u.id);
       });
-      c.header('x-herald-users', String(users.length));
+      if (users === null) c.header('x-herald-duplicate', 'true');
+      else c.header('x-herald-users', String(users.length));
     }
     // Twilio answers STOP/START/HELP itself on standard numbers; a HELP text of our own only when configured.
     const reply = keyword === 'help' ? deps.env.HERALD_SMS_HELP_TEXT : undefined;

@@ -41,10 +41,11 @@ export type CenterForm = z.infer<typeof centerForm>;
  */
 export function changesFromForm(form: CenterForm, bundle: Pick<Bundle, 'categories'> | null | undefined): PreferenceChanges {
   const on = new Set(form.on.map((t) => t.key));
-  const changes: PreferenceChanges = {};
+  // Keyed by names from the form: null prototypes, so `__proto__:sms` is a category like any other (and dropped).
+  const changes: PreferenceChanges = Object.create(null);
   for (const { key, category, channel } of form.shown) {
-    if (!bundle?.categories[category]) continue;
-    (changes[category] ??= {})[channel] = on.has(key);
+    if (!bundle || !Object.hasOwn(bundle.categories, category)) continue;
+    (changes[category] ??= Object.create(null) as Partial<Record<Channel, boolean>>)[channel] = on.has(key);
   }
   return changes;
 }

@@ -28,7 +28,7 @@ export class PreferenceRefused extends InputError {
 /** The first change the rules refuse, or null when all may be saved. */
 export function refusal(bundle: Pick<Bundle, 'categories'> | null | undefined, changes: PreferenceChanges): PreferenceRefused | null {
   for (const [categoryId, channels] of Object.entries(changes)) {
-    const category = bundle?.categories[categoryId];
+    const category = bundle && Object.hasOwn(bundle.categories, categoryId) ? bundle.categories[categoryId] : undefined;
     if (!category) {
       const known = Object.keys(bundle?.categories ?? {}).join(', ');
       return new PreferenceRefused('unknown_category', categoryId, `unknown category "${categoryId}" (known: ${known})`);

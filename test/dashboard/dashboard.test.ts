@@ -124,7 +124,7 @@ describe('auth', () => {
     let app: ReturnType<typeof createApp>;
     let inApp: Fetcher;
     beforeAll(() => {
-      app = createApp({ db: runtime.db, driver: runtime.deps, metrics: runtime.metrics, apiKey: API_KEY, log: () => {}, env: { HERALD_DASHBOARD_PASSWORD: 'correct horse battery staple' } });
+      app = createApp({ ...runtime.appDeps, log: () => {}, env: { HERALD_DASHBOARD_PASSWORD: 'correct horse battery staple' } });
       inApp = (path, init) => Promise.resolve(app.request(path, init));
     });
 

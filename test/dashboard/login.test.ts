@@ -26,7 +26,7 @@ afterAll(async () => {
 
 /** An app of its own (its own throttle) on the first runtime's database. */
 function appWith(env: NodeJS.ProcessEnv, extra: Partial<AppDeps> = {}): Hono {
-  return createApp({ db: first.db, driver: first.deps, metrics: first.metrics, apiKey: API_KEY, log: () => {}, env, ...extra });
+  return createApp({ ...first.appDeps, log: () => {}, env, ...extra });
 }
 
 /** Requests to `app` as if from a TCP peer at `peer` (the binding @hono/node-server gives a real request). */
@@ -120,7 +120,7 @@ describe('blank secrets', () => {
   });
 
   it('turns sign-in off when there is neither an admin API key nor a password', async () => {
-    const app = createApp({ db: first.db, driver: first.deps, metrics: first.metrics, apiKey: '', log: () => {}, env: {} });
+    const app = createApp({ ...first.appDeps, apiKey: '', log: () => {}, env: {} });
     const client = fromPeer(app, '198.51.100.11');
     expect((await get(client, '/dashboard/login')).text).toContain('Sign-in is off');
     for (const secret of ['', ' ', 'anything']) {

@@ -163,7 +163,7 @@ interface Memory {
 }
 
 async function memory(): Promise<Memory> {
-  const metrics = (await send(`${fault.runtime.url}/metrics`, { method: 'GET' })).text;
+  const metrics = (await send(`${fault.runtime.url}/metrics`, { method: 'GET', headers: { authorization: `Bearer ${FAULT_API_KEY}` } })).text;
   const heap = Number(/^herald_process_nodejs_heap_size_used_bytes (\S+)$/m.exec(metrics)?.[1]);
   return { rssKb: rssKb(fault.runtime.pid), heapUsedMb: Math.round(heap / 1024 / 1024) };
 }

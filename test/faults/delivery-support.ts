@@ -15,7 +15,7 @@ import type { FakeProvider } from '../fakes/providers.ts';
 import type { RuntimeProcess } from '../setup/runtime-process.ts';
 
 
-export const API_KEY = 'fault-delivery-key-0123456789';
+export const API_KEY = 'fault-delivery-key-0123456789-0123456789';
 export const PRIMARY_KEY = 'SG.fault-primary-key';
 export const SECONDARY_KEY = 'SG.fault-secondary-key';
 export const WORKFLOW = 'fault-send';

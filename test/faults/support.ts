@@ -15,7 +15,7 @@ import { freshDatabase } from '../setup/database.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
 
 
-export const FAULT_API_KEY = 'fault-key-0123456789abcdef';
+export const FAULT_API_KEY = 'fault-key-0123456789abcdef-0123456789abcdef';
 
 /**
  * `fault_ping` parks its run on a one-day delay (the idempotency case counts runs, and sends would only

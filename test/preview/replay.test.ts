@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sealBundle } from '../../compiler/bundle/canonical.ts';
 import type { Bundle, Step } from '../../compiler/bundle/schema.ts';
 import type { ReplayReport } from '../../compiler/replay/compare.ts';
-import { requireApiKey } from '../../runtime/http/auth.ts';
+import { createRouter } from '../../runtime/http/route.ts';
 import type { AppDeps } from '../../runtime/http/deps.ts';
 import { errorResponse } from '../../runtime/http/errors.ts';
 import { exportRoutes } from '../../runtime/http/routes-export.ts';
@@ -53,12 +53,11 @@ const dir = mkdtempSync(join(tmpdir(), 'herald-replay-'));
 beforeAll(async () => {
   runtime = await startTestRuntime('replay');
   api = client(runtime);
-  const deps: AppDeps = { db: runtime.db, driver: runtime.deps, metrics: runtime.metrics, apiKey: API_KEY, log: () => {}, env: {} };
+  const deps: AppDeps = { ...runtime.appDeps, log: () => {}, env: {} };
   const app = new Hono();
   app.onError((error, c) => errorResponse(error, c, () => {}));
-  app.use('/v1/*', requireApiKey(API_KEY));
   // Two rows per page: five events cross two page boundaries.
-  exportRoutes(app, deps, { pageSize: 2 });
+  exportRoutes(createRouter(app, { keys: deps.apiKeys }), deps, { pageSize: 2 });
   server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

@@ -25,11 +25,12 @@ describe('auth', () => {
     const wrong = await api('GET', '/v1/users/x/messages', undefined, { authorization: 'Bearer nope' });
     expect(wrong.status).toBe(401);
   });
-  it('leaves health and metrics open', async () => {
+  it('leaves health open; metrics need a key of read scope', async () => {
     expect((await fetch(`${runtime.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${runtime.url}/readyz`);
     expect(await ready.json()).toMatchObject({ ok: true, database: true });
-    const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+    expect((await fetch(`${runtime.url}/metrics`)).status).toBe(401);
+    const metrics = await (await fetch(`${runtime.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
     expect(metrics).toContain('herald_triggers_total');
   });
 });

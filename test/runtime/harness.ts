@@ -22,13 +22,16 @@ export function exampleBundle(): Promise<Bundle> {
 export { shorten } from '../setup/shorten.ts';
 import { shorten } from '../setup/shorten.ts';
 
-export const API_KEY = 'test-key-0123456789';
+export const API_KEY = 'test-key-0123456789-0123456789-0123456789';
+/** Signs links and dashboard sessions in tests (a runtime on DATABASE_URL requires one). */
+export const SIGNING_SECRET = 'test-signing-secret-0123456789-0123456789';
 
 export async function startTestRuntime(name: string, options: StartOptions = {}): Promise<Runtime> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase(name));
   return startRuntime({
     port: 0,
     apiKey: API_KEY,
+    signingSecret: SIGNING_SECRET,
     workers: 4,
     env: {},
     onError: process.env.HERALD_TEST_LOG ? (e: unknown) => console.error('runtime error:', e instanceof Error ? e.message : e) : () => {},

@@ -11,7 +11,7 @@ import { createLocalStarts, type LocalStarts } from '../../runtime/driver/local-
 import { createSlots } from '../../runtime/driver/slots.ts';
 import { acceptEvents } from '../../runtime/driver/triggers.ts';
 import type { Runtime } from '../../runtime/server.ts';
-import { client, eventually, startTestRuntime, type Api } from './harness.ts';
+import { API_KEY, client, eventually, startTestRuntime, type Api } from './harness.ts';
 
 const trial = (first_name: string) => ({ first_name, plan_type: 'pro' });
 
@@ -64,7 +64,7 @@ describe('with local starts (the default)', () => {
     await eventually('the start to be recorded as done', async () => !(await startOf(runtime, runId)).start_pending);
     expect((await startOf(runtime, runId)).startJobs).toEqual([]);
     expect(errors).toEqual([]);
-    const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+    const metrics = await (await fetch(`${runtime.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
     expect(metrics).toMatch(/^herald_local_starts_pending 0$/m);
     expect(metrics).toContain('# TYPE herald_starts_handed_over_total counter');
   });

@@ -10,7 +10,7 @@ import type { Bundle } from '../../compiler/bundle/schema.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { startFakeFcm, startFakeSendgrid, startFakeTwilio, twilioError, writeTestServiceAccount, fcmError, type FakeFcm, type FakeProvider } from '../fakes/providers.ts';
 import { sendgridKeyPair, signSendgrid, signTwilio } from '../fakes/sign.ts';
-import { client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api, type MessageView } from './harness.ts';
+import { API_KEY, client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api, type MessageView } from './harness.ts';
 
 const SENDGRID_KEY = 'SG.test-key-do-not-log';
 const SENDGRID_EU_KEY = 'SG.eu-test-key-do-not-log';
@@ -292,7 +292,7 @@ describe('the seed flow through the real SDKs', () => {
       expect(skipped).toMatchObject({ status: 'sent', provider: 'sendgrid-eu' });
       expect(skipped.history.some((h) => h.status === 'attempt_skipped' && h.provider === 'sendgrid')).toBe(true);
       expect(sendgrid.requests.length).toBe(asked);
-      const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+      const metrics = await (await fetch(`${runtime.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
       expect(metrics).toMatch(/herald_provider_circuit_state\{provider="sendgrid"\} 2/);
     } finally {
       sendgrid.setDefault(undefined);
@@ -301,7 +301,7 @@ describe('the seed flow through the real SDKs', () => {
 
   it('never puts a credential in the message log or the metrics', async () => {
     const everything = JSON.stringify(await Promise.all(['no-open', 'opens', 'bad-number', 'pushy', 'storm-1'].map((u) => messagesOf(api, u))));
-    const metrics = await (await fetch(`${runtime.url}/metrics`)).text();
+    const metrics = await (await fetch(`${runtime.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } })).text();
     for (const secret of [SENDGRID_KEY, SENDGRID_EU_KEY, TWILIO_TOKEN]) {
       expect(everything).not.toContain(secret);
       expect(metrics).not.toContain(secret);

@@ -10,12 +10,14 @@ import { freshDatabase } from '../setup/database.ts';
 import { eventually, exampleBundle } from './harness.ts';
 
 const bin = fileURLToPath(new URL('../../compiler/cli/herald.js', import.meta.url));
+const START_KEY = 'start-key-0123456789-0123456789-0123456789';
+const START_SECRET = 'start-signing-secret-0123456789-0123456789';
 
 it('starts, prints the URL, key and a trigger example, and exits 0 on SIGTERM', async () => {
   const bundlePath = join(mkdtempSync(join(tmpdir(), 'herald-start-')), 'bundle.json');
   writeFileSync(bundlePath, canonicalJson(await exampleBundle()));
   const child = spawn(process.execPath, [bin, 'start', '--bundle', bundlePath], {
-    env: { ...process.env, DATABASE_URL: await freshDatabase('start'), PORT: '0', HERALD_API_KEY: 'start-key' },
+    env: { ...process.env, DATABASE_URL: await freshDatabase('start'), PORT: '0', HERALD_API_KEY: START_KEY, HERALD_SIGNING_SECRET: START_SECRET },
   });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -23,7 +25,7 @@ it('starts, prints the URL, key and a trigger example, and exits 0 on SIGTERM', 
   const url = await eventually('the banner', async () => /API\s+(http:\/\/localhost:\d+)/.exec(out)?.[1], 30_000);
   // A key the operator set is a secret: named, never printed.
   expect(out).toContain('API key    from HERALD_API_KEY (not shown)');
-  expect(out).not.toContain('start-key');
+  expect(out).not.toContain(START_KEY);
   expect(out).toContain('"event":"trial_started"');
   expect((await fetch(`${url}/readyz`)).status).toBe(200);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -33,7 +35,7 @@ it('starts, prints the URL, key and a trigger example, and exits 0 on SIGTERM', 
 
 it('exits 2 with a clear message when the bundle is missing', async () => {
   const child = spawn(process.execPath, [bin, 'start', '--bundle', '/nonexistent/bundle.json'], {
-    env: { ...process.env, DATABASE_URL: await freshDatabase('start_missing'), PORT: '0' },
+    env: { ...process.env, DATABASE_URL: await freshDatabase('start_missing'), PORT: '0', HERALD_API_KEY: START_KEY, HERALD_SIGNING_SECRET: START_SECRET },
   });
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));

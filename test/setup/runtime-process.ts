@@ -51,6 +51,7 @@ export function spawnRuntime(options: SpawnOptions): Promise<RuntimeProcess> {
       PORT: String(options.port ?? 0),
       DATABASE_URL: options.databaseUrl,
       HERALD_API_KEY: options.apiKey,
+      HERALD_SIGNING_SECRET: 'process-signing-secret-0123456789-0123456789',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,37 @@
+/** `GET /v1/audit`: the audit log, newest first, for admins (the dashboard lists the same entries). */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import * as sql from '../db/sql.ts';
+import { rows } from '../db/sql-client.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { invalid } from '../http/errors.ts';
+import { clientAddress, trustedProxiesFrom } from '../http/client-address.ts';
+import { keyOf, type Router } from '../http/route.ts';
+import { keyActor, type AuditEntry } from './audit.ts';
+
+const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.string().regex(/^\d{1,19}$/, 'a cursor this API returned').optional(),
+  action: z.string().max(64).optional(),
+});
+
+/** Records an action taken through the API, as the key that authenticated it, from the client's address. */
+export function auditRequest(c: Context, deps: Pick<AppDeps, 'auditLog' | 'env'>, entry: Omit<AuditEntry, 'actor' | 'ip'>): Promise<void> {
+  const key = keyOf(c);
+  return deps.auditLog.record({ ...entry, actor: key ? keyActor(key) : 'unknown', ip: clientAddress(c, trustedProxiesFrom(deps.env)) });
+}
+
+export function presentAudit(row: sql.AuditRow) {
+  return { id: row.id, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, ip: row.ip, details: row.details };
+}
+
+export function auditRoutes(routes: Router, deps: AppDeps): void {
+  routes.get('/v1/audit', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
+    const parsed = auditQuery.safeParse(c.req.query());
+    if (!parsed.success) throw invalid(parsed.error, 'query');
+    const q = parsed.data;
+    const list = await rows<sql.AuditRow>(deps.db, sql.auditPage(q.limit, q.before ?? null, q.action ?? null));
+    const last = list[list.length - 1];
+    return c.json({ entries: list.map(presentAudit), next: list.length === q.limit && last ? last.id : null });
+  });
+}
