@@ -9,9 +9,16 @@ import { clientAddress, trustedProxiesFrom } from '../http/client-address.ts';
 import { keyOf, type Router } from '../http/route.ts';
 import { keyActor, type AuditEntry } from './audit.ts';
 
+/** An entry id to page before; ids are bigint, so a larger number is refused here rather than by Postgres. */
+export const auditCursor = z
+  .string()
+  .regex(/^\d{1,19}$/, 'a cursor this API returned')
+  // zod runs refinements after a failed regex too: only digits reach BigInt, which throws on anything else.
+  .refine((v) => !/^\d+$/.test(v) || BigInt(v) <= 9_223_372_036_854_775_807n, 'a cursor this API returned');
+
 const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.string().regex(/^\d{1,19}$/, 'a cursor this API returned').optional(),
+  before: auditCursor.optional(),
   action: z.string().max(64).optional(),
 });
 

@@ -24,6 +24,7 @@ export const urls = {
   workflow: (id: string, version?: string) => `${DASHBOARD}/workflows/${seg(id)}${version ? `?version=${seg(version)}` : ''}`,
   run: (id: string) => `${DASHBOARD}/runs/${seg(id)}`,
   providers: () => `${DASHBOARD}/providers`,
+  audit: (query = '') => `${DASHBOARD}/audit${query}`,
 };
 
 const iso = (value: Date | string | number) => new Date(value).toISOString();

@@ -2,12 +2,13 @@
 import { ASSET_URLS } from './assets.ts';
 import { h, urls, type Html } from './html.ts';
 
-export type Section = 'messages' | 'workflows' | 'providers' | 'none';
+export type Section = 'messages' | 'workflows' | 'providers' | 'audit' | 'none';
 
 const NAV: { section: Exclude<Section, 'none'>; href: string; label: string }[] = [
   { section: 'messages', href: urls.messages(), label: 'Messages' },
   { section: 'workflows', href: urls.workflows(), label: 'Workflows' },
   { section: 'providers', href: urls.providers(), label: 'Providers' },
+  { section: 'audit', href: urls.audit(), label: 'Audit log' },
 ];
 
 export interface PageOptions {

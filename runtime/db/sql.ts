@@ -830,12 +830,12 @@ export interface AuditRow {
 }
 export const insertAudit = (e: { actor: string; action: string; target: string | null; ip: string | null; details: unknown }) =>
   s('INSERT INTO herald.audit_log (actor, action, target, ip, details) VALUES ($1, $2, $3, $4, $5)', e.actor, e.action, e.target, e.ip, e.details === null ? null : json(e.details));
-/** Newest first, keyset-paged by id (ids only grow). */
+/** Newest first, keyset-paged by id (ids only grow; ordered by the column, not by its text in the output). */
 export const auditPage = (limit: number, beforeId: string | null, action: string | null) =>
   s(
     `SELECT id::text, at, actor, action, target, ip, details FROM herald.audit_log
      WHERE ($2::bigint IS NULL OR id < $2) AND ($3::text IS NULL OR action = $3)
-     ORDER BY id DESC LIMIT $1`,
+     ORDER BY audit_log.id DESC LIMIT $1`,
     limit,
     beforeId,
     action,
@@ -845,3 +845,48 @@ export const auditPage = (limit: number, beforeId: string | null, action: string
 /** Claims an inbound message by its MessageSid: a row back means it is new, none means a replay. */
 export const claimInboundSms = (messageSid: string) =>
   s('INSERT INTO herald.inbound_sms (message_sid) VALUES ($1) ON CONFLICT DO NOTHING RETURNING message_sid', messageSid);
+
+// ── deleting a user ───────────────────────────────────────────────────────────────────────────────────────
+/** The user's runs still to do something (runs_active_by_user), for the engine to cancel before erasing. */
+export const activeRunsOfUser = (userId: string) =>
+  s(`SELECT id FROM herald.runs WHERE user_id = $1 AND status IN ('running', 'waiting') ORDER BY id`, userId);
+export interface ErasedUser {
+  profile: boolean;
+  preferences: number;
+  inbox_items: number;
+  messages_redacted: number;
+}
+/**
+ * Erases what Herald holds about a user (runtime/README.md, "Deleting a user"), after their runs were
+ * cancelled in the same transaction: the profile, preferences, inbox, open digests, throttle marks and queued
+ * events go; message rows stay for delivery accounting, without rendered content, provider answers or history
+ * details (webhook payloads and provider errors carry the address); runs and logged events keep their shape
+ * without the trigger's data. (Postgres runs every data-modifying WITH to completion, read or not.)
+ */
+export const eraseUser = (userId: string) =>
+  s(
+    `WITH profile AS (DELETE FROM herald.users WHERE id = $1 RETURNING 1),
+     prefs AS (DELETE FROM herald.preferences WHERE user_id = $1 RETURNING 1),
+     inbox AS (DELETE FROM herald.inbox WHERE user_id = $1 RETURNING 1),
+     digests AS (DELETE FROM herald.digests WHERE user_id = $1 RETURNING 1),
+     throttles AS (DELETE FROM herald.throttles WHERE user_id = $1 RETURNING 1),
+     queued AS (DELETE FROM herald.ingest WHERE user_id = $1 RETURNING 1),
+     rejected AS (DELETE FROM herald.ingest_rejected WHERE user_id = $1 RETURNING 1),
+     messages AS (
+       UPDATE herald.messages SET content = NULL, provider_response = NULL, updated_at = now(),
+         history = (SELECT COALESCE(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+             'status', e->'status', 'at', e->'at', 'reason', e->'reason', 'provider', e->'provider',
+             'adapter', e->'adapter', 'attempt', e->'attempt', 'code', e->'code', 'redacted', true)) ORDER BY n), '[]'::jsonb)
+           FROM jsonb_array_elements(history) WITH ORDINALITY AS h (e, n))
+       WHERE user_id = $1 RETURNING 1
+     ),
+     runs AS (
+       UPDATE herald.runs SET recipient = NULL, updated_at = now(),
+         state = jsonb_set(jsonb_set(state, '{data}', '{}'::jsonb), '{digest}', 'null'::jsonb)
+       WHERE user_id = $1 AND status NOT IN ('running', 'waiting') RETURNING 1
+     ),
+     events AS (UPDATE herald.events SET properties = '{}'::jsonb WHERE user_id = $1 RETURNING 1)
+     SELECT EXISTS (SELECT 1 FROM profile) AS profile, (SELECT count(*) FROM prefs)::int AS preferences,
+       (SELECT count(*) FROM inbox)::int AS inbox_items, (SELECT count(*) FROM messages)::int AS messages_redacted`,
+    userId,
+  );

@@ -24,6 +24,7 @@ import { idempotent } from './idempotency.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import type { Router } from './route.ts';
 import { auditRequest } from '../audit/routes.ts';
+import { deleteUserAudited } from '../users/delete.ts';
 
 const COURIER_PATHS = ['/send', '/messages/*', '/profiles/*', '/users/*', '/automations/*'];
 const FROM_COURIER_CHANNEL: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, { email: 'email', sms: 'sms', push: 'push', inbox: 'inapp', inapp: 'inapp' });
@@ -188,6 +189,11 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
   };
   routes.post('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, saveProfile(false));
   routes.put('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, saveProfile(true));
+  // Courier answers 204 with no body, whether or not the profile existed.
+  routes.delete('/profiles/:userId', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
+    await deleteUserAudited(c, deps, c.req.param('userId'));
+    return c.body(null, 204);
+  });
 
   routes.get('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } }));
   routes.get('/users/:userId/preferences/:topicId', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {

@@ -5,11 +5,13 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { assetNamed } from '../dashboard/assets.ts';
+import { auditList, auditQuerySchema } from '../dashboard/audit-list.ts';
 import { dashboardGuard, LOGIN_PATH, safeNext, securityHeaders } from '../dashboard/auth.ts';
 import { decodeCursor, messageQuerySchema, toFilter, type MessageQuery } from '../dashboard/filters.ts';
 import type { Html } from '../dashboard/html.ts';
 import { problemPage } from '../dashboard/layout.ts';
 import { loginHandlers } from '../dashboard/login.ts';
+import { auditPage } from '../dashboard/pages/audit.ts';
 import { loginPage } from '../dashboard/pages/login.ts';
 import { messagePage } from '../dashboard/pages/message.ts';
 import { listJson, messagesPage } from '../dashboard/pages/messages.ts';
@@ -149,6 +151,13 @@ export function dashboardRoutes(routes: Router, deps: AppDeps): void {
     if (!bundle || !workflow) return html(c, problemPage('No such workflow', `Workflow "${id}" is not in bundle ${bundle?.version ?? '(none live)'}.`), 404);
     const stats = await workflowStats(deps.db, id, Date.now());
     return html(c, workflowPage({ id, version: bundle.version, workflow, liveVersion: live?.version ?? null, stats }));
+  });
+
+  // ── audit log ──
+  routes.get('/dashboard/audit', page, async (c) => {
+    const query = auditQuerySchema.safeParse(c.req.query());
+    if (!query.success) return html(c, problemPage('Not a page of the audit log', `The action must be one of the list's, and the cursor one this dashboard issued (${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}).`), 400);
+    return html(c, auditPage(query.data, await auditList(deps.db, query.data)));
   });
 
   // ── providers ──

@@ -8,6 +8,7 @@ import * as sql from '../db/sql.ts';
 import { exec, one, rows } from '../db/sql-client.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
 import { savePreferences } from '../preferences/save.ts';
+import { deleteUserAudited } from '../users/delete.ts';
 import { resolveAll } from '../preferences/view.ts';
 import { isValidTimeZone } from '../../compiler/schedule/window.ts';
 import { readBody } from './body.ts';
@@ -57,6 +58,12 @@ export function userRoutes(routes: Router, deps: AppDeps) {
     const row = await one(deps.db, sql.userById(c.req.param('userId')));
     if (!row) throw new HttpError(404, 'not_found', `no user "${c.req.param('userId')}"`);
     return c.json({ user: row });
+  });
+
+  // Idempotent: a user with nothing stored is 200 with nothing deleted (runtime/README.md, "Deleting a user").
+  routes.delete('/v1/users/:userId', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
+    const { userId, ...deleted } = await deleteUserAudited(c, deps, c.req.param('userId'));
+    return c.json({ userId, deleted });
   });
 
   routes.post('/v1/users/:userId/heartbeat', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
