@@ -62,6 +62,8 @@ export interface Runtime {
   stop(): Promise<void>;
   embedded: boolean;
   providerLines: string[];
+  /** `/metrics` on its own port (`metricsPort`), or null when it is served on the API's port behind a read key. */
+  metricsUrl: string | null;
 }
 
 /** How long in-flight jobs get to finish at stop before pg-boss hands them back (and their sends stop). */
@@ -224,6 +226,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       deps,
       embedded: embedded !== null,
       providerLines: providers.describe(Object.values(bundle.providers)),
+      metricsUrl: metricsServer ? `http://${config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost}:${(metricsServer.address() as AddressInfo).port}` : null,
       async loadBundle(source) {
         const next = typeof source === 'string' ? await readBundleFile(source) : source;
         await ensureQueue(boss, next.settings.retentionMs);

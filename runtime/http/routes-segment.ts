@@ -87,6 +87,18 @@ function writeKeyGate(deps: AppDeps): MiddlewareHandler {
 }
 
 /**
+ * The webhook destination's guard: without a signature there is nothing to check the body against, so the
+ * request is refused before the body limit reads it (a chunked body is read whole to be counted).
+ */
+function signatureGate(deps: AppDeps): MiddlewareHandler {
+  return async (c, next) => {
+    if (!deps.env.SEGMENT_SHARED_SECRET) return segmentError(c, 403, 'forbidden', 'SEGMENT_SHARED_SECRET is not set: Segment webhook deliveries cannot be verified, so none are accepted');
+    if (!c.req.header(SEGMENT_SIGNATURE_HEADER)) return segmentError(c, 401, 'unauthorized', MISSING_SIGNATURE);
+    await next();
+  };
+}
+
+/**
  * The body as JSON and the kind of its write key, once the key is known to be allowed (by header, else by its
  * `writeKey` field). The header's key is checked again here, not only in writeKeyGate: its kind decides what
  * the calls may do (segment/access.ts).
@@ -207,13 +219,10 @@ export function segmentRoutes(routes: Router, deps: AppDeps): void {
   // The 5 MB limit of the provider webhooks.
   routes.post(
     '/webhooks/segment',
-    { auth: 'provider-signature', body: MAX_WEBHOOK_BYTES, note: 'X-Signature (HMAC-SHA1 with SEGMENT_SHARED_SECRET)' },
+    { auth: 'provider-signature', body: MAX_WEBHOOK_BYTES, note: 'X-Signature (HMAC-SHA1 with SEGMENT_SHARED_SECRET)', guard: signatureGate(deps) },
     segmentShaped(async (c) => {
-      const secret = deps.env.SEGMENT_SHARED_SECRET;
-      if (!secret) throw new HttpError(403, 'forbidden', 'SEGMENT_SHARED_SECRET is not set: Segment webhook deliveries cannot be verified, so none are accepted');
-      // Without a signature there is nothing to check the body against: refused before it is read.
-      const signature = c.req.header(SEGMENT_SIGNATURE_HEADER);
-      if (!signature) throw unauthorized(MISSING_SIGNATURE);
+      const secret = deps.env.SEGMENT_SHARED_SECRET!;
+      const signature = c.req.header(SEGMENT_SIGNATURE_HEADER)!;
       const raw = Buffer.from(await c.req.arrayBuffer());
       const check = verifySegmentSignature(secret, signature, raw);
       if (!check.ok) throw new HttpError(check.status, check.status === 401 ? 'unauthorized' : 'forbidden', check.reason);

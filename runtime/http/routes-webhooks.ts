@@ -4,7 +4,7 @@
  * either changes nothing; signatures are checked over the raw bytes as received.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import * as sql from '../db/sql.ts';
 import { one, rows } from '../db/sql-client.ts';
 import { applyProviderEvent, type EventOutcome } from '../driver/provider-events.ts';
@@ -21,11 +21,35 @@ export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 /** Twilio's callbacks are one form of a few dozen short fields. */
 const MAX_TWILIO_FORM_BYTES = 64 * 1024;
 
-const signed = (note: string, body: number): RoutePolicy => ({ auth: 'provider-signature', body, note });
+/**
+ * A signature header is asked for before the body is read: an unsigned request costs no more than its headers.
+ * `headers` runs as the route's guard, before the body limit (which reads a chunked body whole to count it).
+ */
+const signed = (note: string, body: number, headers: (c: Context) => void): RoutePolicy => {
+  const guard: MiddlewareHandler = async (c, next) => {
+    headers(c);
+    await next();
+  };
+  return { auth: 'provider-signature', body, note, guard };
+};
 
-/** A signature header is asked for before the body is read: an unsigned request costs no more than its headers. */
 function requireHeader(c: Context, header: string, what: string): void {
   if (!c.req.header(header)) throw new HttpError(401, 'unauthorized', `missing ${header} header: ${what}`);
+}
+
+function sendgridHeaders(deps: AppDeps): (c: Context) => void {
+  return (c) => {
+    if (!deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY) throw new HttpError(403, 'forbidden', 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set: signed events cannot be verified, so none are accepted');
+    requireHeader(c, SENDGRID_SIGNATURE_HEADER, 'enable the Signed Event Webhook in SendGrid');
+    requireHeader(c, SENDGRID_TIMESTAMP_HEADER, 'enable the Signed Event Webhook in SendGrid');
+  };
+}
+
+function twilioHeaders(deps: AppDeps): (c: Context) => void {
+  return (c) => {
+    if (twilioTokens(deps).length === 0) throw new HttpError(403, 'forbidden', 'TWILIO_AUTH_TOKEN is not set: Twilio webhooks cannot be verified, so none are accepted');
+    requireHeader(c, TWILIO_SIGNATURE_HEADER, 'Twilio signs every request it makes');
+  };
 }
 
 /**
@@ -72,11 +96,9 @@ function twilioTokens(deps: AppDeps): string[] {
   return [...names].map((n) => deps.env[n]).filter((v): v is string => !!v);
 }
 
-/** Reads and verifies a Twilio form post against the public URL Twilio was given. */
+/** Reads and verifies a Twilio form post against the public URL Twilio was given (twilioHeaders has passed). */
 async function verifiedTwilioForm(c: Context, deps: AppDeps): Promise<Record<string, string>> {
   const tokens = twilioTokens(deps);
-  if (tokens.length === 0) throw new HttpError(403, 'forbidden', 'TWILIO_AUTH_TOKEN is not set: Twilio webhooks cannot be verified, so none are accepted');
-  requireHeader(c, TWILIO_SIGNATURE_HEADER, 'Twilio signs every request it makes');
   // Null prototype: the form's field names are the sender's, and `__proto__=` must stay a plain field.
   const params: Record<string, string> = Object.create(null);
   for (const [name, value] of new URLSearchParams(await c.req.text())) params[name] = value;
@@ -91,11 +113,8 @@ async function verifiedTwilioForm(c: Context, deps: AppDeps): Promise<Record<str
 }
 
 export function webhookRoutes(routes: Router, deps: AppDeps) {
-  routes.post('/webhooks/sendgrid', signed('SendGrid Signed Event Webhook (ECDSA, SENDGRID_WEBHOOK_PUBLIC_KEY), timestamp within 10 min', MAX_WEBHOOK_BYTES), async (c) => {
-    const publicKey = deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY;
-    if (!publicKey) throw new HttpError(403, 'forbidden', 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set: signed events cannot be verified, so none are accepted');
-    requireHeader(c, SENDGRID_SIGNATURE_HEADER, 'enable the Signed Event Webhook in SendGrid');
-    requireHeader(c, SENDGRID_TIMESTAMP_HEADER, 'enable the Signed Event Webhook in SendGrid');
+  routes.post('/webhooks/sendgrid', signed('SendGrid Signed Event Webhook (ECDSA, SENDGRID_WEBHOOK_PUBLIC_KEY), timestamp within 10 min', MAX_WEBHOOK_BYTES, sendgridHeaders(deps)), async (c) => {
+    const publicKey = deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY!;
     const rawBody = Buffer.from(await c.req.arrayBuffer());
     const check = verifySendgridSignature({
       publicKey,
@@ -115,7 +134,7 @@ export function webhookRoutes(routes: Router, deps: AppDeps) {
     return c.json({ ...counts, rejected: parsed.rejected });
   });
 
-  routes.post('/webhooks/twilio/status', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token)', MAX_TWILIO_FORM_BYTES), async (c) => {
+  routes.post('/webhooks/twilio/status', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token)', MAX_TWILIO_FORM_BYTES, twilioHeaders(deps)), async (c) => {
     const params = await verifiedTwilioForm(c, deps);
     let event;
     try {
@@ -127,7 +146,7 @@ export function webhookRoutes(routes: Router, deps: AppDeps) {
     return c.json(counts);
   });
 
-  routes.post('/webhooks/twilio/inbound', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token); replays deduped by MessageSid', MAX_TWILIO_FORM_BYTES), async (c) => {
+  routes.post('/webhooks/twilio/inbound', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token); replays deduped by MessageSid', MAX_TWILIO_FORM_BYTES, twilioHeaders(deps)), async (c) => {
     const params = await verifiedTwilioForm(c, deps);
     const keyword = parseInboundKeyword(params.Body ?? '');
     const from = params.From;
