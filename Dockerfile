@@ -15,7 +15,8 @@ RUN --mount=type=cache,target=/root/.npm sh /tmp/install-production.sh /srv/hera
 # ── runtime ──
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    HERALD_HOST=0.0.0.0
 # RDS's certificate authorities, so DATABASE_URL can say sslmode=verify-full (RDS forces TLS; Node does not
 # trust Amazon's RDS CAs by default).
 ADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem

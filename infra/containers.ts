@@ -18,8 +18,8 @@ export interface ContainerInputs {
   bundleUrl: string;
   publicUrl: string;
   workers: number;
-  /** HERALD_METRICS_PORT when /metrics has a port of its own; the sidecar scrapes wherever it is. */
-  metricsPort: number | undefined;
+  /** HERALD_METRICS_PORT: /metrics on the task's loopback, for the sidecar (the API's /metrics needs a key). */
+  metricsPort: number;
   environment: Record<string, string>;
   secrets: { name: string; valueFrom: string }[];
   databaseUrlSecretArn: string;
@@ -77,7 +77,7 @@ export function containerDefinitions(i: ContainerInputs): ContainerDefinition[] 
     portMappings: [{ containerPort: SERVICE_PORT, protocol: 'tcp' }],
     environment: env({
       ...i.environment,
-      ...(i.metricsPort === undefined ? {} : { HERALD_METRICS_PORT: String(i.metricsPort) }),
+      HERALD_METRICS_PORT: String(i.metricsPort),
       // The runtime listens on loopback unless told otherwise; the load balancer reaches the task's own address.
       HERALD_HOST: '0.0.0.0',
       PORT: String(SERVICE_PORT),
@@ -107,7 +107,7 @@ export function containerDefinitions(i: ContainerInputs): ContainerDefinition[] 
     essential: false,
     entryPoint: ['node'],
     command: ['--import', 'tsx', 'infra/metrics/main.ts'],
-    environment: env({ HERALD_METRICS_SERVICE: i.serviceName, HERALD_METRICS_URL: `http://127.0.0.1:${i.metricsPort ?? SERVICE_PORT}/metrics` }),
+    environment: env({ HERALD_METRICS_SERVICE: i.serviceName, HERALD_METRICS_URL: `http://127.0.0.1:${i.metricsPort}/metrics` }),
     secrets: [databaseUrl],
     logConfiguration: logs(i, 'metrics'),
     memoryReservation: 64,

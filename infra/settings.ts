@@ -53,9 +53,15 @@ export interface ServiceSettings {
   backlogPerTaskTarget: number;
   /** HERALD_WORKERS: jobs in flight per task (up to four batches); 64, the runtime's own default. */
   workers: number;
-  /** HERALD_METRICS_PORT: serve /metrics on its own port (the sidecar follows); unset, on the API's port. */
-  metricsPort: number | undefined;
+  /**
+   * HERALD_METRICS_PORT: /metrics on its own port, on the task's loopback, where the metrics sidecar scrapes it
+   * without a key (the API's /metrics needs a read key). Default 9464.
+   */
+  metricsPort: number;
 }
+
+/** Prometheus's customary exporter port; inside the task only (HERALD_METRICS_HOST stays 127.0.0.1). */
+export const DEFAULT_METRICS_PORT = 9464;
 
 export interface ImageSettings {
   /** A prebuilt image in this stack's ECR repository (CI built and pushed it); otherwise `pulumi up` builds one. */
@@ -190,7 +196,7 @@ export function readSettings(config: ConfigSource, stack: string, root: string):
     cpuTarget: config.getNumber('cpuTarget') ?? 60,
     backlogPerTaskTarget: config.getNumber('backlogPerTaskTarget') ?? 200,
     workers: config.getNumber('workers') ?? 64,
-    metricsPort: config.getNumber('metricsPort'),
+    metricsPort: config.getNumber('metricsPort') ?? DEFAULT_METRICS_PORT,
   };
   if (service.minCount > service.desiredCount || service.desiredCount > service.maxCount) {
     throw new Error(`herald:minCount ≤ desiredCount ≤ maxCount does not hold (${service.minCount}, ${service.desiredCount}, ${service.maxCount})`);

@@ -101,7 +101,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ReturnType<typeof serve>> {
   return new Promise((resolve, reject) => {
-    const s = serve({ fetch, port, hostname, serverOptions: { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS } }, () => resolve(s));
+    const s = serve({ fetch, port, hostname, serverOptions: { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 2_000 } }, () => resolve(s));
     s.once('error', reject);
   });
 }

@@ -6,7 +6,7 @@
  *   node --import tsx infra/metrics/main.ts
  *
  * Environment: DATABASE_URL (required), HERALD_METRICS_SERVICE (the metrics' Service dimension, required),
- * HERALD_METRICS_URL (default http://127.0.0.1:$PORT/metrics), HERALD_METRICS_INTERVAL_MS (default 60000).
+ * HERALD_METRICS_URL (default http://127.0.0.1:$HERALD_METRICS_PORT/metrics, else $PORT), HERALD_METRICS_INTERVAL_MS (default 60000).
  */
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -30,7 +30,8 @@ export function readSidecarConfig(env: NodeJS.ProcessEnv): SidecarConfig {
   return {
     databaseUrl: env.DATABASE_URL!,
     service: env.HERALD_METRICS_SERVICE!,
-    metricsUrl: env.HERALD_METRICS_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}/metrics`,
+    // The runtime's own metrics port when it has one (no key needed there), else the API's port.
+    metricsUrl: env.HERALD_METRICS_URL ?? `http://127.0.0.1:${env.HERALD_METRICS_PORT ?? env.PORT ?? 3000}/metrics`,
     intervalMs,
   };
 }

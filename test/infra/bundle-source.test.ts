@@ -99,7 +99,8 @@ describe('reading a bundle from S3', () => {
         HERALD_BUNDLE: `s3://${BUCKET}/${key}`,
         DATABASE_URL: await freshDatabase('bundle_s3'),
         PORT: '0',
-        HERALD_API_KEY: 's3-key',
+        HERALD_API_KEY: 's3-key-0123456789-0123456789-0123456789',
+        HERALD_SIGNING_SECRET: 's3-signing-secret-0123456789-0123456789',
       },
     });
     let out = '';

@@ -5,6 +5,7 @@
  * from that layout against the test database, with the image's HEALTHCHECK command pointed at them.
  * What this cannot show (base image, USER, layer order) is left to `docker build`; see infra/README.md.
  */
+import { createServer, type AddressInfo } from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,7 +115,9 @@ describe('the production install, run from the build context', () => {
     const tcp = new URL(await freshDatabase('image'));
     tcp.searchParams.delete('host');
     const databaseUrl = tcp.toString();
-    const env = runEnv({ DATABASE_URL: databaseUrl, PORT: '0', HERALD_API_KEY: 'image-key' });
+    // /metrics on its own port, as the task definition runs it: the sidecar scrapes it there without a key.
+    const metricsPort = await freePort();
+    const env = runEnv({ DATABASE_URL: databaseUrl, PORT: '0', HERALD_API_KEY: 'image-key-0123456789-0123456789-0123456789', HERALD_SIGNING_SECRET: 'image-signing-secret-0123456789-0123456789', HERALD_METRICS_PORT: String(metricsPort) });
     const child = spawn('node', ['compiler/cli/herald.js', 'start', '--bundle', bundlePath], { cwd: app, env, ...asUser });
     children.push(child);
     let out = '';
@@ -136,7 +139,7 @@ describe('the production install, run from the build context', () => {
     // The metrics sidecar, as the task definition runs it from the same image.
     const sidecar = spawn('node', ['--import', 'tsx', 'infra/metrics/main.ts'], {
       cwd: app,
-      env: runEnv({ DATABASE_URL: databaseUrl, HERALD_METRICS_SERVICE: 'herald-image', HERALD_METRICS_URL: `${url[1]}/metrics`, HERALD_METRICS_INTERVAL_MS: '200' }),
+      env: runEnv({ DATABASE_URL: databaseUrl, HERALD_METRICS_SERVICE: 'herald-image', HERALD_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`, HERALD_METRICS_INTERVAL_MS: '200' }),
       ...asUser,
     });
     children.push(sidecar);
@@ -156,3 +159,15 @@ describe('the production install, run from the build context', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 });
+
+/** A TCP port nothing listens on now (the kernel's pick, released for the process under test to take). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -119,10 +119,11 @@ describe('the sidecar beside a running runtime', () => {
   });
 
   it('writes one EMF line a round, with the send failures that happened in between', async () => {
-    const runtime = await startTestRuntime('sidecar_live');
+    // The sidecar scrapes /metrics on its own port (the API's needs a key), as the task definition sets it up.
+    const runtime = await startTestRuntime('sidecar_live', { metricsPort: 0 });
     cleanups.push(() => runtime.stop());
     const lines: string[] = [];
-    const sidecar = runSidecar({ databaseUrl: runtime.db.url, service: 'herald-test', metricsUrl: `${runtime.url}/metrics`, intervalMs: 300 }, (line) => lines.push(line));
+    const sidecar = runSidecar({ databaseUrl: runtime.db.url, service: 'herald-test', metricsUrl: `${runtime.metricsUrl}/metrics`, intervalMs: 300 }, (line) => lines.push(line));
     cleanups.push(() => sidecar.stop());
     await eventually('the first round', async () => lines.length >= 1);
     runtime.metrics.observeProvider('sendgrid', false, 10, 'closed');
