@@ -412,7 +412,11 @@ export const passThrottle = (t: { workflow: string; stepId: string; userId: stri
   );
 
 // ── retention ────────────────────────────────────────────────────────────────────────────────────────────
-/** Deletes what is older than the retention: finished runs and their messages, events, idempotency keys. */
+/**
+ * Deletes what is older than the retention: finished runs and their messages, events, idempotency keys, inbound
+ * SMS ids (a replay older than the retention would need a Twilio signature that old, which Twilio never resends),
+ * audit entries.
+ */
 export const deleteExpired = (before: Date) =>
   s(
     `WITH old_runs AS (
@@ -424,7 +428,9 @@ export const deleteExpired = (before: Date) =>
      old_keys AS (DELETE FROM herald.idempotency WHERE created_at < $1 RETURNING key),
      old_throttles AS (DELETE FROM herald.throttles WHERE at < $1 RETURNING 1),
      old_provider_events AS (DELETE FROM herald.provider_events WHERE received_at < $1 RETURNING 1),
-     old_rejected AS (DELETE FROM herald.ingest_rejected WHERE rejected_at < $1 RETURNING 1)
+     old_rejected AS (DELETE FROM herald.ingest_rejected WHERE rejected_at < $1 RETURNING 1),
+     old_inbound_sms AS (DELETE FROM herald.inbound_sms WHERE received_at < $1 RETURNING 1),
+     old_audit AS (DELETE FROM herald.audit_log WHERE at < $1 RETURNING 1)
      SELECT (SELECT count(*) FROM old_runs) AS runs, (SELECT count(*) FROM old_messages) AS messages`,
     before,
   );

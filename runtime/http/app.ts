@@ -26,6 +26,9 @@ import { MAX_BODY_BYTES } from './limits.ts';
 
 export { MAX_BODY_BYTES };
 
+/** `%41`–`%5A`, `%61`–`%7A`, `%30`–`%39`: a letter or a digit, percent-encoded. */
+const ENCODED_UNRESERVED = /%(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])/i;
+
 /** The app and its declared routes (the route-table test and docs/security.md read `routes`). */
 export interface HeraldApp extends Hono {
   routeTable: readonly DeclaredRoute[];
@@ -60,8 +63,13 @@ export function createApp(deps: AppDeps): HeraldApp {
     deps.metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - start) / 1000);
   });
   app.use('*', securityHeaders(() => deps.driver.publicUrl));
-  // Ids in paths are looked up in maps: names that reach Object.prototype are no one's id.
+  // Ids in paths are looked up in maps: names that reach Object.prototype are no one's id. And a path that
+  // percent-encodes a letter or digit (`/%6detrics`) is a probe for a check done on the raw path: no client
+  // writes one, so it reaches nothing.
   app.use('*', async (c, next) => {
+    if (c.req.url.includes('%') && ENCODED_UNRESERVED.test(new URL(c.req.url).pathname)) {
+      throw new HttpError(404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}: letters and digits must not be percent-encoded in a path`);
+    }
     const raw = c.req.path.split('/');
     const bad = raw.find((segment) => isForbiddenKey(safeDecode(segment)));
     if (bad !== undefined) throw new HttpError(404, 'not_found', `no route ${c.req.method} ${c.req.path}: "${safeDecode(bad)}" is not an id`);

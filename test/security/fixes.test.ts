@@ -222,10 +222,14 @@ describe('/metrics', () => {
     expect((await call('GET', '/metrics', { key: TRIGGER_KEY })).status).toBe(403);
   });
 
-  it('is not reached without a key by an encoded path', async () => {
-    const encoded = await call('GET', '/%6detrics', { key: null });
-    expect([401, 404]).toContain(encoded.status);
-    expect(encoded.text).not.toContain('# HELP');
+  it('is reached by no encoded path, with a key or without', async () => {
+    for (const key of [null, READ_KEY]) {
+      for (const path of ['/%6detrics', '/%6Detrics', '/metric%73', '/v1/%75sers/x']) {
+        const encoded = await call('GET', path, { key });
+        expect(encoded.status, path).toBe(404);
+        expect(encoded.text).not.toContain('# HELP');
+      }
+    }
   });
 
   it('is served without a key on its own port, which serves nothing else', async () => {
