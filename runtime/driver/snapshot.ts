@@ -38,8 +38,9 @@ export function recipientSnapshot(recipient: Record<string, unknown> | null): Us
 
 /** The snapshot of a user from the profile columns (sql.ts PROFILE_COLUMNS); an unknown user has empty fields. */
 export function userSnapshot(userId: string, { profile, prefs }: ProfileColumns): UserSnapshot {
-  const preferences: UserSnapshot['preferences'] = {};
-  for (const p of prefs) (preferences[p.category] ??= {})[p.channel] = p.allowed;
+  // Keyed by stored category names: a row written before ids were checked (`__proto__`) must stay a row.
+  const preferences: UserSnapshot['preferences'] = Object.create(null);
+  for (const p of prefs) (preferences[p.category] ??= Object.create(null) as UserSnapshot['preferences'][string])[p.channel] = p.allowed;
   return {
     id: userId,
     email: profile?.email ?? null,

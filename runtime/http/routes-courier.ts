@@ -187,8 +187,8 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     }
     return c.json({ status: 'SUCCESS' });
   };
-  routes.post('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, saveProfile(false));
-  routes.put('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, saveProfile(true));
+  routes.post('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, saveProfile(false));
+  routes.put('/profiles/:userId', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, saveProfile(true));
   // Courier answers 204 with no body, whether or not the profile existed.
   routes.delete('/profiles/:userId', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
     await deleteUserAudited(c, deps, c.req.param('userId'));
@@ -201,14 +201,14 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     if (!topic) throw new HttpError(404, 'not_found', `no subscription topic "${c.req.param('topicId')}"`);
     return c.json({ topic });
   });
-  routes.put('/users/:userId/preferences/:topicId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
+  routes.put('/users/:userId/preferences/:topicId', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value } = await readBody(c, topicBodySchema);
     const bundle = liveBundle(deps);
     await deps.db.transaction((tx) => applyTopic(tx, bundle, c.req.param('userId'), c.req.param('topicId'), value.topic));
     await auditRequest(c, deps, { action: 'preferences_set', target: `user:${c.req.param('userId')}`, details: { topics: { [c.req.param('topicId')]: value.topic } } });
     return c.json({ message: 'success' });
   });
-  routes.put('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
+  routes.put('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value } = await readBody(c, preferencesBodySchema);
     const bundle = liveBundle(deps);
     await deps.db.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 /** Profiles, presence, preferences, and the per-user views: message log and in-app inbox. */
 import type { Router } from './route.ts';
+import { MAX_BODY_BYTES } from './limits.ts';
 import { auditRequest } from '../audit/routes.ts';
 import type { Hono } from 'hono';
 import { z } from 'zod';
@@ -48,7 +49,7 @@ function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string
 }
 
 export function userRoutes(routes: Router, deps: AppDeps) {
-  routes.put('/v1/users/:userId', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
+  routes.put('/v1/users/:userId', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value } = await readBody(c, profileBody);
     const row = await one<Record<string, unknown>>(deps.db, sql.upsertUser(c.req.param('userId'), value));
     return c.json({ user: row });
@@ -101,7 +102,7 @@ export function userRoutes(routes: Router, deps: AppDeps) {
     return c.json({ userId: c.req.param('userId'), categories });
   });
 
-  routes.put('/v1/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 32 * 1024 }, async (c) => {
+  routes.put('/v1/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value } = await readBody(c, preferencesBody);
     const userId = c.req.param('userId');
     // The same rules as the hosted preference center (runtime/preferences/save.ts): a refusal is a 400.

@@ -267,9 +267,11 @@ function oversized(all: Route[]): Case[] {
   add(batch, '500 KB + 1', padded(batch, LIMITS.segmentBatch + 1), bad400);
   const webhook = (path: string, headers: Record<string, string>) => ({ name: path, method: 'POST', path, headers, valid: {}, dataKey: [] });
   const huge = 'x'.repeat(LIMITS.webhook + 1);
-  add(webhook('/webhooks/sendgrid', { 'content-type': 'application/json' }), '5 MB + 1', huge, [413]);
-  add(webhook('/webhooks/twilio/status', { 'content-type': 'application/x-www-form-urlencoded' }), '5 MB + 1', huge, [413]);
-  add(webhook('/webhooks/segment', { 'content-type': 'application/json' }), '5 MB + 1, streamed', chunked(huge), [413]);
+  // Each carries its signature header (not a valid one): without it the route refuses before the body (401),
+  // which the webhook category covers.
+  add(webhook('/webhooks/sendgrid', { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': 'x', 'x-twilio-email-event-webhook-timestamp': '0' }), '5 MB + 1', huge, [413]);
+  add(webhook('/webhooks/twilio/status', { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' }), '5 MB + 1', huge, [413]);
+  add(webhook('/webhooks/segment', { 'content-type': 'application/json', 'x-signature': 'x' }), '5 MB + 1, streamed', chunked(huge), [413]);
   return out;
 }
 
