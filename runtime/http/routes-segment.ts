@@ -52,7 +52,7 @@ function writeKeyPolicy(deps: AppDeps, maxBytes: number, what: string): RoutePol
     auth: 'segment-write-key',
     guard: writeKeyGate(deps),
     body: maxBytes,
-    note: 'Segment write key (Basic auth or the body\'s writeKey): SEGMENT_WRITE_KEY (server) or SEGMENT_BROWSER_WRITE_KEY (browser: no contact fields, no alias, client-triggerable events only)',
+    note: 'SEGMENT_WRITE_KEY (server) or SEGMENT_BROWSER_WRITE_KEY (browser: limited), as Basic auth or the body\'s writeKey',
     tooLarge: (c) => {
       c.header('Connection', 'close');
       return segmentError(c, 400, 'payload_too_large', `${what} is larger than ${maxBytes / 1024} KB, Segment's limit`);
