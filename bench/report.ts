@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 // results.json read back: its shape is what the sections wrote, checked by eye in the output. Internal only.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: results.json is read field by field, each checked where it is printed
 type Json = Record<string, any>;
 
 const int = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
@@ -68,7 +69,7 @@ function endToEnd(e: Json): string {
   ].join('\n');
 }
 
-const passesOf = (p99s: unknown) => (Array.isArray(p99s) ? p99s.map((v) => Math.round(v as number)).join(', ') + ' ms' : '—');
+const passesOf = (p99s: unknown) => (Array.isArray(p99s) ? `${p99s.map((v) => Math.round(v as number)).join(', ')} ms` : '—');
 
 /** One row of the latency table: a server's figures at a rate. */
 const rateRow = (label: string, f: Json, passes: string, ratio: string) => [label, `${int(f.achievedPerSecond)}/s`, ms(f.latencyMs.p50), ms(f.latencyMs.p99), passes, int(f.non2xx), ratio];

@@ -6,6 +6,6 @@ it('writes JSON lines, or one readable line per entry on a terminal', () => {
   const delivery = { at: '', messageId: 'm-1', provider: 'sendgrid', channel: 'email', to: 'ada@example.com', content: { subject: 'Welcome,\n  Ada' } };
   logSandboxDelivery(createLogger({ write: (l) => lines.push(l) }), delivery);
   expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, msg: 'sandbox email to ada@example.com: Welcome, Ada', message: 'm-1', provider: 'sendgrid' });
-  expect(prettyLine(lines[0]!)).toMatch(/^\d\d:\d\d:\d\d info  sandbox email to ada@example\.com: Welcome, Ada {2}message=m-1 provider=sendgrid\n$/);
+  expect(prettyLine(lines[0]!)).toMatch(/^\d\d:\d\d:\d\d info {2}sandbox email to ada@example\.com: Welcome, Ada {2}message=m-1 provider=sendgrid\n$/);
   expect(prettyLine('not json')).toBe('not json');
 });

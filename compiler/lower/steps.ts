@@ -217,7 +217,8 @@ function lowerBranch(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'bran
   if (!sawOtherwise) outcomes.push({ ends: false, path });
   const continuing = outcomes.filter((o) => !o.ends);
   const sends = continuing.length
-    ? continuing.map((o) => o.path.sends).reduce((a, b) => new Set([...a].filter((x) => b.has(x))))
+    ? // biome-ignore lint/performance/noAccumulatingSpread: a branch has a handful of outcomes
+      continuing.map((o) => o.path.sends).reduce((a, b) => new Set([...a].filter((x) => b.has(x))))
     : new Set<string>();
   const elapsedMs = Math.max(path.elapsedMs, ...outcomes.map((o) => o.path.elapsedMs));
   return {

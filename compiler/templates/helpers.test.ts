@@ -11,7 +11,7 @@ const render = (source: string, context: Record<string, unknown> = {}, data?: Re
 describe('helpers', () => {
   it('registers every name it lists, and only on the given environment', () => {
     for (const name of HELPER_NAMES) expect(hb.helpers[name], name).toBeTypeOf('function');
-    expect(Handlebars.helpers['upper']).toBeUndefined();
+    expect(Handlebars.helpers.upper).toBeUndefined();
     for (const target of Object.values(HELPER_ALIASES)) expect(ALL_HELPERS.has(target), target).toBe(true);
   });
 

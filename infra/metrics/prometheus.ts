@@ -11,7 +11,7 @@ export interface Sample {
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\S+)?$/;
 const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?/y;
 
-function unescape(value: string): string {
+function unescapeLabel(value: string): string {
   return value.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
 }
 
@@ -22,7 +22,7 @@ function parseLabels(text: string): Record<string, string> | null {
     const start = LABEL.lastIndex;
     const match = LABEL.exec(text);
     if (!match) return text.slice(start).trim() === '' ? labels : null;
-    labels[match[1]!] = unescape(match[2]!);
+    labels[match[1]!] = unescapeLabel(match[2]!);
   }
   return labels;
 }

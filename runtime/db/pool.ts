@@ -67,7 +67,7 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
       // event itself must not go unhandled (it would end the process).
       const swallow = () => {};
       client.on('error', swallow);
-      let broken: unknown = undefined;
+      let broken: unknown ;
       try {
         await client.query('BEGIN');
         let open = true;

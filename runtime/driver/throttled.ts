@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JsonValue, SendStep, Step, Workflow } from '../../compiler/bundle/schema.ts';
-import * as sql from '../db/sql.ts';
+import type * as sql from '../db/sql.ts';
 
 /** The send steps that follow `stepId` in the step list that holds it (branches included in the search). */
 export function sendsAfter(steps: Step[], stepId: string): SendStep[] | null {

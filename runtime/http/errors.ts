@@ -3,7 +3,7 @@
  * `{ error: { code, message, details? } }`. A database outage is 503 (retry later), never a 500 or a hang.
  */
 import type { Context } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isConnectionError } from '../db/pool.ts';
 import { InputError } from '../errors.ts';
 

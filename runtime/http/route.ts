@@ -61,7 +61,7 @@ export interface RouterOptions {
 }
 
 /** A route's handlers: guards (middleware) and the handler, typed by the path's parameters as Hono types them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Hono's own Env default
+// biome-ignore lint/suspicious/noExplicitAny: Hono's own default for a handler's Env
 type RouteHandler<P extends string> = MiddlewareHandler<any, P> | Handler<any, P>;
 
 export interface Router {

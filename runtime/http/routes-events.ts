@@ -6,7 +6,6 @@
 import type { Router } from './route.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { randomUUID } from 'node:crypto';
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { checkEventData, createEventIntake, prepareEvent } from '../driver/ingest.ts';

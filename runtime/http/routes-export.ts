@@ -6,7 +6,6 @@
  * `since` is inclusive, `until` exclusive. Registered after the API key's middleware, like every /v1 route.
  */
 import type { Router } from './route.ts';
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import * as sql from '../db/sql.ts';
 import { rows } from '../db/sql-client.ts';

@@ -1,6 +1,5 @@
 /** `GET /v1/providers`: which adapter serves each provider of the live bundle, and its health in this process. */
 import type { Router } from './route.ts';
-import type { Hono } from 'hono';
 import type { AppDeps } from './deps.ts';
 
 export function providerRoutes(routes: Router, deps: AppDeps) {

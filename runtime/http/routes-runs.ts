@@ -1,7 +1,6 @@
 /** Messages and runs: one message's fate, engagements recorded by hand, a run's path, cancelling a run. */
 import type { Router } from './route.ts';
 import { auditRequest } from '../audit/routes.ts';
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import * as sql from '../db/sql.ts';
 import { one, rows } from '../db/sql-client.ts';

@@ -2,7 +2,6 @@
 import type { Router } from './route.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 import { auditRequest } from '../audit/routes.ts';
-import type { Hono } from 'hono';
 import { z } from 'zod';
 import { channelSchema } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';

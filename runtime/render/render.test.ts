@@ -94,7 +94,7 @@ describe('renderTemplate', () => {
     const evil = JSON.parse('{"__proto__": {"polluted": 1}}') as Record<string, unknown>;
     const body = renderTemplate(t, 'sms', { data: evil, user: { id: 'u', push_tokens: ['tok'] } as never }).body;
     expect(body.startsWith('||')).toBe(true);
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('throws a TemplateRenderError for a channel without content', () => {

@@ -121,9 +121,9 @@ export function parseSendgridEvents(rawBody: Buffer): SendgridParseResult {
     }
     result.events.push({
       provider: 'sendgrid',
-      messageId: nonEmptyString(event['herald_message_id']),
+      messageId: nonEmptyString(event.herald_message_id),
       // SendGrid appends a per-recipient suffix ("<id>.filter…"); the part before it is what the send API returned.
-      providerMessageId: nonEmptyString(event['sg_message_id'])?.split('.')[0] ?? null,
+      providerMessageId: nonEmptyString(event.sg_message_id)?.split('.')[0] ?? null,
       kind,
       at: Math.round(event.timestamp * 1000),
       dedupeKey: `sendgrid:${event.sg_event_id}`,
@@ -140,8 +140,8 @@ function detailOf(event: Record<string, unknown>): Record<string, JsonValue> {
     const value = event[field];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') detail[field] = value;
   }
-  const runId = nonEmptyString(event['herald_run_id']);
-  if (runId) detail['runId'] = runId;
+  const runId = nonEmptyString(event.herald_run_id);
+  if (runId) detail.runId = runId;
   return detail;
 }
 

@@ -54,16 +54,16 @@ export interface TwilioStatusOptions {
 
 /** Parses a (verified) status callback. Throws when it is not one: no SID or a status we do not know. */
 export function parseTwilioStatus(params: Record<string, string>, options: TwilioStatusOptions = {}): ProviderEvent {
-  const sid = params['MessageSid'] || params['SmsSid'];
+  const sid = params.MessageSid || params.SmsSid;
   if (!sid) throw new Error('Twilio status callback has no MessageSid');
-  const status = params['MessageStatus'] || params['SmsStatus'];
+  const status = params.MessageStatus || params.SmsStatus;
   if (!status) throw new Error(`Twilio status callback for ${sid} has no MessageStatus`);
   const kind = Object.hasOwn(KINDS, status) ? KINDS[status] : undefined;
   if (!kind) throw new Error(`unknown Twilio MessageStatus "${status}" for ${sid}`);
 
   // `status` is kept because several statuses share a kind (queued/sending, failed/canceled).
   const detail: Record<string, string> = { status };
-  if (params['ErrorCode']) detail['errorCode'] = params['ErrorCode'];
+  if (params.ErrorCode) detail.errorCode = params.ErrorCode;
   return {
     provider: 'twilio',
     messageId: options.messageId ?? null,

@@ -238,7 +238,7 @@ describe('pages', () => {
     expect(r.status).toBe(200);
     const svg = r.text.match(/<svg xmlns[\s\S]*?<\/svg>/)![0];
     const withoutCounts = svg.replace(/<g class="run-counts">[\s\S]*?<\/g>\n(?=<\/svg>)/, '');
-    expect(withoutCounts + '\n').toBe(workflowSvg(runtime.deps.bundles.live!.workflows['welcome-everywhere']!));
+    expect(`${withoutCounts}\n`).toBe(workflowSvg(runtime.deps.bundles.live!.workflows['welcome-everywhere']!));
     expect(svg).toMatch(/<g class="run-count">.*?>\d+ runs?</);
     expect(r.text).toMatch(/<tr data-step="welcome-all"><th scope="row">welcome-all<\/th><td>send<\/td><td>[1-9]\d*<\/td>/);
     expect(r.text).toContain('<table id="bundles">');

@@ -203,7 +203,7 @@ export const INVALID_EMAILS = [
   '.ada@example.com',
   'ada..lovelace@example.com',
   'ada@-example.com',
-  'a'.repeat(300) + '@example.com',
+  `${'a'.repeat(300)}@example.com`,
 ];
 
 export const INVALID_PHONES = ['12', 'abc', '+', '++14155550100', '+1 415 555 0100 ext 7', '+14155550100\r\nX: y', '1'.repeat(30), '+1415555010😀', '(415) 555-0100; DROP TABLE'];

@@ -154,7 +154,7 @@ describe('GET /v1/events/export', () => {
 
     beforeAll(async () => {
       events = join(dir, 'events.ndjson');
-      writeFileSync(events, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      writeFileSync(events, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
       const base = await exampleBundle();
       baseFile = join(dir, 'base.json');
       writeFileSync(baseFile, canonicalJson(base));

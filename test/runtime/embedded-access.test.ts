@@ -65,7 +65,7 @@ describe.runIf(process.getuid?.() === 0)('as root, with a data folder the postgr
     const reachable = mkdtempSync(join(tmpdir(), 'herald-access-'));
     chmodSync(reachable, 0o755);
     expect(() => checkEmbeddedAccess(join(reachable, 'pg'), initdb)).toThrow(
-      /cannot run PostgreSQL's binaries in .*node_modules\/bin: .* is mode 700[^]*Fix: put the project in a folder that user can reach/,
+      /cannot run PostgreSQL's binaries in .*node_modules\/bin: .* is mode 700[\s\S]*Fix: put the project in a folder that user can reach/,
     );
   });
 });

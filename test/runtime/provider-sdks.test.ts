@@ -236,7 +236,7 @@ describe('Twilio adapter (twilio)', () => {
     expect(request.headers.authorization).toBe(`Basic ${secrets[1]}`);
     expect(request.body).toEqual({ To: '+15558675310', From: '+15005550006', Body: 'Your code is 123456', StatusCallback: statusCallbackUrl });
     expect(result.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);
-    expect(result.providerMessageId).toBe((request.answer?.body as { sid: string }).sid);
+    expect(result.providerMessageId).toBe((request.answer!.body as { sid: string }).sid);
     expect(result.response).toMatchObject({ sid: result.providerMessageId, status: 'queued' });
     expectNoSecrets(result, secrets);
   });
@@ -343,7 +343,7 @@ describe('FCM adapter (firebase-admin)', () => {
       });
     }
     expect(sent.map((r) => (r.body as { message: { token: string } }).message.token).sort()).toEqual(['token-a', 'token-b']);
-    const names = sent.map((r) => (r.answer?.body as { name: string }).name);
+    const names = sent.map((r) => (r.answer!.body as { name: string }).name);
     expect(names).toContain(result.providerMessageId);
     expect(result.providerMessageId).toMatch(/^projects\/herald-test\/messages\//);
     expect(result.invalidTokens).toBeUndefined();

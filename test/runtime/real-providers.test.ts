@@ -146,7 +146,7 @@ describe('the seed flow through the real SDKs', () => {
     const phone = await user('opens');
     await api('POST', '/v1/events', { event: 'trial_started', userId: 'opens', properties: { first_name: 'Ada', plan_type: 'pro' } });
     const welcome = await message('opens', 'welcome');
-    const sgId = (sendgridRequestFor(sendgrid, welcome.id)!.answer!.headers['x-message-id'] as string) + '.filter0001.1.0';
+    const sgId = `${sendgridRequestFor(sendgrid, welcome.id)!.answer!.headers['x-message-id'] as string}.filter0001.1.0`;
     const open = { email: 'opens@example.com', timestamp: Math.floor(Date.now() / 1000), event: 'open', sg_event_id: `open-${welcome.id}`, sg_message_id: sgId, herald_message_id: welcome.id };
     const delivered = { ...open, event: 'delivered', sg_event_id: `delivered-${welcome.id}` };
     const posted = await postSendgridEvents([delivered, open]);

@@ -25,7 +25,7 @@ it('reads a stored __proto__ preference row without polluting the process', asyn
   expect(prefs.status).toBe(200);
   // Loading the user builds a map from those rows: a plain object would have set Object.prototype.sms.
   expect(({} as Record<string, unknown>).sms).toBeUndefined();
-  expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'sms')).toBe(false);
+  expect(Object.hasOwn(Object.prototype, 'sms')).toBe(false);
   // And the user's real preferences answer as before.
   expect(Object.keys(prefs.body.categories)).not.toContain('__proto__');
 });
