@@ -95,7 +95,10 @@ export async function api(url: string, method: string, path: string, body?: unkn
 /** Runs the load generator (bench/load.ts) in a worker thread and waits for its figures. */
 export function fireLoad(load: Omit<Load, 'apiKey'>): Promise<{ latencies: number[]; seconds: number }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./load.ts', import.meta.url), { workerData: { apiKey: API_KEY, ...load }, execArgv: ['--import', import.meta.resolve('tsx')] });
+    const worker = new Worker(new URL('./load.ts', import.meta.url), {
+      workerData: { apiKey: API_KEY, ...load },
+      execArgv: ['--import', import.meta.resolve('tsx')],
+    });
     worker.once('message', resolve);
     worker.once('error', reject);
   });

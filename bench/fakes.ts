@@ -50,7 +50,13 @@ export async function startDestinations(): Promise<Destinations> {
     sendgrid,
     twilio,
     benchEnv: { BENCH_SENDGRID_KEY: SENDGRID_KEY, SENDGRID_API_URL: sendgrid.url },
-    seedEnv: { SENDGRID_API_KEY: SENDGRID_KEY, SENDGRID_API_URL: sendgrid.url, TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, TWILIO_API_URL: twilio.url },
+    seedEnv: {
+      SENDGRID_API_KEY: SENDGRID_KEY,
+      SENDGRID_API_URL: sendgrid.url,
+      TWILIO_ACCOUNT_SID: TWILIO_SID,
+      TWILIO_AUTH_TOKEN: TWILIO_TOKEN,
+      TWILIO_API_URL: twilio.url,
+    },
     accepted: () => counters.reduce((n, c) => n + c.count(), 0),
     reset: () => counters.forEach((c) => c.reset()),
     async close() {

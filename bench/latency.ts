@@ -22,9 +22,13 @@ const WARM_UP_SECONDS = 5;
 
 /** Runs one fixed-rate load (rate-load.ts) in a child process. */
 export function fireRate(load: Omit<RateLoad, 'apiKey'>): Promise<RateFigures> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./rate-load.ts', import.meta.url)), JSON.stringify({ apiKey: API_KEY, ...load })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./rate-load.ts', import.meta.url)), JSON.stringify({ apiKey: API_KEY, ...load })],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -86,7 +90,14 @@ export async function benchLatency(admin: string, destinations: Destinations, op
   const passCount = options.quick ? 1 : 5;
   const rawName = 'herald_bench_latency_raw';
   const raw = await startRawAccept(await createDatabase(admin, rawName));
-  const cluster = await startCluster({ admin, name: 'herald_bench_latency', bundle: await benchBundle(), processes: 1, env: destinations.benchEnv, users: USERS });
+  const cluster = await startCluster({
+    admin,
+    name: 'herald_bench_latency',
+    bundle: await benchBundle(),
+    processes: 1,
+    env: destinations.benchEnv,
+    users: USERS,
+  });
   const load = { url: cluster.urls[0]!, event: 'bench_ping', users: USERS };
   try {
     // Warm-up, untimed, on both servers: JIT, connections, prepared statements, the SDK's agent. 1,000 requests:

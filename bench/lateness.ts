@@ -47,7 +47,14 @@ export async function benchLateness(admin: string, destinations: Destinations, o
   const perDelay = options.quick ? 100 : 200;
   const rawName = 'herald_bench_lateness_raw';
   const raw = await rawDeferred(await createDatabase(admin, rawName));
-  const cluster = await startCluster({ admin, name: 'herald_bench_lateness', bundle: await benchBundle(), processes: 1, env: destinations.benchEnv, users: USERS });
+  const cluster = await startCluster({
+    admin,
+    name: 'herald_bench_lateness',
+    bundle: await benchBundle(),
+    processes: 1,
+    env: destinations.benchEnv,
+    users: USERS,
+  });
   const url = cluster.urls[0]!;
   try {
     await fireLoad({ url, count: 200, concurrency: 16, users: USERS, event: 'bench_ping' });

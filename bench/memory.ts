@@ -66,7 +66,14 @@ const ratio = (a: number | null, b: number | null) => (a && b ? +(a / b).toFixed
 export async function benchMemory(admin: string, destinations: Destinations, options: { quick: boolean }) {
   const waiting = options.quick ? 100_000 : 1_000_000;
   const triggers = options.quick ? 2_000 : 5_000;
-  const cluster = await startCluster({ admin, name: 'herald_bench_memory', bundle: await benchBundle(), processes: 1, env: destinations.benchEnv, users: USERS });
+  const cluster = await startCluster({
+    admin,
+    name: 'herald_bench_memory',
+    bundle: await benchBundle(),
+    processes: 1,
+    env: destinations.benchEnv,
+    users: USERS,
+  });
   try {
     const runId = await templateRun(cluster);
     // A fresh process for each measurement, so both start from the same point (the first one served setup).
@@ -95,7 +102,10 @@ export async function benchMemory(admin: string, destinations: Destinations, opt
       throughputRatio: +(many.messagesPerSecond / none.messagesPerSecond).toFixed(2),
       perWaitingRun: perRun(after, before, waiting),
       database: { before, after },
-      target: { rssIndependentOfWaitingRuns: 'ratio ≤ 1.1', met: (ratio(many.peakRssMb, none.peakRssMb) ?? Infinity) <= 1.1 && (ratio(many.idleRssMb, none.idleRssMb) ?? Infinity) <= 1.1 },
+      target: {
+        rssIndependentOfWaitingRuns: 'ratio ≤ 1.1',
+        met: (ratio(many.peakRssMb, none.peakRssMb) ?? Infinity) <= 1.1 && (ratio(many.idleRssMb, none.idleRssMb) ?? Infinity) <= 1.1,
+      },
     };
   } finally {
     await cluster.stop();

@@ -16,7 +16,11 @@ const CONCURRENCY = 16;
 
 function message(channel: Channel, kind: Provider['kind'], i: number): OutboundMessage {
   const content =
-    channel === 'email' ? { subject: `Bench ${i}`, text: `Hello ${i}`, html: `<p>Hello ${i}</p>` } : channel === 'sms' ? { body: `Hello ${i}` } : { title: `Bench ${i}`, body: `Hello ${i}` };
+    channel === 'email'
+      ? { subject: `Bench ${i}`, text: `Hello ${i}`, html: `<p>Hello ${i}</p>` }
+      : channel === 'sms'
+        ? { body: `Hello ${i}` }
+        : { title: `Bench ${i}`, body: `Hello ${i}` };
   return {
     messageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
     runId: '00000000-0000-4000-8000-000000000000',
@@ -57,7 +61,12 @@ export async function benchProviders(options: { quick: boolean }) {
     const ratio = (r: { sendsPerSecond: number }) => +(r.sendsPerSecond / sandbox.sendsPerSecond).toFixed(4);
     const sdk = {
       sendgrid: await measure(createSendgridProvider({ apiKey: 'SG.bench', apiUrl: sendgrid.url }), 'email', 'sendgrid', count),
-      twilio: await measure(createTwilioProvider({ accountSid: 'AC00000000000000000000000000000001', authToken: 'bench-token', apiUrl: twilio.url }), 'sms', 'twilio', count),
+      twilio: await measure(
+        createTwilioProvider({ accountSid: 'AC00000000000000000000000000000001', authToken: 'bench-token', apiUrl: twilio.url }),
+        'sms',
+        'twilio',
+        count,
+      ),
       fcm: await measure(fcmAdapter, 'push', 'fcm', count),
     };
     return {

@@ -83,7 +83,17 @@ async function fireUniform(load: RateLoad): Promise<RateFigures> {
   await Promise.all(inFlight);
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
-  return { offeredPerSecond: load.rate, achievedPerSecond: Math.round(ok / seconds), requests: total, ok, non2xx, errors, timeouts, latencyMs: latencyFigures(latencies), connections };
+  return {
+    offeredPerSecond: load.rate,
+    achievedPerSecond: Math.round(ok / seconds),
+    requests: total,
+    ok,
+    non2xx,
+    errors,
+    timeouts,
+    latencyMs: latencyFigures(latencies),
+    connections,
+  };
 }
 
 async function fireBursts(load: RateLoad): Promise<RateFigures> {

@@ -42,7 +42,16 @@ function endToEnd(e: Json): string {
   add('one-send (sandbox)', e.oneSendSandbox);
   add('one-send, start jobs (HERALD_LOCAL_STARTS=off)', e.oneSendStartJobs);
   for (const n of [1, 2, 4]) add(`seed flow (${e.seedFlow?.messagesPerRun} messages/run)`, e.seedFlow?.[`processes${n}`], e.seedFlow?.messagesPerRun);
-  const header = ['workflow', 'processes', 'triggers/s accepted', 'messages/s at the fakes', 'runs/s', 'raw pg-boss jobs/s (baseline)', 'ratio', `trigger p99 at ${e.loadConcurrency ?? 32} in flight`];
+  const header = [
+    'workflow',
+    'processes',
+    'triggers/s accepted',
+    'messages/s at the fakes',
+    'runs/s',
+    'raw pg-boss jobs/s (baseline)',
+    'ratio',
+    `trigger p99 at ${e.loadConcurrency ?? 32} in flight`,
+  ];
   const t = e.targets ?? {};
   const pgbench = pgb?.tps ? `${int(pgb.tps)} TPS (pgbench -N, ${pgb.clients} clients, ${pgb.seconds} s)` : `n/a (${pgb?.reason ?? 'not run'})`;
   return [
@@ -72,7 +81,15 @@ function endToEnd(e: Json): string {
 const passesOf = (p99s: unknown) => (Array.isArray(p99s) ? `${p99s.map((v) => Math.round(v as number)).join(', ')} ms` : '—');
 
 /** One row of the latency table: a server's figures at a rate. */
-const rateRow = (label: string, f: Json, passes: string, ratio: string) => [label, `${int(f.achievedPerSecond)}/s`, ms(f.latencyMs.p50), ms(f.latencyMs.p99), passes, int(f.non2xx), ratio];
+const rateRow = (label: string, f: Json, passes: string, ratio: string) => [
+  label,
+  `${int(f.achievedPerSecond)}/s`,
+  ms(f.latencyMs.p50),
+  ms(f.latencyMs.p99),
+  passes,
+  int(f.non2xx),
+  ratio,
+];
 
 function latency(l: Json): string {
   const rows = Object.entries(l)
@@ -113,7 +130,15 @@ function lateness(d: Json): string {
   const bg = d.backgroundLoad ?? {};
   return [
     table(
-      ['delay', 'Herald p50', 'Herald p99', 'raw pg-boss p50 (baseline)', 'raw pg-boss p99', 'p99 ratio', 'Herald p99: trigger → delay started / due → message'],
+      [
+        'delay',
+        'Herald p50',
+        'Herald p99',
+        'raw pg-boss p50 (baseline)',
+        'raw pg-boss p99',
+        'p99 ratio',
+        'Herald p99: trigger → delay started / due → message',
+      ],
       [row('1 s', d.delay1sMs), row('60 s', d.delay60sMs)],
     ),
     '',
@@ -140,14 +165,21 @@ function memory(m: Json): string {
     '',
     `On disk, per waiting run: ${int(per.databaseBytes)} bytes of database (herald.runs ${int(per.runsTableBytes)}, its deferred job ${int(per.jobsTableBytes)}, indexes included); ${int(m.waitingRuns)} runs made in ${m.insertSeconds} s of SQL.`,
     '',
-    table(['target', 'value', 'met'], [['RSS independent of waiting runs (ratio ≤ 1.1)', `${x(m.ratioIdle)} idle, ${x(m.ratioPeakUnderLoad)} under load`, met(m.target?.met)]]),
+    table(
+      ['target', 'value', 'met'],
+      [['RSS independent of waiting runs (ratio ≤ 1.1)', `${x(m.ratioIdle)} idle, ${x(m.ratioPeakUnderLoad)} under load`, met(m.target?.met)]],
+    ),
   ].join('\n');
 }
 
 function compiler(c: Json): string {
-  const row = (label: string, t: Json | undefined) => (t ? [label, int(t.files), ms(t.totalMs), ms(t.typecheckMs), ms(t.baselineTypeCheckMs), x(t.ratioToTypeCheck)] : [label, '—', '—', '—', '—', '—']);
+  const row = (label: string, t: Json | undefined) =>
+    t ? [label, int(t.files), ms(t.totalMs), ms(t.typecheckMs), ms(t.baselineTypeCheckMs), x(t.ratioToTypeCheck)] : [label, '—', '—', '—', '—', '—'];
   return [
-    table(['tree', 'files', 'herald build', 'of which type-check', 'type-check alone (baseline)', 'ratio'], [row('notifications/ (example)', c.example), row('200 workflows', c.tree200), row('1,000 workflows', c.tree1000)]),
+    table(
+      ['tree', 'files', 'herald build', 'of which type-check', 'type-check alone (baseline)', 'ratio'],
+      [row('notifications/ (example)', c.example), row('200 workflows', c.tree200), row('1,000 workflows', c.tree1000)],
+    ),
     '',
     `Growth from 200 to 1,000 workflows: ${x(c.growth200to1000)} for 5× the size.`,
   ].join('\n');

@@ -46,14 +46,17 @@ const SECTIONS: [name: string, label: string, byDefault: boolean, run: (shared: 
   // endToEnd, triggerLatency and delayLateness supersede it; kept for comparisons with earlier runs.
   ['runtime', 'runtime in process', false, () => benchRuntime({ quick })],
 ];
-if (only) for (const name of only) if (!SECTIONS.some(([n]) => n === name)) throw new Error(`--only: no section "${name}" (${SECTIONS.map(([n]) => n).join(', ')})`);
+if (only)
+  for (const name of only) if (!SECTIONS.some(([n]) => n === name)) throw new Error(`--only: no section "${name}" (${SECTIONS.map(([n]) => n).join(', ')})`);
 
 const file = new URL('./results.json', import.meta.url);
 const previous = only && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
 const results: Record<string, unknown> = { ...previous, when: new Date().toISOString(), quick, node: process.version };
 const seconds: Record<string, number> = { ...(previous.seconds as Record<string, number> | undefined) };
 // When and how each section was last run: after --only merges, sections of results.json may come from different runs.
-const sectionRuns: Record<string, { when: string; quick: boolean }> = { ...(previous.sectionRuns as Record<string, { when: string; quick: boolean }> | undefined) };
+const sectionRuns: Record<string, { when: string; quick: boolean }> = {
+  ...(previous.sectionRuns as Record<string, { when: string; quick: boolean }> | undefined),
+};
 const started = performance.now();
 const loadAtStart = loadavg()[0]!;
 const postgres = await benchPostgres();

@@ -22,7 +22,6 @@ import { pool, summary } from './stats.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const WORKERS = 8;
 
-
 async function rawPgBoss(url: string, count: number) {
   const boss = await startRawBoss(url);
   const t0 = performance.now();
@@ -39,7 +38,12 @@ async function rawPgBoss(url: string, count: number) {
   });
   const workSeconds = (performance.now() - t1) / 1000;
   await boss.stop({ graceful: false, timeout: 2000 });
-  return { jobs: count, sendPerSecond: Math.round(count / sendSeconds), workPerSecond: Math.round(count / workSeconds), endToEndPerSecond: Math.round(count / (sendSeconds + workSeconds)) };
+  return {
+    jobs: count,
+    sendPerSecond: Math.round(count / sendSeconds),
+    workPerSecond: Math.round(count / workSeconds),
+    endToEndPerSecond: Math.round(count / (sendSeconds + workSeconds)),
+  };
 }
 
 function writeBenchTree(dir: string) {
@@ -61,7 +65,14 @@ export const delayed = workflow('delayed-send', { trigger: pong, steps: (s) => [
 }
 
 /** Runs the load generator (bench/load.ts) in a worker thread and waits for its figures. */
-function fireLoad(load: { url: string; apiKey: string; count: number; concurrency: number; users: number; event: string }): Promise<{ latencies: number[]; seconds: number }> {
+function fireLoad(load: {
+  url: string;
+  apiKey: string;
+  count: number;
+  concurrency: number;
+  users: number;
+  event: string;
+}): Promise<{ latencies: number[]; seconds: number }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./load.ts', import.meta.url), { workerData: load, execArgv: ['--import', import.meta.resolve('tsx')] });
     worker.once('message', resolve);
@@ -69,18 +80,37 @@ function fireLoad(load: { url: string; apiKey: string; count: number; concurrenc
   });
 }
 
-
 /** One end-to-end pass: a runtime on a fresh database, `count` one-send triggers through the HTTP API. */
 async function endToEnd(admin: string, name: string, bundle: Bundle, env: NodeJS.ProcessEnv, count: number) {
   const url = await createDatabase(admin, name);
-  const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, workers: WORKERS, env, bundle, onError: () => {} });
+  const runtime = await startRuntime({
+    databaseUrl: url,
+    port: 0,
+    apiKey: API_KEY,
+    signingSecret: SIGNING_SECRET,
+    workers: WORKERS,
+    env,
+    bundle,
+    onError: () => {},
+  });
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   for (let u = 0; u < USERS; u++) {
-    await fetch(`${runtime.url}/v1/users/u${u}`, { method: 'PUT', headers: { authorization: 'Bearer bench', 'content-type': 'application/json' }, body: JSON.stringify({ email: `u${u}@example.com` }) });
+    await fetch(`${runtime.url}/v1/users/u${u}`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer bench', 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `u${u}@example.com` }),
+    });
   }
   const t0 = performance.now();
-  const { latencies, seconds: acceptSeconds } = await fireLoad({ url: runtime.url, apiKey: API_KEY, count, concurrency: 32, users: USERS, event: 'bench_ping' });
+  const { latencies, seconds: acceptSeconds } = await fireLoad({
+    url: runtime.url,
+    apiKey: API_KEY,
+    count,
+    concurrency: 32,
+    users: USERS,
+    event: 'bench_ping',
+  });
   await waitForCount(db, "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent' AND step_id = 'hello'", count, 300_000);
   const endToEndSeconds = (performance.now() - t0) / 1000;
   return { runtime, db, latencies, acceptedPerSecond: Math.round(count / acceptSeconds), messagesPerSecond: Math.round(count / endToEndSeconds) };

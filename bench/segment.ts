@@ -35,10 +35,21 @@ async function rawInsert(url: string, count: number) {
   await boss.start();
   await boss.createQueue('bench');
   // Warm-up, untimed, as the Herald passes have theirs (the identify batch): connections and plans ready.
-  await pool(CONCURRENCY, CONCURRENCY, async () => void (await boss.insert('bench', Array.from({ length: BATCH }, () => ({ data: { n: -1 } })))));
+  await pool(
+    CONCURRENCY,
+    CONCURRENCY,
+    async () =>
+      void (await boss.insert(
+        'bench',
+        Array.from({ length: BATCH }, () => ({ data: { n: -1 } })),
+      )),
+  );
   const t0 = performance.now();
   await pool(Math.ceil(count / BATCH), CONCURRENCY, async (b) => {
-    await boss.insert('bench', Array.from({ length: BATCH }, (_, i) => ({ data: { n: b * BATCH + i } })));
+    await boss.insert(
+      'bench',
+      Array.from({ length: BATCH }, (_, i) => ({ data: { n: b * BATCH + i } })),
+    );
   });
   const seconds = (performance.now() - t0) / 1000;
   await boss.stop({ graceful: false, timeout: 2000 });
@@ -57,11 +68,23 @@ async function postBatch(url: string, batch: unknown[]): Promise<number> {
 /** One pass on a fresh database: profiles by identify, then `count` track calls of `event` in batches. */
 async function segmentPass(admin: string, name: string, bundle: Bundle, event: string, count: number) {
   const url = await createDatabase(admin, name);
-  const runtime = await startRuntime({ databaseUrl: url, port: 0, apiKey: API_KEY, signingSecret: SIGNING_SECRET, workers: WORKERS, env: { SEGMENT_WRITE_KEY: WRITE_KEY }, bundle, onError: () => {} });
+  const runtime = await startRuntime({
+    databaseUrl: url,
+    port: 0,
+    apiKey: API_KEY,
+    signingSecret: SIGNING_SECRET,
+    workers: WORKERS,
+    env: { SEGMENT_WRITE_KEY: WRITE_KEY },
+    bundle,
+    onError: () => {},
+  });
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    await postBatch(runtime.url, Array.from({ length: USERS }, (_, u) => ({ type: 'identify', userId: `u${u}`, traits: { email: `u${u}@example.com` } })));
+    await postBatch(
+      runtime.url,
+      Array.from({ length: USERS }, (_, u) => ({ type: 'identify', userId: `u${u}`, traits: { email: `u${u}@example.com` } })),
+    );
     const latencies: number[] = [];
     const now = new Date().toISOString();
     const t0 = performance.now();
@@ -81,7 +104,12 @@ async function segmentPass(admin: string, name: string, bundle: Bundle, event: s
       await waitForCount(db, "SELECT count(*)::int AS n FROM herald.messages WHERE step_id = 'hello' AND status = 'sent'", count, 300_000);
       messagesPerSecondEndToEnd = Math.round(count / ((performance.now() - t0) / 1000));
     }
-    return { events: count, eventsPerSecond: Math.round(count / seconds), batchLatencyMs: summary(latencies), ...(messagesPerSecondEndToEnd ? { messagesPerSecondEndToEnd } : {}) };
+    return {
+      events: count,
+      eventsPerSecond: Math.round(count / seconds),
+      batchLatencyMs: summary(latencies),
+      ...(messagesPerSecondEndToEnd ? { messagesPerSecondEndToEnd } : {}),
+    };
   } finally {
     await db.end();
     await runtime.stop();

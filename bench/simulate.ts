@@ -77,7 +77,13 @@ function fluentRun(bundle: Bundle, i: number): number {
 
 function scriptRun(bundle: Bundle, i: number): number {
   const script = i % 2 === 0 ? [{ at: 30 * 60_000, fact: { type: 'engagement' as const, stepId: 'hello', kind: 'opened' as const } }] : [];
-  const r = scriptSimulate({ bundle, workflowId: WORKFLOW, user: { ...user, traits: {}, lastActiveAt: null, preferences: {} }, data: { first_name: 'Ada', n: i }, script });
+  const r = scriptSimulate({
+    bundle,
+    workflowId: WORKFLOW,
+    user: { ...user, traits: {}, lastActiveAt: null, preferences: {} },
+    data: { first_name: 'Ada', n: i },
+    script,
+  });
   if (r.state.status !== 'completed') throw new Error(`run ${i} did not complete: ${r.state.status}`);
   return r.messages.length;
 }

@@ -34,9 +34,23 @@ interface Scenario {
 async function pass(admin: string, destinations: Destinations, scenario: Scenario, processes: number, triggers: number) {
   const name = `herald_bench_e2e_${processes}`;
   const started = performance.now();
-  const cluster = await startCluster({ admin, name, bundle: scenario.bundle, processes, env: scenario.env, users: USERS, ...(scenario.profile ? { profile: scenario.profile } : {}) });
+  const cluster = await startCluster({
+    admin,
+    name,
+    bundle: scenario.bundle,
+    processes,
+    env: scenario.env,
+    users: USERS,
+    ...(scenario.profile ? { profile: scenario.profile } : {}),
+  });
   try {
-    const load = { urls: cluster.urls, concurrency: TRIGGERS_IN_FLIGHT, users: USERS, event: scenario.event, ...(scenario.properties ? { properties: scenario.properties } : {}) };
+    const load = {
+      urls: cluster.urls,
+      concurrency: TRIGGERS_IN_FLIGHT,
+      users: USERS,
+      event: scenario.event,
+      ...(scenario.properties ? { properties: scenario.properties } : {}),
+    };
     const sentRows = "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent'";
     const arrived = async (target: number) =>
       scenario.arrived === 'fakes' ? until(destinations.accepted, target, 300_000, 'messages at the fakes') : untilCount(cluster.db, sentRows, target, 300_000);

@@ -35,7 +35,13 @@ export async function enqueueEvent(db: Queryable, e: QueuedEvent): Promise<void>
   } catch (error) {
     // 42P01: undefined_table. The transaction is aborted either way; say why in Herald's terms.
     if ((error as { code?: unknown } | null)?.code === '42P01') {
-      throw new HeraldError(null, 'not_migrated', 'herald.ingest does not exist in this database: start the Herald runtime against it once (it creates its tables), and enqueue on that same database', undefined, { cause: error });
+      throw new HeraldError(
+        null,
+        'not_migrated',
+        'herald.ingest does not exist in this database: start the Herald runtime against it once (it creates its tables), and enqueue on that same database',
+        undefined,
+        { cause: error },
+      );
     }
     throw error;
   }

@@ -28,7 +28,9 @@ export type {
 } from './types.ts';
 
 function isEvent(value: unknown): value is AnyEvent {
-  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'event' && typeof (value as { name?: unknown }).name === 'string';
+  return (
+    typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'event' && typeof (value as { name?: unknown }).name === 'string'
+  );
 }
 
 /**
@@ -55,14 +57,30 @@ export function createHeraldClient<Events extends object>(events: Events, option
     timeoutMs: options.timeoutMs ?? 10_000,
   };
 
-  async function trigger(name: string, userId: string, data: unknown, opts: TriggerOptions & { db?: DbTriggerOptions['db'] } = {}): Promise<TriggerResult | Queued> {
+  async function trigger(
+    name: string,
+    userId: string,
+    data: unknown,
+    opts: TriggerOptions & { db?: DbTriggerOptions['db'] } = {},
+  ): Promise<TriggerResult | Queued> {
     const definition = byName.get(name);
-    if (!definition) throw new HeraldError(null, 'unknown_event', `no event "${name}" among the definitions given to createHeraldClient (${[...new Set([...byName.values()].map((d) => d.name))].join(', ')})`);
+    if (!definition)
+      throw new HeraldError(
+        null,
+        'unknown_event',
+        `no event "${name}" among the definitions given to createHeraldClient (${[...new Set([...byName.values()].map((d) => d.name))].join(', ')})`,
+      );
     validateUserId(userId);
     validateData(definition, data);
     // The data is sent as given; the runtime stores it and checks it again against the live bundle.
     if (opts.db) {
-      await enqueueEvent(opts.db, { event: definition.name, userId, properties: data, messageId: opts.messageId ?? null, idempotencyKey: opts.idempotencyKey ?? null });
+      await enqueueEvent(opts.db, {
+        event: definition.name,
+        userId,
+        properties: data,
+        messageId: opts.messageId ?? null,
+        idempotencyKey: opts.idempotencyKey ?? null,
+      });
       return { queued: true };
     }
     return postEvent(

@@ -29,11 +29,7 @@ export type EventFor<Events, Name> = {
  * The data an event takes: the schema's input type when the definition keeps it (as `event()` does),
  * else its output type.
  */
-export type EventData<Def> = Def extends { readonly schema: infer S extends z.ZodType }
-  ? unknown extends z.input<S>
-    ? z.output<S>
-    : z.input<S>
-  : never;
+export type EventData<Def> = Def extends { readonly schema: infer S extends z.ZodType } ? (unknown extends z.input<S> ? z.output<S> : z.input<S>) : never;
 
 /** Anything that runs a parameterised statement: a `pg` Client or PoolClient inside your transaction. */
 export interface Queryable {

@@ -44,7 +44,12 @@ export async function buildProject(dir: string, options: BuildOptions = {}): Pro
   const timings = { typecheckMs: 0, evaluateMs: 0, lowerMs: 0, totalMs: 0 };
   if (files.length === 0) {
     const at = { file: dir, line: 1, column: 1, excerpt: '' };
-    return { bundle: null, diagnostics: [diagnostic('empty-project', at, `"${dir}" holds no .ts files`, 'add definitions, e.g. notifications/workflows/onboarding.ts')], files, timings };
+    return {
+      bundle: null,
+      diagnostics: [diagnostic('empty-project', at, `"${dir}" holds no .ts files`, 'add definitions, e.g. notifications/workflows/onboarding.ts')],
+      files,
+      timings,
+    };
   }
 
   const evalStart = performance.now();
@@ -73,7 +78,12 @@ export async function buildProject(dir: string, options: BuildOptions = {}): Pro
   const lowerStart = performance.now();
   const ctx = new LowerContext(buildLocator(program), evaluated.definitions);
   if (evaluated.definitions.length === 0 && evaluated.errors.length === 0) {
-    ctx.report('empty-project', { file: dir, line: 1, column: 1, excerpt: '' }, `"${dir}" exports no definitions`, 'export the values returned by event(), template(), workflow() …');
+    ctx.report(
+      'empty-project',
+      { file: dir, line: 1, column: 1, excerpt: '' },
+      `"${dir}" exports no definitions`,
+      'export the values returned by event(), template(), workflow() …',
+    );
   }
   const content = lowerAll(ctx);
   const sealed = sealBundle(content);
@@ -81,7 +91,9 @@ export async function buildProject(dir: string, options: BuildOptions = {}): Pro
   if (!parsed.success) {
     for (const issue of parsed.error.issues.slice(0, 20)) {
       const [section, id] = issue.path.map(String);
-      const kind = { workflows: 'workflow', templates: 'template', events: 'event', providers: 'provider', categories: 'category', channels: 'channel' }[section ?? ''];
+      const kind = { workflows: 'workflow', templates: 'template', events: 'event', providers: 'provider', categories: 'category', channels: 'channel' }[
+        section ?? ''
+      ];
       const item = ctx.evaluated.find((e) => {
         const d = e.definition as { id?: string; name?: string; channel?: string; kind: string };
         return d.kind === kind && (d.id ?? d.name ?? d.channel) === id;

@@ -104,7 +104,12 @@ export class Alarms extends pulumi.ComponentResource {
         stat('target5xx', 'AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', lb, 'Sum'),
         stat('elb5xx', 'AWS/ApplicationELB', 'HTTPCode_ELB_5XX_Count', lb, 'Sum'),
         stat('requests', 'AWS/ApplicationELB', 'RequestCount', lb, 'Sum'),
-        { id: 'rate', expression: 'IF(requests >= 20, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)', label: '5xx responses, %', returnData: true },
+        {
+          id: 'rate',
+          expression: 'IF(requests >= 20, 100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests, 0)',
+          label: '5xx responses, %',
+          returnData: true,
+        },
       ],
     });
     alarm('no-healthy-tasks', 'No task passes the load balancer’s /readyz check', {

@@ -42,7 +42,11 @@ export class BundleBucket extends pulumi.ComponentResource {
     const o = { parent: this };
     const bucket = new aws.s3.Bucket(`${name}-bundles`, { forceDestroy: !args.production }, o);
     const controls = [
-      new aws.s3.BucketPublicAccessBlock(`${name}-bundles`, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, o),
+      new aws.s3.BucketPublicAccessBlock(
+        `${name}-bundles`,
+        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        o,
+      ),
       new aws.s3.BucketOwnershipControls(`${name}-bundles`, { bucket: bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } }, o),
       new aws.s3.BucketVersioning(`${name}-bundles`, { bucket: bucket.id, versioningConfiguration: { status: 'Enabled' } }, o),
       new aws.s3.BucketServerSideEncryptionConfiguration(

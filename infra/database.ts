@@ -107,7 +107,7 @@ export class Database extends pulumi.ComponentResource {
               instanceClass: settings.instanceClass,
               publiclyAccessible: false,
               dbSubnetGroupName: subnets.name,
-                  applyImmediately: !production,
+              applyImmediately: !production,
             },
             o,
           ),

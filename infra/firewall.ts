@@ -27,16 +27,75 @@ export class Firewall extends pulumi.ComponentResource {
       [443, '0.0.0.0/0'],
       [80, '0.0.0.0/0'],
     ] as const) {
-      new aws.vpc.SecurityGroupIngressRule(`${name}-alb-in-${port}`, { securityGroupId: alb.id, ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr, description: port === 80 ? 'redirected to HTTPS' : 'HTTPS' }, o);
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-alb-in-${port}`,
+        {
+          securityGroupId: alb.id,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: cidr,
+          description: port === 80 ? 'redirected to HTTPS' : 'HTTPS',
+        },
+        o,
+      );
     }
-    new aws.vpc.SecurityGroupEgressRule(`${name}-alb-out`, { securityGroupId: alb.id, ipProtocol: 'tcp', fromPort: SERVICE_PORT, toPort: SERVICE_PORT, referencedSecurityGroupId: service.id, description: 'to the runtime' }, o);
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-alb-out`,
+      {
+        securityGroupId: alb.id,
+        ipProtocol: 'tcp',
+        fromPort: SERVICE_PORT,
+        toPort: SERVICE_PORT,
+        referencedSecurityGroupId: service.id,
+        description: 'to the runtime',
+      },
+      o,
+    );
 
-    new aws.vpc.SecurityGroupIngressRule(`${name}-service-in`, { securityGroupId: service.id, ipProtocol: 'tcp', fromPort: SERVICE_PORT, toPort: SERVICE_PORT, referencedSecurityGroupId: alb.id, description: 'from the load balancer' }, o);
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-service-in`,
+      {
+        securityGroupId: service.id,
+        ipProtocol: 'tcp',
+        fromPort: SERVICE_PORT,
+        toPort: SERVICE_PORT,
+        referencedSecurityGroupId: alb.id,
+        description: 'from the load balancer',
+      },
+      o,
+    );
     // Out to anywhere on HTTPS (providers, AWS APIs through NAT) and to the database.
-    new aws.vpc.SecurityGroupEgressRule(`${name}-service-out-https`, { securityGroupId: service.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0', description: 'providers and AWS APIs' }, o);
-    new aws.vpc.SecurityGroupEgressRule(`${name}-service-out-db`, { securityGroupId: service.id, ipProtocol: 'tcp', fromPort: DATABASE_PORT, toPort: DATABASE_PORT, referencedSecurityGroupId: database.id, description: 'PostgreSQL' }, o);
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-service-out-https`,
+      { securityGroupId: service.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0', description: 'providers and AWS APIs' },
+      o,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-service-out-db`,
+      {
+        securityGroupId: service.id,
+        ipProtocol: 'tcp',
+        fromPort: DATABASE_PORT,
+        toPort: DATABASE_PORT,
+        referencedSecurityGroupId: database.id,
+        description: 'PostgreSQL',
+      },
+      o,
+    );
 
-    new aws.vpc.SecurityGroupIngressRule(`${name}-database-in`, { securityGroupId: database.id, ipProtocol: 'tcp', fromPort: DATABASE_PORT, toPort: DATABASE_PORT, referencedSecurityGroupId: service.id, description: 'from the runtime' }, o);
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-database-in`,
+      {
+        securityGroupId: database.id,
+        ipProtocol: 'tcp',
+        fromPort: DATABASE_PORT,
+        toPort: DATABASE_PORT,
+        referencedSecurityGroupId: service.id,
+        description: 'from the runtime',
+      },
+      o,
+    );
 
     this.loadBalancerGroupId = alb.id;
     this.serviceGroupId = service.id;

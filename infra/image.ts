@@ -35,7 +35,14 @@ export class RuntimeImage extends pulumi.ComponentResource {
         repository: repository.name,
         policy: JSON.stringify({
           // Superseded builds lose their tag; keep the last 30 of them for rollbacks.
-          rules: [{ rulePriority: 1, description: 'keep 30 superseded images', selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 30 }, action: { type: 'expire' } }],
+          rules: [
+            {
+              rulePriority: 1,
+              description: 'keep 30 superseded images',
+              selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 30 },
+              action: { type: 'expire' },
+            },
+          ],
         }),
       },
       o,

@@ -81,7 +81,12 @@ export class LoadBalancer extends pulumi.ComponentResource {
     );
     new aws.lb.Listener(
       `${name}-http`,
-      { loadBalancerArn: alb.arn, port: 80, protocol: 'HTTP', defaultActions: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }] },
+      {
+        loadBalancerArn: alb.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultActions: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+      },
       o,
     );
     if (args.hostedZoneId) {
@@ -110,9 +115,17 @@ export class LoadBalancer extends pulumi.ComponentResource {
     });
     const record = new aws.route53.Record(
       `${name}-certificate-validation`,
-      { zoneId: args.hostedZoneId!, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 60, allowOverwrite: true },
+      {
+        zoneId: args.hostedZoneId!,
+        name: option.resourceRecordName,
+        type: option.resourceRecordType,
+        records: [option.resourceRecordValue],
+        ttl: 60,
+        allowOverwrite: true,
+      },
       o,
     );
-    return new aws.acm.CertificateValidation(`${name}-certificate`, { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] }, o).certificateArn;
+    return new aws.acm.CertificateValidation(`${name}-certificate`, { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] }, o)
+      .certificateArn;
   }
 }

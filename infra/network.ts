@@ -44,7 +44,11 @@ function createVpc(name: string, settings: Extract<NetworkSettings, { mode: 'cre
   const prefix = Number(settings.cidr.split('/')[1]) + 4;
   const zones = aws.getAvailabilityZonesOutput({ state: 'available' }, opts).names;
 
-  const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: settings.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `${name}-vpc` } }, opts);
+  const vpc = new aws.ec2.Vpc(
+    `${name}-vpc`,
+    { cidrBlock: settings.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `${name}-vpc` } },
+    opts,
+  );
   const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { Name: `${name}-igw` } }, opts);
 
   const subnet = (tier: keyof typeof TIER_OFFSET, zone: number) =>
@@ -69,7 +73,11 @@ function createVpc(name: string, settings: Extract<NetworkSettings, { mode: 'cre
   const privates = indexes.map((i) => subnet('private', i));
   const databases = indexes.map((i) => subnet('database', i));
 
-  const publicRoutes = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }], tags: { Name: `${name}-public` } }, opts);
+  const publicRoutes = new aws.ec2.RouteTable(
+    `${name}-public`,
+    { vpcId: vpc.id, routes: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }], tags: { Name: `${name}-public` } },
+    opts,
+  );
   publics.forEach((s, i) => new aws.ec2.RouteTableAssociation(`${name}-public-${i}`, { subnetId: s.id, routeTableId: publicRoutes.id }, opts));
 
   const natCount = settings.natGateways === 'per-zone' ? settings.zones : 1;
@@ -94,7 +102,13 @@ function createVpc(name: string, settings: Extract<NetworkSettings, { mode: 'cre
   const region = aws.getRegionOutput({}, opts).region;
   new aws.ec2.VpcEndpoint(
     `${name}-s3`,
-    { vpcId: vpc.id, serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`, vpcEndpointType: 'Gateway', routeTableIds: privateRoutes.map((t) => t.id), tags: { Name: `${name}-s3` } },
+    {
+      vpcId: vpc.id,
+      serviceName: pulumi.interpolate`com.amazonaws.${region}.s3`,
+      vpcEndpointType: 'Gateway',
+      routeTableIds: privateRoutes.map((t) => t.id),
+      tags: { Name: `${name}-s3` },
+    },
     opts,
   );
 

@@ -43,7 +43,11 @@ export class TaskRoles extends pulumi.ComponentResource {
       o,
     );
 
-    const execution = new aws.iam.Role(`${name}-execution`, { assumeRolePolicy: assumedByEcsTasks, description: 'ECS agent for Herald: image, logs, secrets' }, o);
+    const execution = new aws.iam.Role(
+      `${name}-execution`,
+      { assumeRolePolicy: assumedByEcsTasks, description: 'ECS agent for Herald: image, logs, secrets' },
+      o,
+    );
     new aws.iam.RolePolicy(
       `${name}-execution`,
       {
@@ -52,8 +56,18 @@ export class TaskRoles extends pulumi.ComponentResource {
           Version: '2012-10-17',
           Statement: [
             { Sid: 'EcrLogin', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
-            { Sid: 'PullTheImage', Effect: 'Allow', Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'], Resource: [args.repositoryArn] },
-            { Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${args.logGroupArn}:log-stream:*`] },
+            {
+              Sid: 'PullTheImage',
+              Effect: 'Allow',
+              Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+              Resource: [args.repositoryArn],
+            },
+            {
+              Sid: 'WriteLogs',
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: [pulumi.interpolate`${args.logGroupArn}:log-stream:*`],
+            },
             { Sid: 'ReadTheSecrets', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: args.secretArns },
           ],
         }),

@@ -40,15 +40,29 @@ export class AppSecrets extends pulumi.ComponentResource {
     const o = { parent: this };
     const s = args.settings;
     const generated = (id: string) => new random.RandomPassword(`${name}-${id}`, { length: 48, special: false }, o).result;
-    const twilio =
-      s.twilioAccountSid && s.twilioAuthToken ? pulumi.all({ accountSid: s.twilioAccountSid, authToken: s.twilioAuthToken }) : undefined;
+    const twilio = s.twilioAccountSid && s.twilioAuthToken ? pulumi.all({ accountSid: s.twilioAccountSid, authToken: s.twilioAuthToken }) : undefined;
     const entries: Entry[] = [
       { id: 'api-key', description: 'HERALD_API_KEY: the API bearer key', value: s.apiKey ?? generated('api-key'), variables: { HERALD_API_KEY: null } },
       // Its own secret, so rotating the API key does not break the unsubscribe links already sent.
-      { id: 'signing-secret', description: 'HERALD_SIGNING_SECRET: signs links in messages', value: generated('signing-secret'), variables: { HERALD_SIGNING_SECRET: null } },
+      {
+        id: 'signing-secret',
+        description: 'HERALD_SIGNING_SECRET: signs links in messages',
+        value: generated('signing-secret'),
+        variables: { HERALD_SIGNING_SECRET: null },
+      },
       { id: 'sendgrid', description: 'SENDGRID_API_KEY', value: s.sendgridApiKey, variables: { SENDGRID_API_KEY: null } },
-      { id: 'twilio', description: 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (JSON)', value: twilio, variables: { TWILIO_ACCOUNT_SID: 'accountSid', TWILIO_AUTH_TOKEN: 'authToken' } },
-      { id: 'firebase', description: 'FIREBASE_SERVICE_ACCOUNT: the service-account JSON', value: s.firebaseServiceAccount, variables: { FIREBASE_SERVICE_ACCOUNT: null } },
+      {
+        id: 'twilio',
+        description: 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (JSON)',
+        value: twilio,
+        variables: { TWILIO_ACCOUNT_SID: 'accountSid', TWILIO_AUTH_TOKEN: 'authToken' },
+      },
+      {
+        id: 'firebase',
+        description: 'FIREBASE_SERVICE_ACCOUNT: the service-account JSON',
+        value: s.firebaseServiceAccount,
+        variables: { FIREBASE_SERVICE_ACCOUNT: null },
+      },
       { id: 'segment', description: 'SEGMENT_WRITE_KEY', value: s.segmentWriteKey, variables: { SEGMENT_WRITE_KEY: null } },
       // A public key, kept here all the same: whoever can replace it can forge delivery and engagement events.
       {
@@ -81,7 +95,9 @@ export class AppSecrets extends pulumi.ComponentResource {
         this.unset.push(entry.id);
         continue;
       }
-      const value: pulumi.Output<string> = (entry.value as pulumi.Output<string | Record<string, string>>).apply((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      const value: pulumi.Output<string> = (entry.value as pulumi.Output<string | Record<string, string>>).apply((v) =>
+        typeof v === 'string' ? v : JSON.stringify(v),
+      );
       const version = new aws.secretsmanager.SecretVersion(`${name}-${entry.id}`, { secretId: secret.id, secretString: pulumi.secret(value) }, o);
       // Through the version, so a task never starts before its value exists.
       const arn = pulumi.all([secret.arn, version.id]).apply(([a]) => a);

@@ -51,7 +51,12 @@ export class RuntimeService extends pulumi.ComponentResource {
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/herald/${args.stack}`, retentionInDays: args.logRetentionDays }, o);
     const roles = new TaskRoles(
       `${name}-roles`,
-      { bundleObjectArn: args.bundleObjectArn, secretArns: [args.databaseUrlSecretArn, ...args.secretArns], repositoryArn: args.repositoryArn, logGroupArn: logGroup.arn },
+      {
+        bundleObjectArn: args.bundleObjectArn,
+        secretArns: [args.databaseUrlSecretArn, ...args.secretArns],
+        repositoryArn: args.repositoryArn,
+        logGroupArn: logGroup.arn,
+      },
       o,
     );
     const region = aws.getRegionOutput({}, o).region;
@@ -158,7 +163,11 @@ export class RuntimeService extends pulumi.ComponentResource {
                 returnData: false,
                 metricStat: {
                   stat: 'Maximum',
-                  metric: { namespace: NAMESPACE, metricName: METRICS.queueDepth, dimensions: Object.entries(metricsDimension(serviceName)).map(([n, value]) => ({ name: n, value })) },
+                  metric: {
+                    namespace: NAMESPACE,
+                    metricName: METRICS.queueDepth,
+                    dimensions: Object.entries(metricsDimension(serviceName)).map(([n, value]) => ({ name: n, value })),
+                  },
                 },
               },
               {

@@ -165,7 +165,8 @@ export function readSettings(config: ConfigSource, stack: string, root: string):
         vpcId: existingVpc,
         publicSubnetIds: required(config.getObject<string[]>('publicSubnetIds'), 'publicSubnetIds', 'with herald:vpcId'),
         privateSubnetIds: required(config.getObject<string[]>('privateSubnetIds'), 'privateSubnetIds', 'with herald:vpcId'),
-        databaseSubnetIds: config.getObject<string[]>('databaseSubnetIds') ?? required(config.getObject<string[]>('privateSubnetIds'), 'privateSubnetIds', 'with herald:vpcId'),
+        databaseSubnetIds:
+          config.getObject<string[]>('databaseSubnetIds') ?? required(config.getObject<string[]>('privateSubnetIds'), 'privateSubnetIds', 'with herald:vpcId'),
       }
     : {
         mode: 'create',

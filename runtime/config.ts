@@ -48,7 +48,12 @@ export interface Redaction {
 }
 
 export function parseRedaction(value: string | undefined): Redaction {
-  const parts = new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const parts = new Set(
+    (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   const unknown = [...parts].filter((p) => p !== 'content' && p !== 'payloads');
   if (unknown.length) throw new ConfigError(`HERALD_REDACT: unknown part "${unknown[0]}" (use a comma-separated list of content, payloads)`);
   return { content: parts.has('content'), payloads: parts.has('payloads') };
@@ -108,14 +113,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const port = overrides.port ?? portOf('PORT', env.PORT, 3000)!;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT "${env.PORT}" is not a port number (0–65535)`);
   const workers = overrides.workers ?? Number(env.HERALD_WORKERS ?? DEFAULT_WORKERS);
-  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default ${DEFAULT_WORKERS})`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new ConfigError(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default ${DEFAULT_WORKERS})`);
   const localStarts = overrides.localStarts ?? parseSwitch('HERALD_LOCAL_STARTS', env.HERALD_LOCAL_STARTS, true);
   const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? null;
   const host = overrides.host ?? (env.HERALD_HOST?.trim() || '127.0.0.1');
   const dataDir = overrides.dataDir ?? env.HERALD_DATA_DIR ?? '.herald';
   const mode: RuntimeMode =
     overrides.mode ?? (overrides.development || (databaseUrl === null && LOOPBACK.has(host) && env.NODE_ENV !== 'production') ? 'development' : 'production');
-  const why = mode === 'production' ? ` (required unless running \`herald dev\`, or \`herald start\` on the embedded database at 127.0.0.1 outside NODE_ENV=production)` : '';
+  const why =
+    mode === 'production'
+      ? ` (required unless running \`herald dev\`, or \`herald start\` on the embedded database at 127.0.0.1 outside NODE_ENV=production)`
+      : '';
 
   const single = overrides.apiKey ?? env.HERALD_API_KEY;
   const listed = overrides.apiKeys ? undefined : env.HERALD_API_KEYS;
@@ -128,7 +137,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const apiKeyIsDefault = apiKeys.length === 0;
   if (apiKeyIsDefault) {
-    if (mode === 'production') throw new ConfigError(`HERALD_API_KEY is not set: set it (or HERALD_API_KEYS) to a random key of at least ${MIN_SECRET_LENGTH} characters${why}`);
+    if (mode === 'production')
+      throw new ConfigError(`HERALD_API_KEY is not set: set it (or HERALD_API_KEYS) to a random key of at least ${MIN_SECRET_LENGTH} characters${why}`);
     apiKeys = [{ name: 'development', scopes: new Set(['admin']), secret: DEV_API_KEY }];
   }
   const admin = apiKeys.find((k) => k.scopes.has('admin'));
@@ -138,7 +148,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const problem = secretProblem('HERALD_SIGNING_SECRET', signingSecret, mode === 'production' ? MIN_SECRET_LENGTH : 1);
     if (problem) throw new ConfigError(`${problem}${why}`);
   } else if (mode === 'production') {
-    throw new ConfigError(`HERALD_SIGNING_SECRET is not set: set it to a random secret of at least ${MIN_SECRET_LENGTH} characters; it signs the links in messages and dashboard sessions${why}`);
+    throw new ConfigError(
+      `HERALD_SIGNING_SECRET is not set: set it to a random secret of at least ${MIN_SECRET_LENGTH} characters; it signs the links in messages and dashboard sessions${why}`,
+    );
   } else {
     signingSecret = developmentSecret(dataDir);
   }

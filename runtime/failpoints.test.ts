@@ -19,11 +19,16 @@ it('does nothing when unset', async () => {
 });
 
 it('kills the process with SIGKILL at the Nth pass of an armed point', async () => {
-  const error = await withFailpoints('send.after-provider=@2', "failpoint('send.after-provider'); console.log('first'); failpoint('send.after-provider'); console.log('second');").catch((e: unknown) => e);
+  const error = await withFailpoints(
+    'send.after-provider=@2',
+    "failpoint('send.after-provider'); console.log('first'); failpoint('send.after-provider'); console.log('second');",
+  ).catch((e: unknown) => e);
   expect(error).toMatchObject({ signal: 'SIGKILL', stdout: 'first\n' });
 });
 
 it('refuses an unknown point, naming the known ones', async () => {
   const error = await withFailpoints('send.sometime', '').catch((e: unknown) => e as { stderr: string });
-  expect((error as { stderr: string }).stderr).toMatch(/unknown failpoint "send.sometime" \(known: send.before-provider, send.after-provider, job.after-commit\)/);
+  expect((error as { stderr: string }).stderr).toMatch(
+    /unknown failpoint "send.sometime" \(known: send.before-provider, send.after-provider, job.after-commit\)/,
+  );
 });

@@ -17,7 +17,10 @@ type Trigger = { probability: number } | { nth: number };
 
 function parse(spec: string | undefined): Map<string, Trigger> {
   const points = new Map<string, Trigger>();
-  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, arg = '1'] = part.split('=');
     if (!(FAILPOINTS as readonly string[]).includes(name!)) {
       throw new Error(`HERALD_FAILPOINTS: unknown failpoint "${name}" (known: ${FAILPOINTS.join(', ')})`);

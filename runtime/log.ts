@@ -36,6 +36,8 @@ export function createLogger(options: { level?: string; pretty?: boolean; write?
 /** One entry per sandbox delivery: what would have been sent, to whom, and the message to look it up by. */
 export function logSandboxDelivery(log: Logger, d: SandboxDelivery): void {
   const c = d.content;
-  const text = String(c.subject ?? c.title ?? c.body ?? '').replace(/\s+/g, ' ').slice(0, 80);
+  const text = String(c.subject ?? c.title ?? c.body ?? '')
+    .replace(/\s+/g, ' ')
+    .slice(0, 80);
   log.info({ message: d.messageId, provider: d.provider }, `sandbox ${d.channel} to ${d.to || '(no address)'}: ${text}`);
 }

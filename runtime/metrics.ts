@@ -6,7 +6,12 @@ const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
-  const providerAttempts = new Counter({ name: 'herald_provider_attempts_total', help: 'Provider send attempts, by provider and outcome', labelNames: ['provider', 'outcome'], registers: [registry] });
+  const providerAttempts = new Counter({
+    name: 'herald_provider_attempts_total',
+    help: 'Provider send attempts, by provider and outcome',
+    labelNames: ['provider', 'outcome'],
+    registers: [registry],
+  });
   const providerLatency = new Histogram({
     name: 'herald_provider_latency_seconds',
     help: 'Provider send latency, by provider',
@@ -23,16 +28,31 @@ export function createMetrics() {
       this.set(localStartsPending());
     },
   });
-  const providerBreaker = new Gauge({ name: 'herald_provider_circuit_state', help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open', labelNames: ['provider'], registers: [registry] });
+  const providerBreaker = new Gauge({
+    name: 'herald_provider_circuit_state',
+    help: 'Circuit breaker per provider: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider'],
+    registers: [registry],
+  });
   return {
     observeProvider(provider: string, ok: boolean, latencyMs: number, state: keyof typeof BREAKER_STATES) {
       providerAttempts.inc({ provider, outcome: ok ? 'ok' : 'failed' });
       providerLatency.observe({ provider }, latencyMs / 1000);
       providerBreaker.set({ provider }, BREAKER_STATES[state]);
     },
-    webhooks: new Counter({ name: 'herald_webhook_events_total', help: 'Provider webhook events, by provider and outcome', labelNames: ['provider', 'outcome'], registers: [registry] }),
+    webhooks: new Counter({
+      name: 'herald_webhook_events_total',
+      help: 'Provider webhook events, by provider and outcome',
+      labelNames: ['provider', 'outcome'],
+      registers: [registry],
+    }),
     registry,
-    triggers: new Counter({ name: 'herald_triggers_total', help: 'Triggers accepted, by source and outcome', labelNames: ['source', 'outcome'], registers: [registry] }),
+    triggers: new Counter({
+      name: 'herald_triggers_total',
+      help: 'Triggers accepted, by source and outcome',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
     runsStarted: new Counter({ name: 'herald_runs_started_total', help: 'Workflow runs started', labelNames: ['workflow'], registers: [registry] }),
     runsFinished: new Counter({ name: 'herald_runs_finished_total', help: 'Workflow runs finished, by status', labelNames: ['status'], registers: [registry] }),
     /** Reads the local starts' queue (driver/local-starts.ts) at each scrape. */
@@ -45,7 +65,12 @@ export function createMetrics() {
       labelNames: ['reason'],
       registers: [registry],
     }),
-    messages: new Counter({ name: 'herald_messages_total', help: 'Messages logged, by status and channel', labelNames: ['status', 'channel'], registers: [registry] }),
+    messages: new Counter({
+      name: 'herald_messages_total',
+      help: 'Messages logged, by status and channel',
+      labelNames: ['status', 'channel'],
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'herald_http_request_duration_seconds',
       help: 'HTTP request duration, by route and status',

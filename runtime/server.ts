@@ -101,7 +101,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<ReturnType<typeof serve>> {
   return new Promise((resolve, reject) => {
-    const s = serve({ fetch, port, hostname, serverOptions: { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 2_000 } }, () => resolve(s));
+    const s = serve(
+      { fetch, port, hostname, serverOptions: { headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 2_000 } },
+      () => resolve(s),
+    );
     s.once('error', reject);
   });
 }
@@ -111,9 +114,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   const log = options.log;
   const onError =
     options.onError ??
-    (log
-      ? (error: unknown) => log.error({ err: error }, describeError(error))
-      : (error: unknown) => process.stderr.write(`herald: ${describeError(error)}\n`));
+    (log ? (error: unknown) => log.error({ err: error }, describeError(error)) : (error: unknown) => process.stderr.write(`herald: ${describeError(error)}\n`));
   let embedded: EmbeddedDatabase | null = null;
   if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log ? { log: (line) => log.warn(line) } : {});
   const url = config.databaseUrl ?? embedded!.url;
@@ -226,7 +227,9 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       deps,
       embedded: embedded !== null,
       providerLines: providers.describe(Object.values(bundle.providers)),
-      metricsUrl: metricsServer ? `http://${config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost}:${(metricsServer.address() as AddressInfo).port}` : null,
+      metricsUrl: metricsServer
+        ? `http://${config.metricsHost.includes(':') ? `[${config.metricsHost}]` : config.metricsHost}:${(metricsServer.address() as AddressInfo).port}`
+        : null,
       async loadBundle(source) {
         const next = typeof source === 'string' ? await readBundleFile(source) : source;
         await ensureQueue(boss, next.settings.retentionMs);

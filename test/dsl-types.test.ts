@@ -139,7 +139,13 @@ describe('DSL builders', () => {
       { op: 'compare', left: { ref: 'user.locale' }, cmp: 'eq', right: 'fr' },
       {
         op: 'not',
-        cond: { op: 'or', any: [{ op: 'hasChannel', channel: 'push' }, { op: 'preference', category: 'promotions', channel: 'sms' }] },
+        cond: {
+          op: 'or',
+          any: [
+            { op: 'hasChannel', channel: 'push' },
+            { op: 'preference', category: 'promotions', channel: 'sms' },
+          ],
+        },
       },
     ]);
   });

@@ -24,7 +24,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function contentVersion(content: BundleContent): string {
-  const hex = createHash('sha256').update(JSON.stringify(sortKeys(content))).digest('hex');
+  const hex = createHash('sha256')
+    .update(JSON.stringify(sortKeys(content)))
+    .digest('hex');
   return `sha256:${hex}`;
 }
 

@@ -26,7 +26,10 @@ export function judgeEndpoint(apiUrl: string): EndpointVerdict {
   if (url.protocol === 'https:') return { kind: 'https' };
   if (url.protocol !== 'http:') return { kind: 'refused', why: `uses ${url.protocol.slice(0, -1)}, not https` };
   if (LOOPBACK_HOSTS.has(url.hostname)) return { kind: 'loopback-http' };
-  return { kind: 'refused', why: `is plain http to ${url.hostname}, which is not a loopback address: credentials and messages would cross the network unencrypted` };
+  return {
+    kind: 'refused',
+    why: `is plain http to ${url.hostname}, which is not a loopback address: credentials and messages would cross the network unencrypted`,
+  };
 }
 
 /** The providers of a bundle whose endpoint is refused: `provider "x": options.apiUrl "…" <why>`. */

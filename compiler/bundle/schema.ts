@@ -150,15 +150,7 @@ export type DigestStep = z.infer<typeof digestStepSchema>;
 export type ThrottleStep = z.infer<typeof throttleStepSchema>;
 export type UpdateProfileStep = z.infer<typeof updateProfileStepSchema>;
 export type CancelStep = z.infer<typeof cancelStepSchema>;
-export type Step =
-  | SendStep
-  | DelayStep
-  | WaitForStep
-  | DigestStep
-  | ThrottleStep
-  | UpdateProfileStep
-  | CancelStep
-  | BranchStep;
+export type Step = SendStep | DelayStep | WaitForStep | DigestStep | ThrottleStep | UpdateProfileStep | CancelStep | BranchStep;
 export type StepKind = Step['kind'];
 
 export const triggerSchema = z.discriminatedUnion('type', [

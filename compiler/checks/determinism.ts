@@ -46,13 +46,11 @@ export function checkDeterminism(program: SourceProgram): Diagnostic[] {
             ),
           );
         } else if (/^process\.env\b/.test(text) && !Node.isPropertyAccessExpression(node.getParent())) {
-          out.push(
-            diagnostic('non-deterministic', locationOf(node, program.cwd), `${text} reads the build machine's environment`, ENV_HINT),
-          );
+          out.push(diagnostic('non-deterministic', locationOf(node, program.cwd), `${text} reads the build machine's environment`, ENV_HINT));
         }
       } else if (Node.isElementAccessExpression(node) && /^process\.env\b/.test(node.getExpression().getText())) {
         out.push(diagnostic('non-deterministic', locationOf(node, program.cwd), `${node.getText()} reads the build machine's environment`, ENV_HINT));
-      } else if (Node.isNewExpression(node) && node.getExpression().getText() === 'Date' && (node.getArguments().length === 0)) {
+      } else if (Node.isNewExpression(node) && node.getExpression().getText() === 'Date' && node.getArguments().length === 0) {
         out.push(
           diagnostic(
             'non-deterministic',
@@ -65,9 +63,18 @@ export function checkDeterminism(program: SourceProgram): Diagnostic[] {
         const callee = node.getExpression();
         const name = Node.isIdentifier(callee) ? callee.getText() : undefined;
         if (name && FORBIDDEN_CALLS[name]) {
-          out.push(diagnostic('non-deterministic', locationOf(node, program.cwd), `${name}() ${FORBIDDEN_CALLS[name]}`, 'notifications files hold definitions only'));
+          out.push(
+            diagnostic('non-deterministic', locationOf(node, program.cwd), `${name}() ${FORBIDDEN_CALLS[name]}`, 'notifications files hold definitions only'),
+          );
         } else if (callee.getKind() === ts.SyntaxKind.ImportKeyword) {
-          out.push(diagnostic('import-not-allowed', locationOf(node, program.cwd), 'dynamic import() is not allowed in notifications', 'use a static import of a sibling file'));
+          out.push(
+            diagnostic(
+              'import-not-allowed',
+              locationOf(node, program.cwd),
+              'dynamic import() is not allowed in notifications',
+              'use a static import of a sibling file',
+            ),
+          );
         }
       }
       return undefined;

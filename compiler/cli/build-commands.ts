@@ -12,7 +12,9 @@ export async function checkCommand(dir: string, flags: { json?: boolean }): Prom
   const options = outputOptions(flags);
   reportDiagnostics(result.diagnostics, options, { files: result.files.length });
   if (!options.json && result.bundle) {
-    process.stderr.write(`✓ ${result.files.length} files, ${Object.keys(result.bundle.workflows).length} workflows checked (${Math.round(result.timings.totalMs)} ms)\n`);
+    process.stderr.write(
+      `✓ ${result.files.length} files, ${Object.keys(result.bundle.workflows).length} workflows checked (${Math.round(result.timings.totalMs)} ms)\n`,
+    );
   }
   return result.bundle ? EXIT.ok : EXIT.problems;
 }
@@ -26,12 +28,12 @@ export async function buildCommand(dir: string, flags: { out: string; json?: boo
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, canonicalJson(result.bundle));
   }
-  const summary = result.bundle
-    ? { out: flags.out, version: result.bundle.version, workflows: Object.keys(result.bundle.workflows).length }
-    : {};
+  const summary = result.bundle ? { out: flags.out, version: result.bundle.version, workflows: Object.keys(result.bundle.workflows).length } : {};
   reportDiagnostics(result.diagnostics, options, summary);
   if (!options.json && result.bundle) {
-    process.stderr.write(`✓ wrote ${flags.out} (${result.bundle.version.slice(0, 19)}…, ${Object.keys(result.bundle.workflows).length} workflows, ${Math.round(result.timings.totalMs)} ms)\n`);
+    process.stderr.write(
+      `✓ wrote ${flags.out} (${result.bundle.version.slice(0, 19)}…, ${Object.keys(result.bundle.workflows).length} workflows, ${Math.round(result.timings.totalMs)} ms)\n`,
+    );
   }
   return result.bundle ? EXIT.ok : EXIT.problems;
 }

@@ -31,7 +31,11 @@ function sources(base: string | undefined, head: string | undefined, baseRef: st
   return [baseSource, headSource];
 }
 
-export async function diffCommand(base: string | undefined, head: string | undefined, flags: { base?: string; json?: boolean; failOnBreaking?: boolean }): Promise<number> {
+export async function diffCommand(
+  base: string | undefined,
+  head: string | undefined,
+  flags: { base?: string; json?: boolean; failOnBreaking?: boolean },
+): Promise<number> {
   const cwd = process.cwd();
   const [baseSource, headSource] = sources(base, head, flags.base, cwd);
   for (const source of [baseSource, headSource]) checkSource(source, cwd);

@@ -86,7 +86,10 @@ function readBundle(path: string): Bundle {
   } catch (error) {
     const why =
       error instanceof ZodError
-        ? error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+        ? error.issues
+            .slice(0, 3)
+            .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+            .join('; ')
         : error instanceof Error
           ? error.message
           : String(error);

@@ -23,7 +23,7 @@ export const DIAGNOSTIC_CODES = {
   'unreachable-step': 'a step can never run (after a cancel, or after an otherwise arm)',
   'exceeds-retention': 'a wait or digest could outlive the data retention',
   'window-never-opens': 'a send window can never open, or is malformed',
-  'critical-not-required': "a critical send is in a workflow whose category is not required",
+  'critical-not-required': 'a critical send is in a workflow whose category is not required',
   'insecure-endpoint':
     "a provider's options.apiUrl is not https: an error, except plain http to a loopback address (localhost, 127.0.0.1, [::1]), which is a warning (development only)",
   'empty-project': 'the notifications folder holds no definitions',

@@ -22,19 +22,11 @@ export interface SourceLocation {
   excerpt: string;
 }
 
-export function diagnostic(
-  code: DiagnosticCode,
-  at: SourceLocation,
-  message: string,
-  hint?: string,
-  severity: Diagnostic['severity'] = 'error',
-): Diagnostic {
+export function diagnostic(code: DiagnosticCode, at: SourceLocation, message: string, hint?: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
   return { code, severity, message, ...at, ...(hint === undefined ? {} : { hint }) };
 }
 
 /** Stable order for output: by file, line, column, then code. */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  return [...list].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code),
-  );
+  return [...list].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.code.localeCompare(b.code));
 }

@@ -26,7 +26,13 @@ const workflowRemoved: Rule = ({ diff, base }) =>
   diff.workflows.removed.map(({ id }) => {
     const w = base.workflows[id]!;
     const started = w.trigger.type === 'event' ? `; ${code(w.trigger.event)} no longer starts anything here` : '';
-    return { kind: 'breaking', rule: 'workflow-removed', section: 'workflows', id, message: `Workflow ${code(id)} removed: runs in flight are abandoned${started}.` };
+    return {
+      kind: 'breaking',
+      rule: 'workflow-removed',
+      section: 'workflows',
+      id,
+      message: `Workflow ${code(id)} removed: runs in flight are abandoned${started}.`,
+    };
   });
 
 const workflowRenamed: Rule = ({ diff }) =>
@@ -40,69 +46,81 @@ const workflowRenamed: Rule = ({ diff }) =>
 
 const stepRemoved: Rule = ({ diff }) =>
   diff.workflows.changed.flatMap((w) =>
-    w.steps.removed.map((step): Flag => ({
-      kind: 'breaking',
-      rule: 'step-removed',
-      section: 'workflows',
-      id: w.id,
-      path: `steps.${step}`,
-      message: `Workflow ${code(w.id)}: step ${code(step)} removed: runs in flight at it cannot resume.`,
-    })),
+    w.steps.removed.map(
+      (step): Flag => ({
+        kind: 'breaking',
+        rule: 'step-removed',
+        section: 'workflows',
+        id: w.id,
+        path: `steps.${step}`,
+        message: `Workflow ${code(w.id)}: step ${code(step)} removed: runs in flight at it cannot resume.`,
+      }),
+    ),
   );
 
 const stepRenamed: Rule = ({ diff }) =>
   diff.workflows.changed.flatMap((w) =>
-    w.steps.renamed.map(({ from, to }): Flag => ({
-      kind: 'breaking',
-      rule: 'step-renamed',
-      section: 'workflows',
-      id: w.id,
-      path: `steps.${from}`,
-      message: `Workflow ${code(w.id)}: step ${code(from)} renamed to ${code(to)}: runs in flight at ${code(from)} cannot resume (a run resumes by step id).`,
-    })),
+    w.steps.renamed.map(
+      ({ from, to }): Flag => ({
+        kind: 'breaking',
+        rule: 'step-renamed',
+        section: 'workflows',
+        id: w.id,
+        path: `steps.${from}`,
+        message: `Workflow ${code(w.id)}: step ${code(from)} renamed to ${code(to)}: runs in flight at ${code(from)} cannot resume (a run resumes by step id).`,
+      }),
+    ),
   );
 
 const stepKindChanged: Rule = ({ diff }) =>
   diff.workflows.changed.flatMap((w) =>
-    w.steps.replaced.map((step): Flag => ({
-      kind: 'breaking',
-      rule: 'step-kind-changed',
-      section: 'workflows',
-      id: w.id,
-      path: `steps.${step}.kind`,
-      message: `Workflow ${code(w.id)}: step ${code(step)} is a different kind of step: runs in flight at it resume into something else.`,
-    })),
+    w.steps.replaced.map(
+      (step): Flag => ({
+        kind: 'breaking',
+        rule: 'step-kind-changed',
+        section: 'workflows',
+        id: w.id,
+        path: `steps.${step}.kind`,
+        message: `Workflow ${code(w.id)}: step ${code(step)} is a different kind of step: runs in flight at it resume into something else.`,
+      }),
+    ),
   );
 
 const eventRequiredField: Rule = ({ diff, base, head }) =>
   diff.events.changed.flatMap(({ id }) =>
-    newlyRequired(base.events[id]!, head.events[id]!).map(({ path, existed }): Flag => ({
-      kind: 'breaking',
-      rule: 'event-required-field',
-      section: 'events',
-      id,
-      path: `fields.${path}`,
-      message: existed
-        ? `Event ${code(id)}: field ${code(path)} is now required: events sent without it are refused.`
-        : `Event ${code(id)}: new required field ${code(path)}: events sent without it are refused.`,
-    })),
+    newlyRequired(base.events[id]!, head.events[id]!).map(
+      ({ path, existed }): Flag => ({
+        kind: 'breaking',
+        rule: 'event-required-field',
+        section: 'events',
+        id,
+        path: `fields.${path}`,
+        message: existed
+          ? `Event ${code(id)}: field ${code(path)} is now required: events sent without it are refused.`
+          : `Event ${code(id)}: new required field ${code(path)}: events sent without it are refused.`,
+      }),
+    ),
   );
 
 const templateRemoved: Rule = ({ diff }) => [
-  ...diff.templates.removed.map(({ id }): Flag => ({
-    kind: 'breaking',
-    rule: 'template-removed',
-    section: 'templates',
-    id,
-    message: `Template ${code(id)} removed: Courier-API callers that send \`template: "${id}"\` will fail.`,
-  })),
-  ...diff.templates.renamed.map(({ from, to }): Flag => ({
-    kind: 'breaking',
-    rule: 'template-removed',
-    section: 'templates',
-    id: from,
-    message: `Template ${code(from)} renamed to ${code(to)}: Courier-API callers that send \`template: "${from}"\` will fail.`,
-  })),
+  ...diff.templates.removed.map(
+    ({ id }): Flag => ({
+      kind: 'breaking',
+      rule: 'template-removed',
+      section: 'templates',
+      id,
+      message: `Template ${code(id)} removed: Courier-API callers that send \`template: "${id}"\` will fail.`,
+    }),
+  ),
+  ...diff.templates.renamed.map(
+    ({ from, to }): Flag => ({
+      kind: 'breaking',
+      rule: 'template-removed',
+      section: 'templates',
+      id: from,
+      message: `Template ${code(from)} renamed to ${code(to)}: Courier-API callers that send \`template: "${from}"\` will fail.`,
+    }),
+  ),
 ];
 
 const categoryDefaultChannelAdded: Rule = ({ diff, base, head }) =>
@@ -125,14 +143,16 @@ const categoryDefaultChannelAdded: Rule = ({ diff, base, head }) =>
 const categoryMadeRequired: Rule = ({ diff, base, head }) =>
   diff.categories.changed
     .filter(({ id }) => !base.categories[id]!.required && head.categories[id]!.required)
-    .map(({ id }): Flag => ({
-      kind: 'resubscribe',
-      rule: 'category-made-required',
-      section: 'categories',
-      id,
-      path: 'required',
-      message: `Category ${code(id)} is now required: users who opted out receive it again, and can no longer opt out.`,
-    }));
+    .map(
+      ({ id }): Flag => ({
+        kind: 'resubscribe',
+        rule: 'category-made-required',
+        section: 'categories',
+        id,
+        path: 'required',
+        message: `Category ${code(id)} is now required: users who opted out receive it again, and can no longer opt out.`,
+      }),
+    );
 
 const workflowCategoryChanged: Rule = ({ diff, base, head }) =>
   diff.workflows.changed.flatMap(({ id }) => {
@@ -156,14 +176,16 @@ const sendMadeCritical: Rule = ({ diff, base, head }) =>
     const before = sends(base.workflows[id]!.steps);
     return [...sends(head.workflows[id]!.steps)]
       .filter(([step, critical]) => critical && before.get(step) === false)
-      .map(([step]): Flag => ({
-        kind: 'resubscribe',
-        rule: 'send-made-critical',
-        section: 'workflows',
-        id,
-        path: `steps.${step}.critical`,
-        message: `Workflow ${code(id)}: send ${code(step)} is now critical: it ignores preferences, so users who opted out receive it.`,
-      }));
+      .map(
+        ([step]): Flag => ({
+          kind: 'resubscribe',
+          rule: 'send-made-critical',
+          section: 'workflows',
+          id,
+          path: `steps.${step}.critical`,
+          message: `Workflow ${code(id)}: send ${code(step)} is now critical: it ignores preferences, so users who opted out receive it.`,
+        }),
+      );
   });
 
 const RULES: Rule[] = [

@@ -33,7 +33,9 @@ function compareProvider(id: string, a: Provider, b: Provider): ItemChange {
   field('from', 'from', a.from, b.from, text);
   for (const slot of [...new Set([...Object.keys(a.credentials), ...Object.keys(b.credentials)])].sort()) {
     // Only the names of the variables are in the bundle, never their values: renaming one needs the deploy's secrets updated.
-    field(`credentials.${slot}`, `credential ${code(slot)} from`, a.credentials[slot]?.env, b.credentials[slot]?.env, (v) => (v === undefined ? 'none' : code(`$${v}`)));
+    field(`credentials.${slot}`, `credential ${code(slot)} from`, a.credentials[slot]?.env, b.credentials[slot]?.env, (v) =>
+      v === undefined ? 'none' : code(`$${v}`),
+    );
   }
   for (const key of [...new Set([...Object.keys(a.options), ...Object.keys(b.options)])].sort()) {
     field(`options.${key}`, `option ${code(key)}`, a.options[key], b.options[key], (v) => (v === undefined ? 'unset' : code(json(v))));
@@ -51,9 +53,17 @@ export function diffProviders(base: Bundle, head: Bundle): SectionDiff {
 
 function compareCategory(id: string, a: Category, b: Category): ItemChange {
   const changes: Change[] = [];
-  if (a.description !== b.description) changes.push(change('description', `description ${arrow(code(a.description), code(b.description))}`, a.description, b.description));
+  if (a.description !== b.description)
+    changes.push(change('description', `description ${arrow(code(a.description), code(b.description))}`, a.description, b.description));
   if (!same(a.defaultChannels, b.defaultChannels)) {
-    changes.push(change('defaultChannels', `default channels ${arrow(a.defaultChannels.join(', ') || 'none', b.defaultChannels.join(', ') || 'none')}`, a.defaultChannels, b.defaultChannels));
+    changes.push(
+      change(
+        'defaultChannels',
+        `default channels ${arrow(a.defaultChannels.join(', ') || 'none', b.defaultChannels.join(', ') || 'none')}`,
+        a.defaultChannels,
+        b.defaultChannels,
+      ),
+    );
   }
   if (a.required !== b.required) {
     changes.push(change('required', b.required ? 'now required (users cannot opt out)' : 'no longer required (users can opt out)', a.required, b.required));

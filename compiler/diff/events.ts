@@ -57,9 +57,7 @@ export function eventFields(schema: JsonValue): Map<string, EventField> {
 export function newlyRequired(before: EventDef, after: EventDef): { path: string; existed: boolean }[] {
   const a = eventFields(before.schema);
   const b = eventFields(after.schema);
-  return [...b]
-    .filter(([path, field]) => field.required && !a.get(path)?.required)
-    .map(([path]) => ({ path, existed: a.has(path) }));
+  return [...b].filter(([path, field]) => field.required && !a.get(path)?.required).map(([path]) => ({ path, existed: a.has(path) }));
 }
 
 function fieldChanges(before: EventDef, after: EventDef): Change[] {
@@ -76,7 +74,8 @@ function fieldChanges(before: EventDef, after: EventDef): Change[] {
       continue;
     }
     const parts: string[] = [];
-    if (!same(old.own, field.own)) parts.push(old.type === field.type ? `schema of ${code(field.type)} changed` : `type ${arrow(code(old.type), code(field.type))}`);
+    if (!same(old.own, field.own))
+      parts.push(old.type === field.type ? `schema of ${code(field.type)} changed` : `type ${arrow(code(old.type), code(field.type))}`);
     if (old.required !== field.required) parts.push(`now ${req(field)}`);
     if (parts.length) out.push(change(p, `field ${code(path)}: ${parts.join(', ')}`, json(old), json(field)));
   }
@@ -102,7 +101,8 @@ function compareEvent(id: string, before: EventDef, after: EventDef): ItemChange
   // A schema change no field shows (top-level constraints, additionalProperties) is still a change.
   if (!fields.length && !same(before.schema, after.schema)) changes.push(change('schema', 'schema changed', before.schema, after.schema));
   if (!same(before.examples, after.examples)) {
-    const counts = before.examples.length === after.examples.length ? '' : ` (${arrow(String(before.examples.length), plural(after.examples.length, 'example'))})`;
+    const counts =
+      before.examples.length === after.examples.length ? '' : ` (${arrow(String(before.examples.length), plural(after.examples.length, 'example'))})`;
     changes.push(change('examples', `examples changed${counts}`, before.examples, after.examples));
   }
   return { id, changes };

@@ -29,11 +29,11 @@ export function repositoryRoot(cwd: string): string {
 /** The commit a ref names, or a usage error that says what CI checkouts usually lack. */
 export function resolveCommit(ref: string, cwd: string): string {
   try {
-    return git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], cwd).toString().trim();
+    return git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], cwd)
+      .toString()
+      .trim();
   } catch {
-    throw new UsageError(
-      `"${ref}" is not a commit in this repository; in CI, fetch it first (e.g. git fetch --depth=1 origin main:refs/remotes/origin/main)`,
-    );
+    throw new UsageError(`"${ref}" is not a commit in this repository; in CI, fetch it first (e.g. git fetch --depth=1 origin main:refs/remotes/origin/main)`);
   }
 }
 
@@ -46,16 +46,18 @@ interface Entry {
 function listTree(commit: string, folder: string, root: string): Entry[] {
   // Literal pathspecs: a folder name is a path, never a glob.
   const out = git(['--literal-pathspecs', 'ls-tree', '-r', '-z', '--full-tree', commit, '--', folder], root).toString();
-  return out
-    .split('\0')
-    .filter(Boolean)
-    .map((line) => {
-      const tab = line.indexOf('\t');
-      const [mode = '', type = '', oid = ''] = line.slice(0, tab).split(' ');
-      return { mode, type, oid, path: line.slice(tab + 1) };
-    })
-    // Regular files only: symlinks (120000) and submodules (commits) have no content to compile.
-    .filter((e) => e.type === 'blob' && (e.mode === '100644' || e.mode === '100755'));
+  return (
+    out
+      .split('\0')
+      .filter(Boolean)
+      .map((line) => {
+        const tab = line.indexOf('\t');
+        const [mode = '', type = '', oid = ''] = line.slice(0, tab).split(' ');
+        return { mode, type, oid, path: line.slice(tab + 1) };
+      })
+      // Regular files only: symlinks (120000) and submodules (commits) have no content to compile.
+      .filter((e) => e.type === 'blob' && (e.mode === '100644' || e.mode === '100755'))
+  );
 }
 
 /** Blob contents in the order asked, from one `git cat-file --batch` process. */
@@ -87,7 +89,10 @@ export function exportFolder(ref: string, dir: string, cwd: string, into: string
   const commit = resolveCommit(ref, cwd);
   const entries = listTree(commit, folder || '.', root);
   if (!entries.length) return null;
-  const blobs = readBlobs(entries.map((e) => e.oid), root);
+  const blobs = readBlobs(
+    entries.map((e) => e.oid),
+    root,
+  );
   entries.forEach((entry, i) => {
     const target = join(into, ...entry.path.split('/'));
     mkdirSync(dirname(target), { recursive: true });

@@ -6,7 +6,17 @@
  */
 import type { Bundle } from '../bundle/schema.ts';
 import { workflowMermaid, type StepMark } from '../graph/mermaid.ts';
-import { hasChanges, SECTIONS, type BundleDiff, type Change, type Flag, type ItemChange, type SectionDiff, type SectionName, type WorkflowChange } from './model.ts';
+import {
+  hasChanges,
+  SECTIONS,
+  type BundleDiff,
+  type Change,
+  type Flag,
+  type ItemChange,
+  type SectionDiff,
+  type SectionName,
+  type WorkflowChange,
+} from './model.ts';
 import { code, plural } from './words.ts';
 
 /** The first line of every comment: the CI step finds its previous comment by it and updates it in place. */
@@ -139,5 +149,8 @@ export function renderMarkdown(diff: BundleDiff, head: Bundle): string {
   for (const name of SECTIONS.filter((s) => s !== 'workflows')) out.push(...section(name, diff[name], flags));
   if (diff.settings.length) out.push(`### ${TITLES.settings}`, '', ...diff.settings.map((c: Change) => `- ${c.summary}`), '');
   if (diff.workflows.changed.length) out.push('_Diagrams: added steps in green, changed steps in yellow; removed steps are listed above them._', '');
-  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${out
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

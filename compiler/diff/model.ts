@@ -111,8 +111,5 @@ export interface BundleDiff {
 export const SECTIONS = ['workflows', 'templates', 'events', 'routing', 'providers', 'categories'] as const satisfies readonly SectionName[];
 
 export function hasChanges(diff: BundleDiff): boolean {
-  return (
-    diff.settings.length > 0 ||
-    SECTIONS.some((s) => diff[s].added.length + diff[s].removed.length + diff[s].renamed.length + diff[s].changed.length > 0)
-  );
+  return diff.settings.length > 0 || SECTIONS.some((s) => diff[s].added.length + diff[s].removed.length + diff[s].renamed.length + diff[s].changed.length > 0);
 }

@@ -31,7 +31,13 @@ export function sameExcept(a: object, b: object, key: string): boolean {
 }
 
 /** Pairs each removed id with the first added id whose item is the same apart from its id. */
-export function pairRenames<T>(removed: string[], added: string[], base: Record<string, T>, head: Record<string, T>, isRename: (a: T, b: T) => boolean): Rename[] {
+export function pairRenames<T>(
+  removed: string[],
+  added: string[],
+  base: Record<string, T>,
+  head: Record<string, T>,
+  isRename: (a: T, b: T) => boolean,
+): Rename[] {
   const taken = new Set<string>();
   const renames: Rename[] = [];
   for (const from of removed) {
@@ -51,14 +57,20 @@ export interface RecordDiffOptions<T, C extends ItemChange> {
 }
 
 export function diffRecords<T, C extends ItemChange>(base: Record<string, T>, head: Record<string, T>, options: RecordDiffOptions<T, C>): SectionDiff<C> {
-  let removedIds = Object.keys(base).filter((id) => !(id in head)).sort(byId);
-  let addedIds = Object.keys(head).filter((id) => !(id in base)).sort(byId);
+  let removedIds = Object.keys(base)
+    .filter((id) => !(id in head))
+    .sort(byId);
+  let addedIds = Object.keys(head)
+    .filter((id) => !(id in base))
+    .sort(byId);
   const renamed = options.isRename ? pairRenames(removedIds, addedIds, base, head, options.isRename) : [];
   removedIds = removedIds.filter((id) => !renamed.some((r) => r.from === id));
   addedIds = addedIds.filter((id) => !renamed.some((r) => r.to === id));
 
   const changed: C[] = [];
-  for (const id of Object.keys(head).filter((id) => id in base).sort(byId)) {
+  for (const id of Object.keys(head)
+    .filter((id) => id in base)
+    .sort(byId)) {
     if (same(base[id], head[id])) continue;
     const change = options.compare(id, base[id]!, head[id]!);
     // A difference no comparer names still has to show: an empty list would hide it.

@@ -21,10 +21,19 @@ function flag(rule: Flag['rule'], id: string, path: string | undefined, message:
 function changedProvider(id: string, a: Provider, b: Provider): Flag[] {
   const flags: Flag[] = [];
   if (!same(a.options.apiUrl, b.options.apiUrl)) {
-    flags.push(flag('provider-endpoint-changed', id, 'options.apiUrl', `Provider ${code(id)}: API endpoint ${arrow(endpoint(a), endpoint(b))}: its credentials and messages now go there.`));
+    flags.push(
+      flag(
+        'provider-endpoint-changed',
+        id,
+        'options.apiUrl',
+        `Provider ${code(id)}: API endpoint ${arrow(endpoint(a), endpoint(b))}: its credentials and messages now go there.`,
+      ),
+    );
   }
   if (a.kind !== b.kind) {
-    flags.push(flag('provider-kind-changed', id, 'kind', `Provider ${code(id)}: kind ${arrow(code(a.kind), code(b.kind))}: its credentials now go to another service.`));
+    flags.push(
+      flag('provider-kind-changed', id, 'kind', `Provider ${code(id)}: kind ${arrow(code(a.kind), code(b.kind))}: its credentials now go to another service.`),
+    );
   }
   for (const slot of [...new Set([...Object.keys(a.credentials), ...Object.keys(b.credentials)])].sort()) {
     const [before, after] = [a.credentials[slot]?.env, b.credentials[slot]?.env];
@@ -45,7 +54,9 @@ function changedProvider(id: string, a: Provider, b: Provider): Flag[] {
 function addedProvider(head: Bundle, id: string): Flag[] {
   const p = head.providers[id]!;
   if (typeof p.options.apiUrl !== 'string') return [];
-  return [flag('provider-endpoint-changed', id, undefined, `Provider ${code(id)} added with API endpoint ${endpoint(p)}: its credentials and messages go there.`)];
+  return [
+    flag('provider-endpoint-changed', id, undefined, `Provider ${code(id)} added with API endpoint ${endpoint(p)}: its credentials and messages go there.`),
+  ];
 }
 
 /** Workflows added as, or made, `clientTriggerable`: anyone holding a browser write key may start them, for any user. */

@@ -89,7 +89,10 @@ function fieldChanges(before: Step, after: Step): Change[] {
       const b = after.arms[i];
       const path = `${prefix}.arms.${i + 1}`;
       if (a && b) {
-        if (!same(a.when, b.when)) out.push(change(`${path}.when`, `${title(after)}: arm ${i + 1} condition ${arrow(code(condition(a.when)), code(condition(b.when)))}`, a.when, b.when));
+        if (!same(a.when, b.when))
+          out.push(
+            change(`${path}.when`, `${title(after)}: arm ${i + 1} condition ${arrow(code(condition(a.when)), code(condition(b.when)))}`, a.when, b.when),
+          );
       } else if (b) {
         out.push(change(path, `${title(after)}: arm ${i + 1} added, when ${code(condition(b.when))}`, undefined, b.when));
       } else if (a) {
@@ -154,7 +157,14 @@ export function diffSteps(baseSteps: readonly Step[], headSteps: readonly Step[]
     }
     if (before.step.kind !== after.step.kind) {
       steps.replaced.push(headId);
-      own.push(change(`steps.${headId}.kind`, `step ${code(headId)}: ${arrow(STEP_VERB[before.step.kind], STEP_VERB[after.step.kind])}`, before.step.kind, after.step.kind));
+      own.push(
+        change(
+          `steps.${headId}.kind`,
+          `step ${code(headId)}: ${arrow(STEP_VERB[before.step.kind], STEP_VERB[after.step.kind])}`,
+          before.step.kind,
+          after.step.kind,
+        ),
+      );
     } else {
       own.push(...fieldChanges({ ...before.step, id: headId } as Step, after.step));
     }

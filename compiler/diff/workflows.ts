@@ -43,7 +43,12 @@ function compareWorkflow(id: string, before: Workflow, after: Workflow): Workflo
   // Who may start it is a security change: a review must see it.
   if ((before.clientTriggerable ?? false) !== (after.clientTriggerable ?? false)) {
     const text = (open: boolean | undefined) => (open ? 'clients may trigger it' : 'only servers may trigger it');
-    push('clientTriggerable', `now ${text(after.clientTriggerable)} (was: ${text(before.clientTriggerable)})`, before.clientTriggerable ?? false, after.clientTriggerable ?? false);
+    push(
+      'clientTriggerable',
+      `now ${text(after.clientTriggerable)} (was: ${text(before.clientTriggerable)})`,
+      before.clientTriggerable ?? false,
+      after.clientTriggerable ?? false,
+    );
   }
   if (!same(before.window, after.window)) {
     push('window', `send window ${arrow(sendWindow(before.window), sendWindow(after.window))}`, before.window, after.window);

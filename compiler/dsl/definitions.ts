@@ -150,15 +150,7 @@ export interface CancelSpec {
   readonly reason?: string;
 }
 
-export type StepSpec =
-  | SendSpec
-  | DelaySpec
-  | WaitForSpec
-  | BranchSpec
-  | DigestSpec
-  | ThrottleSpec
-  | UpdateProfileSpec
-  | CancelSpec;
+export type StepSpec = SendSpec | DelaySpec | WaitForSpec | BranchSpec | DigestSpec | ThrottleSpec | UpdateProfileSpec | CancelSpec;
 
 export interface ScheduleDefinition {
   readonly kind: 'schedule';

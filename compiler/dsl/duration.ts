@@ -16,9 +16,7 @@ export class DurationError extends Error {
 export function parseDuration(text: string): number {
   const match = DURATION.exec(String(text).trim());
   if (!match) {
-    throw new DurationError(
-      `"${text}" is not a duration; write a number followed by ms, s, m, h, d or w, e.g. '45s', '30m', '2h', '7d'`,
-    );
+    throw new DurationError(`"${text}" is not a duration; write a number followed by ms, s, m, h, d or w, e.g. '45s', '30m', '2h', '7d'`);
   }
   return Math.round(Number(match[1]) * UNIT_MS[match[2] as DurationUnit]);
 }

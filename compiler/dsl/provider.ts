@@ -1,13 +1,5 @@
 import type { JsonValue } from '../bundle/schema.ts';
-import type {
-  CategoryDefinition,
-  Channel,
-  ChannelDefinition,
-  EnvRef,
-  ProviderDefinition,
-  ProviderKind,
-  SettingsDefinition,
-} from './definitions.ts';
+import type { CategoryDefinition, Channel, ChannelDefinition, EnvRef, ProviderDefinition, ProviderKind, SettingsDefinition } from './definitions.ts';
 import type { Duration } from './duration.ts';
 
 /**
@@ -65,10 +57,7 @@ export function channel(name: Channel, options: { providers: (ProviderDefinition
  * @example
  * export const onboarding = category('onboarding', { description: 'Getting started tips', defaultChannels: ['email', 'sms', 'inapp'] });
  */
-export function category(
-  id: string,
-  options: { description: string; defaultChannels: Channel[]; required?: boolean },
-): CategoryDefinition {
+export function category(id: string, options: { description: string; defaultChannels: Channel[]; required?: boolean }): CategoryDefinition {
   return {
     kind: 'category',
     id,

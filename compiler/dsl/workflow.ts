@@ -81,9 +81,7 @@ export interface StepBuilder<Data> {
   delay(id: string, duration: Duration): DelaySpec;
   waitFor(
     id: string,
-    options:
-      | { engagement: { step: string; kind: EngagementKind }; timeout: Duration }
-      | { event: EventDefinition<unknown> | string; timeout: Duration },
+    options: { engagement: { step: string; kind: EngagementKind }; timeout: Duration } | { event: EventDefinition<unknown> | string; timeout: Duration },
   ): WaitForSpec;
   branch(id: string, arms: (BranchArmSpec | BranchOtherwiseSpec)[]): BranchSpec;
   digest(id: string, options: { window: Duration; key?: DataPath<Data> }): DigestSpec;
@@ -130,9 +128,7 @@ function stepBuilder<Data>(): StepBuilder<Data> {
     }),
     delay: (id, duration) => ({ kind: 'delay', id, duration }),
     waitFor: (id, o) =>
-      'engagement' in o
-        ? { kind: 'waitFor', id, engagement: o.engagement, timeout: o.timeout }
-        : { kind: 'waitFor', id, event: o.event, timeout: o.timeout },
+      'engagement' in o ? { kind: 'waitFor', id, engagement: o.engagement, timeout: o.timeout } : { kind: 'waitFor', id, event: o.event, timeout: o.timeout },
     branch: (id, arms) => ({ kind: 'branch', id, arms }),
     digest: (id, o) => ({ kind: 'digest', id, window: o.window, ...(o.key === undefined ? {} : { key: `data.${o.key}` }) }),
     throttle: (id, o) => ({

@@ -71,7 +71,14 @@ function days(list: number[]): string {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     const from = DAY_NAMES[sorted[i]! - 1]!;
-    runs.push(j - i >= 2 ? `${from}–${DAY_NAMES[sorted[j]! - 1]}` : sorted.slice(i, j + 1).map((d) => DAY_NAMES[d - 1]).join(', '));
+    runs.push(
+      j - i >= 2
+        ? `${from}–${DAY_NAMES[sorted[j]! - 1]}`
+        : sorted
+            .slice(i, j + 1)
+            .map((d) => DAY_NAMES[d - 1])
+            .join(', '),
+    );
     i = j + 1;
   }
   return runs.join(', ');
@@ -125,7 +132,9 @@ export function stepDetails(step: Step): string[] {
     case 'throttle':
       return [`${step.limit} per ${duration(step.windowMs)}`, ...(step.key ? [`per ${step.key}`] : [])];
     case 'updateProfile':
-      return Object.keys(step.set).sort().map((path) => `set ${path}`);
+      return Object.keys(step.set)
+        .sort()
+        .map((path) => `set ${path}`);
     case 'cancel':
       return step.reason ? [step.reason] : [];
     case 'branch':

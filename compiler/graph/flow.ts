@@ -59,10 +59,7 @@ export function workflowFlow(workflow: Workflow): Flow {
       nodes.push({ key, stepId: step.id, kind: step.kind, lines: [`${STEP_VERB[step.kind]} ${step.id}`, ...stepDetails(step)] });
       connect(waiting, key);
       if (step.kind === 'branch') {
-        waiting = [
-          ...step.arms.flatMap((arm) => chain(arm.steps, [open(key, condition(arm.when))])),
-          ...chain(step.otherwise, [open(key, 'otherwise')]),
-        ];
+        waiting = [...step.arms.flatMap((arm) => chain(arm.steps, [open(key, condition(arm.when))])), ...chain(step.otherwise, [open(key, 'otherwise')])];
       } else if (step.kind === 'cancel') {
         // A cancel ends the run: nothing after it in this sequence is reached from here.
         waiting = [];

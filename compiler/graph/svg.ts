@@ -88,8 +88,7 @@ function shape(kind: FlowNodeKind, x: number, y: number, w: number, h: number, f
 function text(lines: string[], x: number, y: number): string {
   const first = y - ((lines.length - 1) * LINE_HEIGHT) / 2;
   const spans = lines.map(
-    (line, i) =>
-      `<tspan x="${num(x)}" y="${num(first + i * LINE_HEIGHT)}"${i === 0 ? ' font-weight="600"' : ''}>${escapeXml(line)}</tspan>`,
+    (line, i) => `<tspan x="${num(x)}" y="${num(first + i * LINE_HEIGHT)}"${i === 0 ? ' font-weight="600"' : ''}>${escapeXml(line)}</tspan>`,
   );
   return `<text text-anchor="middle" dominant-baseline="central">${spans.join('')}</text>`;
 }
@@ -141,7 +140,10 @@ export function workflowSvg(workflow: Workflow, options: SvgOptions = {}): strin
     const laid = g.edge(edge.from, edge.to, `e${i}`);
     const points = [...(laid.points ?? [])];
     if (points.length < 2) return;
-    for (const [end, neighbour, key] of [[0, 1, edge.from], [points.length - 1, points.length - 2, edge.to]] as const) {
+    for (const [end, neighbour, key] of [
+      [0, 1, edge.from],
+      [points.length - 1, points.length - 2, edge.to],
+    ] as const) {
       if (byKey.get(key)?.kind !== 'branch') continue;
       const n = g.node(key);
       points[end] = clipToDiamond({ x: n.x ?? 0, y: n.y ?? 0 }, n.width, n.height, points[neighbour]!);
@@ -163,7 +165,8 @@ export function workflowSvg(workflow: Workflow, options: SvgOptions = {}): strin
     const y = n.y ?? 0;
     const mark = node.stepId === undefined ? undefined : options.marks?.get(node.stepId);
     const { fill, stroke } = COLORS[mark ?? node.kind];
-    const attrs = node.stepId === undefined ? `class="node ${node.kind}"` : `class="node step ${node.kind}${mark ? ` ${mark}` : ''}" data-step="${escapeXml(node.stepId)}"`;
+    const attrs =
+      node.stepId === undefined ? `class="node ${node.kind}"` : `class="node step ${node.kind}${mark ? ` ${mark}` : ''}" data-step="${escapeXml(node.stepId)}"`;
     return `<g ${attrs}>${shape(node.kind, x, y, n.width, n.height, fill, stroke)}${text(node.lines, x, y)}</g>`;
   });
 

@@ -14,8 +14,7 @@ function isDefinition(value: unknown): value is Definition {
   return typeof value === 'object' && value !== null && KINDS.has((value as { kind?: unknown }).kind as string);
 }
 
-const idOf = (v: unknown): string =>
-  typeof v === 'string' ? v : String((v as { id?: string; name?: string }).id ?? (v as { name?: string }).name);
+const idOf = (v: unknown): string => (typeof v === 'string' ? v : String((v as { id?: string; name?: string }).id ?? (v as { name?: string }).name));
 
 function serializeSteps(steps: readonly StepSpec[]): StepSpec[] {
   return steps.map((step): StepSpec => {
@@ -31,9 +30,7 @@ function serializeSteps(steps: readonly StepSpec[]): StepSpec[] {
       case 'branch':
         return {
           ...step,
-          arms: step.arms.map((arm) =>
-            'otherwise' in arm ? { otherwise: serializeSteps(arm.otherwise) } : { ...arm, then: serializeSteps(arm.then) },
-          ),
+          arms: step.arms.map((arm) => ('otherwise' in arm ? { otherwise: serializeSteps(arm.otherwise) } : { ...arm, then: serializeSteps(arm.then) })),
         };
       default:
         return step;
@@ -61,10 +58,7 @@ function serialize(def: Definition): SerialDefinition {
       const { category: _category, ...rest } = def;
       return {
         ...rest,
-        trigger:
-          def.trigger.kind === 'schedule'
-            ? { type: 'schedule', cron: def.trigger.cron }
-            : { type: 'event', event: idOf(def.trigger) },
+        trigger: def.trigger.kind === 'schedule' ? { type: 'schedule', cron: def.trigger.cron } : { type: 'event', event: idOf(def.trigger) },
         ...(def.category === undefined ? {} : { category: idOf(def.category) }),
         cancelOn: def.cancelOn.map(idOf),
         steps: serializeSteps(def.steps),

@@ -31,9 +31,7 @@ export function evaluateFiles(files: string[], cwd: string, timeoutMs = 60_000):
     child.on('message', (result) => finish(() => resolve(result as EvaluationResult)));
     child.on('error', (error) => finish(() => reject(error)));
     // 'close' comes after the IPC channel has drained, so a result sent just before exiting is never lost.
-    child.on('close', (code) =>
-      finish(() => reject(new Error(`the evaluation process exited (${code}) without a result: ${stderr.trim().slice(-2000)}`))),
-    );
+    child.on('close', (code) => finish(() => reject(new Error(`the evaluation process exited (${code}) without a result: ${stderr.trim().slice(-2000)}`))));
     child.send({ files, cwd });
   });
 }

@@ -32,14 +32,7 @@ export type SerialWorkflow = Omit<WorkflowDefinition, 'trigger' | 'category' | '
 };
 export type SerialChannel = Omit<ChannelDefinition, 'providers'> & { providers: string[] };
 
-export type SerialDefinition =
-  | SerialEvent
-  | SerialTemplate
-  | SerialWorkflow
-  | ProviderDefinition
-  | SerialChannel
-  | CategoryDefinition
-  | SettingsDefinition;
+export type SerialDefinition = SerialEvent | SerialTemplate | SerialWorkflow | ProviderDefinition | SerialChannel | CategoryDefinition | SettingsDefinition;
 
 export type { Refs };
 

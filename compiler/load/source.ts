@@ -93,9 +93,9 @@ export function buildLocator(program: SourceProgram): Locator {
         const key = `${name}\0${id}`;
         defs.set(key, [...(defs.get(key) ?? []), call]);
       } else if (STEP_BUILDERS.has(name) && Node.isPropertyAccessExpression(call.getExpression())) {
-        const wf = call.getFirstAncestor(
-          (a) => Node.isCallExpression(a) && calleeName(a) === 'workflow' && firstStringArg(a) !== undefined,
-        ) as CallExpression | undefined;
+        const wf = call.getFirstAncestor((a) => Node.isCallExpression(a) && calleeName(a) === 'workflow' && firstStringArg(a) !== undefined) as
+          | CallExpression
+          | undefined;
         if (!wf) continue;
         const key = `${firstStringArg(wf)}\0${id}`;
         stepCalls.set(key, [...(stepCalls.get(key) ?? []), call]);

@@ -12,12 +12,7 @@ import { checkProviderEndpoint } from './endpoints.ts';
 const DEFAULT_RETENTION = '30d';
 
 /** Keeps the first definition of each id; reports every other definition call of that id, once per id. */
-export function uniqueById<D>(
-  ctx: LowerContext,
-  kind: string,
-  items: Located<D>[],
-  idOf: (d: D) => string,
-): Located<D>[] {
+export function uniqueById<D>(ctx: LowerContext, kind: string, items: Located<D>[], idOf: (d: D) => string): Located<D>[] {
   const seen = new Map<string, Located<D>>();
   const reported = new Set<string>();
   for (const item of items) {
@@ -123,16 +118,28 @@ export function lowerChannels(ctx: LowerContext, providers: Bundle['providers'])
       const provider = providers[id];
       const at = () => ctx.where('channel', def.channel, file, ['providers']);
       if (!provider) {
-        ctx.report('unknown-reference', at(), `channel "${def.channel}" routes to unknown provider "${id}" (position ${index + 1})`, ctx.suggest(id, Object.keys(providers), 'provider'));
+        ctx.report(
+          'unknown-reference',
+          at(),
+          `channel "${def.channel}" routes to unknown provider "${id}" (position ${index + 1})`,
+          ctx.suggest(id, Object.keys(providers), 'provider'),
+        );
       } else if (provider.channel !== def.channel) {
-        ctx.report('unknown-reference', at(), `provider "${id}" serves ${provider.channel}, not ${def.channel}`, `list it under channel('${provider.channel}', …)`);
+        ctx.report(
+          'unknown-reference',
+          at(),
+          `provider "${id}" serves ${provider.channel}, not ${def.channel}`,
+          `list it under channel('${provider.channel}', …)`,
+        );
       }
     });
     out[def.channel] = { channel: def.channel, providers: [...def.providers] };
   }
   for (const channel of CHANNELS) {
     if (out[channel]) continue;
-    const serving = Object.values(providers).filter((p) => p.channel === channel).map((p) => p.id);
+    const serving = Object.values(providers)
+      .filter((p) => p.channel === channel)
+      .map((p) => p.id);
     if (serving.length) out[channel] = { channel, providers: serving };
   }
   return out;

@@ -23,9 +23,7 @@ export class LowerContext {
   ) {}
 
   all<K extends SerialDefinition['kind']>(kind: K): Located<DefinitionOf<K>>[] {
-    return this.evaluated
-      .filter((e) => e.definition.kind === kind)
-      .map((e) => ({ def: e.definition as DefinitionOf<K>, file: e.file }));
+    return this.evaluated.filter((e) => e.definition.kind === kind).map((e) => ({ def: e.definition as DefinitionOf<K>, file: e.file }));
   }
 
   /** Location of a definition's field (`path`), falling back to the definition, then to its file. */

@@ -50,7 +50,13 @@ export function lowerWindow(scope: WorkflowScope, spec: SendWindowSpec | undefin
     return undefined;
   }
   const never = windowNeverOpens(parsed.window);
-  if (never) scope.ctx.report('window-never-opens', at(), `this send window can never open: ${never}`, "widen the hours or days, e.g. { days: 'mon-fri', hours: '09:00-20:00' }");
+  if (never)
+    scope.ctx.report(
+      'window-never-opens',
+      at(),
+      `this send window can never open: ${never}`,
+      "widen the hours or days, e.g. { days: 'mon-fri', hours: '09:00-20:00' }",
+    );
   return parsed.window;
 }
 
@@ -102,7 +108,10 @@ function checkRetention(scope: WorkflowScope, stepId: string, elapsedMs: number)
 
 function lowerStep(scope: WorkflowScope, spec: StepSpec, path: PathState): { step: Step | null; ends: boolean; path: PathState } {
   const { ctx, workflowId, file } = scope;
-  const at = (...field: string[]) => () => ctx.whereStep(workflowId, spec.id, file, field);
+  const at =
+    (...field: string[]) =>
+    () =>
+      ctx.whereStep(workflowId, spec.id, file, field);
   const dur = (text: string, field: string) => durationMs(ctx, text, at(field));
   switch (spec.kind) {
     case 'send':
@@ -120,11 +129,21 @@ function lowerStep(scope: WorkflowScope, spec: StepSpec, path: PathState): { ste
       } else if (spec.event !== undefined) {
         const name = String(spec.event);
         if (!scope.bundle.events[name]) {
-          ctx.report('unknown-reference', at('event')(), `step "${spec.id}" waits for unknown event "${name}"`, ctx.suggest(name, Object.keys(scope.bundle.events), 'event'));
+          ctx.report(
+            'unknown-reference',
+            at('event')(),
+            `step "${spec.id}" waits for unknown event "${name}"`,
+            ctx.suggest(name, Object.keys(scope.bundle.events), 'event'),
+          );
         }
         until = { type: 'event', event: name };
       } else {
-        ctx.report('invalid-definition', at()(), `waitFor "${spec.id}" needs an engagement or an event to wait for`, "add engagement: { step, kind } or event: someEvent");
+        ctx.report(
+          'invalid-definition',
+          at()(),
+          `waitFor "${spec.id}" needs an engagement or an event to wait for`,
+          'add engagement: { step, kind } or event: someEvent',
+        );
       }
       const step: Step | null = until ? { kind: 'waitFor', id: spec.id, until, timeoutMs } : null;
       return { step, ends: false, path: { ...path, elapsedMs: path.elapsedMs + timeoutMs } };
@@ -180,11 +199,18 @@ function lowerCondition(scope: WorkflowScope, cond: ConditionSpec, path: PathSta
       return { op: 'activeWithin', durationMs: durationMs(scope.ctx, cond.duration, at) };
     case 'preference':
       if (!scope.bundle.categories[cond.category]) {
-        scope.ctx.report('unknown-reference', at(), `preference() names unknown category "${cond.category}"`, scope.ctx.suggest(cond.category, Object.keys(scope.bundle.categories), 'category'));
+        scope.ctx.report(
+          'unknown-reference',
+          at(),
+          `preference() names unknown category "${cond.category}"`,
+          scope.ctx.suggest(cond.category, Object.keys(scope.bundle.categories), 'category'),
+        );
       }
       return { ...cond };
     case 'compare':
-      return cond.right === undefined ? { op: 'compare', left: { ...cond.left }, cmp: cond.cmp } : { op: 'compare', left: { ...cond.left }, cmp: cond.cmp, right: cond.right };
+      return cond.right === undefined
+        ? { op: 'compare', left: { ...cond.left }, cmp: cond.cmp }
+        : { op: 'compare', left: { ...cond.left }, cmp: cond.cmp, right: cond.right };
     case 'hasChannel':
       return { ...cond };
   }
@@ -198,7 +224,12 @@ function lowerBranch(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'bran
   const outcomes: { ends: boolean; path: PathState }[] = [];
   for (const arm of spec.arms) {
     if (sawOtherwise) {
-      scope.ctx.report('unreachable-step', at(), `branch "${spec.id}" has an arm after its otherwise arm: it can never be taken`, 'move the otherwise arm last');
+      scope.ctx.report(
+        'unreachable-step',
+        at(),
+        `branch "${spec.id}" has an arm after its otherwise arm: it can never be taken`,
+        'move the otherwise arm last',
+      );
       break;
     }
     const armPath = { sends: new Set(path.sends), elapsedMs: path.elapsedMs };
@@ -230,11 +261,19 @@ function lowerBranch(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'bran
 
 function lowerSend(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'send' }>, path: PathState) {
   const { ctx, workflowId, file, bundle } = scope;
-  const at = (...field: string[]) => () => ctx.whereStep(workflowId, spec.id, file, field);
+  const at =
+    (...field: string[]) =>
+    () =>
+      ctx.whereStep(workflowId, spec.id, file, field);
   const templateId = String(spec.template);
   const template = bundle.templates[templateId];
   if (!template) {
-    ctx.report('unknown-reference', at('template')(), `send "${spec.id}" uses unknown template "${templateId}"`, ctx.suggest(templateId, Object.keys(bundle.templates), 'template'));
+    ctx.report(
+      'unknown-reference',
+      at('template')(),
+      `send "${spec.id}" uses unknown template "${templateId}"`,
+      ctx.suggest(templateId, Object.keys(bundle.templates), 'template'),
+    );
   } else if (scope.event !== null && template.event !== scope.event) {
     ctx.report(
       'template-event-mismatch',
@@ -249,23 +288,50 @@ function lowerSend(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'send' 
   } else if (spec.channel) {
     routing = { method: 'single', channels: [spec.channel], strategy: 'ordered' };
   } else {
-    ctx.report('invalid-definition', at()(), `send "${spec.id}" has neither a channel nor a routing`, "add channel: 'email', or routing: { method: 'single', channels: ['push', 'email'] }");
+    ctx.report(
+      'invalid-definition',
+      at()(),
+      `send "${spec.id}" has neither a channel nor a routing`,
+      "add channel: 'email', or routing: { method: 'single', channels: ['push', 'email'] }",
+    );
     routing = { method: 'single', channels: ['email'], strategy: 'ordered' };
   }
   const channelField = spec.routing ? ['routing', 'channels'] : ['channel'];
   for (const channel of routing.channels) {
     if (template && !template.content[channel]) {
-      ctx.report('missing-channel-content', at(...channelField)(), `send "${spec.id}" uses ${channel}, but template "${templateId}" has no ${channel} content`, `add ${channel}: { … } to template "${templateId}", or remove ${channel} from this send`);
+      ctx.report(
+        'missing-channel-content',
+        at(...channelField)(),
+        `send "${spec.id}" uses ${channel}, but template "${templateId}" has no ${channel} content`,
+        `add ${channel}: { … } to template "${templateId}", or remove ${channel} from this send`,
+      );
     }
     if (!bundle.channels[channel]?.providers.length) {
-      ctx.report('no-provider', at(...channelField)(), `send "${spec.id}" uses ${channel}, but no provider serves ${channel}`, `define provider('…', { channel: '${channel}', kind: … })`);
+      ctx.report(
+        'no-provider',
+        at(...channelField)(),
+        `send "${spec.id}" uses ${channel}, but no provider serves ${channel}`,
+        `define provider('…', { channel: '${channel}', kind: … })`,
+      );
     }
   }
   const providers = spec.providers?.map(String);
   for (const id of providers ?? []) {
     const provider = bundle.providers[id];
-    if (!provider) ctx.report('unknown-reference', at('providers')(), `send "${spec.id}" names unknown provider "${id}"`, ctx.suggest(id, Object.keys(bundle.providers), 'provider'));
-    else if (!routing.channels.includes(provider.channel)) ctx.report('unknown-reference', at('providers')(), `provider "${id}" serves ${provider.channel}, which send "${spec.id}" does not use`, 'name providers of the send’s channels only');
+    if (!provider)
+      ctx.report(
+        'unknown-reference',
+        at('providers')(),
+        `send "${spec.id}" names unknown provider "${id}"`,
+        ctx.suggest(id, Object.keys(bundle.providers), 'provider'),
+      );
+    else if (!routing.channels.includes(provider.channel))
+      ctx.report(
+        'unknown-reference',
+        at('providers')(),
+        `provider "${id}" serves ${provider.channel}, which send "${spec.id}" does not use`,
+        'name providers of the send’s channels only',
+      );
   }
   const critical = spec.critical ?? false;
   if (critical && !scope.category?.required) {

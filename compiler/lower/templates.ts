@@ -26,10 +26,20 @@ export function lowerTemplates(ctx: LowerContext, events: Bundle['events']): Bun
       continue;
     }
     if (template.content.email && template.content.email.html === undefined && template.content.email.text === undefined) {
-      ctx.report('invalid-definition', ctx.where('template', def.id, file, ['email']), `the email of template "${def.id}" has neither html nor text`, 'add html, text, or both');
+      ctx.report(
+        'invalid-definition',
+        ctx.where('template', def.id, file, ['email']),
+        `the email of template "${def.id}" has neither html nor text`,
+        'add html, text, or both',
+      );
     }
     if (Object.keys(template.content).length === 0) {
-      ctx.report('invalid-definition', ctx.where('template', def.id, file), `template "${def.id}" has no content for any channel`, 'add email, sms, push or inapp content');
+      ctx.report(
+        'invalid-definition',
+        ctx.where('template', def.id, file),
+        `template "${def.id}" has no content for any channel`,
+        'add email, sms, push or inapp content',
+      );
     }
     for (const locale of Object.keys(template.locales)) {
       if (!isKnownLocale(locale)) {

@@ -11,11 +11,21 @@ function lowerClientTriggerable(ctx: LowerContext, def: DefinitionOf<'workflow'>
   const value: unknown = def.clientTriggerable;
   if (value === undefined || value === false) return false;
   if (value !== true) {
-    ctx.report('invalid-definition', at(), `workflow "${def.id}": clientTriggerable must be true or false, not ${JSON.stringify(value)}`, 'write clientTriggerable: true, or leave it out');
+    ctx.report(
+      'invalid-definition',
+      at(),
+      `workflow "${def.id}": clientTriggerable must be true or false, not ${JSON.stringify(value)}`,
+      'write clientTriggerable: true, or leave it out',
+    );
     return false;
   }
   if (def.trigger.type !== 'event') {
-    ctx.report('invalid-definition', at(), `workflow "${def.id}" runs on a schedule, so no client can trigger it`, 'remove clientTriggerable, or trigger the workflow with an event');
+    ctx.report(
+      'invalid-definition',
+      at(),
+      `workflow "${def.id}" runs on a schedule, so no client can trigger it`,
+      'remove clientTriggerable, or trigger the workflow with an event',
+    );
     return false;
   }
   return true;
@@ -28,14 +38,30 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
   for (const { def, file } of uniqueById(ctx, 'workflow', ctx.all('workflow'), (d) => d.id)) {
     const where = (...path: string[]) => ctx.where('workflow', def.id, file, path);
     if (def.trigger.type === 'event' && !known(def.trigger.event)) {
-      ctx.report('unknown-reference', where('trigger'), `workflow "${def.id}" is triggered by unknown event "${def.trigger.event}"`, ctx.suggest(def.trigger.event, eventNames, 'event'));
+      ctx.report(
+        'unknown-reference',
+        where('trigger'),
+        `workflow "${def.id}" is triggered by unknown event "${def.trigger.event}"`,
+        ctx.suggest(def.trigger.event, eventNames, 'event'),
+      );
     }
     const category = def.category === undefined ? null : (catalog.categories[def.category] ?? null);
     if (def.category !== undefined && !category) {
-      ctx.report('unknown-reference', where('category'), `workflow "${def.id}" is in unknown category "${def.category}"`, ctx.suggest(def.category, Object.keys(catalog.categories), 'category'));
+      ctx.report(
+        'unknown-reference',
+        where('category'),
+        `workflow "${def.id}" is in unknown category "${def.category}"`,
+        ctx.suggest(def.category, Object.keys(catalog.categories), 'category'),
+      );
     }
     for (const name of def.cancelOn) {
-      if (!known(name)) ctx.report('unknown-reference', where('cancelOn'), `workflow "${def.id}" is cancelled by unknown event "${name}"`, ctx.suggest(name, eventNames, 'event'));
+      if (!known(name))
+        ctx.report(
+          'unknown-reference',
+          where('cancelOn'),
+          `workflow "${def.id}" is cancelled by unknown event "${name}"`,
+          ctx.suggest(name, eventNames, 'event'),
+        );
     }
     const scope: WorkflowScope = {
       ctx,

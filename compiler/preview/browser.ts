@@ -29,8 +29,7 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
   return CANDIDATES.find((path) => existsSync(path)) ?? null;
 }
 
-export const CHROMIUM_MISSING =
-  'no Chromium found: install it (Debian/Ubuntu: `apt-get install -y chromium`) or set HERALD_CHROMIUM to its executable';
+export const CHROMIUM_MISSING = 'no Chromium found: install it (Debian/Ubuntu: `apt-get install -y chromium`) or set HERALD_CHROMIUM to its executable';
 
 export async function launchChromium(executablePath: string): Promise<Browser> {
   // Loaded on demand: only --png and the browser tests pay for playwright-core.

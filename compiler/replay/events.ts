@@ -46,7 +46,9 @@ export function parseEventLog(text: string, source: string): RecordedEvent[] {
     const parsed = lineSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new EventLogError(`${source}:${i + 1}: ${issue?.path.join('.') || '(line)'}: ${issue?.message ?? 'invalid'} (expected { event, userId, properties, messageId, receivedAt })`);
+      throw new EventLogError(
+        `${source}:${i + 1}: ${issue?.path.join('.') || '(line)'}: ${issue?.message ?? 'invalid'} (expected { event, userId, properties, messageId, receivedAt })`,
+      );
     }
     const e = parsed.data;
     events.push({

@@ -27,7 +27,10 @@ export function reportMarkdown(report: ReplayReport): string {
     out.push(...changeList('No longer sent', 'sent under the base; failed, or not reached, under the new bundle', c.noLongerSent));
     out.push(...changeList('SMS segment changes', 'sent under both, billed differently', c.segments));
   }
-  for (const [label, summary] of [[base ? 'new bundle' : 'bundle', head], ['base', base]] as const) {
+  for (const [label, summary] of [
+    [base ? 'new bundle' : 'bundle', head],
+    ['base', base],
+  ] as const) {
     if (!summary || summary.rejected.length === 0) continue;
     out.push(`### Events the ${label}'s schemas refuse (${summary.rejected.length})`, '', 'The runtime would answer 400 to these and start nothing.', '');
     for (const r of summary.rejected.slice(0, LIST_LIMIT)) out.push(`- line ${r.line}, \`${r.event}\`: ${r.reason}`);
@@ -56,7 +59,10 @@ function singleTable(rows: SendsRow[]): string[] {
   return [
     '| workflow | template | channel | sent | skipped | failed | SMS segments |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${escapeCell(r.workflow)} | ${escapeCell(r.template)} | ${r.channel} | ${r.head.sent} | ${r.head.skipped} | ${r.head.failed} | ${segments(r.head, r)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${escapeCell(r.workflow)} | ${escapeCell(r.template)} | ${r.channel} | ${r.head.sent} | ${r.head.skipped} | ${r.head.failed} | ${segments(r.head, r)} |`,
+    ),
   ];
 }
 

@@ -6,9 +6,7 @@ import type { SendWindow } from '../bundle/schema.ts';
 import type { SendWindowSpec } from '../dsl/definitions.ts';
 import { isValidTimeZone } from './zone.ts';
 
-export type ParsedWindow =
-  | { ok: true; window: SendWindow }
-  | { ok: false; field: 'days' | 'hours' | 'timezone'; message: string; hint: string };
+export type ParsedWindow = { ok: true; window: SendWindow } | { ok: false; field: 'days' | 'hours' | 'timezone'; message: string; hint: string };
 
 const DAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const DAY_WORDS: Record<string, number[]> = {

@@ -20,7 +20,15 @@ describe('parseWindowSpec edges', () => {
     expect(parse('daily', '09:00-17:00', 'America/New_York').timezone).toBe('America/New_York');
   });
   it('refuses bad input with a hint', () => {
-    for (const [days, hours] of [['', '09:00-17:00'], ['mo', '09:00-17:00'], ['mon-tue-wed', '09:00-17:00'], ['daily', '25:00-26:00'], ['daily', '09:60-10:00'], ['daily', '09:00'], ['daily', '24:00-10:00']] as const) {
+    for (const [days, hours] of [
+      ['', '09:00-17:00'],
+      ['mo', '09:00-17:00'],
+      ['mon-tue-wed', '09:00-17:00'],
+      ['daily', '25:00-26:00'],
+      ['daily', '09:60-10:00'],
+      ['daily', '09:00'],
+      ['daily', '24:00-10:00'],
+    ] as const) {
       const r = parseWindowSpec({ days, hours, timezone: 'UTC' });
       expect(r.ok, `${days} ${hours}`).toBe(false);
       if (!r.ok) expect(r.hint).toMatch(/e\.g\.|write/);

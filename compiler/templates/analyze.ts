@@ -74,7 +74,12 @@ export function analyze(ast: hbs.AST.Program, scope: VariableScope): Analysis {
     }
     if (args.length < helper.minArgs || args.length > helper.maxArgs) {
       const wanted = helper.minArgs === helper.maxArgs ? `${helper.minArgs}` : `${helper.minArgs} to ${helper.maxArgs}`;
-      report('template-unknown-helper', path, `helper "${helper.name}" takes ${wanted} argument${wanted === '1' ? '' : 's'}, got ${args.length}`, `write ${helper.usage}`);
+      report(
+        'template-unknown-helper',
+        path,
+        `helper "${helper.name}" takes ${wanted} argument${wanted === '1' ? '' : 's'}, got ${args.length}`,
+        `write ${helper.usage}`,
+      );
     }
     return helper;
   };
@@ -95,7 +100,12 @@ export function analyze(ast: hbs.AST.Program, scope: VariableScope): Analysis {
       if (asVariable?.ok) {
         const kind = asVariable.shape.kind;
         const fix = kind === 'array' ? `{{#each ${name}}}` : kind === 'object' ? `{{#with ${name}}}` : `{{#if ${name}}}`;
-        report('template-unknown-helper', node.path, `"{{#${name}}}" is a Mustache section, which Herald templates do not use`, `write ${fix}…{{/${fix.slice(3, fix.indexOf(' '))}}}`);
+        report(
+          'template-unknown-helper',
+          node.path,
+          `"{{#${name}}}" is a Mustache section, which Herald templates do not use`,
+          `write ${fix}…{{/${fix.slice(3, fix.indexOf(' '))}}}`,
+        );
         for (const child of [node.program, node.inverse]) if (child) program(child, frames);
         return;
       }

@@ -61,7 +61,10 @@ describe('checkTemplateString', () => {
   });
 
   it('checks nested paths and reads into scalars and lists', () => {
-    expect(check('{{company.nmae}}')[0]).toMatchObject({ message: 'unknown variable "company.nmae": "company" has no field "nmae"', hint: 'did you mean "company.name"?' });
+    expect(check('{{company.nmae}}')[0]).toMatchObject({
+      message: 'unknown variable "company.nmae": "company" has no field "nmae"',
+      hint: 'did you mean "company.name"?',
+    });
     expect(check('{{company.address.cty}}')[0]?.hint).toBe('did you mean "company.address.city"?');
     expect(check('{{first_name.x}}')[0]?.message).toBe('unknown variable "first_name.x": "first_name" is a string and has no field "x"');
     expect(check('{{items.title}}')[0]?.hint).toBe("use {{#each items}}…{{/each}} to read each item's fields");
@@ -73,9 +76,7 @@ describe('checkTemplateString', () => {
   });
 
   it('reports a parse error with its line and column', () => {
-    expect(check('Hi\n  {{first_name}')).toEqual([
-      expect.objectContaining({ code: 'template-parse', line: 2, column: 15, hint: 'close the tag with "}}"' }),
-    ]);
+    expect(check('Hi\n  {{first_name}')).toEqual([expect.objectContaining({ code: 'template-parse', line: 2, column: 15, hint: 'close the tag with "}}"' })]);
     expect(check('{{#if first_name}}\nyes')[0]).toMatchObject({ code: 'template-parse', message: 'a block is never closed', line: 2 });
     expect(check('{{#if first_name}}x{{/each}}')[0]).toMatchObject({ code: 'template-parse', message: '{{#if}} is closed by {{/each}}', line: 1, column: 4 });
     expect(check('a {{!-- never closed')[0]).toMatchObject({ code: 'template-parse', line: 1, column: 3 });
@@ -115,7 +116,10 @@ describe('checkTemplateString', () => {
     expect(check('{{uper first_name}}')).toEqual([
       { code: 'template-unknown-helper', message: 'unknown helper "uper"', hint: 'did you mean "upper"? ({{upper value}})', line: 1, column: 3 },
     ]);
-    expect(check('{{#if (equals plan_type "pro")}}x{{/if}}')[0]).toMatchObject({ code: 'template-unknown-helper', hint: 'did you mean "eq"? ({{#if (eq plan_type "pro")}})' });
+    expect(check('{{#if (equals plan_type "pro")}}x{{/if}}')[0]).toMatchObject({
+      code: 'template-unknown-helper',
+      hint: 'did you mean "eq"? ({{#if (eq plan_type "pro")}})',
+    });
     expect(check('{{frobnicate first_name}}')[0]?.hint).toMatch(/^helpers: if, unless, each, with, lookup, upper, /);
     expect(check('{{#repeat items}}x{{/repeat}}')[0]?.code).toBe('template-unknown-helper');
     expect(check('{{truncate first_name}}')[0]?.message).toBe('helper "truncate" takes 2 arguments, got 1');
@@ -136,7 +140,12 @@ describe('checkTemplateString', () => {
   });
 
   it('follows $refs, recursive ones included', () => {
-    const Node: z.ZodType<{ name: string; children: unknown[] }> = z.object({ name: z.string(), get children() { return z.array(Node); } });
+    const Node: z.ZodType<{ name: string; children: unknown[] }> = z.object({
+      name: z.string(),
+      get children() {
+        return z.array(Node);
+      },
+    });
     const recursive = scopeForEvent(z.toJSONSchema(z.object({ tree: Node })) as Record<string, unknown>);
     expect(checkTemplateString('{{#each tree.children}}{{name}}{{#each children}}{{name}}{{/each}}{{/each}}', recursive)).toEqual([]);
     expect(checkTemplateString('{{#each tree.children}}{{nmae}}{{/each}}', recursive)[0]?.hint).toBe('did you mean "name"?');

@@ -73,25 +73,42 @@ function formatPattern(date: Date, pattern: string, timeZone: string, locale: st
   const hour = Number(numeric.hour ?? 0) % 24;
   return pattern.replace(TOKENS, (token) => {
     switch (token) {
-      case 'yyyy': return numeric.year ?? '';
-      case 'yy': return (numeric.year ?? '').slice(-2);
-      case 'MMMM': return named({ month: 'long' });
-      case 'MMM': return named({ month: 'short' });
-      case 'MM': return pad(numeric.month);
-      case 'M': return numeric.month ?? '';
-      case 'dd': return pad(numeric.day);
-      case 'd': return numeric.day ?? '';
-      case 'EEEE': return named({ weekday: 'long' });
-      case 'EEE': return named({ weekday: 'short' });
-      case 'HH': return String(hour).padStart(2, '0');
-      case 'H': return String(hour);
-      case 'hh': return String(hour % 12 || 12).padStart(2, '0');
-      case 'h': return String(hour % 12 || 12);
-      case 'mm': return pad(numeric.minute);
-      case 'ss': return pad(numeric.second);
-      case 'a': return hour < 12 ? 'AM' : 'PM';
-      default: return token.slice(1, -1); // 'quoted literal'
+      case 'yyyy':
+        return numeric.year ?? '';
+      case 'yy':
+        return (numeric.year ?? '').slice(-2);
+      case 'MMMM':
+        return named({ month: 'long' });
+      case 'MMM':
+        return named({ month: 'short' });
+      case 'MM':
+        return pad(numeric.month);
+      case 'M':
+        return numeric.month ?? '';
+      case 'dd':
+        return pad(numeric.day);
+      case 'd':
+        return numeric.day ?? '';
+      case 'EEEE':
+        return named({ weekday: 'long' });
+      case 'EEE':
+        return named({ weekday: 'short' });
+      case 'HH':
+        return String(hour).padStart(2, '0');
+      case 'H':
+        return String(hour);
+      case 'hh':
+        return String(hour % 12 || 12).padStart(2, '0');
+      case 'h':
+        return String(hour % 12 || 12);
+      case 'mm':
+        return pad(numeric.minute);
+      case 'ss':
+        return pad(numeric.second);
+      case 'a':
+        return hour < 12 ? 'AM' : 'PM';
+      default:
+        return token.slice(1, -1); // 'quoted literal'
     }
   });
 }
-

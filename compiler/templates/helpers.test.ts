@@ -52,7 +52,7 @@ describe('helpers', () => {
     expect(render('{{formatDate at "EEEE d MMMM"}}', { at, user: { locale: 'fr', timezone: 'UTC' } })).toBe('mardi 5 mars');
     expect(render('{{formatDate at "long"}}', { at, user: { timezone: 'UTC' } }, { locale: 'de' })).toBe('5. März 2024');
     expect(render('{{formatDate at "iso"}}', { at: Date.UTC(2024, 0, 1) })).toBe('2024-01-01T00:00:00.000Z');
-    expect(render("{{formatDate at \"'Day' d\" timezone=\"Asia/Tokyo\"}}", { at })).toBe('Day 6');
+    expect(render('{{formatDate at "\'Day\' d" timezone="Asia/Tokyo"}}', { at })).toBe('Day 6');
   });
 
   it('never throws on bad input', () => {

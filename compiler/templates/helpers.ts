@@ -46,12 +46,21 @@ const DEFS: HelperDef[] = [
   { name: 'upper', minArgs: 1, maxArgs: 1, usage: '{{upper value}}', run: ([v]) => text(v).toUpperCase() },
   { name: 'lower', minArgs: 1, maxArgs: 1, usage: '{{lower value}}', run: ([v]) => text(v).toLowerCase() },
   {
-    name: 'capitalize', minArgs: 1, maxArgs: 1, usage: '{{capitalize value}}',
-    run: ([v]) => { const s = text(v); return s.charAt(0).toUpperCase() + s.slice(1); },
+    name: 'capitalize',
+    minArgs: 1,
+    maxArgs: 1,
+    usage: '{{capitalize value}}',
+    run: ([v]) => {
+      const s = text(v);
+      return s.charAt(0).toUpperCase() + s.slice(1);
+    },
   },
   { name: 'trim', minArgs: 1, maxArgs: 1, usage: '{{trim value}}', run: ([v]) => text(v).trim() },
   {
-    name: 'truncate', minArgs: 2, maxArgs: 2, usage: '{{truncate value 40}}',
+    name: 'truncate',
+    minArgs: 2,
+    maxArgs: 2,
+    usage: '{{truncate value 40}}',
     run: ([v, n]) => {
       const s = text(v);
       const max = Math.max(1, Math.floor(num(n) ?? s.length));
@@ -59,11 +68,17 @@ const DEFS: HelperDef[] = [
     },
   },
   {
-    name: 'default', minArgs: 2, maxArgs: 2, usage: '{{default value "fallback"}}',
+    name: 'default',
+    minArgs: 2,
+    maxArgs: 2,
+    usage: '{{default value "fallback"}}',
     run: ([v, fallback]) => (isEmpty(v) ? fallback : v),
   },
   {
-    name: 'formatDate', minArgs: 1, maxArgs: 2, usage: '{{formatDate created_at "medium"}} or {{formatDate created_at "yyyy-MM-dd HH:mm"}}',
+    name: 'formatDate',
+    minArgs: 1,
+    maxArgs: 2,
+    usage: '{{formatDate created_at "medium"}} or {{formatDate created_at "yyyy-MM-dd HH:mm"}}',
     run: ([v, pattern], options) => {
       const date = toDate(v);
       if (!date) return text(v);
@@ -75,7 +90,10 @@ const DEFS: HelperDef[] = [
     },
   },
   {
-    name: 'formatNumber', minArgs: 1, maxArgs: 2, usage: '{{formatNumber amount 2}}',
+    name: 'formatNumber',
+    minArgs: 1,
+    maxArgs: 2,
+    usage: '{{formatNumber amount 2}}',
     run: ([v, digits], options) => {
       const n = num(v);
       if (n === undefined) return text(v);
@@ -84,7 +102,10 @@ const DEFS: HelperDef[] = [
     },
   },
   {
-    name: 'formatCurrency', minArgs: 2, maxArgs: 2, usage: '{{formatCurrency amount "EUR"}}',
+    name: 'formatCurrency',
+    minArgs: 2,
+    maxArgs: 2,
+    usage: '{{formatCurrency amount "EUR"}}',
     run: ([v, currency], options) => {
       const n = num(v);
       if (n === undefined) return text(v);
@@ -92,11 +113,17 @@ const DEFS: HelperDef[] = [
     },
   },
   {
-    name: 'pluralize', minArgs: 2, maxArgs: 3, usage: '{{digest.count}} {{pluralize digest.count "comment" "comments"}}',
+    name: 'pluralize',
+    minArgs: 2,
+    maxArgs: 3,
+    usage: '{{digest.count}} {{pluralize digest.count "comment" "comments"}}',
     run: ([count, singular, plural]) => (num(count) === 1 ? text(singular) : plural === undefined ? `${text(singular)}s` : text(plural)),
   },
   {
-    name: 'join', minArgs: 1, maxArgs: 2, usage: '{{join tags ", "}}',
+    name: 'join',
+    minArgs: 1,
+    maxArgs: 2,
+    usage: '{{join tags ", "}}',
     run: ([list, sep]) => (Array.isArray(list) ? list.map(text).join(sep === undefined ? ', ' : text(sep)) : text(list)),
   },
   { name: 'eq', minArgs: 2, maxArgs: 2, usage: '{{#if (eq plan_type "pro")}}', run: ([a, b]) => a === b || (num(a) !== undefined && num(a) === num(b)) },

@@ -41,9 +41,7 @@ function parseProblem(error: unknown): TemplateProblem {
   // Handlebars' own exceptions (mismatched block names) carry lineNumber and a 0-based column.
   if (typeof e.lineNumber === 'number' && typeof e.column === 'number') {
     const mismatch = /^(\S+) doesn't match (\S+)/.exec(raw);
-    const message = mismatch
-      ? `{{#${mismatch[1]}}} is closed by {{/${mismatch[2]}}}`
-      : raw.replace(/ - \d+:\d+$/, '');
+    const message = mismatch ? `{{#${mismatch[1]}}} is closed by {{/${mismatch[2]}}}` : raw.replace(/ - \d+:\d+$/, '');
     const hint = mismatch ? `close the block with {{/${mismatch[1]}}}` : undefined;
     return problem(message, e.lineNumber, e.column + 1, hint);
   }
@@ -67,8 +65,12 @@ function explain(raw: string): { message: string; hint?: string } {
     return { message: 'a block is never closed', hint: 'add the closing tag, e.g. {{/if}} or {{/each}}' };
   }
   if (got === 'OPEN_ENDBLOCK') return { message: 'a closing tag has no opening block', hint: 'remove it, or open the block with {{#if …}} / {{#each …}}' };
-  if (got === 'INVERSE') return { message: '"{{else}}" is outside a block, or used twice', hint: 'an {{else}} belongs inside {{#if}}…{{/if}} or {{#each}}…{{/each}}, once' };
-  const wanted = expecting.filter((t) => t in TOKEN_WORDS && t !== 'INVALID').slice(0, 3).map((t) => TOKEN_WORDS[t]);
+  if (got === 'INVERSE')
+    return { message: '"{{else}}" is outside a block, or used twice', hint: 'an {{else}} belongs inside {{#if}}…{{/if}} or {{#each}}…{{/each}}, once' };
+  const wanted = expecting
+    .filter((t) => t in TOKEN_WORDS && t !== 'INVALID')
+    .slice(0, 3)
+    .map((t) => TOKEN_WORDS[t]);
   const message = `syntax error: found ${found}${wanted.length ? `, expected ${wanted.join(' or ')}` : ''}`;
   const hint = expecting.includes('CLOSE') ? 'close the tag with "}}"' : undefined;
   return hint ? { message, hint } : { message };

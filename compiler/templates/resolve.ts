@@ -37,7 +37,11 @@ export function resolvePath(path: hbs.AST.PathExpression, frames: readonly Frame
       return rest.length ? { ok: false, message: `"@${head}" has no fields` } : { ok: true, shape: scalar(head === 'key' ? 'string' : 'number') };
     }
     const guess = closest(head, ['root', ...EACH_DATA]);
-    return { ok: false, message: `unknown data variable "${variable}"`, hint: guess ? `did you mean "@${guess}"?` : 'data variables are @root, @index, @key, @first and @last' };
+    return {
+      ok: false,
+      message: `unknown data variable "${variable}"`,
+      hint: guess ? `did you mean "@${guess}"?` : 'data variables are @root, @index, @key, @first and @last',
+    };
   }
   if (path.depth >= frames.length) {
     return { ok: false, message: `"${variable}" climbs above the top level`, hint: 'remove one "../"' };
@@ -97,9 +101,7 @@ function failure(parent: Shape, segments: readonly string[], index: number, ctx:
   if (index > 0 || ctx.base !== undefined) {
     const isUser = ctx.atRoot && ctx.base === undefined && index === 1 && segments[0] === 'user';
     const where = isUser ? `"${part}" is not a field of the user profile` : `"${owner}" has no field "${part}"`;
-    const listing = isUser
-      ? `the profile has: ${USER_FIELDS.map((f) => `user.${f}`).join(', ')} (and user.traits.<name>)`
-      : `"${owner}" has: ${list(fields)}`;
+    const listing = isUser ? `the profile has: ${USER_FIELDS.map((f) => `user.${f}`).join(', ')} (and user.traits.<name>)` : `"${owner}" has: ${list(fields)}`;
     return { ok: false, message: `${head}: ${where}`, hint: suggestion ?? listing };
   }
   if (!ctx.atRoot) {

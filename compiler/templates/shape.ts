@@ -4,7 +4,7 @@
  */
 
 export type Shape =
-  | { kind: 'object'; fields: Map<string, Shape>; /** Shape of keys not in `fields`; undefined = no other keys. */ rest?: Shape }
+  | { kind: 'object'; fields: Map<string, Shape> /** Shape of keys not in `fields`; undefined = no other keys. */; rest?: Shape }
   | { kind: 'array'; items: Shape }
   | { kind: 'scalar'; type: string }
   | { kind: 'any' };

@@ -23,7 +23,15 @@ export async function loadScenarios(files: string[], cwd: string): Promise<{ sce
   takeRegisteredScenarios();
   for (const file of files) {
     const display = relative(cwd, file).split('\\').join('/');
-    const problem = (message: string): ScenarioResult => ({ name: `(${display})`, file: display, workflow: '', ok: false, ms: 0, failure: { message }, timeline: [] });
+    const problem = (message: string): ScenarioResult => ({
+      name: `(${display})`,
+      file: display,
+      workflow: '',
+      ok: false,
+      ms: 0,
+      failure: { message },
+      timeline: [],
+    });
     try {
       await import(pathToFileURL(file).href);
     } catch (error) {
@@ -39,12 +47,24 @@ export async function loadScenarios(files: string[], cwd: string): Promise<{ sce
 }
 
 /** Runs loaded scenarios in order; a name used twice fails the second (reports must name one scenario). */
-export async function runLoaded(bundle: Bundle, loaded: LoadedScenario[], onResult?: (result: ScenarioResult, sim: Simulation | null) => void): Promise<ScenarioResult[]> {
+export async function runLoaded(
+  bundle: Bundle,
+  loaded: LoadedScenario[],
+  onResult?: (result: ScenarioResult, sim: Simulation | null) => void,
+): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   const names = new Set<string>();
   for (const { file, display, definition } of loaded) {
     if (names.has(definition.name)) {
-      results.push({ name: definition.name, file: display, workflow: definition.options.workflow, ok: false, ms: 0, failure: { message: 'another scenario already has this name' }, timeline: [] });
+      results.push({
+        name: definition.name,
+        file: display,
+        workflow: definition.options.workflow,
+        ok: false,
+        ms: 0,
+        failure: { message: 'another scenario already has this name' },
+        timeline: [],
+      });
       continue;
     }
     names.add(definition.name);

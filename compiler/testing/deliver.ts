@@ -48,7 +48,14 @@ export interface DeliveryContext {
 export function deliverInMemory(ctx: DeliveryContext, action: SendAction): { result: SentMessage[]; log: SimMessage[] } {
   const result: SentMessage[] = [];
   const log: SimMessage[] = [];
-  const record = (channel: Channel, status: SimMessage['status'], provider: string | null, reason?: string, content?: RenderedContent, detail?: Record<string, JsonValue>) => {
+  const record = (
+    channel: Channel,
+    status: SimMessage['status'],
+    provider: string | null,
+    reason?: string,
+    content?: RenderedContent,
+    detail?: Record<string, JsonValue>,
+  ) => {
     const messageId = `${ctx.run}:${action.stepId}:${channel}`;
     result.push({ messageId, channel, status, ...(reason === undefined ? {} : { reason }) });
     log.push({

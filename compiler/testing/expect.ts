@@ -6,11 +6,7 @@
  */
 
 /** Every property optional, all the way down: what `toMatchObject` accepts. */
-export type PartialDeep<T> = T extends readonly (infer U)[]
-  ? readonly PartialDeep<U>[]
-  : T extends object
-    ? { [K in keyof T]?: PartialDeep<T[K]> }
-    : T;
+export type PartialDeep<T> = T extends readonly (infer U)[] ? readonly PartialDeep<U>[] : T extends object ? { [K in keyof T]?: PartialDeep<T[K]> } : T;
 
 export class ScenarioAssertionError extends Error {
   override name = 'ScenarioAssertionError';
@@ -83,7 +79,11 @@ export function findMismatch(actual: unknown, expected: unknown, path = ''): { p
 export function projectOnto(actual: unknown, expected: unknown): unknown {
   if (Array.isArray(expected) && Array.isArray(actual)) return actual.map((a, i) => (i < expected.length ? projectOnto(a, expected[i]) : a));
   if (isObject(expected) && isObject(actual)) {
-    return Object.fromEntries(Object.keys(expected).filter((k) => k in actual).map((k) => [k, projectOnto(actual[k], expected[k])]));
+    return Object.fromEntries(
+      Object.keys(expected)
+        .filter((k) => k in actual)
+        .map((k) => [k, projectOnto(actual[k], expected[k])]),
+    );
   }
   return actual;
 }

@@ -29,5 +29,8 @@ export function formatSummary(results: ScenarioResult[]): string {
 }
 
 function indent(text: string, by: string): string {
-  return text.split('\n').map((l) => `${by}${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `${by}${l}`)
+    .join('\n');
 }

@@ -90,7 +90,12 @@ function failureOf(error: unknown, file: string): ScenarioFailure {
  * @param file absolute path of the scenario file (to point at the failing line)
  * @param display the file as reports show it
  */
-export async function runScenario(bundle: Bundle, def: ScenarioDefinition, file: string, display = file): Promise<{ result: ScenarioResult; sim: Simulation | null }> {
+export async function runScenario(
+  bundle: Bundle,
+  def: ScenarioDefinition,
+  file: string,
+  display = file,
+): Promise<{ result: ScenarioResult; sim: Simulation | null }> {
   const started = performance.now();
   const base = { name: def.name, file: display, workflow: def.options.workflow };
   let sim: Simulation | null = null;

@@ -95,7 +95,14 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
     case 'waitFor/waiting': {
       const step = findStep(workflow.steps, h.stepId);
       const what = step?.kind === 'waitFor' ? (step.until.type === 'engagement' ? `${step.until.step} ${step.until.kind}` : `event ${step.until.event}`) : 'it';
-      return { ...base, type: 'wait', step: h.stepId, kind: 'waitFor', until: clock.at(num(d.until) ?? h.at), text: `${p}${h.stepId}: waiting for ${what}, ${until('timeout at')}` };
+      return {
+        ...base,
+        type: 'wait',
+        step: h.stepId,
+        kind: 'waitFor',
+        until: clock.at(num(d.until) ?? h.at),
+        text: `${p}${h.stepId}: waiting for ${what}, ${until('timeout at')}`,
+      };
     }
     case 'send/deferred':
       return {
@@ -107,14 +114,28 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
         text: `${p}${h.stepId}: outside the send window (${str(d.timezone) ?? 'UTC'}), deferred ${until('until')}`,
       };
     case 'digest/owner':
-      return { ...base, type: 'wait', step: h.stepId, kind: 'digest', until: clock.at(num(d.until) ?? h.at), text: `${p}${h.stepId}: digest open ${until('until')}` };
+      return {
+        ...base,
+        type: 'wait',
+        step: h.stepId,
+        kind: 'digest',
+        until: clock.at(num(d.until) ?? h.at),
+        text: `${p}${h.stepId}: digest open ${until('until')}`,
+      };
     case 'delay/elapsed':
       return { ...base, type: 'resume', step: h.stepId, outcome: 'elapsed', text: `${p}${h.stepId}: delay over` };
     case 'waitFor/timeout':
       return { ...base, type: 'resume', step: h.stepId, outcome: 'timeout', text: `${p}${h.stepId}: timed out` };
     case 'waitFor/matched': {
       const by = str(d.engagement) ?? (typeof d.event === 'string' ? `event ${d.event}` : d.early === true ? 'already seen' : undefined);
-      return { ...base, type: 'resume', step: h.stepId, outcome: 'matched', ...(by === undefined ? {} : { by }), text: `${p}${h.stepId}: matched${by ? ` (${by})` : ''}` };
+      return {
+        ...base,
+        type: 'resume',
+        step: h.stepId,
+        outcome: 'matched',
+        ...(by === undefined ? {} : { by }),
+        text: `${p}${h.stepId}: matched${by ? ` (${by})` : ''}`,
+      };
     }
     case 'branch/branch': {
       const arm = d.arm === 'otherwise' ? 'otherwise' : (num(d.arm) ?? 'otherwise');
@@ -128,13 +149,28 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
       const count = num(d.count) ?? 0;
       const limit = num(d.limit);
       const outcome = h.outcome as 'allowed' | 'throttled';
-      return { ...base, type: 'throttle', step: h.stepId, outcome, count, limit, text: `${p}${h.stepId}: throttle ${outcome} (${count} of ${limit ?? '?'} used in the window)` };
+      return {
+        ...base,
+        type: 'throttle',
+        step: h.stepId,
+        outcome,
+        count,
+        limit,
+        text: `${p}${h.stepId}: throttle ${outcome} (${count} of ${limit ?? '?'} used in the window)`,
+      };
     }
     case 'digest/digested':
       return { ...base, type: 'digest', step: h.stepId, outcome: 'joined', text: `${p}${h.stepId}: joined the open digest` };
     case 'digest/collected': {
       const count = num(d.count) ?? 0;
-      return { ...base, type: 'digest', step: h.stepId, outcome: 'collected', count, text: `${p}${h.stepId}: digest collected ${count} item${count === 1 ? '' : 's'}` };
+      return {
+        ...base,
+        type: 'digest',
+        step: h.stepId,
+        outcome: 'collected',
+        count,
+        text: `${p}${h.stepId}: digest collected ${count} item${count === 1 ? '' : 's'}`,
+      };
     }
     case 'updateProfile/updated': {
       const set = asObject(d.set);

@@ -115,7 +115,16 @@ export class World {
         return null;
       case 'send': {
         const state = this.runs.get(run)!;
-        const ctx = { bundle: this.bundle, run, data: state.data, digest: state.digest, user: this.user, failing: this.failing, ms: this.clock.ms(now), at: this.clock.at(now) };
+        const ctx = {
+          bundle: this.bundle,
+          run,
+          data: state.data,
+          digest: state.digest,
+          user: this.user,
+          failing: this.failing,
+          ms: this.clock.ms(now),
+          at: this.clock.at(now),
+        };
         const { result, log } = deliverInMemory(ctx, action);
         this.log(log);
         return { type: 'sendResult', now, stepId: action.stepId, messages: result };
@@ -148,7 +157,17 @@ export class World {
   private logThrottled(run: string, throttleStep: string, now: number): void {
     const held = (sendsAfter(this.workflow.steps, throttleStep) ?? []).flatMap((send) =>
       (send.routing.method === 'all' ? send.routing.channels : send.routing.channels.slice(0, 1)).map(
-        (channel): SimMessage => ({ ms: this.clock.ms(now), at: this.clock.at(now), run, step: send.id, channel, template: send.template, status: 'skipped', provider: null, reason: 'throttled' }),
+        (channel): SimMessage => ({
+          ms: this.clock.ms(now),
+          at: this.clock.at(now),
+          run,
+          step: send.id,
+          channel,
+          template: send.template,
+          status: 'skipped',
+          provider: null,
+          reason: 'throttled',
+        }),
       ),
     );
     this.log(held);

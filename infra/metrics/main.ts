@@ -26,7 +26,8 @@ export function readSidecarConfig(env: NodeJS.ProcessEnv): SidecarConfig {
   const missing = ['DATABASE_URL', 'HERALD_METRICS_SERVICE'].filter((name) => !env[name]);
   if (missing.length) throw new Error(`herald-metrics: ${missing.join(' and ')} must be set`);
   const intervalMs = Number(env.HERALD_METRICS_INTERVAL_MS ?? 60_000);
-  if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new Error(`herald-metrics: HERALD_METRICS_INTERVAL_MS "${env.HERALD_METRICS_INTERVAL_MS}" is not a period in ms`);
+  if (!Number.isFinite(intervalMs) || intervalMs < 100)
+    throw new Error(`herald-metrics: HERALD_METRICS_INTERVAL_MS "${env.HERALD_METRICS_INTERVAL_MS}" is not a period in ms`);
   return {
     databaseUrl: env.DATABASE_URL!,
     service: env.HERALD_METRICS_SERVICE!,

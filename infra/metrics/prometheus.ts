@@ -43,7 +43,5 @@ export function parsePrometheus(text: string): Sample[] {
 
 /** The sum of a metric's series whose labels include every `where` pair. */
 export function sumOf(samples: Sample[], name: string, where: Record<string, string> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v))
-    .reduce((total, s) => total + s.value, 0);
+  return samples.filter((s) => s.name === name && Object.entries(where).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0);
 }

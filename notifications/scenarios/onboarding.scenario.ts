@@ -14,7 +14,13 @@ scenario('onboarding: unopened welcome → SMS at +2h', { workflow: 'onboarding'
   sim.advance('1m');
   expect(sim.sent()).toMatchObject([
     { step: 'welcome', channel: 'email', template: 'onboarding-welcome', at: '+0s' },
-    { step: 'nudge-sms', channel: 'sms', template: 'onboarding-welcome', at: '+2h', content: { body: 'Hi Ada, your pro trial is ready: https://app.example.com/getting-started' } },
+    {
+      step: 'nudge-sms',
+      channel: 'sms',
+      template: 'onboarding-welcome',
+      at: '+2h',
+      content: { body: 'Hi Ada, your pro trial is ready: https://app.example.com/getting-started' },
+    },
   ]);
   expect(sim.timeline()).toContain({ type: 'branch', step: 'follow-up', arm: 'otherwise' });
   expect(sim.status()).toBe('completed');

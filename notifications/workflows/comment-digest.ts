@@ -11,8 +11,5 @@ export default workflow('comment-digest', {
   description: 'A daily email of the new comments on your posts.',
   trigger: commentAdded,
   category: activity,
-  steps: (s) => [
-    s.digest('daily-digest', { window: '1d' }),
-    s.send('digest-email', { template: commentDigest, channel: 'email' }),
-  ],
+  steps: (s) => [s.digest('daily-digest', { window: '1d' }), s.send('digest-email', { template: commentDigest, channel: 'email' })],
 });

@@ -11,7 +11,5 @@ export default workflow('security-code', {
   description: 'Deliver a sign-in code right away on the first channel that reaches the user.',
   trigger: securityCodeRequested,
   category: security,
-  steps: (s) => [
-    s.send('code', { template: securityCode, routing: { method: 'single', channels: ['sms', 'email'] }, critical: true }),
-  ],
+  steps: (s) => [s.send('code', { template: securityCode, routing: { method: 'single', channels: ['sms', 'email'] }, critical: true })],
 });

@@ -47,12 +47,18 @@ export const KEY_USE_INTERVAL_MS = 60 * 60 * 1000;
 /** The actor an authenticated API request is recorded as. */
 export const keyActor = (key: ApiKey) => `key:${key.name}`;
 
-export function createAudit(db: Pick<Database, 'query'>, options: { onError: (error: unknown) => void; now?: () => number; clientAddress?: (c: Context) => string | undefined }): Audit {
+export function createAudit(
+  db: Pick<Database, 'query'>,
+  options: { onError: (error: unknown) => void; now?: () => number; clientAddress?: (c: Context) => string | undefined },
+): Audit {
   const now = options.now ?? Date.now;
   const lastUse = new Map<string, number>();
   const record = async (entry: AuditEntry) => {
     try {
-      await exec(db, sql.insertAudit({ actor: entry.actor, action: entry.action, target: entry.target ?? null, ip: entry.ip ?? null, details: entry.details ?? null }));
+      await exec(
+        db,
+        sql.insertAudit({ actor: entry.actor, action: entry.action, target: entry.target ?? null, ip: entry.ip ?? null, details: entry.details ?? null }),
+      );
     } catch (error) {
       options.onError(error);
     }

@@ -22,7 +22,13 @@ export class CourierInputError extends InputError {
 export const AD_HOC_WORKFLOW = 'courier.send';
 /** Courier's channel names that differ from Herald's. */
 // Looked up by names from requests: a null prototype, so `constructor` is no channel.
-const CHANNEL_ALIASES: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, { inbox: 'inapp', email: 'email', sms: 'sms', push: 'push', inapp: 'inapp' });
+const CHANNEL_ALIASES: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, {
+  inbox: 'inapp',
+  email: 'email',
+  sms: 'sms',
+  push: 'push',
+  inapp: 'inapp',
+});
 
 function flatten(channels: RoutingChannel[]): string[] {
   return channels.flatMap((c) => (typeof c === 'string' ? [c] : flatten(c.channels)));
@@ -63,7 +69,10 @@ function titleAndBody(content: CourierContent): { title: string; body: string } 
   if (sugar.success) return { title: sugar.data.title, body: sugar.data.body };
   const elements = contentDocumentSchema.safeParse(content).data?.elements ?? [];
   const title = elements.find((e) => e.type === 'meta' && e.title)?.title ?? elements.find((e) => e.title)?.title ?? '';
-  const body = elements.filter((e) => (e.type ?? 'text') === 'text' && e.content).map((e) => e.content!).join('\n\n');
+  const body = elements
+    .filter((e) => (e.type ?? 'text') === 'text' && e.content)
+    .map((e) => e.content!)
+    .join('\n\n');
   if (!title && !body) throw new CourierInputError('content: no title and no text elements to send', 'message.content');
   return { title, body };
 }
@@ -114,7 +123,10 @@ export function planSend(bundle: Bundle, message: SendMessage, ids: { requestId:
 
   const category = message.preferences?.subscription_topic_id;
   if (category && !bundle.categories[category]) {
-    throw new CourierInputError(`unknown subscription topic "${category}" (known: ${Object.keys(bundle.categories).join(', ')})`, 'message.preferences.subscription_topic_id');
+    throw new CourierInputError(
+      `unknown subscription topic "${category}" (known: ${Object.keys(bundle.categories).join(', ')})`,
+      'message.preferences.subscription_topic_id',
+    );
   }
   const steps: Step[] = [];
   const delayMs = message.delay?.duration ?? (message.delay?.until ? Date.parse(message.delay.until) - ids.now : null);

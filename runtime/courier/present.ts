@@ -48,7 +48,8 @@ export function presentCourierMessage(id: string, run: sql.RunRow, messages: sql
   const status = courierStatus(run, messages);
   const definition = run.definition as { workflow?: { steps?: { kind: string; template?: string }[] } } | null;
   const template = definition?.workflow?.steps?.find((s) => s.kind === 'send')?.template ?? messages[0]?.template ?? run.workflow;
-  const recipient = run.user_id ?? String((run.recipient as Record<string, unknown> | null)?.email ?? (run.recipient as Record<string, unknown> | null)?.phone_number ?? '');
+  const recipient =
+    run.user_id ?? String((run.recipient as Record<string, unknown> | null)?.email ?? (run.recipient as Record<string, unknown> | null)?.phone_number ?? '');
   const reason = ['UNDELIVERABLE', 'UNROUTABLE'].includes(status) ? reasonOf(messages) : null;
   const times = Object.fromEntries(
     (['sent', 'delivered', 'opened', 'clicked'] as const).flatMap((s) => {

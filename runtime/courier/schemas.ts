@@ -28,7 +28,9 @@ export type CourierContent = z.infer<typeof contentSchema>;
 
 /** Channels (or provider ids) in order; nested routing objects are flattened in order. */
 export type RoutingChannel = string | { method: 'all' | 'single'; channels: RoutingChannel[] };
-const routingChannelSchema: z.ZodType<RoutingChannel> = z.lazy(() => z.union([z.string().min(1), z.object({ method: z.enum(['all', 'single']), channels: z.array(routingChannelSchema) })]));
+const routingChannelSchema: z.ZodType<RoutingChannel> = z.lazy(() =>
+  z.union([z.string().min(1), z.object({ method: z.enum(['all', 'single']), channels: z.array(routingChannelSchema) })]),
+);
 export const routingSchema = z.object({ method: z.enum(['all', 'single']), channels: z.array(routingChannelSchema).min(1) });
 
 /** `{ email: 'sendgrid' }` (channel → provider id), or Courier's `{ sendgrid: { override, … } }` (provider id → options). */
@@ -45,8 +47,14 @@ export const sendMessageSchema = z
     channels: z.record(z.string(), z.object({}).loose()).nullish(),
     delay: z.object({ duration: z.number().int().nonnegative().nullish(), until: z.string().nullish() }).loose().nullish(),
     timeout: z.object({}).loose().nullish(),
-    metadata: z.object({ event: z.string().nullish(), tags: z.array(z.string()).nullish(), trace_id: z.string().nullish() }).loose().nullish(),
-    preferences: z.object({ subscription_topic_id: z.string().min(1) }).loose().nullish(),
+    metadata: z
+      .object({ event: z.string().nullish(), tags: z.array(z.string()).nullish(), trace_id: z.string().nullish() })
+      .loose()
+      .nullish(),
+    preferences: z
+      .object({ subscription_topic_id: z.string().min(1) })
+      .loose()
+      .nullish(),
   })
   .loose()
   .refine((m) => (m.template ? 1 : 0) + (m.content ? 1 : 0) === 1, { message: 'give exactly one of template or content', path: ['template'] });

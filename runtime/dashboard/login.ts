@@ -77,7 +77,8 @@ export function loginHandlers(deps: LoginDeps) {
 
     async logout(c: Context) {
       const id = await deps.sessions.end(clearSessionCookie(c), now());
-      if (id !== null) await record({ actor: account, action: 'logout', target: account, ip: clientAddress(c, deps.trustedProxies), details: { session: sessionRef(id) } });
+      if (id !== null)
+        await record({ actor: account, action: 'logout', target: account, ip: clientAddress(c, deps.trustedProxies), details: { session: sessionRef(id) } });
       return c.redirect(LOGIN_PATH, 303);
     },
   };

@@ -110,7 +110,10 @@ export async function userView(db: SqlClient, bundle: Bundle | null, userId: str
     category: category.id,
     description: category.description,
     required: category.required,
-    channels: Object.fromEntries(CHANNELS.map((channel) => [channel, resolvePreference(bundle!, category.id, channel, snapshot)])) as Record<Channel, PreferenceCell>,
+    channels: Object.fromEntries(CHANNELS.map((channel) => [channel, resolvePreference(bundle!, category.id, channel, snapshot)])) as Record<
+      Channel,
+      PreferenceCell
+    >,
   }));
   return { profile, snapshot, preferences };
 }

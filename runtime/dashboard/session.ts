@@ -51,7 +51,9 @@ const blank = (value: string) => value.trim() === '';
 function passwordOf(password: string | undefined): string | undefined {
   if (!password) return undefined;
   if (blank(password)) {
-    throw new DashboardConfigError('HERALD_DASHBOARD_PASSWORD is only whitespace: set a real password, or unset it to sign in to the dashboard with the API key');
+    throw new DashboardConfigError(
+      'HERALD_DASHBOARD_PASSWORD is only whitespace: set a real password, or unset it to sign in to the dashboard with the API key',
+    );
   }
   return password;
 }

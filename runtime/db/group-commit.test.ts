@@ -42,7 +42,10 @@ describe('createBatcher', () => {
     expect(results).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
     // The first goes alone at once; the rest queue behind it and leave in groups of at most 3.
     expect(r.alone).toEqual(['a']);
-    expect(r.groups).toEqual([['b', 'c', 'd'], ['e', 'f']]);
+    expect(r.groups).toEqual([
+      ['b', 'c', 'd'],
+      ['e', 'f'],
+    ]);
   });
 
   it('retries a failed group item by item, so only the bad item fails', async () => {

@@ -71,7 +71,10 @@ export function createBatcher<I, O>(runner: BatchRunner<I, O>, options: BatchOpt
 export type TransactionWork<T> = (tx: SqlClient) => Promise<T>;
 
 /** Works that share a transaction run one after the other in it. */
-export function createGroupCommit(transaction: <T>(work: TransactionWork<T>) => Promise<T>, options?: BatchOptions): <T>(work: TransactionWork<T>) => Promise<T> {
+export function createGroupCommit(
+  transaction: <T>(work: TransactionWork<T>) => Promise<T>,
+  options?: BatchOptions,
+): <T>(work: TransactionWork<T>) => Promise<T> {
   const batch = createBatcher<TransactionWork<unknown>, unknown>(
     {
       together: (works) =>

@@ -264,7 +264,9 @@ const isApplied = async (client: SqlClient) => {
   // Two statements: a query naming a table that does not exist yet fails when parsed, whatever guards it.
   const present = await client.query<{ present: boolean }>("SELECT to_regclass('herald.schema_version') IS NOT NULL AS present");
   if (!present.rows[0]?.present) return false;
-  const { rows } = await client.query<{ applied: boolean }>('SELECT EXISTS (SELECT 1 FROM herald.schema_version WHERE version = $1) AS applied', [SCHEMA_VERSION]);
+  const { rows } = await client.query<{ applied: boolean }>('SELECT EXISTS (SELECT 1 FROM herald.schema_version WHERE version = $1) AS applied', [
+    SCHEMA_VERSION,
+  ]);
   return rows[0]?.applied === true;
 };
 

@@ -26,8 +26,14 @@ export function isConnectionError(error: unknown): boolean {
   if (!e) return false;
   // Over a Unix socket, a stopped server is a socket file that is gone.
   if (e.code === 'ENOENT' && e.syscall === 'connect') return true;
-  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(e.code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(e.message ?? '');
+  if (
+    e.code &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(e.code)
+  )
+    return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error|the database system is (starting up|shutting down)/i.test(
+    e.message ?? '',
+  );
 }
 
 /**
@@ -67,7 +73,7 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
       // event itself must not go unhandled (it would end the process).
       const swallow = () => {};
       client.on('error', swallow);
-      let broken: unknown ;
+      let broken: unknown;
       try {
         await client.query('BEGIN');
         let open = true;

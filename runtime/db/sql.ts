@@ -9,8 +9,7 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
 // ── bundles ────────────────────────────────────────────────────────────────────────────────────────────
 export const insertBundle = (version: string, bundle: unknown) =>
   s('INSERT INTO herald.bundles (version, bundle) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING', version, json(bundle));
-export const markLive = (version: string) =>
-  s('UPDATE herald.bundles SET live = (version = $1) WHERE live OR version = $1', version);
+export const markLive = (version: string) => s('UPDATE herald.bundles SET live = (version = $1) WHERE live OR version = $1', version);
 export const bundleByVersion = (version: string) => s('SELECT bundle FROM herald.bundles WHERE version = $1', version);
 
 // ── users, preferences, presence ─────────────────────────────────────────────────────────────────────────
@@ -68,7 +67,10 @@ export const setSmsOptOutByPhone = (phoneNumber: string, optOut: boolean) =>
 export const clearPreferences = (userId: string, category: string) =>
   s('DELETE FROM herald.preferences WHERE user_id = $1 AND category = $2', userId, category);
 /** Courier's profile replace: the given fields, the rest cleared, traits replaced rather than merged. */
-export const replaceUser = (id: string, p: Required<Pick<ProfilePatch, 'email' | 'phone_number' | 'locale' | 'timezone'>> & { traits: Record<string, unknown> }) =>
+export const replaceUser = (
+  id: string,
+  p: Required<Pick<ProfilePatch, 'email' | 'phone_number' | 'locale' | 'timezone'>> & { traits: Record<string, unknown> },
+) =>
   s(
     `INSERT INTO herald.users (id, email, phone_number, locale, timezone, traits) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, phone_number = EXCLUDED.phone_number, locale = EXCLUDED.locale,
@@ -259,7 +261,11 @@ export const appendMessageStatus = (id: string, status: string, entry: unknown) 
   s('UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE id = $1 RETURNING *', id, status, json([entry]));
 /** Claims a provider event's identity; no row back means it was applied before (a provider retry). */
 export const claimProviderEvent = (dedupeKey: string, messageId: string | null) =>
-  s('INSERT INTO herald.provider_events (dedupe_key, message_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key', dedupeKey, messageId);
+  s(
+    'INSERT INTO herald.provider_events (dedupe_key, message_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key',
+    dedupeKey,
+    messageId,
+  );
 /** The message a provider's id names (Twilio's SM…, SendGrid's x-message-id), locked; none when not ours. */
 export const lockMessageByProviderId = (providerMessageId: string) =>
   s('SELECT * FROM herald.messages WHERE provider_message_id = $1 ORDER BY created_at DESC LIMIT 1 FOR UPDATE', providerMessageId);
@@ -308,8 +314,7 @@ export const claimIdempotencyKeys = (claims: { key: string; hash: string }[]) =>
      ON CONFLICT (key) DO NOTHING RETURNING key`,
     json(claims),
   );
-export const idempotencyByKeys = (keys: string[]) =>
-  s('SELECT key, request_hash, status, response FROM herald.idempotency WHERE key = ANY($1::text[])', keys);
+export const idempotencyByKeys = (keys: string[]) => s('SELECT key, request_hash, status, response FROM herald.idempotency WHERE key = ANY($1::text[])', keys);
 export const storeIdempotentResponses = (answers: { key: string; status: number; response: unknown }[]) =>
   s(
     `UPDATE herald.idempotency i SET status = a.status, response = a.response
@@ -656,10 +661,7 @@ export const dashboardMessagesPage = (f: DashboardMessageFilter, after: Dashboar
     where.push(`(created_at, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
   }
   values.push(limit);
-  return s(
-    `SELECT ${DASHBOARD_MESSAGE_COLUMNS} FROM herald.messages ${whereText(where)} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
-    ...values,
-  );
+  return s(`SELECT ${DASHBOARD_MESSAGE_COLUMNS} FROM herald.messages ${whereText(where)} ORDER BY created_at DESC, id DESC LIMIT $${values.length}`, ...values);
 };
 /**
  * Messages by status under every filter but the status one, over at most the newest `cap` matches: the
@@ -835,7 +837,14 @@ export interface AuditRow {
   details: Record<string, unknown> | null;
 }
 export const insertAudit = (e: { actor: string; action: string; target: string | null; ip: string | null; details: unknown }) =>
-  s('INSERT INTO herald.audit_log (actor, action, target, ip, details) VALUES ($1, $2, $3, $4, $5)', e.actor, e.action, e.target, e.ip, e.details === null ? null : json(e.details));
+  s(
+    'INSERT INTO herald.audit_log (actor, action, target, ip, details) VALUES ($1, $2, $3, $4, $5)',
+    e.actor,
+    e.action,
+    e.target,
+    e.ip,
+    e.details === null ? null : json(e.details),
+  );
 /** Newest first, keyset-paged by id (ids only grow; ordered by the column, not by its text in the output). */
 export const auditPage = (limit: number, beforeId: string | null, action: string | null) =>
   s(
@@ -854,8 +863,7 @@ export const claimInboundSms = (messageSid: string) =>
 
 // ── deleting a user ───────────────────────────────────────────────────────────────────────────────────────
 /** The user's runs still to do something (runs_active_by_user), for the engine to cancel before erasing. */
-export const activeRunsOfUser = (userId: string) =>
-  s(`SELECT id FROM herald.runs WHERE user_id = $1 AND status IN ('running', 'waiting') ORDER BY id`, userId);
+export const activeRunsOfUser = (userId: string) => s(`SELECT id FROM herald.runs WHERE user_id = $1 AND status IN ('running', 'waiting') ORDER BY id`, userId);
 export interface ErasedUser {
   profile: boolean;
   preferences: number;

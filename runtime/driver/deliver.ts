@@ -58,7 +58,15 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   for (const skip of action.skipped) {
     const id = randomUUID();
     const history = [{ status: 'skipped', at, reason: skip.reason, ...(skip.detail === undefined ? {} : { detail: skip.detail as JsonValue }) }];
-    logMessage(ctx, action, id, skip.channel, { status: 'skipped', reason: skip.reason, provider: null, provider_message_id: null, provider_response: null, content: null, history });
+    logMessage(ctx, action, id, skip.channel, {
+      status: 'skipped',
+      reason: skip.reason,
+      provider: null,
+      provider_message_id: null,
+      provider_response: null,
+      content: null,
+      history,
+    });
     out.push({ messageId: id, channel: skip.channel, status: 'skipped', reason: skip.reason });
     ctx.onMessage?.('skipped', skip.channel);
   }
@@ -83,7 +91,15 @@ async function sendOne(
   template: Bundle['templates'][string] | undefined,
 ): Promise<Outcome> {
   const at = () => new Date(ctx.clock()).toISOString();
-  const fail = (reason: string, history: JsonValue[]): Outcome => ({ status: 'failed', reason, provider: null, provider_message_id: null, provider_response: null, content: null, history });
+  const fail = (reason: string, history: JsonValue[]): Outcome => ({
+    status: 'failed',
+    reason,
+    provider: null,
+    provider_message_id: null,
+    provider_response: null,
+    content: null,
+    history,
+  });
   if (!template) return fail('unknown_template', [{ status: 'failed', at: at(), reason: 'unknown_template' }]);
   const { values, unsubscribeUrl } = templateBuiltins({
     bundle: ctx.bundle,

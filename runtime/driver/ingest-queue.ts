@@ -103,7 +103,9 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
     }
     const key = row.idempotency_key;
     if (key) {
-      const hash = createHash('sha256').update(JSON.stringify([row.event, row.user_id, row.properties, row.message_id])).digest('hex');
+      const hash = createHash('sha256')
+        .update(JSON.stringify([row.event, row.user_id, row.properties, row.message_id]))
+        .digest('hex');
       if (!(await one(tx, sql.claimIdempotencyKeys([{ key, hash }])))) {
         const prior = await one<{ request_hash: string }>(tx, sql.idempotencyByKeys([key]));
         if (prior && prior.request_hash !== hash) {

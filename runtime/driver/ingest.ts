@@ -44,7 +44,12 @@ export function checkEventData(bundle: Bundle, event: string, data: Record<strin
   const validator = eventValidator(bundle, event);
   if (!validator) return;
   const result = validator.safeParse(data);
-  if (!result.success) throw new InvalidEventError(event, result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })), where);
+  if (!result.success)
+    throw new InvalidEventError(
+      event,
+      result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })),
+      where,
+    );
 }
 
 const triggered = new WeakMap<Bundle, Map<string, Workflow[]>>();

@@ -79,14 +79,23 @@ export function createLocalStarts(db: Database, deps: DriverDeps, options: Local
 
   /** Enqueues start jobs for pending starts (see sql.claimPendingStarts) in one transaction. */
   const handOver = (origin: 'sweep' | 'stop', ids: string[], olderThanMs: number, exclude: string[]) =>
-    db.transaction(async (tx) => {
-      const claimed = await rows<{ id: string; created_ms: number }>(tx, sql.claimPendingStarts({ ids, olderThanMs, exclude, limit: ids.length || SWEEP_LIMIT }));
-      await sendFacts(deps.boss, claimed.map((r) => ({ job: startJob(r.id, r.created_ms, origin) })), { client: tx });
-      return claimed.length;
-    }).then((count) => {
-      if (count > 0) options.onHandOver?.(origin, count);
-      return count;
-    });
+    db
+      .transaction(async (tx) => {
+        const claimed = await rows<{ id: string; created_ms: number }>(
+          tx,
+          sql.claimPendingStarts({ ids, olderThanMs, exclude, limit: ids.length || SWEEP_LIMIT }),
+        );
+        await sendFacts(
+          deps.boss,
+          claimed.map((r) => ({ job: startJob(r.id, r.created_ms, origin) })),
+          { client: tx },
+        );
+        return claimed.length;
+      })
+      .then((count) => {
+        if (count > 0) options.onHandOver?.(origin, count);
+        return count;
+      });
 
   async function run(batch: { runId: string; acceptedAt: number }[]): Promise<void> {
     for (const { runId } of batch) inFlight.add(runId);

@@ -73,7 +73,10 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
     case 'throttle': {
       const key = { workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key };
       await exec(tx, sql.lockThrottle(key));
-      const result = await one<{ n: number; allowed: boolean }>(tx, sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }));
+      const result = await one<{ n: number; allowed: boolean }>(
+        tx,
+        sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }),
+      );
       const workflow = turn.bundle.workflows[run.workflow];
       if (!result!.allowed && workflow) {
         const held = throttledMessages({ workflow, userId: run.user_id }, { stepId: action.stepId, count: result!.n, limit: action.limit, now });
@@ -83,11 +86,17 @@ async function execute(turn: Turn, action: Action, now: number): Promise<Fact | 
       return { type: 'throttleResult', now, stepId: action.stepId, allowed: result!.allowed, count: result!.n };
     }
     case 'digestJoin': {
-      const row = await one<{ owner_run: string }>(tx, sql.joinDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id, item: action.item }));
+      const row = await one<{ owner_run: string }>(
+        tx,
+        sql.joinDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id, item: action.item }),
+      );
       return { type: 'digestResult', now, stepId: action.stepId, role: row!.owner_run === run.id ? 'owner' : 'joined' };
     }
     case 'digestCollect': {
-      const row = await one<{ items: JsonValue[] }>(tx, sql.closeDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id }));
+      const row = await one<{ items: JsonValue[] }>(
+        tx,
+        sql.closeDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id }),
+      );
       return { type: 'digestCollected', now, stepId: action.stepId, items: row?.items ?? [] };
     }
     case 'updateProfile': {
@@ -182,7 +191,11 @@ export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJo
   if (failed) throw failed.reason;
   const turns = settled.map((s) => (s as PromiseFulfilledResult<Turn>).value);
   if (turns.length === 0) return new Map();
-  await sendFacts(deps.boss, turns.flatMap((t) => t.scheduled), { client: tx });
+  await sendFacts(
+    deps.boss,
+    turns.flatMap((t) => t.scheduled),
+    { client: tx },
+  );
   await exec(tx, sql.saveTurns(turns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, started: startIsBehind(t.state), messages: t.log }))));
   return new Map(turns.map((t) => [t.run.id, t.state]));
 }

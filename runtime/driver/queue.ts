@@ -74,7 +74,8 @@ export function queueOptions(retentionMs: number) {
 }
 
 export async function ensureQueue(boss: PgBoss, retentionMs: number): Promise<void> {
-  if (!(await boss.getQueue(DEAD_QUEUE))) await boss.createQueue(DEAD_QUEUE, { retryLimit: 8, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 30 * DAY_SECONDS });
+  if (!(await boss.getQueue(DEAD_QUEUE)))
+    await boss.createQueue(DEAD_QUEUE, { retryLimit: 8, retryDelay: 5, retryBackoff: true, deleteAfterSeconds: 30 * DAY_SECONDS });
   const options = queueOptions(retentionMs);
   const existing = await boss.getQueue(RUN_QUEUE);
   if (!existing) return void (await boss.createQueue(RUN_QUEUE, options));

@@ -101,7 +101,11 @@ export type EventInput = Omit<StartInput, 'recipient' | 'triggerEvent'> & {
  * already accepted (same messageId) changes nothing and answers with the first acceptance's runs.
  */
 export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: EventInput[]): Promise<EventAcceptance[]> {
-  const local = startsLocally(deps, tx, inputs.reduce((n, input) => n + input.workflows.length, 0));
+  const local = startsLocally(
+    deps,
+    tx,
+    inputs.reduce((n, input) => n + input.workflows.length, 0),
+  );
   const runs = inputs.flatMap((input) => newRuns({ ...input, recipient: null, triggerEvent: input.event }, local));
   const events = inputs.map((i): sql.EventRow => ({ message_id: i.messageId, event: i.event, user_id: i.userId, properties: i.data, run_ids: i.runIds }));
   const row = (await one<{ kept: number[]; started: string[]; active: (ActiveRun & { user_id: string })[] }>(tx, sql.acceptEvents(events, runs)))!;
@@ -121,7 +125,9 @@ export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: Even
       results.push({ duplicate: true, runs: prior.get(input.messageId!) ?? [] });
       continue;
     }
-    const fresh = input.workflows.map((w, k) => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version })).filter((r) => started.has(r.id));
+    const fresh = input.workflows
+      .map((w, k) => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version }))
+      .filter((r) => started.has(r.id));
     const runIds = fresh.map((r) => r.id);
     const active = activeByUser.get(input.userId) ?? [];
     const routed = input.feedsRuns === false ? [] : await routeTo(deps, tx, active, input.event);

@@ -62,7 +62,14 @@ export function factHandler(db: Database, deps: DriverDeps, onError: (error: unk
     if (jobs.length === 1) return oneByOne(db, deps, jobs, onError);
     try {
       const signals = jobs.flatMap((j) => (j.signal ? [j.signal] : []));
-      await db.transaction((tx) => processFacts(deps, tx, jobs.map((j) => j.data), signals.length ? AbortSignal.any(signals) : undefined));
+      await db.transaction((tx) =>
+        processFacts(
+          deps,
+          tx,
+          jobs.map((j) => j.data),
+          signals.length ? AbortSignal.any(signals) : undefined,
+        ),
+      );
       failpoint('job.after-commit');
       return jobs.map((job) => ({ id: job.id, status: 'completed' }));
     } catch {

@@ -59,7 +59,13 @@ describe('evaluateCondition', () => {
       all: [
         { op: 'compare', left: { ref: 'data.plan' }, cmp: 'eq', right: 'pro' },
         { op: 'not', cond: { op: 'preference', category: 'product-updates', channel: 'sms' } },
-        { op: 'or', any: [{ op: 'engaged', step: 'digest', kind: 'opened' }, { op: 'hasChannel', channel: 'inapp' }] },
+        {
+          op: 'or',
+          any: [
+            { op: 'engaged', step: 'digest', kind: 'opened' },
+            { op: 'hasChannel', channel: 'inapp' },
+          ],
+        },
       ],
     };
     expect(evaluateCondition(cond, scope)).toEqual({

@@ -29,11 +29,7 @@ function lists(workflow: Workflow, cursor: Cursor): Step[][] {
     const branch = parent ? out[depth - 1]?.[parent.index] : undefined;
     if (branch?.kind !== 'branch') throw new CorruptStateError(`cursor frame "${frame.list}" is not inside a branch`);
     const arm = frame.list.slice(branch.id.length + 1);
-    const steps = frame.list.startsWith(`${branch.id}#`)
-      ? arm === 'otherwise'
-        ? branch.otherwise
-        : branch.arms[Number(arm)]?.steps
-      : undefined;
+    const steps = frame.list.startsWith(`${branch.id}#`) ? (arm === 'otherwise' ? branch.otherwise : branch.arms[Number(arm)]?.steps) : undefined;
     if (!steps) throw new CorruptStateError(`cursor frame "${frame.list}" names no arm of branch "${branch.id}"`);
     out.push(steps);
   });

@@ -62,7 +62,12 @@ export function applyFact(turn: Turn, fact: Fact): Applied {
       if (waiting?.reply !== 'sendResult' || waiting.stepId !== fact.stepId) return 'ignored';
       state.sends[fact.stepId] = fact.messages;
       record(turn, fact.stepId, 'send', sendOutcome(fact.messages), {
-        messages: fact.messages.map((m) => ({ messageId: m.messageId, channel: m.channel, status: m.status, ...(m.reason === undefined ? {} : { reason: m.reason }) })),
+        messages: fact.messages.map((m) => ({
+          messageId: m.messageId,
+          channel: m.channel,
+          status: m.status,
+          ...(m.reason === undefined ? {} : { reason: m.reason }),
+        })),
       });
       resume(turn, true);
       return 'resume';

@@ -9,7 +9,12 @@ const sent = (r: ReturnType<typeof simulate>) => r.messages.filter((m) => m.stat
 
 describe('onboarding flow in virtual time', () => {
   it('email opened → next steps as soon as it is opened', () => {
-    const r = simulate({ bundle, workflowId: 'onboarding', user: makeUser(), script: [{ at: 30 * MINUTE, fact: { type: 'engagement', stepId: 'welcome', kind: 'opened' } }] });
+    const r = simulate({
+      bundle,
+      workflowId: 'onboarding',
+      user: makeUser(),
+      script: [{ at: 30 * MINUTE, fact: { type: 'engagement', stepId: 'welcome', kind: 'opened' } }],
+    });
     expect(sent(r)).toEqual(['0m welcome:email', '30m next-steps:email']);
     expect(r.state.status).toBe('completed');
     expect(r.state.history.find((h) => h.stepId === 'welcome-opened' && h.outcome === 'matched')).toBeDefined();
@@ -29,7 +34,12 @@ describe('onboarding flow in virtual time', () => {
   });
 
   it('a click counts as an open (clicked ⇒ opened ⇒ delivered)', () => {
-    const r = simulate({ bundle, workflowId: 'onboarding', user: makeUser(), script: [{ at: 10 * MINUTE, fact: { type: 'engagement', stepId: 'welcome', kind: 'clicked' } }] });
+    const r = simulate({
+      bundle,
+      workflowId: 'onboarding',
+      user: makeUser(),
+      script: [{ at: 10 * MINUTE, fact: { type: 'engagement', stepId: 'welcome', kind: 'clicked' } }],
+    });
     expect(sent(r)).toEqual(['0m welcome:email', '10m next-steps:email']);
   });
 });
@@ -44,7 +54,12 @@ function driver(user = makeUser()) {
     state = result.state;
     return result.actions;
   };
-  return { feed, get state() { return state; } };
+  return {
+    feed,
+    get state() {
+      return state;
+    },
+  };
 }
 
 const welcomeSent: Fact = { type: 'sendResult', now: 1, stepId: 'welcome', messages: [{ messageId: 'm1', channel: 'email', status: 'sent' }] };
@@ -52,7 +67,9 @@ const welcomeSent: Fact = { type: 'sendResult', now: 1, stepId: 'welcome', messa
 describe('onboarding flow, fact by fact', () => {
   it('continues at once when the open arrived before the wait', () => {
     const d = driver();
-    expect(d.feed({ type: 'start', now: 0 })).toMatchObject([{ type: 'send', stepId: 'welcome', candidates: [{ channel: 'email', providers: ['sendgrid', 'sendgrid-backup'] }] }]);
+    expect(d.feed({ type: 'start', now: 0 })).toMatchObject([
+      { type: 'send', stepId: 'welcome', candidates: [{ channel: 'email', providers: ['sendgrid', 'sendgrid-backup'] }] },
+    ]);
     // The webhook beats the send result: the open is recorded while the run still waits on the send.
     expect(d.feed({ type: 'engagement', now: 1, stepId: 'welcome', kind: 'opened' })).toEqual([]);
     expect(d.state.engagements).toEqual({ welcome: ['opened'] });
@@ -102,7 +119,10 @@ describe('onboarding flow, fact by fact', () => {
         { arm: 1, value: false, explain: { op: 'activeWithin', value: false, durationMs: 5 * MINUTE, lastActiveAt: 0, now: schedule.at } },
       ],
     });
-    expect(d.state.cursor.frames).toEqual([{ list: 'root', index: 2 }, { list: 'follow-up#otherwise', index: 0 }]);
+    expect(d.state.cursor.frames).toEqual([
+      { list: 'root', index: 2 },
+      { list: 'follow-up#otherwise', index: 0 },
+    ]);
   });
 
   it('ends on a cancel fact and ignores everything after', () => {

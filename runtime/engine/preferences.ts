@@ -13,14 +13,7 @@ import type { UserSnapshot } from './types.ts';
  * - `opted-in` / `opted-out`: the user's explicit choice for (category, channel);
  * - `category-default` / `not-a-default-channel`: no explicit choice, so the category's default channels.
  */
-export type PreferenceRule =
-  | 'no-category'
-  | 'unknown-category'
-  | 'required'
-  | 'opted-in'
-  | 'opted-out'
-  | 'category-default'
-  | 'not-a-default-channel';
+export type PreferenceRule = 'no-category' | 'unknown-category' | 'required' | 'opted-in' | 'opted-out' | 'category-default' | 'not-a-default-channel';
 
 /**
  * May this user be sent `channel` messages of `categoryId`?

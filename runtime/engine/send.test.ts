@@ -37,7 +37,10 @@ describe('send planning', () => {
 
   it('skips a channel the user opted out of in an optional category, naming the rule', () => {
     const r = start(send('s', 'email'), optedOut);
-    expect(sendOf(r)).toMatchObject({ candidates: [], skipped: [{ channel: 'email', reason: 'preference', detail: { rule: 'opted-out', category: 'product-updates' } }] });
+    expect(sendOf(r)).toMatchObject({
+      candidates: [],
+      skipped: [{ channel: 'email', reason: 'preference', detail: { rule: 'opted-out', category: 'product-updates' } }],
+    });
     expect(r.state.waiting).toMatchObject({ kind: 'send', reply: 'sendResult' });
   });
 
@@ -58,8 +61,17 @@ describe('send planning', () => {
 
   it('fails over between providers and then channels in the simulator', () => {
     const step = send('s', 'email', { routing: { method: 'single', channels: ['email', 'sms'], strategy: 'ordered' } });
-    const sim = simulate({ bundle: makeBundle(workflow('w', [step])), workflowId: 'w', user: makeUser(), deliver: ({ channel }) => (channel === 'email' ? 'failed' : 'sent') });
-    expect(sim.messages.map((m) => `${m.channel}/${m.provider}:${m.status}`)).toEqual(['email/sendgrid:failed', 'email/sendgrid-backup:failed', 'sms/twilio:sent']);
+    const sim = simulate({
+      bundle: makeBundle(workflow('w', [step])),
+      workflowId: 'w',
+      user: makeUser(),
+      deliver: ({ channel }) => (channel === 'email' ? 'failed' : 'sent'),
+    });
+    expect(sim.messages.map((m) => `${m.channel}/${m.provider}:${m.status}`)).toEqual([
+      'email/sendgrid:failed',
+      'email/sendgrid-backup:failed',
+      'sms/twilio:sent',
+    ]);
     expect(sim.state.history.find((h) => h.stepId === 's' && h.kind === 'send' && h.outcome === 'sent')).toBeDefined();
   });
 
@@ -106,7 +118,12 @@ describe('send windows', () => {
   it('defers a send outside its window to the next opening, then re-plans it', () => {
     const wf = workflow('w', [send('s', 'email', { window })]);
     const bundle = makeBundle(wf);
-    const first = advance(createRun({ runId: 'r', workflow: wf, bundleVersion: bundle.version, userId: 'u1', data: {} }), { type: 'start', now: saturdayNoonParis }, bundle, { user: paris });
+    const first = advance(
+      createRun({ runId: 'r', workflow: wf, bundleVersion: bundle.version, userId: 'u1', data: {} }),
+      { type: 'start', now: saturdayNoonParis },
+      bundle,
+      { user: paris },
+    );
     expect(first.actions).toEqual([{ type: 'schedule', at: mondayNineParis, token: expect.any(String), stepId: 's' }]);
     expect(first.state.waiting).toMatchObject({ kind: 'window', until: mondayNineParis });
     expect(first.state.history.at(-1)).toMatchObject({ stepId: 's', outcome: 'deferred', detail: { until: mondayNineParis, timezone: 'Europe/Paris' } });

@@ -26,7 +26,10 @@ const scheduleOf = (actions: Action[]) => actions.find((a): a is Extract<Action,
 
 describe('delay', () => {
   it('waits for its own timer and ignores a stale one', () => {
-    const h = harness([{ id: 'd', kind: 'delay', durationMs: HOUR }, { id: 'c', kind: 'cancel', reason: 'done' }]);
+    const h = harness([
+      { id: 'd', kind: 'delay', durationMs: HOUR },
+      { id: 'c', kind: 'cancel', reason: 'done' },
+    ]);
     const schedule = scheduleOf(h.feed({ type: 'start', now: 10 }));
     expect(schedule).toMatchObject({ at: 10 + HOUR, stepId: 'd' });
     expect(h.state.waiting).toMatchObject({ kind: 'delay', until: 10 + HOUR, token: schedule?.token });
@@ -47,7 +50,15 @@ describe('delay', () => {
   });
 
   it('gives each timer a unique token', () => {
-    const r = simulate({ bundle: makeBundle(workflow('w', [{ id: 'a', kind: 'delay', durationMs: 1 }, { id: 'b', kind: 'delay', durationMs: 1 }])), workflowId: 'w' });
+    const r = simulate({
+      bundle: makeBundle(
+        workflow('w', [
+          { id: 'a', kind: 'delay', durationMs: 1 },
+          { id: 'b', kind: 'delay', durationMs: 1 },
+        ]),
+      ),
+      workflowId: 'w',
+    });
     const tokens = r.timeline.flatMap((e) => ('action' in e && e.action.type === 'schedule' ? [e.action.token] : []));
     expect(new Set(tokens).size).toBe(2);
     expect(r.state.status).toBe('completed');
@@ -65,7 +76,11 @@ describe('waitFor event', () => {
     expect(h.state.history.find((e) => e.stepId === 'wait')).toMatchObject({ outcome: 'matched', detail: { early: true } });
   });
   it('resumes on the event, or on the timeout', () => {
-    const matched = simulate({ bundle: makeBundle(workflow('w', steps)), workflowId: 'w', script: [{ at: MINUTE, fact: { type: 'event', event: 'checkout' } }] });
+    const matched = simulate({
+      bundle: makeBundle(workflow('w', steps)),
+      workflowId: 'w',
+      script: [{ at: MINUTE, fact: { type: 'event', event: 'checkout' } }],
+    });
     expect(matched.messages).toMatchObject([{ at: MINUTE, stepId: 'after' }]);
     const timedOut = simulate({ bundle: makeBundle(workflow('w', steps)), workflowId: 'w' });
     expect(timedOut.messages).toMatchObject([{ at: HOUR, stepId: 'after' }]);
@@ -81,7 +96,10 @@ describe('digest', () => {
     const schedule = scheduleOf(h.feed({ type: 'digestResult', now: 1, stepId: 'dig', role: 'owner' }));
     expect(schedule?.at).toBe(1 + 10 * MINUTE);
     expect(h.feed({ type: 'timer', now: schedule?.at ?? 0, token: schedule?.token ?? '' })).toEqual([{ type: 'digestCollect', stepId: 'dig', key: 't1' }]);
-    const items = [{ thread: 't1', n: 1 }, { thread: 't1', n: 2 }];
+    const items = [
+      { thread: 't1', n: 1 },
+      { thread: 't1', n: 2 },
+    ];
     expect(h.feed({ type: 'digestCollected', now: 10 * MINUTE + 2, stepId: 'dig', items })).toMatchObject([{ type: 'send', stepId: 'summary' }]);
     expect(h.state.digest).toEqual({ count: 2, items });
   });
@@ -103,7 +121,9 @@ describe('throttle', () => {
   it('ends the run when over the limit, with count and limit in history', () => {
     const h = harness(steps, {}, { account: 42 });
     h.feed({ type: 'start', now: 0 });
-    expect(h.feed({ type: 'throttleResult', now: 1, stepId: 't', allowed: false, count: 3 })).toEqual([{ type: 'finished', status: 'completed', reason: 'throttled' }]);
+    expect(h.feed({ type: 'throttleResult', now: 1, stepId: 't', allowed: false, count: 3 })).toEqual([
+      { type: 'finished', status: 'completed', reason: 'throttled' },
+    ]);
     expect(h.state.history.find((e) => e.outcome === 'throttled')).toMatchObject({ detail: { count: 3, limit: 2 } });
   });
 });
@@ -111,8 +131,22 @@ describe('throttle', () => {
 describe('updateProfile', () => {
   it('resolves literals and refs, leaves out missing refs, and later steps see the change', () => {
     const steps: Step[] = [
-      { id: 'u', kind: 'updateProfile', set: { 'traits.plan': { ref: 'data.plan' }, email: { value: 'new@example.com' }, 'traits.x': { ref: 'data.missing' }, 'traits.company': { ref: 'user.traits.plan' } } },
-      { id: 'b', kind: 'branch', arms: [{ when: { op: 'compare', left: { ref: 'user.traits.plan' }, cmp: 'eq', right: 'enterprise' }, steps: [send('vip')] }], otherwise: [] },
+      {
+        id: 'u',
+        kind: 'updateProfile',
+        set: {
+          'traits.plan': { ref: 'data.plan' },
+          email: { value: 'new@example.com' },
+          'traits.x': { ref: 'data.missing' },
+          'traits.company': { ref: 'user.traits.plan' },
+        },
+      },
+      {
+        id: 'b',
+        kind: 'branch',
+        arms: [{ when: { op: 'compare', left: { ref: 'user.traits.plan' }, cmp: 'eq', right: 'enterprise' }, steps: [send('vip')] }],
+        otherwise: [],
+      },
     ];
     const h = harness(steps, {}, { plan: 'enterprise' });
     const actions = h.feed({ type: 'start', now: 0 });
@@ -146,7 +180,17 @@ describe('branches and the cursor', () => {
   it('throws on a cursor that does not fit the workflow, and on another bundle version', () => {
     const h = harness([send('s')]);
     h.feed({ type: 'start', now: 0 });
-    const corrupt = { ...h.state, cursor: { frames: [{ list: 'root', index: 0 }, { list: 'nope#0', index: 0 }] }, waiting: null, status: 'running' as const };
+    const corrupt = {
+      ...h.state,
+      cursor: {
+        frames: [
+          { list: 'root', index: 0 },
+          { list: 'nope#0', index: 0 },
+        ],
+      },
+      waiting: null,
+      status: 'running' as const,
+    };
     expect(() => advance(corrupt, { type: 'sendResult', now: 1, stepId: 's', messages: [] }, h.bundle, { user: makeUser() })).not.toThrow(); // ignored: not waiting
     const corruptWaiting = { ...corrupt, waiting: { stepId: 's', kind: 'send' as const, reply: 'sendResult' as const } };
     expect(() => advance(corruptWaiting, { type: 'sendResult', now: 1, stepId: 's', messages: [] }, h.bundle, { user: makeUser() })).toThrow(CorruptStateError);

@@ -63,10 +63,7 @@ function runStep(turn: Turn, step: Step): void {
 function runWaitFor(turn: Turn, step: WaitForStep): void {
   const { state, now } = turn;
   const until = step.until;
-  const seen =
-    until.type === 'engagement'
-      ? engagementSeen(state.engagements[until.step], until.kind)
-      : state.events.some((e) => e.event === until.event);
+  const seen = until.type === 'engagement' ? engagementSeen(state.engagements[until.step], until.kind) : state.events.some((e) => e.event === until.event);
   if (seen) {
     record(turn, step.id, 'waitFor', 'matched', { early: true });
     return stepOver(state.cursor);

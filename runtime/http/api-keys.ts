@@ -39,7 +39,8 @@ export class ApiKeyConfigError extends Error {}
 /** Why `secret` (from `variable`) cannot be a key or secret, or null when it can. */
 export function secretProblem(variable: string, secret: string, minLength: number): string | null {
   if (secret.length === 0) return `${variable} is empty: set it to a random value of at least ${minLength} characters (e.g. \`openssl rand -hex 32\`)`;
-  if (!VISIBLE_ASCII.test(secret)) return `${variable} has spaces or characters outside visible ASCII: use letters, digits and punctuation only (e.g. \`openssl rand -hex 32\`)`;
+  if (!VISIBLE_ASCII.test(secret))
+    return `${variable} has spaces or characters outside visible ASCII: use letters, digits and punctuation only (e.g. \`openssl rand -hex 32\`)`;
   if (secret.length < minLength) return `${variable} is ${secret.length} characters: use at least ${minLength} (e.g. \`openssl rand -hex 32\`)`;
   return null;
 }
@@ -64,7 +65,10 @@ export function parseApiKeys(single: string | undefined, list: string | undefine
     const problem = secretProblem(variable, key.secret, minLength);
     if (problem) throw new ApiKeyConfigError(problem);
     if (keys.some((k) => k.name === key.name)) throw new ApiKeyConfigError(`${variable}: the key name "${key.name}" is used twice; give each key its own name`);
-    if (keys.some((k) => k.secret === key.secret)) throw new ApiKeyConfigError(`${variable}: key "${key.name}" has the same secret as "${keys.find((k) => k.secret === key.secret)!.name}"; give each key its own secret`);
+    if (keys.some((k) => k.secret === key.secret))
+      throw new ApiKeyConfigError(
+        `${variable}: key "${key.name}" has the same secret as "${keys.find((k) => k.secret === key.secret)!.name}"; give each key its own secret`,
+      );
     keys.push(key);
   };
   if (single !== undefined) add({ name: 'default', scopes: new Set(['admin']), secret: single }, 'HERALD_API_KEY');

@@ -36,8 +36,15 @@ export interface HeraldApp extends Hono {
 
 /** `/metrics` as Prometheus scrapes it: behind a read key here, or open on its own port (metricsApp). */
 export function metricsRoute(routes: Router, deps: Pick<AppDeps, 'metrics'>, open: boolean): void {
-  routes.get('/metrics', { auth: open ? 'none' : 'api-key', ...(open ? {} : { scope: 'read' as const }), body: 0, note: open ? 'HERALD_METRICS_PORT only: keep that port off the internet' : undefined }, async (c) =>
-    c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  routes.get(
+    '/metrics',
+    {
+      auth: open ? 'none' : 'api-key',
+      ...(open ? {} : { scope: 'read' as const }),
+      body: 0,
+      note: open ? 'HERALD_METRICS_PORT only: keep that port off the internet' : undefined,
+    },
+    async (c) => c.text(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
   );
 }
 
@@ -62,13 +69,20 @@ export function createApp(deps: AppDeps): HeraldApp {
     const route = c.req.routePath ?? 'unmatched';
     deps.metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - start) / 1000);
   });
-  app.use('*', securityHeaders(() => deps.driver.publicUrl));
+  app.use(
+    '*',
+    securityHeaders(() => deps.driver.publicUrl),
+  );
   // Ids in paths are looked up in maps: names that reach Object.prototype are no one's id. And a path that
   // percent-encodes a letter or digit (`/%6detrics`) is a probe for a check done on the raw path: no client
   // writes one, so it reaches nothing.
   app.use('*', async (c, next) => {
     if (c.req.url.includes('%') && ENCODED_UNRESERVED.test(new URL(c.req.url).pathname)) {
-      throw new HttpError(404, 'not_found', `no route ${c.req.method} ${new URL(c.req.url).pathname}: letters and digits must not be percent-encoded in a path`);
+      throw new HttpError(
+        404,
+        'not_found',
+        `no route ${c.req.method} ${new URL(c.req.url).pathname}: letters and digits must not be percent-encoded in a path`,
+      );
     }
     const raw = c.req.path.split('/');
     const bad = raw.find((segment) => isForbiddenKey(safeDecode(segment)));

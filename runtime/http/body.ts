@@ -16,7 +16,8 @@ function nestingPastLimit(text: string, limit: number): number | null {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -49,7 +50,11 @@ function protoKeyPath(value: unknown): string | null {
 export function parseJsonBody(raw: string): unknown {
   const deep = nestingPastLimit(raw, MAX_JSON_DEPTH);
   if (deep !== null) {
-    throw new HttpError(400, 'invalid_request', `the body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep (at character ${deep}); flatten the data`);
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `the body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep (at character ${deep}); flatten the data`,
+    );
   }
   let parsed: unknown;
   try {
@@ -60,7 +65,9 @@ export function parseJsonBody(raw: string): unknown {
   // Only a body that spells the key (or escapes characters, which could spell it) needs the walk.
   const proto = raw.includes('__proto__') || raw.includes('\\u') ? protoKeyPath(parsed) : null;
   if (proto !== null) {
-    throw new HttpError(400, 'invalid_request', `body: ${proto}: "__proto__" is not allowed as a key; rename it`, [{ path: proto, message: '"__proto__" is not allowed as a key', code: 'forbidden_key' }]);
+    throw new HttpError(400, 'invalid_request', `body: ${proto}: "__proto__" is not allowed as a key; rename it`, [
+      { path: proto, message: '"__proto__" is not allowed as a key', code: 'forbidden_key' },
+    ]);
   }
   return parsed;
 }

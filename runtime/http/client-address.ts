@@ -30,7 +30,9 @@ export function trustedProxiesFrom(env: NodeJS.ProcessEnv): number {
   if (!raw) return 0;
   const parsed = trustedProxiesSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`${parsed.error.issues[0]?.message ?? 'HERALD_TRUSTED_PROXIES is not valid'} (got "${raw.slice(0, 20)}"): set it to the count of proxies in front of the runtime, 0 when clients connect directly`);
+    throw new Error(
+      `${parsed.error.issues[0]?.message ?? 'HERALD_TRUSTED_PROXIES is not valid'} (got "${raw.slice(0, 20)}"): set it to the count of proxies in front of the runtime, 0 when clients connect directly`,
+    );
   }
   return parsed.data;
 }

@@ -32,7 +32,10 @@ async function runKeyed(tx: SqlClient, group: Keyed[]): Promise<Outcome[]> {
   const taken = [...firstByKey.keys()].filter((key) => !claimed.has(key));
   const answered = new Map<string, { hash: string; answer: Answer }>(
     taken.length
-      ? (await rows<{ key: string; request_hash: string; response: unknown }>(tx, sql.idempotencyByKeys(taken))).map((p) => [p.key, { hash: p.request_hash, answer: { status: 202 as const, body: p.response } }])
+      ? (await rows<{ key: string; request_hash: string; response: unknown }>(tx, sql.idempotencyByKeys(taken))).map((p) => [
+          p.key,
+          { hash: p.request_hash, answer: { status: 202 as const, body: p.response } },
+        ])
       : [],
   );
   const fresh = new Map<string, { hash: string; answer: Answer }>();

@@ -28,7 +28,9 @@ export function routeTableMarkdown(routes: readonly DeclaredRoute[]): string {
   const sorted = [...routes].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
   const lines = ['| method | path | authentication | scope | body limit | rate limit | notes |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const r of sorted) {
-    lines.push(`| ${r.method} | \`${r.path}\` | ${AUTH_WORDS[r.auth]} | ${r.scope ?? '—'} | ${size(r.body)} | ${cell(r.rate ?? '—')} | ${cell(r.note ?? '')} |`);
+    lines.push(
+      `| ${r.method} | \`${r.path}\` | ${AUTH_WORDS[r.auth]} | ${r.scope ?? '—'} | ${size(r.body)} | ${cell(r.rate ?? '—')} | ${cell(r.note ?? '')} |`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -84,9 +84,14 @@ export function requireScope(options: RouterOptions, scope: ApiScope): Middlewar
   return async (c, next) => {
     const token = bearerToken(c.req.header('authorization'));
     const key = token === null ? null : findKey(options.keys, token);
-    if (!key) throw new HttpError(401, 'unauthorized', 'missing or wrong API key: send Authorization: Bearer <key> with a key from HERALD_API_KEY or HERALD_API_KEYS');
+    if (!key)
+      throw new HttpError(401, 'unauthorized', 'missing or wrong API key: send Authorization: Bearer <key> with a key from HERALD_API_KEY or HERALD_API_KEYS');
     if (!allows(key, scope)) {
-      throw new HttpError(403, 'forbidden', `the API key "${key.name}" has scope ${[...key.scopes].join('+')}; this route needs ${scope} (or admin): use a key with that scope`);
+      throw new HttpError(
+        403,
+        'forbidden',
+        `the API key "${key.name}" has scope ${[...key.scopes].join('+')}; this route needs ${scope} (or admin): use a key with that scope`,
+      );
     }
     (c.set as (key: 'apiKey', value: ApiKey) => void)('apiKey', key);
     options.onKeyUsed?.(key, c);
@@ -100,7 +105,10 @@ function limitBody(policy: RoutePolicy): MiddlewareHandler {
     onError:
       policy.tooLarge ??
       (() => {
-        const limit = policy.body === 0 ? 'this route takes no body' : `the body is larger than ${policy.body >= 1024 * 1024 ? `${policy.body / 1024 / 1024} MB` : `${policy.body / 1024} KB`}`;
+        const limit =
+          policy.body === 0
+            ? 'this route takes no body'
+            : `the body is larger than ${policy.body >= 1024 * 1024 ? `${policy.body / 1024 / 1024} MB` : `${policy.body / 1024} KB`}`;
         throw new HttpError(413, 'payload_too_large', limit);
       }),
   });

@@ -27,7 +27,13 @@ import { auditRequest } from '../audit/routes.ts';
 import { deleteUserAudited } from '../users/delete.ts';
 
 const COURIER_PATHS = ['/send', '/messages/*', '/profiles/*', '/users/*', '/automations/*'];
-const FROM_COURIER_CHANNEL: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, { email: 'email', sms: 'sms', push: 'push', inbox: 'inapp', inapp: 'inapp' });
+const FROM_COURIER_CHANNEL: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, {
+  email: 'email',
+  sms: 'sms',
+  push: 'push',
+  inbox: 'inapp',
+  inapp: 'inapp',
+});
 
 /** Courier's error types by status. */
 function courierType(status: number): string {
@@ -45,7 +51,10 @@ const courierErrors: MiddlewareHandler = async (c, next) => {
   const status = c.res.status;
   const body = (await c.res.clone().json()) as { error?: { message?: string; details?: unknown } };
   c.res = undefined;
-  c.res = c.json({ message: body.error?.message ?? 'error', type: courierType(status), ...(body.error?.details ? { details: body.error.details } : {}) }, status as 400);
+  c.res = c.json(
+    { message: body.error?.message ?? 'error', type: courierType(status), ...(body.error?.details ? { details: body.error.details } : {}) },
+    status as 400,
+  );
 };
 
 function liveBundle(deps: AppDeps): Bundle {
@@ -181,7 +190,16 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     checkContact('profile', columns);
     const userId = c.req.param('userId')!;
     if (replace) {
-      await exec(deps.db, sql.replaceUser(userId, { email: columns.email ?? null, phone_number: columns.phone_number ?? null, locale: columns.locale ?? null, timezone: columns.timezone ?? null, traits }));
+      await exec(
+        deps.db,
+        sql.replaceUser(userId, {
+          email: columns.email ?? null,
+          phone_number: columns.phone_number ?? null,
+          locale: columns.locale ?? null,
+          timezone: columns.timezone ?? null,
+          traits,
+        }),
+      );
     } else {
       await exec(deps.db, sql.upsertUser(userId, { ...columns, traits }));
     }
@@ -195,7 +213,9 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     return c.body(null, 204);
   });
 
-  routes.get('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } }));
+  routes.get('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) =>
+    c.json({ items: await topics(deps, c.req.param('userId')), paging: { more: false, cursor: null } }),
+  );
   routes.get('/users/:userId/preferences/:topicId', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     const topic = (await topics(deps, c.req.param('userId'))).find((t) => t.topic_id === c.req.param('topicId'));
     if (!topic) throw new HttpError(404, 'not_found', `no subscription topic "${c.req.param('topicId')}"`);
@@ -205,7 +225,11 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     const { value } = await readBody(c, topicBodySchema);
     const bundle = liveBundle(deps);
     await deps.db.transaction((tx) => applyTopic(tx, bundle, c.req.param('userId'), c.req.param('topicId'), value.topic));
-    await auditRequest(c, deps, { action: 'preferences_set', target: `user:${c.req.param('userId')}`, details: { topics: { [c.req.param('topicId')]: value.topic } } });
+    await auditRequest(c, deps, {
+      action: 'preferences_set',
+      target: `user:${c.req.param('userId')}`,
+      details: { topics: { [c.req.param('topicId')]: value.topic } },
+    });
     return c.json({ message: 'success' });
   });
   routes.put('/users/:userId/preferences', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {

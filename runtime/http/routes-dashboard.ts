@@ -37,7 +37,15 @@ export function dashboardRoutes(routes: Router, deps: AppDeps): void {
   const auth = dashboardAuth({ apiKey: deps.apiKey, password: deps.env.HERALD_DASHBOARD_PASSWORD, signingSecret: deps.signingSecret });
   const sessions = dashboardSessions(auth, deps.db);
   const publicUrl = () => deps.driver.publicUrl;
-  const login = loginHandlers({ auth, sessions, throttle: loginThrottle(), trustedProxies: trustedProxiesFrom(deps.env), publicUrl, audit: deps.audit, log: deps.log });
+  const login = loginHandlers({
+    auth,
+    sessions,
+    throttle: loginThrottle(),
+    trustedProxies: trustedProxiesFrom(deps.env),
+    publicUrl,
+    audit: deps.audit,
+    log: deps.log,
+  });
   const sampleMs = sampleIntervalFrom(deps.env);
   const series = startProviderSeries({
     intervalMs: sampleMs,
@@ -56,15 +64,28 @@ export function dashboardRoutes(routes: Router, deps: AppDeps): void {
   const html = (c: Context, body: Html, status: 200 | 400 | 401 | 404 | 429 = 200) => c.html(body, status);
 
   // ── assets and login ──
-  routes.get('/dashboard/assets/:file', { auth: 'none', body: 0, note: 'the dashboard\'s own CSS and script; unknown names are 404' }, (c) => {
+  routes.get('/dashboard/assets/:file', { auth: 'none', body: 0, note: "the dashboard's own CSS and script; unknown names are 404" }, (c) => {
     const asset = assetNamed(c.req.param('file'));
     if (!asset) return c.text('not found', 404);
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=86400' });
   });
 
-  routes.get(LOGIN_PATH, { auth: 'dashboard-login', body: 0, guard, note: 'the login form' }, (c) => html(c, loginPage({ mode: auth.mode, next: safeNext(c.req.query('next')) })));
+  routes.get(LOGIN_PATH, { auth: 'dashboard-login', body: 0, guard, note: 'the login form' }, (c) =>
+    html(c, loginPage({ mode: auth.mode, next: safeNext(c.req.query('next')) })),
+  );
 
-  routes.post(LOGIN_PATH, { auth: 'dashboard-login', body: 16 * 1024, tooLarge, note: 'HERALD_DASHBOARD_PASSWORD or an admin key; same-origin POST only', rate: 'failed logins throttled per account and per client address', guard }, login.submit);
+  routes.post(
+    LOGIN_PATH,
+    {
+      auth: 'dashboard-login',
+      body: 16 * 1024,
+      tooLarge,
+      note: 'HERALD_DASHBOARD_PASSWORD or an admin key; same-origin POST only',
+      rate: 'failed logins throttled per account and per client address',
+      guard,
+    },
+    login.submit,
+  );
   routes.post('/dashboard/logout', form, login.logout);
 
   // ── messages ──
@@ -120,7 +141,8 @@ export function dashboardRoutes(routes: Router, deps: AppDeps): void {
     const userId = c.req.param('userId');
     const query = cursorOnly.safeParse(c.req.query());
     const after = query.success && query.data.cursor !== undefined ? decodeCursor(query.data.cursor) : null;
-    if (!query.success || (query.data.cursor !== undefined && after === null)) return html(c, problemPage('Not a page of this list', 'The cursor is not one this dashboard issued.'), 400);
+    if (!query.success || (query.data.cursor !== undefined && after === null))
+      return html(c, problemPage('Not a page of this list', 'The cursor is not one this dashboard issued.'), 400);
     const [view, messages] = await Promise.all([
       userView(deps.db, deps.driver.bundles.live, userId),
       withCustomPlans(deps.db, (tx) => readMessagePage(tx, { user: userId }, after, 50)),
@@ -156,7 +178,15 @@ export function dashboardRoutes(routes: Router, deps: AppDeps): void {
   // ── audit log ──
   routes.get('/dashboard/audit', page, async (c) => {
     const query = auditQuerySchema.safeParse(c.req.query());
-    if (!query.success) return html(c, problemPage('Not a page of the audit log', `The action must be one of the list's, and the cursor one this dashboard issued (${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}).`), 400);
+    if (!query.success)
+      return html(
+        c,
+        problemPage(
+          'Not a page of the audit log',
+          `The action must be one of the list's, and the cursor one this dashboard issued (${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}).`,
+        ),
+        400,
+      );
     return html(c, auditPage(query.data, await auditList(deps.db, query.data)));
   });
 

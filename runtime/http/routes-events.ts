@@ -40,7 +40,6 @@ function liveBundle(deps: AppDeps): Bundle {
   return bundle;
 }
 
-
 export function eventRoutes(routes: Router, deps: AppDeps) {
   // Without an Idempotency-Key an event writes nothing else: concurrent ones are accepted together.
   const intake = createEventIntake(deps.db, deps.driver);

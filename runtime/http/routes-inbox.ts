@@ -86,25 +86,29 @@ export function inboxRoutes(routes: Router, deps: AppDeps): void {
     return c.json({ unread: await unreadOf(userId) });
   });
 
-  routes.get('/v1/inbox/stream', { auth: 'inbox-token', body: 0, note: 'user token in Authorization or ?token= (EventSource)', rate: 'open streams capped per user and per process' }, async (c) => {
-    const claim = authenticate(c, deps.env, now(), { query: true });
-    const { limit } = query(c, streamQuery);
-    const server = serverOf(c);
-    return openInboxStream({
-      db: deps.db,
-      hub,
-      gate,
-      presence,
-      // Freed by the stream when it ends, however it ends.
-      onClose: takeStreamSlot(c, slots, claim.userId),
-      userId: claim.userId,
-      expiresAt: claim.exp * 1000,
-      limit,
-      now,
-      serverClosing: () => server !== null && !server.listening,
-      onError: deps.log,
-    });
-  });
+  routes.get(
+    '/v1/inbox/stream',
+    { auth: 'inbox-token', body: 0, note: 'user token in Authorization or ?token= (EventSource)', rate: 'open streams capped per user and per process' },
+    async (c) => {
+      const claim = authenticate(c, deps.env, now(), { query: true });
+      const { limit } = query(c, streamQuery);
+      const server = serverOf(c);
+      return openInboxStream({
+        db: deps.db,
+        hub,
+        gate,
+        presence,
+        // Freed by the stream when it ends, however it ends.
+        onClose: takeStreamSlot(c, slots, claim.userId),
+        userId: claim.userId,
+        expiresAt: claim.exp * 1000,
+        limit,
+        now,
+        serverClosing: () => server !== null && !server.listening,
+        onError: deps.log,
+      });
+    },
+  );
 
   routes.post('/v1/inbox/read-all', { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
     const { userId } = user(c);
@@ -113,14 +117,18 @@ export function inboxRoutes(routes: Router, deps: AppDeps): void {
   });
 
   const itemAction = (action: 'read' | 'unread' | 'archive', statement: (userId: string, id: string) => Statement) =>
-    routes.post(`/v1/inbox/:id/${action}`, { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
-      const { userId } = user(c);
-      const id = c.req.param('id');
-      if (!itemId.safeParse(id).success) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
-      const row = await one<sql.InboxItemRow>(deps.db, statement(userId, id));
-      if (!row) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
-      return c.json({ item: presentItem(row), unread: await unreadOf(userId) });
-    });
+    routes.post(
+      `/v1/inbox/:id/${action}`,
+      { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' },
+      async (c) => {
+        const { userId } = user(c);
+        const id = c.req.param('id');
+        if (!itemId.safeParse(id).success) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
+        const row = await one<sql.InboxItemRow>(deps.db, statement(userId, id));
+        if (!row) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
+        return c.json({ item: presentItem(row), unread: await unreadOf(userId) });
+      },
+    );
   itemAction('read', (userId, id) => sql.setInboxItemRead(userId, id, true));
   itemAction('unread', (userId, id) => sql.setInboxItemRead(userId, id, false));
   itemAction('archive', (userId, id) => sql.archiveInboxItem(userId, id));

@@ -6,7 +6,10 @@ export function providerRoutes(routes: Router, deps: AppDeps) {
   routes.get('/v1/providers', { auth: 'api-key', scope: 'read', body: 0 }, (c) => {
     const now = Date.now();
     const providers = Object.values(deps.driver.bundles.live?.providers ?? {});
-    const health = deps.driver.providers.health.report(now, providers.map((p) => p.id));
+    const health = deps.driver.providers.health.report(
+      now,
+      providers.map((p) => p.id),
+    );
     const lines = deps.driver.providers.describe(providers);
     return c.json({
       providers: providers.map((p, i) => ({

@@ -53,7 +53,9 @@ export function runRoutes(routes: Router, deps: AppDeps) {
   routes.post('/v1/runs/:id/cancel', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
     const id = uuidParam(c.req.param('id'), 'run');
     // Applied at once, through the same engine path as any fact: the answer shows the run cancelled.
-    const state = await deps.db.transaction((tx) => processFact(deps.driver, tx, { runId: id, fact: { type: 'cancel', now: deps.driver.now(), reason: 'api' } }));
+    const state = await deps.db.transaction((tx) =>
+      processFact(deps.driver, tx, { runId: id, fact: { type: 'cancel', now: deps.driver.now(), reason: 'api' } }),
+    );
     if (!state) throw new HttpError(404, 'not_found', `no run "${id}"`);
     await auditRequest(c, deps, { action: 'run_cancelled', target: `run:${id}`, details: { status: state.status } });
     return c.json({ run: { id, status: state.status } });

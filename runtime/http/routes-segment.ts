@@ -11,7 +11,16 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { isConnectionError } from '../db/pool.ts';
-import { hasWriteKeys, MISSING_SIGNATURE, SEGMENT_SIGNATURE_HEADER, verifySegmentSignature, writeKeyFromHeader, writeKeyKind, writeKeysOf, type WriteKeyKind } from '../segment/auth.ts';
+import {
+  hasWriteKeys,
+  MISSING_SIGNATURE,
+  SEGMENT_SIGNATURE_HEADER,
+  verifySegmentSignature,
+  writeKeyFromHeader,
+  writeKeyKind,
+  writeKeysOf,
+  type WriteKeyKind,
+} from '../segment/auth.ts';
 import { ingestBatch, ingestCall, type CallResult, type Ignored, type IngestDeps, type Rejected } from '../segment/ingest.ts';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../segment/limits.ts';
 import { batchSchema, CALL_TYPES, describeIssues } from '../segment/schema.ts';
@@ -32,7 +41,8 @@ function segmentShaped(handler: (c: Context) => Promise<Response>): (c: Context)
     try {
       return await handler(c);
     } catch (error) {
-      if (error instanceof HttpError) return segmentError(c, error.status, error.code, error.message, error.details === undefined ? {} : { details: error.details });
+      if (error instanceof HttpError)
+        return segmentError(c, error.status, error.code, error.message, error.details === undefined ? {} : { details: error.details });
       if (isConnectionError(error)) {
         c.header('Retry-After', '5');
         return segmentError(c, 503, 'unavailable', 'the database is unreachable; retry shortly (calls not acknowledged may not have been applied)');
@@ -52,7 +62,7 @@ function writeKeyPolicy(deps: AppDeps, maxBytes: number, what: string): RoutePol
     auth: 'segment-write-key',
     guard: writeKeyGate(deps),
     body: maxBytes,
-    note: 'SEGMENT_WRITE_KEY (server) or SEGMENT_BROWSER_WRITE_KEY (browser: limited), as Basic auth or the body\'s writeKey',
+    note: "SEGMENT_WRITE_KEY (server) or SEGMENT_BROWSER_WRITE_KEY (browser: limited), as Basic auth or the body's writeKey",
     tooLarge: (c) => {
       c.header('Connection', 'close');
       return segmentError(c, 400, 'payload_too_large', `${what} is larger than ${maxBytes / 1024} KB, Segment's limit`);
@@ -92,7 +102,8 @@ function writeKeyGate(deps: AppDeps): MiddlewareHandler {
  */
 function signatureGate(deps: AppDeps): MiddlewareHandler {
   return async (c, next) => {
-    if (!deps.env.SEGMENT_SHARED_SECRET) return segmentError(c, 403, 'forbidden', 'SEGMENT_SHARED_SECRET is not set: Segment webhook deliveries cannot be verified, so none are accepted');
+    if (!deps.env.SEGMENT_SHARED_SECRET)
+      return segmentError(c, 403, 'forbidden', 'SEGMENT_SHARED_SECRET is not set: Segment webhook deliveries cannot be verified, so none are accepted');
     if (!c.req.header(SEGMENT_SIGNATURE_HEADER)) return segmentError(c, 401, 'unauthorized', MISSING_SIGNATURE);
     await next();
   };

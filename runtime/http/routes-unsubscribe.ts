@@ -63,11 +63,16 @@ const MAX_UNSUBSCRIBE_FORM_BYTES = 1024;
 
 export function unsubscribeRoutes(routes: Router, deps: AppDeps) {
   const verify = (token: string) => deps.driver.links.verifyUnsubscribe(token, Date.now());
-  const link = (body: number): RoutePolicy => ({ auth: 'signed-link', body, note: 'unsubscribe link (HMAC, HERALD_SIGNING_SECRET): one user, category and channel, 180 days' });
+  const link = (body: number): RoutePolicy => ({
+    auth: 'signed-link',
+    body,
+    note: 'unsubscribe link (HMAC, HERALD_SIGNING_SECRET): one user, category and channel, 180 days',
+  });
 
   routes.get('/unsubscribe/:token', link(0), (c) => {
     const checked = verify(c.req.param('token'));
-    if (!checked.ok) return page(c, 400, 'This link does not work', html`<p>The unsubscribe link is ${checked.reason}. Use the link in a more recent message.</p>`);
+    if (!checked.ok)
+      return page(c, 400, 'This link does not work', html`<p>The unsubscribe link is ${checked.reason}. Use the link in a more recent message.</p>`);
     return page(
       c,
       200,
@@ -87,7 +92,8 @@ export function unsubscribeRoutes(routes: Router, deps: AppDeps) {
     await deps.db.transaction(async (tx) => {
       await exec(tx, sql.setPreference(userId, category, channel, false));
       const message = messageId ? await one<sql.MessageRow>(tx, sql.lockMessage(messageId)) : undefined;
-      if (message) await recordMessageEvent(deps.driver, tx, message, 'unsubscribed', { source: 'one-click', preference: { category, channel, allowed: false } });
+      if (message)
+        await recordMessageEvent(deps.driver, tx, message, 'unsubscribed', { source: 'one-click', preference: { category, channel, allowed: false } });
     });
     if (await fromBrowser(c)) {
       // On to the rest of their choices, at a freshly signed link valid for an hour (this one only ever opts

@@ -39,7 +39,8 @@ function requireHeader(c: Context, header: string, what: string): void {
 
 function sendgridHeaders(deps: AppDeps): (c: Context) => void {
   return (c) => {
-    if (!deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY) throw new HttpError(403, 'forbidden', 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set: signed events cannot be verified, so none are accepted');
+    if (!deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY)
+      throw new HttpError(403, 'forbidden', 'SENDGRID_WEBHOOK_PUBLIC_KEY is not set: signed events cannot be verified, so none are accepted');
     requireHeader(c, SENDGRID_SIGNATURE_HEADER, 'enable the Signed Event Webhook in SendGrid');
     requireHeader(c, SENDGRID_TIMESTAMP_HEADER, 'enable the Signed Event Webhook in SendGrid');
   };
@@ -47,7 +48,8 @@ function sendgridHeaders(deps: AppDeps): (c: Context) => void {
 
 function twilioHeaders(deps: AppDeps): (c: Context) => void {
   return (c) => {
-    if (twilioTokens(deps).length === 0) throw new HttpError(403, 'forbidden', 'TWILIO_AUTH_TOKEN is not set: Twilio webhooks cannot be verified, so none are accepted');
+    if (twilioTokens(deps).length === 0)
+      throw new HttpError(403, 'forbidden', 'TWILIO_AUTH_TOKEN is not set: Twilio webhooks cannot be verified, so none are accepted');
     requireHeader(c, TWILIO_SIGNATURE_HEADER, 'Twilio signs every request it makes');
   };
 }
@@ -113,58 +115,69 @@ async function verifiedTwilioForm(c: Context, deps: AppDeps): Promise<Record<str
 }
 
 export function webhookRoutes(routes: Router, deps: AppDeps) {
-  routes.post('/webhooks/sendgrid', signed('SendGrid Signed Event Webhook (ECDSA, SENDGRID_WEBHOOK_PUBLIC_KEY), timestamp within 10 min', MAX_WEBHOOK_BYTES, sendgridHeaders(deps)), async (c) => {
-    const publicKey = deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY!;
-    const rawBody = Buffer.from(await c.req.arrayBuffer());
-    const check = verifySendgridSignature({
-      publicKey,
-      signature: c.req.header(SENDGRID_SIGNATURE_HEADER),
-      timestamp: c.req.header(SENDGRID_TIMESTAMP_HEADER),
-      rawBody,
-      now: Date.now(),
-    });
-    if (!check.ok) refuse(check);
-    let parsed;
-    try {
-      parsed = parseSendgridEvents(rawBody);
-    } catch (error) {
-      throw new HttpError(400, 'invalid_request', error instanceof Error ? error.message : String(error));
-    }
-    const counts = await applyAll(deps, parsed.events);
-    return c.json({ ...counts, rejected: parsed.rejected });
-  });
-
-  routes.post('/webhooks/twilio/status', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token)', MAX_TWILIO_FORM_BYTES, twilioHeaders(deps)), async (c) => {
-    const params = await verifiedTwilioForm(c, deps);
-    let event;
-    try {
-      event = parseTwilioStatus(params, { now: Date.now(), messageId: c.req.query('message') ?? null });
-    } catch (error) {
-      throw new HttpError(400, 'invalid_request', error instanceof Error ? error.message : String(error));
-    }
-    const counts = await applyAll(deps, [event]);
-    return c.json(counts);
-  });
-
-  routes.post('/webhooks/twilio/inbound', signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token); replays deduped by MessageSid', MAX_TWILIO_FORM_BYTES, twilioHeaders(deps)), async (c) => {
-    const params = await verifiedTwilioForm(c, deps);
-    const keyword = parseInboundKeyword(params.Body ?? '');
-    const from = params.From;
-    const messageSid = params.MessageSid ?? params.SmsSid;
-    if (from && (keyword === 'stop' || keyword === 'start')) {
-      const users = await deps.db.transaction(async (tx) => {
-        // A signed request can be replayed as is (Twilio retries too): an old STOP replayed after a START
-        // must not opt the person out again. Each MessageSid changes the opt-out once.
-        if (messageSid && !(await one(tx, sql.claimInboundSms(messageSid)))) return null;
-        const changed = await rows<{ id: string }>(tx, sql.setSmsOptOutByPhone(from, keyword === 'stop'));
-        return changed.map((u) => u.id);
+  routes.post(
+    '/webhooks/sendgrid',
+    signed('SendGrid Signed Event Webhook (ECDSA, SENDGRID_WEBHOOK_PUBLIC_KEY), timestamp within 10 min', MAX_WEBHOOK_BYTES, sendgridHeaders(deps)),
+    async (c) => {
+      const publicKey = deps.env.SENDGRID_WEBHOOK_PUBLIC_KEY!;
+      const rawBody = Buffer.from(await c.req.arrayBuffer());
+      const check = verifySendgridSignature({
+        publicKey,
+        signature: c.req.header(SENDGRID_SIGNATURE_HEADER),
+        timestamp: c.req.header(SENDGRID_TIMESTAMP_HEADER),
+        rawBody,
+        now: Date.now(),
       });
-      if (users === null) c.header('x-herald-duplicate', 'true');
-      else c.header('x-herald-users', String(users.length));
-    }
-    // Twilio answers STOP/START/HELP itself on standard numbers; a HELP text of our own only when configured.
-    const reply = keyword === 'help' ? deps.env.HERALD_SMS_HELP_TEXT : undefined;
-    return c.body(twiml(reply), 200, { 'content-type': 'text/xml' });
-  });
-}
+      if (!check.ok) refuse(check);
+      let parsed;
+      try {
+        parsed = parseSendgridEvents(rawBody);
+      } catch (error) {
+        throw new HttpError(400, 'invalid_request', error instanceof Error ? error.message : String(error));
+      }
+      const counts = await applyAll(deps, parsed.events);
+      return c.json({ ...counts, rejected: parsed.rejected });
+    },
+  );
 
+  routes.post(
+    '/webhooks/twilio/status',
+    signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token)', MAX_TWILIO_FORM_BYTES, twilioHeaders(deps)),
+    async (c) => {
+      const params = await verifiedTwilioForm(c, deps);
+      let event;
+      try {
+        event = parseTwilioStatus(params, { now: Date.now(), messageId: c.req.query('message') ?? null });
+      } catch (error) {
+        throw new HttpError(400, 'invalid_request', error instanceof Error ? error.message : String(error));
+      }
+      const counts = await applyAll(deps, [event]);
+      return c.json(counts);
+    },
+  );
+
+  routes.post(
+    '/webhooks/twilio/inbound',
+    signed('X-Twilio-Signature (HMAC-SHA1 with the account auth token); replays deduped by MessageSid', MAX_TWILIO_FORM_BYTES, twilioHeaders(deps)),
+    async (c) => {
+      const params = await verifiedTwilioForm(c, deps);
+      const keyword = parseInboundKeyword(params.Body ?? '');
+      const from = params.From;
+      const messageSid = params.MessageSid ?? params.SmsSid;
+      if (from && (keyword === 'stop' || keyword === 'start')) {
+        const users = await deps.db.transaction(async (tx) => {
+          // A signed request can be replayed as is (Twilio retries too): an old STOP replayed after a START
+          // must not opt the person out again. Each MessageSid changes the opt-out once.
+          if (messageSid && !(await one(tx, sql.claimInboundSms(messageSid)))) return null;
+          const changed = await rows<{ id: string }>(tx, sql.setSmsOptOutByPhone(from, keyword === 'stop'));
+          return changed.map((u) => u.id);
+        });
+        if (users === null) c.header('x-herald-duplicate', 'true');
+        else c.header('x-herald-users', String(users.length));
+      }
+      // Twilio answers STOP/START/HELP itself on standard numbers; a HELP text of our own only when configured.
+      const reply = keyword === 'help' ? deps.env.HERALD_SMS_HELP_TEXT : undefined;
+      return c.body(twiml(reply), 200, { 'content-type': 'text/xml' });
+    },
+  );
+}

@@ -44,7 +44,12 @@ export function authenticate(c: Context, env: NodeJS.ProcessEnv, nowMs: number, 
   const secret = inboxSecret(env);
   const token = tokenOf(c, places);
   if (!token) {
-    throw unauthorized(c, places.query ? 'an inbox token is required (Authorization: Bearer <token>, or ?token= for EventSource)' : 'an inbox token is required (Authorization: Bearer <token>)');
+    throw unauthorized(
+      c,
+      places.query
+        ? 'an inbox token is required (Authorization: Bearer <token>, or ?token= for EventSource)'
+        : 'an inbox token is required (Authorization: Bearer <token>)',
+    );
   }
   const result = verifyInboxToken(secret, token, nowMs);
   if (!result.ok) throw unauthorized(c, result.reason);

@@ -70,7 +70,8 @@ button { font: inherit; color: inherit; }
 @media (prefers-reduced-motion: no-preference) { .bell { transition: background-color 120ms; } }
 `;
 
-  const BELL = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"><path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/><path d="M13.73 21a2 2 0 0 1-3.46 0"/></svg>';
+  const BELL =
+    '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false"><path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/><path d="M13.73 21a2 2 0 0 1-3.46 0"/></svg>';
 
   let sheet = null;
   function styles(root) {
@@ -110,7 +111,14 @@ button { font: inherit; color: inherit; }
 
   function relativeTime(iso, lang) {
     const seconds = Math.round((Date.parse(iso) - Date.now()) / 1000);
-    const units = [['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60]];
+    const units = [
+      ['year', 31536000],
+      ['month', 2592000],
+      ['week', 604800],
+      ['day', 86400],
+      ['hour', 3600],
+      ['minute', 60],
+    ];
     let format;
     try {
       format = new Intl.RelativeTimeFormat(lang || undefined, { numeric: 'auto' });
@@ -150,7 +158,13 @@ button { font: inherit; color: inherit; }
       const all = el('button', { type: 'button', class: 'all', text: 'Mark all as read' });
       const status = el('p', { class: 'status', text: 'Loading…' });
       const list = el('ul', { class: 'list', 'aria-labelledby': ids.heading });
-      const panel = el('section', { id: ids.panel, class: 'panel', 'aria-labelledby': ids.heading, hidden: '' }, el('div', { class: 'head' }, heading, all), status, list);
+      const panel = el(
+        'section',
+        { id: ids.panel, class: 'panel', 'aria-labelledby': ids.heading, hidden: '' },
+        el('div', { class: 'head' }, heading, all),
+        status,
+        list,
+      );
       root.append(bell, live, panel);
       this.#ui = { bell, badge, live, heading, all, status, list, panel };
 
@@ -365,7 +379,11 @@ button { font: inherit; color: inherit; }
       const open = row.firstChild;
       const unread = !item.readAt;
       row.classList.toggle('unread', unread);
-      const time = el('time', { class: 'time', datetime: item.createdAt, title: new Date(item.createdAt).toLocaleString(lang) }, relativeTime(item.createdAt, lang));
+      const time = el(
+        'time',
+        { class: 'time', datetime: item.createdAt, title: new Date(item.createdAt).toLocaleString(lang) },
+        relativeTime(item.createdAt, lang),
+      );
       open.replaceChildren(
         el('span', { class: 'dot', 'aria-hidden': 'true' }),
         el('span', { class: 'title', text: item.title }),

@@ -15,10 +15,7 @@ const CHANNEL_LABEL: Record<Channel, string> = { email: 'Email', sms: 'SMS', pus
 /** How a sentence names a channel: "unsubscribed from … by email". */
 const CHANNEL_NOUN: Record<Channel, string> = { email: 'email', sms: 'SMS', push: 'push notification', inapp: 'in-app message' };
 
-export type Notice =
-  | { kind: 'saved' }
-  | { kind: 'unsubscribed'; description: string; channel: Channel }
-  | { kind: 'refused'; description: string };
+export type Notice = { kind: 'saved' } | { kind: 'unsubscribed'; description: string; channel: Channel } | { kind: 'refused'; description: string };
 
 export interface CenterView {
   /** Who the page is for, as the profile names them (a trait or the email), or null. */
@@ -117,12 +114,14 @@ export function centerPage(view: CenterView): Html {
       ${view.who ? html`<p class="who">For <strong>${view.who}</strong></p>` : html`<p class="who">Choose what we send you, and where.</p>`}
       ${notice(view.notice)}
       ${view.smsOptOut ? html`<p class="notice info">You replied STOP to our texts, so we send you no SMS at all. Reply START to receive them again.</p>` : ''}
-      ${view.categories.length
-        ? html`<form method="post">
+      ${
+        view.categories.length
+          ? html`<form method="post">
             ${ordered(view.categories).map(category)}
             <button type="submit">Save preferences</button>
           </form>`
-        : html`<p>There is nothing to choose from yet.</p>`}`,
+          : html`<p>There is nothing to choose from yet.</p>`
+      }`,
   );
 }
 

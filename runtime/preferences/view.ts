@@ -26,6 +26,9 @@ export function resolveAll(bundle: Pick<Bundle, 'categories'> | null | undefined
     id: category.id,
     description: category.description,
     required: category.required,
-    channels: Object.fromEntries(CHANNELS.map((channel) => [channel, resolvePreference(bundle, category.id, channel, user)])) as Record<Channel, ChannelPreference>,
+    channels: Object.fromEntries(CHANNELS.map((channel) => [channel, resolvePreference(bundle, category.id, channel, user)])) as Record<
+      Channel,
+      ChannelPreference
+    >,
   }));
 }

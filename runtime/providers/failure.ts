@@ -189,7 +189,12 @@ export function httpFailure(input: HttpFailureInput, redactor: Redactor): Failed
 }
 
 /** A failure decided before any request (no address, no sender): never retried. */
-export function permanentFailure(provider: string, code: string, message: string, extra: { invalidTokens?: string[]; providerFault?: boolean } = {}): FailedDelivery {
+export function permanentFailure(
+  provider: string,
+  code: string,
+  message: string,
+  extra: { invalidTokens?: string[]; providerFault?: boolean } = {},
+): FailedDelivery {
   return {
     ok: false,
     retryable: false,
@@ -221,7 +226,15 @@ export function transportProblem(error: unknown): TransportProblem {
     const name = typeof e.name === 'string' ? e.name : '';
     const message = typeof e.message === 'string' ? e.message : '';
     // axios reports its own timeout as ECONNABORTED "timeout of Nms exceeded"; undici as UND_ERR_*_TIMEOUT
-    if (name === 'TimeoutError' || name === 'AbortError' || code === DEADLINE_CODE || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || /TIMEOUT$/.test(code ?? '') || (code === 'ECONNABORTED' && /timeout/i.test(message))) {
+    if (
+      name === 'TimeoutError' ||
+      name === 'AbortError' ||
+      code === DEADLINE_CODE ||
+      code === 'ETIMEDOUT' ||
+      code === 'ESOCKETTIMEDOUT' ||
+      /TIMEOUT$/.test(code ?? '') ||
+      (code === 'ECONNABORTED' && /timeout/i.test(message))
+    ) {
       return { kind: 'timeout', code: 'timeout' };
     }
     if (code && (CONNECTION_CODES.has(code) || code.startsWith('UND_ERR_'))) return { kind: 'connection', code };
@@ -240,14 +253,25 @@ function messageOf(error: unknown): string {
  * retryable; anything else is treated as transient too, like an adapter exception in failover, unless the
  * adapter knows better (`retryableUnknown: false` for an SDK's own validation errors).
  */
-export function transportFailure(provider: string, error: unknown, redactor: Redactor, options: { retryableUnknown?: boolean; invalidTokens?: string[] } = {}): FailedDelivery {
+export function transportFailure(
+  provider: string,
+  error: unknown,
+  redactor: Redactor,
+  options: { retryableUnknown?: boolean; invalidTokens?: string[] } = {},
+): FailedDelivery {
   const problem = transportProblem(error);
   const base = { ...(options.invalidTokens?.length ? { invalidTokens: options.invalidTokens } : {}) };
   if (problem.kind === 'timeout') {
     return { ok: false, retryable: true, error: oneLine(redactor, `${provider} timed out: ${messageOf(error)}`), code: 'timeout', ...base };
   }
   if (problem.kind === 'connection') {
-    return { ok: false, retryable: true, error: oneLine(redactor, `${provider} unreachable (${problem.code}): ${messageOf(error)}`), code: problem.code, ...base };
+    return {
+      ok: false,
+      retryable: true,
+      error: oneLine(redactor, `${provider} unreachable (${problem.code}): ${messageOf(error)}`),
+      code: problem.code,
+      ...base,
+    };
   }
   return {
     ok: false,

@@ -33,7 +33,16 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { deleteApp, initializeApp, type Credential, type FirebaseError, type GoogleOAuthAccessToken } from 'firebase-admin/app';
 import { getMessaging, type BatchResponse, type TokenMessage } from 'firebase-admin/messaging';
-import { createRedactor, httpFailure, permanentFailure, timeoutError, transportFailure, transportProblem, type FailedDelivery, type Redactor } from './failure.ts';
+import {
+  createRedactor,
+  httpFailure,
+  permanentFailure,
+  timeoutError,
+  transportFailure,
+  transportProblem,
+  type FailedDelivery,
+  type Redactor,
+} from './failure.ts';
 import type { DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
 
 export interface FcmConfig {
@@ -161,7 +170,9 @@ class TokenEndpointError extends Error {
     readonly body: unknown,
   ) {
     const e = (body ?? {}) as { error?: unknown; error_description?: unknown };
-    super(`OAuth token endpoint answered HTTP ${status}${typeof e.error === 'string' ? ` ${e.error}` : ''}${typeof e.error_description === 'string' ? `: ${e.error_description}` : ''}`);
+    super(
+      `OAuth token endpoint answered HTTP ${status}${typeof e.error === 'string' ? ` ${e.error}` : ''}${typeof e.error_description === 'string' ? `: ${e.error_description}` : ''}`,
+    );
     this.name = 'TokenEndpointError';
   }
 }
@@ -171,7 +182,12 @@ function base64url(value: string | Buffer): string {
 }
 
 /** POSTs a form, through `agent` for https: URLs; the deadline is the agent's, or the request's own for http:. */
-function postForm(url: URL, form: URLSearchParams, agent: https.Agent, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
+function postForm(
+  url: URL,
+  form: URLSearchParams,
+  agent: https.Agent,
+  timeoutMs: number,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
   const payload = form.toString();
   const transport = url.protocol === 'http:' ? http : https;
   return new Promise((resolve, reject) => {
@@ -246,12 +262,32 @@ function fcmFailure(error: unknown, redactor: Redactor): FailedDelivery {
   const e = error as Partial<FirebaseError> | null;
   const http = e?.httpResponse;
   if (http && typeof http.status === 'number') {
-    return httpFailure({ provider: 'fcm', status: http.status, headers: http.headers, ...(e.code ? { code: e.code } : {}), ...(e.message ? { message: e.message } : {}), body: http.data }, redactor);
+    return httpFailure(
+      {
+        provider: 'fcm',
+        status: http.status,
+        headers: http.headers,
+        ...(e.code ? { code: e.code } : {}),
+        ...(e.message ? { message: e.message } : {}),
+        body: http.data,
+      },
+      redactor,
+    );
   }
   const refused = (e as { cause?: unknown } | null)?.cause;
   if (refused instanceof TokenEndpointError) {
     const oauthCode = (refused.body as { error?: unknown } | null)?.error;
-    return httpFailure({ provider: 'fcm', status: refused.status, headers: refused.headers, code: typeof oauthCode === 'string' ? `oauth/${oauthCode}` : `oauth/${refused.status}`, message: refused.message, body: refused.body }, redactor);
+    return httpFailure(
+      {
+        provider: 'fcm',
+        status: refused.status,
+        headers: refused.headers,
+        code: typeof oauthCode === 'string' ? `oauth/${oauthCode}` : `oauth/${refused.status}`,
+        message: refused.message,
+        body: refused.body,
+      },
+      redactor,
+    );
   }
   // the SDK's own validation (bad payload) is permanent; its network errors wrap the cause
   const ownValidation = typeof e?.code === 'string' && e.code.startsWith('messaging/') && transportProblem(error).kind === 'unknown';
@@ -310,7 +346,9 @@ export function createFcmProvider(config: FcmConfig): FcmProvider {
       if (!failures.length) {
         const first = batch.responses.find((r) => r.error)?.error;
         return {
-          ...permanentFailure('fcm', first?.code ?? 'invalid_tokens', `every push token was rejected as no longer valid (${invalidTokens.length})`, { invalidTokens }),
+          ...permanentFailure('fcm', first?.code ?? 'invalid_tokens', `every push token was rejected as no longer valid (${invalidTokens.length})`, {
+            invalidTokens,
+          }),
           response: redactor.json(summary),
         };
       }

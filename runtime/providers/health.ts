@@ -131,7 +131,10 @@ class ProviderBreaker {
     this.stateAt(now);
     const attempts = this.inWindow;
     const successes = attempts - this.failedInWindow;
-    const latencies = this.outcomes.slice(this.head).map((o) => o.latencyMs).sort((a, b) => a - b);
+    const latencies = this.outcomes
+      .slice(this.head)
+      .map((o) => o.latencyMs)
+      .sort((a, b) => a - b);
     return {
       provider: this.provider,
       state: this.state,
@@ -153,7 +156,10 @@ export interface ProviderHealth {
   state(provider: string, now: number): BreakerState;
 }
 
-export function createProviderHealth(policy: BreakerPolicy = DEFAULT_BREAKER, onRecord?: (provider: string, ok: boolean, latencyMs: number, state: BreakerState) => void): ProviderHealth {
+export function createProviderHealth(
+  policy: BreakerPolicy = DEFAULT_BREAKER,
+  onRecord?: (provider: string, ok: boolean, latencyMs: number, state: BreakerState) => void,
+): ProviderHealth {
   const breakers = new Map<string, ProviderBreaker>();
   const of = (provider: string) => {
     let breaker = breakers.get(provider);

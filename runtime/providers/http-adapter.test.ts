@@ -39,13 +39,22 @@ describe('lean axios adapter (real HTTP on loopback)', () => {
   it("sends axios's serialised request (method, path under the base URL's own path, query, headers, JSON body) and hands back the parsed answer", async () => {
     answer = (_req, res) => res.writeHead(202, { 'content-type': 'application/json', 'x-message-id': 'abc' }).end('{"ok":true}');
     seen.length = 0;
-    const response = await client.post('/v3/mail/send', { to: 'ada@example.com', n: 1 }, { baseURL: `${base}/relay/`, params: { dry: 1 }, headers: { Authorization: 'Bearer SG.key' } });
+    const response = await client.post(
+      '/v3/mail/send',
+      { to: 'ada@example.com', n: 1 },
+      { baseURL: `${base}/relay/`, params: { dry: 1 }, headers: { Authorization: 'Bearer SG.key' } },
+    );
     expect(response.status).toBe(202);
     expect(response.data).toEqual({ ok: true });
     expect(response.headers['x-message-id']).toBe('abc');
     const [request] = seen;
     expect(request).toMatchObject({ method: 'POST', url: '/relay/v3/mail/send?dry=1', body: '{"to":"ada@example.com","n":1}' });
-    expect(request!.headers).toMatchObject({ authorization: 'Bearer SG.key', 'content-type': 'application/json', 'content-length': '30', 'accept-encoding': 'identity' });
+    expect(request!.headers).toMatchObject({
+      authorization: 'Bearer SG.key',
+      'content-type': 'application/json',
+      'content-length': '30',
+      'accept-encoding': 'identity',
+    });
   });
 
   it('rejects a status the config does not accept with the response attached, as axios does', async () => {
@@ -93,7 +102,7 @@ describe('lean axios adapter (real HTTP on loopback)', () => {
     expect(axios.isCancel(await pending)).toBe(true);
   });
 
-  it("refuses a body it cannot send, and a protocol other than HTTP(S), before connecting", async () => {
+  it('refuses a body it cannot send, and a protocol other than HTTP(S), before connecting', async () => {
     seen.length = 0;
     const stream = (await client.post(`${base}/x`, new Blob(['a']), { transformRequest: [(d: unknown) => d] }).catch((e: unknown) => e)) as AxiosError;
     expect(stream.message).toMatch(/strings and bytes only/);

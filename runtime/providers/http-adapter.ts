@@ -48,7 +48,13 @@ function fullUrl(config: InternalAxiosRequestConfig): string {
 }
 
 /** As axios's `settle`: a status the config accepts resolves, any other rejects with the response attached. */
-function settle(config: InternalAxiosRequestConfig, request: http.ClientRequest, response: AxiosResponse, resolve: (r: AxiosResponse) => void, reject: (e: unknown) => void) {
+function settle(
+  config: InternalAxiosRequestConfig,
+  request: http.ClientRequest,
+  response: AxiosResponse,
+  resolve: (r: AxiosResponse) => void,
+  reject: (e: unknown) => void,
+) {
   const validate = config.validateStatus;
   if (!validate || validate(response.status)) return resolve(response);
   const code = response.status >= 500 ? AxiosError.ERR_BAD_RESPONSE : AxiosError.ERR_BAD_REQUEST;
@@ -103,7 +109,14 @@ export const leanAdapter: AxiosAdapter = (config) =>
       res.on('end', () => {
         if (!settleOnce()) return;
         const data = config.responseType === 'arraybuffer' ? Buffer.concat(chunks) : Buffer.concat(chunks).toString('utf8');
-        const response: AxiosResponse = { data, status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: new AxiosHeaders(res.headers as Record<string, string>), config, request };
+        const response: AxiosResponse = {
+          data,
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          headers: new AxiosHeaders(res.headers as Record<string, string>),
+          config,
+          request,
+        };
         settle(config, request, response, resolve, reject);
       });
       res.on('error', fail);

@@ -26,7 +26,12 @@ export function retryPolicyOf(provider: Provider, defaults: RetryPolicy = DEFAUL
     const value = (given as Record<string, unknown>)[key];
     return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : defaults[key];
   };
-  return { attempts: Math.max(1, Math.floor(pick('attempts'))), baseDelayMs: pick('baseDelayMs'), maxDelayMs: pick('maxDelayMs'), maxRetryAfterMs: pick('maxRetryAfterMs') };
+  return {
+    attempts: Math.max(1, Math.floor(pick('attempts'))),
+    baseDelayMs: pick('baseDelayMs'),
+    maxDelayMs: pick('maxDelayMs'),
+    maxRetryAfterMs: pick('maxRetryAfterMs'),
+  };
 }
 
 /**

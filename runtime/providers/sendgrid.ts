@@ -47,7 +47,9 @@ function errorText(body: unknown): string | undefined {
   const errors = (body as { errors?: unknown } | null)?.errors;
   if (!Array.isArray(errors)) return typeof body === 'string' && body ? body : undefined;
   const parts = errors
-    .map((e: { message?: unknown; field?: unknown }) => (typeof e?.message === 'string' ? e.message + (typeof e.field === 'string' && e.field ? ` [${e.field}]` : '') : ''))
+    .map((e: { message?: unknown; field?: unknown }) =>
+      typeof e?.message === 'string' ? e.message + (typeof e.field === 'string' && e.field ? ` [${e.field}]` : '') : '',
+    )
     .filter(Boolean);
   return parts.length ? parts.join('; ') : undefined;
 }
@@ -69,7 +71,9 @@ export function createSendgridProvider(config: SendgridConfig): DeliveryProvider
   // request and response, ~0.1 ms of CPU a message); Twilio's SDK turns them off the same way. The transport
   // under axios is the lean one (http-adapter.ts) unless the environment names a proxy.
   const adapter = leanAdapterFor();
-  client.setDefaultRequest({ maxRedirects: 0, ...(adapter ? { adapter } : {}) } satisfies AxiosTransport as unknown as Parameters<Client['setDefaultRequest']>[0]);
+  client.setDefaultRequest({ maxRedirects: 0, ...(adapter ? { adapter } : {}) } satisfies AxiosTransport as unknown as Parameters<
+    Client['setDefaultRequest']
+  >[0]);
   const mail = new MailService();
   mail.setClient(client);
   mail.setTimeout(config.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -93,7 +97,9 @@ export function createSendgridProvider(config: SendgridConfig): DeliveryProvider
       };
       // SendGrid wants at least one body; a template without text or html gets an empty text part (and a 400).
       const data: MailDataRequired =
-        content.html !== undefined ? { ...base, html: content.html, ...(content.text !== undefined ? { text: content.text } : {}) } : { ...base, text: content.text ?? '' };
+        content.html !== undefined
+          ? { ...base, html: content.html, ...(content.text !== undefined ? { text: content.text } : {}) }
+          : { ...base, text: content.text ?? '' };
       try {
         const [response] = await mail.send(data);
         const id = response.headers['x-message-id'];

@@ -94,7 +94,10 @@ export function createTwilioProvider(config: TwilioConfig): DeliveryProvider {
       // The deployment's sender (SENDGRID_FROM / TWILIO_FROM, resolved by the registry) before the definition's.
       const from = config.from ?? message.provider.from;
       const sender = config.messagingServiceSid ? { messagingServiceSid: config.messagingServiceSid } : from ? { from } : undefined;
-      if (!sender) return permanentFailure('twilio', 'no_sender', `provider "${message.provider.id}" has neither a from number nor a messaging service`, { providerFault: true });
+      if (!sender)
+        return permanentFailure('twilio', 'no_sender', `provider "${message.provider.id}" has neither a from number nor a messaging service`, {
+          providerFault: true,
+        });
       const content = message.content as { body?: string };
       const slot: ResponseSlot = {};
       try {

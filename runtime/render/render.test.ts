@@ -16,7 +16,10 @@ const welcome: Template = {
     inapp: { title: 'Welcome!', body: '{{upper plan_type}} for {{user.traits.company}}', actionUrl: '/start?u={{user.id}}' },
   },
   locales: {
-    fr: { sms: { body: 'Salut {{first_name}}, ton essai {{plan_type}} est prêt' }, push: { title: 'Salut {{first_name}}', body: '{{plan_type}}', data: { link: '/fr/plans/{{plan_type}}' } } },
+    fr: {
+      sms: { body: 'Salut {{first_name}}, ton essai {{plan_type}} est prêt' },
+      push: { title: 'Salut {{first_name}}', body: '{{plan_type}}', data: { link: '/fr/plans/{{plan_type}}' } },
+    },
     'pt-BR': { sms: { body: 'Oi {{first_name}}' } },
     pt: { sms: { body: 'Olá {{first_name}}' } },
   },
@@ -75,7 +78,10 @@ describe('renderTemplate', () => {
       },
       locales: {},
     };
-    const items = [{ author: 'Bo', text: 'nice' }, { author: 'Cy', text: 'agreed' }];
+    const items = [
+      { author: 'Bo', text: 'nice' },
+      { author: 'Cy', text: 'agreed' },
+    ];
     const out = renderTemplate(digest, 'email', {
       data: items[1]!,
       user,

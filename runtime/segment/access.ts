@@ -14,9 +14,7 @@ import type { WriteKeyKind } from './auth.ts';
 import { CONTACT_TRAITS, otherTraits } from './profile.ts';
 import type { SegmentContext, SegmentEvent } from './schema.ts';
 
-export type Restricted =
-  | { ok: true; event: SegmentEvent; ignored: string[] }
-  | { ok: false; reason: string };
+export type Restricted = { ok: true; event: SegmentEvent; ignored: string[] } | { ok: false; reason: string };
 
 export const CONTACT_IGNORED_REASON =
   'a browser write key (SEGMENT_BROWSER_WRITE_KEY) may not change where messages go; these fields were ignored: set them with a server write key (SEGMENT_WRITE_KEY) or PUT /v1/users/:id';

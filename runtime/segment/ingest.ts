@@ -72,7 +72,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 function withDefaults(call: Record<string, unknown>, defaults: BatchDefaults): Record<string, unknown> {
   const context = defaults.context && isObject(call.context) ? { ...defaults.context, ...call.context } : (call.context ?? defaults.context);
-  return { ...call, ...(context === undefined ? {} : { context }), ...(call.sentAt === undefined && defaults.sentAt !== undefined ? { sentAt: defaults.sentAt } : {}) };
+  return {
+    ...call,
+    ...(context === undefined ? {} : { context }),
+    ...(call.sentAt === undefined && defaults.sentAt !== undefined ? { sentAt: defaults.sentAt } : {}),
+  };
 }
 
 function labelOf(call: Record<string, unknown>): Pick<Rejected, 'type' | 'messageId'> {
@@ -129,7 +133,12 @@ function laneOf(call: unknown): string {
  * so everything before it is applied first, then the alias, then what follows. Calls past Segment's 2,500
  * are refused as Segment does.
  */
-export async function ingestBatch(deps: IngestDeps, bundle: Bundle, calls: unknown[], at: Omit<CallPlace, 'index'> & { defaults: BatchDefaults }): Promise<CallResult[]> {
+export async function ingestBatch(
+  deps: IngestDeps,
+  bundle: Bundle,
+  calls: unknown[],
+  at: Omit<CallPlace, 'index'> & { defaults: BatchDefaults },
+): Promise<CallResult[]> {
   const results: CallResult[] = new Array(calls.length);
   const apply = async (index: number) => {
     results[index] = await ingestCall(deps, bundle, calls[index], { ...at, index });

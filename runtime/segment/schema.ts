@@ -38,7 +38,10 @@ export const contextSchema = z
   .looseObject({
     timezone: z.string().optional().catch(undefined),
     locale: z.string().optional().catch(undefined),
-    device: z.looseObject({ token: z.string().min(1).optional().catch(undefined) }).optional().catch(undefined),
+    device: z
+      .looseObject({ token: z.string().min(1).optional().catch(undefined) })
+      .optional()
+      .catch(undefined),
   })
   .optional()
   .catch(undefined);
@@ -48,7 +51,12 @@ const common = {
   userId: identity,
   anonymousId: identity,
   /** The sender's id for the call; Segment dedupes on it, and so does Herald for track (see runtime/segment/apply.ts). */
-  messageId: z.string().max(500).nullish().catch(undefined).transform((v) => v || undefined),
+  messageId: z
+    .string()
+    .max(500)
+    .nullish()
+    .catch(undefined)
+    .transform((v) => v || undefined),
   timestamp: time,
   originalTimestamp: time,
   sentAt: time,

@@ -26,7 +26,11 @@ export async function deleteUser(deps: Pick<AppDeps, 'db' | 'driver'>, userId: s
     const active = await rows<{ id: string }>(tx, sql.activeRunsOfUser(userId));
     const now = deps.driver.now();
     const states = active.length
-      ? await processFacts(deps.driver, tx, active.map((r) => ({ runId: r.id, fact: { type: 'cancel' as const, now, reason: 'user deleted' } })))
+      ? await processFacts(
+          deps.driver,
+          tx,
+          active.map((r) => ({ runId: r.id, fact: { type: 'cancel' as const, now, reason: 'user deleted' } })),
+        )
       : new Map<string, { status: string }>();
     const erased = (await one<sql.ErasedUser>(tx, sql.eraseUser(userId)))!;
     return {

@@ -189,7 +189,7 @@ describe('DB mode', () => {
   });
 });
 
-describe('the runtime\'s ingest consumer', () => {
+describe("the runtime's ingest consumer", () => {
   /** Commits one trigger and returns how long its run took to appear. */
   async function latencyOf(db: pg.Client, userId: string): Promise<number> {
     const herald = createHeraldClient(events, { url: runtime.url, apiKey: API_KEY });
@@ -212,11 +212,17 @@ describe('the runtime\'s ingest consumer', () => {
       };
       // The poll alone (every 1 s) would take ~500 ms on average.
       expect(await median('client-notify')).toBeLessThan(300);
-      const killed = await db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN herald_ingest'");
+      const killed = await db.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN herald_ingest'",
+      );
       expect(killed.rows).toHaveLength(1);
       // Without a listener the poll still drains the queue.
       expect(await latencyOf(db, 'client-notify-polled')).toBeLessThan(2_500);
-      await eventually('the listener back', async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN herald_ingest'")).rows.length === 1, 5_000);
+      await eventually(
+        'the listener back',
+        async () => (await db.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN herald_ingest'")).rows.length === 1,
+        5_000,
+      );
       expect(await median('client-notify-again')).toBeLessThan(300);
     } finally {
       await db.end();

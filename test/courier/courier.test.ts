@@ -18,7 +18,10 @@ let api: Api;
 let courier: Courier;
 
 beforeAll(async () => {
-  [sendgrid, twilio] = await Promise.all([startFakeSendgrid({ apiKey: 'SG.courier' }), startFakeTwilio({ accountSid: 'AC00000000000000000000000000000002', authToken: 'courier-token' })]);
+  [sendgrid, twilio] = await Promise.all([
+    startFakeSendgrid({ apiKey: 'SG.courier' }),
+    startFakeTwilio({ accountSid: 'AC00000000000000000000000000000002', authToken: 'courier-token' }),
+  ]);
   runtime = await startTestRuntime('courier', {
     env: {
       SENDGRID_API_KEY: 'SG.courier',
@@ -37,7 +40,8 @@ afterAll(async () => {
   await Promise.all([sendgrid?.close(), twilio?.close()]);
 });
 
-const mailTo = (address: string) => sendgrid.requests.filter((r) => (r.body as { personalizations: { to: { email: string }[] }[] }).personalizations[0]!.to[0]!.email === address);
+const mailTo = (address: string) =>
+  sendgrid.requests.filter((r) => (r.body as { personalizations: { to: { email: string }[] }[] }).personalizations[0]!.to[0]!.email === address);
 const textsTo = (phone: string) => twilio.requests.filter((r) => (r.body as Record<string, string>).To === phone);
 
 describe('the Courier-compatible API through Courier’s own client', () => {
@@ -105,7 +109,9 @@ describe('the Courier-compatible API through Courier’s own client', () => {
     // it and nothing reaches SendGrid.
     const sent = await eventually('both messages sent', async () => {
       const runs = await rows<{ id: string }>(runtime.db, sql.runsOfRequest(requestId));
-      const messages = await Promise.all(runs.map(async (r) => (await api<{ run: { messages: { status: string; provider: string }[] } }>('GET', `/v1/runs/${r.id}`)).body.run.messages));
+      const messages = await Promise.all(
+        runs.map(async (r) => (await api<{ run: { messages: { status: string; provider: string }[] } }>('GET', `/v1/runs/${r.id}`)).body.run.messages),
+      );
       const all = messages.flat();
       return runs.length === 2 && all.length === 2 && all.every((m) => m.status === 'sent') ? all : null;
     });
@@ -125,7 +131,10 @@ describe('the Courier-compatible API through Courier’s own client', () => {
     const prefs = await courier.users.preferences.retrieve('grace');
     expect(prefs.items.find((t) => t.topic_id === 'promotions')).toMatchObject({ status: 'OPTED_OUT' });
     expect(prefs.items.find((t) => t.topic_id === 'security')).toMatchObject({ status: 'REQUIRED' });
-    await courier.users.preferences.updateOrCreateTopic('onboarding', { user_id: 'grace', topic: { status: 'OPTED_IN', has_custom_routing: true, custom_routing: ['inbox'] } });
+    await courier.users.preferences.updateOrCreateTopic('onboarding', {
+      user_id: 'grace',
+      topic: { status: 'OPTED_IN', has_custom_routing: true, custom_routing: ['inbox'] },
+    });
     const onboarding = (await courier.users.preferences.retrieveTopic('onboarding', { user_id: 'grace' })).topic;
     expect(onboarding).toMatchObject({ status: 'OPTED_IN', has_custom_routing: true, custom_routing: ['inbox'] });
     // Herald's own view agrees.
@@ -148,7 +157,11 @@ describe('the Courier-compatible API through Courier’s own client', () => {
 
   it('refuses bad input in Courier’s error shape', async () => {
     const raw = async (path: string, body: unknown, key = API_KEY) => {
-      const r = await fetch(`${runtime.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await fetch(`${runtime.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: r.status, body: (await r.json()) as { message: string; type: string } };
     };
     const unknown = await raw('/send', { message: { to: { user_id: 'x' }, template: 'no-such-template' } });
@@ -158,7 +171,9 @@ describe('the Courier-compatible API through Courier’s own client', () => {
     const both = await raw('/send', { message: { to: { user_id: 'x' } } });
     expect(both.status).toBe(400);
     expect(both.body.message).toContain('template or content');
-    const channel = await raw('/send', { message: { to: { user_id: 'x' }, content: { title: 't', body: 'b' }, routing: { method: 'all', channels: ['fax'] } } });
+    const channel = await raw('/send', {
+      message: { to: { user_id: 'x' }, content: { title: 't', body: 'b' }, routing: { method: 'all', channels: ['fax'] } },
+    });
     expect(channel.body.message).toContain('"fax" is neither a channel nor a provider');
     const auth = await raw('/send', { message: {} }, 'wrong');
     expect(auth).toMatchObject({ status: 401, body: { type: 'authentication_error' } });

@@ -30,7 +30,11 @@ afterAll(async () => {
 
 /** The rows of the audit table, as [action, target] pairs, top to bottom. */
 const tableRows = (text: string) =>
-  [...text.matchAll(/<tr data-id="(\d+)">[\s\S]*?<td><code>([^<]*)<\/code><\/td>\s*<td>([\s\S]*?)<\/td>/g)].map((m) => ({ id: BigInt(m[1]!), action: m[2]!, target: m[3]! }));
+  [...text.matchAll(/<tr data-id="(\d+)">[\s\S]*?<td><code>([^<]*)<\/code><\/td>\s*<td>([\s\S]*?)<\/td>/g)].map((m) => ({
+    id: BigInt(m[1]!),
+    action: m[2]!,
+    target: m[3]!,
+  }));
 
 const olderLink = (text: string) => /<a href="([^"]+)" rel="next">Older entries/.exec(text)?.[1]?.replaceAll('&amp;', '&') ?? null;
 
@@ -73,7 +77,8 @@ describe('the audit log page', () => {
   });
 
   it('pages older entries with a cursor, each entry once, keeping the filter', async () => {
-    for (let i = 0; i < 60; i++) await exec(runtime.db, sql.insertAudit({ actor: 'key:test', action: 'profile_changed', target: `user:p${i}`, ip: null, details: { i } }));
+    for (let i = 0; i < 60; i++)
+      await exec(runtime.db, sql.insertAudit({ actor: 'key:test', action: 'profile_changed', target: `user:p${i}`, ip: null, details: { i } }));
     const first = await get(http, '/dashboard/audit?action=profile_changed', cookie);
     const firstRows = tableRows(first.text);
     expect(firstRows).toHaveLength(50);

@@ -132,7 +132,7 @@ describe('the dashboard in Chromium', () => {
     await shot('filter-status');
   });
 
-  it("opens a message: its timeline, and its email in a sandboxed frame", async () => {
+  it('opens a message: its timeline, and its email in a sandboxed frame', async () => {
     await page.goto(`${runtime.url}/dashboard?user=ada&channel=email`);
     await page.locator(`#messages tr[data-id="${adaEmail.id}"] td:first-child a`).click();
     await page.waitForURL(`${runtime.url}/dashboard/messages/${adaEmail.id}`);

@@ -168,7 +168,14 @@ describe('pages', () => {
     await api('POST', `/v1/messages/${emailId}/events`, { event: 'delivered' });
     // A provider webhook with something hostile in it: shown as text, never as markup.
     const body = JSON.stringify([
-      { event: 'open', sg_event_id: 'dash-open-1', timestamp: Math.floor(Date.now() / 1000), herald_message_id: emailId, email: 'esc@example.com', useragent: HOSTILE },
+      {
+        event: 'open',
+        sg_event_id: 'dash-open-1',
+        timestamp: Math.floor(Date.now() / 1000),
+        herald_message_id: emailId,
+        email: 'esc@example.com',
+        useragent: HOSTILE,
+      },
     ]);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const hook = await fetch(`${runtime.url}/webhooks/sendgrid`, {
@@ -184,7 +191,8 @@ describe('pages', () => {
   }, 30_000);
 
   /** The page's markup, with our own script tag (the only one allowed) removed. */
-  const scriptsOf = (text: string) => [...text.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]).filter((tag) => !/src="\/dashboard\/assets\/dashboard\.js/.test(tag));
+  const scriptsOf = (text: string) =>
+    [...text.matchAll(/<script\b[^>]*>/gi)].map((m) => m[0]).filter((tag) => !/src="\/dashboard\/assets\/dashboard\.js/.test(tag));
 
   it("shows a profile trait containing <script> as text on the user's page", async () => {
     const r = await get(http, `/dashboard/users/${userId}`, cookie);
@@ -458,10 +466,12 @@ describe('the page query at 200k messages', () => {
 
   it('serves every filtered page from an index in page order: no sequential scan, no sort of the table', async () => {
     // A cursor in the middle of the table: the page after it must not read what comes before.
-    const middle = (await big.db.query<{ at: string; id: string }>(
-      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, id FROM herald.messages ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1`,
-      [Math.floor(ROWS / 2)],
-    )).rows[0]!;
+    const middle = (
+      await big.db.query<{ at: string; id: string }>(
+        `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at, id FROM herald.messages ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1`,
+        [Math.floor(ROWS / 2)],
+      )
+    ).rows[0]!;
     const report: Record<string, unknown> = { rows: ROWS };
     for (const [name, filter, index] of filters) {
       for (const after of [null, middle]) {
@@ -472,15 +482,31 @@ describe('the page query at 200k messages', () => {
           const explained = await explain(statement, mode);
           const plan = nodes(explained.Plan);
           const shape = `${label} (${mode} plan): ${plan.map((n) => `${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}`).join(' > ')}`;
-          expect(plan.map((n) => n['Node Type']), shape).not.toContain('Seq Scan');
-          expect(plan.some((n) => n['Index Name'] !== undefined), shape).toBe(true);
+          expect(
+            plan.map((n) => n['Node Type']),
+            shape,
+          ).not.toContain('Seq Scan');
+          expect(
+            plan.some((n) => n['Index Name'] !== undefined),
+            shape,
+          ).toBe(true);
           // A sort may only ever see a handful of rows (one user's few messages, found by their index), never the table.
           for (const sort of plan.filter((n) => n['Node Type'].endsWith('Sort'))) {
             expect(sort.Plans?.[0]?.['Actual Rows'] ?? Infinity, `${shape}: rows into the sort`).toBeLessThanOrEqual(1000);
           }
-          if (mode === 'custom' && index) expect(plan.map((n) => n['Index Name']), shape).toContain(index);
+          if (mode === 'custom' && index)
+            expect(
+              plan.map((n) => n['Index Name']),
+              shape,
+            ).toContain(index);
           expect(explained['Execution Time'], shape).toBeLessThan(100);
-          entry[mode] = { index: plan.map((n) => n['Index Name']).filter(Boolean).join(','), ms: explained['Execution Time'] };
+          entry[mode] = {
+            index: plan
+              .map((n) => n['Index Name'])
+              .filter(Boolean)
+              .join(','),
+            ms: explained['Execution Time'],
+          };
         }
         // The page through the runtime's own pool (a named prepared statement, warm): what a request pays.
         const times: number[] = [];

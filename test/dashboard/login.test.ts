@@ -35,7 +35,8 @@ function fromPeer(app: Hono, peer: string): Fetcher {
 }
 
 const origin = () => first.deps.publicUrl;
-const guess = (fetcher: Fetcher, headers: Record<string, string> = {}, secret = 'wrong-guess') => postForm(fetcher, origin(), '/dashboard/login', { secret }, undefined, headers);
+const guess = (fetcher: Fetcher, headers: Record<string, string> = {}, secret = 'wrong-guess') =>
+  postForm(fetcher, origin(), '/dashboard/login', { secret }, undefined, headers);
 const right = (fetcher: Fetcher, headers: Record<string, string> = {}) => guess(fetcher, headers, API_KEY);
 
 describe('sessions across processes', () => {
@@ -92,7 +93,9 @@ describe('the guessing brake', () => {
     // Last in the file: the second runtime's throttle now refuses this machine's address.
     const viaSecond = overHttp(second.url);
     for (let i = 0; i < 10; i++) {
-      expect((await postForm(viaSecond, second.url, '/dashboard/login', { secret: `guess-${i}` }, undefined, { 'x-forwarded-for': `203.0.113.${i}` })).status).toBe(401);
+      expect(
+        (await postForm(viaSecond, second.url, '/dashboard/login', { secret: `guess-${i}` }, undefined, { 'x-forwarded-for': `203.0.113.${i}` })).status,
+      ).toBe(401);
     }
     const blocked = await postForm(viaSecond, second.url, '/dashboard/login', { secret: API_KEY }, undefined, { 'x-forwarded-for': '203.0.113.200' });
     expect(blocked.status).toBe(429);

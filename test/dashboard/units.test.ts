@@ -69,7 +69,8 @@ describe('sessions', () => {
 
   it('redirects after login only within the dashboard', () => {
     expect(safeNext('/dashboard/users/a?b=c')).toBe('/dashboard/users/a?b=c');
-    for (const bad of [undefined, '', 'https://evil.example', '//evil.example', '/dashboardx', '/dashboard/\\evil', '/v1/users']) expect(safeNext(bad)).toBe('/dashboard');
+    for (const bad of [undefined, '', 'https://evil.example', '//evil.example', '/dashboardx', '/dashboard/\\evil', '/v1/users'])
+      expect(safeNext(bad)).toBe('/dashboard');
   });
 });
 
@@ -165,7 +166,20 @@ describe('charts', () => {
   });
 
   it('draws one band per sample, in its state’s colour', () => {
-    const svg = String(stateBand({ id: 'b', title: 't', description: 'd', points: [{ at: 0, state: 'closed' }, { at: 500, state: 'open' }], colors: { closed: '#0f0', open: '#f00' }, from: 0, to: 1000 }));
+    const svg = String(
+      stateBand({
+        id: 'b',
+        title: 't',
+        description: 'd',
+        points: [
+          { at: 0, state: 'closed' },
+          { at: 500, state: 'open' },
+        ],
+        colors: { closed: '#0f0', open: '#f00' },
+        from: 0,
+        to: 1000,
+      }),
+    );
     expect(svg.match(/fill="#0f0" shape-rendering/g)).toHaveLength(1);
     expect(svg.match(/fill="#f00" shape-rendering/g)).toHaveLength(1);
   });
@@ -189,7 +203,13 @@ describe('workflow graph', () => {
   };
 
   it("is the compiler's SVG plus one group of run counts", () => {
-    const svg = workflowGraph(workflow, { passed: new Map([['a<&>', 3], ['wait', 1]]), waiting: new Map([['wait', 1]]) });
+    const svg = workflowGraph(workflow, {
+      passed: new Map([
+        ['a<&>', 3],
+        ['wait', 1],
+      ]),
+      waiting: new Map([['wait', 1]]),
+    });
     const group = svg.match(/<g class="run-counts">[\s\S]*?<\/g>\n(?=<\/svg>)/)![0];
     expect(svg.replace(group, '')).toBe(workflowSvg(workflow));
     expect(group).toContain('>3 runs<');

@@ -66,7 +66,12 @@ describe('herald diff on bundle files and folders', () => {
   it('compiles folders given as sides, and prints machine-readable changes with --json', async () => {
     const run = await herald(['diff', fixture('required-event-field', 'before'), fixture('required-event-field', 'after'), '--json']);
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as { breaking: number; resubscribe: number; flags: { rule: string; path?: string }[]; events: { changed: { id: string }[] } };
+    const report = JSON.parse(run.stdout) as {
+      breaking: number;
+      resubscribe: number;
+      flags: { rule: string; path?: string }[];
+      events: { changed: { id: string }[] };
+    };
     expect(report.breaking).toBe(1);
     expect(report.resubscribe).toBe(0);
     expect(report.flags).toMatchObject([{ rule: 'event-required-field', path: 'fields.company' }]);

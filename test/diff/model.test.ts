@@ -92,7 +92,12 @@ describe('step changes', () => {
     const head = bundle({
       workflows: {
         w: workflow('w', [
-          send('s', { routing: { method: 'all', channels: ['email', 'sms'], strategy: 'user-preference' }, providers: ['p1'], critical: true, window: { days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1260, timezone: 'user' } }),
+          send('s', {
+            routing: { method: 'all', channels: ['email', 'sms'], strategy: 'user-preference' },
+            providers: ['p1'],
+            critical: true,
+            window: { days: [1, 2, 3, 4, 5], startMinute: 540, endMinute: 1260, timezone: 'user' },
+          }),
           { id: 'd', kind: 'digest', windowMs: 120_000, key: 'data.thread' },
           { id: 't', kind: 'throttle', limit: 2, windowMs: 86_400_000 },
           { id: 'u', kind: 'updateProfile', set: { plan: { value: 'pro' } } },
@@ -124,16 +129,16 @@ describe('flag rules', () => {
   it('flags removed and renamed workflows, removed templates', () => {
     const head = bundle({ workflows: { w: workflow('w', [send('s')]), new: workflow('new', [delay('d', 5)]) }, templates: {} });
     // The template is still sent by `w` in this hand-made head; the compiler would refuse it, the diff just reports.
-    expect(rules(base, head)).toEqual([
-      'breaking:workflow-removed:gone',
-      'breaking:workflow-renamed:old',
-      'breaking:template-removed:hello',
-    ]);
+    expect(rules(base, head)).toEqual(['breaking:workflow-removed:gone', 'breaking:workflow-renamed:old', 'breaking:template-removed:hello']);
   });
 
   it('flags a category made required, and a workflow leaving or switching its category', () => {
     const head = bundle({
-      workflows: { w: workflow('w', [send('s')], { category: 'other' }), gone: workflow('gone', [send('s')], { category: undefined }), old: base.workflows.old! },
+      workflows: {
+        w: workflow('w', [send('s')], { category: 'other' }),
+        gone: workflow('gone', [send('s')], { category: undefined }),
+        old: base.workflows.old!,
+      },
       categories: {
         news: { id: 'news', description: 'News', defaultChannels: ['email'], required: true },
         other: { id: 'other', description: 'Other', defaultChannels: ['email'], required: false },
@@ -154,7 +159,10 @@ describe('flag rules', () => {
             name: 'order',
             schema: {
               type: 'object',
-              properties: { items: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' }, ...extra }, required } }, note: { type: 'string' } },
+              properties: {
+                items: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' }, ...extra }, required } },
+                note: { type: 'string' },
+              },
               required: ['items'],
             },
             examples: [],
@@ -164,7 +172,10 @@ describe('flag rules', () => {
     const base = withItems([]);
     const head = withItems(['sku'], { qty: { type: 'integer' } });
     const diff = diffBundles(base, head);
-    expect(diff.events.changed[0]!.changes.map((c) => c.summary)).toEqual(['field `items[].sku`: now required', 'field `items[].qty` added (optional, `integer`)']);
+    expect(diff.events.changed[0]!.changes.map((c) => c.summary)).toEqual([
+      'field `items[].sku`: now required',
+      'field `items[].qty` added (optional, `integer`)',
+    ]);
     expect(rules(base, head)).toEqual(['breaking:event-required-field:order:fields.items[].sku']);
   });
 });
@@ -172,7 +183,10 @@ describe('flag rules', () => {
 describe('catalogue changes', () => {
   it('reports routing, providers and settings', () => {
     const provider = (id: string, env: string) => ({ id, channel: 'email' as const, kind: 'sendgrid' as const, credentials: { apiKey: { env } }, options: {} });
-    const base = bundle({ providers: { a: provider('a', 'KEY_A'), b: provider('b', 'KEY_B') }, channels: { email: { channel: 'email', providers: ['a', 'b'] } } });
+    const base = bundle({
+      providers: { a: provider('a', 'KEY_A'), b: provider('b', 'KEY_B') },
+      channels: { email: { channel: 'email', providers: ['a', 'b'] } },
+    });
     const head = {
       ...bundle({ providers: { a: provider('a', 'KEY_A2'), b: provider('b', 'KEY_B') }, channels: { email: { channel: 'email', providers: ['b', 'a'] } } }),
       settings: { retentionMs: 60 * 86_400_000 },
@@ -195,7 +209,23 @@ describe('unified text diff', () => {
     const before = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n');
     const after = before.replace('line 2', 'line two').replace('line 18', 'line eighteen');
     expect(unifiedDiff(before, after)).toBe(
-      ['@@ -1,5 +1,5 @@', ' line 1', '-line 2', '+line two', ' line 3', ' line 4', ' line 5', '@@ -15,6 +15,6 @@', ' line 15', ' line 16', ' line 17', '-line 18', '+line eighteen', ' line 19', ' line 20'].join('\n'),
+      [
+        '@@ -1,5 +1,5 @@',
+        ' line 1',
+        '-line 2',
+        '+line two',
+        ' line 3',
+        ' line 4',
+        ' line 5',
+        '@@ -15,6 +15,6 @@',
+        ' line 15',
+        ' line 16',
+        ' line 17',
+        '-line 18',
+        '+line eighteen',
+        ' line 19',
+        ' line 20',
+      ].join('\n'),
     );
   });
 

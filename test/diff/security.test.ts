@@ -55,7 +55,9 @@ describe('herald diff --json', () => {
   it('carries the security-relevant flags as `security`, apart from the breaking and re-subscribe counts', async () => {
     const fixture = (side: string) => `test/diff/fixtures/provider-endpoint-changed/${side}`;
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [bin, 'diff', fixture('before'), fixture('after'), '--json'], { cwd: root }, (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))),
+      execFile(process.execPath, [bin, 'diff', fixture('before'), fixture('after'), '--json'], { cwd: root }, (error, out, err) =>
+        error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out),
+      ),
     );
     const report = JSON.parse(stdout) as { breaking: number; resubscribe: number; security: { rule: string; id: string; path?: string; message: string }[] };
     expect({ breaking: report.breaking, resubscribe: report.resubscribe }).toEqual({ breaking: 0, resubscribe: 0 });

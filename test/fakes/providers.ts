@@ -169,15 +169,32 @@ export async function startFakeSendgrid(options: { apiKey: string }): Promise<Fa
       if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
         return refuse(401, 'The provided authorization grant is invalid, expired, or revoked');
       }
-      const body = request.body as {
-        personalizations?: { to?: { email?: string }[] }[];
-        from?: { email?: string };
-        subject?: string;
-        content?: { type: string; value: string }[];
-      } | undefined;
-      if (!body?.personalizations?.[0]?.to?.[0]?.email) return refuse(400, 'The to array is required for all personalization objects, and must have at least one email object with a valid email address.', 'personalizations.0.to');
-      if (!body.from?.email) return refuse(400, 'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.', 'from');
-      if (!body.subject) return refuse(400, 'The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.', 'subject');
+      const body = request.body as
+        | {
+            personalizations?: { to?: { email?: string }[] }[];
+            from?: { email?: string };
+            subject?: string;
+            content?: { type: string; value: string }[];
+          }
+        | undefined;
+      if (!body?.personalizations?.[0]?.to?.[0]?.email)
+        return refuse(
+          400,
+          'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
+          'personalizations.0.to',
+        );
+      if (!body.from?.email)
+        return refuse(
+          400,
+          'The from object must be provided for every email send. It is an object that requires the email parameter, but may also contain a name parameter.',
+          'from',
+        );
+      if (!body.subject)
+        return refuse(
+          400,
+          'The subject is required. You can get around this requirement if you use a template with a subject defined or if every personalization has a subject defined.',
+          'subject',
+        );
       if (!body.content?.length) return refuse(400, 'Unless a valid template_id is provided, the content parameter is required.', 'content');
       return undefined;
     },
@@ -195,7 +212,10 @@ export function twilioError(status: number, code: number, message: string, heade
 }
 
 export async function startFakeTwilio(options: { accountSid: string; authToken: string }): Promise<FakeProvider> {
-  const refuse = (status: number, code: number, message: string): Answer => ({ status, body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status } });
+  const refuse = (status: number, code: number, message: string): Answer => ({
+    status,
+    body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+  });
   const path = `/2010-04-01/Accounts/${options.accountSid}/Messages.json`;
   return startFake({
     gate(request) {
@@ -247,7 +267,14 @@ export async function startFakeTwilio(options: { accountSid: string; authToken: 
 // ---------------------------------------------------------------------------------------------------------
 // FCM: POST /v1/projects/:project/messages:send with a Bearer access token, plus the OAuth token endpoint
 
-export type FcmErrorCode = 'UNREGISTERED' | 'INVALID_ARGUMENT' | 'SENDER_ID_MISMATCH' | 'QUOTA_EXCEEDED' | 'UNAVAILABLE' | 'INTERNAL' | 'THIRD_PARTY_AUTH_ERROR';
+export type FcmErrorCode =
+  | 'UNREGISTERED'
+  | 'INVALID_ARGUMENT'
+  | 'SENDER_ID_MISMATCH'
+  | 'QUOTA_EXCEEDED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL'
+  | 'THIRD_PARTY_AUTH_ERROR';
 
 const GOOGLE_STATUS: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -258,7 +285,14 @@ const GOOGLE_STATUS: Record<number, string> = {
   500: 'INTERNAL',
   503: 'UNAVAILABLE',
 };
-const FCM_CODE: Record<number, FcmErrorCode> = { 400: 'INVALID_ARGUMENT', 403: 'SENDER_ID_MISMATCH', 404: 'UNREGISTERED', 429: 'QUOTA_EXCEEDED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
+const FCM_CODE: Record<number, FcmErrorCode> = {
+  400: 'INVALID_ARGUMENT',
+  403: 'SENDER_ID_MISMATCH',
+  404: 'UNREGISTERED',
+  429: 'QUOTA_EXCEEDED',
+  500: 'INTERNAL',
+  503: 'UNAVAILABLE',
+};
 
 function googleError(status: number, message: string, errorCode?: FcmErrorCode): Answer {
   return {
@@ -311,7 +345,8 @@ export async function startFakeFcm(options: { projectId?: string } = {}): Promis
     if (!verify.verify(key, Buffer.from(signature, 'base64url'))) return invalid('Invalid JWT Signature.');
     if (!claims.exp || claims.exp * 1000 < Date.now()) return invalid('Token has expired.');
     if (claims.aud !== `${fake.url}/token` && claims.aud !== 'https://oauth2.googleapis.com/token') return invalid('Invalid JWT audience.');
-    if (!claims.scope?.includes('https://www.googleapis.com/auth/firebase.messaging')) return { status: 400, body: { error: 'invalid_scope', error_description: 'Missing the firebase.messaging scope.' } };
+    if (!claims.scope?.includes('https://www.googleapis.com/auth/firebase.messaging'))
+      return { status: 400, body: { error: 'invalid_scope', error_description: 'Missing the firebase.messaging scope.' } };
     const accessToken = `ya29.fake-${randomBytes(24).toString('base64url')}`;
     issuedTokens.push(accessToken);
     return { status: 200, body: { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' } };
@@ -324,11 +359,14 @@ export async function startFakeFcm(options: { projectId?: string } = {}): Promis
       if (request.method !== 'POST' || !match) return googleError(404, `The requested URL ${request.path} was not found on this server.`);
       const bearer = /^Bearer (.+)$/.exec(String(request.headers.authorization ?? ''))?.[1];
       if (!bearer || !issuedTokens.includes(bearer)) {
-        return googleError(401, 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+        return googleError(
+          401,
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        );
       }
       if (match[1] !== projectId) return googleError(403, 'SenderId mismatch', 'SENDER_ID_MISMATCH');
       const device = (request.body as { message?: { token?: string } } | undefined)?.message?.token;
-      if (!device) return googleError(400, 'Invalid value at \'message\': no recipient (token, topic or condition).', 'INVALID_ARGUMENT');
+      if (!device) return googleError(400, "Invalid value at 'message': no recipient (token, topic or condition).", 'INVALID_ARGUMENT');
       const verdict = rejected.get(device);
       if (verdict === 'UNREGISTERED') return googleError(404, 'Requested entity was not found.', 'UNREGISTERED');
       if (verdict === 'INVALID_ARGUMENT') return googleError(400, 'The registration token is not a valid FCM registration token', 'INVALID_ARGUMENT');

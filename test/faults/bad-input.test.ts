@@ -76,7 +76,10 @@ function putUser(id: string, body: unknown) {
 
 /** `fault_signup` for a user: one welcome email, its subject built from `firstName`. */
 async function signUp(userId: string, firstName: string): Promise<void> {
-  const reply = await send(`${fault.runtime.url}/v1/events`, { headers: api, body: JSON.stringify({ event: 'fault_signup', userId, properties: { first_name: firstName, plan: 'pro' } }) });
+  const reply = await send(`${fault.runtime.url}/v1/events`, {
+    headers: api,
+    body: JSON.stringify({ event: 'fault_signup', userId, properties: { first_name: firstName, plan: 'pro' } }),
+  });
   expect(reply.status, reply.text).toBe(202);
 }
 
@@ -121,7 +124,13 @@ async function play(c: Case): Promise<Outcome> {
     const large = c.body !== undefined && (Array.isArray(c.body) || Buffer.byteLength(c.body) > 64 * 1024);
     const reply = large
       ? await sendEarly(`${fault.runtime.url}${c.path}`, { method: c.method, headers: c.headers, body: c.body!, timeoutMs: 15_000 })
-      : await send(`${fault.runtime.url}${c.path}`, { method: c.method, headers: c.headers, ...(c.body === undefined ? {} : { body: c.body }), agent, timeoutMs: 15_000 });
+      : await send(`${fault.runtime.url}${c.path}`, {
+          method: c.method,
+          headers: c.headers,
+          ...(c.body === undefined ? {} : { body: c.body }),
+          agent,
+          timeoutMs: 15_000,
+        });
     return { case: c, status: reply.status, json: reply.json, ms: reply.ms };
   } catch (error) {
     return { case: c, status: 'error', error: (error as Error).message, json: null, ms: performance.now() - started };
@@ -183,7 +192,9 @@ describe('bad input', () => {
   it('a generated corpus of bad requests: each refused with its status, the process alive, memory flat, nothing enqueued', async () => {
     const context = () => outputTail(fault.runtime);
     // A user whose number a forged STOP names: it must stay opted in.
-    expect((await send(`${fault.runtime.url}/v1/users/stop-target`, { method: 'PUT', headers: api, body: JSON.stringify({ phone_number: STOP_PHONE }) })).status).toBe(200);
+    expect(
+      (await send(`${fault.runtime.url}/v1/users/stop-target`, { method: 'PUT', headers: api, body: JSON.stringify({ phone_number: STOP_PHONE }) })).status,
+    ).toBe(200);
     const corpus = buildCorpus(secrets, SEED, Date.now());
     const before = await rowCounts(fault.db);
     const started = performance.now();
@@ -217,12 +228,18 @@ describe('bad input', () => {
     expect(optedOut).toEqual([]);
 
     // A prototype polluted by the corpus would make a missing required field look present.
-    const missing = await send(`${fault.runtime.url}/v1/events`, { headers: api, body: JSON.stringify({ event: 'fault_signup', userId: 'after', properties: { plan: 'pro' } }) });
+    const missing = await send(`${fault.runtime.url}/v1/events`, {
+      headers: api,
+      body: JSON.stringify({ event: 'fault_signup', userId: 'after', properties: { plan: 'pro' } }),
+    });
     expect(missing.status, missing.text).toBe(400);
     expect(missing.text).not.toMatch(/polluted/);
 
     const growthMb = (rssAfter - rssBefore) / 1024;
-    expect(growthMb, `RSS grew from ${rssBefore} kB to ${rssAfter} kB over ${ROUNDS} rounds of ${corpus.length} requests (after each: ${perRound.map((m) => m.rssKb).join(', ')} kB)`).toBeLessThan(RSS_BOUND_MB);
+    expect(
+      growthMb,
+      `RSS grew from ${rssBefore} kB to ${rssAfter} kB over ${ROUNDS} rounds of ${corpus.length} requests (after each: ${perRound.map((m) => m.rssKb).join(', ')} kB)`,
+    ).toBeLessThan(RSS_BOUND_MB);
 
     reportFigure('bad-input', {
       seed: SEED,
@@ -233,7 +250,12 @@ describe('bad input', () => {
       slowestMs: Math.round(Math.max(...measured.map((o) => o.ms))),
       rssKb: { afterWarmUp: rssBefore, afterEachRound: perRound.map((m) => m.rssKb), growthMb: +growthMb.toFixed(1), boundMb: RSS_BOUND_MB },
       jsHeapUsedMb: { afterWarmUp: baseline.heapUsedMb, afterEachRound: perRound.map((m) => m.heapUsedMb) },
-      enqueued: { runs: after.runs - before.runs, events: after.events - before.events, messages: after.messages - before.messages, jobs: after.jobs - before.jobs },
+      enqueued: {
+        runs: after.runs - before.runs,
+        events: after.events - before.events,
+        messages: after.messages - before.messages,
+        jobs: after.jobs - before.jobs,
+      },
       processAlive: fault.runtime.child.exitCode === null,
       wallSeconds: +seconds.toFixed(1),
     });
@@ -242,11 +264,19 @@ describe('bad input', () => {
   it('__proto__ keys in stored data are refused (naming where); constructor.prototype round-trips as data', async () => {
     // A "__proto__" key would silently vanish (zod rebuilds records by assignment, which sets the prototype):
     // refused instead, with the path.
-    const proto = await send(`${fault.runtime.url}/v1/users/proto-user`, { method: 'PUT', headers: api, body: '{"traits":{"__proto__":{"isAdmin":true},"nickname":"P"}}' });
+    const proto = await send(`${fault.runtime.url}/v1/users/proto-user`, {
+      method: 'PUT',
+      headers: api,
+      body: '{"traits":{"__proto__":{"isAdmin":true},"nickname":"P"}}',
+    });
     expect(proto.status, proto.text).toBe(400);
     expect(errorMessage(proto.json)).toContain('traits.__proto__');
     // "constructor" is an ordinary key: kept as sent, and read back as data.
-    const ctor = await send(`${fault.runtime.url}/v1/users/proto-user`, { method: 'PUT', headers: api, body: '{"traits":{"constructor":{"prototype":{"polluted":true}},"nickname":"P"}}' });
+    const ctor = await send(`${fault.runtime.url}/v1/users/proto-user`, {
+      method: 'PUT',
+      headers: api,
+      body: '{"traits":{"constructor":{"prototype":{"polluted":true}},"nickname":"P"}}',
+    });
     expect(ctor.status, ctor.text).toBe(200);
     const got = await send(`${fault.runtime.url}/v1/users/proto-user`, { method: 'GET', headers: api });
     const traits = (got.json as { user: { traits: Record<string, unknown> } }).user.traits;
@@ -272,7 +302,12 @@ describe('bad input', () => {
     });
     expect(identify.status, identify.text).toBe(200);
     for (const userId of ['inj-1', 'inj\r\n2', 'inj-3']) await signUp(userId, injection);
-    const mails = await until('three emails at the fake SendGrid', async () => (sendgrid.requests.length >= 3 ? sendgrid.requests : null), 20_000, () => outputTail(fault.runtime));
+    const mails = await until(
+      'three emails at the fake SendGrid',
+      async () => (sendgrid.requests.length >= 3 ? sendgrid.requests : null),
+      20_000,
+      () => outputTail(fault.runtime),
+    );
 
     const headerFields = mails.flatMap((m) => headerBoundValues(m.body));
     expect(headerFields.filter(([field]) => field === 'headers.List-Unsubscribe')).toHaveLength(3);
@@ -289,11 +324,17 @@ describe('bad input', () => {
       20_000,
       () => outputTail(fault.runtime),
     );
-    const body = JSON.stringify([{ email: 'replay-1@example.com', event: 'delivered', sg_event_id: 'replayed-1', timestamp: Math.floor(Date.now() / 1000), herald_message_id: message.id }]);
+    const body = JSON.stringify([
+      { email: 'replay-1@example.com', event: 'delivered', sg_event_id: 'replayed-1', timestamp: Math.floor(Date.now() / 1000), herald_message_id: message.id },
+    ]);
     const post = (offsetMs: number) => {
       const timestamp = String(Math.floor((Date.now() + offsetMs) / 1000));
       return send(`${fault.runtime.url}/webhooks/sendgrid`, {
-        headers: { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': signSendgrid(keys.privateKey, timestamp, body), 'x-twilio-email-event-webhook-timestamp': timestamp },
+        headers: {
+          'content-type': 'application/json',
+          'x-twilio-email-event-webhook-signature': signSendgrid(keys.privateKey, timestamp, body),
+          'x-twilio-email-event-webhook-timestamp': timestamp,
+        },
         body,
       });
     };
@@ -303,12 +344,19 @@ describe('bad input', () => {
     expect([first.status, replayed.status, late.status]).toEqual([200, 200, 403]);
     expect(first.json).toMatchObject({ applied: 1, duplicate: 0 });
     expect(replayed.json).toMatchObject({ applied: 0, duplicate: 1 });
-    const { rows: history } = await fault.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.messages, jsonb_array_elements(history) h WHERE id = $1 AND h->>'status' = 'delivered'`, [message.id]);
+    const { rows: history } = await fault.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM herald.messages, jsonb_array_elements(history) h WHERE id = $1 AND h->>'status' = 'delivered'`,
+      [message.id],
+    );
     expect(history[0]!.n, 'delivered entries in the message history').toBe(1);
 
     // Segment's webhook signature has no timestamp: a replay verifies, and the messageId dedupes it.
     const call = JSON.stringify({ type: 'track', event: 'fault_ping', userId: 'seg-replay', properties: { n: 1 }, messageId: 'seg-replay-1' });
-    const segment = () => send(`${fault.runtime.url}/webhooks/segment`, { headers: { 'content-type': 'application/json', 'x-signature': signSegmentBody(secrets.segmentSecret, call) }, body: call });
+    const segment = () =>
+      send(`${fault.runtime.url}/webhooks/segment`, {
+        headers: { 'content-type': 'application/json', 'x-signature': signSegmentBody(secrets.segmentSecret, call) },
+        body: call,
+      });
     expect([(await segment()).status, (await segment()).status]).toEqual([200, 200]);
     const { rows: logged } = await fault.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.events WHERE message_id = 'seg-replay-1'`);
     expect(logged[0]!.n).toBe(1);

@@ -75,12 +75,47 @@ function routes(s: CorpusSecrets): Route[] {
   const api = { ...json, authorization: `Bearer ${s.apiKey}` };
   const segment = { ...json, authorization: `Basic ${Buffer.from(`${s.segmentWriteKey}:`).toString('base64')}` };
   return [
-    { name: 'events', method: 'POST', path: '/v1/events', headers: api, valid: { event: 'fault_signup', userId: USER, properties: SIGNUP }, dataKey: ['properties'] },
+    {
+      name: 'events',
+      method: 'POST',
+      path: '/v1/events',
+      headers: api,
+      valid: { event: 'fault_signup', userId: USER, properties: SIGNUP },
+      dataKey: ['properties'],
+    },
     { name: 'trigger', method: 'POST', path: '/v1/workflows/fault-signup/trigger', headers: api, valid: { userId: USER, data: SIGNUP }, dataKey: ['data'] },
-    { name: 'users', method: 'PUT', path: `/v1/users/${USER}`, headers: api, valid: { email: 'ada@example.com', traits: { nickname: 'A' } }, dataKey: ['traits'] },
-    { name: 'courier-send', method: 'POST', path: '/send', headers: api, valid: { message: { to: { user_id: USER }, template: 'fault-hello', data: SIGNUP } }, dataKey: ['message', 'data'] },
-    { name: 'segment-track', method: 'POST', path: '/v1/track', headers: segment, valid: { userId: USER, event: 'fault_signup', properties: SIGNUP }, dataKey: ['properties'] },
-    { name: 'segment-batch', method: 'POST', path: '/v1/batch', headers: segment, valid: { batch: [{ type: 'track', userId: USER, event: 'fault_signup', properties: SIGNUP }] }, dataKey: ['batch', '0', 'properties'] },
+    {
+      name: 'users',
+      method: 'PUT',
+      path: `/v1/users/${USER}`,
+      headers: api,
+      valid: { email: 'ada@example.com', traits: { nickname: 'A' } },
+      dataKey: ['traits'],
+    },
+    {
+      name: 'courier-send',
+      method: 'POST',
+      path: '/send',
+      headers: api,
+      valid: { message: { to: { user_id: USER }, template: 'fault-hello', data: SIGNUP } },
+      dataKey: ['message', 'data'],
+    },
+    {
+      name: 'segment-track',
+      method: 'POST',
+      path: '/v1/track',
+      headers: segment,
+      valid: { userId: USER, event: 'fault_signup', properties: SIGNUP },
+      dataKey: ['properties'],
+    },
+    {
+      name: 'segment-batch',
+      method: 'POST',
+      path: '/v1/batch',
+      headers: segment,
+      valid: { batch: [{ type: 'track', userId: USER, event: 'fault_signup', properties: SIGNUP }] },
+      dataKey: ['batch', '0', 'properties'],
+    },
   ];
 }
 
@@ -124,10 +159,26 @@ function malformed(route: Route, random: () => number, count: number): Case[] {
   for (let tries = 0; cases.length < count && tries < count * 20; tries++) {
     const body = mutate(text, random);
     if (isJson(body)) continue;
-    cases.push({ category: 'malformed-json', name: `${route.name}: ${JSON.stringify(body.slice(0, 60))}`, method: route.method, path: route.path, headers: route.headers, body, expect: bad400 });
+    cases.push({
+      category: 'malformed-json',
+      name: `${route.name}: ${JSON.stringify(body.slice(0, 60))}`,
+      method: route.method,
+      path: route.path,
+      headers: route.headers,
+      body,
+      expect: bad400,
+    });
   }
   for (const body of ['null', '[]', '"text"', '42', '1e999', 'true', '{"a":1}{"b":2}', '{"a":1,}']) {
-    cases.push({ category: 'malformed-json', name: `${route.name}: ${JSON.stringify(body)}`, method: route.method, path: route.path, headers: route.headers, body, expect: bad400 });
+    cases.push({
+      category: 'malformed-json',
+      name: `${route.name}: ${JSON.stringify(body)}`,
+      method: route.method,
+      path: route.path,
+      headers: route.headers,
+      body,
+      expect: bad400,
+    });
   }
   return cases;
 }
@@ -161,7 +212,17 @@ function schema(all: Route[]): Case[] {
     [{ ...track, path: '/v1/identify', name: 'segment-identify' }, 'traits a string', { userId: USER, traits: 'x' }, bad400],
     [batch, 'batch not an array', { batch: { type: 'track' } }, bad400],
   ];
-  const out = cases.map(([route, name, body, expect]): Case => ({ category: 'schema', name: `${route.name}: ${name}`, method: route.method, path: route.path, headers: route.headers, body: JSON.stringify(body), expect }));
+  const out = cases.map(
+    ([route, name, body, expect]): Case => ({
+      category: 'schema',
+      name: `${route.name}: ${name}`,
+      method: route.method,
+      path: route.path,
+      headers: route.headers,
+      body: JSON.stringify(body),
+      expect,
+    }),
+  );
   // Segment answers a batch 200 even when it refuses calls in it (as Segment does); the refusals are listed.
   out.push({
     category: 'schema',
@@ -169,7 +230,14 @@ function schema(all: Route[]): Case[] {
     method: batch.method,
     path: batch.path,
     headers: batch.headers,
-    body: JSON.stringify({ batch: [{ type: 'track', userId: USER }, { type: 'nope', userId: USER }, 'x', { type: 'track', event: 'fault_signup', userId: USER, properties: { plan: 'gold' } }] }),
+    body: JSON.stringify({
+      batch: [
+        { type: 'track', userId: USER },
+        { type: 'nope', userId: USER },
+        'x',
+        { type: 'track', event: 'fault_signup', userId: USER, properties: { plan: 'gold' } },
+      ],
+    }),
     expect: [200],
     check: rejectedAll(4),
   });
@@ -180,7 +248,9 @@ function schema(all: Route[]): Case[] {
 function rejectedAll(n: number) {
   return (json: unknown) => {
     const herald = (json as { herald?: { accepted?: number; duplicates?: number; rejected?: unknown[] } } | null)?.herald;
-    return herald?.accepted === 0 && herald.duplicates === 0 && herald.rejected?.length === n ? null : `expected ${n} calls rejected and none accepted, got ${JSON.stringify(json)}`;
+    return herald?.accepted === 0 && herald.duplicates === 0 && herald.rejected?.length === n
+      ? null
+      : `expected ${n} calls rejected and none accepted, got ${JSON.stringify(json)}`;
   };
 }
 
@@ -206,7 +276,17 @@ export const INVALID_EMAILS = [
   `${'a'.repeat(300)}@example.com`,
 ];
 
-export const INVALID_PHONES = ['12', 'abc', '+', '++14155550100', '+1 415 555 0100 ext 7', '+14155550100\r\nX: y', '1'.repeat(30), '+1415555010😀', '(415) 555-0100; DROP TABLE'];
+export const INVALID_PHONES = [
+  '12',
+  'abc',
+  '+',
+  '++14155550100',
+  '+1 415 555 0100 ext 7',
+  '+14155550100\r\nX: y',
+  '1'.repeat(30),
+  '+1415555010😀',
+  '(415) 555-0100; DROP TABLE',
+];
 
 function contacts(all: Route[]): Case[] {
   const [, trigger, users, courier, track] = all as [Route, Route, Route, Route, Route];
@@ -215,7 +295,15 @@ function contacts(all: Route[]): Case[] {
   const out: Case[] = [];
   // Values with a line break count as header-injection probes (they would end in a To line).
   const add = (route: Route, field: string, value: string, body: unknown) =>
-    out.push({ category: /[\r\n]/.test(value) ? 'crlf' : 'contact', name: `${route.name} ${field}: ${JSON.stringify(value.slice(0, 50))}`, method: route.method, path: route.path, headers: route.headers, body: JSON.stringify(body), expect: bad400 });
+    out.push({
+      category: /[\r\n]/.test(value) ? 'crlf' : 'contact',
+      name: `${route.name} ${field}: ${JSON.stringify(value.slice(0, 50))}`,
+      method: route.method,
+      path: route.path,
+      headers: route.headers,
+      body: JSON.stringify(body),
+      expect: bad400,
+    });
   for (const email of INVALID_EMAILS) {
     add(users, 'email', email, { email });
     add(trigger, 'to.email', email, { to: { email }, data: SIGNUP });
@@ -269,7 +357,16 @@ function oversized(all: Route[]): Case[] {
   const huge = 'x'.repeat(LIMITS.webhook + 1);
   // Each carries its signature header (not a valid one): without it the route refuses before the body (401),
   // which the webhook category covers.
-  add(webhook('/webhooks/sendgrid', { 'content-type': 'application/json', 'x-twilio-email-event-webhook-signature': 'x', 'x-twilio-email-event-webhook-timestamp': '0' }), '5 MB + 1', huge, [413]);
+  add(
+    webhook('/webhooks/sendgrid', {
+      'content-type': 'application/json',
+      'x-twilio-email-event-webhook-signature': 'x',
+      'x-twilio-email-event-webhook-timestamp': '0',
+    }),
+    '5 MB + 1',
+    huge,
+    [413],
+  );
   add(webhook('/webhooks/twilio/status', { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' }), '5 MB + 1', huge, [413]);
   add(webhook('/webhooks/segment', { 'content-type': 'application/json', 'x-signature': 'x' }), '5 MB + 1, streamed', chunked(huge), [413]);
   return out;
@@ -295,10 +392,26 @@ function deepNesting(all: Route[]): Case[] {
     const limit = route.name.startsWith('segment-track') ? LIMITS.segmentCall : route.name === 'segment-batch' ? LIMITS.segmentBatch : LIMITS.api;
     // The deepest that fits the route's limit, and two shallower; arrays 2 bytes a level, objects 6.
     for (const depth of [1_000, 10_000, Math.floor(limit / 2) - 200]) {
-      out.push({ category: 'deep-nesting', name: `${route.name}: arrays ${depth} deep`, method: route.method, path: route.path, headers: route.headers, body: nested(route, depth, 'array'), expect: bad400 });
+      out.push({
+        category: 'deep-nesting',
+        name: `${route.name}: arrays ${depth} deep`,
+        method: route.method,
+        path: route.path,
+        headers: route.headers,
+        body: nested(route, depth, 'array'),
+        expect: bad400,
+      });
     }
     const objects = Math.floor(limit / 6) - 100;
-    out.push({ category: 'deep-nesting', name: `${route.name}: objects ${objects} deep`, method: route.method, path: route.path, headers: route.headers, body: nested(route, objects, 'object'), expect: bad400 });
+    out.push({
+      category: 'deep-nesting',
+      name: `${route.name}: objects ${objects} deep`,
+      method: route.method,
+      path: route.path,
+      headers: route.headers,
+      body: nested(route, objects, 'object'),
+      expect: bad400,
+    });
   }
   return out;
 }
@@ -309,18 +422,48 @@ function proto(all: Route[]): Case[] {
   const [events, trigger, users, courier, track, batch] = all as [Route, Route, Route, Route, Route, Route];
   // Raw text: JSON.stringify would not write a "__proto__" key from an object literal.
   const cases: [Route, string, string, number[]][] = [
-    [events, 'event and userId only under __proto__', `{"__proto__":{"event":"fault_signup","userId":"${USER}"},"properties":${JSON.stringify(SIGNUP)}}`, bad400],
-    [events, 'required properties only under __proto__', `{"event":"fault_signup","userId":"${USER}","properties":{"__proto__":${JSON.stringify(SIGNUP)}}}`, bad400],
-    [events, 'required properties under constructor.prototype', `{"event":"fault_signup","userId":"${USER}","properties":{"constructor":{"prototype":${JSON.stringify(SIGNUP)}}}}`, bad400],
+    [
+      events,
+      'event and userId only under __proto__',
+      `{"__proto__":{"event":"fault_signup","userId":"${USER}"},"properties":${JSON.stringify(SIGNUP)}}`,
+      bad400,
+    ],
+    [
+      events,
+      'required properties only under __proto__',
+      `{"event":"fault_signup","userId":"${USER}","properties":{"__proto__":${JSON.stringify(SIGNUP)}}}`,
+      bad400,
+    ],
+    [
+      events,
+      'required properties under constructor.prototype',
+      `{"event":"fault_signup","userId":"${USER}","properties":{"constructor":{"prototype":${JSON.stringify(SIGNUP)}}}}`,
+      bad400,
+    ],
     [trigger, 'data only under __proto__', `{"userId":"${USER}","data":{"__proto__":${JSON.stringify(SIGNUP)}}}`, bad400],
     [trigger, 'userId only under __proto__', `{"__proto__":{"userId":"${USER}"},"data":${JSON.stringify(SIGNUP)}}`, bad400],
     [users, 'email under __proto__', '{"__proto__":{"email":"proto@example.com"}}', bad400],
     [users, 'constructor.prototype', '{"constructor":{"prototype":{"polluted":true}}}', bad400],
     [courier, 'template only under __proto__', `{"message":{"__proto__":{"template":"fault-hello"},"to":{"user_id":"${USER}"}}}`, bad400],
     [track, 'event only under __proto__', `{"__proto__":{"event":"fault_signup"},"userId":"${USER}","properties":${JSON.stringify(SIGNUP)}}`, bad400],
-    [track, 'required properties only under __proto__', `{"userId":"${USER}","event":"fault_signup","properties":{"__proto__":${JSON.stringify(SIGNUP)}}}`, bad400],
+    [
+      track,
+      'required properties only under __proto__',
+      `{"userId":"${USER}","event":"fault_signup","properties":{"__proto__":${JSON.stringify(SIGNUP)}}}`,
+      bad400,
+    ],
   ];
-  const out = cases.map(([route, name, body, expect]): Case => ({ category: 'proto', name: `${route.name}: ${name}`, method: route.method, path: route.path, headers: route.headers, body, expect }));
+  const out = cases.map(
+    ([route, name, body, expect]): Case => ({
+      category: 'proto',
+      name: `${route.name}: ${name}`,
+      method: route.method,
+      path: route.path,
+      headers: route.headers,
+      body,
+      expect,
+    }),
+  );
   // A batch naming `__proto__` anywhere is refused whole, before any call in it is applied.
   out.push({
     category: 'proto',
@@ -349,7 +492,15 @@ function crlf(s: CorpusSecrets): Case[] {
     ['a header name with a space', 'Idempotency Key: k5\r\n'],
     ['two Content-Length values', `Content-Length: 1\r\n`],
   ];
-  return raw.map(([name, extra]) => ({ category: 'crlf', name: `raw /v1/events: ${name}`, method: 'POST', path: '/v1/events', headers: {}, raw: request(extra), expect: bad400 }));
+  return raw.map(([name, extra]) => ({
+    category: 'crlf',
+    name: `raw /v1/events: ${name}`,
+    method: 'POST',
+    path: '/v1/events',
+    headers: {},
+    raw: request(extra),
+    expect: bad400,
+  }));
 }
 
 // ── auth ─────────────────────────────────────────────────────────────────────────────────────────────────
@@ -372,11 +523,27 @@ function auth(all: Route[], s: CorpusSecrets): Case[] {
       ['the key without a scheme', s.apiKey],
       ['a Segment write key', `Bearer ${s.segmentWriteKey}`],
     ] as [string, string | null][]) {
-      out.push({ category: 'auth', name: `${route.name}: ${name}`, method: route.method, path: route.path, headers: headersOf(route, header), body, expect: [401] });
+      out.push({
+        category: 'auth',
+        name: `${route.name}: ${name}`,
+        method: route.method,
+        path: route.path,
+        headers: headersOf(route, header),
+        body,
+        expect: [401],
+      });
     }
   }
   // Node refuses a header block over its 16 KB limit before any route sees it.
-  out.push({ category: 'auth', name: 'events: a 20 KB Authorization header', method: 'POST', path: events.path, headers: headersOf(events, `Bearer ${'k'.repeat(20 * KB)}`), body: JSON.stringify(events.valid), expect: [431] });
+  out.push({
+    category: 'auth',
+    name: 'events: a 20 KB Authorization header',
+    method: 'POST',
+    path: events.path,
+    headers: headersOf(events, `Bearer ${'k'.repeat(20 * KB)}`),
+    body: JSON.stringify(events.valid),
+    expect: [431],
+  });
   const trackBody = JSON.stringify(track.valid);
   for (const [name, header, body] of [
     ['a wrong write key', `Basic ${Buffer.from('wk_wrong:').toString('base64')}`, trackBody],

@@ -14,7 +14,6 @@ import { compileTree, ROOT } from '../setup/tree.ts';
 import type { FakeProvider } from '../fakes/providers.ts';
 import type { RuntimeProcess } from '../setup/runtime-process.ts';
 
-
 export const API_KEY = 'fault-delivery-key-0123456789-0123456789';
 export const PRIMARY_KEY = 'SG.fault-primary-key';
 export const SECONDARY_KEY = 'SG.fault-secondary-key';
@@ -87,7 +86,15 @@ export async function trigger(url: string, n: number, timeoutMs = 20_000): Promi
     return { n, at, ms: performance.now() - started, status: response.status, runs: body?.runs ?? [], errorCode: body?.error?.code ?? null, transport: null };
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
-    return { n, at, ms: performance.now() - started, status: 0, runs: [], errorCode: null, transport: cause?.code ?? (error instanceof Error ? error.name : String(error)) };
+    return {
+      n,
+      at,
+      ms: performance.now() - started,
+      status: 0,
+      runs: [],
+      errorCode: null,
+      transport: cause?.code ?? (error instanceof Error ? error.name : String(error)),
+    };
   }
 }
 
@@ -157,7 +164,10 @@ export async function messageLog(databaseUrl: string, runId: string): Promise<st
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ provider: string | null; status: string; history: unknown }>('SELECT provider, status, history FROM herald.messages WHERE run_id = $1', [runId]);
+    const { rows } = await client.query<{ provider: string | null; status: string; history: unknown }>(
+      'SELECT provider, status, history FROM herald.messages WHERE run_id = $1',
+      [runId],
+    );
     return rows.map((r) => `${r.status} by ${r.provider}: ${JSON.stringify(r.history)}`).join('\n') || '(no message logged)';
   } finally {
     await client.end();
@@ -244,12 +254,21 @@ export function perSecond(stamps: Stamp[], from: number, to: number): number[] {
 export function tail(runtime: RuntimeProcess | undefined, lines = 30): string {
   if (!runtime) return '(no process)';
   // Lines cut at 300 characters: a logged error carries its whole stack on one JSON line.
-  const last = runtime.output.join('').split('\n').slice(-lines).map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l));
+  const last = runtime.output
+    .join('')
+    .split('\n')
+    .slice(-lines)
+    .map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l));
   return `--- output of process ${runtime.pid}, last ${lines} lines ---\n${last.join('\n')}`;
 }
 
 /** Polls `fn` until it returns a truthy value; on timeout, fails with `what` and `context()`. */
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, context: () => string = () => ''): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  context: () => string = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   for (;;) {
@@ -259,11 +278,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${context()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${context()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 /** A figure rounded for reports. */
 export const round = (value: number, digits = 0) => Number(value.toFixed(digits));
-

@@ -83,7 +83,10 @@ function inconsistent(replies: Map<number, Reply[]>): string[] {
  */
 function plan(ids: number, seed: number): Shot[] {
   const random = seeded(seed);
-  const order = shuffle(Array.from({ length: ids }, (_, i) => i), random);
+  const order = shuffle(
+    Array.from({ length: ids }, (_, i) => i),
+    random,
+  );
   const shots = order.flatMap((id) => Array.from({ length: COPIES }, (_, copy) => ({ id, copy })));
   const blocks: Shot[] = [];
   for (let i = 0; i < shots.length; i += 64) blocks.push(...shuffle(shots.slice(i, i + 64), random));
@@ -110,7 +113,10 @@ it('10,000 triggers with duplicated Idempotency-Keys, 256 in flight: exactly one
 
   expect(keyed.failures, `requests that got no answer:\n${keyed.failures.slice(0, 10).join('\n')}\n${context()}`).toEqual([]);
   expect(keyed.replies.size).toBe(KEYS);
-  expect(inconsistent(keyed.replies).slice(0, 10), `keys answered with another status or differing bodies (replies by status ${JSON.stringify(statuses)})\n${context()}`).toEqual([]);
+  expect(
+    inconsistent(keyed.replies).slice(0, 10),
+    `keys answered with another status or differing bodies (replies by status ${JSON.stringify(statuses)})\n${context()}`,
+  ).toEqual([]);
 
   // Copies that ran one after the other would test a replay, not a race.
   expect(racedKeys, 'keys at least two of whose copies were in flight together').toBeGreaterThan(KEYS * 0.9);
@@ -125,15 +131,22 @@ it('10,000 triggers with duplicated Idempotency-Keys, 256 in flight: exactly one
   expect(new Set(runOfKey.values()).size).toBe(KEYS);
 
   const { rows: runs } = await fault.db.query<{ id: string; user_id: string }>(`SELECT id, user_id FROM herald.runs WHERE workflow = 'fault-ping'`);
-  const { rows: keys } = await fault.db.query<{ key: string; status: number; runs: string[] }>(`SELECT key, status, response->'runs' AS runs FROM herald.idempotency`);
-  const { rows: events } = await fault.db.query<{ user_id: string; n: number }>(`SELECT user_id, count(*)::int AS n FROM herald.events WHERE event = 'fault_ping' GROUP BY user_id`);
+  const { rows: keys } = await fault.db.query<{ key: string; status: number; runs: string[] }>(
+    `SELECT key, status, response->'runs' AS runs FROM herald.idempotency`,
+  );
+  const { rows: events } = await fault.db.query<{ user_id: string; n: number }>(
+    `SELECT user_id, count(*)::int AS n FROM herald.events WHERE event = 'fault_ping' GROUP BY user_id`,
+  );
   const replied = new Set(runOfKey.values());
   const orphans = runs.filter((r) => !replied.has(r.id));
   const keyOfRun = new Map([...runOfKey].map(([k, id]) => [id, k]));
   const misfiled = runs.filter((r) => r.user_id !== `idem-user-${keyOfRun.get(r.id)}`);
 
   expect(runs.length, `runs in herald.runs for ${KEYS} keys`).toBe(KEYS);
-  expect(orphans.map((r) => r.id), 'runs that no reply names (a run without its key)').toEqual([]);
+  expect(
+    orphans.map((r) => r.id),
+    'runs that no reply names (a run without its key)',
+  ).toEqual([]);
   expect(misfiled.slice(0, 5), "runs filed under another key's user").toEqual([]);
   expect(keys.length, 'rows in herald.idempotency').toBe(KEYS);
   expect(keys.filter((k) => k.status !== 202 || k.runs?.length !== 1 || !replied.has(k.runs[0]!)).slice(0, 5), 'stored answers').toEqual([]);

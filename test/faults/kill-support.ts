@@ -81,7 +81,10 @@ export interface Fakes {
 }
 
 export async function startFakes(): Promise<Fakes> {
-  const [sendgrid, twilio] = await Promise.all([startFakeSendgrid({ apiKey: SENDGRID_KEY }), startFakeTwilio({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN })]);
+  const [sendgrid, twilio] = await Promise.all([
+    startFakeSendgrid({ apiKey: SENDGRID_KEY }),
+    startFakeTwilio({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN }),
+  ]);
   return { sendgrid, twilio };
 }
 
@@ -269,7 +272,9 @@ export function supervise(options: SupervisorOptions): Supervisor {
     }
   }
 
-  const loops = options.slots.map((_, slot) => slotLoop(slot).catch((error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error)))));
+  const loops = options.slots.map((_, slot) =>
+    slotLoop(slot).catch((error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error)))),
+  );
 
   return {
     lives,
@@ -331,7 +336,14 @@ function isReply202(value: unknown): value is Reply202 {
  * One API call through whichever process is up, again until it is answered 2xx: a process may die with the
  * request in flight (the call is idempotent, by its Idempotency-Key or by nature), or none may be up yet.
  */
-export async function untilAnswered(supervisor: Supervisor, method: string, path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs = 90_000): Promise<unknown> {
+export async function untilAnswered(
+  supervisor: Supervisor,
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  timeoutMs = 90_000,
+): Promise<unknown> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no process was up';
   while (Date.now() < deadline) {

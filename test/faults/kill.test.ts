@@ -24,7 +24,20 @@ import { expect, it } from 'vitest';
 import type { FailpointName } from '../../runtime/failpoints.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
-import { CHANNELS, killBundle, perChannel, runtimeEnv, startFakes, supervise, tally, trigger, untilAnswered, type Fakes, type Supervisor, type Tally } from './kill-support.ts';
+import {
+  CHANNELS,
+  killBundle,
+  perChannel,
+  runtimeEnv,
+  startFakes,
+  supervise,
+  tally,
+  trigger,
+  untilAnswered,
+  type Fakes,
+  type Supervisor,
+  type Tally,
+} from './kill-support.ts';
 import { reportFigure } from './report.ts';
 import { FAULT_API_KEY, inParallel, outputTail } from './support.ts';
 
@@ -99,7 +112,10 @@ async function settle(db: pg.Client, context: () => string): Promise<Settled> {
 
 async function createUsers(supervisor: Supervisor): Promise<void> {
   await inParallel(USERS, 4, (i) =>
-    untilAnswered(supervisor, 'PUT', `/v1/users/kill-user-${i}`, { email: `kill-user-${i}@example.com`, phone_number: `+1555000${String(i).padStart(4, '0')}` }),
+    untilAnswered(supervisor, 'PUT', `/v1/users/kill-user-${i}`, {
+      email: `kill-user-${i}@example.com`,
+      phone_number: `+1555000${String(i).padStart(4, '0')}`,
+    }),
   );
 }
 
@@ -113,7 +129,8 @@ async function feed(supervisor: Supervisor, db: pg.Client, caseName: string): Pr
   while (supervisor.kills() < KILLS) {
     const failure = supervisor.failure();
     if (failure) throw failure;
-    if (Date.now() > deadline) throw new Error(`only ${supervisor.kills()} kills in ${KILL_PHASE_MS} ms (${runIds.length} triggers)\n${supervisor.outputTail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`only ${supervisor.kills()} kills in ${KILL_PHASE_MS} ms (${runIds.length} triggers)\n${supervisor.outputTail()}`);
     const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.runs WHERE status <> 'completed'`);
     if (rows[0]!.n >= BACKLOG) {
       await sleep(250);
@@ -191,7 +208,13 @@ async function runKillCase(c: KillCase) {
     const killPhaseSeconds = (performance.now() - started) / 1000;
 
     // One unarmed process finishes the work, on slot 0's fakes; its sends are counted with the rest.
-    final = await spawnRuntime({ bundlePath, databaseUrl, apiKey: FAULT_API_KEY, env: runtimeEnv(slots[0]!, COMPILE_CACHE, { HERALD_WORKERS: '8' }), startTimeoutMs: 60_000 });
+    final = await spawnRuntime({
+      bundlePath,
+      databaseUrl,
+      apiKey: FAULT_API_KEY,
+      env: runtimeEnv(slots[0]!, COMPILE_CACHE, { HERALD_WORKERS: '8' }),
+      startTimeoutMs: 60_000,
+    });
     const finalProcess = final;
     const settled = await settle(db, () => outputTail(finalProcess));
     const settleSeconds = (performance.now() - started) / 1000 - killPhaseSeconds;
@@ -227,8 +250,18 @@ async function runKillCase(c: KillCase) {
       wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     reportFigure(c.name, figure);
-    const failedStarts = supervisor.failedStarts().map((text) => text.slice(0, 500)).join('\n---\n');
-    return { localStarts: c.localStarts === true, figure, counted, problems, settled, context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}` };
+    const failedStarts = supervisor
+      .failedStarts()
+      .map((text) => text.slice(0, 500))
+      .join('\n---\n');
+    return {
+      localStarts: c.localStarts === true,
+      figure,
+      counted,
+      problems,
+      settled,
+      context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}`,
+    };
   } finally {
     await supervisor.stop();
     await final?.stop();
@@ -245,12 +278,16 @@ function expectNothingLost(result: Awaited<ReturnType<typeof runKillCase>>) {
   // A restart that cannot start is a defect in itself (seen: "deadlock detected", a start's migration against
   // the live traffic; the figure's deadlocks counts every transaction Postgres aborted so).
   expect(figure.failedStarts, `processes that failed to start\n${context}`).toBe(0);
-  expect({ unfinishedRuns: settled.unfinishedRuns, failedJobs: settled.failedJobs }, `runs left unfinished, or jobs pg-boss gave up on\n${context}`).toEqual({ unfinishedRuns: 0, failedJobs: 0 });
+  expect({ unfinishedRuns: settled.unfinishedRuns, failedJobs: settled.failedJobs }, `runs left unfinished, or jobs pg-boss gave up on\n${context}`).toEqual({
+    unfinishedRuns: 0,
+    failedJobs: 0,
+  });
   // Each kill stranded the one job its process held, and that job came back (else "no duplicate" proves nothing).
   // More retries than kills are turns aborted by something else (a deadlock: see the figure's deadlocks).
   // With local starts a kill strands a job or a local start (swept back as a start job), and the local starts
   // waiting in the dead process's queue are swept too: at least one comeback per kill.
-  if (localStarts) expect(settled.retries + settled.sweptStarts, `job retries and swept starts against kills\n${context}`).toBeGreaterThanOrEqual(figure.iterations);
+  if (localStarts)
+    expect(settled.retries + settled.sweptStarts, `job retries and swept starts against kills\n${context}`).toBeGreaterThanOrEqual(figure.iterations);
   else expect(settled.retries, `job retries against kills\n${context}`).toBe(figure.iterations);
   expect(figure.lost, `messages lost\n${context}`).toEqual({ email: 0, sms: 0 });
   expect(counted.unexplained.slice(0, 10), `duplicates no kill in their window b explains\n${context}`).toEqual([]);

@@ -86,7 +86,10 @@ async function shiftJob(id: string, days: number): Promise<void> {
 }
 
 async function shiftRun(runId: string, days: number): Promise<void> {
-  await fault.db.query(`UPDATE herald.runs SET created_at = created_at - $2 * interval '1 day', updated_at = updated_at - $2 * interval '1 day' WHERE id = $1`, [runId, days]);
+  await fault.db.query(
+    `UPDATE herald.runs SET created_at = created_at - $2 * interval '1 day', updated_at = updated_at - $2 * interval '1 day' WHERE id = $1`,
+    [runId, days],
+  );
   await fault.db.query(`UPDATE herald.events SET received_at = received_at - $2 * interval '1 day' WHERE run_ids ? $1::text`, [runId, days]);
 }
 
@@ -100,14 +103,18 @@ async function sweep(): Promise<void> {
   await fault.db.query('UPDATE pgboss.queue SET maintain_on = NULL');
   await boss!.supervise();
   const { rows } = await fault.db.query<{ name: string }>('SELECT name FROM pgboss.queue WHERE maintain_on IS NULL');
-  expect(rows.map((r) => r.name), 'queues the sweep did not claim').toEqual([]);
+  expect(
+    rows.map((r) => r.name),
+    'queues the sweep did not claim',
+  ).toEqual([]);
 }
 
 it('a 20-day delay survives pg-boss retention after a 21- and a 35-day shift, and fires', async () => {
   const context = () => outputTail(restarted ?? fault.runtime);
   const runs: Record<Shift, string> = { elapsed: await trigger('wait-elapsed'), overdue: await trigger('wait-overdue') };
   const timers = {} as Record<Shift, TimerJob>;
-  for (const shift of Object.keys(SHIFTS) as Shift[]) timers[shift] = await until(`the 20-day timer of run ${runs[shift]}`, () => timerOf(runs[shift]), 20_000, context);
+  for (const shift of Object.keys(SHIFTS) as Shift[])
+    timers[shift] = await until(`the 20-day timer of run ${runs[shift]}`, () => timerOf(runs[shift]), 20_000, context);
 
   // Herald's queue keeps jobs for the bundle's retention (30 d) plus a day, and each timer is due in 20 days.
   const { rows: queues } = await fault.db.query<{ retention_seconds: number }>('SELECT retention_seconds FROM pgboss.queue WHERE name = $1', [RUN_QUEUE]);
@@ -125,9 +132,18 @@ it('a 20-day delay survives pg-boss retention after a 21- and a 35-day shift, an
   await boss.start();
   await boss.createQueue(CONTROL_QUEUE);
   const startAfter = new Date(Date.now() + WAIT_DAYS * DAY_MS);
-  const [controlElapsed, controlOverdue] = (await boss.insert(CONTROL_QUEUE, [{ data: { shift: 'elapsed' }, startAfter }, { data: { shift: 'overdue' }, startAfter }], { returnId: true }))!;
+  const [controlElapsed, controlOverdue] = (await boss.insert(
+    CONTROL_QUEUE,
+    [
+      { data: { shift: 'elapsed' }, startAfter },
+      { data: { shift: 'overdue' }, startAfter },
+    ],
+    { returnId: true },
+  ))!;
   const control: Record<Shift, string> = { elapsed: controlElapsed!, overdue: controlOverdue! };
-  const { rows: controlQueue } = await fault.db.query<{ retention_seconds: number }>('SELECT retention_seconds FROM pgboss.queue WHERE name = $1', [CONTROL_QUEUE]);
+  const { rows: controlQueue } = await fault.db.query<{ retention_seconds: number }>('SELECT retention_seconds FROM pgboss.queue WHERE name = $1', [
+    CONTROL_QUEUE,
+  ]);
   expect(controlQueue[0]!.retention_seconds / 86_400).toBe(DEFAULT_RETENTION_DAYS);
 
   // Down for the wait: nothing may fetch a timer before the sweep has had its chance to delete it.
@@ -149,13 +165,24 @@ it('a 20-day delay survives pg-boss retention after a 21- and a 35-day shift, an
 
   // Back up: both timers are overdue, so the first poll fires them and the emails go out.
   const restartAt = Date.now();
-  restarted = await spawnRuntime({ bundlePath: fault.bundlePath, databaseUrl: fault.databaseUrl, apiKey: FAULT_API_KEY, env: { HERALD_LOG_LEVEL: 'warn' }, startTimeoutMs: 60_000 });
+  restarted = await spawnRuntime({
+    bundlePath: fault.bundlePath,
+    databaseUrl: fault.databaseUrl,
+    apiKey: FAULT_API_KEY,
+    env: { HERALD_LOG_LEVEL: 'warn' },
+    startTimeoutMs: 60_000,
+  });
   const startupMs = Date.now() - restartAt;
   const fired = {} as Record<Shift, { status: string; created_at: Date }>;
   for (const shift of Object.keys(SHIFTS) as Shift[]) {
     fired[shift] = await until(
       `the email after the 20-day delay of run ${runs[shift]} (${shift})`,
-      async () => (await fault.db.query<{ status: string; created_at: Date }>(`SELECT status, created_at FROM herald.messages WHERE run_id = $1 AND step_id = 'after'`, [runs[shift]])).rows[0],
+      async () =>
+        (
+          await fault.db.query<{ status: string; created_at: Date }>(`SELECT status, created_at FROM herald.messages WHERE run_id = $1 AND step_id = 'after'`, [
+            runs[shift],
+          ])
+        ).rows[0],
       30_000,
       context,
     );

@@ -23,7 +23,20 @@ import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { startFakeSendgrid, type FakeProvider } from '../fakes/providers.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
 import { reportFigure } from './report.ts';
-import { account, acceptedByRun, API_KEY, PRIMARY_KEY, providerEnv, round, runStatuses, sendBundle, steadyLoad, tail, withProviderUrls, type TriggerOutcome } from './delivery-support.ts';
+import {
+  account,
+  acceptedByRun,
+  API_KEY,
+  PRIMARY_KEY,
+  providerEnv,
+  round,
+  runStatuses,
+  sendBundle,
+  steadyLoad,
+  tail,
+  withProviderUrls,
+  type TriggerOutcome,
+} from './delivery-support.ts';
 
 const OUTAGE_MS = 10_000;
 /** Per runtime, 10 triggers a second: steady work for the workers, and enough requests to see the outage's answers. */
@@ -56,7 +69,9 @@ function startPostgres(dataDir: string, port: number): Promise<Postgres> {
     db = await startEmbeddedPostgres(process.argv[1], { port: Number(process.argv[2]) });
     process.stdout.write('URL ' + db.url + '\\n');
   `;
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code, dataDir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code, dataDir, String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
@@ -157,7 +172,12 @@ async function assess(lane: Lane, outcomes: TriggerOutcome[], readyDuring: numbe
     acceptedBeforeOutage: accepted.filter((o) => o.at < t.down).length,
     acceptedAfterRestart: accepted.filter((o) => o.at >= t.restarting).length,
     refusedDuringOutage: during.filter((o) => o.status === 503).length,
-    otherAnswers: Object.fromEntries([...new Set(unexpected.map((o) => String(o.status || o.transport)))].map((k) => [k, unexpected.filter((o) => String(o.status || o.transport) === k).length])),
+    otherAnswers: Object.fromEntries(
+      [...new Set(unexpected.map((o) => String(o.status || o.transport)))].map((k) => [
+        k,
+        unexpected.filter((o) => String(o.status || o.transport) === k).length,
+      ]),
+    ),
     max503LatencyMs: round(refusedMaxMs),
     readyzDuringOutage: [...new Set(readyDuring)],
     recoveryToFirst202Seconds: firstAfter ? round((firstAfter.at + firstAfter.ms - t.restarting) / 1000, 2) : null,
@@ -171,7 +191,8 @@ async function assess(lane: Lane, outcomes: TriggerOutcome[], readyDuring: numbe
     readyzAfter: readyAfter,
   };
   const problems: string[] = [];
-  if (unexpected.length) problems.push(`${unexpected.length} answers other than 202 or 503 unavailable, e.g. ${unexpected.slice(0, 5).map(describeOutcome).join('; ')}`);
+  if (unexpected.length)
+    problems.push(`${unexpected.length} answers other than 202 or 503 unavailable, e.g. ${unexpected.slice(0, 5).map(describeOutcome).join('; ')}`);
   if (during.length < OUTAGE_MS / INTERVAL_MS / 2) problems.push(`only ${during.length} triggers answered during the outage`);
   const acceptedDuring = during.filter((o) => o.status === 202);
   if (acceptedDuring.length) problems.push(`accepted while Postgres was down: ${acceptedDuring.slice(0, 5).map(describeOutcome).join('; ')}`);
@@ -179,7 +200,13 @@ async function assess(lane: Lane, outcomes: TriggerOutcome[], readyDuring: numbe
   if (!readyDuring.every((s) => s === 503)) problems.push(`/readyz during the outage answered ${readyDuring.join(', ')}`);
   if (!firstAfter) problems.push('no trigger was accepted after the restart');
   if (delivery.lost.length) problems.push(`${delivery.lost.length} accepted runs never reached the provider, e.g. ${delivery.lost.slice(0, 3).join(', ')}`);
-  if (notCompleted.length) problems.push(`${notCompleted.length} accepted runs not completed, e.g. ${notCompleted.slice(0, 3).map((id) => `${id} ${statuses.get(id) ?? 'missing'}`).join(', ')}`);
+  if (notCompleted.length)
+    problems.push(
+      `${notCompleted.length} accepted runs not completed, e.g. ${notCompleted
+        .slice(0, 3)
+        .map((id) => `${id} ${statuses.get(id) ?? 'missing'}`)
+        .join(', ')}`,
+    );
   if (lane.exited) problems.push(`the runtime process ${lane.exited}`);
   if (readyAfter !== 200) problems.push(`/readyz after the restart answered ${readyAfter}`);
   return { figure, problems };

@@ -24,7 +24,21 @@ import { startFakeSendgrid, type FakeProvider } from '../fakes/providers.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
 import { reportFigure } from './report.ts';
-import { account, acceptedByRun, API_KEY, PRIMARY_KEY, providerEnv, round, runStatuses, sendBundle, steadyLoad, tail, trigger, waitFor, withProviderUrls } from './delivery-support.ts';
+import {
+  account,
+  acceptedByRun,
+  API_KEY,
+  PRIMARY_KEY,
+  providerEnv,
+  round,
+  runStatuses,
+  sendBundle,
+  steadyLoad,
+  tail,
+  trigger,
+  waitFor,
+  withProviderUrls,
+} from './delivery-support.ts';
 
 /** pg-boss's graceful stop waits this long for handlers (runtime/server.ts), then fails what is left. */
 const DRAIN_TIMEOUT_MS = 15_000;
@@ -76,7 +90,9 @@ async function setup(name: string): Promise<Setup> {
 
 /** pg-boss's jobs of the run queue by state. */
 async function jobStates(db: pg.Client): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ state: string; n: number }>('SELECT state::text, count(*)::int AS n FROM pgboss.job WHERE name = $1 GROUP BY state', [RUN_QUEUE]);
+  const { rows } = await db.query<{ state: string; n: number }>('SELECT state::text, count(*)::int AS n FROM pgboss.job WHERE name = $1 GROUP BY state', [
+    RUN_QUEUE,
+  ]);
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
@@ -113,7 +129,12 @@ it('drains on SIGTERM while triggers keep coming: exits 0 within the drain timeo
   // Clients know nothing of the SIGTERM: triggers keep coming, 40 a second over keep-alive connections (as
   // from a load balancer), until the process has exited.
   const load = steadyLoad(() => first.url, 25);
-  await waitFor('the provider to see the first sends', async () => s.fake.requests.length >= 60, 30_000, () => tail(first));
+  await waitFor(
+    'the provider to see the first sends',
+    async () => s.fake.requests.length >= 60,
+    30_000,
+    () => tail(first),
+  );
 
   const activeAtSigterm = (await jobStates(s.db)).active ?? 0;
   const sendsInFlight = s.fake.requests.filter((r) => !r.answer).length;
@@ -150,18 +171,27 @@ it('drains on SIGTERM while triggers keep coming: exits 0 within the drain timeo
   };
 
   expect(activeAtSigterm + sendsInFlight, 'nothing was in flight at SIGTERM: the case tested nothing').toBeGreaterThan(0);
-  expect(exit, `exit on SIGTERM while triggers kept coming (${acceptedAfterSigterm} accepted after the signal)\n${tail(first)}`).toEqual({ code: 0, signal: null });
+  expect(exit, `exit on SIGTERM while triggers kept coming (${acceptedAfterSigterm} accepted after the signal)\n${tail(first)}`).toEqual({
+    code: 0,
+    signal: null,
+  });
   expect(ms, `exit took ${ms} ms, past the drain timeout\n${tail(first)}`).toBeLessThan(DRAIN_TIMEOUT_MS);
   expect(afterExit.active ?? 0, `jobs of ${RUN_QUEUE} left active by the stopped process\n${tail(first)}`).toBe(0);
-  expect(outcomes.filter((o) => o.status !== 202 && o.status !== 0).map((o) => `#${o.n} ${o.status} ${o.errorCode}`), 'answers other than 202 or a closed connection').toEqual([]);
+  expect(
+    outcomes.filter((o) => o.status !== 202 && o.status !== 0).map((o) => `#${o.n} ${o.status} ${o.errorCode}`),
+    'answers other than 202 or a closed connection',
+  ).toEqual([]);
   expect(done.delivery.lost, 'accepted runs whose email never reached the provider').toEqual([]);
   expect(done.delivery.duplicates, 'runs whose email the provider accepted twice (a graceful stop must not send twice)').toEqual([]);
 });
 
 /** Runs in flight at SIGTERM, by how the process holds them: queued jobs (state `active`), or local starts. */
 async function inFlight(db: pg.Client): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(`SELECT
-    (SELECT count(*)::int FROM pgboss.job WHERE name = $1 AND state::text = 'active') + (SELECT count(*)::int FROM herald.runs WHERE start_pending) AS n`, [RUN_QUEUE]);
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT
+    (SELECT count(*)::int FROM pgboss.job WHERE name = $1 AND state::text = 'active') + (SELECT count(*)::int FROM herald.runs WHERE start_pending) AS n`,
+    [RUN_QUEUE],
+  );
   return rows[0]!.n;
 }
 
@@ -187,7 +217,12 @@ it.each<{ mode: string; env: Record<string, string> }>([
   expect(runIds, `triggers: ${outcomes.map((o) => o.status).join(', ')}`).toHaveLength(runs);
   // SIGTERM as soon as sends are in flight. Not necessarily all four: a process works two batches at a time,
   // and jobs that arrive after both are taken wait for one to finish (see the figure's `waitingAtSigterm`).
-  await waitFor('sends in flight at the provider', async () => s.fake.requests.length >= 1 && (await inFlight(s.db)) >= 1, 30_000, () => tail(first));
+  await waitFor(
+    'sends in flight at the provider',
+    async () => s.fake.requests.length >= 1 && (await inFlight(s.db)) >= 1,
+    30_000,
+    () => tail(first),
+  );
   await sleep(500);
 
   const atSigterm = await jobStates(s.db);
@@ -221,7 +256,8 @@ it.each<{ mode: string; env: Record<string, string> }>([
   // Jobs still running at the deadline are handed back to pg-boss (state retry). A local start has no job to
   // hand back: its turn holds the run's row until its provider call ends (the adapter's timeout bounds it),
   // then it commits, or rolls back and leaves the run start_pending for a sweep.
-  if (mode === 'jobs') expect(afterExit.retry ?? 0, `jobs returned at the drain deadline (state retry): the case tested nothing\n${tail(first)}`).toBeGreaterThan(0);
+  if (mode === 'jobs')
+    expect(afterExit.retry ?? 0, `jobs returned at the drain deadline (state retry): the case tested nothing\n${tail(first)}`).toBeGreaterThan(0);
   else expect(pendingAtSigterm, `local starts in flight at SIGTERM: the case tested nothing\n${tail(first)}`).toBeGreaterThan(0);
   expect(exit, `exit on SIGTERM\n${tail(first)}`).toEqual({ code: 0, signal: null });
   // pg-boss returns the jobs at the deadline, but the process still waits for their handlers to end (the

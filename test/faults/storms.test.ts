@@ -84,7 +84,13 @@ async function startPhase(name: string): Promise<Phase> {
   const fakes = { primary: await startFakeSendgrid({ apiKey: PRIMARY_KEY }), secondary: await startFakeSendgrid({ apiKey: SECONDARY_KEY }) };
   const relays = { primary: await startStampingRelay(fakes.primary.url), secondary: await startStampingRelay(fakes.secondary.url) };
   const bundle = withProviderUrls(await sendBundle(), { primary: relays.primary.url, secondary: relays.secondary.url });
-  const runtime = await spawnRuntime({ bundlePath: writeBundleFile(bundle, join(dir, name)), databaseUrl, apiKey: API_KEY, env: providerEnv, startTimeoutMs: 60_000 });
+  const runtime = await spawnRuntime({
+    bundlePath: writeBundleFile(bundle, join(dir, name)),
+    databaseUrl,
+    apiKey: API_KEY,
+    env: providerEnv,
+    startTimeoutMs: 60_000,
+  });
   const phase: Phase = {
     name,
     databaseUrl,
@@ -143,7 +149,10 @@ async function allDelivered(phase: Phase, runIds: string[], timeoutMs: number): 
 
 function runsOf(outcomes: TriggerOutcome[], phase: Phase): string[] {
   const refused = outcomes.filter((o) => o.status !== 202);
-  expect(refused.map((o) => `#${o.n} ${o.status || o.transport}`), `triggers refused\n${tail(phase.runtime)}`).toEqual([]);
+  expect(
+    refused.map((o) => `#${o.n} ${o.status || o.transport}`),
+    `triggers refused\n${tail(phase.runtime)}`,
+  ).toEqual([]);
   return outcomes.flatMap((o) => o.runs);
 }
 
@@ -151,7 +160,14 @@ const stampsFor = (relay: StampingRelay, runId: string) => relay.stamps.filter((
 
 /** What each provider saw of a run, and what the runtime logged of it. */
 async function explain(phase: Phase, runId: string): Promise<string> {
-  const seen = (['primary', 'secondary'] as const).map((w) => `${w}: ${stampsFor(phase.relays[w], runId).map((s) => `${new Date(s.at).toISOString()} ${s.status ?? (s.abandoned ? 'abandoned' : 'pending')}`).join(', ') || '-'}`);
+  const seen = (['primary', 'secondary'] as const).map(
+    (w) =>
+      `${w}: ${
+        stampsFor(phase.relays[w], runId)
+          .map((s) => `${new Date(s.at).toISOString()} ${s.status ?? (s.abandoned ? 'abandoned' : 'pending')}`)
+          .join(', ') || '-'
+      }`,
+  );
   return `${seen.join('\n')}\n${await messageLog(phase.databaseUrl, runId)}\nprimary's health: ${JSON.stringify(await primaryHealth(phase))}`;
 }
 
@@ -210,7 +226,10 @@ it.concurrent('waits out a 429 Retry-After before asking the same provider again
   const gaps: number[] = [];
   for (const id of first) {
     const attempts = stampsFor(primary, id);
-    expect(attempts.map((s) => s.status), `run ${id}: answers from the primary\n${await explain(phase, id)}`).toEqual([429, 202]);
+    expect(
+      attempts.map((s) => s.status),
+      `run ${id}: answers from the primary\n${await explain(phase, id)}`,
+    ).toEqual([429, 202]);
     gaps.push(attempts[1]!.at - attempts[0]!.at);
   }
 
@@ -240,9 +259,15 @@ it.concurrent('waits out a 429 Retry-After before asking the same provider again
 
   expect(Math.min(...gaps), 'the soonest retry after "Retry-After: 1", in ms').toBeGreaterThanOrEqual(1_000 - CLOCK_TOLERANCE_MS);
   expect(Math.max(...gaps), 'the latest retry after "Retry-After: 1" (the hint, not a longer backoff), in ms').toBeLessThan(2_500);
-  expect(breakerAfter?.state, 'the primary\'s breaker after rate limits that said when to come back').toBe('closed');
-  expect(askedPrimary.map((s) => s.status), 'the primary, asked once when its hint is beyond 10 s').toEqual([429]);
-  expect(askedSecondary.map((s) => s.status), 'the secondary serves it').toEqual([202]);
+  expect(breakerAfter?.state, "the primary's breaker after rate limits that said when to come back").toBe('closed');
+  expect(
+    askedPrimary.map((s) => s.status),
+    'the primary, asked once when its hint is beyond 10 s',
+  ).toEqual([429]);
+  expect(
+    askedSecondary.map((s) => s.status),
+    'the secondary serves it',
+  ).toEqual([202]);
   expect(failoverMs, 'the failover waits for nothing (not the hint, not a backoff), in ms').toBeLessThan(1_000);
   expect(counts.lost).toEqual([]);
   expect(counts.duplicates).toEqual([]);
@@ -304,7 +329,10 @@ it.concurrent(`fails over through a ${STORM_MS / 1000} s 5xx storm, opens the br
   };
 
   expect(opened, `the breaker never opened; states seen: ${[...new Set(breaker.samples.map((s) => s.state))].join(', ')}`).toBeDefined();
-  expect(afterOpen.length, `requests to the primary once its breaker was open: ${afterOpen.map((s) => new Date(s.at).toISOString()).join(', ')}`).toBeLessThanOrEqual(probesAllowed);
+  expect(
+    afterOpen.length,
+    `requests to the primary once its breaker was open: ${afterOpen.map((s) => new Date(s.at).toISOString()).join(', ')}`,
+  ).toBeLessThanOrEqual(probesAllowed);
   expect(Math.max(...during), `requests per second to the failing primary: ${during.join(' ')}`).toBeLessThanOrEqual(25);
   expect(tally(phase, stormRuns).bySecondary, 'sends during the storm served by the secondary').toBe(stormRuns.length);
   expect(sentAfterBack.length, 'sends after the primary came back').toBeGreaterThan(0);
@@ -328,7 +356,12 @@ it.concurrent('retries a provider that never answers a bounded number of times, 
   const perRun = runIds.map((id) => {
     const attempts = stampsFor(primary, id);
     const gaps = attempts.slice(1).map((s, i) => s.at - attempts[i]!.at);
-    return { attempts: attempts.length, abandoned: attempts.every((s) => s.abandoned), minGapMs: gaps.length ? Math.min(...gaps) : null, secondary: stampsFor(secondary, id).map((s) => s.status) };
+    return {
+      attempts: attempts.length,
+      abandoned: attempts.every((s) => s.abandoned),
+      minGapMs: gaps.length ? Math.min(...gaps) : null,
+      secondary: stampsFor(secondary, id).map((s) => s.status),
+    };
   });
   const counts = tally(phase, runIds);
 

@@ -14,7 +14,6 @@ import { compileTree, ROOT } from '../setup/tree.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
 
-
 export const FAULT_API_KEY = 'fault-key-0123456789abcdef-0123456789abcdef';
 
 /**
@@ -168,7 +167,9 @@ export function send(url: string, options: RequestOptions = {}): Promise<Reply> 
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parseJson(text), ms: performance.now() - started });
       });
     });
-    req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error(`no answer within ${options.timeoutMs ?? 15_000} ms: ${options.method ?? 'POST'} ${url}`)));
+    req.setTimeout(options.timeoutMs ?? 15_000, () =>
+      req.destroy(new Error(`no answer within ${options.timeoutMs ?? 15_000} ms: ${options.method ?? 'POST'} ${url}`)),
+    );
     req.on('error', (error) => {
       // The server may answer (413, 400) and close before it has read a large body: the answer counts.
       reject(error);

@@ -49,7 +49,13 @@ const awkward: Workflow = {
       arms: [
         { when: { op: 'compare', left: { ref: 'data.note' }, cmp: 'eq', right: 'a "quoted" <b>&amp;</b> #1' }, steps: [] },
         {
-          when: { op: 'and', all: [{ op: 'hasChannel', channel: 'sms' }, { op: 'not', cond: { op: 'activeWithin', durationMs: 300_000 } }] },
+          when: {
+            op: 'and',
+            all: [
+              { op: 'hasChannel', channel: 'sms' },
+              { op: 'not', cond: { op: 'activeWithin', durationMs: 300_000 } },
+            ],
+          },
           steps: [
             { id: 'inner', kind: 'branch', arms: [{ when: { op: 'preference', category: 'news', channel: 'sms' }, steps: [send('end')] }], otherwise: [] },
           ],
@@ -79,7 +85,12 @@ describe('herald graph --format mermaid', () => {
   });
 
   it('marks added and changed steps with a classDef', () => {
-    const text = workflowMermaid(awkward, { marks: new Map([['last', 'added'], ['once', 'changed']]) });
+    const text = workflowMermaid(awkward, {
+      marks: new Map([
+        ['last', 'added'],
+        ['once', 'changed'],
+      ]),
+    });
     expect(text).toMatch(/classDef added .*\n\s*class s_last added/);
     expect(text).toMatch(/classDef changed .*\n\s*class s_once changed/);
   });
@@ -118,16 +129,22 @@ describe('herald graph --format svg', () => {
     const bundlePath = join(dir, 'bundle.json');
     writeFileSync(bundlePath, JSON.stringify(example));
     const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [join(root, 'compiler/cli/herald.js'), 'graph', 'onboarding', '--bundle', bundlePath, '--format', 'svg'], { cwd: root }, (error, stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [join(root, 'compiler/cli/herald.js'), 'graph', 'onboarding', '--bundle', bundlePath, '--format', 'svg'],
+        { cwd: root },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),
     );
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     checkWellFormed(run.stdout);
     const unknown = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(process.execPath, [join(root, 'compiler/cli/herald.js'), 'graph', 'onbording', '--bundle', bundlePath], { cwd: root }, (error, _stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }),
+      execFile(
+        process.execPath,
+        [join(root, 'compiler/cli/herald.js'), 'graph', 'onbording', '--bundle', bundlePath],
+        { cwd: root },
+        (error, _stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }),
       ),
     );
     expect(unknown.code).toBe(2);

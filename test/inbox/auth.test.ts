@@ -42,14 +42,15 @@ describe('inbox tokens on every route', () => {
     await runtime?.stop();
   });
 
-  const apiRoutes = () => [
-    ['GET', '/v1/inbox'],
-    ['GET', '/v1/inbox/count'],
-    ['POST', '/v1/inbox/read-all'],
-    ['POST', `/v1/inbox/${itemId}/read`],
-    ['POST', `/v1/inbox/${itemId}/unread`],
-    ['POST', `/v1/inbox/${itemId}/archive`],
-  ] as const;
+  const apiRoutes = () =>
+    [
+      ['GET', '/v1/inbox'],
+      ['GET', '/v1/inbox/count'],
+      ['POST', '/v1/inbox/read-all'],
+      ['POST', `/v1/inbox/${itemId}/read`],
+      ['POST', `/v1/inbox/${itemId}/unread`],
+      ['POST', `/v1/inbox/${itemId}/archive`],
+    ] as const;
 
   async function call(method: string, path: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${runtime.url}${path}`, { method, headers });
@@ -71,7 +72,11 @@ describe('inbox tokens on every route', () => {
     const tooLong = signRaw({ userId: owner, exp: inSeconds(MAX_INBOX_TOKEN_TTL_SECONDS + 3_600) });
     for (const [method, path] of apiRoutes()) {
       const r = await call(method, path, bearer(tooLong));
-      expect({ route: `${method} ${path}`, status: r.status, message: r.body.error.message }).toEqual({ route: `${method} ${path}`, status: 401, message: TOO_LONG_LIVED });
+      expect({ route: `${method} ${path}`, status: r.status, message: r.body.error.message }).toEqual({
+        route: `${method} ${path}`,
+        status: 401,
+        message: TOO_LONG_LIVED,
+      });
       expect(r.headers.get('www-authenticate')).toContain('Bearer');
     }
     expect(await stream(tooLong)).toEqual({ status: 401, body: { error: { code: 'unauthorized', message: TOO_LONG_LIVED } } });
@@ -121,7 +126,9 @@ describe('inbox tokens on every route', () => {
     const s = await openSse(`${runtime.url}/v1/inbox/stream?token=${intruder}`);
     streams.push(s);
     expect(await s.next('snapshot')).toEqual({ items: [], unread: 0 });
-    const mine = (await call('GET', '/v1/inbox', bearer(signInboxToken(SECRET, owner, 600)))).body as unknown as { items: { id: string; readAt: string | null; archivedAt: string | null }[] };
+    const mine = (await call('GET', '/v1/inbox', bearer(signInboxToken(SECRET, owner, 600)))).body as unknown as {
+      items: { id: string; readAt: string | null; archivedAt: string | null }[];
+    };
     expect(mine.items).toEqual([expect.objectContaining({ id: itemId, readAt: null, archivedAt: null })]);
   });
 });

@@ -255,7 +255,13 @@ describe('inbox API', () => {
       const db = new pg.Client({ connectionString: runtime.db.url });
       await db.connect();
       try {
-        await db.query('INSERT INTO herald.inbox (id, user_id, message_id, title, body) VALUES ($1, $2, $3, $4, $5)', [randomUUID(), user, randomUUID(), 'From elsewhere', 'Inserted by hand']);
+        await db.query('INSERT INTO herald.inbox (id, user_id, message_id, title, body) VALUES ($1, $2, $3, $4, $5)', [
+          randomUUID(),
+          user,
+          randomUUID(),
+          'From elsewhere',
+          'Inserted by hand',
+        ]);
       } finally {
         await db.end();
       }

@@ -26,7 +26,10 @@ async function bundleWithTraitInTitle(): Promise<Bundle> {
   const { version: _v, formatVersion: _f, ...content } = shorten(await exampleBundle());
   const welcome = content.templates['signup-welcome']!;
   const inapp = welcome.content.inapp!;
-  const templates = { ...content.templates, 'signup-welcome': { ...welcome, content: { ...welcome.content, inapp: { ...inapp, title: 'Welcome, {{first_name}} of {{user.traits.company}}' } } } };
+  const templates = {
+    ...content.templates,
+    'signup-welcome': { ...welcome, content: { ...welcome.content, inapp: { ...inapp, title: 'Welcome, {{first_name}} of {{user.traits.company}}' } } },
+  };
   return sealBundle({ ...content, templates });
 }
 
@@ -41,7 +44,8 @@ describe('<herald-inbox> in Chromium', () => {
   const bell = () => page.locator('herald-inbox .bell');
   const badge = () => page.locator('herald-inbox .badge');
   const items = () => page.locator('herald-inbox li.item');
-  const unreadCount = async () => (await api<{ unread: number }>('GET', `/v1/inbox/count`, undefined, { authorization: `Bearer ${signInboxToken(SECRET, user, 600)}` })).body.unread;
+  const unreadCount = async () =>
+    (await api<{ unread: number }>('GET', `/v1/inbox/count`, undefined, { authorization: `Bearer ${signInboxToken(SECRET, user, 600)}` })).body.unread;
 
   async function signUp(firstName: string) {
     const r = await api('POST', '/v1/events', { event: 'user_signed_up', userId: user, properties: { first_name: firstName, signup_source: 'web' } });

@@ -52,10 +52,26 @@ describe('the Dockerfile', () => {
 describe('.dockerignore', () => {
   const rules = parseDockerignore(readFileSync(join(root, '.dockerignore'), 'utf8'));
   it('keeps dependencies, bundles, tests and the Pulumi program out, and the sidecar in', () => {
-    for (const path of ['node_modules/pg/index.js', 'runtime/node_modules/x', '.git/HEAD', 'dist/bundle.json', 'test/infra/image.test.ts', 'infra/index.ts', 'infra/Pulumi.yaml', 'npm-debug.log']) {
+    for (const path of [
+      'node_modules/pg/index.js',
+      'runtime/node_modules/x',
+      '.git/HEAD',
+      'dist/bundle.json',
+      'test/infra/image.test.ts',
+      'infra/index.ts',
+      'infra/Pulumi.yaml',
+      'npm-debug.log',
+    ]) {
       expect(isIgnored(path, rules), path).toBe(true);
     }
-    for (const path of ['package.json', 'package-lock.json', 'runtime/server.ts', 'compiler/cli/herald.js', 'infra/metrics/main.ts', 'infra/image/install-production.sh']) {
+    for (const path of [
+      'package.json',
+      'package-lock.json',
+      'runtime/server.ts',
+      'compiler/cli/herald.js',
+      'infra/metrics/main.ts',
+      'infra/image/install-production.sh',
+    ]) {
       expect(isIgnored(path, rules), path).toBe(false);
     }
   });
@@ -117,7 +133,13 @@ describe('the production install, run from the build context', () => {
     const databaseUrl = tcp.toString();
     // /metrics on its own port, as the task definition runs it: the sidecar scrapes it there without a key.
     const metricsPort = await freePort();
-    const env = runEnv({ DATABASE_URL: databaseUrl, PORT: '0', HERALD_API_KEY: 'image-key-0123456789-0123456789-0123456789', HERALD_SIGNING_SECRET: 'image-signing-secret-0123456789-0123456789', HERALD_METRICS_PORT: String(metricsPort) });
+    const env = runEnv({
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HERALD_API_KEY: 'image-key-0123456789-0123456789-0123456789',
+      HERALD_SIGNING_SECRET: 'image-signing-secret-0123456789-0123456789',
+      HERALD_METRICS_PORT: String(metricsPort),
+    });
     const child = spawn('node', ['compiler/cli/herald.js', 'start', '--bundle', bundlePath], { cwd: app, env, ...asUser });
     children.push(child);
     let out = '';
@@ -139,7 +161,12 @@ describe('the production install, run from the build context', () => {
     // The metrics sidecar, as the task definition runs it from the same image.
     const sidecar = spawn('node', ['--import', 'tsx', 'infra/metrics/main.ts'], {
       cwd: app,
-      env: runEnv({ DATABASE_URL: databaseUrl, HERALD_METRICS_SERVICE: 'herald-image', HERALD_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`, HERALD_METRICS_INTERVAL_MS: '200' }),
+      env: runEnv({
+        DATABASE_URL: databaseUrl,
+        HERALD_METRICS_SERVICE: 'herald-image',
+        HERALD_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
+        HERALD_METRICS_INTERVAL_MS: '200',
+      }),
       ...asUser,
     });
     children.push(sidecar);

@@ -57,7 +57,12 @@ describe('one collection round', () => {
 
   it('publishes counter deltas from the second round on, and treats a drop as a restart', async () => {
     const texts = [exposition(10, 2, 1), exposition(25, 5, 2), exposition(4, 1, 0)];
-    const collector = createCollector({ service: 'herald-test', scrape: async () => texts.shift()!, backlog: async () => backlog, now: () => 1_700_000_000_000 });
+    const collector = createCollector({
+      service: 'herald-test',
+      scrape: async () => texts.shift()!,
+      backlog: async () => backlog,
+      now: () => 1_700_000_000_000,
+    });
     const first = await collector.collect();
     expect(first.record?.values).toEqual({ QueueDepth: 7, QueueOldestAgeSeconds: 42.5, IngestBacklog: 1, IngestOldestAgeSeconds: 3 });
     const second = await collector.collect();
@@ -70,13 +75,24 @@ describe('one collection round', () => {
     const collector = createCollector({ service: 's', scrape: async () => Promise.reject(new Error('connection refused')), backlog: async () => backlog });
     const round = await collector.collect();
     expect(round.errors.map(String)).toEqual(['Error: connection refused']);
-    expect(Object.keys(round.record!.values)).toEqual([METRICS.queueDepth, METRICS.queueOldestAgeSeconds, METRICS.ingestBacklog, METRICS.ingestOldestAgeSeconds]);
+    expect(Object.keys(round.record!.values)).toEqual([
+      METRICS.queueDepth,
+      METRICS.queueOldestAgeSeconds,
+      METRICS.ingestBacklog,
+      METRICS.ingestOldestAgeSeconds,
+    ]);
     const none = createCollector({ service: 's', scrape: async () => Promise.reject(new Error('a')), backlog: async () => Promise.reject(new Error('b')) });
     expect((await none.collect()).record).toBeNull();
   });
 
   it('writes a valid EMF document: every declared metric is a root number, every dimension a root string', () => {
-    const line = emfLine({ namespace: NAMESPACE, dimensions: { Service: 'herald-prod' }, values: { QueueDepth: 3, SendFailures: 1 }, units: { QueueDepth: 'Count', SendFailures: 'Count' }, timestamp: 1_700_000_000_000 });
+    const line = emfLine({
+      namespace: NAMESPACE,
+      dimensions: { Service: 'herald-prod' },
+      values: { QueueDepth: 3, SendFailures: 1 },
+      units: { QueueDepth: 'Count', SendFailures: 'Count' },
+      timestamp: 1_700_000_000_000,
+    });
     expect(line).not.toContain('\n');
     const doc = JSON.parse(line);
     const directive = doc._aws.CloudWatchMetrics[0];
@@ -85,7 +101,10 @@ describe('one collection round', () => {
     expect(directive.Dimensions).toEqual([['Service']]);
     for (const dimension of directive.Dimensions.flat()) expect(typeof doc[dimension]).toBe('string');
     for (const metric of directive.Metrics) expect(typeof doc[metric.Name]).toBe('number');
-    expect(directive.Metrics).toEqual([{ Name: 'QueueDepth', Unit: 'Count' }, { Name: 'SendFailures', Unit: 'Count' }]);
+    expect(directive.Metrics).toEqual([
+      { Name: 'QueueDepth', Unit: 'Count' },
+      { Name: 'SendFailures', Unit: 'Count' },
+    ]);
   });
 });
 
@@ -123,7 +142,9 @@ describe('the sidecar beside a running runtime', () => {
     const runtime = await startTestRuntime('sidecar_live', { metricsPort: 0 });
     cleanups.push(() => runtime.stop());
     const lines: string[] = [];
-    const sidecar = runSidecar({ databaseUrl: runtime.db.url, service: 'herald-test', metricsUrl: `${runtime.metricsUrl}/metrics`, intervalMs: 300 }, (line) => lines.push(line));
+    const sidecar = runSidecar({ databaseUrl: runtime.db.url, service: 'herald-test', metricsUrl: `${runtime.metricsUrl}/metrics`, intervalMs: 300 }, (line) =>
+      lines.push(line),
+    );
     cleanups.push(() => sidecar.stop());
     await eventually('the first round', async () => lines.length >= 1);
     runtime.metrics.observeProvider('sendgrid', false, 10, 'closed');

@@ -37,13 +37,18 @@ export function bucketIsPrivateAndVersioned(resources: Recorded[]): string[] {
   const forBucket = (type: string, bucket: Recorded) => ofType(resources, type).filter((r) => r.inputs.bucket === bucket.id);
   for (const bucket of buckets) {
     const blocks = forBucket('aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', bucket);
-    const fullyBlocked = blocks.some((b) => ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].every((k) => b.inputs[k] === true));
+    const fullyBlocked = blocks.some((b) =>
+      ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].every((k) => b.inputs[k] === true),
+    );
     if (!fullyBlocked) violations.push(`${bucket.name}: public access is not fully blocked`);
     const versioning = forBucket('aws:s3/bucketVersioning:BucketVersioning', bucket);
-    if (!versioning.some((v) => (v.inputs.versioningConfiguration as { status?: string } | undefined)?.status === 'Enabled')) violations.push(`${bucket.name}: not versioned`);
+    if (!versioning.some((v) => (v.inputs.versioningConfiguration as { status?: string } | undefined)?.status === 'Enabled'))
+      violations.push(`${bucket.name}: not versioned`);
     const encryption = forBucket('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', bucket);
     const encrypted = encryption.some((e) =>
-      ((e.inputs.rules as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[] | undefined) ?? []).some((r) => ['aws:kms', 'aws:kms:dsse', 'AES256'].includes(r.applyServerSideEncryptionByDefault?.sseAlgorithm ?? '')),
+      ((e.inputs.rules as { applyServerSideEncryptionByDefault?: { sseAlgorithm?: string } }[] | undefined) ?? []).some((r) =>
+        ['aws:kms', 'aws:kms:dsse', 'AES256'].includes(r.applyServerSideEncryptionByDefault?.sseAlgorithm ?? ''),
+      ),
     );
     if (!encrypted) violations.push(`${bucket.name}: no default encryption`);
     if (bucket.inputs.acl !== undefined && bucket.inputs.acl !== 'private') violations.push(`${bucket.name}: ACL ${String(bucket.inputs.acl)}`);
@@ -68,7 +73,9 @@ interface ContainerDefinition {
 }
 
 export function containerDefinitionsOf(resources: Recorded[]): ContainerDefinition[] {
-  return ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').flatMap((t) => JSON.parse(String(unwrap(t.inputs.containerDefinitions))) as ContainerDefinition[]);
+  return ofType(resources, 'aws:ecs/taskDefinition:TaskDefinition').flatMap(
+    (t) => JSON.parse(String(unwrap(t.inputs.containerDefinitions))) as ContainerDefinition[],
+  );
 }
 
 const SECRET_VARIABLES = /KEY|TOKEN|SECRET|PASSWORD|SERVICE_ACCOUNT|DATABASE_URL/i;
@@ -117,7 +124,8 @@ function statementsOf(resources: Recorded[], role: Recorded): { statements: Stat
   for (const p of ofType(resources, 'aws:iam/rolePolicy:RolePolicy').filter((p) => p.inputs.role === role.id)) statements.push(...parse(p.inputs.policy));
   for (const inline of (role.inputs.inlinePolicies as { policy?: string }[] | undefined) ?? []) if (inline.policy) statements.push(...parse(inline.policy));
   // Managed policies cannot be read here, so none are allowed.
-  for (const a of ofType(resources, 'aws:iam/rolePolicyAttachment:RolePolicyAttachment').filter((a) => a.inputs.role === role.id)) violations.push(`${role.name}: managed policy ${String(a.inputs.policyArn)} attached`);
+  for (const a of ofType(resources, 'aws:iam/rolePolicyAttachment:RolePolicyAttachment').filter((a) => a.inputs.role === role.id))
+    violations.push(`${role.name}: managed policy ${String(a.inputs.policyArn)} attached`);
   for (const arn of (role.inputs.managedPolicyArns as string[] | undefined) ?? []) violations.push(`${role.name}: managed policy ${arn} attached`);
   return { statements, violations };
 }
@@ -156,7 +164,8 @@ export function executionRoleIsScoped(resources: Recorded[]): string[] {
       const actions = list(s.Action);
       for (const action of actions) if (action.includes('*')) violations.push(`${role.name}: wildcard action ${action}`);
       for (const resource of list(s.Resource)) {
-        const allowed = (resource === '*' && actions.every((a) => a === 'ecr:GetAuthorizationToken')) || /^arn:aws:logs:[^*]+:log-group:[^*]+:log-stream:\*$/.test(resource);
+        const allowed =
+          (resource === '*' && actions.every((a) => a === 'ecr:GetAuthorizationToken')) || /^arn:aws:logs:[^*]+:log-group:[^*]+:log-stream:\*$/.test(resource);
         if (resource.includes('*') && !allowed) violations.push(`${role.name}: wildcard resource ${resource} for ${actions.join(', ')}`);
       }
     }
@@ -204,7 +213,9 @@ export function alarmsCoverSignals(resources: Recorded[]): string[] {
   const alarms = ofType(resources, 'aws:cloudwatch/metricAlarm:MetricAlarm').map((a) => unwrap(a.inputs) as AlarmInputs);
   const watched = (a: AlarmInputs) => [{ namespace: a.namespace, metricName: a.metricName }, ...(a.metricQueries ?? []).map((q) => q.metric ?? {})];
   return Object.entries(SIGNALS).flatMap(([signal, want]) => {
-    const covering = alarms.filter((a) => watched(a).some((m) => m.namespace === want.namespace && (want.metrics as readonly string[]).includes(m.metricName ?? '')));
+    const covering = alarms.filter((a) =>
+      watched(a).some((m) => m.namespace === want.namespace && (want.metrics as readonly string[]).includes(m.metricName ?? '')),
+    );
     if (covering.length === 0) return [`no alarm on the ${signal}`];
     if (!covering.some((a) => (a.alarmActions ?? []).length > 0)) return [`the ${signal} alarm notifies no one`];
     return [];

@@ -47,7 +47,11 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       Object.assign(state, { identifier: inputs.identifier ?? name, address: `${name}.abc.${REGION}.rds.amazonaws.com` });
       break;
     case 'aws:rds/cluster:Cluster':
-      Object.assign(state, { clusterIdentifier: inputs.clusterIdentifier ?? name, endpoint: `${name}.cluster-abc.${REGION}.rds.amazonaws.com`, engineVersion: inputs.engineVersion ?? '16.6' });
+      Object.assign(state, {
+        clusterIdentifier: inputs.clusterIdentifier ?? name,
+        endpoint: `${name}.cluster-abc.${REGION}.rds.amazonaws.com`,
+        engineVersion: inputs.engineVersion ?? '16.6',
+      });
       break;
     case 'aws:rds/clusterInstance:ClusterInstance':
       Object.assign(state, { identifier: inputs.identifier ?? name });
@@ -72,7 +76,16 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       Object.assign(state, { result: SENTINELS.randomPassword });
       break;
     case 'aws:acm/certificate:Certificate':
-      Object.assign(state, { domainValidationOptions: [{ domainName: inputs.domainName, resourceRecordName: `_x.${String(inputs.domainName)}.`, resourceRecordType: 'CNAME', resourceRecordValue: '_y.acm-validations.aws.' }] });
+      Object.assign(state, {
+        domainValidationOptions: [
+          {
+            domainName: inputs.domainName,
+            resourceRecordName: `_x.${String(inputs.domainName)}.`,
+            resourceRecordType: 'CNAME',
+            resourceRecordValue: '_y.acm-validations.aws.',
+          },
+        ],
+      });
       break;
     case 'aws:route53/record:Record':
       Object.assign(state, { fqdn: inputs.name });
@@ -92,7 +105,8 @@ async function resolveAssets(value: unknown): Promise<unknown> {
   if (value instanceof pulumi.asset.FileAsset) return { fileAsset: await value.path };
   if (isSecret(value)) return { ...value, value: await resolveAssets(value.value) };
   if (Array.isArray(value)) return Promise.all(value.map(resolveAssets));
-  if (value && typeof value === 'object') return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveAssets(v)])));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveAssets(v)])));
   return value;
 }
 
@@ -112,7 +126,12 @@ await pulumi.runtime.setMocks(
         case 'aws:index/getRegion:getRegion':
           return { name: REGION, region: REGION };
         case 'aws:ecr/getAuthorizationToken:getAuthorizationToken':
-          return { userName: 'AWS', password: SENTINELS.ecrPassword, proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`, authorizationToken: 'QVdTOm1vY2s=' };
+          return {
+            userName: 'AWS',
+            password: SENTINELS.ecrPassword,
+            proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
+            authorizationToken: 'QVdTOm1vY2s=',
+          };
         default:
           throw new Error(`unmocked call ${args.token}`);
       }

@@ -19,7 +19,10 @@ const EXTRA = { apiKeys: 'mock-extra-api-keys-61f0', segmentBrowserWriteKey: 'mo
 let bundlePath: string;
 const settingsWith = (values: Record<string, unknown>, secrets: Record<string, string>) =>
   readSettings(
-    configFrom({ domain: 'notify.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', bundlePath, ...values }, { apiKey: SENTINELS.apiKey, ...secrets }),
+    configFrom(
+      { domain: 'notify.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', bundlePath, ...values },
+      { apiKey: SENTINELS.apiKey, ...secrets },
+    ),
     'test',
     '/work/herald',
   );
@@ -55,7 +58,12 @@ describe('a stack with every runtime setting configured', () => {
 
   it('listens on every interface, and scrapes /metrics on its own port when one is set', () => {
     const [herald, metrics] = [heraldContainer(stack), containerDefinitionsOf(stack).find((c) => c.name === 'herald-metrics')!];
-    expect(herald.environment).toEqual(expect.arrayContaining([{ name: 'HERALD_HOST', value: '0.0.0.0' }, { name: 'HERALD_METRICS_PORT', value: '9464' }]));
+    expect(herald.environment).toEqual(
+      expect.arrayContaining([
+        { name: 'HERALD_HOST', value: '0.0.0.0' },
+        { name: 'HERALD_METRICS_PORT', value: '9464' },
+      ]),
+    );
     expect(metrics.environment).toContainEqual({ name: 'HERALD_METRICS_URL', value: 'http://127.0.0.1:9464/metrics' });
   });
 });

@@ -19,7 +19,11 @@ const infra = fileURLToPath(new URL('../../infra/', import.meta.url));
 
 describe('Pulumi.yaml', () => {
   it('names index.ts as the program and runs it through tsx', () => {
-    const project = yaml.load(readFileSync(join(infra, 'Pulumi.yaml'), 'utf8')) as { name: string; main: string; runtime: { name: string; options: Record<string, unknown> } };
+    const project = yaml.load(readFileSync(join(infra, 'Pulumi.yaml'), 'utf8')) as {
+      name: string;
+      main: string;
+      runtime: { name: string; options: Record<string, unknown> };
+    };
     expect(project).toMatchObject({ name: 'herald', main: 'index.ts', runtime: { name: 'nodejs', options: { typescript: false, nodeargs: '--import tsx' } } });
   });
 });
@@ -36,7 +40,12 @@ describe('Pulumi.dev.yaml', () => {
     const bundlePath = join(mkdtempSync(join(tmpdir(), 'herald-devstack-')), 'bundle.json');
     writeFileSync(bundlePath, canonicalJson(await exampleBundle()));
     const settings = readSettings(configFrom({ ...herald, bundlePath }), 'dev', '/work/herald');
-    expect(settings).toMatchObject({ production: false, domain: 'notify.dev.example.com', network: { mode: 'create', zones: 2, natGateways: 'single' }, database: { engine: 'rds' } });
+    expect(settings).toMatchObject({
+      production: false,
+      domain: 'notify.dev.example.com',
+      network: { mode: 'create', zones: 2, natGateways: 'single' },
+      database: { engine: 'rds' },
+    });
     const { resources } = await build('devyaml', settings);
     expect(databaseIsEncryptedAndPrivate(resources, { production: false })).toEqual([]);
     expect(bucketIsPrivateAndVersioned(resources)).toEqual([]);

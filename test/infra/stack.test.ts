@@ -40,7 +40,16 @@ let bundlePath: string;
 
 function settings(overrides: Record<string, unknown> = {}, stack = 'test'): HeraldSettings {
   return readSettings(
-    configFrom({ domain: 'notify.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', bundlePath, environment: { SENDGRID_FROM: 'hi@example.com' }, ...overrides }, SECRET_CONFIG),
+    configFrom(
+      {
+        domain: 'notify.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+        bundlePath,
+        environment: { SENDGRID_FROM: 'hi@example.com' },
+        ...overrides,
+      },
+      SECRET_CONFIG,
+    ),
     stack,
     ROOT,
   );
@@ -144,7 +153,14 @@ describe('a production stack on Aurora in an existing VPC', () => {
   let prod: Recorded[];
   beforeAll(async () => {
     const s = settings(
-      { databaseEngine: 'aurora', vpcId: 'vpc-123', publicSubnetIds: ['subnet-p1', 'subnet-p2'], privateSubnetIds: ['subnet-a1', 'subnet-a2'], hostedZoneId: 'Z123', certificateArn: undefined },
+      {
+        databaseEngine: 'aurora',
+        vpcId: 'vpc-123',
+        publicSubnetIds: ['subnet-p1', 'subnet-p2'],
+        privateSubnetIds: ['subnet-a1', 'subnet-a2'],
+        hostedZoneId: 'Z123',
+        certificateArn: undefined,
+      },
       'production',
     );
     prod = (await build('prod', s)).resources;
@@ -230,7 +246,13 @@ describe('deliberately weakened programs are caught', () => {
       what: 'a task role that may read every object',
       transform: (args) =>
         args.type === 'aws:iam/rolePolicy:RolePolicy' && args.name.endsWith('-task')
-          ? { props: { ...args.props, policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*' }] }) }, opts: args.opts }
+          ? {
+              props: {
+                ...args.props,
+                policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*' }] }),
+              },
+              opts: args.opts,
+            }
           : undefined,
       check: taskRoleHasNoWildcards,
       expected: /wildcard resource arn:aws:s3:::\*/,
@@ -239,7 +261,13 @@ describe('deliberately weakened programs are caught', () => {
       what: 'a task role with a wildcard action',
       transform: (args) =>
         args.type === 'aws:iam/rolePolicy:RolePolicy' && args.name.endsWith('-task')
-          ? { props: { ...args.props, policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/k' }] }) }, opts: args.opts }
+          ? {
+              props: {
+                ...args.props,
+                policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::b/k' }] }),
+              },
+              opts: args.opts,
+            }
           : undefined,
       check: taskRoleHasNoWildcards,
       expected: /wildcard action s3:\*/,
@@ -248,7 +276,13 @@ describe('deliberately weakened programs are caught', () => {
       what: 'an execution role that may read every secret',
       transform: (args) =>
         args.type === 'aws:iam/rolePolicy:RolePolicy' && args.name.endsWith('-execution')
-          ? { props: { ...args.props, policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] }) }, opts: args.opts }
+          ? {
+              props: {
+                ...args.props,
+                policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] }),
+              },
+              opts: args.opts,
+            }
           : undefined,
       check: executionRoleIsScoped,
       expected: /wildcard resource \* for secretsmanager:GetSecretValue/,
@@ -261,19 +295,28 @@ describe('deliberately weakened programs are caught', () => {
     },
     {
       what: 'no alarm on queue depth',
-      transform: (args) => (args.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && args.name.endsWith('-queue-depth') ? { props: { ...args.props, metricName: 'Nothing' }, opts: args.opts } : undefined),
+      transform: (args) =>
+        args.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && args.name.endsWith('-queue-depth')
+          ? { props: { ...args.props, metricName: 'Nothing' }, opts: args.opts }
+          : undefined,
       check: alarmsCoverSignals,
       expected: /no alarm on the queue depth/,
     },
     {
       what: 'no alarm on the 5xx rate',
-      transform: (args) => (args.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && args.name.endsWith('-http-5xx-rate') ? { props: { ...args.props, metricQueries: [] }, opts: args.opts } : undefined),
+      transform: (args) =>
+        args.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && args.name.endsWith('-http-5xx-rate')
+          ? { props: { ...args.props, metricQueries: [] }, opts: args.opts }
+          : undefined,
       check: alarmsCoverSignals,
       expected: /no alarm on the 5xx rate/,
     },
     {
       what: 'a failed-send alarm that notifies no one',
-      transform: (args) => (args.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && args.name.endsWith('-failed-send-rate') ? { props: { ...args.props, alarmActions: [] }, opts: args.opts } : undefined),
+      transform: (args) =>
+        args.type === 'aws:cloudwatch/metricAlarm:MetricAlarm' && args.name.endsWith('-failed-send-rate')
+          ? { props: { ...args.props, alarmActions: [] }, opts: args.opts }
+          : undefined,
       check: alarmsCoverSignals,
       expected: /failed-send rate alarm notifies no one/,
     },

@@ -113,7 +113,10 @@ describe('the preference center in a browser', () => {
     await page.screenshot({ path: `${artifacts}preferences-saved.png`, fullPage: true });
     await page.close();
 
-    const saved = await api<{ categories: Record<string, { channels: Record<string, { allowed: boolean; rule: string }> }> }>('GET', '/v1/users/browser-sms/preferences');
+    const saved = await api<{ categories: Record<string, { channels: Record<string, { allowed: boolean; rule: string }> }> }>(
+      'GET',
+      '/v1/users/browser-sms/preferences',
+    );
     expect(saved.body.categories.onboarding!.channels.sms).toEqual({ allowed: false, rule: 'opted-out' });
     expect(saved.body.categories.onboarding!.channels.email).toEqual({ allowed: true, rule: 'opted-in' });
 
@@ -139,7 +142,10 @@ describe('the preference center in a browser', () => {
     const page = await context.newPage();
     await page.goto(unsubscribe);
     await page.screenshot({ path: `${artifacts}preferences-unsubscribe.png`, fullPage: true });
-    await Promise.all([page.waitForURL(/\/preferences\/[\w-]+\.[\w-]+\?unsubscribed=onboarding&channel=email$/), page.getByRole('button', { name: 'Unsubscribe' }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/preferences\/[\w-]+\.[\w-]+\?unsubscribed=onboarding&channel=email$/),
+      page.getByRole('button', { name: 'Unsubscribe' }).click(),
+    ]);
     expect(await page.getByRole('status').innerText()).toBe(
       'You are unsubscribed from Tips for getting started during your trial by email. You can change any of your choices below.',
     );

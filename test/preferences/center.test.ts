@@ -83,7 +83,9 @@ describe('the preference link in messages', () => {
     await user('linked');
     const before = Date.now();
     await api('POST', '/v1/events', { event: 'trial_started', userId: 'linked', properties: { first_name: 'Ada', plan_type: 'pro' } });
-    const welcome = await eventually('the welcome email', async () => (await messagesOf(api, 'linked')).find((m) => m.step === 'welcome' && m.status === 'sent'));
+    const welcome = await eventually('the welcome email', async () =>
+      (await messagesOf(api, 'linked')).find((m) => m.step === 'welcome' && m.status === 'sent'),
+    );
     const text = String(welcome.content!.text);
     const url = new RegExp(`${runtime.deps.publicUrl}/preferences/([\\w-]+\\.[\\w-]+)`).exec(text);
     expect(url, text).not.toBeNull();
@@ -239,11 +241,15 @@ describe('POST /preferences/:token', () => {
     const before = await preferences('unchanged');
     const boxes = checkboxes(await (await fetch(url)).text());
     const shown = Object.entries(boxes).filter(([, b]) => !b.disabled);
-    const fields: [string, string][] = [...shown.map(([key]): [string, string] => ['shown', key]), ...shown.filter(([, b]) => b.checked).map(([key]): [string, string] => ['on', key])];
+    const fields: [string, string][] = [
+      ...shown.map(([key]): [string, string] => ['shown', key]),
+      ...shown.filter(([, b]) => b.checked).map(([key]): [string, string] => ['on', key]),
+    ];
     expect((await post(url, fields)).status).toBe(303);
     const after = await preferences('unchanged');
     for (const [category, { channels }] of Object.entries(after)) {
-      for (const [channel, { allowed }] of Object.entries(channels)) expect(allowed, `${category}:${channel}`).toBe(before[category]!.channels[channel]!.allowed);
+      for (const [channel, { allowed }] of Object.entries(channels))
+        expect(allowed, `${category}:${channel}`).toBe(before[category]!.channels[channel]!.allowed);
     }
   });
 
@@ -261,7 +267,9 @@ describe('POST /preferences/:token', () => {
     expect(after.onboarding!.channels.sms).toEqual({ allowed: true, rule: 'category-default' });
 
     // The API refuses the same thing with the same rule.
-    const viaApi = await api<{ error: { code: string; message: string } }>('PUT', '/v1/users/crafty/preferences', { categories: { transactional: { email: false } } });
+    const viaApi = await api<{ error: { code: string; message: string } }>('PUT', '/v1/users/crafty/preferences', {
+      categories: { transactional: { email: false } },
+    });
     expect(viaApi.status).toBe(400);
     expect(viaApi.body.error).toMatchObject({ code: 'invalid_request', message: 'category "transactional" is required and cannot be opted out of (email)' });
   });
@@ -270,7 +278,14 @@ describe('POST /preferences/:token', () => {
     await user('odd');
     const url = link('odd');
     expect((await post(url, [['shown', 'onboarding:fax']])).status).toBe(400);
-    expect((await post(url, [['shown', 'gone:sms'], ['shown', 'onboarding:sms']])).status).toBe(303);
+    expect(
+      (
+        await post(url, [
+          ['shown', 'gone:sms'],
+          ['shown', 'onboarding:sms'],
+        ])
+      ).status,
+    ).toBe(303);
     expect((await preferences('odd')).onboarding!.channels.sms).toEqual({ allowed: false, rule: 'opted-out' });
   });
 });
@@ -283,7 +298,10 @@ describe('unsubscribing from a browser lands on the preference center', () => {
     const form = await (await fetch(unsubscribe)).text();
     expect(form).toContain('name="source" value="page"');
 
-    const fromPage = await post(unsubscribe, [['List-Unsubscribe', 'One-Click'], ['source', 'page']]);
+    const fromPage = await post(unsubscribe, [
+      ['List-Unsubscribe', 'One-Click'],
+      ['source', 'page'],
+    ]);
     expect(fromPage.status).toBe(303);
     const location = fromPage.headers.get('location')!;
     expect(location).toMatch(/^\.\.\/preferences\/[\w-]+\.[\w-]+\?unsubscribed=onboarding&channel=email$/);

@@ -62,7 +62,9 @@ describe('herald preview', () => {
     // The body is the email's own HTML, rendered inside its sandboxed frame.
     const body = email.frameLocator('iframe.email-body').locator('body');
     expect(await body.innerText()).toContain(`Hi ${String(first_name)}, welcome to the pro plan!`);
-    expect(await page.locator('#t-onboarding-welcome--default--1 .text-part pre').textContent()).toContain(`Hi ${String(first_name)}, welcome to the pro plan!`);
+    expect(await page.locator('#t-onboarding-welcome--default--1 .text-part pre').textContent()).toContain(
+      `Hi ${String(first_name)}, welcome to the pro plan!`,
+    );
   });
 
   it('renders each locale variant, with the locale on the profile', async () => {

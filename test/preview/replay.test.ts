@@ -73,14 +73,24 @@ const auth = { authorization: `Bearer ${API_KEY}` };
 async function exportEvents(base: string, query: string): Promise<{ status: number; type: string | null; lines: ExportLine[]; text: string }> {
   const response = await fetch(`${base}/v1/events/export?${query}`, { headers: auth });
   const text = await response.text();
-  const lines = response.ok ? text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as ExportLine) : [];
+  const lines = response.ok
+    ? text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ExportLine)
+    : [];
   return { status: response.status, type: response.headers.get('content-type'), lines, text };
 }
 
 const posted = [
   { event: 'trial_started', userId: 'ada', properties: { first_name: 'Ada', plan_type: 'pro', trial_days: 14 }, messageId: 'evt-1' },
   { event: 'security_code_requested', userId: 'sec-1', properties: { code: '482915', expires_in_minutes: 10 }, messageId: 'evt-2' },
-  { event: 'checkout_completed', userId: 'buyer', properties: { order_id: 'ord_1', total: 12.5, currency: 'EUR', items: [{ name: 'Pen', quantity: 1, price: 12.5 }] }, messageId: 'evt-3' },
+  {
+    event: 'checkout_completed',
+    userId: 'buyer',
+    properties: { order_id: 'ord_1', total: 12.5, currency: 'EUR', items: [{ name: 'Pen', quantity: 1, price: 12.5 }] },
+    messageId: 'evt-3',
+  },
   { event: 'security_code_requested', userId: 'sec-2', properties: { code: '100200', expires_in_minutes: 5 }, messageId: 'evt-4' },
   { event: 'trial_started', userId: 'grace', properties: { first_name: 'Grace', plan_type: 'free' }, messageId: 'evt-5' },
   { event: 'security_code_requested', userId: 'sec-3', properties: { code: '777111', expires_in_minutes: 10 }, messageId: 'evt-6' },
@@ -174,7 +184,9 @@ describe('GET /v1/events/export', () => {
       expect(md).toContain('### No longer sent (2)');
       expect(md).toMatch(/\| line 1 `trial_started` \| ada \| onboarding › nudge-sms \| onboarding-welcome \| sms \| sent · 1 segment \| — \|/);
       expect(md).toContain('### SMS segment changes (3)');
-      expect(md).toMatch(/\| line 2 `security_code_requested` \| sec-1 \| security-code › code \| security-code \| sms \| sent · 1 segment \| sent · 2 segments \|/);
+      expect(md).toMatch(
+        /\| line 2 `security_code_requested` \| sec-1 \| security-code › code \| security-code \| sms \| sent · 1 segment \| sent · 2 segments \|/,
+      );
       expect(md).not.toContain('### Added');
       expect(md).toContain('every user has an email address, a phone number, a push token');
     });

@@ -42,12 +42,18 @@ describe('bad input', () => {
     expect(r.body.error.code).toBe('invalid_json');
   });
   it('answers wrong types with 400 naming the field', async () => {
-    const r = await api<{ error: { code: string; message: string; details: { path: string }[] } }>('POST', '/v1/events', { event: 'trial_started', userId: 42 });
+    const r = await api<{ error: { code: string; message: string; details: { path: string }[] } }>('POST', '/v1/events', {
+      event: 'trial_started',
+      userId: 42,
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.details.map((d) => d.path)).toContain('userId');
   });
   it('validates properties against the event schema from the bundle', async () => {
-    const r = await api<{ error: { message: string; details: { path: string }[] } }>('POST', '/v1/events', { ...trial, properties: { first_name: 'Ada', plan_type: 'gold' } });
+    const r = await api<{ error: { message: string; details: { path: string }[] } }>('POST', '/v1/events', {
+      ...trial,
+      properties: { first_name: 'Ada', plan_type: 'gold' },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.message).toContain('plan_type');
   });
@@ -55,11 +61,15 @@ describe('bad input', () => {
     // Its own connection: the server closes it rather than read the rest of an oversized body.
     const body = JSON.stringify({ ...trial, properties: { first_name: 'x'.repeat(300_000), plan_type: 'pro' } });
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(`${runtime.url}/v1/events`, { method: 'POST', agent: false, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      });
+      const req = request(
+        `${runtime.url}/v1/events`,
+        { method: 'POST', agent: false, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -86,7 +96,12 @@ describe('idempotency', () => {
   });
   it('refuses the same key with another body with 422', async () => {
     await api('POST', '/v1/events', trial, { 'idempotency-key': 'key-2' });
-    const other = await api<{ error: { code: string } }>('POST', '/v1/events', { ...trial, properties: { first_name: 'Bob', plan_type: 'pro' } }, { 'idempotency-key': 'key-2' });
+    const other = await api<{ error: { code: string } }>(
+      'POST',
+      '/v1/events',
+      { ...trial, properties: { first_name: 'Bob', plan_type: 'pro' } },
+      { 'idempotency-key': 'key-2' },
+    );
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe('idempotency_conflict');
   });
@@ -109,7 +124,10 @@ describe('profiles, preferences and direct triggers', () => {
   });
   it('resolves preferences per category and channel, and refuses opting out of a required category', async () => {
     await api('PUT', '/v1/users/p2/preferences', { categories: { promotions: { email: false } } });
-    const r = await api<{ categories: Record<string, { required: boolean; channels: Record<string, { allowed: boolean }> }> }>('GET', '/v1/users/p2/preferences');
+    const r = await api<{ categories: Record<string, { required: boolean; channels: Record<string, { allowed: boolean }> }> }>(
+      'GET',
+      '/v1/users/p2/preferences',
+    );
     expect(r.body.categories.promotions?.channels.email?.allowed).toBe(false);
     expect(r.body.categories.promotions?.channels.push?.allowed).toBe(true);
     const refused = await api<{ error: { message: string } }>('PUT', '/v1/users/p2/preferences', { categories: { security: { sms: false } } });
@@ -123,7 +141,10 @@ describe('profiles, preferences and direct triggers', () => {
     });
     expect(r.status).toBe(202);
     const run = await eventually('the run to complete', async () => {
-      const got = await api<{ run: { status: string; messages: { channel: string; status: string; content: { body: string } }[] } }>('GET', `/v1/runs/${r.body.runs[0]}`);
+      const got = await api<{ run: { status: string; messages: { channel: string; status: string; content: { body: string } }[] } }>(
+        'GET',
+        `/v1/runs/${r.body.runs[0]}`,
+      );
       return got.body.run.status === 'completed' ? got.body.run : null;
     });
     const sms = run.messages.find((m) => m.channel === 'sms');
@@ -144,7 +165,11 @@ describe('profiles, preferences and direct triggers', () => {
   });
   it('ends a run on its cancelOn event mid-delay: no cart reminder after checkout', async () => {
     await api('PUT', '/v1/users/cart1', { email: 'cart1@example.com', timezone: 'UTC' });
-    const r = await api<{ runs: string[] }>('POST', '/v1/events', { event: 'cart_abandoned', userId: 'cart1', properties: { cart_id: 'c', item_count: 2, cart_url: 'https://shop.example.com/cart' } });
+    const r = await api<{ runs: string[] }>('POST', '/v1/events', {
+      event: 'cart_abandoned',
+      userId: 'cart1',
+      properties: { cart_id: 'c', item_count: 2, cart_url: 'https://shop.example.com/cart' },
+    });
     const checkout = await api<{ routed: number }>('POST', '/v1/events', {
       event: 'checkout_completed',
       userId: 'cart1',

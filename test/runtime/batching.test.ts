@@ -36,7 +36,10 @@ it('routes an event to a run started by an earlier event of the same batch', asy
   const recovery = abandoned!.runs[0]!;
   expect(completed).toMatchObject({ duplicate: false, routed: [recovery] });
   // cart-recovery is cancelled by checkout_completed.
-  await eventually('the cart-recovery run to be cancelled', async () => (await api<{ run: { status: string } }>('GET', `/v1/runs/${recovery}`)).body.run.status === 'cancelled');
+  await eventually(
+    'the cart-recovery run to be cancelled',
+    async () => (await api<{ run: { status: string } }>('GET', `/v1/runs/${recovery}`)).body.run.status === 'cancelled',
+  );
 });
 
 it('keeps the first of a messageId repeated in one batch, and answers the repeats with its runs', async () => {
@@ -67,11 +70,19 @@ it('applies many runs\u2019 facts in one transaction, each run advancing as it w
   const runIds = accepted.map((a) => a.runs[0]!);
   // The jobs the acceptance enqueued may already be running; applying the same start facts again is a no-op
   // for the engine (a run past its start ignores another) — either way each run sends its welcome once.
-  const states = await runtime.db.transaction((tx) => processFacts(runtime.deps, tx, runIds.map((runId) => ({ runId, fact: { type: 'start', now: Date.now() } }))));
+  const states = await runtime.db.transaction((tx) =>
+    processFacts(
+      runtime.deps,
+      tx,
+      runIds.map((runId) => ({ runId, fact: { type: 'start', now: Date.now() } })),
+    ),
+  );
   expect([...states.keys()].sort()).toEqual([...runIds].sort());
   for (const runId of runIds) {
     await eventually(`run ${runId} to send its welcome once`, async () => {
-      const { rows } = await runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.messages WHERE run_id = $1 AND step_id = 'welcome'`, [runId]);
+      const { rows } = await runtime.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.messages WHERE run_id = $1 AND step_id = 'welcome'`, [
+        runId,
+      ]);
       return rows[0]!.n === 1;
     });
   }

@@ -21,7 +21,10 @@ let runtime: Runtime;
 let api: Api;
 
 beforeAll(async () => {
-  [sendgrid, twilio] = await Promise.all([startFakeSendgrid({ apiKey: 'SG.delete' }), startFakeTwilio({ accountSid: 'AC00000000000000000000000000000003', authToken: 'delete-token' })]);
+  [sendgrid, twilio] = await Promise.all([
+    startFakeSendgrid({ apiKey: 'SG.delete' }),
+    startFakeTwilio({ accountSid: 'AC00000000000000000000000000000003', authToken: 'delete-token' }),
+  ]);
   runtime = await startTestRuntime('delete-user', {
     // Two and a half seconds an hour: onboarding's two-hour wait for the welcome to be opened lasts 5 s.
     bundle: shorten(await exampleBundle(), 2_500),
@@ -60,7 +63,8 @@ const outstandingJobs = async (runId: string) =>
       values: [runId],
     })
   )[0]!.n;
-const auditEntries = async (action: string) => (await api<{ entries: { actor: string; target: string; details: Record<string, unknown> }[] }>('GET', `/v1/audit?action=${action}`)).body.entries;
+const auditEntries = async (action: string) =>
+  (await api<{ entries: { actor: string; target: string; details: Record<string, unknown> }[] }>('GET', `/v1/audit?action=${action}`)).body.entries;
 
 describe('DELETE /v1/users/:userId', () => {
   it('cancels a waiting run (nothing is sent after), erases the profile, preferences and inbox, and redacts the message log', async () => {

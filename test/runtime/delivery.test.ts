@@ -69,7 +69,7 @@ async function finished(runId: string) {
 describe.concurrent('sends', () => {
   it('fails over to the next provider of the channel, and logs each attempt', async () => {
     const runId = await trial('failover', 'ada@example.com');
-    const welcome = await eventually('the welcome email', async () => ((await messagesOf(api, 'failover'))).find((m) => m.step === 'welcome'));
+    const welcome = await eventually('the welcome email', async () => (await messagesOf(api, 'failover')).find((m) => m.step === 'welcome'));
     expect(welcome).toMatchObject({ status: 'sent', provider: 'sandbox-email' });
     // Queued, then SendGrid's attempts (retried with backoff, or skipped once its circuit breaker opened:
     // other tests here fail it too), then the next provider of the channel.
@@ -100,13 +100,16 @@ describe.concurrent('sends', () => {
   it('sends nothing again when a fact is redelivered after it was applied', async () => {
     const runId = await trial('redelivered', 'redelivered@example.com');
     await finished(runId);
-    const phone = ((await api<{ user: { phone_number: string } }>('GET', '/v1/users/redelivered')).body.user.phone_number);
+    const phone = (await api<{ user: { phone_number: string } }>('GET', '/v1/users/redelivered')).body.user.phone_number;
     const mine = () => sent.filter((x) => x.endsWith(':redelivered@example.com') || x.endsWith(`:${phone}`)).length;
     const before = mine();
     expect(before).toBe(2); // the welcome email and the SMS nudge
     const logged = (await messagesOf(api, 'redelivered')).length;
     // What pg-boss does when a job's completion is lost: the same facts, again.
-    for (const fact of [{ type: 'start' as const, now: Date.now() }, { type: 'engagement' as const, now: Date.now(), stepId: 'welcome', kind: 'opened' as const }]) {
+    for (const fact of [
+      { type: 'start' as const, now: Date.now() },
+      { type: 'engagement' as const, now: Date.now(), stepId: 'welcome', kind: 'opened' as const },
+    ]) {
       await runtime.db.transaction((tx) => processFact(runtime.deps, tx, { runId, fact }));
     }
     expect(mine()).toBe(before);
@@ -155,9 +158,7 @@ it('keeps a run in flight on the bundle it started under when a new one goes liv
   await eventually('the welcome email', async () => (await messagesOf(api, 'pinned')).find((m) => m.step === 'welcome'));
   // The new version renames the SMS nudge: a run on the new bundle could never produce `nudge-sms`.
   const rename = (steps: Step[]): Step[] =>
-    steps.map((s) =>
-      s.kind === 'branch' ? { ...s, otherwise: s.otherwise.map((o) => (o.id === 'nudge-sms' ? { ...o, id: 'nudge-sms-v2' } : o)) } : s,
-    );
+    steps.map((s) => (s.kind === 'branch' ? { ...s, otherwise: s.otherwise.map((o) => (o.id === 'nudge-sms' ? { ...o, id: 'nudge-sms-v2' } : o)) } : s));
   const { version: _v, formatVersion: _f, ...content } = base;
   const onboarding = content.workflows.onboarding!;
   const next = sealBundle({ ...content, workflows: { ...content.workflows, onboarding: { ...onboarding, steps: rename(onboarding.steps) } } });

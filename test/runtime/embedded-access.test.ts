@@ -55,7 +55,10 @@ describe.runIf(process.getuid?.() === 0)('as root, with a data folder the postgr
   it('herald dev (npm start) builds, then says the same and exits 1', async () => {
     const folder = privateFolder();
     const dataDir = join(folder, '.herald');
-    expectClearRefusal(await run(['dev', 'test/fixtures/valid', '--out', join(mkdtempSync(join(tmpdir(), 'herald-access-')), 'bundle.json')], dataDir), dataDir);
+    expectClearRefusal(
+      await run(['dev', 'test/fixtures/valid', '--out', join(mkdtempSync(join(tmpdir(), 'herald-access-')), 'bundle.json')], dataDir),
+      dataDir,
+    );
   }, 120_000);
 
   it('names the binaries when the project itself is out of reach', () => {

@@ -54,7 +54,10 @@ describe('cart recovery', () => {
     await api('PUT', '/v1/users/night-owl', { email: 'owl@example.com', timezone: night });
     const r = await api<{ runs: string[] }>('POST', '/v1/events', { event: 'cart_abandoned', userId: 'night-owl', properties: cart(2) });
     const run = await eventually('the deferral', async () => {
-      const got = await api<{ run: { waiting: { kind: string; until: number } | null; history: { outcome: string; stepId: string }[] } }>('GET', `/v1/runs/${r.body.runs[0]}`);
+      const got = await api<{ run: { waiting: { kind: string; until: number } | null; history: { outcome: string; stepId: string }[] } }>(
+        'GET',
+        `/v1/runs/${r.body.runs[0]}`,
+      );
       return got.body.run.waiting?.kind === 'window' ? got.body.run : null;
     });
     expect(run.waiting!.until).toBeGreaterThan(Date.now());
@@ -82,7 +85,13 @@ describe('cart recovery', () => {
 describe('comment digest', () => {
   it('collects the comments of the window into one email', async () => {
     await api('PUT', '/v1/users/author', { email: 'author@example.com' });
-    const comment = (n: number) => ({ comment_id: `k${n}`, author_name: `Reader ${n}`, post_title: 'Why Postgres', excerpt: 'Nice', post_url: 'https://blog.example.com/p' });
+    const comment = (n: number) => ({
+      comment_id: `k${n}`,
+      author_name: `Reader ${n}`,
+      post_title: 'Why Postgres',
+      excerpt: 'Nice',
+      post_url: 'https://blog.example.com/p',
+    });
     for (const n of [1, 2, 3]) await api('POST', '/v1/events', { event: 'comment_added', userId: 'author', properties: comment(n) });
     const digest = await eventually('the digest email', async () => (await messagesOf(api, 'author')).find((m) => m.step === 'digest-email'));
     const text = String(digest.content?.text ?? digest.content?.html);
@@ -99,7 +108,11 @@ describe('several processes on one database', () => {
       const users = Array.from({ length: 20 }, (_, i) => `crowd-${i}`);
       for (const u of users) await api('PUT', `/v1/users/${u}`, { email: `${u}@example.com` });
       for (const u of users) {
-        await api('POST', '/v1/events', { event: 'checkout_completed', userId: u, properties: { order_id: `o-${u}`, total: 5, currency: 'EUR', items: [{ name: 'Tea', quantity: 1, price: 5 }] } });
+        await api('POST', '/v1/events', {
+          event: 'checkout_completed',
+          userId: u,
+          properties: { order_id: `o-${u}`, total: 5, currency: 'EUR', items: [{ name: 'Tea', quantity: 1, price: 5 }] },
+        });
       }
       for (const u of users) {
         const list = await eventually(`the receipt of ${u}`, async () => {
@@ -118,7 +131,12 @@ describe('schedules', () => {
   it('registers a cron workflow with pg-boss’s scheduler on load, and removes it when it leaves the bundle', async () => {
     const base = shorten(await exampleBundle(), 100);
     const { version: _v, formatVersion: _f, ...content } = base;
-    const weekly = { ...content.workflows['comment-digest']!, id: 'weekly-report', trigger: { type: 'schedule' as const, cron: '0 9 * * 1' }, steps: [{ kind: 'cancel' as const, id: 'noop' }] };
+    const weekly = {
+      ...content.workflows['comment-digest']!,
+      id: 'weekly-report',
+      trigger: { type: 'schedule' as const, cron: '0 9 * * 1' },
+      steps: [{ kind: 'cancel' as const, id: 'noop' }],
+    };
     const { sealBundle } = await import('../../compiler/bundle/canonical.ts');
     await runtime.loadBundle(sealBundle({ ...content, workflows: { ...content.workflows, 'weekly-report': weekly } }));
     const schedules = await runtime.deps.boss.getSchedules('herald-schedule');

@@ -38,7 +38,9 @@ const deadProcess: LocalStarts = { hasRoom: () => true, start: () => {}, sweep: 
 
 async function acceptWith(runtime: Runtime, deps: DriverDeps, userId: string): Promise<string> {
   const bundle = runtime.deps.bundles.live!;
-  const [accepted] = await runtime.db.transaction((tx) => acceptEvents(deps, tx, [prepareEvent(bundle, { event: 'trial_started', userId, properties: trial(userId), messageId: null })]));
+  const [accepted] = await runtime.db.transaction((tx) =>
+    acceptEvents(deps, tx, [prepareEvent(bundle, { event: 'trial_started', userId, properties: trial(userId), messageId: null })]),
+  );
   return accepted!.runs[0]!;
 }
 
@@ -103,7 +105,14 @@ describe('with local starts (the default)', () => {
 
   it('sends once when the same start is applied both here and through the queue', async () => {
     const runId = await acceptWith(runtime, { ...runtime.deps, starts: deadProcess }, 'l3');
-    const sweeper = createLocalStarts(runtime.db, runtime.deps, { slots: createSlots(1), batchSize: 1, capacity: 0, leaseMs: 0, sweepEveryMs: 60_000, onError: (e) => errors.push(e) });
+    const sweeper = createLocalStarts(runtime.db, runtime.deps, {
+      slots: createSlots(1),
+      batchSize: 1,
+      capacity: 0,
+      leaseMs: 0,
+      sweepEveryMs: 60_000,
+      onError: (e) => errors.push(e),
+    });
     try {
       await sweeper.sweep();
       runtime.deps.starts!.start([runId], Date.now());
@@ -116,7 +125,13 @@ describe('with local starts (the default)', () => {
   });
 
   it('gives runs start jobs once this process has no room', async () => {
-    const full = createLocalStarts(runtime.db, runtime.deps, { slots: createSlots(1), batchSize: 1, capacity: 0, sweepEveryMs: 60_000, onError: (e) => errors.push(e) });
+    const full = createLocalStarts(runtime.db, runtime.deps, {
+      slots: createSlots(1),
+      batchSize: 1,
+      capacity: 0,
+      sweepEveryMs: 60_000,
+      onError: (e) => errors.push(e),
+    });
     try {
       const runId = await acceptWith(runtime, { ...runtime.deps, starts: full }, 'l4');
       const start = await startOf(runtime, runId);

@@ -44,33 +44,37 @@ afterEach(() => {
   leftovers = [];
 });
 
-it.runIf(process.platform === 'linux')('kill -TERM of npm start stops the whole tree: runtime and embedded PostgreSQL', async () => {
-  const tmp = mkdtempSync(join(tmpdir(), 'herald-npm-start-'));
-  // mkdtemp makes it 700: as root, the embedded PostgreSQL's own user must be able to enter it.
-  chmodSync(tmp, 0o755);
-  const env: NodeJS.ProcessEnv = { ...process.env, HERALD_DATA_DIR: join(tmp, 'data'), PORT: '0' };
-  delete env.DATABASE_URL;
-  const npm = spawn('npm', ['start', '--', 'test/fixtures/valid', '--out', join(tmp, 'bundle.json')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  npm.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const npmExited = new Promise<void>((resolve) => npm.on('exit', () => resolve()));
+it.runIf(process.platform === 'linux')(
+  'kill -TERM of npm start stops the whole tree: runtime and embedded PostgreSQL',
+  async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'herald-npm-start-'));
+    // mkdtemp makes it 700: as root, the embedded PostgreSQL's own user must be able to enter it.
+    chmodSync(tmp, 0o755);
+    const env: NodeJS.ProcessEnv = { ...process.env, HERALD_DATA_DIR: join(tmp, 'data'), PORT: '0' };
+    delete env.DATABASE_URL;
+    const npm = spawn('npm', ['start', '--', 'test/fixtures/valid', '--out', join(tmp, 'bundle.json')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    npm.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    npm.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const npmExited = new Promise<void>((resolve) => npm.on('exit', () => resolve()));
 
-  await eventually('the banner', async () => out.includes('Herald is running'), 150_000).catch((error: Error) => {
-    throw new Error(`${error.message}\n${out}`);
-  });
-  const tree = descendants(npm.pid!);
-  leftovers = [npm.pid!, ...tree];
-  // The runtime and its database are in the tree: node running herald, and postgres.
-  const commands = tree.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-  expect(commands.some((c) => c.includes('herald.js dev'))).toBe(true);
-  expect(commands.some((c) => /bin\/postgres -D/.test(c))).toBe(true);
+    await eventually('the banner', async () => out.includes('Herald is running'), 150_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${out}`);
+    });
+    const tree = descendants(npm.pid!);
+    leftovers = [npm.pid!, ...tree];
+    // The runtime and its database are in the tree: node running herald, and postgres.
+    const commands = tree.map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    expect(commands.some((c) => c.includes('herald.js dev'))).toBe(true);
+    expect(commands.some((c) => /bin\/postgres -D/.test(c))).toBe(true);
 
-  process.kill(npm.pid!, 'SIGTERM');
-  await npmExited;
-  await eventually('every process of the tree to exit', async () => tree.every((pid) => !alive(pid)), 60_000).catch((error: Error) => {
-    const left = tree.filter(alive).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`);
-    throw new Error(`${error.message}; still running:\n${left.join('\n')}\n${out}`);
-  });
-  expect(out).toContain('exited: draining in-flight jobs');
-}, 240_000);
+    process.kill(npm.pid!, 'SIGTERM');
+    await npmExited;
+    await eventually('every process of the tree to exit', async () => tree.every((pid) => !alive(pid)), 60_000).catch((error: Error) => {
+      const left = tree.filter(alive).map((pid) => `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`);
+      throw new Error(`${error.message}; still running:\n${left.join('\n')}\n${out}`);
+    });
+    expect(out).toContain('exited: draining in-flight jobs');
+  },
+  240_000,
+);

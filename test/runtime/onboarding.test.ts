@@ -36,7 +36,10 @@ const byStep = (messages: MessageView[], step: string) => messages.filter((m) =>
 
 async function finished(runId: string) {
   return eventually(`run ${runId} to finish`, async () => {
-    const r = await api<{ run: { status: string; history: { outcome: string; stepId: string; detail?: Record<string, unknown> }[] } }>('GET', `/v1/runs/${runId}`);
+    const r = await api<{ run: { status: string; history: { outcome: string; stepId: string; detail?: Record<string, unknown> }[] } }>(
+      'GET',
+      `/v1/runs/${runId}`,
+    );
     return ['completed', 'cancelled', 'failed'].includes(r.body.run.status) ? r.body.run : null;
   });
 }

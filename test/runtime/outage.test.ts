@@ -68,12 +68,20 @@ afterAll(async () => {
 
 it('answers 503 while the database is down, recovers, and loses nothing accepted', async () => {
   await api('PUT', '/v1/users/o1', { email: 'o1@example.com', phone_number: '+15555550100' });
-  const accepted = await api<{ runs: string[] }>('POST', '/v1/events', { event: 'trial_started', userId: 'o1', properties: { first_name: 'O', plan_type: 'free' } });
+  const accepted = await api<{ runs: string[] }>('POST', '/v1/events', {
+    event: 'trial_started',
+    userId: 'o1',
+    properties: { first_name: 'O', plan_type: 'free' },
+  });
   expect(accepted.status).toBe(202);
 
   await eventually('the first provider call (which cuts the database)', async () => !relay.up);
   const started = Date.now();
-  const during = await api<{ error: { code: string } }>('POST', '/v1/events', { event: 'trial_started', userId: 'o2', properties: { first_name: 'P', plan_type: 'free' } });
+  const during = await api<{ error: { code: string } }>('POST', '/v1/events', {
+    event: 'trial_started',
+    userId: 'o2',
+    properties: { first_name: 'P', plan_type: 'free' },
+  });
   expect(during.status).toBe(503);
   expect(during.body.error.code).toBe('unavailable');
   expect(Date.now() - started).toBeLessThan(10_000);

@@ -30,7 +30,13 @@ async function bundleWithApiUrl(apiUrl: string): Promise<string> {
 
 function start(bundlePath: string, database: string): Promise<{ code: number | null; err: string }> {
   const child = spawn(process.execPath, [bin, 'start', '--bundle', bundlePath], {
-    env: { ...process.env, DATABASE_URL: database, PORT: '0', HERALD_API_KEY: 'endpoint-test-key'.padEnd(40, '0'), HERALD_SIGNING_SECRET: 'endpoint-test-signing'.padEnd(40, '0') },
+    env: {
+      ...process.env,
+      DATABASE_URL: database,
+      PORT: '0',
+      HERALD_API_KEY: 'endpoint-test-key'.padEnd(40, '0'),
+      HERALD_SIGNING_SECRET: 'endpoint-test-signing'.padEnd(40, '0'),
+    },
   });
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -43,7 +49,9 @@ function start(bundlePath: string, database: string): Promise<{ code: number | n
 
 it('refuses at start a bundle whose provider apiUrl is plain http to another host', async () => {
   const { code, err } = await start(await bundleWithApiUrl('http://sendgrid.example.com/v3'), await freshDatabase('endpoint_refused'));
-  expect(err).toMatch(/bundle sha256:[0-9a-f]{64} is refused: provider "[^"]+": options\.apiUrl "http:\/\/sendgrid\.example\.com\/v3" is plain http to sendgrid\.example\.com, which is not a loopback address/);
+  expect(err).toMatch(
+    /bundle sha256:[0-9a-f]{64} is refused: provider "[^"]+": options\.apiUrl "http:\/\/sendgrid\.example\.com\/v3" is plain http to sendgrid\.example\.com, which is not a loopback address/,
+  );
   expect(err).toContain('Use an https:// apiUrl (plain http only to localhost, 127.0.0.1 or [::1]), then rebuild with `npx herald build`');
   expect(err).not.toMatch(/\n\s+at /);
   expect(code).toBe(2);

@@ -102,7 +102,9 @@ describe('SendGrid adapter (@sendgrid/mail)', () => {
 
   it('sends the mail with custom args and headers, and returns the X-Message-Id', async () => {
     const result = succeeded(
-      await adapter().send(outbound(provider, to, email, { headers: { 'List-Unsubscribe': '<https://herald.test/u/1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } })),
+      await adapter().send(
+        outbound(provider, to, email, { headers: { 'List-Unsubscribe': '<https://herald.test/u/1>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }),
+      ),
     );
     expect(fake.requests).toHaveLength(1);
     const request = fake.requests[0]!;
@@ -179,7 +181,7 @@ describe('SendGrid adapter (@sendgrid/mail)', () => {
     expectNoSecrets(result, [apiKey]);
   });
 
-  it('is a permanent failure on a 400, with SendGrid\'s message and field', async () => {
+  it("is a permanent failure on a 400, with SendGrid's message and field", async () => {
     fake.respondWith(sendgridError(400, 'The from address does not match a verified Sender Identity.', 'from'));
     const result = failed(await adapter().send(outbound(provider, to, email)));
     expect(result).toMatchObject({ retryable: false, code: '400' });
@@ -330,7 +332,7 @@ describe('FCM adapter (firebase-admin)', () => {
   });
   beforeEach(() => fake.reset());
 
-  it('sends one message per token with the notification and Herald\'s id, authorised by a service-account token', async () => {
+  it("sends one message per token with the notification and Herald's id, authorised by a service-account token", async () => {
     const result = succeeded(await adapter.send(outbound(provider, { userId: 'u1', push_tokens: ['token-a', 'token-b'] }, push)));
     const sent = sends();
     expect(sent).toHaveLength(2);
@@ -414,7 +416,7 @@ describe('FCM adapter (firebase-admin)', () => {
     });
   });
 
-  it('times out (retryable) within its own deadline, not the SDK\'s 15 s and retries', async () => {
+  it("times out (retryable) within its own deadline, not the SDK's 15 s and retries", async () => {
     const quick = make({ timeoutMs: 300 });
     succeeded(await quick.send(outbound(provider, { userId: 'u1', push_tokens: ['token-a'] }, push))); // token fetched
     fake.respondWith({ status: 200, delayMs: 3000 });

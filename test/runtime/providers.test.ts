@@ -41,7 +41,12 @@ function provider(kind: Provider['kind'], channel: Channel): Provider {
 }
 
 /** Runs `fn` with a message for `channel` inside a transaction, as the driver does. */
-function withMessage<T>(channel: Channel, kind: Provider['kind'], fn: (message: OutboundMessage) => Promise<T>, to: Partial<OutboundMessage['to']> = {}): Promise<T> {
+function withMessage<T>(
+  channel: Channel,
+  kind: Provider['kind'],
+  fn: (message: OutboundMessage) => Promise<T>,
+  to: Partial<OutboundMessage['to']> = {},
+): Promise<T> {
   return db.transaction((tx) =>
     fn({
       messageId: randomUUID(),
@@ -90,7 +95,15 @@ describe('inapp', () => {
     const messageId = randomUUID();
     const send = () =>
       db.transaction((tx) =>
-        inappProvider.send({ messageId, runId: randomUUID(), channel: 'inapp', provider: provider('inapp', 'inapp'), to: { userId: 'bea' }, content: CONTENT.inapp, tx }),
+        inappProvider.send({
+          messageId,
+          runId: randomUUID(),
+          channel: 'inapp',
+          provider: provider('inapp', 'inapp'),
+          to: { userId: 'bea' },
+          content: CONTENT.inapp,
+          tx,
+        }),
       );
     const [first, second] = [await send(), await send()];
     expect(first).toEqual(second);

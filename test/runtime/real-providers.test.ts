@@ -8,7 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBundle } from '../../compiler/bundle/canonical.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import type { Runtime } from '../../runtime/server.ts';
-import { startFakeFcm, startFakeSendgrid, startFakeTwilio, twilioError, writeTestServiceAccount, fcmError, type FakeFcm, type FakeProvider } from '../fakes/providers.ts';
+import {
+  startFakeFcm,
+  startFakeSendgrid,
+  startFakeTwilio,
+  twilioError,
+  writeTestServiceAccount,
+  fcmError,
+  type FakeFcm,
+  type FakeProvider,
+} from '../fakes/providers.ts';
 import { sendgridKeyPair, signSendgrid, signTwilio } from '../fakes/sign.ts';
 import { API_KEY, client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api, type MessageView } from './harness.ts';
 
@@ -90,7 +99,7 @@ async function user(id: string, extra: Record<string, unknown> = {}) {
 
 async function message(userId: string, step: string, done = (m: Message) => m.status !== 'queued') {
   return eventually(`${userId}'s ${step} message`, async () => {
-    return ((await messagesOf(api, userId))).find((m) => m.step === step && done(m)) ?? null;
+    return (await messagesOf(api, userId)).find((m) => m.step === step && done(m)) ?? null;
   });
 }
 
@@ -147,7 +156,14 @@ describe('the seed flow through the real SDKs', () => {
     await api('POST', '/v1/events', { event: 'trial_started', userId: 'opens', properties: { first_name: 'Ada', plan_type: 'pro' } });
     const welcome = await message('opens', 'welcome');
     const sgId = `${sendgridRequestFor(sendgrid, welcome.id)!.answer!.headers['x-message-id'] as string}.filter0001.1.0`;
-    const open = { email: 'opens@example.com', timestamp: Math.floor(Date.now() / 1000), event: 'open', sg_event_id: `open-${welcome.id}`, sg_message_id: sgId, herald_message_id: welcome.id };
+    const open = {
+      email: 'opens@example.com',
+      timestamp: Math.floor(Date.now() / 1000),
+      event: 'open',
+      sg_event_id: `open-${welcome.id}`,
+      sg_message_id: sgId,
+      herald_message_id: welcome.id,
+    };
     const delivered = { ...open, event: 'delivered', sg_event_id: `delivered-${welcome.id}` };
     const posted = await postSendgridEvents([delivered, open]);
     expect(posted).toMatchObject({ status: 200, body: { applied: 2, duplicate: 0 } });
@@ -169,7 +185,13 @@ describe('the seed flow through the real SDKs', () => {
     await user('forged');
     await api('POST', '/v1/events', { event: 'trial_started', userId: 'forged', properties: { first_name: 'Ada', plan_type: 'pro' } });
     const welcome = await message('forged', 'welcome');
-    const click = { email: 'forged@example.com', timestamp: Math.floor(Date.now() / 1000), event: 'open', sg_event_id: `forged-${welcome.id}`, herald_message_id: welcome.id };
+    const click = {
+      email: 'forged@example.com',
+      timestamp: Math.floor(Date.now() / 1000),
+      event: 'open',
+      sg_event_id: `forged-${welcome.id}`,
+      herald_message_id: welcome.id,
+    };
     expect((await postSendgridEvents([click], { sign: false })).status).toBe(401);
     expect((await postSendgridEvents([click], { tamper: true })).status).toBe(403);
     expect((await postSendgridEvents([click], { timestamp: String(Math.floor(Date.now() / 1000) - 6 * 60) })).status).toBe(403);
@@ -225,7 +247,11 @@ describe('the seed flow through the real SDKs', () => {
     const forged = await fetch(link.replace(/\.[\w-]+$/, '.AAAA'), { method: 'POST', body: 'List-Unsubscribe=One-Click' });
     expect(forged.status).toBe(400);
 
-    const oneClick = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
+    const oneClick = await fetch(link, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
     expect(oneClick.status).toBe(200);
     const after = (await preferences()) as unknown as { categories: Record<string, { channels: Record<string, { allowed: boolean; rule: string }> }> };
     expect(after.categories.onboarding!.channels.email).toEqual({ allowed: false, rule: 'opted-out' });
@@ -240,7 +266,9 @@ describe('the seed flow through the real SDKs', () => {
     expect(sms).toMatchObject({ status: 'failed', reason: 'permanent_error' });
     expect(sms.history.filter((h) => h.status === 'attempt_failed')).toHaveLength(1);
     expect(sms.history.find((h) => h.status === 'attempt_failed')!.code).toBe('21211');
-    const email = await eventually('the code by email', async () => ((await messagesOf(api, 'bad-number'))).find((m) => m.step === 'code' && m.channel === 'email' && m.status === 'sent'));
+    const email = await eventually('the code by email', async () =>
+      (await messagesOf(api, 'bad-number')).find((m) => m.step === 'code' && m.channel === 'email' && m.status === 'sent'),
+    );
     expect(email.provider).toBe('sendgrid');
   });
 
@@ -270,7 +298,8 @@ describe('the seed flow through the real SDKs', () => {
   it('retries a 5xx storm, fails over to the second account, and opens the breaker', async () => {
     sendgrid.setDefault({ status: 503 });
     const health = async () =>
-      (await api<{ providers: { id: string; health: { state: string } }[] }>('GET', '/v1/providers')).body.providers.find((p) => p.id === 'sendgrid')!.health.state;
+      (await api<{ providers: { id: string; health: { state: string } }[] }>('GET', '/v1/providers')).body.providers.find((p) => p.id === 'sendgrid')!.health
+        .state;
     try {
       // Each send tries SendGrid twice (503, 503) and then the second account; once failures outweigh the
       // earlier successes in the breaker's window, it opens and sends skip SendGrid altogether.

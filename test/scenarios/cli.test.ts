@@ -72,7 +72,11 @@ describe('herald test', () => {
   it('prints machine-readable results with --json', async () => {
     const run = await herald(['test', 'notifications', '--json'], project);
     expect(run.code).toBe(1);
-    const report = JSON.parse(run.stdout) as { ok: boolean; failed: number; scenarios: { name: string; ok: boolean; failure?: { expected?: string }; timeline: string[] }[] };
+    const report = JSON.parse(run.stdout) as {
+      ok: boolean;
+      failed: number;
+      scenarios: { name: string; ok: boolean; failure?: { expected?: string }; timeline: string[] }[];
+    };
     expect(report.ok).toBe(false);
     expect(report.failed).toBe(1);
     const broken = report.scenarios.find((s) => !s.ok)!;

@@ -58,7 +58,9 @@ function steps(list: Step[]): Step[] {
 }
 
 function durations(workflow: Workflow): number[] {
-  return steps(workflow.steps).flatMap((s) => (s.kind === 'delay' ? [s.durationMs] : s.kind === 'waitFor' ? [s.timeoutMs] : s.kind === 'digest' ? [s.windowMs] : []));
+  return steps(workflow.steps).flatMap((s) =>
+    s.kind === 'delay' ? [s.durationMs] : s.kind === 'waitFor' ? [s.timeoutMs] : s.kind === 'digest' ? [s.windowMs] : [],
+  );
 }
 
 function windows(workflow: Workflow): SendWindow[] {
@@ -67,7 +69,13 @@ function windows(workflow: Workflow): SendWindow[] {
 
 function histories(sim: Simulation): HistoryEntry[] {
   const start = sim.state().history[0]?.at ?? 0;
-  return sim.runs().flatMap((run) => sim.state(run).history.map((h) => ({ ...h, at: h.at - start, ...(typeof h.detail?.until === 'number' ? { detail: { ...h.detail, until: h.detail.until - start } } : {}) })));
+  return sim.runs().flatMap((run) =>
+    sim.state(run).history.map((h) => ({
+      ...h,
+      at: h.at - start,
+      ...(typeof h.detail?.until === 'number' ? { detail: { ...h.detail, until: h.detail.until - start } } : {}),
+    })),
+  );
 }
 
 /** Does this explanation tree (of a branch arm) contain an `activeWithin` leaf matching `test`? */
@@ -82,7 +90,8 @@ function exclusion(def: ScenarioDefinition, sim: Simulation, history: HistoryEnt
   if (def.options.fail?.length) return 'uses `fail`: the sandbox providers cannot be told to fail';
   const optOut = def.options.user?.smsOptOut === true || sim.inputs().some((i) => i.kind === 'profile' && i.patch.smsOptOut !== undefined);
   if (optOut) return 'sets smsOptOut, which production sets from an inbound STOP';
-  if (history.some((h) => h.kind === 'send' && h.outcome === 'deferred')) return 'a send was deferred to its window, and the runtime reads windows on the real clock';
+  if (history.some((h) => h.kind === 'send' && h.outcome === 'deferred'))
+    return 'a send was deferred to its window, and the runtime reads windows on the real clock';
   if (history.some((h) => h.kind === 'branch' && hasActivity(h.detail, (leaf) => leaf.lastActiveAt !== null && leaf.value === false))) {
     return 'relies on a stale heartbeat, and activeWithin windows are not shortened on the runtime';
   }
@@ -118,7 +127,18 @@ function msPerHour(workflow: Workflow, inputs: SimInput[], history: HistoryEntry
 
 /** A zone where every window of the workflow is open from now until `until`. */
 function openZone(list: SendWindow[], until: number): string {
-  const zones = ['UTC', 'Europe/Paris', 'Asia/Tokyo', 'America/New_York', 'America/Los_Angeles', 'Asia/Kolkata', 'Pacific/Auckland', 'America/Sao_Paulo', 'Asia/Dubai', 'Pacific/Honolulu'];
+  const zones = [
+    'UTC',
+    'Europe/Paris',
+    'Asia/Tokyo',
+    'America/New_York',
+    'America/Los_Angeles',
+    'Asia/Kolkata',
+    'Pacific/Auckland',
+    'America/Sao_Paulo',
+    'Asia/Dubai',
+    'Pacific/Honolulu',
+  ];
   const zone = zones.find((z) => list.every((w) => isWindowOpen(w, z, Date.now()) && isWindowOpen(w, z, until)));
   if (!zone) throw new Error('no time zone has the send window open right now');
   return zone;

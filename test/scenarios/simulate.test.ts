@@ -6,15 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { buildProject } from '../../compiler/build.ts';
-import {
-  expect as heraldExpect,
-  formatOffset,
-  scenario,
-  ScenarioAssertionError,
-  simulate,
-  SimulationSetupError,
-  type Simulation,
-} from 'herald/testing';
+import { expect as heraldExpect, formatOffset, scenario, ScenarioAssertionError, simulate, SimulationSetupError, type Simulation } from 'herald/testing';
 import { runScenario } from '../../compiler/testing/run-scenario.ts';
 import { takeRegisteredScenarios } from '../../compiler/testing/scenario.ts';
 import { simulate as scriptSimulate } from '../../runtime/engine/simulate.ts';
@@ -75,7 +67,10 @@ describe('simulate: the fluent API', () => {
   });
 
   it('tells the story in its timeline: sends, waits, the branch decision and why, skips, inputs', () => {
-    const sim = onboarding({ preferences: { onboarding: { sms: false } } }).advance('1h').heartbeat().advance('1h');
+    const sim = onboarding({ preferences: { onboarding: { sms: false } } })
+      .advance('1h')
+      .heartbeat()
+      .advance('1h');
     const entries = sim.timeline();
     expect(entries.map((e) => `${e.at} ${e.type}`)).toEqual([
       '+0s run',
@@ -89,7 +84,12 @@ describe('simulate: the fluent API', () => {
     ]);
     expect(entries).toContainEqual(expect.objectContaining({ type: 'wait', step: 'welcome-opened', kind: 'waitFor', until: '+2h' }));
     expect(entries).toContainEqual(
-      expect.objectContaining({ type: 'branch', step: 'follow-up', arm: 'otherwise', why: 'engaged(welcome, opened) = false; activeWithin(5m) [last active +1h] = false' }),
+      expect.objectContaining({
+        type: 'branch',
+        step: 'follow-up',
+        arm: 'otherwise',
+        why: 'engaged(welcome, opened) = false; activeWithin(5m) [last active +1h] = false',
+      }),
     );
     expect(entries).toContainEqual(expect.objectContaining({ type: 'send', step: 'nudge-sms', channel: 'sms', status: 'skipped', reason: 'preference' }));
     expect(String(sim)).toContain('+2h   nudge-sms: sms skipped (onboarding-welcome): preference (opted-out)');
@@ -129,7 +129,10 @@ describe('simulate: the world around the run', () => {
   });
 
   it('starts another run on the workflow’s own trigger: a throttle counts across runs', () => {
-    const sim = simulate(bundle, 'cart-recovery', { user: ada, data: cart }).advance('10m').event('cart_abandoned', { ...cart, cart_id: 'c2' }).advance('2d');
+    const sim = simulate(bundle, 'cart-recovery', { user: ada, data: cart })
+      .advance('10m')
+      .event('cart_abandoned', { ...cart, cart_id: 'c2' })
+      .advance('2d');
     expect(sim.runs()).toEqual(['run-1', 'run-2']);
     expect(sim.state('run-2')).toMatchObject({ status: 'completed' });
     // As the runtime does, the sends a throttle held back are logged as skipped, with the reason.
@@ -152,19 +155,29 @@ describe('simulate: the world around the run', () => {
     expect(sim.sent()[0]?.channel).toBe('email');
     const flow = workflow('upgrade', [
       { id: 'mark', kind: 'updateProfile', set: { 'traits.plan': { value: 'team' } } },
-      { id: 'pick', kind: 'branch', arms: [{ when: { op: 'compare', left: { ref: 'user.traits.plan' }, cmp: 'eq', right: 'team' }, steps: [send('team-mail')] }], otherwise: [send('other-mail')] },
+      {
+        id: 'pick',
+        kind: 'branch',
+        arms: [{ when: { op: 'compare', left: { ref: 'user.traits.plan' }, cmp: 'eq', right: 'team' }, steps: [send('team-mail')] }],
+        otherwise: [send('other-mail')],
+      },
       { id: 'later', kind: 'delay', durationMs: HOUR },
       { id: 'by-sms', kind: 'send', template: 'welcome', routing: { method: 'single', channels: ['sms'], strategy: 'ordered' }, critical: false },
     ]);
     const small = makeBundle(flow);
-    const run = simulate(small, 'upgrade', { user: { email: 'u@example.com' }, data: {} }).profile({ phone_number: '+15555550199' }).advance('1h');
+    const run = simulate(small, 'upgrade', { user: { email: 'u@example.com' }, data: {} })
+      .profile({ phone_number: '+15555550199' })
+      .advance('1h');
     expect(run.sent().map((m) => m.step)).toEqual(['team-mail', 'by-sms']);
     expect(run.timeline()).toContainEqual(expect.objectContaining({ type: 'profile', step: 'mark', set: { 'traits.plan': 'team' } }));
   });
 
   it('runs a digest across runs: the first run owns it and sends one message with every item', () => {
     const c = (n: number) => ({ comment_id: `c${n}`, author_name: `Reader ${n}`, post_title: 'P', excerpt: 'e', post_url: 'https://p.example.com' });
-    const sim = simulate(bundle, 'comment-digest', { user: ada, data: c(1) }).advance('1h').event('comment_added', c(2)).advance('1d');
+    const sim = simulate(bundle, 'comment-digest', { user: ada, data: c(1) })
+      .advance('1h')
+      .event('comment_added', c(2))
+      .advance('1d');
     expect(sim.sent()).toMatchObject([{ run: 'run-1', step: 'digest-email', at: '+1d', content: { subject: '2 new comments on your posts' } }]);
     expect(sim.state('run-2').history.at(-1)).toMatchObject({ outcome: 'completed', detail: { reason: 'digested' } });
   });
@@ -176,7 +189,9 @@ describe('simulate: refusing what the runtime would refuse', () => {
     expect(() => simulate(bundle, 'onboarding', { data: { first_name: 'Ada', plan_type: 'gold' } })).toThrow(SimulationSetupError);
     expect(() => simulate(bundle, 'onboarding', { data: trial, user: { phone: '+1555' } as never })).toThrow(/phone/);
     expect(() => simulate(bundle, 'onboarding', { data: trial, preferences: { onbording: { sms: false } } })).toThrow(/unknown category "onbording"/);
-    expect(() => simulate(bundle, 'security-code', { data: { code: '1', expires_in_minutes: 5 }, preferences: { security: { sms: false } } })).toThrow(/required/);
+    expect(() => simulate(bundle, 'security-code', { data: { code: '1', expires_in_minutes: 5 }, preferences: { security: { sms: false } } })).toThrow(
+      /required/,
+    );
     expect(() => onboarding().event('checkout_completed', { order_id: 1 })).toThrow(/checkout_completed/);
   });
 
@@ -193,11 +208,19 @@ describe('simulate: the same engine as the script simulator', () => {
     const user = makeUser();
     const paths: { name: string; drive: (s: Simulation) => void; script: Parameters<typeof scriptSimulate>[0]['script'] }[] = [
       { name: 'unopened', drive: (s) => s.advance('3h'), script: [] },
-      { name: 'opened', drive: (s) => s.advance('30m').engage('welcome', 'opened').advance('3h'), script: [{ at: 30 * MINUTE, fact: { type: 'engagement', stepId: 'welcome', kind: 'opened' } }] },
+      {
+        name: 'opened',
+        drive: (s) => s.advance('30m').engage('welcome', 'opened').advance('3h'),
+        script: [{ at: 30 * MINUTE, fact: { type: 'engagement', stepId: 'welcome', kind: 'opened' } }],
+      },
       { name: 'active', drive: (s) => s.advance('118m').heartbeat().advance('1h'), script: [{ at: 118 * MINUTE, active: true }] },
     ];
     for (const path of paths) {
-      const fluent = simulate(small, 'onboarding', { user: { id: 'u1', email: user.email, phone_number: user.phone_number, push_tokens: user.push_tokens, timezone: 'UTC', traits: user.traits }, data: {}, now: 0 });
+      const fluent = simulate(small, 'onboarding', {
+        user: { id: 'u1', email: user.email, phone_number: user.phone_number, push_tokens: user.push_tokens, timezone: 'UTC', traits: user.traits },
+        data: {},
+        now: 0,
+      });
       path.drive(fluent);
       const scripted = scriptSimulate({ bundle: small, workflowId: 'onboarding', user, script: path.script, runId: 'run-1' });
       const fromScript = scripted.messages.filter((m) => m.status === 'sent').map((m) => `${formatOffset(m.at)} ${m.stepId}:${m.channel}`);
@@ -243,11 +266,19 @@ describe('expect and scenario', () => {
     const [wrong, defaulted] = takeRegisteredScenarios();
     const file = fileURLToPath(import.meta.url);
     const failed = (await runScenario(bundle, wrong!, file, 'simulate.test.ts')).result;
-    expect(failed).toMatchObject({ name: 'idle user gets in-app (wrong on purpose)', ok: false, workflow: 'onboarding', failure: { matcher: 'toMatchObject' } });
+    expect(failed).toMatchObject({
+      name: 'idle user gets in-app (wrong on purpose)',
+      ok: false,
+      workflow: 'onboarding',
+      failure: { matcher: 'toMatchObject' },
+    });
     expect(failed.failure?.expected).toContain('"step":"nudge-inapp"');
     expect(failed.failure?.actual).toContain('"step":"nudge-sms"');
     expect(failed.failure?.source).toContain("toMatchObject([{ step: 'welcome' }, { step: 'nudge-inapp' }])");
     expect(failed.timeline).toContain('+2h   nudge-sms: sms sent (onboarding-welcome via twilio)');
-    expect((await runScenario(bundle, defaulted!, file)).result).toMatchObject({ ok: true, timeline: expect.arrayContaining([expect.stringContaining('run started')]) });
+    expect((await runScenario(bundle, defaulted!, file)).result).toMatchObject({
+      ok: true,
+      timeline: expect.arrayContaining([expect.stringContaining('run started')]),
+    });
   });
 });

@@ -34,7 +34,11 @@ export async function startAbuseTarget(name: string): Promise<AbuseTarget> {
   const url = fault.runtime.url;
   const admin = { authorization: `Bearer ${FAULT_API_KEY}`, 'content-type': 'application/json' };
   for (const user of ['victim', 'attacker']) {
-    await send(`${url}/v1/users/${user}`, { method: 'PUT', headers: admin, body: JSON.stringify({ email: `${user}@example.com`, phone_number: '+15555550100' }) });
+    await send(`${url}/v1/users/${user}`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ email: `${user}@example.com`, phone_number: '+15555550100' }),
+    });
   }
   await send(`${url}/v1/users/victim/preferences`, { method: 'PUT', headers: admin, body: JSON.stringify({ categories: { news: { email: true } } }) });
   const victimItem = randomUUID();
@@ -78,7 +82,8 @@ export async function runCorpus(target: AbuseTarget, every = 1): Promise<{ cases
       failures.push(`${c.category}: ${c.name}: no answer (${error instanceof Error ? error.message : String(error)})`);
       continue;
     }
-    if (!c.expect.includes(reply.status)) failures.push(`${c.category}: ${c.name}: ${reply.status} (expected ${c.expect.join('/')}) ${reply.text.slice(0, 200)}`);
+    if (!c.expect.includes(reply.status))
+      failures.push(`${c.category}: ${c.name}: ${reply.status} (expected ${c.expect.join('/')}) ${reply.text.slice(0, 200)}`);
   }
   return { cases: cases.length, failures };
 }
@@ -145,7 +150,9 @@ export async function slowloris(target: AbuseTarget): Promise<void> {
       new Promise<number>((resolve) => {
         const started = Date.now();
         const socket = connect(Number(port), hostname, () => {
-          socket.write(`${route.method} ${route.path.replace(/:(\w+)/g, 'x')} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{`);
+          socket.write(
+            `${route.method} ${route.path.replace(/:(\w+)/g, 'x')} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{`,
+          );
         });
         const drip = setInterval(() => socket.write(' '), 1_000);
         socket.on('data', () => {});

@@ -101,7 +101,8 @@ function authFor(route: TableRoute, s: AbuseSecrets): Record<string, string> {
 /** The route's path for the attacker: signed links are the attacker's own, valid ones. */
 function pathFor(route: TableRoute, s: AbuseSecrets): string {
   const links = createLinkSigner(s.signingSecret);
-  if (route.path === '/unsubscribe/:token') return `/unsubscribe/${links.unsubscribe({ userId: s.attacker, category: 'news', channel: 'email', messageId: null }, s.now)}`;
+  if (route.path === '/unsubscribe/:token')
+    return `/unsubscribe/${links.unsubscribe({ userId: s.attacker, category: 'news', channel: 'email', messageId: null }, s.now)}`;
   if (route.path === '/preferences/:token') return `/preferences/${links.preferences(s.attacker, s.now)}`;
   return sampleParams(route.path);
 }
@@ -113,22 +114,54 @@ function pollution(routes: TableRoute[], s: AbuseSecrets): AbuseCase[] {
     const headers = route.path === '/v1/inbox/stream' ? json : { ...json, ...authFor(route, s) };
     const path = pathFor(route, s);
     // Query keys on every route: read as data, never as a path into an object.
-    cases.push({ category: 'pollution', name: `query keys on ${route.method} ${route.path}`, method: route.method, path: `${path}${POLLUTION_QUERY}`, headers, ...(route.body ? { body: '{}' } : {}), expect: [200, 202, 204, 302, 303, 304, ...anyStatus4xx] });
+    cases.push({
+      category: 'pollution',
+      name: `query keys on ${route.method} ${route.path}`,
+      method: route.method,
+      path: `${path}${POLLUTION_QUERY}`,
+      headers,
+      ...(route.body ? { body: '{}' } : {}),
+      expect: [200, 202, 204, 302, 303, 304, ...anyStatus4xx],
+    });
     if (route.body > 0) {
       for (const [i, body] of POLLUTION_JSON.entries()) {
-        cases.push({ category: 'pollution', name: `JSON body ${i + 1} on ${route.method} ${route.path}`, method: route.method, path, headers, body, expect: [200, 202, 303, ...anyStatus4xx] });
+        cases.push({
+          category: 'pollution',
+          name: `JSON body ${i + 1} on ${route.method} ${route.path}`,
+          method: route.method,
+          path,
+          headers,
+          body,
+          expect: [200, 202, 303, ...anyStatus4xx],
+        });
       }
     }
     // Ids that reach Object.prototype, in every parameter of the path.
     if (route.path.includes(':')) {
       for (const id of FORBIDDEN_IDS) {
         const forged = route.path.replace(/:(\w+)/g, id);
-        cases.push({ category: 'pollution', name: `id "${id}" in ${route.method} ${route.path}`, method: route.method, path: forged, headers, ...(route.body ? { body: '{}' } : {}), expect: anyStatus4xx });
+        cases.push({
+          category: 'pollution',
+          name: `id "${id}" in ${route.method} ${route.path}`,
+          method: route.method,
+          path: forged,
+          headers,
+          ...(route.body ? { body: '{}' } : {}),
+          expect: anyStatus4xx,
+        });
       }
       for (const id of ORDINARY_IDS) {
         const path = route.path.replace(/:(\w+)/g, id);
         // Dashboard pages send a visitor without a session to the login page first.
-        cases.push({ category: 'pollution', name: `id "${id}" in ${route.method} ${route.path}`, method: route.method, path, headers, ...(route.body ? { body: '{}' } : {}), expect: [200, 202, 204, 302, 303, ...anyStatus4xx] });
+        cases.push({
+          category: 'pollution',
+          name: `id "${id}" in ${route.method} ${route.path}`,
+          method: route.method,
+          path,
+          headers,
+          ...(route.body ? { body: '{}' } : {}),
+          expect: [200, 202, 204, 302, 303, ...anyStatus4xx],
+        });
       }
     }
   }
@@ -136,8 +169,21 @@ function pollution(routes: TableRoute[], s: AbuseSecrets): AbuseCase[] {
   const center = routes.find((r) => r.method === 'POST' && r.path === '/preferences/:token');
   if (center) {
     const path = pathFor(center, s);
-    for (const form of ['shown=__proto__:sms&on=__proto__:sms', 'shown=constructor:email', 'shown=prototype:sms&shown=__proto__:email&on=news:email', 'shown=news:__proto__']) {
-      cases.push({ category: 'pollution', name: `preference form "${form}"`, method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' }, body: form, expect: [303, 400] });
+    for (const form of [
+      'shown=__proto__:sms&on=__proto__:sms',
+      'shown=constructor:email',
+      'shown=prototype:sms&shown=__proto__:email&on=news:email',
+      'shown=news:__proto__',
+    ]) {
+      cases.push({
+        category: 'pollution',
+        name: `preference form "${form}"`,
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' },
+        body: form,
+        expect: [303, 400],
+      });
     }
   }
   return cases;
@@ -151,11 +197,33 @@ function oversized(routes: TableRoute[], s: AbuseSecrets): AbuseCase[] {
     // The dashboard checks its session and the form's origin from the headers first: refused before any body.
     // Provider webhooks ask for their signature header first: unsigned, they are refused before any body.
     const expect =
-      route.auth === 'Segment write key' ? [400] : route.auth.startsWith('dashboard') ? [302, 303, 401, 403, 413] : route.auth === 'provider signature' ? [401, 413] : [413];
+      route.auth === 'Segment write key'
+        ? [400]
+        : route.auth.startsWith('dashboard')
+          ? [302, 303, 401, 403, 413]
+          : route.auth === 'provider signature'
+            ? [401, 413]
+            : [413];
     const over = route.body + 1;
-    cases.push({ category: 'oversized', name: `declared ${over} B on ${route.method} ${route.path}`, method: route.method, path: pathFor(route, s), headers, body: 'x'.repeat(over), expect });
+    cases.push({
+      category: 'oversized',
+      name: `declared ${over} B on ${route.method} ${route.path}`,
+      method: route.method,
+      path: pathFor(route, s),
+      headers,
+      body: 'x'.repeat(over),
+      expect,
+    });
     const chunk = Buffer.alloc(Math.max(1, Math.ceil(over / 4)), 0x78);
-    cases.push({ category: 'oversized', name: `streamed ${over} B on ${route.method} ${route.path}`, method: route.method, path: pathFor(route, s), headers, body: [chunk, chunk, chunk, chunk, chunk], expect });
+    cases.push({
+      category: 'oversized',
+      name: `streamed ${over} B on ${route.method} ${route.path}`,
+      method: route.method,
+      path: pathFor(route, s),
+      headers,
+      body: [chunk, chunk, chunk, chunk, chunk],
+      expect,
+    });
   }
   return cases;
 }
@@ -172,25 +240,150 @@ function tokens(s: AbuseSecrets): AbuseCase[] {
   const form = { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://localhost' };
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const cases: AbuseCase[] = [
-    { category: 'tokens', name: 'preference link signed with another secret', method: 'GET', path: `/preferences/${other.preferences(s.victim, s.now)}`, headers: {}, expect: [400] },
-    { category: 'tokens', name: 'expired preference link', method: 'POST', path: `/preferences/${expiredPreferences}`, headers: form, body: 'shown=news:email', expect: [400] },
-    { category: 'tokens', name: 'preference link re-signed for another user (payload swapped)', method: 'POST', path: `/preferences/${tampered}`, headers: form, body: 'shown=news:email', expect: [400] },
-    { category: 'tokens', name: 'preference link with a doubled signature', method: 'GET', path: `/preferences/${payload}.${signature}.${signature}`, headers: {}, expect: [400] },
+    {
+      category: 'tokens',
+      name: 'preference link signed with another secret',
+      method: 'GET',
+      path: `/preferences/${other.preferences(s.victim, s.now)}`,
+      headers: {},
+      expect: [400],
+    },
+    {
+      category: 'tokens',
+      name: 'expired preference link',
+      method: 'POST',
+      path: `/preferences/${expiredPreferences}`,
+      headers: form,
+      body: 'shown=news:email',
+      expect: [400],
+    },
+    {
+      category: 'tokens',
+      name: 'preference link re-signed for another user (payload swapped)',
+      method: 'POST',
+      path: `/preferences/${tampered}`,
+      headers: form,
+      body: 'shown=news:email',
+      expect: [400],
+    },
+    {
+      category: 'tokens',
+      name: 'preference link with a doubled signature',
+      method: 'GET',
+      path: `/preferences/${payload}.${signature}.${signature}`,
+      headers: {},
+      expect: [400],
+    },
     { category: 'tokens', name: 'unsubscribe link used as a preference link', method: 'GET', path: `/preferences/${unsubscribe}`, headers: {}, expect: [400] },
-    { category: 'tokens', name: 'preference link used as an unsubscribe link', method: 'POST', path: `/unsubscribe/${links.preferences(s.victim, s.now)}`, headers: form, body: 'List-Unsubscribe=One-Click', expect: [400] },
-    { category: 'tokens', name: 'expired unsubscribe link', method: 'POST', path: `/unsubscribe/${expiredUnsubscribe}`, headers: form, body: 'List-Unsubscribe=One-Click', expect: [400] },
-    { category: 'tokens', name: 'inbox token signed with another secret', method: 'GET', path: '/v1/inbox', headers: bearer(signInboxToken('another-inbox-secret-0123456789', s.victim, 3600, s.now)), expect: [401] },
-    { category: 'tokens', name: 'expired inbox token', method: 'GET', path: '/v1/inbox', headers: bearer(signInboxToken(s.inboxSecret, s.victim, 60, s.now - 3600_000)), expect: [401] },
-    { category: 'tokens', name: 'inbox token with a lifetime past 7 days', method: 'GET', path: '/v1/inbox/count', headers: bearer(forgeLongToken(s)), expect: [401] },
-    { category: 'tokens', name: "inbox token of one user marking another's item read", method: 'POST', path: `/v1/inbox/${s.victimItem}/read`, headers: bearer(signInboxToken(s.inboxSecret, s.attacker, 3600, s.now)), expect: [404] },
-    { category: 'tokens', name: "inbox token of one user archiving another's item", method: 'POST', path: `/v1/inbox/${s.victimItem}/archive`, headers: bearer(signInboxToken(s.inboxSecret, s.attacker, 3600, s.now)), expect: [404] },
-    { category: 'tokens', name: 'inbox token in the query of a non-stream route', method: 'GET', path: `/v1/inbox?token=${signInboxToken(s.inboxSecret, s.victim, 3600, s.now)}`, headers: {}, expect: [401] },
+    {
+      category: 'tokens',
+      name: 'preference link used as an unsubscribe link',
+      method: 'POST',
+      path: `/unsubscribe/${links.preferences(s.victim, s.now)}`,
+      headers: form,
+      body: 'List-Unsubscribe=One-Click',
+      expect: [400],
+    },
+    {
+      category: 'tokens',
+      name: 'expired unsubscribe link',
+      method: 'POST',
+      path: `/unsubscribe/${expiredUnsubscribe}`,
+      headers: form,
+      body: 'List-Unsubscribe=One-Click',
+      expect: [400],
+    },
+    {
+      category: 'tokens',
+      name: 'inbox token signed with another secret',
+      method: 'GET',
+      path: '/v1/inbox',
+      headers: bearer(signInboxToken('another-inbox-secret-0123456789', s.victim, 3600, s.now)),
+      expect: [401],
+    },
+    {
+      category: 'tokens',
+      name: 'expired inbox token',
+      method: 'GET',
+      path: '/v1/inbox',
+      headers: bearer(signInboxToken(s.inboxSecret, s.victim, 60, s.now - 3600_000)),
+      expect: [401],
+    },
+    {
+      category: 'tokens',
+      name: 'inbox token with a lifetime past 7 days',
+      method: 'GET',
+      path: '/v1/inbox/count',
+      headers: bearer(forgeLongToken(s)),
+      expect: [401],
+    },
+    {
+      category: 'tokens',
+      name: "inbox token of one user marking another's item read",
+      method: 'POST',
+      path: `/v1/inbox/${s.victimItem}/read`,
+      headers: bearer(signInboxToken(s.inboxSecret, s.attacker, 3600, s.now)),
+      expect: [404],
+    },
+    {
+      category: 'tokens',
+      name: "inbox token of one user archiving another's item",
+      method: 'POST',
+      path: `/v1/inbox/${s.victimItem}/archive`,
+      headers: bearer(signInboxToken(s.inboxSecret, s.attacker, 3600, s.now)),
+      expect: [404],
+    },
+    {
+      category: 'tokens',
+      name: 'inbox token in the query of a non-stream route',
+      method: 'GET',
+      path: `/v1/inbox?token=${signInboxToken(s.inboxSecret, s.victim, 3600, s.now)}`,
+      headers: {},
+      expect: [401],
+    },
     { category: 'tokens', name: 'an API key as an inbox token', method: 'GET', path: '/v1/inbox', headers: bearer(s.keys.admin), expect: [401] },
-    { category: 'tokens', name: 'an inbox token as an API key', method: 'GET', path: `/v1/users/${s.victim}`, headers: bearer(signInboxToken(s.inboxSecret, s.victim, 3600, s.now)), expect: [401] },
-    { category: 'tokens', name: 'a forged dashboard session cookie', method: 'GET', path: '/dashboard/api/messages', headers: { cookie: `herald_dashboard=v1.${s.now + hour}.forged.${signature}` }, expect: [401] },
-    { category: 'tokens', name: 'a dashboard login posted from another origin', method: 'POST', path: '/dashboard/login', headers: { ...form, origin: 'https://evil.example' }, body: `secret=${s.keys.admin}`, expect: [403] },
-    { category: 'tokens', name: 'an empty dashboard secret', method: 'POST', path: '/dashboard/login', headers: form, body: 'secret=', expect: [400, 401, 403] },
-    { category: 'tokens', name: 'a bearer of a non-breaking space', method: 'GET', path: '/v1/providers', headers: { authorization: 'Bearer \u00a0' }, expect: [401] },
+    {
+      category: 'tokens',
+      name: 'an inbox token as an API key',
+      method: 'GET',
+      path: `/v1/users/${s.victim}`,
+      headers: bearer(signInboxToken(s.inboxSecret, s.victim, 3600, s.now)),
+      expect: [401],
+    },
+    {
+      category: 'tokens',
+      name: 'a forged dashboard session cookie',
+      method: 'GET',
+      path: '/dashboard/api/messages',
+      headers: { cookie: `herald_dashboard=v1.${s.now + hour}.forged.${signature}` },
+      expect: [401],
+    },
+    {
+      category: 'tokens',
+      name: 'a dashboard login posted from another origin',
+      method: 'POST',
+      path: '/dashboard/login',
+      headers: { ...form, origin: 'https://evil.example' },
+      body: `secret=${s.keys.admin}`,
+      expect: [403],
+    },
+    {
+      category: 'tokens',
+      name: 'an empty dashboard secret',
+      method: 'POST',
+      path: '/dashboard/login',
+      headers: form,
+      body: 'secret=',
+      expect: [400, 401, 403],
+    },
+    {
+      category: 'tokens',
+      name: 'a bearer of a non-breaking space',
+      method: 'GET',
+      path: '/v1/providers',
+      headers: { authorization: 'Bearer \u00a0' },
+      expect: [401],
+    },
   ];
   return cases;
 }
@@ -209,7 +402,15 @@ function pathological(s: AbuseSecrets): AbuseCase[] {
   const segment = { ...json, authorization: `Basic ${Buffer.from(`${s.segmentWriteKey}:`).toString('base64')}` };
   const api = { ...json, authorization: `Bearer ${s.keys.admin}` };
   const names = ['aA'.repeat(15_000), `${'A'.repeat(30_000)}a`, `${'a'.repeat(30_000)}A`, ` ${'-'.repeat(30_000)} `, `${'a1'.repeat(15_000)}!`];
-  const cases: AbuseCase[] = names.map((event, i) => ({ category: 'pathological', name: `Segment track name ${i + 1} (${event.length} chars)`, method: 'POST', path: '/v1/track', headers: segment, body: JSON.stringify({ userId: s.attacker, event, properties: {} }), expect: [400] }));
+  const cases: AbuseCase[] = names.map((event, i) => ({
+    category: 'pathological',
+    name: `Segment track name ${i + 1} (${event.length} chars)`,
+    method: 'POST',
+    path: '/v1/track',
+    headers: segment,
+    body: JSON.stringify({ userId: s.attacker, event, properties: {} }),
+    expect: [400],
+  }));
   cases.push({
     category: 'pathological',
     name: 'a Segment batch of long names',
@@ -220,12 +421,49 @@ function pathological(s: AbuseSecrets): AbuseCase[] {
     expect: [200, 400],
   });
   for (const email of [`${'a'.repeat(30_000)}@`, `${'a.'.repeat(15_000)}@example.com`, `a@${'b-'.repeat(15_000)}.com`]) {
-    cases.push({ category: 'pathological', name: `email of ${email.length} chars`, method: 'PUT', path: `/v1/users/${s.attacker}`, headers: api, body: JSON.stringify({ email }), expect: [400] });
+    cases.push({
+      category: 'pathological',
+      name: `email of ${email.length} chars`,
+      method: 'PUT',
+      path: `/v1/users/${s.attacker}`,
+      headers: api,
+      body: JSON.stringify({ email }),
+      expect: [400],
+    });
   }
-  cases.push({ category: 'pathological', name: 'phone of 30k digits and spaces', method: 'PUT', path: `/v1/users/${s.attacker}`, headers: api, body: JSON.stringify({ phone_number: `+${'1 '.repeat(15_000)}` }), expect: [400] });
-  cases.push({ category: 'pathological', name: 'an Authorization header of 60 KB', method: 'GET', path: '/v1/providers', headers: { authorization: `Basic ${'A'.repeat(60_000)}` }, expect: [401, 431] });
-  cases.push({ category: 'pathological', name: 'a user id of 8 KB in the path', method: 'GET', path: `/v1/users/${'u'.repeat(8_000)}`, headers: api, expect: [400, 404, 414, 431] });
-  cases.push({ category: 'pathological', name: 'a dashboard next= of nested encodings', method: 'GET', path: `/dashboard/login?next=${'%25'.repeat(5_000)}2F%2Fevil.example`, headers: {}, expect: [200, 400] });
+  cases.push({
+    category: 'pathological',
+    name: 'phone of 30k digits and spaces',
+    method: 'PUT',
+    path: `/v1/users/${s.attacker}`,
+    headers: api,
+    body: JSON.stringify({ phone_number: `+${'1 '.repeat(15_000)}` }),
+    expect: [400],
+  });
+  cases.push({
+    category: 'pathological',
+    name: 'an Authorization header of 60 KB',
+    method: 'GET',
+    path: '/v1/providers',
+    headers: { authorization: `Basic ${'A'.repeat(60_000)}` },
+    expect: [401, 431],
+  });
+  cases.push({
+    category: 'pathological',
+    name: 'a user id of 8 KB in the path',
+    method: 'GET',
+    path: `/v1/users/${'u'.repeat(8_000)}`,
+    headers: api,
+    expect: [400, 404, 414, 431],
+  });
+  cases.push({
+    category: 'pathological',
+    name: 'a dashboard next= of nested encodings',
+    method: 'GET',
+    path: `/dashboard/login?next=${'%25'.repeat(5_000)}2F%2Fevil.example`,
+    headers: {},
+    expect: [200, 400],
+  });
   return cases;
 }
 

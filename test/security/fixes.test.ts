@@ -158,7 +158,10 @@ describe('Twilio inbound STOP replayed', () => {
   const inbound = (params: Record<string, string>) =>
     fetch(`${secure.url}/webhooks/twilio/inbound`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilio(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/inbound`, params) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': signTwilio(TWILIO_TOKEN, `${PUBLIC_URL}/webhooks/twilio/inbound`, params),
+      },
       body: new URLSearchParams(params).toString(),
     });
   const optedOut = async () => ((await call('GET', '/v1/users/texter')).body!.user as { sms_opt_out: boolean }).sms_opt_out;
@@ -276,7 +279,9 @@ describe('the audit log', () => {
     await user('audited');
     const set = await call('PUT', '/v1/users/audited/preferences', { key: TRIGGER_KEY, body: { categories: { promotions: { email: false } } } });
     expect(set.status, set.text).toBe(200);
-    const event = await call('POST', '/v1/events', { body: { event: 'trial_started', userId: 'audited', properties: { first_name: 'Ada', plan_type: 'pro' } } });
+    const event = await call('POST', '/v1/events', {
+      body: { event: 'trial_started', userId: 'audited', properties: { first_name: 'Ada', plan_type: 'pro' } },
+    });
     expect(event.status, event.text).toBe(202);
     const runId = (event.body!.runs as string[])[0]!;
     const cancel = await call('POST', `/v1/runs/${runId}/cancel`);

@@ -60,7 +60,9 @@ describe('the route table', () => {
       writeFileSync(DOC, `${doc.slice(0, start + BEGIN.length)}\n${table}${doc.slice(end)}`);
       return;
     }
-    expect(current, 'the route table in docs/security.md is stale: run HERALD_UPDATE_SECURITY_DOC=1 npx vitest run test/security/route-table.test.ts').toBe(table);
+    expect(current, 'the route table in docs/security.md is stale: run HERALD_UPDATE_SECURITY_DOC=1 npx vitest run test/security/route-table.test.ts').toBe(
+      table,
+    );
   });
 });
 
@@ -80,7 +82,11 @@ describe('every declaration holds', () => {
     const keys = { read: READ_KEY, trigger: TRIGGER_KEY, admin: API_KEY } as const;
     for (const route of app.routeTable.filter((r) => r.auth === 'api-key')) {
       for (const [scope, key] of Object.entries(keys)) {
-        const response = await request(route, { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, route.method === 'GET' ? undefined : '{}');
+        const response = await request(
+          route,
+          { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          route.method === 'GET' ? undefined : '{}',
+        );
         const where = `${route.method} ${route.path} (needs ${route.scope}) with a ${scope} key`;
         if (scope === 'admin' || scope === route.scope) expect([401, 403], `${where}: ${await response.text()}`).not.toContain(response.status);
         else expect(response.status, where).toBe(403);
@@ -103,7 +109,13 @@ describe('every declaration holds', () => {
       // checks its session and origin from the headers first, and refuses without them before any body; so do
       // provider webhooks their signature header (401 here, where none is sent).
       const expected =
-        route.auth === 'segment-write-key' ? [400] : route.auth.startsWith('dashboard') ? [302, 303, 401, 403, 413] : route.auth === 'provider-signature' ? [401, 413] : [413];
+        route.auth === 'segment-write-key'
+          ? [400]
+          : route.auth.startsWith('dashboard')
+            ? [302, 303, 401, 403, 413]
+            : route.auth === 'provider-signature'
+              ? [401, 413]
+              : [413];
       expect(expected, `${where}: ${response.status} ${await response.text()}`).toContain(response.status);
     }
   });
@@ -113,14 +125,24 @@ describe('every declaration holds', () => {
       // A body that never ends: only a route that reads it first would wait for it.
       const never = new ReadableStream({ pull: () => new Promise(() => {}) });
       const response = await Promise.resolve(
-        app.request(sampleParams(route.path), { method: route.method, headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, ...(route.method === 'GET' ? {} : { body: never, duplex: 'half' }) } as RequestInit),
+        app.request(sampleParams(route.path), {
+          method: route.method,
+          headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
+          ...(route.method === 'GET' ? {} : { body: never, duplex: 'half' }),
+        } as RequestInit),
       );
       expect(response.status, `${route.method} ${route.path}`).toBe(401);
     }
   });
 
   it('answers no id that reaches Object.prototype', async () => {
-    for (const path of ['/dashboard/assets/constructor', '/v1/users/__proto__', '/v1/workflows/constructor/trigger', '/users/x/preferences/__proto__', '/v1/users/%5F%5Fproto%5F%5F/preferences']) {
+    for (const path of [
+      '/dashboard/assets/constructor',
+      '/v1/users/__proto__',
+      '/v1/workflows/constructor/trigger',
+      '/users/x/preferences/__proto__',
+      '/v1/users/%5F%5Fproto%5F%5F/preferences',
+    ]) {
       const response = await app.request(path, { method: path.includes('trigger') ? 'POST' : 'GET', headers: { authorization: `Bearer ${API_KEY}` } });
       expect(response.status, path).toBe(404);
     }

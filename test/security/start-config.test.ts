@@ -71,7 +71,10 @@ async function refused(env: Record<string, string>, message: RegExp) {
 
 describe('herald start refuses insecure settings', { timeout: 60_000 }, () => {
   it('no HERALD_API_KEY on DATABASE_URL: exit 2, naming it and what to set', async () => {
-    await refused({ DATABASE_URL: databaseUrl, HERALD_SIGNING_SECRET: SECRET }, /HERALD_API_KEY is not set: set it \(or HERALD_API_KEYS\) to a random key of at least 32 characters/);
+    await refused(
+      { DATABASE_URL: databaseUrl, HERALD_SIGNING_SECRET: SECRET },
+      /HERALD_API_KEY is not set: set it \(or HERALD_API_KEYS\) to a random key of at least 32 characters/,
+    );
   });
 
   it('an empty HERALD_API_KEY', async () => {
@@ -79,12 +82,18 @@ describe('herald start refuses insecure settings', { timeout: 60_000 }, () => {
   });
 
   it('a key of 31 characters, naming 32', async () => {
-    await refused({ DATABASE_URL: databaseUrl, HERALD_API_KEY: KEY.slice(0, 31), HERALD_SIGNING_SECRET: SECRET }, /HERALD_API_KEY is 31 characters: use at least 32/);
+    await refused(
+      { DATABASE_URL: databaseUrl, HERALD_API_KEY: KEY.slice(0, 31), HERALD_SIGNING_SECRET: SECRET },
+      /HERALD_API_KEY is 31 characters: use at least 32/,
+    );
   });
 
   it('a key with a non-breaking space, or a space', async () => {
     for (const key of [`${KEY}\u00a0x`, `${KEY} x`]) {
-      await refused({ DATABASE_URL: databaseUrl, HERALD_API_KEY: key, HERALD_SIGNING_SECRET: SECRET }, /HERALD_API_KEY has spaces or characters outside visible ASCII/);
+      await refused(
+        { DATABASE_URL: databaseUrl, HERALD_API_KEY: key, HERALD_SIGNING_SECRET: SECRET },
+        /HERALD_API_KEY has spaces or characters outside visible ASCII/,
+      );
     }
   });
 

@@ -20,7 +20,9 @@ afterAll(async () => {
 
 it('reads a stored __proto__ preference row without polluting the process', async () => {
   await api('PUT', '/v1/users/stored-1', { email: 'stored@example.com' });
-  await runtime.db.query("INSERT INTO herald.preferences (user_id, category, channel, allowed) VALUES ('stored-1', '__proto__', 'sms', true), ('stored-1', 'constructor', 'email', false)");
+  await runtime.db.query(
+    "INSERT INTO herald.preferences (user_id, category, channel, allowed) VALUES ('stored-1', '__proto__', 'sms', true), ('stored-1', 'constructor', 'email', false)",
+  );
   const prefs = await api<{ categories: Record<string, unknown> }>('GET', '/v1/users/stored-1/preferences');
   expect(prefs.status).toBe(200);
   // Loading the user builds a map from those rows: a plain object would have set Object.prototype.sms.

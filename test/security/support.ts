@@ -21,5 +21,7 @@ export const CONFIGURED_ENV: NodeJS.ProcessEnv = {
 
 /** A route's path with a plausible value for each parameter (ids are UUIDs, as most routes expect). */
 export function sampleParams(path: string): string {
-  return path.replace(/:(\w+)/g, (_, name: string) => (name === 'token' ? 'e30.bm90LWEtc2lnbmF0dXJl' : name === 'file' ? 'dashboard.css' : name === 'userId' ? 'user-1' : '00000000-0000-4000-8000-000000000000'));
+  return path.replace(/:(\w+)/g, (_, name: string) =>
+    name === 'token' ? 'e30.bm90LWEtc2lnbmF0dXJl' : name === 'file' ? 'dashboard.css' : name === 'userId' ? 'user-1' : '00000000-0000-4000-8000-000000000000',
+  );
 }

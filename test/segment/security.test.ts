@@ -77,12 +77,18 @@ async function post(path: string, body: unknown, key: string | { body: string })
 }
 
 async function runsOf(userId: string) {
-  const { rows } = await runtime.db.query<{ workflow: string; status: string }>('SELECT workflow, status FROM herald.runs WHERE user_id = $1 ORDER BY workflow', [userId]);
+  const { rows } = await runtime.db.query<{ workflow: string; status: string }>(
+    'SELECT workflow, status FROM herald.runs WHERE user_id = $1 ORDER BY workflow',
+    [userId],
+  );
   return rows;
 }
 
 async function profile(userId: string) {
-  const r = await api<{ user: { email: string | null; phone_number: string | null; push_tokens: string[]; traits: Record<string, unknown> } }>('GET', `/v1/users/${userId}`);
+  const r = await api<{ user: { email: string | null; phone_number: string | null; push_tokens: string[]; traits: Record<string, unknown> } }>(
+    'GET',
+    `/v1/users/${userId}`,
+  );
   return r.status === 200 ? r.body.user : null;
 }
 
@@ -100,7 +106,14 @@ describe('the clientTriggerable option', () => {
       ['product-tour', ['now clients may trigger it (was: only servers may trigger it)']],
     ]);
     expect(diffBundles(base, bundle).flags).toEqual([
-      { kind: 'security', rule: 'workflow-opened-to-clients', section: 'workflows', id: 'product-tour', path: 'clientTriggerable', message: expect.stringMatching(/browser write key/) },
+      {
+        kind: 'security',
+        rule: 'workflow-opened-to-clients',
+        section: 'workflows',
+        id: 'product-tour',
+        path: 'clientTriggerable',
+        message: expect.stringMatching(/browser write key/),
+      },
     ]);
     // Closing it again is no flag.
     expect(diffBundles(bundle, base).flags).toEqual([]);
@@ -110,7 +123,9 @@ describe('the clientTriggerable option', () => {
     const tree = `import { schedule, workflow } from 'herald';
 export const nightly = workflow('nightly', { trigger: schedule('0 3 * * *'), clientTriggerable: true, steps: (s) => [s.delay('park', '1h')] });
 `;
-    await expect(compileTree(join(ROOT, 'test', `.tmp-segment-schedule-${process.pid}`), { 'tree.ts': tree })).rejects.toThrow(/"nightly" runs on a schedule, so no client can trigger it/);
+    await expect(compileTree(join(ROOT, 'test', `.tmp-segment-schedule-${process.pid}`), { 'tree.ts': tree })).rejects.toThrow(
+      /"nightly" runs on a schedule, so no client can trigger it/,
+    );
   });
 });
 
@@ -147,26 +162,50 @@ describe('event names', () => {
 
 describe('browser write keys', () => {
   it('identify keeps the traits but not the contact fields, and says which were ignored', async () => {
-    await post('/v1/identify', { userId: 'victim', traits: { email: 'victim@example.com', phone: '+15555550100' }, context: { device: { token: 'victim-device' } } }, SERVER_KEY);
+    await post(
+      '/v1/identify',
+      { userId: 'victim', traits: { email: 'victim@example.com', phone: '+15555550100' }, context: { device: { token: 'victim-device' } } },
+      SERVER_KEY,
+    );
 
     const r = await post(
       '/v1/identify',
-      { userId: 'victim', traits: { email: 'attacker@example.com', phone_number: '+15555550199', plan: 'pro' }, context: { device: { token: 'attacker-device' }, timezone: 'Europe/Paris' } },
+      {
+        userId: 'victim',
+        traits: { email: 'attacker@example.com', phone_number: '+15555550199', plan: 'pro' },
+        context: { device: { token: 'attacker-device' }, timezone: 'Europe/Paris' },
+      },
       BROWSER_KEY,
     );
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
       success: true,
-      herald: { ignored: [{ index: 0, type: 'identify', fields: ['traits.email', 'traits.phone_number', 'context.device.token'], reason: expect.stringMatching(/browser write key/) }] },
+      herald: {
+        ignored: [
+          {
+            index: 0,
+            type: 'identify',
+            fields: ['traits.email', 'traits.phone_number', 'context.device.token'],
+            reason: expect.stringMatching(/browser write key/),
+          },
+        ],
+      },
     });
-    expect(await profile('victim')).toMatchObject({ email: 'victim@example.com', phone_number: '+15555550100', push_tokens: ['victim-device'], traits: { plan: 'pro' } });
+    expect(await profile('victim')).toMatchObject({
+      email: 'victim@example.com',
+      phone_number: '+15555550100',
+      push_tokens: ['victim-device'],
+      traits: { plan: 'pro' },
+    });
     expect((await profile('victim'))!.traits.email).toBeUndefined();
   });
 
   it('identify from Segment’s own library with the browser key sets no email', async () => {
     const analytics = new Analytics({ writeKey: BROWSER_KEY, host: runtime.url, flushAt: 1, maxRetries: 0 });
     await new Promise<void>((resolve, reject) =>
-      analytics.identify({ userId: 'lib-user', traits: { email: 'lib@example.com', first_name: 'Lib' } }, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+      analytics.identify({ userId: 'lib-user', traits: { email: 'lib@example.com', first_name: 'Lib' } }, (err) =>
+        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+      ),
     );
     await analytics.closeAndFlush({ timeout: 5_000 });
     expect(await profile('lib-user')).toMatchObject({ email: null, traits: { first_name: 'Lib' } });
@@ -178,7 +217,11 @@ describe('browser write keys', () => {
     for (const key of [BROWSER_KEY, { body: BROWSER_KEY }]) {
       const r = await post('/v1/alias', { previousId: 'owner', userId: 'intruder' }, key);
       expect(r.status).toBe(403);
-      expect(r.body).toMatchObject({ success: false, code: 'forbidden', message: expect.stringMatching(/^alias: a browser write key .* may not merge profiles/) });
+      expect(r.body).toMatchObject({
+        success: false,
+        code: 'forbidden',
+        message: expect.stringMatching(/^alias: a browser write key .* may not merge profiles/),
+      });
     }
     const batch = await post('/v1/batch', { batch: [{ type: 'alias', previousId: 'owner', userId: 'intruder' }] }, { body: BROWSER_KEY });
     expect(batch.body.herald).toMatchObject({ accepted: 0, rejected: [{ index: 0, code: 'forbidden' }] });
@@ -190,10 +233,17 @@ describe('browser write keys', () => {
 
   it('track starts only workflows marked clientTriggerable; other events are logged and start nothing', async () => {
     const tour = await post('/v1/track', { userId: 'b-1', event: 'Tour Started', properties: { step: 1 } }, BROWSER_KEY);
-    expect(tour).toEqual({ status: 200, body: { success: true, herald: { ignored: [{ index: 0, type: 'track', reason: expect.stringMatching(/clientTriggerable/) }] } } });
+    expect(tour).toEqual({
+      status: 200,
+      body: { success: true, herald: { ignored: [{ index: 0, type: 'track', reason: expect.stringMatching(/clientTriggerable/) }] } },
+    });
     expect(await runsOf('b-1')).toEqual([{ workflow: 'product-tour', status: expect.any(String) }]);
 
-    const trial = await post('/v1/batch', { batch: [{ type: 'track', userId: 'b-2', event: 'trial_started', properties: { plan: 'pro' } }] }, { body: BROWSER_KEY });
+    const trial = await post(
+      '/v1/batch',
+      { batch: [{ type: 'track', userId: 'b-2', event: 'trial_started', properties: { plan: 'pro' } }] },
+      { body: BROWSER_KEY },
+    );
     expect(trial.body.herald).toMatchObject({ accepted: 1, rejected: [], ignored: [{ index: 0, reason: expect.stringMatching(/started no workflow/) }] });
     expect(await runsOf('b-2')).toEqual([]);
     const { rows } = await runtime.db.query('SELECT event FROM herald.events WHERE user_id = $1', ['b-2']);

@@ -75,7 +75,9 @@ async function profile(userId: string) {
 }
 
 async function runsOf(userId: string) {
-  const { rows } = await runtime.db.query<{ workflow: string; trigger_event: string }>('SELECT workflow, trigger_event FROM herald.runs WHERE user_id = $1', [userId]);
+  const { rows } = await runtime.db.query<{ workflow: string; trigger_event: string }>('SELECT workflow, trigger_event FROM herald.runs WHERE user_id = $1', [
+    userId,
+  ]);
   return rows;
 }
 
@@ -116,7 +118,9 @@ describe('the Segment Node library against Herald', () => {
   });
 
   it('matches "Trial Started" to the bundle event trial_started (exact name first, then snake_case)', async () => {
-    await delivered((done) => analytics.track({ anonymousId: 'anon-title-case', event: 'Trial Started', properties: { first_name: 'Grace', plan_type: 'free' } }, done));
+    await delivered((done) =>
+      analytics.track({ anonymousId: 'anon-title-case', event: 'Trial Started', properties: { first_name: 'Grace', plan_type: 'free' } }, done),
+    );
     expect(await runsOf('anon-title-case')).toEqual([{ workflow: 'onboarding', trigger_event: 'trial_started' }]);
   });
 
@@ -135,7 +139,9 @@ describe('the Segment Node library against Herald', () => {
     const wrong = new Analytics({ writeKey: 'wk_wrong', host: runtime.url, flushAt: 1, maxRetries: 0 });
     const statuses: number[] = [];
     wrong.on('http_response', (r) => statuses.push(r.status));
-    await expect(delivered((done) => wrong.track({ userId: 'seg-wrong', event: 'trial_started', properties: { first_name: 'X', plan_type: 'pro' } }, done))).rejects.toThrow(/401/);
+    await expect(
+      delivered((done) => wrong.track({ userId: 'seg-wrong', event: 'trial_started', properties: { first_name: 'X', plan_type: 'pro' } }, done)),
+    ).rejects.toThrow(/401/);
     expect(statuses).toEqual([401]);
     expect(await runsOf('seg-wrong')).toHaveLength(0);
     await wrong.closeAndFlush({ timeout: 1_000 });
@@ -143,10 +149,22 @@ describe('the Segment Node library against Herald', () => {
 
   it('alias merges the anonymous profile into the identified one', async () => {
     await delivered((done) =>
-      analytics.identify({ anonymousId: 'anon-merge', traits: { email: 'merge@example.com', plan: 'free', seen: 'pricing' }, context: { device: { token: 'tok-anon' } } as Record<string, unknown> }, done),
+      analytics.identify(
+        {
+          anonymousId: 'anon-merge',
+          traits: { email: 'merge@example.com', plan: 'free', seen: 'pricing' },
+          context: { device: { token: 'tok-anon' } } as Record<string, unknown>,
+        },
+        done,
+      ),
     );
     expect((await api('PUT', '/v1/users/anon-merge/preferences', { categories: { onboarding: { sms: false } } })).status).toBe(200);
-    await delivered((done) => analytics.identify({ userId: 'user-merge', traits: { phone: '+15555550123', plan: 'pro' }, context: { device: { token: 'tok-user' } } as Record<string, unknown> }, done));
+    await delivered((done) =>
+      analytics.identify(
+        { userId: 'user-merge', traits: { phone: '+15555550123', plan: 'pro' }, context: { device: { token: 'tok-user' } } as Record<string, unknown> },
+        done,
+      ),
+    );
     await delivered((done) => analytics.alias({ previousId: 'anon-merge', userId: 'user-merge' }, done));
 
     const merged = await profile('user-merge');
@@ -175,7 +193,11 @@ describe('the Tracking API over raw HTTP', () => {
   it('answers 200 { success: true } for every call type, with any allowed key in any accepted form', async () => {
     const calls: [string, Record<string, unknown>, Record<string, string>][] = [
       ['/v1/identify', { userId: 'raw-1', traits: { first_name: 'Raw' } }, { authorization: basic(`${WRITE_KEY}:`) }],
-      ['/v1/track', { userId: 'raw-1', event: 'cart_abandoned', properties: { cart_id: 'c1', item_count: 1, cart_url: 'https://x/c1' } }, { authorization: basic(WRITE_KEY) }],
+      [
+        '/v1/track',
+        { userId: 'raw-1', event: 'cart_abandoned', properties: { cart_id: 'c1', item_count: 1, cart_url: 'https://x/c1' } },
+        { authorization: basic(WRITE_KEY) },
+      ],
       ['/v1/page', { userId: 'raw-1', name: 'Home' }, { authorization: basic(`${OTHER_KEY}:`) }],
       ['/v1/screen', { userId: 'raw-1', name: 'Home', writeKey: WRITE_KEY }, {}],
       ['/v1/group', { userId: 'raw-1', groupId: 'g1', traits: {}, writeKey: OTHER_KEY }, {}],
@@ -187,7 +209,7 @@ describe('the Tracking API over raw HTTP', () => {
     }
   });
 
-  it('refuses a missing or wrong key with 401 in Segment\'s error shape', async () => {
+  it("refuses a missing or wrong key with 401 in Segment's error shape", async () => {
     const track = { userId: 'raw-2', event: 'trial_started', properties: { first_name: 'A', plan_type: 'pro' } };
     for (const headers of [{}, { authorization: basic('wk_nope:') }, { authorization: 'Bearer test-key-0123456789' }] as Record<string, string>[]) {
       const r = await post('/v1/track', track, headers);
@@ -290,7 +312,13 @@ describe('the Segment webhook destination', () => {
   const deliver = (body: string, headers: Record<string, string>) => post('/webhooks/segment', body, headers);
 
   it('applies a signed call and a signed batch', async () => {
-    const one = JSON.stringify({ type: 'track', userId: 'hook-1', event: 'trial_started', properties: { first_name: 'Hook', plan_type: 'pro' }, messageId: 'hook-m1' });
+    const one = JSON.stringify({
+      type: 'track',
+      userId: 'hook-1',
+      event: 'trial_started',
+      properties: { first_name: 'Hook', plan_type: 'pro' },
+      messageId: 'hook-m1',
+    });
     expect(await deliver(one, { 'x-signature': sign(one) })).toMatchObject({ status: 200, body: { success: true } });
     expect(await runsOf('hook-1')).toHaveLength(1);
 

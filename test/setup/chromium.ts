@@ -36,7 +36,7 @@ async function install(): Promise<string> {
     await run('apt-get', [...lock, 'update'], options);
     await run('apt-get', [...lock, 'install', '-y', 'chromium'], options);
   } catch (error) {
-    const detail = error instanceof Error ? ((error as Error & { stderr?: string }).stderr || error.message) : String(error);
+    const detail = error instanceof Error ? (error as Error & { stderr?: string }).stderr || error.message : String(error);
     throw new Error(`installing chromium with apt-get failed: ${detail.trim().split('\n').slice(-5).join('\n')}`);
   }
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`apt-get installed chromium, but ${CHROMIUM_PATH} is not there`);

@@ -96,7 +96,11 @@ describe('SendGrid events', () => {
       [{ event: 'processed' }, 'accepted', {}],
       [{ event: 'delivered', response: '250 OK' }, 'delivered', { response: '250 OK' }],
       [{ event: 'deferred', response: '400 try later', attempt: '5' }, 'deferred', { attempt: '5' }],
-      [{ event: 'bounce', type: 'bounce', reason: '550 no such user', status: '5.1.1' }, 'bounced', { type: 'bounce', reason: '550 no such user', status: '5.1.1' }],
+      [
+        { event: 'bounce', type: 'bounce', reason: '550 no such user', status: '5.1.1' },
+        'bounced',
+        { type: 'bounce', reason: '550 no such user', status: '5.1.1' },
+      ],
       [{ event: 'bounce', type: 'blocked', reason: '421 try again' }, 'bounced', { type: 'blocked' }],
       [{ event: 'dropped', reason: 'Bounced Address' }, 'undeliverable', { reason: 'Bounced Address' }],
       [{ event: 'open', sg_machine_open: false }, 'opened', { sg_machine_open: false }],

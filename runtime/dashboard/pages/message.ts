@@ -71,10 +71,12 @@ function contentView(m: MessageRow): Html {
   if (m.channel === 'email' && 'subject' in c) {
     return h`<div class="content">
   <dl class="facts"><dt>Subject</dt><dd class="subject">${c.subject}</dd></dl>
-  ${c.html !== undefined
-    ? h`<iframe class="email-frame" sandbox="" srcdoc="${c.html}" title="Email body, as the recipient saw it"></iframe>
+  ${
+    c.html !== undefined
+      ? h`<iframe class="email-frame" sandbox="" srcdoc="${c.html}" title="Email body, as the recipient saw it"></iframe>
       <p class="muted">Shown in a sandbox (no scripts, forms or navigation outside the frame); remote images are not loaded.</p>`
-    : ''}
+      : ''
+  }
   ${c.text !== undefined ? h`<details${c.html === undefined ? h` open` : ''}><summary>Plain-text part</summary><pre class="bubble text-part">${c.text}</pre></details>` : ''}
 </div>`;
   }
@@ -127,9 +129,14 @@ export function messagePage(m: MessageRow): Html {
 </section>
 <section aria-labelledby="h-webhooks">
   <h2 id="h-webhooks">Webhook payloads</h2>
-  ${payloads.length
-    ? payloads.map((e) => h`<h3>${e.status} at ${time(e.at)}${typeof e.source === 'string' ? h` from ${e.source}` : ''}</h3>${json(e.payload, `Webhook payload (${e.status})`)}`)
-    : h`<p class="muted">No webhook payloads for this message${m.status === 'skipped' ? '' : ' (yet, or HERALD_REDACT=payloads)'}.</p>`}
+  ${
+    payloads.length
+      ? payloads.map(
+          (e) =>
+            h`<h3>${e.status} at ${time(e.at)}${typeof e.source === 'string' ? h` from ${e.source}` : ''}</h3>${json(e.payload, `Webhook payload (${e.status})`)}`,
+        )
+      : h`<p class="muted">No webhook payloads for this message${m.status === 'skipped' ? '' : ' (yet, or HERALD_REDACT=payloads)'}.</p>`
+  }
 </section>`;
   return page({ title: `Message ${m.id}`, section: 'messages', body });
 }

@@ -29,7 +29,12 @@ export function listItem(m: DashboardMessageListRow) {
     tone: toneOf(m.status),
     reason: m.reason,
     runId: m.run_id,
-    links: { message: urls.message(m.id), user: m.user_id === null ? null : urls.user(m.user_id), workflow: urls.workflow(m.workflow), run: urls.run(m.run_id) },
+    links: {
+      message: urls.message(m.id),
+      user: m.user_id === null ? null : urls.user(m.user_id),
+      workflow: urls.workflow(m.workflow),
+      run: urls.run(m.run_id),
+    },
   };
 }
 
@@ -101,9 +106,11 @@ export function messagesPage({ q, list, counts, choices }: MessagesPageOptions):
 ${filterForm(q, choices)}
 ${countLinks(q, counts)}
 <div class="live">
-  ${live
-    ? h`<span class="check"><input type="checkbox" id="live-toggle" checked> <label for="live-toggle">Live updates (every 5 s)</label></span>`
-    : h`<span class="muted">Live updates are off on later pages. <a href="${urls.messages(queryString(q))}">Back to the newest</a></span>`}
+  ${
+    live
+      ? h`<span class="check"><input type="checkbox" id="live-toggle" checked> <label for="live-toggle">Live updates (every 5 s)</label></span>`
+      : h`<span class="muted">Live updates are off on later pages. <a href="${urls.messages(queryString(q))}">Back to the newest</a></span>`
+  }
   <span id="live-status" class="muted" role="status" aria-live="polite"></span>
 </div>
 <div class="table-wrap">

@@ -41,7 +41,13 @@ function providerCard(name: string, points: { at: number; point: ProviderPoint }
     description: rates.length
       ? `Success rate over the breaker window, sampled every 10 seconds: now ${pct(points.at(-1)?.point.successRate ?? null)}, lowest ${pct(Math.min(...rates))}.`
       : 'No attempts in any sample yet.',
-    series: [{ label: 'success rate', color: '#1a7f37', points: points.map((p) => ({ at: p.at, value: p.point.successRate === null ? null : p.point.successRate * 100 })) }],
+    series: [
+      {
+        label: 'success rate',
+        color: '#1a7f37',
+        points: points.map((p) => ({ at: p.at, value: p.point.successRate === null ? null : p.point.successRate * 100 })),
+      },
+    ],
     from,
     to: now,
     yMax: 100,
@@ -50,7 +56,9 @@ function providerCard(name: string, points: { at: number; point: ProviderPoint }
   const latency = lineChart({
     id: `${id}-latency`,
     title: `${name}: latency`,
-    description: p95s.length ? `p50 and p95 latency of provider calls: p95 now ${ms(points.at(-1)?.point.p95 ?? null)}, highest ${ms(Math.max(...p95s))}.` : 'No attempts in any sample yet.',
+    description: p95s.length
+      ? `p50 and p95 latency of provider calls: p95 now ${ms(points.at(-1)?.point.p95 ?? null)}, highest ${ms(Math.max(...p95s))}.`
+      : 'No attempts in any sample yet.',
     series: [
       { label: 'p50', color: '#0969da', points: points.map((p) => ({ at: p.at, value: p.point.p50 })) },
       { label: 'p95', color: '#8250df', dash: '5 3', points: points.map((p) => ({ at: p.at, value: p.point.p95 })) },

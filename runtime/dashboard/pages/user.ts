@@ -22,7 +22,9 @@ function preferencesTable(rows: PreferenceRow[]): Html {
   <caption class="sr-only">Preferences: whether each category may use each channel, and the rule that decides</caption>
   <thead><tr><th scope="col">Category</th>${CHANNELS.map((c) => h`<th scope="col">${c}</th>`)}</tr></thead>
   <tbody>${rows.map(
-    (r) => h`<tr><th scope="row">${r.category}${r.required ? h` <span class="badge tone-info">required</span>` : ''}<br><span class="muted">${r.description}</span></th>
+    (
+      r,
+    ) => h`<tr><th scope="row">${r.category}${r.required ? h` <span class="badge tone-info">required</span>` : ''}<br><span class="muted">${r.description}</span></th>
     ${CHANNELS.map((c) => {
       const cell = r.channels[c];
       return h`<td>${cell.allowed ? h`<span class="badge tone-ok">allowed</span>` : h`<span class="badge tone-bad">blocked</span>`}<br><span class="muted" title="${RULES[cell.rule] ?? cell.rule}">${cell.rule}</span></td>`;

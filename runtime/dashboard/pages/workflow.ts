@@ -28,7 +28,8 @@ export function workflowsPage(bundle: Bundle | null): Html {
   <caption class="sr-only">Workflows of the live bundle</caption>
   <thead><tr><th scope="col">Workflow</th><th scope="col">Trigger</th><th scope="col">Category</th><th scope="col">Description</th></tr></thead>
   <tbody>${workflows.map(
-    (w) => h`<tr><th scope="row"><a href="${urls.workflow(w.id)}">${w.id}</a></th><td>${describeTrigger(w.trigger)}</td><td>${w.category ?? dash}</td><td>${w.description ?? dash}</td></tr>`,
+    (w) =>
+      h`<tr><th scope="row"><a href="${urls.workflow(w.id)}">${w.id}</a></th><td>${describeTrigger(w.trigger)}</td><td>${w.category ?? dash}</td><td>${w.description ?? dash}</td></tr>`,
   )}</tbody>
 </table></div>`;
   return page({ title: 'Workflows', section: 'workflows', body });
@@ -66,14 +67,16 @@ export function workflowPage({ id, version, workflow, liveVersion, stats }: Work
     <caption class="sr-only">Runs through each step</caption>
     <thead><tr><th scope="col">Step</th><th scope="col">Kind</th><th scope="col">Runs that reached it</th><th scope="col">Waiting there now</th></tr></thead>
     <tbody>${steps.map(
-      ({ step, depth }) => h`<tr data-step="${step.id}"><th scope="row">${depth ? h`<span aria-hidden="true">${'↳ '.repeat(depth)}</span>` : ''}${step.id}</th><td>${step.kind}</td><td>${stats.passed.get(step.id) ?? 0}</td><td>${stats.waiting.get(step.id) ?? 0}</td></tr>`,
+      ({ step, depth }) =>
+        h`<tr data-step="${step.id}"><th scope="row">${depth ? h`<span aria-hidden="true">${'↳ '.repeat(depth)}</span>` : ''}${step.id}</th><td>${step.kind}</td><td>${stats.passed.get(step.id) ?? 0}</td><td>${stats.waiting.get(step.id) ?? 0}</td></tr>`,
     )}</tbody>
   </table></div>
 </section>
 <section aria-labelledby="h-runs">
   <h2 id="h-runs">Runs in flight <span class="muted">(${inFlight})</span></h2>
-  ${stats.inFlight.length
-    ? h`<div class="table-wrap"><table id="runs-in-flight">
+  ${
+    stats.inFlight.length
+      ? h`<div class="table-wrap"><table id="runs-in-flight">
     <caption class="sr-only">Runs in flight, newest first${inFlight > stats.inFlight.length ? ` (the newest ${stats.inFlight.length})` : ''}</caption>
     <thead><tr><th scope="col">Run</th><th scope="col">User</th><th scope="col">Status</th><th scope="col">Waiting at</th><th scope="col">Until</th><th scope="col">Bundle</th><th scope="col">Started</th></tr></thead>
     <tbody>${stats.inFlight.map(
@@ -82,7 +85,8 @@ export function workflowPage({ id, version, workflow, liveVersion, stats }: Work
         <td>${typeof r.waiting?.until === 'number' ? time(r.waiting.until) : dash}</td>
         <td><code title="${r.bundle_version}">${shortVersion(r.bundle_version)}</code></td><td>${time(r.created_at)}</td></tr>`,
     )}</tbody></table></div>`
-    : h`<p class="muted">No run of this workflow is in flight.</p>`}
+      : h`<p class="muted">No run of this workflow is in flight.</p>`
+  }
 </section>
 <section aria-labelledby="h-bundles">
   <h2 id="h-bundles">Bundle versions</h2>
@@ -90,7 +94,9 @@ export function workflowPage({ id, version, workflow, liveVersion, stats }: Work
     <caption class="sr-only">Bundle versions loaded, newest first</caption>
     <thead><tr><th scope="col">Version</th><th scope="col">Loaded</th><th scope="col">Live</th><th scope="col">Has this workflow</th><th scope="col">Its runs in flight</th></tr></thead>
     <tbody>${stats.bundles.map(
-      (b) => h`<tr><td>${b.has_workflow ? h`<a href="${urls.workflow(id, b.version)}"><code title="${b.version}">${shortVersion(b.version)}</code></a>` : h`<code title="${b.version}">${shortVersion(b.version)}</code>`}</td>
+      (
+        b,
+      ) => h`<tr><td>${b.has_workflow ? h`<a href="${urls.workflow(id, b.version)}"><code title="${b.version}">${shortVersion(b.version)}</code></a>` : h`<code title="${b.version}">${shortVersion(b.version)}</code>`}</td>
         <td>${time(b.loaded_at)}</td><td>${b.live ? badge('live') : dash}</td><td>${b.has_workflow ? 'yes' : 'no'}</td><td>${b.in_flight}</td></tr>`,
     )}</tbody>
   </table></div>
