@@ -480,7 +480,7 @@ export const rejectIngested = (row: IngestRow, issues: unknown) =>
   );
 
 // ── segment ──────────────────────────────────────────────────────────────────────────────────────────────
-// Statements of the Segment source (runtime/segment/, runtime/http/routes-segment.ts).
+// Statements of the Segment source (runtime/segment/, runtime/segment/routes.ts).
 /** Adds a device's push token to the profile (once), keeping the 50 most recent, as `PUT /v1/users` allows. */
 export const addPushToken = (userId: string, token: string) =>
   s(
@@ -586,7 +586,7 @@ export const exportEventsPage = (p: { afterAt: string; afterId: string; until: s
   );
 
 // ── dashboard ──
-// Statements of the message dashboard (runtime/dashboard/, runtime/http/routes-dashboard.ts). Every list is a
+// Statements of the message dashboard (runtime/dashboard/, runtime/dashboard/routes.ts). Every list is a
 // keyset page, newest first by (created_at, id), served by an index whose leading column is the filter
 // (migrate.ts, "dashboard"): a page costs the same at the millionth message as at the first.
 export interface DashboardMessageFilter {
@@ -741,7 +741,7 @@ export const dashboardBundleVersions = (workflow: string, limit: number) =>
   );
 
 // ── inbox (end user) ──
-// Statements of the signed-in user's inbox API and its live stream (runtime/http/routes-inbox.ts,
+// Statements of the signed-in user's inbox API and its live stream (runtime/inbox/routes.ts,
 // runtime/inbox/stream.ts). Every one is scoped by the token's user id: an item id alone never reaches a row.
 export interface InboxItemRow {
   id: string;

@@ -53,7 +53,7 @@ export interface CorpusSecrets {
 }
 
 const KB = 1024;
-/** The runtime's limits (the webhooks' 5 MB is private to routes-webhooks.ts). */
+/** The runtime's limits (the webhooks' 5 MB is private to runtime/webhooks/routes.ts). */
 export const LIMITS = { api: MAX_BODY_BYTES, segmentCall: MAX_EVENT_BYTES, segmentBatch: MAX_BATCH_BYTES, webhook: 5 * KB * KB } as const;
 
 const USER = 'corpus-user';

@@ -12,19 +12,19 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import * as sql from '../db/sql.ts';
 import { one, rows, type Statement } from '../db/sql-client.ts';
-import { authenticate, inboxSecret } from '../inbox/auth.ts';
-import { isFresh, widgetScript } from '../inbox/assets.ts';
-import { EXAMPLE_CSP, examplePage } from '../inbox/example.ts';
-import { createGate } from '../inbox/gate.ts';
-import { createInboxHub } from '../inbox/hub.ts';
-import { readInboxLimits } from '../inbox/limits.ts';
-import { createPresence } from '../inbox/presence.ts';
-import { decodeCursor, encodeCursor, presentItem } from '../inbox/present.ts';
-import { openInboxStream } from '../inbox/stream.ts';
-import { createStreamSlots, takeStreamSlot } from '../inbox/streams-cap.ts';
-import type { AppDeps } from './deps.ts';
-import type { Router } from './route.ts';
-import { HttpError, invalid } from './errors.ts';
+import { authenticate, inboxSecret } from './auth.ts';
+import { isFresh, widgetScript } from './assets.ts';
+import { EXAMPLE_CSP, examplePage } from './example.ts';
+import { createGate } from './gate.ts';
+import { createInboxHub } from './hub.ts';
+import { readInboxLimits } from './limits.ts';
+import { createPresence } from './presence.ts';
+import { decodeCursor, encodeCursor, presentItem } from './present.ts';
+import { openInboxStream } from './stream.ts';
+import { createStreamSlots, takeStreamSlot } from './streams-cap.ts';
+import type { AppDeps } from '../http/deps.ts';
+import type { Router } from '../http/route.ts';
+import { HttpError, invalid } from '../http/errors.ts';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),

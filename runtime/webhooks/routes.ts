@@ -9,12 +9,12 @@ import * as sql from '../db/sql.ts';
 import { one, rows } from '../db/sql-client.ts';
 import { applyProviderEvent, type EventOutcome } from '../driver/provider-events.ts';
 import { credentialVariable } from '../providers/registry.ts';
-import type { ProviderEvent, SignatureCheck } from '../webhooks/events.ts';
-import { parseSendgridEvents, SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, verifySendgridSignature } from '../webhooks/sendgrid.ts';
-import { parseInboundKeyword, parseTwilioStatus, TWILIO_SIGNATURE_HEADER, twiml, verifyTwilioSignature } from '../webhooks/twilio.ts';
-import type { AppDeps } from './deps.ts';
-import { HttpError } from './errors.ts';
-import type { Router, RoutePolicy } from './route.ts';
+import type { ProviderEvent, SignatureCheck } from './events.ts';
+import { parseSendgridEvents, SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER, verifySendgridSignature } from './sendgrid.ts';
+import { parseInboundKeyword, parseTwilioStatus, TWILIO_SIGNATURE_HEADER, twiml, verifyTwilioSignature } from './twilio.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { HttpError } from '../http/errors.ts';
+import type { Router, RoutePolicy } from '../http/route.ts';
 
 /** SendGrid posts up to thousands of events at once. */
 export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;

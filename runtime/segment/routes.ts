@@ -20,15 +20,15 @@ import {
   writeKeyKind,
   writeKeysOf,
   type WriteKeyKind,
-} from '../segment/auth.ts';
-import { ingestBatch, ingestCall, type CallResult, type Ignored, type IngestDeps, type Rejected } from '../segment/ingest.ts';
-import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../segment/limits.ts';
-import { batchSchema, CALL_TYPES, describeIssues } from '../segment/schema.ts';
-import { parseJsonBody } from './body.ts';
-import type { AppDeps } from './deps.ts';
-import { HttpError } from './errors.ts';
-import type { Router, RoutePolicy } from './route.ts';
-import { MAX_WEBHOOK_BYTES } from './routes-webhooks.ts';
+} from './auth.ts';
+import { ingestBatch, ingestCall, type CallResult, type Ignored, type IngestDeps, type Rejected } from './ingest.ts';
+import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from './limits.ts';
+import { batchSchema, CALL_TYPES, describeIssues } from './schema.ts';
+import { parseJsonBody } from '../http/body.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { HttpError } from '../http/errors.ts';
+import type { Router, RoutePolicy } from '../http/route.ts';
+import { MAX_WEBHOOK_BYTES } from '../webhooks/routes.ts';
 
 /** Segment's error body; `code` is Herald's (errors.ts) for callers that branch on it. */
 function segmentError(c: Context, status: HttpError['status'], code: string, message: string, extra: Record<string, unknown> = {}) {

@@ -12,8 +12,8 @@ import * as sql from '../db/sql.ts';
 import { exec, one } from '../db/sql-client.ts';
 import { recordMessageEvent } from '../driver/triggers.ts';
 import { HANDED_ON_PREFERENCES_TTL_MS, type UnsubscribeClaim } from '../links.ts';
-import type { AppDeps } from './deps.ts';
-import type { Router, RoutePolicy } from './route.ts';
+import type { AppDeps } from '../http/deps.ts';
+import type { Router, RoutePolicy } from '../http/route.ts';
 
 function page(c: Context, status: 200 | 400, title: string, body: ReturnType<typeof html>) {
   return c.html(

@@ -10,12 +10,12 @@ import { z } from 'zod';
 import { channelSchema, type Bundle } from '../../compiler/bundle/schema.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
 import type { UserSnapshot } from '../engine/types.ts';
-import { centerForm, changesFromForm } from '../preferences/form.ts';
-import { badFormPage, centerPage, linkErrorPage, noLinkPage, type Notice } from '../preferences/page.ts';
-import { PreferenceRefused, savePreferences } from '../preferences/save.ts';
-import { resolveAll } from '../preferences/view.ts';
-import type { AppDeps } from './deps.ts';
-import type { Router, RoutePolicy } from './route.ts';
+import { centerForm, changesFromForm } from './form.ts';
+import { badFormPage, centerPage, linkErrorPage, noLinkPage, type Notice } from './page.ts';
+import { PreferenceRefused, savePreferences } from './save.ts';
+import { resolveAll } from './view.ts';
+import type { AppDeps } from '../http/deps.ts';
+import type { Router, RoutePolicy } from '../http/route.ts';
 
 /** A page of toggles posts a few KB; anything much larger is not from it. */
 const MAX_FORM_BYTES = 64 * 1024;
