@@ -1,8 +1,13 @@
 /**
- * Headers every answer carries, and those every HTML page carries. A page may set its own stricter
- * Content-Security-Policy (the dashboard's, the preference center's); one that sets none gets a policy that
- * loads nothing from elsewhere and may not be framed. HSTS only when the public URL is https: a browser told
- * so over plain http would ignore it, and a development runtime on localhost must not pin https.
+ * Headers every answer carries. An HTML page gets a Content-Security-Policy that loads nothing from elsewhere
+ * and may not be framed, unless it sets its own stricter one (the dashboard's, the preference center's); a
+ * route that sets a header of its own (a cacheable script's Cache-Control) replaces the default. HSTS only when
+ * the public URL is https: a browser told so over plain http would ignore it, and a development runtime on
+ * localhost must not pin https.
+ *
+ * Set before the handler runs, as prepared headers: the answer is built with them, which costs the trigger path
+ * nothing measurable, where reading and rewriting the finished answer's headers cost ~10% of a one-send pass.
+ * On a JSON answer the page headers are inert.
  */
 import type { MiddlewareHandler } from 'hono';
 
@@ -11,16 +16,12 @@ const HSTS = 'max-age=31536000; includeSubDomains';
 
 export function securityHeaders(publicUrl: () => string): MiddlewareHandler {
   return async (c, next) => {
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Content-Security-Policy', DEFAULT_PAGE_CSP);
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
+    if (publicUrl().startsWith('https://')) c.header('Strict-Transport-Security', HSTS);
     await next();
-    const headers = c.res.headers;
-    // A Response built elsewhere may have immutable headers; ours never are, but a header is not worth a 500.
-    if (Object.isFrozen(headers)) return;
-    headers.set('X-Content-Type-Options', 'nosniff');
-    if (publicUrl().startsWith('https://')) headers.set('Strict-Transport-Security', HSTS);
-    if (!(headers.get('content-type') ?? '').toLowerCase().startsWith('text/html')) return;
-    if (!headers.has('Content-Security-Policy')) headers.set('Content-Security-Policy', DEFAULT_PAGE_CSP);
-    if (!headers.has('X-Frame-Options')) headers.set('X-Frame-Options', 'DENY');
-    if (!headers.has('Referrer-Policy')) headers.set('Referrer-Policy', 'no-referrer');
-    if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
   };
 }
