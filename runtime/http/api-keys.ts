@@ -85,15 +85,19 @@ export function parseApiKeys(single: string | undefined, list: string | undefine
   return keys;
 }
 
-/** Constant time whatever the lengths: both sides are hashed to the same size first. */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
+const digest = (text: string) => createHash('sha256').update(text).digest();
+/** Each key's digest, computed once: a request then hashes only its own token (the trigger path's cost). */
+const digests = new WeakMap<ApiKey, Buffer>();
+const digestOf = (key: ApiKey) => digests.get(key) ?? digests.set(key, digest(key.secret)).get(key)!;
 
-/** The key a bearer token is, or null. Every key is compared, so the time taken does not say which matched. */
+/**
+ * The key a bearer token is, or null. Digests of equal size are compared in constant time whatever the
+ * lengths, and every key is compared, so the time taken does not say which matched.
+ */
 export function findKey(keys: readonly ApiKey[], token: string): ApiKey | null {
+  const given = digest(token);
   let found: ApiKey | null = null;
-  for (const key of keys) if (sameSecret(key.secret, token) && found === null) found = key;
+  for (const key of keys) if (timingSafeEqual(digestOf(key), given) && found === null) found = key;
   return found;
 }
 
