@@ -197,7 +197,6 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       apiKeys: config.apiKeys,
       signingSecret: config.signingSecret,
       auditLog,
-      audit: (entry) => auditLog.record(entry),
       log: onError,
       env,
       stopping: () => stopped,

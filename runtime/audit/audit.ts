@@ -35,6 +35,9 @@ export interface AuditEntry {
   details?: Record<string, unknown> | undefined;
 }
 
+/** What records an entry: the audit log's `record`, or a test's stand-in for it. */
+export type AuditRecorder = (entry: AuditEntry) => Promise<void> | void;
+
 export interface Audit {
   record(entry: AuditEntry): Promise<void>;
   /** Notes that a key authenticated a request: once per key per KEY_USE_INTERVAL_MS in each process. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { clientAddress } from '../http/client-address.ts';
-import type { AuditEntry, AuditHook } from './audit-hook.ts';
+import type { AuditEntry, AuditRecorder } from '../audit/audit.ts';
 import { clearSessionCookie, LOGIN_PATH, safeNext, setSessionCookie } from './auth.ts';
 import { loginPage } from './pages/login.ts';
 import type { DashboardAuthSettings } from './session.ts';
@@ -22,7 +22,7 @@ export interface LoginDeps {
   /** HERALD_TRUSTED_PROXIES, read once at start (client-address.ts). */
   trustedProxies: number;
   publicUrl: () => string;
-  audit?: AuditHook | undefined;
+  audit?: AuditRecorder | undefined;
   log: (error: unknown) => void;
   now?: () => number;
 }

@@ -43,7 +43,7 @@ export function dashboardRoutes(routes: Router, deps: AppDeps): void {
     throttle: loginThrottle(),
     trustedProxies: trustedProxiesFrom(deps.env),
     publicUrl,
-    audit: deps.audit,
+    audit: deps.audit ?? ((entry) => deps.auditLog.record(entry)),
     log: deps.log,
   });
   const sampleMs = sampleIntervalFrom(deps.env);

@@ -3,7 +3,8 @@
  * a random id, HMAC-signed; it is only half of a session: the id must also be open in the database
  * (sessions.ts), which is what lets a logout in one process take effect in all of them.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../http/api-keys.ts';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_COOKIE = 'herald_dashboard';
 /** A working day: long enough not to nag, short enough that a forgotten tab does not stay signed in for weeks. */
@@ -32,13 +33,6 @@ export interface DashboardAuthInput {
   password?: string | undefined;
   /** HERALD_SIGNING_SECRET, when set. */
   signingSecret?: string | undefined;
-}
-
-/** Hashing both sides first makes the comparison constant-time whatever the lengths. */
-function sameSecret(expected: string, given: string): boolean {
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(given).digest();
-  return timingSafeEqual(a, b);
 }
 
 const b64 = (buffer: Buffer) => buffer.toString('base64url');

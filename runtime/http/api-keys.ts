@@ -86,6 +86,11 @@ export function parseApiKeys(single: string | undefined, list: string | undefine
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** Two secrets compared in constant time whatever their lengths: both are hashed to the same size first. */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
 /** Each key's digest, computed once: a request then hashes only its own token (the trigger path's cost). */
 const digests = new WeakMap<ApiKey, Buffer>();
 const digestOf = (key: ApiKey) => digests.get(key) ?? digests.set(key, digest(key.secret)).get(key)!;

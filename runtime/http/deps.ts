@@ -1,5 +1,4 @@
-import type { AuditHook } from '../dashboard/audit-hook.ts';
-import type { Audit } from '../audit/audit.ts';
+import type { Audit, AuditRecorder } from '../audit/audit.ts';
 import type { Database } from '../db/pool.ts';
 import type { ApiKey } from './api-keys.ts';
 import type { DriverDeps } from '../driver/context.ts';
@@ -23,6 +22,6 @@ export interface AppDeps {
   env: NodeJS.ProcessEnv;
   /** True once the process has been asked to stop (`/readyz` answers 503). */
   stopping?: () => boolean;
-  /** Records security events (dashboard logins and logouts) in the audit log; absent → not recorded. */
-  audit?: AuditHook;
+  /** Where dashboard logins and logouts are recorded in place of `auditLog` (tests watch them here). */
+  audit?: AuditRecorder;
 }

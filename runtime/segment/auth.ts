@@ -9,7 +9,8 @@
  * `SEGMENT_BROWSER_WRITE_KEY` holds `browser` keys: analytics.js ships its key to every visitor, so whoever
  * holds one can claim to be any user, and what such a call may do is limited (access.ts).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../http/api-keys.ts';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SignatureCheck } from '../webhooks/events.ts';
 
 export const SEGMENT_SIGNATURE_HEADER = 'x-signature';
@@ -33,11 +34,6 @@ export function writeKeyFromHeader(header: string): string | null {
   const colon = decoded.indexOf(':');
   const key = colon === -1 ? decoded : decoded.slice(0, colon);
   return key.length > 0 ? key : null;
-}
-
-/** Constant time whatever the lengths: both sides are hashed to the same size first. */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 export function isAllowedWriteKey(allowed: string[], given: string): boolean {

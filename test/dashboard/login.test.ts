@@ -5,7 +5,7 @@
  */
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../runtime/dashboard/audit-hook.ts';
+import type { AuditEntry } from '../../runtime/audit/audit.ts';
 import { createApp } from '../../runtime/http/app.ts';
 import type { AppDeps } from '../../runtime/http/deps.ts';
 import type { Runtime } from '../../runtime/server.ts';
