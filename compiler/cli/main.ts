@@ -1,6 +1,8 @@
 /**
  * The `herald` CLI: verbs, flags and exit codes (0 ok, 1 a problem in the user's files, 2 bad usage).
- * commander parses; each verb lives in its own module.
+ * commander parses; each verb lives in its own module of this folder, named after it (check.ts, build.ts,
+ * test.ts, diff.ts, graph.ts, preview.ts, replay.ts), except `start` and `dev`, which belong to the runtime
+ * (runtime/cli.ts). Shared: exit.ts (exit codes, UsageError) and output.ts (diagnostics).
  */
 import { Command, CommanderError } from 'commander';
 // Verbs load their modules on demand: `herald start` (restarted often) never loads the compiler.
@@ -18,7 +20,7 @@ function program(setExit: (code: number) => void): Command {
     .argument('[dir]', 'folder of notifications', 'notifications')
     .option('--json', 'print machine-readable diagnostics')
     .action(async (dir: string, flags: { json?: boolean }) => {
-      const { checkCommand } = await import('./build-commands.ts');
+      const { checkCommand } = await import('./check.ts');
       setExit(await checkCommand(dir, flags));
     });
 
@@ -29,7 +31,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--out <file>', 'where to write the bundle', 'dist/bundle.json')
     .option('--json', 'print machine-readable diagnostics')
     .action(async (dir: string, flags: { out: string; json?: boolean }) => {
-      const { buildCommand } = await import('./build-commands.ts');
+      const { buildCommand } = await import('./build.ts');
       setExit(await buildCommand(dir, flags));
     });
 
@@ -59,7 +61,7 @@ function program(setExit: (code: number) => void): Command {
     .argument('[dir]', 'folder of notifications', 'notifications')
     .option('--json', 'print machine-readable results')
     .action(async (dir: string, flags: { json?: boolean }) => {
-      const { testCommand } = await import('./test-command.ts');
+      const { testCommand } = await import('./test.ts');
       setExit(await testCommand(dir, flags));
     });
 
@@ -72,7 +74,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--json', 'print machine-readable changes')
     .option('--fail-on-breaking', 'exit 1 when a change is breaking')
     .action(async (base: string | undefined, head: string | undefined, flags: { base?: string; json?: boolean; failOnBreaking?: boolean }) => {
-      const { diffCommand } = await import('./diff-command.ts');
+      const { diffCommand } = await import('./diff.ts');
       setExit(await diffCommand(base, head, flags));
     });
 
@@ -85,7 +87,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--bundle <file>', 'read a compiled bundle instead of compiling the folder')
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (workflow: string, flags: { format: string; dir: string; bundle?: string; out?: string }) => {
-      const { graphCommand } = await import('./diff-command.ts');
+      const { graphCommand } = await import('./graph.ts');
       setExit(await graphCommand(workflow, flags));
     });
 
@@ -96,7 +98,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--out <dir>', 'where to write the preview', 'dist/preview')
     .option('--png', 'also take screenshots with headless Chromium')
     .action(async (dir: string, flags: { out: string; png?: boolean }) => {
-      const { previewCommand } = await import('./preview-command.ts');
+      const { previewCommand } = await import('./preview.ts');
       setExit(await previewCommand(dir, flags));
     });
 
@@ -108,7 +110,7 @@ function program(setExit: (code: number) => void): Command {
     .option('--base <file>', 'the bundle to compare with')
     .option('--json', 'print machine-readable results')
     .action(async (flags: { events: string; bundle: string; base?: string; json?: boolean }) => {
-      const { replayCommand } = await import('./preview-command.ts');
+      const { replayCommand } = await import('./replay.ts');
       setExit(await replayCommand(flags));
     });
 

@@ -98,12 +98,14 @@ function inlineTemplate(id: string, content: CourierContent): Template {
   return { id, event: AD_HOC_WORKFLOW, content: channels, locales: {} };
 }
 
-export interface SendPlan {
+/** A Courier message as the one-off workflow its runs carry, with the run definition that holds it. */
+export interface CourierMessageWorkflow {
   workflow: Workflow;
   definition: RunDefinition;
 }
 
-export function planSend(bundle: Bundle, message: SendMessage, ids: { requestId: string; now: number }): SendPlan {
+/** The workflow that carries out a Courier `message`; a message Herald cannot carry out throws CourierInputError. */
+export function courierMessageWorkflow(bundle: Bundle, message: SendMessage, ids: { requestId: string; now: number }): CourierMessageWorkflow {
   const templates: Record<string, Template> = {};
   let template: Template;
   if (message.template) {

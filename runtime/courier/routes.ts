@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { CHANNELS, type Bundle, type Channel, type JsonValue } from '../../compiler/bundle/schema.ts';
-import { planSend } from './message.ts';
+import { courierMessageWorkflow } from './message.ts';
 import { PROFILE_FIELDS, presentCourierMessage, presentProfile, presentTopic } from './present.ts';
 import { invokeBodySchema, preferencesBodySchema, profileBodySchema, sendBodySchema, topicBodySchema, type UserRecipient } from './schemas.ts';
 import * as sql from '../db/sql.ts';
@@ -150,19 +150,19 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     const recipients = Array.isArray(message.to) ? message.to : [message.to];
     recipients.forEach((to, i) => checkContact(Array.isArray(message.to) ? `message.to.${i}` : 'message.to', to));
     const requestId = randomUUID();
-    const plan = planSend(bundle, message, { requestId, now: Date.now() });
+    const adHoc = courierMessageWorkflow(bundle, message, { requestId, now: Date.now() });
     const result = await idempotent(deps, c.req.header('idempotency-key'), `courier\0${raw}`, async (tx) => {
       for (const to of recipients) {
         const who = await recipientInput(tx, to);
         await startRuns(deps.driver, tx, {
           bundle,
-          workflows: [plan.workflow],
+          workflows: [adHoc.workflow],
           // One recipient: the request id is its message id, as in Courier.
           runIds: [recipients.length === 1 ? requestId : randomUUID()],
           ...who,
           data: { ...(message.data ?? {}), ...(to.data ?? {}) } as Record<string, JsonValue>,
           triggerEvent: message.metadata?.event ?? null,
-          definition: plan.definition,
+          definition: adHoc.definition,
           requestId,
         });
       }

@@ -1,20 +1,13 @@
 /**
- * `herald diff BASE [HEAD]` and `herald graph WORKFLOW`: what a change to the notifications does, for a
- * pull request, and a workflow as a diagram. The work is in compiler/diff and compiler/graph; this module
- * reads arguments, loads bundles and writes output.
+ * `herald diff BASE [HEAD]`: what a change to the notifications does for users, as Markdown for a pull
+ * request (or JSON). The work is in compiler/diff; this module reads arguments, loads bundles and writes
+ * output.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { buildProject } from '../build.ts';
-import type { Bundle } from '../bundle/schema.ts';
 import { diffBundles, emptyBundle } from '../diff/diff.ts';
 import { renderMarkdown } from '../diff/markdown.ts';
-import { checkSource, classify, CompileFailed, loadSide, readBundleFile, type LoadedSide, type SideSource } from '../diff/sides.ts';
-import { workflowMermaid } from '../graph/mermaid.ts';
-import { workflowSvg } from '../graph/svg.ts';
-import { closest } from '../templates/closest.ts';
+import { checkSource, classify, CompileFailed, loadSide, type LoadedSide, type SideSource } from '../diff/sides.ts';
 import { EXIT, UsageError } from './exit.ts';
-import { outputOptions, reportDiagnostics } from './output.ts';
+import { reportDiagnostics } from './output.ts';
 
 /** The folder compiled for the working tree and looked up at git refs. */
 const NOTIFICATIONS = 'notifications';
@@ -60,36 +53,4 @@ export async function diffCommand(
   const security = diff.flags.filter((f) => f.kind === 'security');
   process.stdout.write(flags.json ? `${JSON.stringify({ breaking, resubscribe, security, ...diff }, null, 2)}\n` : renderMarkdown(diff, headBundle));
   return flags.failOnBreaking && breaking > 0 ? EXIT.problems : EXIT.ok;
-}
-
-const FORMATS = ['mermaid', 'svg'] as const;
-
-async function bundleFor(flags: { dir: string; bundle?: string }): Promise<Bundle | null> {
-  if (flags.bundle !== undefined) return readBundleFile(flags.bundle, process.cwd());
-  const result = await buildProject(flags.dir);
-  if (!result.bundle) reportDiagnostics(result.diagnostics, outputOptions({}));
-  return result.bundle;
-}
-
-export async function graphCommand(workflow: string, flags: { format: string; dir: string; bundle?: string; out?: string }): Promise<number> {
-  const format = FORMATS.find((f) => f === flags.format);
-  if (!format) throw new UsageError(`--format "${flags.format}" is not one of: ${FORMATS.join(', ')}`);
-  const bundle = await bundleFor(flags);
-  if (!bundle) return EXIT.problems;
-  const found = bundle.workflows[workflow];
-  if (!found) {
-    const ids = Object.keys(bundle.workflows).sort();
-    const guess = closest(workflow, ids);
-    throw new UsageError(`no workflow "${workflow}"${guess ? `; did you mean "${guess}"?` : ''} (workflows: ${ids.join(', ') || 'none'})`);
-  }
-  const output = format === 'svg' ? workflowSvg(found) : workflowMermaid(found);
-  if (flags.out === undefined) {
-    process.stdout.write(output);
-  } else {
-    const out = resolve(flags.out);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, output);
-    process.stderr.write(`✓ wrote ${flags.out}\n`);
-  }
-  return EXIT.ok;
 }
