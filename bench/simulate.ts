@@ -1,7 +1,7 @@
 /**
  * Simulator throughput: complete simulated runs per second of a 10-step workflow with waits (throttle, sends,
  * a delay, a wait for an open, a branch, a profile update, more delays), half of the runs opening the first
- * email. Next to it, the same runs through the engine's script simulator (runtime/engine/simulate.ts) as a
+ * email. Next to it, the same runs through the engine's script simulator (runtime/memory-driver/simulate.ts) as a
  * baseline from the same run: the fluent simulator adds rendering, the message log and the timeline.
  * The bundle is compiled with buildProject from a generated tree under bench/.generated/, as a team's own
  * folder would be.
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { buildProject } from '../compiler/build.ts';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { simulate } from '../compiler/testing/index.ts';
-import { simulate as scriptSimulate } from '../runtime/engine/simulate.ts';
+import { simulate as scriptSimulate } from '../runtime/memory-driver/index.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const WORKFLOW = 'ten-steps';

@@ -1,23 +1,21 @@
 /**
- * Replays recorded events under one bundle, in virtual time, through the pure engine (`advance`): the same
- * engine the runtime's driver and `simulate()` drive. simulate() runs one workflow for one user, while a
- * replay must let runs meet as they do in production: a later event cancels or wakes the user's earlier
- * runs, a throttle counts across the user's runs, a digest gathers them into one. So this driver keeps
- * simulate's answers (sends succeed, timers fire in time order) and shares, per user, what the runtime's
- * driver shares through Postgres: throttle passes, open digests, the profile, the set of active runs.
+ * Replays recorded events under one bundle, in virtual time, on the in-memory driver (runtime/memory-driver):
+ * the same engine and the same answers to its actions as `herald test`, with runs meeting as they do in
+ * production — a later event cancels or wakes the user's earlier runs, a throttle counts across the user's
+ * runs, a digest gathers them into one. Sends succeed unless their template cannot render. This file turns
+ * recorded events into triggers and counts what happened.
  */
-import type { Bundle, Channel, JsonValue, Workflow } from '../bundle/schema.ts';
-import { advance, createRun } from '../../runtime/engine/advance.ts';
-import { setPath } from '../../runtime/engine/refs.ts';
-import type { Action, Fact, RunState, RunStatus, SentMessage, UserSnapshot } from '../../runtime/engine/types.ts';
-import { sendsAfter } from '../../runtime/driver/throttled.ts';
-import type { SmsSegments } from '../../runtime/render/index.ts';
+import type { Bundle, Channel } from '../bundle/schema.ts';
+import { heldByThrottle } from '../bundle/walk.ts';
+import { workflowIndex } from '../bundle/workflow-index.ts';
+import type { RunStatus } from '../../runtime/engine/index.ts';
+import { MemoryDriver, type MemoryRun } from '../../runtime/memory-driver/index.ts';
+import { smsSegments, type SmsSegments } from '../../runtime/render/index.ts';
 import { eventValidator } from '../../runtime/validate.ts';
 import { publicUrlFromEnv, uuidLike } from '../preview/builtins.ts';
-import { renderForReplay } from './content.ts';
+import { inMemoryRenderer } from '../preview/render-in-memory.ts';
 import type { RecordedEvent } from './events.ts';
 import { assumedProfile } from './profile.ts';
-import { TimerQueue } from './timers.ts';
 
 /** The recorded event that started a run. */
 export interface Trigger {
@@ -51,136 +49,44 @@ export interface ReplayResult {
   messages: ReplayMessage[];
 }
 
-interface LiveRun {
-  state: RunState;
-  workflow: Workflow;
-  /** Whose throttles, digests, profile and active runs this run shares: the user, or itself when anonymous. */
-  audience: string;
-  trigger: Trigger;
-}
-
-/** Guards against a run that never settles (one event's facts, replies included). */
-const MAX_FACTS_PER_FEED = 10_000;
-
 export function replayEvents(bundle: Bundle, events: RecordedEvent[], options: { publicUrl?: string } = {}): ReplayResult {
   const publicUrl = options.publicUrl ?? publicUrlFromEnv();
   const result: ReplayResult = { bundleVersion: bundle.version, rejected: [], runsStarted: {}, runsEnded: {}, messages: [] };
-  const runs = new Map<string, LiveRun>();
-  const active = new Map<string, Set<string>>();
-  const users = new Map<string, UserSnapshot>();
-  const throttles = new Map<string, number[]>();
-  const digests = new Map<string, JsonValue[]>();
-  const timers = new TimerQueue();
+  const index = workflowIndex(bundle);
   let ids = 0;
 
-  const sharedKey = (run: LiveRun, stepId: string, key: string) => `${run.workflow.id}\0${stepId}\0${run.audience}\0${key}`;
+  const log = (run: MemoryRun<Trigger>, m: Pick<ReplayMessage, 'stepId' | 'template' | 'channel' | 'status' | 'reason' | 'sms'>, at: number) =>
+    result.messages.push({ trigger: run.meta, workflow: run.workflow.id, at, ...m });
 
-  function feed(run: LiveRun, first: Fact): void {
-    const queue: Fact[] = [first];
-    let count = 0;
-    for (let fact = queue.shift(); fact; fact = queue.shift()) {
-      if (++count > MAX_FACTS_PER_FEED) throw new Error(`run of "${run.workflow.id}" (event line ${run.trigger.line}) does not settle`);
-      const step = advance(run.state, fact, bundle, { user: users.get(run.audience)! });
-      run.state = step.state;
-      for (const action of step.actions) {
-        const reply = answer(run, action, fact.now);
-        if (reply) queue.push(reply);
-      }
-    }
-    const status = run.state.status;
-    if (status === 'completed' || status === 'cancelled' || status === 'failed') {
-      runs.delete(run.state.runId);
-      active.get(run.audience)?.delete(run.state.runId);
-      result.runsEnded[status] = (result.runsEnded[status] ?? 0) + 1;
-    }
-  }
-
-  /** What the runtime's driver does with each action, with shared state in memory instead of Postgres. */
-  function answer(run: LiveRun, action: Action, now: number): Fact | null {
-    switch (action.type) {
-      case 'schedule':
-        timers.push({ at: action.at, runId: run.state.runId, token: action.token });
-        return null;
-      case 'send':
-        return { type: 'sendResult', now, stepId: action.stepId, messages: deliver(run, action, now) };
-      case 'throttle': {
-        const key = sharedKey(run, action.stepId, action.key);
-        const passes = (throttles.get(key) ?? []).filter((t) => t > now - action.windowMs);
-        const allowed = passes.length < action.limit;
-        const count = passes.length;
-        if (allowed) passes.push(now);
-        throttles.set(key, passes);
-        if (!allowed) logThrottled(run, action.stepId, now);
-        return { type: 'throttleResult', now, stepId: action.stepId, allowed, count };
-      }
-      case 'digestJoin': {
-        const key = sharedKey(run, action.stepId, action.key);
-        const open = digests.get(key);
-        digests.set(key, [...(open ?? []), action.item]);
-        return { type: 'digestResult', now, stepId: action.stepId, role: open ? 'joined' : 'owner' };
-      }
-      case 'digestCollect': {
-        const key = sharedKey(run, action.stepId, action.key);
-        const items = digests.get(key) ?? [];
-        digests.delete(key);
-        return { type: 'digestCollected', now, stepId: action.stepId, items };
-      }
-      case 'updateProfile': {
-        const user = users.get(run.audience)!;
-        for (const [path, value] of Object.entries(action.set)) setPath(user as unknown as Record<string, JsonValue>, path, value);
-        return null;
-      }
-      case 'finished':
-        return null;
-    }
-  }
-
-  function log(run: LiveRun, m: Pick<ReplayMessage, 'stepId' | 'template' | 'channel' | 'status' | 'reason' | 'sms'>, at: number): void {
-    result.messages.push({ trigger: run.trigger, workflow: run.workflow.id, at, ...m });
-  }
-
-  function deliver(run: LiveRun, action: Extract<Action, { type: 'send' }>, now: number): SentMessage[] {
-    const out: SentMessage[] = [];
-    const base = { stepId: action.stepId, template: action.template };
-    for (const skip of action.skipped) {
-      out.push({ messageId: uuidLike(++ids), channel: skip.channel, status: 'skipped', reason: skip.reason });
-      log(run, { ...base, channel: skip.channel, status: 'skipped', reason: skip.reason, sms: null }, now);
-    }
-    for (const candidate of action.candidates) {
-      const messageId = uuidLike(++ids);
-      const rendered = renderForReplay({
-        bundle,
-        publicUrl,
-        template: action.template,
-        channel: candidate.channel,
-        category: action.category,
-        user: users.get(run.audience)!,
-        data: run.state.data,
-        digest: run.state.digest,
-        messageId,
-        runId: run.state.runId,
-        now,
-      });
-      if (!rendered.ok) {
-        // As in production: the message fails and `single` routing moves on to the next channel.
-        out.push({ messageId, channel: candidate.channel, status: 'failed', reason: rendered.reason });
-        log(run, { ...base, channel: candidate.channel, status: 'failed', reason: rendered.reason, sms: null }, now);
-        continue;
-      }
-      out.push({ messageId, channel: candidate.channel, status: 'sent' });
-      log(run, { ...base, channel: candidate.channel, status: 'sent', reason: null, sms: rendered.sms }, now);
-      if (action.method === 'single') break;
-    }
-    return out;
-  }
-
-  /** The runtime logs the sends a throttle held back as skipped (runtime/driver/throttled.ts): so does the replay. */
-  function logThrottled(run: LiveRun, stepId: string, now: number): void {
-    for (const send of sendsAfter(run.workflow.steps, stepId) ?? []) {
-      const channels = send.routing.method === 'all' ? send.routing.channels : send.routing.channels.slice(0, 1);
-      for (const channel of channels) log(run, { stepId: send.id, template: send.template, channel, status: 'skipped', reason: 'throttled', sms: null }, now);
-    }
-  }
+  const driver = new MemoryDriver<Trigger>({
+    bundle,
+    now: events[0]?.at ?? 0,
+    delivery: { render: inMemoryRenderer({ bundle, publicUrl }), messageId: () => uuidLike(++ids) },
+    describe: (run) => `run of "${run.workflow.id}" (event line ${run.meta.line})`,
+    observe: {
+      delivered(run, logged, now) {
+        for (const m of logged) {
+          const sms = m.status === 'sent' && m.content && 'body' in m.content && m.channel === 'sms' ? smsSegments(m.content.body) : null;
+          log(run, { stepId: m.stepId, template: m.template, channel: m.channel, status: m.status, reason: m.reason ?? null, sms }, now);
+        }
+      },
+      advanced(run, fact, outcome, before) {
+        // The runtime logs the sends a throttle held back as skipped (runtime/execution): so does the replay.
+        for (const h of outcome.state.history.slice(before)) {
+          if (h.kind !== 'throttle' || h.outcome !== 'throttled') continue;
+          for (const { send, channel } of heldByThrottle(run.workflow.steps, h.stepId)) {
+            log(run, { stepId: send.id, template: send.template, channel, status: 'skipped', reason: 'throttled', sms: null }, fact.now);
+          }
+        }
+      },
+      settled(run) {
+        const status = run.state.status;
+        if (status !== 'completed' && status !== 'cancelled' && status !== 'failed') return;
+        result.runsEnded[status] = (result.runsEnded[status] ?? 0) + 1;
+        driver.forget(run.id);
+      },
+    },
+  });
 
   function ingest(event: RecordedEvent): void {
     const validator = eventValidator(bundle, event.event);
@@ -191,62 +97,29 @@ export function replayEvents(bundle: Bundle, events: RecordedEvent[], options: {
       return;
     }
     const audience = event.userId ?? `anonymous#${event.line}`;
-    if (!users.has(audience)) users.set(audience, assumedProfile(event.userId));
-    const mine = active.get(audience) ?? new Set<string>();
-    active.set(audience, mine);
+    if (!driver.user(audience)) driver.setUser(audience, assumedProfile(event.userId));
     // Runs already there first, as the runtime routes an event only to runs that were active before it.
-    for (const runId of [...mine]) {
-      const run = runs.get(runId);
-      if (run && listensTo(run.workflow, event.event)) feed(run, { type: 'event', now: event.at, event: event.event, data: event.properties });
-    }
+    driver.routeEvent(audience, event.event, event.properties, event.at);
     const trigger: Trigger = { line: event.line, event: event.event, userId: event.userId, messageId: event.messageId };
-    for (const workflow of Object.values(bundle.workflows)) {
-      if (workflow.trigger.type !== 'event' || workflow.trigger.event !== event.event) continue;
-      const runId = uuidLike(++ids);
-      const state = createRun({ runId, workflow, bundleVersion: bundle.version, userId: event.userId, data: event.properties });
-      const run: LiveRun = { state, workflow, audience, trigger };
-      runs.set(runId, run);
-      mine.add(runId);
+    for (const workflow of index.startedBy(event.event)) {
       result.runsStarted[workflow.id] = (result.runsStarted[workflow.id] ?? 0) + 1;
-      feed(run, { type: 'start', now: event.at });
+      driver.start({ runId: uuidLike(++ids), workflow, audience, userId: event.userId, data: event.properties, meta: trigger, at: event.at });
     }
   }
 
   // Events and timers in time order; at the same instant the event first, as simulate() orders script entries.
   let next = 0;
-  while (next < events.length || timers.size > 0) {
+  for (;;) {
     const event = events[next];
-    const timer = timers.peek();
-    if (event && (!timer || event.at <= timer.at)) {
+    const timerAt = driver.nextTimerAt();
+    if (event && (timerAt === undefined || event.at <= timerAt)) {
       next++;
+      driver.now = Math.max(driver.now, event.at);
       ingest(event);
-      continue;
+    } else if (timerAt !== undefined) {
+      driver.fireNextTimer();
+    } else {
+      return result;
     }
-    timers.pop();
-    const run = timer ? runs.get(timer.runId) : undefined;
-    if (run && timer) feed(run, { type: 'timer', now: timer.at, token: timer.token });
   }
-  return result;
-}
-
-const listening = new WeakMap<Workflow, Set<string>>();
-
-/** Events a run of `workflow` reacts to: its cancelOn and the events its waitFor steps wait for (any branch). */
-function listensTo(workflow: Workflow, event: string): boolean {
-  let names = listening.get(workflow);
-  if (!names) {
-    const found = new Set<string>(workflow.cancelOn);
-    const walk = (steps: Workflow['steps']) => {
-      for (const step of steps) {
-        if (step.kind === 'waitFor' && step.until.type === 'event') found.add(step.until.event);
-        if (step.kind === 'branch') {
-          for (const arm of step.arms) walk(arm.steps);
-          walk(step.otherwise);
-        }
-      }
-    };
-    walk(workflow.steps);
-    listening.set(workflow, (names = found));
-  }
-  return names.has(event);
 }

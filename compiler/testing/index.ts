@@ -8,4 +8,4 @@ export { expect, ScenarioAssertionError, type Matchers, type PartialDeep } from 
 export { formatTimeline, type TimelineEntry } from './timeline.ts';
 export { formatOffset } from './offset.ts';
 export { SimulationSetupError, DEFAULT_START, type SimulateOptions, type SimUser, type SimPreferences } from './options.ts';
-export type { SimMessage } from './deliver.ts';
+export type { SimMessage } from './messages.ts';

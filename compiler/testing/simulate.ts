@@ -11,7 +11,7 @@
 import type { Bundle, EngagementKind, JsonValue } from '../bundle/schema.ts';
 import type { Duration } from '../dsl/duration.ts';
 import type { RunState } from '../../runtime/engine/types.ts';
-import type { SimMessage } from './deliver.ts';
+import type { SimMessage } from './messages.ts';
 import { durationToMs, formatOffset } from './offset.ts';
 import { checkData, resolveStart, simUserSchema, SimulationSetupError, type SimulateOptions, type SimUser } from './options.ts';
 import { formatTimeline, type TimelineEntry } from './timeline.ts';
@@ -75,8 +75,8 @@ export function simulate(bundle: Bundle, workflowId: string, options: SimulateOp
   world.startRun(start.data);
 
   const runOf = (run: string): RunState => {
-    const state = world.runs.get(run);
-    if (!state) throw new SimulationSetupError(`no run "${run}"; runs so far: ${[...world.runs.keys()].join(', ')}`);
+    const state = world.runState(run);
+    if (!state) throw new SimulationSetupError(`no run "${run}"; runs so far: ${world.runIds().join(', ')}`);
     return state;
   };
 
@@ -103,10 +103,8 @@ export function simulate(bundle: Bundle, workflowId: string, options: SimulateOp
       if (bundle.events[name]) checkData(bundle, name, data);
       inputs.push({ ...stamp(), kind: 'event', event: name, data: structuredClone(data) });
       world.note(FIRST, 'event', name);
-      // The runtime routes an event to the user's live runs, then starts the workflows it triggers.
-      for (const run of [...world.runs.keys()]) {
-        if (world.isActive(run)) world.feed(run, { type: 'event', now: world.now, event: name, data });
-      }
+      // The runtime routes an event to the user's live runs that listen to it, then starts the workflows it triggers.
+      world.routeEvent(name, data);
       if (workflow.trigger.type === 'event' && workflow.trigger.event === name) world.startRun(structuredClone(data));
       return sim;
     },
@@ -138,7 +136,7 @@ export function simulate(bundle: Bundle, workflowId: string, options: SimulateOp
     messages: () => structuredClone(world.messages),
     status: (run = FIRST) => runOf(run).status,
     state: (run = FIRST) => structuredClone(runOf(run)),
-    runs: () => [...world.runs.keys()],
+    runs: () => world.runIds(),
     elapsed: () => stamp(),
     inputs: () => structuredClone(inputs),
     toString: () => formatTimeline(world.timeline),

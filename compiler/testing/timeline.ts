@@ -5,10 +5,10 @@
  * is data (for `toMatchObject`) and a line of text (for failure reports).
  */
 import type { Channel, JsonValue, Workflow } from '../bundle/schema.ts';
-import { findStep } from '../../runtime/engine/cursor.ts';
+import { findStep } from '../bundle/walk.ts';
 import type { HistoryEntry } from '../../runtime/engine/types.ts';
 import { formatDuration } from '../dsl/duration.ts';
-import type { SimMessage } from './deliver.ts';
+import type { SimMessage } from './messages.ts';
 
 interface Base {
   /** Milliseconds after the trigger. */

@@ -1,7 +1,7 @@
 /**
  * A batch of fact jobs in one transaction: lock their runs (each user's snapshot read with it), feed each fact
  * to the engine, carry out its actions, feed their replies back, then save every run's new state with the
- * messages its turn logged and enqueue the timers it set — so states, jobs and messages commit together or not
+ * messages it logged and enqueue the timers it set — so states, jobs and messages commit together or not
  * at all. Round trips are what a job costs on this path, so a whole batch costs five: BEGIN, lock, enqueue,
  * save, COMMIT (one job alone, the same five). Runs of a batch advance concurrently (their provider calls
  * overlap); the facts of one run are applied in order.
@@ -9,8 +9,7 @@
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import { advance, CorruptStateError, isStarted } from '../engine/index.ts';
-import type { Action, Fact, RunState, UserSnapshot } from '../engine/types.ts';
+import { type ActionHandlers, advance, carryOut, CorruptStateError, type Fact, isStarted, type RunState, type UserSnapshot } from '../engine/index.ts';
 import type { DriverDeps } from './context.ts';
 import { bundleWithDefinition } from './definition.ts';
 import { deliver } from './deliver.ts';
@@ -18,16 +17,17 @@ import { sendFacts, type FactDelivery, type FactJob } from './queue.ts';
 import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
 import { throttledMessages } from './throttled.ts';
 
-interface Turn {
+/** A run being advanced by a batch: its state, and what its facts logged and scheduled, saved with the batch. */
+interface BatchRun {
   deps: DriverDeps;
   tx: SqlClient;
   run: sql.RunRow;
   bundle: Bundle;
   state: RunState;
   user: UserSnapshot;
-  /** Messages logged by this turn, written with the run's state. */
+  /** Messages logged while the run advanced, written with the run's state. */
   log: sql.MessageEntry[];
-  /** Timers this turn set, enqueued with the batch. */
+  /** Timers the run set, enqueued with the batch. */
   scheduled: FactDelivery[];
   signal: AbortSignal | undefined;
 }
@@ -39,83 +39,86 @@ function audienceKey(run: sql.RunRow): string {
   return `to:${String(r.email ?? r.phone_number ?? run.id)}`;
 }
 
-async function execute(turn: Turn, action: Action, now: number): Promise<Fact | null> {
-  const { deps, tx, run } = turn;
-  switch (action.type) {
-    case 'schedule':
-      turn.scheduled.push({ job: { runId: run.id, fact: { type: 'timer', token: action.token, now: action.at } }, at: action.at });
-      return null;
-    case 'send': {
-      const messages = await deliver(
-        {
-          tx,
-          bundle: turn.bundle,
-          runId: run.id,
-          workflow: run.workflow,
-          userId: run.user_id,
-          data: turn.state.data,
-          digest: turn.state.digest,
-          user: turn.user,
-          providers: deps.providers,
-          publicUrl: deps.publicUrl,
-          links: deps.links,
-          redact: deps.redact,
-          now,
-          clock: deps.now,
-          log: turn.log,
-          ...(turn.signal ? { signal: turn.signal } : {}),
-          ...(deps.observe?.message ? { onMessage: deps.observe.message } : {}),
-        },
-        action,
-      );
-      return { type: 'sendResult', now, stepId: action.stepId, messages };
-    }
-    case 'throttle': {
-      const key = { workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key };
-      await exec(tx, sql.lockThrottle(key));
-      const result = await one<{ n: number; allowed: boolean }>(
+/** What the runtime does with each action, in the batch's transaction (the in-memory driver does the same in memory). */
+const carriedOutInTransaction: ActionHandlers<BatchRun, Promise<Fact | null>> = {
+  async schedule(batchRun, action) {
+    batchRun.scheduled.push({ job: { runId: batchRun.run.id, fact: { type: 'timer', token: action.token, now: action.at } }, at: action.at });
+    return null;
+  },
+  async send(batchRun, action, now) {
+    const { deps, tx, run } = batchRun;
+    const messages = await deliver(
+      {
         tx,
-        sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }),
-      );
-      const workflow = turn.bundle.workflows[run.workflow];
-      if (!result!.allowed && workflow) {
-        const held = throttledMessages({ workflow, userId: run.user_id }, { stepId: action.stepId, count: result!.n, limit: action.limit, now });
-        turn.log.push(...held);
-        for (const message of held) deps.observe?.message?.('skipped', message.channel);
-      }
-      return { type: 'throttleResult', now, stepId: action.stepId, allowed: result!.allowed, count: result!.n };
+        bundle: batchRun.bundle,
+        runId: run.id,
+        workflow: run.workflow,
+        userId: run.user_id,
+        data: batchRun.state.data,
+        digest: batchRun.state.digest,
+        user: batchRun.user,
+        providers: deps.providers,
+        publicUrl: deps.publicUrl,
+        links: deps.links,
+        redact: deps.redact,
+        now,
+        clock: deps.now,
+        log: batchRun.log,
+        ...(batchRun.signal ? { signal: batchRun.signal } : {}),
+        ...(deps.observe?.message ? { onMessage: deps.observe.message } : {}),
+      },
+      action,
+    );
+    return { type: 'sendResult', now, stepId: action.stepId, messages };
+  },
+  async throttle(batchRun, action, now) {
+    const { deps, tx, run } = batchRun;
+    const key = { workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key };
+    await exec(tx, sql.lockThrottle(key));
+    const result = await one<{ n: number; allowed: boolean }>(
+      tx,
+      sql.passThrottle({ ...key, runId: run.id, limit: action.limit, windowMs: action.windowMs, now: new Date(now) }),
+    );
+    const workflow = batchRun.bundle.workflows[run.workflow];
+    if (!result!.allowed && workflow) {
+      const held = throttledMessages({ workflow, userId: run.user_id }, { stepId: action.stepId, count: result!.n, limit: action.limit, now });
+      batchRun.log.push(...held);
+      for (const message of held) deps.observe?.message?.('skipped', message.channel);
     }
-    case 'digestJoin': {
-      const row = await one<{ owner_run: string }>(
-        tx,
-        sql.joinDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id, item: action.item }),
-      );
-      return { type: 'digestResult', now, stepId: action.stepId, role: row!.owner_run === run.id ? 'owner' : 'joined' };
+    return { type: 'throttleResult', now, stepId: action.stepId, allowed: result!.allowed, count: result!.n };
+  },
+  async digestJoin({ tx, run }, action, now) {
+    const row = await one<{ owner_run: string }>(
+      tx,
+      sql.joinDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id, item: action.item }),
+    );
+    return { type: 'digestResult', now, stepId: action.stepId, role: row!.owner_run === run.id ? 'owner' : 'joined' };
+  },
+  async digestCollect({ tx, run }, action, now) {
+    const row = await one<{ items: JsonValue[] }>(
+      tx,
+      sql.closeDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id }),
+    );
+    return { type: 'digestCollected', now, stepId: action.stepId, items: row?.items ?? [] };
+  },
+  async updateProfile(batchRun, action) {
+    const { tx, run } = batchRun;
+    if (!run.user_id) return null;
+    for (const [path, value] of Object.entries(action.set)) {
+      await exec(tx, sql.setProfilePath(run.user_id, path, value));
     }
-    case 'digestCollect': {
-      const row = await one<{ items: JsonValue[] }>(
-        tx,
-        sql.closeDigest({ workflow: run.workflow, stepId: action.stepId, userId: audienceKey(run), key: action.key, runId: run.id }),
-      );
-      return { type: 'digestCollected', now, stepId: action.stepId, items: row?.items ?? [] };
-    }
-    case 'updateProfile': {
-      if (!run.user_id) return null;
-      for (const [path, value] of Object.entries(action.set)) {
-        await exec(tx, sql.setProfilePath(run.user_id, path, value));
-      }
-      turn.user = await loadUserSnapshot(tx, run.user_id);
-      return null;
-    }
-    case 'finished':
-      deps.observe?.runFinished?.(action.status);
-      return null;
-  }
-}
+    batchRun.user = await loadUserSnapshot(tx, run.user_id);
+    return null;
+  },
+  async finished({ deps }, action) {
+    deps.observe?.runFinished?.(action.status);
+    return null;
+  },
+};
 
 /** Applies a run's facts in order: each fact, then the replies its actions produce, until the engine rests. */
-async function applyFacts(turn: Turn, facts: Fact[]): Promise<void> {
-  const { deps } = turn;
+async function applyFacts(batchRun: BatchRun, facts: Fact[]): Promise<void> {
+  const { deps } = batchRun;
   try {
     for (const incoming of facts) {
       // Time is when the fact is handled, not when it was scheduled: lateness shows in history. A run's start
@@ -125,10 +128,10 @@ async function applyFacts(turn: Turn, facts: Fact[]): Promise<void> {
       const queue: Fact[] = [{ ...incoming, now } as Fact];
       while (queue.length) {
         const fact = queue.shift()!;
-        const result = advance(turn.state, fact, turn.bundle, { user: turn.user });
-        turn.state = result.state;
+        const result = advance(batchRun.state, fact, batchRun.bundle, { user: batchRun.user });
+        batchRun.state = result.state;
         for (const action of result.actions) {
-          const reply = await execute(turn, action, deps.now());
+          const reply = await carryOut(carriedOutInTransaction, batchRun, action, deps.now());
           if (reply) queue.push(reply);
         }
       }
@@ -136,7 +139,7 @@ async function applyFacts(turn: Turn, facts: Fact[]): Promise<void> {
   } catch (error) {
     if (!(error instanceof CorruptStateError)) throw error;
     // A state that does not fit its bundle will never heal by retrying: end the run and say why.
-    turn.state = failedState(turn.state, deps.now(), error.message);
+    batchRun.state = failedState(batchRun.state, deps.now(), error.message);
   }
 }
 
@@ -176,28 +179,31 @@ function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
 export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
   const byRun = factsByRun(jobs);
   const locked = await rows<sql.RunRow & ProfileColumns>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
-  // Every turn settles before the batch goes on or fails: a turn still running when another has failed would
+  // Every run settles before the batch goes on or fails: one still advancing when another has failed would
   // otherwise issue statements on a transaction that is being rolled back and released.
   const settled = await Promise.allSettled(
     locked.map(async (run) => {
       const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
       const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
-      const turn: Turn = { deps, tx, run, bundle, state: run.state as RunState, user, log: [], scheduled: [], signal };
-      await applyFacts(turn, byRun.get(run.id)!);
-      return turn;
+      const batchRun: BatchRun = { deps, tx, run, bundle, state: run.state as RunState, user, log: [], scheduled: [], signal };
+      await applyFacts(batchRun, byRun.get(run.id)!);
+      return batchRun;
     }),
   );
   const failed = settled.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  const turns = settled.map((s) => (s as PromiseFulfilledResult<Turn>).value);
-  if (turns.length === 0) return new Map();
+  const batchRuns = settled.map((s) => (s as PromiseFulfilledResult<BatchRun>).value);
+  if (batchRuns.length === 0) return new Map();
   await sendFacts(
     deps.boss,
-    turns.flatMap((t) => t.scheduled),
+    batchRuns.flatMap((t) => t.scheduled),
     { client: tx },
   );
-  await exec(tx, sql.saveTurns(turns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, started: startIsBehind(t.state), messages: t.log }))));
-  return new Map(turns.map((t) => [t.run.id, t.state]));
+  await exec(
+    tx,
+    sql.saveTurns(batchRuns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, started: startIsBehind(t.state), messages: t.log }))),
+  );
+  return new Map(batchRuns.map((t) => [t.run.id, t.state]));
 }
 
 /** Applies one fact to one run. Returns the run's state after it, or null when the run does not exist. */

@@ -6,7 +6,7 @@ import { copy } from './copy.ts';
 import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import { CorruptStateError, ROOT } from './cursor.ts';
 import { applyFact } from './facts.ts';
-import { execute } from './steps.ts';
+import { runSteps } from './steps.ts';
 import { isFinished, isStarted, type Turn } from './turn.ts';
 import type { EngineContext, EngineResult, Fact, RunState } from './types.ts';
 
@@ -63,6 +63,6 @@ export function advance(state: RunState, fact: Fact, bundle: Bundle, ctx: Engine
   };
   const applied = applyFact(turn, fact);
   if (applied === 'ignored') return { state, actions: [] };
-  if (applied === 'resume' && turn.state.status === 'running' && isStarted(turn.state)) execute(turn);
+  if (applied === 'resume' && turn.state.status === 'running' && isStarted(turn.state)) runSteps(turn);
   return { state: turn.state, actions: turn.actions };
 }

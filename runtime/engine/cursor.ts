@@ -64,15 +64,3 @@ export function leaveList(cursor: Cursor): boolean {
   stepOver(cursor);
   return true;
 }
-
-/** Finds a step anywhere in the workflow (branch arms included). */
-export function findStep(steps: readonly Step[], id: string): Step | undefined {
-  for (const step of steps) {
-    if (step.id === id) return step;
-    if (step.kind === 'branch') {
-      const inner = findStep([...step.arms.flatMap((a) => a.steps), ...step.otherwise], id);
-      if (inner) return inner;
-    }
-  }
-  return undefined;
-}

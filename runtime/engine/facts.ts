@@ -3,7 +3,7 @@
  * `recorded` (state changed, nothing to execute), or `resume` (execute steps from the cursor).
  * Facts that do not match what the run waits for are never an error.
  */
-import { findStep } from './cursor.ts';
+import { findStep } from '../../compiler/bundle/walk.ts';
 import { engagementSeen } from './engagements.ts';
 import { keyOf } from './refs.ts';
 import { block, blockOnTimer, end, isStarted, record, resume, RUN, type Turn } from './turn.ts';

@@ -14,7 +14,7 @@ export function conditionScope(turn: Turn): ConditionScope {
   return { data: state.data, user, digest: state.digest, engagements: state.engagements, now, bundle, userId: state.userId };
 }
 
-export function execute(turn: Turn): void {
+export function runSteps(turn: Turn): void {
   while (turn.state.status === 'running') {
     const step = currentStep(turn.workflow, turn.state.cursor);
     if (step === null) {

@@ -9,7 +9,7 @@ import { buildProject } from '../../compiler/build.ts';
 import { expect as heraldExpect, formatOffset, scenario, ScenarioAssertionError, simulate, SimulationSetupError, type Simulation } from 'herald/testing';
 import { runScenario } from '../../compiler/testing/run-scenario.ts';
 import { takeRegisteredScenarios } from '../../compiler/testing/scenario.ts';
-import { simulate as scriptSimulate } from '../../runtime/engine/simulate.ts';
+import { simulate as scriptSimulate } from '../../runtime/memory-driver/index.ts';
 import { HOUR, MINUTE, makeBundle, makeUser, onboarding as onboardingFlow, send, workflow } from '../../runtime/engine/test-bundle.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -203,7 +203,7 @@ describe('simulate: refusing what the runtime would refuse', () => {
 });
 
 describe('simulate: the same engine as the script simulator', () => {
-  it('agrees with runtime/engine/simulate.ts on every onboarding path', () => {
+  it('agrees with runtime/memory-driver/simulate.ts on every onboarding path', () => {
     const small = makeBundle(onboardingFlow);
     const user = makeUser();
     const paths: { name: string; drive: (s: Simulation) => void; script: Parameters<typeof scriptSimulate>[0]['script'] }[] = [

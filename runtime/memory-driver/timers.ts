@@ -1,7 +1,7 @@
 /**
- * Pending timers of every replayed run, earliest first (ties in the order they were set), as a binary heap:
- * an export of a busy day schedules hundreds of thousands of timers, and re-sorting a list per step would
- * make the replay quadratic.
+ * Pending timers of every run in memory, earliest first (ties in the order they were set), as a binary heap:
+ * a replay of a busy day schedules hundreds of thousands of timers, and re-sorting a list per step would
+ * make it quadratic.
  */
 export interface Timer {
   at: number;
