@@ -10,7 +10,9 @@ import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/types.ts';
+import { inboxOn } from '../inbox/store.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
+import type { OptOut } from '../providers/types.ts';
 import type { Redaction } from '../config.ts';
 import type { LinkSigner } from '../links.ts';
 import { templateBuiltins } from '../render/builtins.ts';
@@ -19,9 +21,6 @@ import { failpoint } from '../failpoints.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
-
-/** Twilio's "the recipient replied STOP" error: they are unsubscribed from this sender. */
-const TWILIO_UNSUBSCRIBED = '21610';
 
 export interface DeliverContext {
   tx: SqlClient;
@@ -133,7 +132,7 @@ async function sendOne(
       channel: candidate.channel,
       to: { userId: ctx.userId, email: ctx.user.email ?? null, phone_number: ctx.user.phone_number ?? null, push_tokens: ctx.user.push_tokens ?? [] },
       content,
-      tx: ctx.tx,
+      inbox: inboxOn(ctx.tx),
       statusCallbackUrl: `${ctx.publicUrl}/webhooks/twilio/status?message=${messageId}`,
       ...(candidate.channel === 'email' && unsubscribeUrl
         ? { headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
@@ -156,9 +155,19 @@ async function sendOne(
   return fail(outcome.reason, [...outcome.attempts, { status: 'failed', at: at(), ...(outcome.code ? { code: outcome.code } : {}) }]);
 }
 
-/** What providers told us about the recipient: dead push tokens leave the profile; an SMS STOP (Twilio 21610) opts out. */
+/**
+ * What providers told us about the recipient, the one place it reaches the profile: dead push tokens leave
+ * it; an opt-out a provider reported (an SMS STOP) is recorded, so later sends skip the channel.
+ */
 async function applyProviderFeedback(ctx: DeliverContext, outcome: FailoverOutcome) {
   if (!ctx.userId) return;
   if (outcome.invalidTokens.length) await exec(ctx.tx, sql.removePushTokens(ctx.userId, outcome.invalidTokens));
-  if (!outcome.ok && outcome.code === TWILIO_UNSUBSCRIBED) await exec(ctx.tx, sql.setSmsOptOut(ctx.userId, true));
+  if (!outcome.ok && outcome.optOut) await recordOptOut(ctx.tx, ctx.userId, outcome.optOut);
+}
+
+async function recordOptOut(tx: SqlClient, userId: string, optOut: OptOut) {
+  switch (optOut.channel) {
+    case 'sms':
+      return exec(tx, sql.setSmsOptOut(userId, true));
+  }
 }

@@ -9,11 +9,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonValue, Provider } from '../../compiler/bundle/schema.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import { nextDelay, retryPolicyOf } from '../providers/retry.ts';
-import type { DeliveryResult, OutboundMessage } from '../providers/types.ts';
+import type { DeliveryResult, OptOut, OutboundMessage } from '../providers/types.ts';
 
 export type FailoverOutcome =
   | { ok: true; provider: Provider; adapter: string; providerMessageId: string; response: JsonValue; invalidTokens: string[]; attempts: JsonValue[] }
-  | { ok: false; reason: 'permanent_error' | 'all_providers_failed' | 'no_provider'; code: string | null; invalidTokens: string[]; attempts: JsonValue[] };
+  | {
+      ok: false;
+      reason: 'permanent_error' | 'all_providers_failed' | 'no_provider';
+      code: string | null;
+      invalidTokens: string[];
+      attempts: JsonValue[];
+      /** The permanent refusal was the recipient's opt-out (the provider said so). */
+      optOut?: OptOut;
+    };
 
 export interface FailoverInput {
   providers: ProviderRegistry;
@@ -77,7 +85,16 @@ export async function sendWithFailover(input: FailoverInput): Promise<FailoverOu
         ...(result.response === undefined || !input.keepResponses ? {} : { response: result.response }),
       });
       if (result.providerFault) break;
-      if (!result.retryable) return { ok: false, reason: 'permanent_error', code: result.code ?? null, invalidTokens, attempts };
+      if (!result.retryable) {
+        return {
+          ok: false,
+          reason: 'permanent_error',
+          code: result.code ?? null,
+          invalidTokens,
+          attempts,
+          ...(result.optOut ? { optOut: result.optOut } : {}),
+        };
+      }
       const wait = nextDelay(policy, n, result.retryAfterMs);
       if (wait === null || !input.providers.health.allow(provider.id, input.clock())) break;
       await sleep(wait, undefined, input.signal ? { signal: input.signal } : {});

@@ -1,6 +1,7 @@
 /**
  * SMS through Twilio's Programmable Messaging API, with Twilio's own SDK (`messages.create`). The message's
- * status callback URL goes along, so Twilio reports delivery back to Herald.
+ * status callback URL goes along, so Twilio reports delivery back to Herald. A refusal because the recipient
+ * replied STOP (21610) comes back with `optOut`, which the delivery code records on the profile.
  *
  * Base URL seam: the SDK builds absolute `https://api.twilio.com/...` URIs and hands every request to the
  * client's `httpClient` (a documented `ClientOpts` option, typed as the SDK's `RequestClient`). The adapter
@@ -35,6 +36,9 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Twilio error codes that mean "slow down" whatever HTTP status carries them. */
 const RATE_LIMIT_CODES = new Set([20429, 14107]);
+
+/** "Attempt to send to unsubscribed recipient": they replied STOP to this sender, an opt-out of SMS. */
+const UNSUBSCRIBED_RECIPIENT = 21610;
 
 interface ResponseSlot {
   headers?: HeaderSource;
@@ -117,7 +121,7 @@ export function createTwilioProvider(config: TwilioConfig): DeliveryProvider {
       } catch (error) {
         if (isRestError(error)) {
           const rateLimited = error.code !== undefined && RATE_LIMIT_CODES.has(error.code);
-          return httpFailure(
+          const failure = httpFailure(
             {
               provider: 'twilio',
               status: error.status,
@@ -129,6 +133,7 @@ export function createTwilioProvider(config: TwilioConfig): DeliveryProvider {
             },
             redactor,
           );
+          return error.code === UNSUBSCRIBED_RECIPIENT ? { ...failure, optOut: { channel: 'sms' } } : failure;
         }
         return transportFailure('twilio', error, redactor);
       }

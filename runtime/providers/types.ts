@@ -1,9 +1,10 @@
 /**
  * The one interface every delivery provider implements. Expected failures come back as results (with
- * whether a retry could help), never as exceptions: failover decides on them.
+ * whether a retry could help), never as exceptions: failover decides on them. Adapters are leaves: what they
+ * learn about the recipient (dead push tokens, an opt-out) comes back in the result for the delivery code to
+ * act on, and the one adapter that stores rather than sends (in-app) gets a port, never the database.
  */
 import type { Channel, JsonValue, Provider } from '../../compiler/bundle/schema.ts';
-import type { SqlClient } from '../db/sql-client.ts';
 import type { RenderedContent } from '../render/render.ts';
 
 export interface Recipient {
@@ -24,8 +25,37 @@ export interface OutboundMessage {
   headers?: Record<string, string>;
   /** Where the provider posts delivery status callbacks for this message (Twilio's StatusCallback). */
   statusCallbackUrl?: string;
-  /** The job's transaction: providers that write to Herald's own tables (in-app) use it. */
-  tx: SqlClient;
+  /**
+   * Herald's own inbox, where in-app messages go: the delivery code always gives it; the other adapters never
+   * touch it (and callers that drive only them, such as the provider bench, may leave it out).
+   */
+  inbox?: InboxPort;
+}
+
+/** An in-app message as the end user's inbox keeps it. */
+export interface InboxItem {
+  userId: string;
+  messageId: string;
+  title: string;
+  body: string;
+  actionUrl: string | null;
+}
+
+/**
+ * The in-app adapter's one way into Herald's storage. The delivery code builds it on the job's transaction,
+ * so an item is written exactly when its message is logged (in-app delivery is exactly-once).
+ */
+export interface InboxPort {
+  /** Stores the message's item and returns the item's id; a message stored before keeps its item and id. */
+  store(item: InboxItem): Promise<string>;
+}
+
+/**
+ * The recipient has opted out of a channel at the provider (Twilio's 21610: they replied STOP to the
+ * sender). Herald keeps a channel-wide opt-out for SMS only, hence the one channel.
+ */
+export interface OptOut {
+  channel: Extract<Channel, 'sms'>;
 }
 
 export type DeliveryResult =
@@ -52,6 +82,8 @@ export type DeliveryResult =
       retryAfterMs?: number;
       response?: JsonValue;
       invalidTokens?: string[];
+      /** Set when the refusal is the recipient's opt-out: the delivery code records it on the profile. */
+      optOut?: OptOut;
     };
 
 export interface DeliveryProvider {

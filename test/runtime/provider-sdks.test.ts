@@ -8,7 +8,6 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Provider } from '../../compiler/bundle/schema.ts';
-import type { SqlClient } from '../../runtime/db/sql-client.ts';
 import { createFcmProvider, type FcmProvider } from '../../runtime/providers/fcm.ts';
 import { retryAfterMs } from '../../runtime/providers/failure.ts';
 import { createSendgridProvider } from '../../runtime/providers/sendgrid.ts';
@@ -27,9 +26,6 @@ import {
   type TestServiceAccount,
 } from '../fakes/providers.ts';
 
-/** These adapters never touch the database. */
-const dummyTx: SqlClient = { query: async () => ({ rows: [] }) };
-
 function outbound(provider: Provider, to: Recipient, content: Record<string, unknown>, extra: Partial<OutboundMessage> = {}): OutboundMessage {
   return {
     messageId: 'msg-0001',
@@ -38,7 +34,6 @@ function outbound(provider: Provider, to: Recipient, content: Record<string, unk
     provider,
     to,
     content: content as OutboundMessage['content'],
-    tx: dummyTx,
     ...extra,
   };
 }

@@ -1,0 +1,19 @@
+/**
+ * The inbox port in-app delivery writes through (`InboxPort`, runtime/providers/types.ts), on a client the
+ * delivery code chooses: the job's transaction, so an item exists exactly when its message is logged.
+ */
+import { randomUUID } from 'node:crypto';
+import * as sql from '../db/sql.ts';
+import { one, type SqlClient } from '../db/sql-client.ts';
+import type { InboxPort } from '../providers/types.ts';
+
+export function inboxOn(client: SqlClient): InboxPort {
+  return {
+    async store(item) {
+      // One item per message: a message handed over again (a retried attempt) gets its first item's id back.
+      const row = await one<{ id: string }>(client, sql.insertInboxItem({ id: randomUUID(), ...item }));
+      if (!row) throw new Error(`the inbox item of message ${item.messageId} was not stored`);
+      return row.id;
+    },
+  };
+}
