@@ -1,6 +1,6 @@
 /**
  * DB mode: the event is written into `herald.ingest` through the caller's own transaction, so it exists
- * exactly when their business write does; the runtime's consumer (runtime/driver/ingest-queue.ts) accepts
+ * exactly when their business write does; the runtime's consumer (runtime/intake/ingest-queue.ts) accepts
  * it after commit and deletes the row in the same transaction. This file is the customer's side of that
  * contract and depends on nothing of the runtime: only the table (created by the runtime's migration).
  *

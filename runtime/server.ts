@@ -22,7 +22,7 @@ import type { AppDeps } from './http/deps.ts';
 import { createAudit } from './audit/audit.ts';
 import { clientAddress, trustedProxiesFrom } from './http/client-address.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { startIngestConsumer } from './driver/ingest-queue.ts';
+import { createIntake, startIngestConsumer } from './intake/index.ts';
 import { createLinkSigner } from './links.ts';
 import { createProviderHealth, DEFAULT_BREAKER } from './providers/health.ts';
 import { createProviderRegistry } from './providers/registry.ts';
@@ -185,13 +185,16 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
     await syncSchedules(boss, bundle);
     await workSchedules(boss, db, deps, onError);
-    const ingest = startIngestConsumer(db, deps, onError);
+    // One intake per runtime: its groups and their connections are shared by every door.
+    const intake = createIntake(db, deps);
+    const ingest = startIngestConsumer(db, intake, bundles, onError);
 
     const env = options.env ?? process.env;
     const auditLog = createAudit(db, { onError, clientAddress: (c) => clientAddress(c, trustedProxiesFrom(env)) });
     const appDeps: AppDeps = {
       db,
       driver: deps,
+      intake,
       metrics,
       apiKey: config.apiKey,
       apiKeys: config.apiKeys,

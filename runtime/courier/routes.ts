@@ -13,16 +13,14 @@ import { PROFILE_FIELDS, presentCourierMessage, presentProfile, presentTopic } f
 import { invokeBodySchema, preferencesBodySchema, profileBodySchema, sendBodySchema, topicBodySchema, type UserRecipient } from './schemas.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import { checkEventData } from '../driver/ingest.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
-import { startRuns } from '../driver/triggers.ts';
 import { readBody } from '../http/body.ts';
 import { emailAddress, phoneNumber } from '../http/contact.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { HttpError } from '../http/errors.ts';
-import { idempotent } from '../http/idempotency.ts';
 import { MAX_BODY_BYTES } from '../http/limits.ts';
 import type { Router } from '../http/route.ts';
+import { checkEventData, requestKey, type WorkflowStart } from '../intake/index.ts';
 import { auditRequest } from '../audit/routes.ts';
 import { deleteUserAudited } from '../users/delete.ts';
 
@@ -92,12 +90,9 @@ function checkContact(where: string, fields: { email?: unknown; phone_number?: u
 }
 
 /** A recipient as Herald's run input: a known user (inline contact fields saved to the profile), or an address. */
-async function recipientInput(tx: SqlClient, to: UserRecipient) {
+function recipientInput(to: UserRecipient): Pick<WorkflowStart, 'userId' | 'recipient' | 'profile'> {
   const contact = Object.fromEntries((['email', 'phone_number', 'locale'] as const).filter((k) => typeof to[k] === 'string').map((k) => [k, to[k] as string]));
-  if (to.user_id) {
-    if (Object.keys(contact).length) await exec(tx, sql.upsertUser(to.user_id, contact));
-    return { userId: to.user_id, recipient: null };
-  }
+  if (to.user_id) return { userId: to.user_id, recipient: null, ...(Object.keys(contact).length ? { profile: contact } : {}) };
   return { userId: null, recipient: contact };
 }
 
@@ -151,25 +146,22 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     recipients.forEach((to, i) => checkContact(Array.isArray(message.to) ? `message.to.${i}` : 'message.to', to));
     const requestId = randomUUID();
     const adHoc = courierMessageWorkflow(bundle, message, { requestId, now: Date.now() });
-    const result = await idempotent(deps, c.req.header('idempotency-key'), `courier\0${raw}`, async (tx) => {
-      for (const to of recipients) {
-        const who = await recipientInput(tx, to);
-        await startRuns(deps.driver, tx, {
-          bundle,
-          workflows: [adHoc.workflow],
-          // One recipient: the request id is its message id, as in Courier.
-          runIds: [recipients.length === 1 ? requestId : randomUUID()],
-          ...who,
-          data: { ...(message.data ?? {}), ...(to.data ?? {}) } as Record<string, JsonValue>,
-          triggerEvent: message.metadata?.event ?? null,
-          definition: adHoc.definition,
-          requestId,
-        });
-      }
-      return { status: 202 as const, body: { requestId } };
-    });
+    const starts = recipients.map(
+      (to): WorkflowStart => ({
+        bundle,
+        workflows: [adHoc.workflow],
+        // One recipient: the request id is its message id, as in Courier.
+        runIds: [recipients.length === 1 ? requestId : randomUUID()],
+        ...recipientInput(to),
+        data: { ...(message.data ?? {}), ...(to.data ?? {}) } as Record<string, JsonValue>,
+        triggerEvent: message.metadata?.event ?? null,
+        definition: adHoc.definition,
+        requestId,
+      }),
+    );
+    const result = await deps.intake.workflow(starts, () => ({ requestId }), requestKey(c.req.header('idempotency-key'), `courier\0${raw}`));
     deps.metrics.triggers.inc({ source: 'courier', outcome: result.replayed ? 'replayed' : 'accepted' });
-    return c.json(result.body as object, 202);
+    return c.json(result.body, 202);
   });
 
   routes.get('/messages/:id', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
@@ -247,7 +239,8 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     const { value } = await readBody(c, invokeBodySchema);
     const bundle = liveBundle(deps);
     const workflowId = fromPath ? c.req.param('templateId')! : (value.template ?? '');
-    const workflow = bundle.workflows[workflowId];
+    // The id comes from the request: only the bundle's own workflows, never a name inherited from Object.prototype.
+    const workflow = Object.hasOwn(bundle.workflows, workflowId) ? bundle.workflows[workflowId] : undefined;
     if (!workflow) throw new HttpError(404, 'not_found', `no workflow "${workflowId}" to invoke (known: ${Object.keys(bundle.workflows).join(', ')})`);
     if (!value.recipient) throw new HttpError(400, 'invalid_request', 'recipient: a user id is required');
     const data = (value.data ?? {}) as Record<string, JsonValue>;
@@ -255,13 +248,17 @@ export function courierRoutes(routes: Router, deps: AppDeps): void {
     const profile = value.profile ? splitProfile(value.profile as Record<string, JsonValue>) : null;
     if (profile) checkContact('profile', profile.columns);
     const runId = randomUUID();
-    await deps.db.transaction(async (tx) => {
-      if (profile) {
-        const { columns, traits } = profile;
-        await exec(tx, sql.upsertUser(value.recipient!, { ...columns, traits }));
-      }
-      await startRuns(deps.driver, tx, { bundle, workflows: [workflow], runIds: [runId], userId: value.recipient!, recipient: null, data, triggerEvent: null });
-    });
+    const start: WorkflowStart = {
+      bundle,
+      workflows: [workflow],
+      runIds: [runId],
+      userId: value.recipient,
+      recipient: null,
+      data,
+      triggerEvent: null,
+      ...(profile ? { profile: { ...profile.columns, traits: profile.traits } } : {}),
+    };
+    await deps.intake.workflow([start], () => ({ runId }));
     deps.metrics.runsStarted.inc({ workflow: workflow.id });
     return c.json({ runId }, 202);
   };

@@ -4,17 +4,11 @@
  */
 import pg from 'pg';
 import { coalescingStream } from './coalescing-socket.ts';
-import { createGroupCommit } from './group-commit.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface Database extends SqlClient {
   /** Runs `fn` in a transaction; commits on success, rolls back on error. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
-  /**
-   * Runs `fn` in a transaction it may share with concurrent callers (group-commit.ts): for small, frequent
-   * writes such as accepting a trigger. `fn` may run twice and must touch nothing but `tx`.
-   */
-  grouped<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
   readonly url: string;
@@ -120,9 +114,7 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
         return false;
       }
     },
-    grouped: (fn) => grouped(fn),
     close: () => pool.end(),
   };
-  const grouped = createGroupCommit((fn) => database.transaction(fn));
   return database;
 }

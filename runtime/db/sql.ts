@@ -442,7 +442,7 @@ export const deleteExpired = (before: Date) =>
 
 // ── ingest queue ─────────────────────────────────────────────────────────────────────────────────────────
 // The typed client's DB mode writes herald.ingest (client/db.ts, the customer's side); these are the
-// runtime's side, run by driver/ingest-queue.ts.
+// runtime's side, run by intake/ingest-queue.ts.
 export interface IngestRow {
   id: string;
   event: string;

@@ -90,7 +90,7 @@ export type EventInput = Omit<StartInput, 'recipient' | 'triggerEvent'> & {
   userId: string;
   event: string;
   messageId: string | null;
-  /** False: the event is logged (and starts `workflows`) but is not sent to its user's runs (an event from a client, see driver/ingest.ts). */
+  /** False: the event is logged (and starts `workflows`) but is not sent to its user's runs (an event from a client, see intake/events.ts). */
   feedsRuns?: boolean;
 };
 

@@ -2,12 +2,15 @@ import type { Audit, AuditRecorder } from '../audit/audit.ts';
 import type { Database } from '../db/pool.ts';
 import type { ApiKey } from './api-keys.ts';
 import type { DriverDeps } from '../driver/context.ts';
+import type { Intake } from '../intake/index.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** What the HTTP layer needs from the runtime. */
 export interface AppDeps {
   db: Database;
   driver: DriverDeps;
+  /** Where every trigger comes in (runtime/intake/): group commit, Idempotency-Key claims. */
+  intake: Intake;
   metrics: Metrics;
   /** The first admin key: what the dashboard login takes when HERALD_DASHBOARD_PASSWORD is unset. */
   apiKey: string;

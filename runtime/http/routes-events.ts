@@ -8,11 +8,9 @@ import { MAX_BODY_BYTES } from './limits.ts';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
-import { checkEventData, createEventIntake, prepareEvent } from '../driver/ingest.ts';
-import { acceptEvent, startRuns, type EventAcceptance } from '../driver/triggers.ts';
+import { checkEventData, prepareEvent, requestKey } from '../intake/index.ts';
 import { readBody } from './body.ts';
 import { emailAddress, phoneNumber } from './contact.ts';
-import { idempotent } from './idempotency.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 
@@ -41,51 +39,36 @@ function liveBundle(deps: AppDeps): Bundle {
 }
 
 export function eventRoutes(routes: Router, deps: AppDeps) {
-  // Without an Idempotency-Key an event writes nothing else: concurrent ones are accepted together.
-  const intake = createEventIntake(deps.db, deps.driver);
-  const answer = (accepted: EventAcceptance, event: string) => {
-    // A retry of an event already accepted (same messageId): the same runs, nothing new.
-    if (accepted.duplicate) return { status: 202 as const, body: { runs: accepted.runs, duplicate: true } };
-    const { runs, routed } = accepted;
-    const body: Record<string, unknown> = { runs, routed: routed.length };
-    if (runs.length === 0) body.note = `no workflow is triggered by "${event}"; it was logged${routed.length ? ' and delivered to waiting runs' : ''}`;
-    return { status: 202 as const, body };
-  };
-
   routes.post('/v1/events', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value, raw } = await readBody(c, eventBody);
     const bundle = liveBundle(deps);
     // Checked (and its run ids made) before any transaction: a refused event costs its neighbours nothing.
     const input = prepareEvent(bundle, { event: value.event, userId: value.userId, properties: value.properties, messageId: value.messageId ?? null });
-    const key = c.req.header('idempotency-key');
-    const result = key
-      ? await idempotent(deps, key, raw, async (tx) => answer(await acceptEvent(deps.driver, tx, input), value.event))
-      : { ...answer(await intake(input), value.event), replayed: false };
+    const result = await deps.intake.event(input, requestKey(c.req.header('idempotency-key'), raw));
     deps.metrics.triggers.inc({ source: 'events', outcome: result.replayed ? 'replayed' : 'accepted' });
     for (const w of result.replayed ? [] : input.workflows) deps.metrics.runsStarted.inc({ workflow: w.id });
-    return c.json(result.body as object, 202);
+    return c.json(result.body, 202);
   });
 
   routes.post('/v1/workflows/:id/trigger', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value, raw } = await readBody(c, triggerBody);
     const bundle = liveBundle(deps);
-    const workflow = bundle.workflows[c.req.param('id')];
-    if (!workflow) throw new HttpError(404, 'not_found', `no workflow "${c.req.param('id')}" in the live bundle (${Object.keys(bundle.workflows).join(', ')})`);
+    const id = c.req.param('id');
+    // The id comes from the path: only the bundle's own workflows, never a name inherited from Object.prototype.
+    const workflow = Object.hasOwn(bundle.workflows, id) ? bundle.workflows[id] : undefined;
+    if (!workflow) throw new HttpError(404, 'not_found', `no workflow "${id}" in the live bundle (${Object.keys(bundle.workflows).join(', ')})`);
     if (workflow.trigger.type === 'event') checkEventData(bundle, workflow.trigger.event, value.data, 'data');
-    const data = value.data;
-    const result = await idempotent(deps, c.req.header('idempotency-key'), `${workflow.id}\0${raw}`, async (tx) => {
-      const runs = await startRuns(deps.driver, tx, {
-        bundle,
-        workflows: [workflow],
-        runIds: [randomUUID()],
-        userId: value.userId ?? null,
-        recipient: value.to ?? null,
-        data,
-        triggerEvent: null,
-      });
-      return { status: 202 as const, body: { runs } };
-    });
+    const start = {
+      bundle,
+      workflows: [workflow],
+      runIds: [randomUUID()],
+      userId: value.userId ?? null,
+      recipient: value.to ?? null,
+      data: value.data,
+      triggerEvent: null,
+    };
+    const result = await deps.intake.workflow([start], (runs) => ({ runs: runs[0]! }), requestKey(c.req.header('idempotency-key'), `${workflow.id}\0${raw}`));
     deps.metrics.triggers.inc({ source: 'workflow', outcome: result.replayed ? 'replayed' : 'accepted' });
-    return c.json(result.body as object, 202);
+    return c.json(result.body, 202);
   });
 }

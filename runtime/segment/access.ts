@@ -6,7 +6,7 @@
  * |-----------|--------------------|
  * | identify  | applied without the contact fields (`traits.email`, `traits.phone`, `traits.phone_number`, `context.device.token`), which are reported as ignored |
  * | alias     | refused (403): merging profiles would hand one user's profile to another |
- * | track     | logged; starts only workflows marked `clientTriggerable` (driver/ingest.ts) |
+ * | track     | logged; starts only workflows marked `clientTriggerable` (intake/events.ts) |
  * | page, screen, group | as with a server key |
  */
 import type { JsonValue } from '../../compiler/bundle/schema.ts';

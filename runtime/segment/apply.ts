@@ -12,13 +12,13 @@
  *
  * Every call also marks its user active (presence, for `s.user.activeWithin(...)`), at the call's
  * skew-corrected time (clock.ts). A call made with a browser key arrives here already narrowed (access.ts);
- * its track starts only client-triggerable workflows (driver/ingest.ts).
+ * its track starts only client-triggerable workflows (intake/events.ts).
  */
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { DriverDeps } from '../driver/context.ts';
-import { prepareEvent, workflowsTriggeredBy } from '../driver/ingest.ts';
+import { prepareEvent, workflowsTriggeredBy } from '../intake/index.ts';
 import { acceptEvent } from '../driver/triggers.ts';
 import type { WriteKeyKind } from './auth.ts';
 import { activityTime } from './clock.ts';

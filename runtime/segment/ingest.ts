@@ -1,12 +1,12 @@
 /**
  * Segment calls in, outcomes out: each call validated (schema.ts), size-checked (limits.ts) and applied
- * (apply.ts) group-committed with the calls that arrive with it (db/group-commit.ts): a refused call is
- * retried alone, so in a batch it changes nothing for the others. A browser key's call is narrowed first
+ * (apply.ts) through the runtime's intake, group-committed with the calls that arrive with it: a refused call
+ * is retried alone, so in a batch it changes nothing for the others. A browser key's call is narrowed first
  * (access.ts): refused, or applied without the fields such a key may not set, which are reported back.
  */
-import { isConnectionError, type Database } from '../db/pool.ts';
+import { isConnectionError } from '../db/pool.ts';
 import type { DriverDeps } from '../driver/context.ts';
-import { InvalidEventError } from '../driver/ingest.ts';
+import { InvalidEventError, type Intake } from '../intake/index.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { restrictCall, CONTACT_IGNORED_REASON } from './access.ts';
 import { applySegmentEvent, type CallOutcome } from './apply.ts';
@@ -16,7 +16,7 @@ import { SegmentRejection } from './profile.ts';
 import { describeIssues, segmentEventSchema } from './schema.ts';
 
 export interface IngestDeps {
-  db: Database;
+  intake: Intake;
   driver: DriverDeps;
   /** Errors that are Herald's, not the sender's (logged; the call is reported as refused). */
   log: (error: unknown) => void;
@@ -106,7 +106,7 @@ export async function ingestCall(deps: IngestDeps, bundle: Bundle, raw: unknown,
   const allowed = restrictCall(parsed.data, at.key);
   if (!allowed.ok) return { ok: false, rejected: { index, ...label, reason: allowed.reason, code: 'forbidden' } };
   try {
-    const outcome = await deps.db.grouped((tx) => applySegmentEvent(deps.driver, tx, allowed.event, { bundle, receivedAt: at.receivedAt, key: at.key }));
+    const outcome = await deps.intake.grouped((tx) => applySegmentEvent(deps.driver, tx, allowed.event, { bundle, receivedAt: at.receivedAt, key: at.key }));
     const ignored = ignoredOf(outcome, allowed.ignored);
     return { ok: true, outcome, ...(ignored ? { ignored: { index, ...label, ...ignored } } : {}) };
   } catch (error) {

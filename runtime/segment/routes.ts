@@ -144,7 +144,7 @@ function liveBundle(deps: AppDeps): Bundle {
 }
 
 function ingestDeps(deps: AppDeps): IngestDeps {
-  return { db: deps.db, driver: deps.driver, log: deps.log };
+  return { intake: deps.intake, driver: deps.driver, log: deps.log };
 }
 
 /** Counts what was done, after the commit: triggers by outcome, runs by workflow. */

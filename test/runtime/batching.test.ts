@@ -3,7 +3,7 @@
  * (driver/triggers.ts acceptEvents) and fact jobs applied together in one transaction (driver/process.ts).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { prepareEvent } from '../../runtime/driver/ingest.ts';
+import { prepareEvent } from '../../runtime/intake/index.ts';
 import { processFacts } from '../../runtime/driver/process.ts';
 import { acceptEvents } from '../../runtime/driver/triggers.ts';
 import type { Runtime } from '../../runtime/server.ts';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriverDeps } from '../../runtime/driver/context.ts';
-import { prepareEvent } from '../../runtime/driver/ingest.ts';
+import { prepareEvent } from '../../runtime/intake/index.ts';
 import { createLocalStarts, type LocalStarts } from '../../runtime/driver/local-starts.ts';
 import { createSlots } from '../../runtime/driver/slots.ts';
 import { acceptEvents } from '../../runtime/driver/triggers.ts';

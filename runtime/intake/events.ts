@@ -1,17 +1,13 @@
 /**
- * One way in for a product event, whoever brings it (`POST /v1/events`, Segment's `track`, the typed client's
- * in-transaction enqueue): its properties checked against the event's schema in the live bundle, then
- * accepted — logged, the workflows it triggers started, the runs waiting for it fed (triggers.ts).
+ * A product event, whoever brings it (`POST /v1/events`, Segment's `track`, the typed client's in-transaction
+ * enqueue): its properties checked against the event's schema in the live bundle and the runs it would
+ * start named, before any transaction; once accepted (driver/triggers.ts), the one answer every door gives.
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
-import type { SqlClient } from '../db/sql-client.ts';
+import type { EventAcceptance, EventInput } from '../driver/triggers.ts';
 import { InputError } from '../errors.ts';
 import { eventValidator } from '../validate.ts';
-import type { DriverDeps } from './context.ts';
-import type { Database } from '../db/pool.ts';
-import { createBatcher } from '../db/group-commit.ts';
-import { acceptEvent, acceptEvents, type EventAcceptance, type EventInput } from './triggers.ts';
 
 export interface IncomingEvent {
   event: string;
@@ -84,19 +80,14 @@ export function prepareEvent(bundle: Bundle, input: IncomingEvent): EventInput {
   };
 }
 
-/** Accepts one event inside the caller's transaction. */
-export async function ingestEvent(deps: DriverDeps, tx: SqlClient, bundle: Bundle, input: IncomingEvent): Promise<EventAcceptance> {
-  return acceptEvent(deps, tx, prepareEvent(bundle, input));
-}
+/** The body of an accepted event's 202. */
+export type EventAnswer = { runs: string[]; duplicate: true } | { runs: string[]; routed: number; note?: string };
 
-/**
- * Accepts events in transactions of their own, group-committed: events arriving together are accepted by one
- * statement in one transaction (db/group-commit.ts), each answered once its group has committed. The way in
- * for callers with nothing else to write (`POST /v1/events` without an Idempotency-Key).
- */
-export function createEventIntake(db: Database, deps: DriverDeps): (input: EventInput) => Promise<EventAcceptance> {
-  return createBatcher<EventInput, EventAcceptance>({
-    together: (inputs) => db.transaction((tx) => acceptEvents(deps, tx, inputs)),
-    alone: (input) => db.transaction((tx) => acceptEvent(deps, tx, input)),
-  });
+export function eventAnswer(accepted: EventAcceptance, event: string): EventAnswer {
+  // A retry of an event already accepted (same messageId): the same runs, nothing new.
+  if (accepted.duplicate) return { runs: accepted.runs, duplicate: true };
+  const { runs, routed } = accepted;
+  const body: EventAnswer = { runs, routed: routed.length };
+  if (runs.length === 0) body.note = `no workflow is triggered by "${event}"; it was logged${routed.length ? ' and delivered to waiting runs' : ''}`;
+  return body;
 }

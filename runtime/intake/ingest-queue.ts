@@ -1,8 +1,8 @@
 /**
  * The runtime's side of the typed client's DB mode: events the customer enqueued in `herald.ingest`
  * inside their own transaction. A pass takes up to 100 rows (DELETE … FOR UPDATE SKIP LOCKED) and accepts
- * each through `ingestEvent` in the same transaction, so a row disappears exactly when its event is
- * accepted, and several runtimes drain one table without taking the same row twice.
+ * each through the intake (index.ts, `eventIn`) in the same transaction, so a row disappears exactly when its
+ * event is accepted, and several runtimes drain one table without taking the same row twice.
  *
  * Passes are woken by LISTEN herald_ingest (the client's NOTIFY, delivered at its commit) and, as a floor
  * that needs no listener, by a poll every second. One pass runs at a time per process; a wake during a
@@ -16,14 +16,16 @@
  * - An Idempotency-Key is the same namespace as the HTTP API's (herald.idempotency): a row whose key was
  *   already used is dropped; reported when it was used for a different event.
  */
-import { createHash } from 'node:crypto';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import { listen } from '../db/listen.ts';
 import type { Database } from '../db/pool.ts';
 import * as sql from '../db/sql.ts';
-import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import type { DriverDeps } from './context.ts';
-import { checkEventData, ingestEvent, InvalidEventError } from './ingest.ts';
+import { exec, rows, type SqlClient } from '../db/sql-client.ts';
+import type { BundleStore } from '../bundles.ts';
+import type { EventInput } from '../driver/triggers.ts';
+import { InvalidEventError, prepareEvent } from './events.ts';
+import type { Intake } from './index.ts';
+import { requestKey } from './keys.ts';
 
 export const INGEST_CHANNEL = 'herald_ingest';
 const BATCH = 100;
@@ -38,7 +40,13 @@ export interface IngestConsumer {
   stop(): Promise<void>;
 }
 
-export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (error: unknown) => void, options: IngestConsumerOptions = {}): IngestConsumer {
+export function startIngestConsumer(
+  db: Database,
+  intake: Intake,
+  bundles: Pick<BundleStore, 'live'>,
+  onError: (error: unknown) => void,
+  options: IngestConsumerOptions = {},
+): IngestConsumer {
   let stopped = false;
   let inFlight: Promise<void> | null = null;
   let wokenDuringPass = false;
@@ -72,7 +80,7 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
 
   /** One transaction: claims a batch and accepts it. Returns how many rows it consumed (0 on failure). */
   async function pass(): Promise<number> {
-    const bundle = deps.bundles.live;
+    const bundle = bundles.live;
     if (!bundle) return 0;
     try {
       const consumed = await db.transaction(async (tx) => {
@@ -93,32 +101,21 @@ export function startIngestConsumer(db: Database, deps: DriverDeps, onError: (er
     // jsonb holds JSON by construction.
     const properties = row.properties as Record<string, JsonValue>;
     // Checked before the idempotency key is claimed, so a refused event does not use up its key.
+    let input: EventInput;
     try {
-      checkEventData(bundle, row.event, properties);
+      input = prepareEvent(bundle, { event: row.event, userId: row.user_id, properties, messageId: row.message_id });
     } catch (error) {
       if (!(error instanceof InvalidEventError)) throw error;
       await exec(tx, sql.rejectIngested(row, error.issues));
       onError(new Error(`ingest queue: row ${row.id} moved to herald.ingest_rejected: ${error.message}`, { cause: error }));
       return;
     }
-    const key = row.idempotency_key;
-    if (key) {
-      const hash = createHash('sha256')
-        .update(JSON.stringify([row.event, row.user_id, row.properties, row.message_id]))
-        .digest('hex');
-      if (!(await one(tx, sql.claimIdempotencyKeys([{ key, hash }])))) {
-        const prior = await one<{ request_hash: string }>(tx, sql.idempotencyByKeys([key]));
-        if (prior && prior.request_hash !== hash) {
-          onError(new Error(`ingest queue: row ${row.id} dropped: Idempotency-Key "${key}" was already used for another request`));
-        }
-        return;
-      }
-    }
-    const accepted = await ingestEvent(deps, tx, bundle, { event: row.event, userId: row.user_id, properties, messageId: row.message_id });
-    if (key) {
-      const body = accepted.duplicate ? { runs: accepted.runs, duplicate: true } : { runs: accepted.runs, routed: accepted.routed.length };
-      await exec(tx, sql.storeIdempotentResponses([{ key, status: 202, response: body }]));
-    }
+    // The event as queued is the request its key guards.
+    const key = row.idempotency_key ? requestKey(row.idempotency_key, JSON.stringify([row.event, row.user_id, row.properties, row.message_id])) : undefined;
+    // A key already used drops the row: silently for the same event (a replay), reported for another.
+    const outcome = await intake.eventIn(tx, input, key);
+    if ('conflict' in outcome)
+      onError(new Error(`ingest queue: row ${row.id} dropped: Idempotency-Key "${outcome.conflict}" was already used for another request`));
   }
 
   // ── the listener (db/listen.ts); the poll keeps the queue moving while it reconnects ──

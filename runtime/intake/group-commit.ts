@@ -8,7 +8,7 @@
  * waits. If a group fails, each of its items is retried alone: one bad request never fails its neighbours.
  * Items may therefore run twice; their work must touch nothing but the transaction.
  */
-import type { SqlClient } from './sql-client.ts';
+import type { SqlClient } from '../db/sql-client.ts';
 
 export interface BatchOptions {
   /** Most items in one group. */
