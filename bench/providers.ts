@@ -29,8 +29,7 @@ function message(channel: Channel, kind: Provider['kind'], i: number): OutboundM
     to: { userId: `u${i}`, email: `u${i}@example.com`, phone_number: '+15555550100', push_tokens: [`token-${i}`] },
     content,
     statusCallbackUrl: 'http://127.0.0.1:1/webhooks/twilio/status',
-    tx: { query: async () => ({ rows: [] }) },
-  } as OutboundMessage;
+  } satisfies OutboundMessage;
 }
 
 async function measure(adapter: DeliveryProvider, channel: Channel, kind: Provider['kind'], count: number) {

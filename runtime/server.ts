@@ -23,7 +23,7 @@ import { createAudit } from './audit/audit.ts';
 import { clientAddress, trustedProxiesFrom } from './http/client-address.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createIntake, startIngestConsumer } from './intake/index.ts';
-import { createLinkSigner } from './links.ts';
+import { createLinkSigner } from './render/index.ts';
 import { createProviderHealth, DEFAULT_BREAKER } from './providers/health.ts';
 import { createProviderRegistry } from './providers/registry.ts';
 import type { SandboxDelivery } from './providers/sandbox.ts';

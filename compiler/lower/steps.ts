@@ -6,7 +6,8 @@
 import type { Bundle, Condition, SendWindow, Step } from '../bundle/schema.ts';
 import type { ConditionSpec, SendWindowSpec, StepSpec } from '../dsl/definitions.ts';
 import { formatDuration } from '../dsl/duration.ts';
-import { parseWindowSpec, windowNeverOpens } from '../schedule/window.ts';
+import { windowNeverOpens } from '../bundle/window.ts';
+import { parseWindowSpec } from '../schedule/parse.ts';
 import type { LowerContext } from './context.ts';
 import { durationMs } from './durations.ts';
 

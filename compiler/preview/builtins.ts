@@ -4,8 +4,7 @@
  * segment counts — is the length a recipient would get.
  */
 import type { JsonValue } from '../bundle/schema.ts';
-import { createLinkSigner } from '../../runtime/links.ts';
-import { templateBuiltins, type BuiltinInput as SendBuiltins } from '../../runtime/render/builtins.ts';
+import { createLinkSigner, templateBuiltins, type BuiltinInput as SendBuiltins } from '../../runtime/render/index.ts';
 
 /** Where links point when no runtime address is known (HERALD_PUBLIC_URL, as the runtime reads it, wins). */
 export const DEFAULT_PUBLIC_URL = 'https://herald.example.com';

@@ -11,7 +11,7 @@ import { workflowIndex } from '../bundle/workflow-index.ts';
 import type { RunStatus } from '../../runtime/engine/index.ts';
 import { MemoryDriver, type MemoryRun } from '../../runtime/memory-driver/index.ts';
 import { smsSegments, type SmsSegments } from '../../runtime/render/index.ts';
-import { eventValidator } from '../../runtime/validate.ts';
+import { eventValidator } from '../bundle/validators.ts';
 import { publicUrlFromEnv, uuidLike } from '../preview/builtins.ts';
 import { inMemoryRenderer } from '../preview/render-in-memory.ts';
 import type { RecordedEvent } from './events.ts';

@@ -6,7 +6,7 @@
  * activity and no traits. What changes between two bundles is then what the bundles change, not who
  * happens to have a phone number today.
  */
-import type { UserSnapshot } from '../../runtime/engine/types.ts';
+import type { UserSnapshot } from '../../runtime/engine/index.ts';
 
 export function assumedProfile(userId: string | null): UserSnapshot {
   const handle = (userId ?? 'anonymous').replace(/[^a-z0-9._-]/gi, '_');

@@ -4,7 +4,7 @@
  */
 import type { SendWindow } from '../bundle/schema.ts';
 import type { SendWindowSpec } from '../dsl/definitions.ts';
-import { isValidTimeZone } from './zone.ts';
+import { isValidTimeZone } from '../bundle/zone.ts';
 
 export type ParsedWindow = { ok: true; window: SendWindow } | { ok: false; field: 'days' | 'hours' | 'timezone'; message: string; hint: string };
 

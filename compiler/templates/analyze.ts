@@ -3,7 +3,7 @@
  * values) with its position and scope, and every helper it calls. `#each` / `#with` open a scope over the
  * list's items or the object; `#if` / `#unless` keep the scope; `{{else}}` branches run in the outer scope.
  */
-import { ALL_HELPERS, HELPER_ALIASES, type HelperSpec } from './helpers.ts';
+import { ALL_HELPERS, HELPER_ALIASES, type HelperSpec } from '../bundle/template-helpers.ts';
 import { closest } from './closest.ts';
 import type { TemplateProblem } from './problem.ts';
 import { resolvePath, type Frame } from './resolve.ts';

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { channelSchema, type Bundle, type JsonValue } from '../bundle/schema.ts';
-import { isValidTimeZone } from '../schedule/window.ts';
-import { eventValidator } from '../../runtime/validate.ts';
-import type { UserSnapshot } from '../../runtime/engine/types.ts';
+import { isValidTimeZone } from '../bundle/window.ts';
+import { eventValidator } from '../bundle/validators.ts';
+import type { UserSnapshot } from '../../runtime/engine/index.ts';
 
 /** The profile fields of `PUT /v1/users/:id`, plus the id and the SMS opt-out (STOP) flag. */
 export const simUserSchema = z

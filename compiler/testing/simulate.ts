@@ -10,7 +10,7 @@
  */
 import type { Bundle, EngagementKind, JsonValue } from '../bundle/schema.ts';
 import type { Duration } from '../dsl/duration.ts';
-import type { RunState } from '../../runtime/engine/types.ts';
+import type { RunState } from '../../runtime/engine/index.ts';
 import type { SimMessage } from './messages.ts';
 import { durationToMs, formatOffset } from './offset.ts';
 import { checkData, resolveStart, simUserSchema, SimulationSetupError, type SimulateOptions, type SimUser } from './options.ts';

@@ -6,7 +6,7 @@
  */
 import type { Channel, JsonValue, Workflow } from '../bundle/schema.ts';
 import { findStep } from '../bundle/walk.ts';
-import type { HistoryEntry } from '../../runtime/engine/types.ts';
+import type { HistoryEntry } from '../../runtime/engine/index.ts';
 import { formatDuration } from '../dsl/duration.ts';
 import type { SimMessage } from './messages.ts';
 

@@ -4,8 +4,7 @@
  */
 import { CHANNELS, type Bundle, type Channel } from '../../compiler/bundle/schema.ts';
 import type * as sql from '../db/sql.ts';
-import { resolvePreference } from '../engine/preferences.ts';
-import type { UserSnapshot } from '../engine/types.ts';
+import { resolvePreference, type UserSnapshot } from '../engine/index.ts';
 
 export type CourierStatus = 'ENQUEUED' | 'DELAYED' | 'SENT' | 'DELIVERED' | 'OPENED' | 'CLICKED' | 'UNDELIVERABLE' | 'UNROUTABLE' | 'CANCELED';
 

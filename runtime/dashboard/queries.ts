@@ -8,7 +8,7 @@ import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
 import { resolvePreference } from '../engine/index.ts';
-import type { UserSnapshot } from '../engine/types.ts';
+import type { UserSnapshot } from '../engine/index.ts';
 import { encodeCursor } from './filters.ts';
 
 /** Status counts look at most this many of the newest matching messages: bounded work on any table size. */

@@ -1,7 +1,7 @@
 import type { PgBoss } from 'pg-boss';
 import type { BundleStore } from '../bundles.ts';
 import type { Redaction } from '../config.ts';
-import type { LinkSigner } from '../links.ts';
+import type { LinkSigner } from '../render/index.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { LocalStarts } from './local-starts.ts';
 

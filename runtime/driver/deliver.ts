@@ -9,14 +9,12 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
-import type { Action, SentMessage, UserSnapshot } from '../engine/types.ts';
+import type { Action, SentMessage, UserSnapshot } from '../engine/index.ts';
 import { inboxOn } from '../inbox/store.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import type { OptOut } from '../providers/types.ts';
+import { recordOptOut } from './opt-out.ts';
 import type { Redaction } from '../config.ts';
-import type { LinkSigner } from '../links.ts';
-import { templateBuiltins } from '../render/builtins.ts';
-import { renderTemplate } from '../render/render.ts';
+import { type LinkSigner, renderTemplate, templateBuiltins } from '../render/index.ts';
 import { failpoint } from '../failpoints.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
 
@@ -163,11 +161,4 @@ async function applyProviderFeedback(ctx: DeliverContext, outcome: FailoverOutco
   if (!ctx.userId) return;
   if (outcome.invalidTokens.length) await exec(ctx.tx, sql.removePushTokens(ctx.userId, outcome.invalidTokens));
   if (!outcome.ok && outcome.optOut) await recordOptOut(ctx.tx, ctx.userId, outcome.optOut);
-}
-
-async function recordOptOut(tx: SqlClient, userId: string, optOut: OptOut) {
-  switch (optOut.channel) {
-    case 'sms':
-      return exec(tx, sql.setSmsOptOut(userId, true));
-  }
 }

@@ -2,14 +2,15 @@
  * Applies one verified provider event (a SendGrid event, a Twilio status callback) to the message it names:
  * once per provider event identity (providers deliver at least once), moving the status forward only,
  * keeping the report in the history, waking the run on an engagement, and acting on what the recipient
- * said: an unsubscribe or spam report opts them out of the message's category on that channel; Twilio's
- * 21610 ("replied STOP") opts them out of SMS.
+ * said: an unsubscribe or spam report opts them out of the message's category on that channel; an opt-out
+ * the provider reports (Twilio's 21610, "replied STOP") opts them out of the channel (opt-out.ts).
  */
 import type { JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { ProviderEvent } from '../webhooks/events.ts';
 import type { DriverDeps } from './context.ts';
+import { recordOptOut } from './opt-out.ts';
 import { recordMessageEvent } from './triggers.ts';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'unknown_message';
@@ -47,8 +48,8 @@ export async function applyProviderEvent(deps: DriverDeps, tx: SqlClient, event:
     const category = await setCategoryPreference(deps, tx, message, event.kind === 'resubscribed');
     if (category) detail.preference = { category, channel: message.channel, allowed: event.kind === 'resubscribed' };
   }
-  if (event.provider === 'twilio' && event.detail.errorCode === '21610' && message.user_id) {
-    await exec(tx, sql.setSmsOptOut(message.user_id, true));
+  if (event.optOut && message.user_id) {
+    await recordOptOut(tx, message.user_id, event.optOut);
     detail.smsOptOut = true;
   }
   if (options.keepPayload) detail.payload = event.raw;

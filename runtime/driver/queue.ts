@@ -3,7 +3,7 @@
  * deferred with `startAfter`, so a delay or a wait survives restarts and is never a timer in memory.
  */
 import { PgBoss } from 'pg-boss';
-import type { Fact } from '../engine/types.ts';
+import type { Fact } from '../engine/index.ts';
 import { coalescingStream } from '../db/coalescing-socket.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 

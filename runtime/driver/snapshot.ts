@@ -2,7 +2,7 @@
 import type { Channel, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { one, type SqlClient } from '../db/sql-client.ts';
-import type { UserSnapshot } from '../engine/types.ts';
+import type { UserSnapshot } from '../engine/index.ts';
 
 /** The profile as `row_to_json` gives it (times as ISO strings), and its preference rows. */
 interface ProfileJson {

@@ -3,11 +3,12 @@
  * user's runs that wait for it or are cancelled by it; an engagement wakes the run of its message. Every
  * job is created in the caller's transaction: when the API answers 202, the work is in Postgres.
  */
-import { engagementKindSchema, type Bundle, type JsonValue, type Step, type Workflow } from '../../compiler/bundle/schema.ts';
+import { engagementKindSchema, type Bundle, type JsonValue, type Workflow } from '../../compiler/bundle/schema.ts';
+import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import * as sql from '../db/sql.ts';
 import { one, rows, type SqlClient } from '../db/sql-client.ts';
 import { createRun } from '../engine/index.ts';
-import type { EngagementKind } from '../engine/types.ts';
+import type { EngagementKind } from '../engine/index.ts';
 import type { DriverDeps } from './context.ts';
 import { sendFact, sendFacts, startJob, type FactDelivery } from './queue.ts';
 import type { RunDefinition } from './definition.ts';
@@ -145,28 +146,6 @@ export async function acceptEvent(deps: DriverDeps, tx: SqlClient, input: EventI
   return (await acceptEvents(deps, tx, [input]))[0]!;
 }
 
-const waitsCache = new WeakMap<Workflow, Set<string>>();
-
-/** The event names a workflow's waitFor steps wait for, in any branch. */
-function awaitedEvents(workflow: Workflow): Set<string> {
-  let names = waitsCache.get(workflow);
-  if (!names) {
-    names = new Set();
-    const walk = (steps: Step[]) => {
-      for (const step of steps) {
-        if (step.kind === 'waitFor' && step.until.type === 'event') names!.add(step.until.event);
-        if (step.kind === 'branch') {
-          for (const arm of step.arms) walk(arm.steps);
-          walk(step.otherwise);
-        }
-      }
-    };
-    walk(workflow.steps);
-    waitsCache.set(workflow, names);
-  }
-  return names;
-}
-
 interface ActiveRun {
   id: string;
   workflow: string;
@@ -177,8 +156,7 @@ interface ActiveRun {
 async function routeTo(deps: DriverDeps, tx: SqlClient, active: ActiveRun[], event: string): Promise<string[]> {
   const routed: string[] = [];
   for (const run of active) {
-    const workflow = (await deps.bundles.get(tx, run.bundle_version)).workflows[run.workflow];
-    if (workflow && (workflow.cancelOn.includes(event) || awaitedEvents(workflow).has(event))) routed.push(run.id);
+    if (workflowIndex(await deps.bundles.get(tx, run.bundle_version)).listensTo(run.workflow, event)) routed.push(run.id);
   }
   return routed;
 }

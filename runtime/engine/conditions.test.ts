@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition, JsonValue } from '../../compiler/bundle/schema.ts';
 import { evaluateCondition, type ConditionScope } from './index.ts';
-import { makeBundle, makeUser, send, workflow } from './test-bundle.ts';
+import { makeBundle, makeUser, send, workflow } from '../../test/setup/engine-bundle.ts';
 
 const scope: ConditionScope = {
   data: { plan: 'pro', seats: 12, tags: ['beta', 'eu'], nested: { a: { b: [1, 2] } }, nothing: null },

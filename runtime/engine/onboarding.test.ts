@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advance, createRun } from './index.ts';
 import { simulate } from '../memory-driver/index.ts';
-import { HOUR, MINUTE, makeBundle, makeUser, onboarding } from './test-bundle.ts';
+import { HOUR, MINUTE, makeBundle, makeUser, onboarding } from '../../test/setup/engine-bundle.ts';
 import type { Action, Fact, RunState } from './types.ts';
 
 const bundle = makeBundle(onboarding);

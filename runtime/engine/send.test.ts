@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Step, Workflow } from '../../compiler/bundle/schema.ts';
 import { advance, createRun, resolvePreference } from './index.ts';
 import { simulate } from '../memory-driver/index.ts';
-import { HOUR, makeBundle, makeUser, send, workflow } from './test-bundle.ts';
+import { HOUR, makeBundle, makeUser, send, workflow } from '../../test/setup/engine-bundle.ts';
 import type { Action, UserSnapshot } from './types.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;

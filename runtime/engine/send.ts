@@ -3,7 +3,7 @@
  * address, provider), in which order, and whether the send window lets it go now.
  */
 import type { Bundle, Channel, JsonValue, SendStep, SendWindow, Workflow } from '../../compiler/bundle/schema.ts';
-import { isValidTimeZone, isWindowOpen, nextWindowOpening } from '../../compiler/schedule/window.ts';
+import { isValidTimeZone, isWindowOpen, nextWindowOpening } from '../../compiler/bundle/window.ts';
 import { ADDRESS_FIELD, hasAddress, resolvePreference } from './preferences.ts';
 import { block, blockOnTimer, record, type Turn } from './turn.ts';
 import type { SendCandidate, UserSnapshot } from './types.ts';

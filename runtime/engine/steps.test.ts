@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Step, Workflow } from '../../compiler/bundle/schema.ts';
 import { advance, CorruptStateError, createRun } from './index.ts';
 import { simulate } from '../memory-driver/index.ts';
-import { HOUR, MINUTE, makeBundle, makeUser, send, workflow } from './test-bundle.ts';
+import { HOUR, MINUTE, makeBundle, makeUser, send, workflow } from '../../test/setup/engine-bundle.ts';
 import type { Action, Fact, RunState } from './types.ts';
 
 function harness(steps: Step[], extra: Partial<Workflow> = {}, data = {}) {

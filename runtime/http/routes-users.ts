@@ -10,7 +10,7 @@ import { loadUserSnapshot } from '../driver/snapshot.ts';
 import { savePreferences } from '../preferences/save.ts';
 import { deleteUserAudited } from '../users/delete.ts';
 import { resolveAll } from '../preferences/view.ts';
-import { isValidTimeZone } from '../../compiler/schedule/window.ts';
+import { isValidTimeZone } from '../../compiler/bundle/window.ts';
 import { readBody } from './body.ts';
 import { emailAddress, phoneNumber } from './contact.ts';
 import type { AppDeps } from './deps.ts';

@@ -4,10 +4,11 @@
  * start named, before any transaction; once accepted (driver/triggers.ts), the one answer every door gives.
  */
 import { randomUUID } from 'node:crypto';
-import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
+import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import type { EventAcceptance, EventInput } from '../driver/triggers.ts';
 import { InputError } from '../errors.ts';
-import { eventValidator } from '../validate.ts';
+import { eventValidator } from '../../compiler/bundle/validators.ts';
+import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 
 export interface IncomingEvent {
   event: string;
@@ -48,26 +49,11 @@ export function checkEventData(bundle: Bundle, event: string, data: Record<strin
     );
 }
 
-const triggered = new WeakMap<Bundle, Map<string, Workflow[]>>();
-
-/** The bundle's workflows an event starts (indexed once per bundle: every event asks). */
-export function workflowsTriggeredBy(bundle: Bundle, event: string): Workflow[] {
-  let byEvent = triggered.get(bundle);
-  if (!byEvent) {
-    byEvent = new Map();
-    for (const w of Object.values(bundle.workflows)) {
-      if (w.trigger.type === 'event') byEvent.set(w.trigger.event, [...(byEvent.get(w.trigger.event) ?? []), w]);
-    }
-    triggered.set(bundle, byEvent);
-  }
-  return byEvent.get(event) ?? [];
-}
-
 /** Checks an incoming event against the bundle and names the runs it would start. */
 export function prepareEvent(bundle: Bundle, input: IncomingEvent): EventInput {
   checkEventData(bundle, input.event, input.properties);
-  const triggered = workflowsTriggeredBy(bundle, input.event);
-  const workflows = input.fromClient ? triggered.filter((w) => w.clientTriggerable === true) : triggered;
+  const triggered = workflowIndex(bundle).startedBy(input.event);
+  const workflows = input.fromClient ? triggered.filter((w) => w.clientTriggerable === true) : [...triggered];
   return {
     ...(input.fromClient && workflows.length === 0 ? { feedsRuns: false } : {}),
     bundle,

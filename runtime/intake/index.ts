@@ -23,7 +23,7 @@ import { createBatcher, createGroupCommit, type TransactionWork } from './group-
 import { claimKeys, type Accepted, type Keyed, type KeyedOutcome, type RequestKey } from './keys.ts';
 import { startWorkflows, type WorkflowStart } from './workflows.ts';
 
-export { checkEventData, InvalidEventError, prepareEvent, workflowsTriggeredBy, type EventAnswer, type IncomingEvent } from './events.ts';
+export { checkEventData, InvalidEventError, prepareEvent, type EventAnswer, type IncomingEvent } from './events.ts';
 export { startIngestConsumer, type IngestConsumer } from './ingest-queue.ts';
 export { requestKey, type Accepted, type KeyedOutcome, type RequestKey } from './keys.ts';
 export type { WorkflowStart } from './workflows.ts';

@@ -9,7 +9,7 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import { channelSchema, type Bundle } from '../../compiler/bundle/schema.ts';
 import { loadUserSnapshot } from '../driver/snapshot.ts';
-import type { UserSnapshot } from '../engine/types.ts';
+import type { UserSnapshot } from '../engine/index.ts';
 import { centerForm, changesFromForm } from './form.ts';
 import { badFormPage, centerPage, linkErrorPage, noLinkPage, type Notice } from './page.ts';
 import { PreferenceRefused, savePreferences } from './save.ts';

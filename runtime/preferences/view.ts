@@ -5,7 +5,7 @@
  */
 import { CHANNELS, type Bundle, type Channel } from '../../compiler/bundle/schema.ts';
 import { resolvePreference, type PreferenceRule } from '../engine/index.ts';
-import type { UserSnapshot } from '../engine/types.ts';
+import type { UserSnapshot } from '../engine/index.ts';
 
 export interface ChannelPreference {
   allowed: boolean;

@@ -17,7 +17,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { createRedactor, httpFailure, permanentFailure, transportFailure, type HeaderSource } from './failure.ts';
-import type { DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
+import { type DeliveryProvider, type DeliveryResult, type OutboundMessage, twilioOptOut } from './types.ts';
 
 export interface TwilioConfig {
   accountSid: string;
@@ -36,9 +36,6 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Twilio error codes that mean "slow down" whatever HTTP status carries them. */
 const RATE_LIMIT_CODES = new Set([20429, 14107]);
-
-/** "Attempt to send to unsubscribed recipient": they replied STOP to this sender, an opt-out of SMS. */
-const UNSUBSCRIBED_RECIPIENT = 21610;
 
 interface ResponseSlot {
   headers?: HeaderSource;
@@ -133,7 +130,8 @@ export function createTwilioProvider(config: TwilioConfig): DeliveryProvider {
             },
             redactor,
           );
-          return error.code === UNSUBSCRIBED_RECIPIENT ? { ...failure, optOut: { channel: 'sms' } } : failure;
+          const optOut = twilioOptOut(error.code);
+          return optOut ? { ...failure, optOut } : failure;
         }
         return transportFailure('twilio', error, redactor);
       }

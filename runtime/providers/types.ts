@@ -5,7 +5,7 @@
  * act on, and the one adapter that stores rather than sends (in-app) gets a port, never the database.
  */
 import type { Channel, JsonValue, Provider } from '../../compiler/bundle/schema.ts';
-import type { RenderedContent } from '../render/render.ts';
+import type { RenderedContent } from '../render/index.ts';
 
 export interface Recipient {
   userId: string | null;
@@ -56,6 +56,14 @@ export interface InboxPort {
  */
 export interface OptOut {
   channel: Extract<Channel, 'sms'>;
+}
+
+/** "Attempt to send to unsubscribed recipient": they replied STOP to this sender, an opt-out of SMS. */
+const TWILIO_UNSUBSCRIBED_RECIPIENT = '21610';
+
+/** The opt-out a Twilio error code means, if any: the adapter's send failures and status callbacks both ask. */
+export function twilioOptOut(errorCode: string | number | undefined): OptOut | undefined {
+  return String(errorCode) === TWILIO_UNSUBSCRIBED_RECIPIENT ? { channel: 'sms' } : undefined;
 }
 
 export type DeliveryResult =

@@ -4,7 +4,7 @@
  * simulator, so the links (and with them SMS segment counts) are what a recipient gets.
  */
 import type { Bundle, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
-import type { LinkSigner } from '../links.ts';
+import type { LinkSigner } from './links.ts';
 
 export interface BuiltinInput {
   bundle: Pick<Bundle, 'categories'>;

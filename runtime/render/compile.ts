@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import Handlebars from 'handlebars';
-import { registerHelpers } from '../../compiler/templates/helpers.ts';
+import { registerHelpers } from '../../compiler/bundle/template-helpers.ts';
 
 export type Compiled = Handlebars.TemplateDelegate;
 

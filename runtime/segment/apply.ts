@@ -18,7 +18,8 @@ import type { Bundle } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { DriverDeps } from '../driver/context.ts';
-import { prepareEvent, workflowsTriggeredBy } from '../intake/index.ts';
+import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
+import { prepareEvent } from '../intake/index.ts';
 import { acceptEvent } from '../driver/triggers.ts';
 import type { WriteKeyKind } from './auth.ts';
 import { activityTime } from './clock.ts';
@@ -67,7 +68,7 @@ async function applyTrack(deps: DriverDeps, tx: SqlClient, event: TrackEvent, us
   const accepted = await acceptEvent(deps, tx, input);
   const started = new Set(accepted.duplicate ? [] : accepted.runs);
   const workflows = input.workflows.filter((_, i) => started.has(input.runIds[i]!)).map((w) => w.id);
-  const withheld = fromClient && workflowsTriggeredBy(at.bundle, name).length > input.workflows.length;
+  const withheld = fromClient && workflowIndex(at.bundle).startedBy(name).length > input.workflows.length;
   return { type: 'track', userId, event: name, runs: accepted.runs, workflows, duplicate: accepted.duplicate, withheld };
 }
 

@@ -9,7 +9,7 @@
  * not the sender).
  */
 import type { JsonValue } from '../../compiler/bundle/schema.ts';
-import { isValidTimeZone } from '../../compiler/schedule/window.ts';
+import { isValidTimeZone } from '../../compiler/bundle/window.ts';
 import type { ProfilePatch } from '../db/sql.ts';
 import { emailAddress, PHONE_PATTERN } from '../http/contact.ts';
 import type { SegmentContext } from './schema.ts';

@@ -24,6 +24,7 @@
  * temporarily); whether it suppresses the address is the consumer's call, hence `detail.type`.
  */
 import type { JsonValue } from '../../compiler/bundle/schema.ts';
+import type { OptOut } from '../providers/types.ts';
 
 export type WebhookProvider = 'sendgrid' | 'twilio';
 
@@ -56,6 +57,8 @@ export interface ProviderEvent {
   detail: Record<string, JsonValue>;
   /** The provider's event as received, kept for audit and debugging. */
   raw: JsonValue;
+  /** The recipient opted out of a channel at the provider (a Twilio callback with error 21610). */
+  optOut?: OptOut;
 }
 
 /**

@@ -5,6 +5,7 @@
  * configured (behind a proxy the server's own view of it differs) and the decoded form fields.
  */
 import twilio from 'twilio';
+import { twilioOptOut } from '../providers/types.ts';
 import type { DeliveryEventKind, ProviderEvent, SignatureCheck } from './events.ts';
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
@@ -64,6 +65,7 @@ export function parseTwilioStatus(params: Record<string, string>, options: Twili
   // `status` is kept because several statuses share a kind (queued/sending, failed/canceled).
   const detail: Record<string, string> = { status };
   if (params.ErrorCode) detail.errorCode = params.ErrorCode;
+  const optOut = twilioOptOut(params.ErrorCode);
   return {
     provider: 'twilio',
     messageId: options.messageId ?? null,
@@ -74,6 +76,7 @@ export function parseTwilioStatus(params: Record<string, string>, options: Twili
     dedupeKey: `twilio:${sid}:${status}`,
     detail,
     raw: { ...params },
+    ...(optOut ? { optOut } : {}),
   };
 }
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBundle } from '../../compiler/bundle/canonical.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
-import { PREFERENCES_LINK_TTL_MS } from '../../runtime/links.ts';
+import { PREFERENCES_LINK_TTL_MS } from '../../runtime/render/index.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api } from '../runtime/harness.ts';
 

@@ -3,7 +3,7 @@
  * and two runtime processes sharing one database (each job done once).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isWindowOpen } from '../../compiler/schedule/window.ts';
+import { isWindowOpen } from '../../compiler/bundle/window.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api } from './harness.ts';
 

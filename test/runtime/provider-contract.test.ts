@@ -23,7 +23,7 @@ import { createSandboxProvider } from '../../runtime/providers/sandbox.ts';
 import { createSendgridProvider } from '../../runtime/providers/sendgrid.ts';
 import { createTwilioProvider } from '../../runtime/providers/twilio.ts';
 import type { DeliveryProvider, DeliveryResult, Recipient } from '../../runtime/providers/types.ts';
-import type { RenderedContent } from '../../runtime/render/render.ts';
+import type { RenderedContent } from '../../runtime/render/index.ts';
 import {
   fcmError,
   sendgridError,

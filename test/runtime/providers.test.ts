@@ -12,7 +12,7 @@ import { inboxOn } from '../../runtime/inbox/store.ts';
 import { inappProvider } from '../../runtime/providers/inapp.ts';
 import { createSandboxProvider, type SandboxDelivery } from '../../runtime/providers/sandbox.ts';
 import type { OutboundMessage } from '../../runtime/providers/types.ts';
-import type { RenderedContent } from '../../runtime/render/render.ts';
+import type { RenderedContent } from '../../runtime/render/index.ts';
 import { freshDatabase } from '../setup/database.ts';
 
 let db: Database;

@@ -19,13 +19,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bundle, JsonValue, SendWindow, Step, Workflow } from '../../compiler/bundle/schema.ts';
-import { isWindowOpen } from '../../compiler/schedule/window.ts';
+import { isWindowOpen } from '../../compiler/bundle/window.ts';
 import { loadScenarios } from '../../compiler/testing/collect.ts';
 import { findScenarioFiles } from '../../compiler/testing/discover.ts';
 import { runScenario } from '../../compiler/testing/run-scenario.ts';
 import type { Simulation, SimInput } from '../../compiler/testing/simulate.ts';
 import type { ScenarioDefinition } from '../../compiler/testing/scenario.ts';
-import type { HistoryEntry } from '../../runtime/engine/types.ts';
+import type { HistoryEntry } from '../../runtime/engine/index.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, exampleBundle, shorten, startTestRuntime, type Api, type MessageView } from '../runtime/harness.ts';
 

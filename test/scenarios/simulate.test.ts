@@ -10,7 +10,7 @@ import { expect as heraldExpect, formatOffset, scenario, ScenarioAssertionError,
 import { runScenario } from '../../compiler/testing/run-scenario.ts';
 import { takeRegisteredScenarios } from '../../compiler/testing/scenario.ts';
 import { simulate as scriptSimulate } from '../../runtime/memory-driver/index.ts';
-import { HOUR, MINUTE, makeBundle, makeUser, onboarding as onboardingFlow, send, workflow } from '../../runtime/engine/test-bundle.ts';
+import { HOUR, MINUTE, makeBundle, makeUser, onboarding as onboardingFlow, send, workflow } from '../setup/engine-bundle.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let bundle: Bundle;

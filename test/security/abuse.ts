@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createLinkSigner } from '../../runtime/links.ts';
+import { createLinkSigner } from '../../runtime/render/index.ts';
 import { signInboxToken } from '../../runtime/inbox/token.ts';
 import { sampleParams } from './support.ts';
 

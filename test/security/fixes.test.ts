@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiKeys } from '../../runtime/http/api-keys.ts';
-import { createLinkSigner } from '../../runtime/links.ts';
+import { createLinkSigner } from '../../runtime/render/index.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { signTwilio } from '../fakes/sign.ts';
 import { API_KEY, eventually, SIGNING_SECRET, startTestRuntime } from '../runtime/harness.ts';

@@ -3,7 +3,7 @@
  * one library checks data at build time and at the door. Validators are cached per bundle version.
  */
 import { z } from 'zod';
-import type { Bundle } from '../compiler/bundle/schema.ts';
+import type { Bundle } from './schema.ts';
 
 const cache = new Map<string, z.ZodType>();
 

@@ -2,7 +2,7 @@
  * Small bundles for the engine's tests, checked against the bundle schema so they stay honest.
  */
 import { bundleSchema, type Bundle, type Step, type Workflow } from '../../compiler/bundle/schema.ts';
-import type { UserSnapshot } from './types.ts';
+import type { UserSnapshot } from '../../runtime/engine/index.ts';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;

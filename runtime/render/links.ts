@@ -7,7 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { channelSchema } from '../compiler/bundle/schema.ts';
+import { channelSchema } from '../../compiler/bundle/schema.ts';
 
 const unsubscribeClaim = z.object({
   kind: z.literal('unsubscribe'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isWindowOpen, nextWindowOpening, parseWindowSpec, windowNeverOpens } from './window.ts';
+import { parseWindowSpec } from '../schedule/parse.ts';
+import { isWindowOpen, nextWindowOpening, windowNeverOpens } from './window.ts';
 
 const parse = (days: string, hours: string, timezone = 'user') => {
   const r = parseWindowSpec({ days, hours, timezone });

@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { ALL_HELPERS, HELPER_ALIASES, HELPER_NAMES, registerHelpers } from './helpers.ts';
+import { ALL_HELPERS, HELPER_ALIASES, HELPER_NAMES, registerHelpers } from './template-helpers.ts';
 
 const at = '2024-03-05T23:30:00Z';
 const hb = Handlebars.create();

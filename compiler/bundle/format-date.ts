@@ -4,7 +4,7 @@
  * recipient's timezone and language. Never throws: a bad zone falls back to UTC, a bad locale to English.
  */
 
-import { wallTime } from '../schedule/zone.ts';
+import { wallTime } from './zone.ts';
 type Style = Intl.DateTimeFormatOptions;
 
 const STYLES: Record<string, Style> = {

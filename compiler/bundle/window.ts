@@ -6,10 +6,9 @@
  * 02:00 are open, Friday 02:00 is not. All checks read the wall clock in the zone, so a window keeps its local
  * hours across DST changes; a local opening time skipped by a spring-forward opens at the first instant after it.
  */
-import type { SendWindow } from '../bundle/schema.ts';
+import type { SendWindow } from './schema.ts';
 import { DAY, instantsAt, transitionsBetween, wallDay, wallTime } from './zone.ts';
 
-export { parseWindowSpec, type ParsedWindow } from './parse.ts';
 export { isValidTimeZone } from './zone.ts';
 
 const MINUTE = 60_000;
