@@ -8,7 +8,7 @@
  * message (the timer's own wait).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { workOptions } from '../runtime/driver/queue.ts';
+import { workOptions } from '../runtime/execution/queue.ts';
 import { api, fireLoad, startCluster, until, untilCount } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
 import { fireRate } from './latency.ts';

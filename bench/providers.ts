@@ -4,11 +4,11 @@
  * round trip cost over recording a message. Adapters are driven directly (no database), `concurrency` at once.
  */
 import type { Channel, Provider } from '../compiler/bundle/schema.ts';
-import { createFcmProvider } from '../runtime/providers/fcm.ts';
-import { createSandboxProvider } from '../runtime/providers/sandbox.ts';
-import { createSendgridProvider } from '../runtime/providers/sendgrid.ts';
-import { createTwilioProvider } from '../runtime/providers/twilio.ts';
-import type { DeliveryProvider, OutboundMessage } from '../runtime/providers/types.ts';
+import { createFcmProvider } from '../runtime/delivery/providers/fcm.ts';
+import { createSandboxProvider } from '../runtime/delivery/providers/sandbox.ts';
+import { createSendgridProvider } from '../runtime/delivery/providers/sendgrid.ts';
+import { createTwilioProvider } from '../runtime/delivery/providers/twilio.ts';
+import type { DeliveryProvider, OutboundMessage } from '../runtime/delivery/providers/types.ts';
 import { startFakeFcm, startFakeSendgrid, startFakeTwilio, writeTestServiceAccount } from '../test/fakes/providers.ts';
 import { pool, summary } from './stats.ts';
 

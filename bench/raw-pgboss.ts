@@ -7,7 +7,7 @@
  */
 import { PgBoss } from 'pg-boss';
 import { readConfig } from '../runtime/config.ts';
-import { workOptions } from '../runtime/driver/queue.ts';
+import { workOptions } from '../runtime/execution/queue.ts';
 import { pool } from './stats.ts';
 
 /** The runtime's default HERALD_WORKERS, so the baseline fetches as a default `herald start` does. */

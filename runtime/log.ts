@@ -3,7 +3,7 @@
  * (a few lines of formatting rather than another dependency).
  */
 import { pino, type Logger } from 'pino';
-import type { SandboxDelivery } from './providers/sandbox.ts';
+import type { SandboxDelivery } from './delivery/providers/sandbox.ts';
 
 export type { Logger };
 

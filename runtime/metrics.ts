@@ -55,7 +55,7 @@ export function createMetrics() {
     }),
     runsStarted: new Counter({ name: 'herald_runs_started_total', help: 'Workflow runs started', labelNames: ['workflow'], registers: [registry] }),
     runsFinished: new Counter({ name: 'herald_runs_finished_total', help: 'Workflow runs finished, by status', labelNames: ['status'], registers: [registry] }),
-    /** Reads the local starts' queue (driver/local-starts.ts) at each scrape. */
+    /** Reads the local starts' queue (execution/local-starts.ts) at each scrape. */
     watchLocalStarts(pending: () => number) {
       localStartsPending = pending;
     },

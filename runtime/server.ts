@@ -11,12 +11,12 @@ import { readConfig, type RuntimeConfig } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase, type Database } from './db/pool.ts';
-import type { DriverDeps } from './driver/context.ts';
-import { syncSchedules, workSchedules } from './driver/schedules.ts';
-import { createBoss, DEAD_QUEUE, ensureQueue, RUN_QUEUE, workOptions } from './driver/queue.ts';
-import { deadLetterHandler, factHandler } from './driver/worker.ts';
-import { createLocalStarts, type LocalStarts } from './driver/local-starts.ts';
-import { createSlots, withSlots } from './driver/slots.ts';
+import type { DriverDeps, ExecutionDeps } from './execution/deps.ts';
+import { syncSchedules, workSchedules } from './execution/schedules.ts';
+import { createBoss, DEAD_QUEUE, ensureQueue, RUN_QUEUE, workOptions } from './execution/queue.ts';
+import { deadLetterHandler, factHandler } from './execution/worker.ts';
+import { createLocalStarts, type LocalStarts } from './execution/local-starts.ts';
+import { createSlots, withSlots } from './execution/slots.ts';
 import { createApp, createMetricsApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import { createAudit } from './audit/audit.ts';
@@ -24,11 +24,11 @@ import { clientAddress, trustedProxiesFrom } from './http/client-address.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createIntake, startIngestConsumer } from './intake/index.ts';
 import { createLinkSigner } from './render/index.ts';
-import { createProviderHealth, DEFAULT_BREAKER } from './providers/health.ts';
-import { createProviderRegistry } from './providers/registry.ts';
-import type { SandboxDelivery } from './providers/sandbox.ts';
+import { createProviderHealth, DEFAULT_BREAKER } from './delivery/providers/health.ts';
+import { createProviderRegistry } from './delivery/providers/registry.ts';
+import type { SandboxDelivery } from './delivery/providers/sandbox.ts';
 import { logSandboxDelivery, type Logger } from './log.ts';
-import type { DeliveryProvider } from './providers/types.ts';
+import type { DeliveryProvider } from './delivery/providers/types.ts';
 
 export interface StartOptions extends Partial<RuntimeConfig> {
   /** `herald dev`: the development key and a generated signing secret are allowed whatever the database. */
@@ -144,28 +144,32 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     let metricsServer: ReturnType<typeof serve> | null = null;
     let stopped = false;
     let publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
-    const deps: DriverDeps = {
+    const shared = {
       boss,
       bundles,
       providers,
-      get publicUrl() {
-        return publicUrl;
-      },
       links: createLinkSigner(config.signingSecret),
       redact: config.redact,
       now: options.now ?? Date.now,
       observe: {
-        message: (status, channel) => metrics.messages.inc({ status, channel }),
-        runFinished: (status) => metrics.runsFinished.inc({ status }),
+        message: (status: string, channel: string) => metrics.messages.inc({ status, channel }),
+        runFinished: (status: string) => metrics.runsFinished.inc({ status }),
+      },
+    };
+    // Read when used: with PORT=0 the URL is known only once the server listens (below).
+    const execution: ExecutionDeps = {
+      ...shared,
+      get publicUrl() {
+        return publicUrl;
       },
     };
 
     // The queue's batches and local starts share the process's jobs in flight (HERALD_WORKERS).
     const slots = createSlots(config.workers);
     const fetch = workOptions(config.workers);
-    await boss.work(RUN_QUEUE, fetch, withSlots(slots, factHandler(db, deps, onError)));
+    await boss.work(RUN_QUEUE, fetch, withSlots(slots, factHandler(db, execution, onError)));
     const starts: LocalStarts | null = config.localStarts
-      ? createLocalStarts(db, deps, {
+      ? createLocalStarts(db, execution, {
           slots,
           batchSize: fetch.batchSize,
           capacity: config.workers * 32,
@@ -177,11 +181,16 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
           },
         })
       : null;
-    if (starts) {
-      deps.starts = starts;
-      metrics.watchLocalStarts(() => starts.pending);
-    }
-    await boss.work(DEAD_QUEUE, { batchSize: 16, pollingIntervalSeconds: 5 }, deadLetterHandler(db, deps, onError));
+    if (starts) metrics.watchLocalStarts(() => starts.pending);
+    // The driver as the doors and the scheduler see it, complete: execution and the local starts.
+    const deps: DriverDeps = {
+      ...shared,
+      get publicUrl() {
+        return publicUrl;
+      },
+      ...(starts ? { starts } : {}),
+    };
+    await boss.work(DEAD_QUEUE, { batchSize: 16, pollingIntervalSeconds: 5 }, deadLetterHandler(db, execution, onError));
     // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
     await syncSchedules(boss, bundle);
     await workSchedules(boss, db, deps, onError);

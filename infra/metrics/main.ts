@@ -10,7 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { RUN_QUEUE } from '../../runtime/driver/queue.ts';
+import { RUN_QUEUE } from '../../runtime/execution/queue.ts';
 import { createCollector } from './collector.ts';
 import { emfLine } from './emf.ts';
 import { readBacklog } from './queue.ts';

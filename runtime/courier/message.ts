@@ -1,11 +1,11 @@
 /**
- * A Courier `message` as a Herald workflow: an ad-hoc run definition (runtime/driver/definition.ts) with one
+ * A Courier `message` as a Herald workflow: an ad-hoc run definition (runtime/execution/definition.ts) with one
  * send step — after a delay step when the message asks for one — over the routing's channels, with the
  * named bundle template or a template made from the message's inline content. The one engine then routes,
  * checks preferences, fails over and logs it like any workflow of the bundle.
  */
 import { CHANNELS, type Bundle, type Channel, type ChannelContent, type Step, type Template, type Workflow } from '../../compiler/bundle/schema.ts';
-import { runDefinitionSchema, type RunDefinition } from '../driver/definition.ts';
+import { runDefinitionSchema, type RunDefinition } from '../execution/definition.ts';
 import { InputError } from '../errors.ts';
 import { contentDocumentSchema, contentSugarSchema, type CourierContent, type RoutingChannel, type SendMessage } from './schemas.ts';
 

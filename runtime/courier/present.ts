@@ -34,7 +34,7 @@ function reasonOf(messages: sql.MessageRow[]): string | null {
 
 /** The Courier status of a run's messages: its best engagement, else why nothing went out. */
 export function courierStatus(run: Pick<sql.RunRow, 'status' | 'state'>, messages: sql.MessageRow[]): CourierStatus {
-  // Statuses only move forward (runtime/driver/status.ts): each message's is its furthest.
+  // Statuses only move forward (runtime/status/status.ts): each message's is its furthest.
   for (const [status, courier] of ENGAGEMENT) if (messages.some((m) => m.status === status)) return courier;
   if (run.status === 'cancelled') return 'CANCELED';
   if (messages.length && messages.every((m) => m.status === 'skipped')) return 'UNROUTABLE';

@@ -13,7 +13,7 @@ import { PROFILE_FIELDS, presentCourierMessage, presentProfile, presentTopic } f
 import { invokeBodySchema, preferencesBodySchema, profileBodySchema, sendBodySchema, topicBodySchema, type UserRecipient } from './schemas.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import { loadUserSnapshot } from '../driver/snapshot.ts';
+import { loadUserSnapshot } from '../execution/snapshot.ts';
 import { readBody } from '../http/body.ts';
 import { emailAddress, phoneNumber } from '../http/contact.ts';
 import type { AppDeps } from '../http/deps.ts';

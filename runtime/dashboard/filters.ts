@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { channelSchema } from '../../compiler/bundle/schema.ts';
 import type { DashboardKeyset, DashboardMessageFilter } from '../db/sql.ts';
 
-/** Every status a message row can hold (driver/status.ts ranks, plus `skipped`), in lifecycle order. */
+/** Every status a message row can hold (status/status.ts ranks, plus `skipped`), in lifecycle order. */
 export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'failed', 'undeliverable', 'skipped'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 

@@ -1,9 +1,9 @@
 /**
- * Provider health over time, for the providers page: every 10 s the health report (providers/health.ts) is
+ * Provider health over time, for the providers page: every 10 s the health report (delivery/providers/health.ts) is
  * sampled into a ring buffer, so the page can draw the last hour without the health module keeping history
  * itself. In memory and per process, like the breakers it samples: a restart starts the charts afresh.
  */
-import type { BreakerState, ProviderHealth, ProviderHealthReport } from '../providers/health.ts';
+import type { BreakerState, ProviderHealth, ProviderHealthReport } from '../delivery/providers/health.ts';
 import { RingBuffer } from './ring.ts';
 
 export const SAMPLE_INTERVAL_MS = 10_000;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CHANNELS, type Bundle, type Channel } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import { loadUserSnapshot } from '../driver/snapshot.ts';
+import { loadUserSnapshot } from '../execution/snapshot.ts';
 import { resolvePreference } from '../engine/index.ts';
 import type { UserSnapshot } from '../engine/index.ts';
 import { encodeCursor } from './filters.ts';

@@ -58,7 +58,7 @@ ALTER TABLE herald.runs ADD COLUMN IF NOT EXISTS request_id uuid;
 CREATE INDEX IF NOT EXISTS runs_by_request ON herald.runs (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS runs_active_by_user ON herald.runs (user_id) WHERE status IN ('running', 'waiting');
 CREATE INDEX IF NOT EXISTS runs_by_created ON herald.runs (created_at DESC);
--- A run started by the process that accepted its trigger, right after the commit (runtime/driver/local-starts.ts),
+-- A run started by the process that accepted its trigger, right after the commit (runtime/execution/local-starts.ts),
 -- has no start job: start_pending marks it until its start is applied, so one whose process died first is
 -- found (by the partial index, which holds only such runs) and handed to the queue.
 ALTER TABLE herald.runs ADD COLUMN IF NOT EXISTS start_pending boolean NOT NULL DEFAULT false;

@@ -131,7 +131,7 @@ export interface RunRow {
   trigger_event: string | null;
   definition: unknown;
   request_id: string | null;
-  /** Started by the accepting process rather than a start job, and not started yet (driver/local-starts.ts). */
+  /** Started by the accepting process rather than a start job, and not started yet (execution/local-starts.ts). */
   start_pending: boolean;
   created_at: Date;
   updated_at: Date;
@@ -165,7 +165,7 @@ export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs)
 export const lockRunsWithUsers = (ids: string[]) =>
   s(`SELECT r.*, ${PROFILE_COLUMNS('r.user_id')} FROM herald.runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`, ids);
 /**
- * Takes pending local starts out of their process's hands (driver/local-starts.ts): those of `ids` (all when
+ * Takes pending local starts out of their process's hands (execution/local-starts.ts): those of `ids` (all when
  * empty) created at least `olderThanMs` ago, except `exclude`, oldest first, skipping runs a turn holds. Their
  * start_pending is cleared; the caller enqueues their start jobs in the same transaction. Returns each with its
  * creation time, when its trigger was accepted.
@@ -186,7 +186,7 @@ export const claimPendingStarts = (options: { ids: string[]; olderThanMs: number
   );
 export const runById = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1', id);
 export const runsOfRequest = (requestId: string) => s('SELECT * FROM herald.runs WHERE request_id = $1 ORDER BY created_at, id', requestId);
-/** A message logged by a job's turn, written with the run's new state (runtime/driver/process.ts). */
+/** A message logged by a job's turn, written with the run's new state (runtime/execution/batch.ts). */
 export interface MessageEntry {
   id: string;
   step_id: string;
@@ -256,7 +256,7 @@ export interface MessageRow {
   updated_at: Date;
 }
 /** Claims the (run, step, channel) slot; returns the existing row when a retried job already claimed it. */
-/** Appends an engagement or delivery status; `status` moves only forward (see runtime/driver/status.ts). */
+/** Appends an engagement or delivery status; `status` moves only forward (see runtime/status/status.ts). */
 export const appendMessageStatus = (id: string, status: string, entry: unknown) =>
   s('UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE id = $1 RETURNING *', id, status, json([entry]));
 /** Claims a provider event's identity; no row back means it was applied before (a provider retry). */

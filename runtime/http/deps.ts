@@ -1,7 +1,7 @@
 import type { Audit, AuditRecorder } from '../audit/audit.ts';
 import type { Database } from '../db/pool.ts';
 import type { ApiKey } from './api-keys.ts';
-import type { DriverDeps } from '../driver/context.ts';
+import type { DriverDeps } from '../execution/deps.ts';
 import type { Intake } from '../intake/index.ts';
 import type { Metrics } from '../metrics.ts';
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { channelSchema } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows } from '../db/sql-client.ts';
-import { loadUserSnapshot } from '../driver/snapshot.ts';
+import { loadUserSnapshot } from '../execution/snapshot.ts';
 import { savePreferences } from '../preferences/save.ts';
 import { deleteUserAudited } from '../users/delete.ts';
 import { resolveAll } from '../preferences/view.ts';

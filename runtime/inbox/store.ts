@@ -1,11 +1,11 @@
 /**
- * The inbox port in-app delivery writes through (`InboxPort`, runtime/providers/types.ts), on a client the
+ * The inbox port in-app delivery writes through (`InboxPort`, runtime/delivery/providers/types.ts), on a client the
  * delivery code chooses: the job's transaction, so an item exists exactly when its message is logged.
  */
 import { randomUUID } from 'node:crypto';
 import * as sql from '../db/sql.ts';
 import { one, type SqlClient } from '../db/sql-client.ts';
-import type { InboxPort } from '../providers/types.ts';
+import type { InboxPort } from '../delivery/providers/types.ts';
 
 export function inboxOn(client: SqlClient): InboxPort {
   return {

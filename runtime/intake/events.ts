@@ -1,11 +1,11 @@
 /**
  * A product event, whoever brings it (`POST /v1/events`, Segment's `track`, the typed client's in-transaction
  * enqueue): its properties checked against the event's schema in the live bundle and the runs it would
- * start named, before any transaction; once accepted (driver/triggers.ts), the one answer every door gives.
+ * start named, before any transaction; once accepted (intake/runs.ts), the one answer every door gives.
  */
 import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
-import type { EventAcceptance, EventInput } from '../driver/triggers.ts';
+import type { EventAcceptance, EventInput } from './runs.ts';
 import { InputError } from '../errors.ts';
 import { eventValidator } from '../../compiler/bundle/validators.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';

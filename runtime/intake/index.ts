@@ -5,7 +5,7 @@
  * - group commit (group-commit.ts): triggers that arrive while earlier ones commit share a transaction; a lone
  *   one runs at once, and a group that fails is retried member by member;
  * - `Idempotency-Key` claims (keys.ts), in the transaction of the work they guard;
- * - both kinds of trigger: an event (events.ts, accepted by driver/triggers.ts) and a workflow started
+ * - both kinds of trigger: an event (events.ts, accepted by intake/runs.ts) and a workflow started
  *   directly (workflows.ts).
  *
  * Its groups form in three lanes, because each shares a transaction its own way: events without a key are
@@ -15,8 +15,8 @@
  */
 import type { Database } from '../db/pool.ts';
 import type { SqlClient } from '../db/sql-client.ts';
-import type { DriverDeps } from '../driver/context.ts';
-import { acceptEvent, acceptEvents, type EventAcceptance, type EventInput } from '../driver/triggers.ts';
+import type { DriverDeps } from '../execution/deps.ts';
+import { acceptEvent, acceptEvents, type EventAcceptance, type EventInput } from './runs.ts';
 import { HttpError } from '../http/errors.ts';
 import { eventAnswer, type EventAnswer } from './events.ts';
 import { createBatcher, createGroupCommit, type TransactionWork } from './group-commit.ts';

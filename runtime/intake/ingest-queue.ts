@@ -22,7 +22,7 @@ import type { Database } from '../db/pool.ts';
 import * as sql from '../db/sql.ts';
 import { exec, rows, type SqlClient } from '../db/sql-client.ts';
 import type { BundleStore } from '../bundles.ts';
-import type { EventInput } from '../driver/triggers.ts';
+import type { EventInput } from './runs.ts';
 import { InvalidEventError, prepareEvent } from './events.ts';
 import type { Intake } from './index.ts';
 import { requestKey } from './keys.ts';

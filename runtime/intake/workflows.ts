@@ -6,8 +6,8 @@
 import type { ProfilePatch } from '../db/sql.ts';
 import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
-import type { DriverDeps } from '../driver/context.ts';
-import { startRuns, type StartInput } from '../driver/triggers.ts';
+import type { DriverDeps } from '../execution/deps.ts';
+import { startRuns, type StartInput } from './runs.ts';
 
 /** One recipient's runs; `profile` (a user recipient's fields sent with the trigger) is saved before they start. */
 export interface WorkflowStart extends StartInput {

@@ -1,6 +1,6 @@
 /**
  * The hosted preference center, at the signed link every message carries as `{{preferences_url}}`
- * (runtime/links.ts: `preferences` links, valid 30 days). GET shows the user's categories × channels as the
+ * (runtime/render/links.ts: `preferences` links, valid 30 days). GET shows the user's categories × channels as the
  * engine resolves them; POST (a plain HTML form, no JavaScript) saves exactly the toggles the page showed
  * through the same rules as the preferences API (runtime/preferences/save.ts), then redirects back
  * (post/redirect/get, so a reload does not post again). Rules and markup: runtime/preferences/README.md.
@@ -8,7 +8,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { channelSchema, type Bundle } from '../../compiler/bundle/schema.ts';
-import { loadUserSnapshot } from '../driver/snapshot.ts';
+import { loadUserSnapshot } from '../execution/snapshot.ts';
 import type { UserSnapshot } from '../engine/index.ts';
 import { centerForm, changesFromForm } from './form.ts';
 import { badFormPage, centerPage, linkErrorPage, noLinkPage, type Notice } from './page.ts';

@@ -10,7 +10,7 @@ import type { Context } from 'hono';
 import { html } from 'hono/html';
 import * as sql from '../db/sql.ts';
 import { exec, one } from '../db/sql-client.ts';
-import { recordMessageEvent } from '../driver/triggers.ts';
+import { recordMessageEvent } from '../status/message-events.ts';
 import { HANDED_ON_PREFERENCES_TTL_MS, type UnsubscribeClaim } from '../render/index.ts';
 import type { AppDeps } from '../http/deps.ts';
 import type { Router, RoutePolicy } from '../http/route.ts';

@@ -28,7 +28,7 @@ export interface Builtins {
 }
 
 /**
- * The recipient's preference center is a signed link that expires (runtime/links.ts), since it lets its holder
+ * The recipient's preference center is a signed link that expires (runtime/render/links.ts), since it lets its holder
  * change every choice; direct recipients have no profile to keep choices on and get the bare page. The
  * unsubscribe link opts the user out of the send's category on this channel; there is none for required
  * categories (security, billing), sends without a category, and direct recipients.

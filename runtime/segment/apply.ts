@@ -17,10 +17,10 @@
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
-import type { DriverDeps } from '../driver/context.ts';
+import type { DriverDeps } from '../execution/deps.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import { prepareEvent } from '../intake/index.ts';
-import { acceptEvent } from '../driver/triggers.ts';
+import { acceptEvent } from '../intake/runs.ts';
 import type { WriteKeyKind } from './auth.ts';
 import { activityTime } from './clock.ts';
 import { resolveEventName } from './names.ts';

@@ -5,7 +5,7 @@
  * (access.ts): refused, or applied without the fields such a key may not set, which are reported back.
  */
 import { isConnectionError } from '../db/pool.ts';
-import type { DriverDeps } from '../driver/context.ts';
+import type { DriverDeps } from '../execution/deps.ts';
 import { InvalidEventError, type Intake } from '../intake/index.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { restrictCall, CONTACT_IGNORED_REASON } from './access.ts';

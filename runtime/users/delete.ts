@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { auditRequest } from '../audit/routes.ts';
 import * as sql from '../db/sql.ts';
 import { one, rows } from '../db/sql-client.ts';
-import { processFacts } from '../driver/process.ts';
+import { processFacts } from '../execution/batch.ts';
 import type { AppDeps } from '../http/deps.ts';
 
 export interface DeletedUser {

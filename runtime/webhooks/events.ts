@@ -24,7 +24,7 @@
  * temporarily); whether it suppresses the address is the consumer's call, hence `detail.type`.
  */
 import type { JsonValue } from '../../compiler/bundle/schema.ts';
-import type { OptOut } from '../providers/types.ts';
+import type { OptOut } from '../delivery/providers/types.ts';
 
 export type WebhookProvider = 'sendgrid' | 'twilio';
 

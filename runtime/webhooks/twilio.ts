@@ -5,7 +5,7 @@
  * configured (behind a proxy the server's own view of it differs) and the decoded form fields.
  */
 import twilio from 'twilio';
-import { twilioOptOut } from '../providers/types.ts';
+import { twilioOptOut } from '../delivery/providers/types.ts';
 import type { DeliveryEventKind, ProviderEvent, SignatureCheck } from './events.ts';
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';

@@ -10,7 +10,7 @@ import { startProviderSeries } from '../../runtime/dashboard/provider-series.ts'
 import { RingBuffer } from '../../runtime/dashboard/ring.ts';
 import { dashboardAuth, SESSION_TTL_MS } from '../../runtime/dashboard/session.ts';
 import { loginThrottle } from '../../runtime/dashboard/throttle.ts';
-import { createProviderHealth } from '../../runtime/providers/health.ts';
+import { createProviderHealth } from '../../runtime/delivery/providers/health.ts';
 
 describe('RingBuffer', () => {
   it('keeps the newest items, oldest first', () => {

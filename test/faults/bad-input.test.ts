@@ -312,7 +312,10 @@ describe('bad input', () => {
     const headerFields = mails.flatMap((m) => headerBoundValues(m.body));
     expect(headerFields.filter(([field]) => field === 'headers.List-Unsubscribe')).toHaveLength(3);
     const withBreaks = headerFields.filter(([, value]) => /[\r\n]/.test(value));
-    expect(withBreaks, 'header-bound fields SendGrid received with a CR or LF (runtime/providers/sendgrid.ts passes the rendered subject as is)').toEqual([]);
+    expect(
+      withBreaks,
+      'header-bound fields SendGrid received with a CR or LF (runtime/delivery/providers/sendgrid.ts passes the rendered subject as is)',
+    ).toEqual([]);
   });
 
   it('a webhook replayed inside its signature window is applied once; one replayed too late is refused', async () => {

@@ -18,7 +18,7 @@
  */
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RUN_QUEUE } from '../../runtime/driver/queue.ts';
+import { RUN_QUEUE } from '../../runtime/execution/queue.ts';
 import { spawnRuntime } from '../setup/runtime-process.ts';
 import { reportFigure } from './report.ts';
 import { FAULT_API_KEY, outputTail, send, startFaultRuntime, until, type FaultRuntime } from './support.ts';

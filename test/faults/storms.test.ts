@@ -8,7 +8,7 @@
  * circuit-breaker state does not carry into the next; the three run side by side (most of their time is
  * spent waiting on the clock), and the figure is reported in afterAll, whatever happened.
  *
- * Retry policy and breaker are the runtime's defaults (runtime/providers/retry.ts, health.ts): 3 attempts per
+ * Retry policy and breaker are the runtime's defaults (runtime/delivery/providers/retry.ts, health.ts): 3 attempts per
  * provider with full-jitter backoff from 250 ms, Retry-After honoured up to 10 s; the breaker opens at a 50%
  * failure rate over at least 5 attempts in a minute, skips the provider for 30 s, then lets one probe through.
  */
@@ -214,7 +214,7 @@ it.concurrent('waits out a 429 Retry-After before asking the same provider again
   const { primary, secondary } = phase.relays;
   // Sends one after the other (the fake's script is one queue), each first answered by a 429 asking for 1 s:
   // the retry must come no sooner. A rate limit with a hint is the provider working as documented, so however
-  // many sends are limited, the breaker stays closed (runtime/driver/failover.ts).
+  // many sends are limited, the breaker stays closed (runtime/delivery/failover.ts).
   const honoured = 4;
   const first: string[] = [];
   for (let n = 0; n < honoured; n++) {

@@ -12,7 +12,7 @@ import { parsePrometheus, sumOf } from '../../infra/metrics/prometheus.ts';
 import { readBacklog } from '../../infra/metrics/queue.ts';
 import { migrate } from '../../runtime/db/migrate.ts';
 import { openDatabase } from '../../runtime/db/pool.ts';
-import { createBoss, ensureQueue, RUN_QUEUE } from '../../runtime/driver/queue.ts';
+import { createBoss, ensureQueue, RUN_QUEUE } from '../../runtime/execution/queue.ts';
 import { createMetrics } from '../../runtime/metrics.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { eventually, startTestRuntime } from '../runtime/harness.ts';

@@ -1,11 +1,11 @@
 /**
  * Batches behave as if their items had come one after the other: events accepted together by one statement
- * (driver/triggers.ts acceptEvents) and fact jobs applied together in one transaction (driver/process.ts).
+ * (intake/runs.ts acceptEvents) and fact jobs applied together in one transaction (execution/batch.ts).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { prepareEvent } from '../../runtime/intake/index.ts';
-import { processFacts } from '../../runtime/driver/process.ts';
-import { acceptEvents } from '../../runtime/driver/triggers.ts';
+import { processFacts } from '../../runtime/execution/batch.ts';
+import { acceptEvents } from '../../runtime/intake/runs.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, startTestRuntime, type Api } from './harness.ts';
 

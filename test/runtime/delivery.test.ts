@@ -7,9 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBundle } from '../../compiler/bundle/canonical.ts';
 import type { Bundle, Step } from '../../compiler/bundle/schema.ts';
-import { processFact } from '../../runtime/driver/process.ts';
-import { startRuns } from '../../runtime/driver/triggers.ts';
-import type { DeliveryProvider, DeliveryResult, OutboundMessage } from '../../runtime/providers/types.ts';
+import { processFact } from '../../runtime/execution/batch.ts';
+import { startRuns } from '../../runtime/intake/runs.ts';
+import type { DeliveryProvider, DeliveryResult, OutboundMessage } from '../../runtime/delivery/providers/types.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api, type MessageView } from './harness.ts';
 

@@ -1,15 +1,15 @@
 /**
- * Local starts (runtime/driver/local-starts.ts): the process that accepts a trigger starts its runs right after
+ * Local starts (runtime/execution/local-starts.ts): the process that accepts a trigger starts its runs right after
  * the commit, with no start job; a run its process never started (it died) is swept into the queue after the
  * lease, its delays still counted from acceptance; past capacity, and at stop, runs go to the queue; a start
  * applied both ways sends once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DriverDeps } from '../../runtime/driver/context.ts';
+import type { DriverDeps } from '../../runtime/execution/deps.ts';
 import { prepareEvent } from '../../runtime/intake/index.ts';
-import { createLocalStarts, type LocalStarts } from '../../runtime/driver/local-starts.ts';
-import { createSlots } from '../../runtime/driver/slots.ts';
-import { acceptEvents } from '../../runtime/driver/triggers.ts';
+import { createLocalStarts, type LocalStarts } from '../../runtime/execution/local-starts.ts';
+import { createSlots } from '../../runtime/execution/slots.ts';
+import { acceptEvents } from '../../runtime/intake/runs.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { API_KEY, client, eventually, startTestRuntime, type Api } from './harness.ts';
 

@@ -17,12 +17,12 @@ import type { Channel, Provider } from '../../compiler/bundle/schema.ts';
 import { migrate } from '../../runtime/db/migrate.ts';
 import { openDatabase, type Database } from '../../runtime/db/pool.ts';
 import { inboxOn } from '../../runtime/inbox/store.ts';
-import { createFcmProvider, type FcmProvider } from '../../runtime/providers/fcm.ts';
-import { inappProvider } from '../../runtime/providers/inapp.ts';
-import { createSandboxProvider } from '../../runtime/providers/sandbox.ts';
-import { createSendgridProvider } from '../../runtime/providers/sendgrid.ts';
-import { createTwilioProvider } from '../../runtime/providers/twilio.ts';
-import type { DeliveryProvider, DeliveryResult, Recipient } from '../../runtime/providers/types.ts';
+import { createFcmProvider, type FcmProvider } from '../../runtime/delivery/providers/fcm.ts';
+import { inappProvider } from '../../runtime/delivery/providers/inapp.ts';
+import { createSandboxProvider } from '../../runtime/delivery/providers/sandbox.ts';
+import { createSendgridProvider } from '../../runtime/delivery/providers/sendgrid.ts';
+import { createTwilioProvider } from '../../runtime/delivery/providers/twilio.ts';
+import type { DeliveryProvider, DeliveryResult, Recipient } from '../../runtime/delivery/providers/types.ts';
 import type { RenderedContent } from '../../runtime/render/index.ts';
 import {
   fcmError,

@@ -8,11 +8,11 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Provider } from '../../compiler/bundle/schema.ts';
-import { createFcmProvider, type FcmProvider } from '../../runtime/providers/fcm.ts';
-import { retryAfterMs } from '../../runtime/providers/failure.ts';
-import { createSendgridProvider } from '../../runtime/providers/sendgrid.ts';
-import { createTwilioProvider } from '../../runtime/providers/twilio.ts';
-import type { DeliveryResult, OutboundMessage, Recipient } from '../../runtime/providers/types.ts';
+import { createFcmProvider, type FcmProvider } from '../../runtime/delivery/providers/fcm.ts';
+import { retryAfterMs } from '../../runtime/delivery/providers/failure.ts';
+import { createSendgridProvider } from '../../runtime/delivery/providers/sendgrid.ts';
+import { createTwilioProvider } from '../../runtime/delivery/providers/twilio.ts';
+import type { DeliveryResult, OutboundMessage, Recipient } from '../../runtime/delivery/providers/types.ts';
 import {
   fcmError,
   sendgridError,

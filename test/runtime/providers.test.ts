@@ -9,9 +9,9 @@ import type { Channel, Provider } from '../../compiler/bundle/schema.ts';
 import { migrate } from '../../runtime/db/migrate.ts';
 import { openDatabase, type Database } from '../../runtime/db/pool.ts';
 import { inboxOn } from '../../runtime/inbox/store.ts';
-import { inappProvider } from '../../runtime/providers/inapp.ts';
-import { createSandboxProvider, type SandboxDelivery } from '../../runtime/providers/sandbox.ts';
-import type { OutboundMessage } from '../../runtime/providers/types.ts';
+import { inappProvider } from '../../runtime/delivery/providers/inapp.ts';
+import { createSandboxProvider, type SandboxDelivery } from '../../runtime/delivery/providers/sandbox.ts';
+import type { OutboundMessage } from '../../runtime/delivery/providers/types.ts';
 import type { RenderedContent } from '../../runtime/render/index.ts';
 import { freshDatabase } from '../setup/database.ts';
 

@@ -1,6 +1,6 @@
 /** The fact handler: the good jobs of a batch commit, a failing job fails alone (and is retried by pg-boss). */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { factHandler } from '../../runtime/driver/worker.ts';
+import { factHandler } from '../../runtime/execution/worker.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, startTestRuntime, type Api } from './harness.ts';
 
@@ -38,7 +38,7 @@ it('commits the good jobs of a batch and fails only the bad one', async () => {
 });
 
 it('ends a run as failed when its fact job has failed every retry (the dead letter), saying why', async () => {
-  const { DEAD_QUEUE, RUN_QUEUE } = await import('../../runtime/driver/queue.ts');
+  const { DEAD_QUEUE, RUN_QUEUE } = await import('../../runtime/execution/queue.ts');
   // The run queue sends exhausted jobs to the dead letter queue.
   expect((await runtime.deps.boss.getQueue(RUN_QUEUE))?.deadLetter).toBe(DEAD_QUEUE);
   await api('PUT', '/v1/users/w2', { email: 'w2@example.com' });

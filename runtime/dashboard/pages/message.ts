@@ -30,7 +30,7 @@ function stages(m: MessageRow, history: Entry[]): Html {
     queued: history.find((e) => e.status === 'queued'),
     // A send the providers refused has a `failed` entry in place of `sent`.
     sent: sent ?? history.find((e) => e.status === 'failed'),
-    // Delivery outcomes count only once the message was sent: the first one reported stands (driver/status.ts).
+    // Delivery outcomes count only once the message was sent: the first one reported stands (status/status.ts).
     delivered: sent ? history.find((e) => DELIVERY_OUTCOMES.has(e.status) && Date.parse(e.at) >= Date.parse(sent.at)) : undefined,
     opened: history.find((e) => e.status === 'opened'),
     clicked: history.find((e) => e.status === 'clicked'),

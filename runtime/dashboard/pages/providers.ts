@@ -3,7 +3,7 @@
  * over the last hour, from the samples provider-series.ts keeps every 10 s, drawn as inline SVG.
  */
 import type { Provider } from '../../../compiler/bundle/schema.ts';
-import type { BreakerState } from '../../providers/health.ts';
+import type { BreakerState } from '../../delivery/providers/health.ts';
 import { lineChart, niceMax, stateBand } from '../charts.ts';
 import { badge, dash, h, time, type Html } from '../html.ts';
 import { page } from '../layout.ts';

@@ -7,9 +7,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsonValue, Provider } from '../../compiler/bundle/schema.ts';
-import type { ProviderRegistry } from '../providers/registry.ts';
-import { nextDelay, retryPolicyOf } from '../providers/retry.ts';
-import type { DeliveryResult, OptOut, OutboundMessage } from '../providers/types.ts';
+import type { ProviderRegistry } from './providers/registry.ts';
+import { nextDelay, retryPolicyOf } from './providers/retry.ts';
+import type { DeliveryResult, OptOut, OutboundMessage } from './providers/types.ts';
 
 export type FailoverOutcome =
   | { ok: true; provider: Provider; adapter: string; providerMessageId: string; response: JsonValue; invalidTokens: string[]; attempts: JsonValue[] }

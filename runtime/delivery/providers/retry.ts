@@ -4,7 +4,7 @@
  * a provider that asks for a longer pause (Retry-After) is treated as down for this message, and the next
  * provider of the channel — or the next channel — serves it.
  */
-import type { Provider } from '../../compiler/bundle/schema.ts';
+import type { Provider } from '../../../compiler/bundle/schema.ts';
 
 export interface RetryPolicy {
   /** Attempts per provider, the first included. */

@@ -7,8 +7,8 @@ import type { Bundle } from '../../compiler/bundle/schema.ts';
 import type { Database } from '../db/pool.ts';
 import { exec } from '../db/sql-client.ts';
 import * as sql from '../db/sql.ts';
-import type { DriverDeps } from './context.ts';
-import { startRuns } from './triggers.ts';
+import type { DriverDeps } from './deps.ts';
+import { startRuns } from '../intake/runs.ts';
 
 export const SCHEDULE_QUEUE = 'herald-schedule';
 export const MAINTENANCE_QUEUE = 'herald-maintenance';

@@ -10,16 +10,16 @@ import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import { type ActionHandlers, advance, carryOut, CorruptStateError, type Fact, isStarted, type RunState, type UserSnapshot } from '../engine/index.ts';
-import type { DriverDeps } from './context.ts';
+import type { ExecutionDeps } from './deps.ts';
 import { bundleWithDefinition } from './definition.ts';
-import { deliver } from './deliver.ts';
+import { deliver } from '../delivery/deliver.ts';
 import { sendFacts, type FactDelivery, type FactJob } from './queue.ts';
 import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
 import { throttledMessages } from './throttled.ts';
 
 /** A run being advanced by a batch: its state, and what its facts logged and scheduled, saved with the batch. */
 interface BatchRun {
-  deps: DriverDeps;
+  deps: ExecutionDeps;
   tx: SqlClient;
   run: sql.RunRow;
   bundle: Bundle;
@@ -152,7 +152,7 @@ function failedState(state: RunState, at: number, error: string): RunState {
  * Ends a run whose fact job failed every retry (its dead letter, queue.ts): a run never stays waiting on a job
  * that will not come. A run already finished is left as it is.
  */
-export async function failRun(deps: DriverDeps, tx: SqlClient, runId: string, error: string): Promise<void> {
+export async function failRun(deps: ExecutionDeps, tx: SqlClient, runId: string, error: string): Promise<void> {
   const [run] = await rows<sql.RunRow>(tx, sql.lockRunsWithUsers([runId]));
   if (!run || !['running', 'waiting'].includes(run.status)) return;
   const state = failedState(run.state as RunState, deps.now(), error);
@@ -176,7 +176,7 @@ function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
  * Applies a batch of facts to their runs in `tx`. Returns each run's state after it (runs that do not exist
  * are absent). An error anywhere fails the whole batch: the caller rolls back and retries its jobs one by one.
  */
-export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
+export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
   const byRun = factsByRun(jobs);
   const locked = await rows<sql.RunRow & ProfileColumns>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
   // Every run settles before the batch goes on or fails: one still advancing when another has failed would
@@ -207,6 +207,6 @@ export async function processFacts(deps: DriverDeps, tx: SqlClient, jobs: FactJo
 }
 
 /** Applies one fact to one run. Returns the run's state after it, or null when the run does not exist. */
-export async function processFact(deps: DriverDeps, tx: SqlClient, job: FactJob): Promise<RunState | null> {
+export async function processFact(deps: ExecutionDeps, tx: SqlClient, job: FactJob): Promise<RunState | null> {
   return (await processFacts(deps, tx, [job])).get(job.runId) ?? null;
 }

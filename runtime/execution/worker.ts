@@ -8,8 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isConnectionError, type Database } from '../db/pool.ts';
 import { failpoint } from '../failpoints.ts';
-import type { DriverDeps } from './context.ts';
-import { failRun, processFacts } from './process.ts';
+import type { ExecutionDeps } from './deps.ts';
+import { failRun, processFacts } from './batch.ts';
 import type { FactJob } from './queue.ts';
 
 interface BatchJob {
@@ -27,7 +27,7 @@ type JobResult = { id: string; status: 'completed' } | { id: string; status: 'fa
  */
 const OUTAGE_PATIENCE_MS = 30_000;
 
-async function processAlone(db: Database, deps: DriverDeps, job: BatchJob): Promise<void> {
+async function processAlone(db: Database, deps: ExecutionDeps, job: BatchJob): Promise<void> {
   const deadline = Date.now() + OUTAGE_PATIENCE_MS;
   for (let pause = 250; ; pause = Math.min(pause * 2, 4_000)) {
     try {
@@ -41,7 +41,7 @@ async function processAlone(db: Database, deps: DriverDeps, job: BatchJob): Prom
   }
 }
 
-async function oneByOne(db: Database, deps: DriverDeps, jobs: BatchJob[], onError: (error: unknown) => void): Promise<JobResult[]> {
+async function oneByOne(db: Database, deps: ExecutionDeps, jobs: BatchJob[], onError: (error: unknown) => void): Promise<JobResult[]> {
   return Promise.all(
     jobs.map(async (job): Promise<JobResult> => {
       // Handed back at the end of a stop's drain time: leave it for another process.
@@ -57,7 +57,7 @@ async function oneByOne(db: Database, deps: DriverDeps, jobs: BatchJob[], onErro
   );
 }
 
-export function factHandler(db: Database, deps: DriverDeps, onError: (error: unknown) => void) {
+export function factHandler(db: Database, deps: ExecutionDeps, onError: (error: unknown) => void) {
   return async (jobs: BatchJob[]): Promise<JobResult[]> => {
     if (jobs.length === 1) return oneByOne(db, deps, jobs, onError);
     try {
@@ -80,7 +80,7 @@ export function factHandler(db: Database, deps: DriverDeps, onError: (error: unk
 }
 
 /** The dead letters' handler: each run whose fact job failed every retry is ended as failed, saying why. */
-export function deadLetterHandler(db: Database, deps: DriverDeps, onError: (error: unknown) => void) {
+export function deadLetterHandler(db: Database, deps: ExecutionDeps, onError: (error: unknown) => void) {
   return async (jobs: { id: string; data: FactJob & { output?: unknown } }[]): Promise<void> => {
     for (const job of jobs) {
       const error = `a ${job.data.fact.type} job failed after every retry; the run cannot go on`;

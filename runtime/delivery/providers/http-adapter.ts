@@ -5,7 +5,7 @@
  *
  * Why: axios's Node adapter does per request what a provider call does not need (an event emitter, URL
  * parsing, header normalisation, proxy lookups in the environment, stream plumbing, a `setKeepAlive` on the
- * socket). Measured through runtime/providers/sendgrid.ts against a local server, CPU per send went from
+ * socket). Measured through runtime/delivery/providers/sendgrid.ts against a local server, CPU per send went from
  * ~0.34 ms to ~0.28 ms; a provider call is most of what a one-send message costs the process.
  *
  * What it does not do, and axios's own adapter does: proxies, redirects, compressed responses (it asks for

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Provider } from '../../compiler/bundle/schema.ts';
+import type { Provider } from '../../../compiler/bundle/schema.ts';
 import { DEFAULT_RETRY, nextDelay, retryPolicyOf } from './retry.ts';
 
 const provider = (options: Provider['options'] = {}): Provider => ({ id: 'sg', channel: 'email', kind: 'sendgrid', credentials: {}, options });

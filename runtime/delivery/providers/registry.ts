@@ -6,7 +6,7 @@
  * the API base URL from the provider's `options.apiUrl` (one account's), then the environment (all of a kind).
  * Adapters are built once per provider and kept: SDK clients hold connection pools and OAuth tokens.
  */
-import type { Provider } from '../../compiler/bundle/schema.ts';
+import type { Provider } from '../../../compiler/bundle/schema.ts';
 import { createFcmProvider } from './fcm.ts';
 import { createProviderHealth, type ProviderHealth } from './health.ts';
 import { inappProvider } from './inapp.ts';

@@ -1,18 +1,16 @@
 /**
  * Turning what arrives into runs and facts: an event starts the workflows it triggers and is routed to the
- * user's runs that wait for it or are cancelled by it; an engagement wakes the run of its message. Every
- * job is created in the caller's transaction: when the API answers 202, the work is in Postgres.
+ * user's runs that wait for it or are cancelled by it. Every job is created in the caller's transaction:
+ * when the API answers 202, the work is in Postgres.
  */
-import { engagementKindSchema, type Bundle, type JsonValue, type Workflow } from '../../compiler/bundle/schema.ts';
+import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import * as sql from '../db/sql.ts';
 import { one, rows, type SqlClient } from '../db/sql-client.ts';
 import { createRun } from '../engine/index.ts';
-import type { EngagementKind } from '../engine/index.ts';
-import type { DriverDeps } from './context.ts';
-import { sendFact, sendFacts, startJob, type FactDelivery } from './queue.ts';
-import type { RunDefinition } from './definition.ts';
-import { nextStatus } from './status.ts';
+import type { AcceptanceDeps } from '../execution/deps.ts';
+import { sendFacts, startJob, type FactDelivery } from '../execution/queue.ts';
+import type { RunDefinition } from '../execution/definition.ts';
 
 export interface StartInput {
   bundle: Bundle;
@@ -33,12 +31,12 @@ export interface StartInput {
  * Whether the runs a transaction starts are started by this process right after it commits (local-starts.ts)
  * rather than by start jobs: only in a transaction of ours (it can say when it committed), with room here.
  */
-function startsLocally(deps: DriverDeps, tx: SqlClient, count: number): boolean {
+function startsLocally(deps: AcceptanceDeps, tx: SqlClient, count: number): boolean {
   return count > 0 && !!deps.starts && !!tx.afterCommit && deps.starts.hasRoom(count);
 }
 
 /** How started runs get their first fact: handed to local starts at commit, or a start job each (into `facts`). */
-function scheduleStarts(deps: DriverDeps, tx: SqlClient, local: boolean, runIds: string[], facts: FactDelivery[]): void {
+function scheduleStarts(deps: AcceptanceDeps, tx: SqlClient, local: boolean, runIds: string[], facts: FactDelivery[]): void {
   if (runIds.length === 0) return;
   const acceptedAt = deps.now();
   if (local) tx.afterCommit!(() => deps.starts!.start(runIds, acceptedAt));
@@ -73,7 +71,7 @@ function startedOf(runIds: string[], inserted: Set<string>): string[] {
  * Starts the runs (one statement) and schedules their first facts: at commit here, or as start jobs (another
  * statement). A run already there is left alone.
  */
-export async function startRuns(deps: DriverDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
+export async function startRuns(deps: AcceptanceDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
   const local = startsLocally(deps, tx, input.workflows.length);
   const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input, local)));
   // Already there (a retried scheduled slot): its start went with it.
@@ -101,7 +99,7 @@ export type EventInput = Omit<StartInput, 'recipient' | 'triggerEvent'> & {
  * started by earlier events of the same batch, as if they had come one after the other. A retry of an event
  * already accepted (same messageId) changes nothing and answers with the first acceptance's runs.
  */
-export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: EventInput[]): Promise<EventAcceptance[]> {
+export async function acceptEvents(deps: AcceptanceDeps, tx: SqlClient, inputs: EventInput[]): Promise<EventAcceptance[]> {
   const local = startsLocally(
     deps,
     tx,
@@ -142,7 +140,7 @@ export async function acceptEvents(deps: DriverDeps, tx: SqlClient, inputs: Even
 }
 
 /** Accepts one event (see acceptEvents). */
-export async function acceptEvent(deps: DriverDeps, tx: SqlClient, input: EventInput): Promise<EventAcceptance> {
+export async function acceptEvent(deps: AcceptanceDeps, tx: SqlClient, input: EventInput): Promise<EventAcceptance> {
   return (await acceptEvents(deps, tx, [input]))[0]!;
 }
 
@@ -153,34 +151,10 @@ interface ActiveRun {
 }
 
 /** Of a user's active runs, those that wait for `event` or are cancelled by it. */
-async function routeTo(deps: DriverDeps, tx: SqlClient, active: ActiveRun[], event: string): Promise<string[]> {
+async function routeTo(deps: AcceptanceDeps, tx: SqlClient, active: ActiveRun[], event: string): Promise<string[]> {
   const routed: string[] = [];
   for (const run of active) {
     if (workflowIndex(await deps.bundles.get(tx, run.bundle_version)).listensTo(run.workflow, event)) routed.push(run.id);
   }
   return routed;
-}
-
-const ENGINE_ENGAGEMENTS = new Set<string>(engagementKindSchema.options);
-
-/**
- * Records what happened to a message (by hand through the API, or reported by its provider): the status moves
- * forward only (status.ts), the history keeps every report with its time, and an engagement the engine knows
- * (delivered, opened, clicked) wakes the message's run — waits and `engaged(...)` conditions read it.
- */
-export async function recordMessageEvent(
-  deps: DriverDeps,
-  tx: SqlClient,
-  message: sql.MessageRow,
-  kind: string,
-  detail: Record<string, JsonValue>,
-  at: number = deps.now(),
-): Promise<sql.MessageRow> {
-  const update = sql.appendMessageStatus(message.id, nextStatus(message.status, kind), { status: kind, at: new Date(at).toISOString(), ...detail });
-  const [row] = await rows<sql.MessageRow>(tx, update);
-  if (ENGINE_ENGAGEMENTS.has(kind)) {
-    const fact = { type: 'engagement' as const, now: deps.now(), stepId: message.step_id, kind: kind as EngagementKind };
-    await sendFact(deps.boss, { runId: message.run_id, fact }, { client: tx });
-  }
-  return row!;
 }

@@ -9,9 +9,9 @@ import type { JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { ProviderEvent } from '../webhooks/events.ts';
-import type { DriverDeps } from './context.ts';
-import { recordOptOut } from './opt-out.ts';
-import { recordMessageEvent } from './triggers.ts';
+import type { StatusDeps } from '../execution/deps.ts';
+import { recordOptOut } from '../delivery/opt-out.ts';
+import { recordMessageEvent } from './message-events.ts';
 
 export type EventOutcome = 'applied' | 'duplicate' | 'unknown_message';
 
@@ -27,7 +27,7 @@ async function findMessage(tx: SqlClient, event: ProviderEvent): Promise<sql.Mes
 }
 
 /** Opts the message's user in or out of its workflow's category on its channel (not for required ones). */
-async function setCategoryPreference(deps: DriverDeps, tx: SqlClient, message: sql.MessageRow, allowed: boolean): Promise<string | null> {
+async function setCategoryPreference(deps: StatusDeps, tx: SqlClient, message: sql.MessageRow, allowed: boolean): Promise<string | null> {
   if (!message.user_id) return null;
   const run = await one<sql.RunRow>(tx, sql.runById(message.run_id));
   if (!run) return null;
@@ -39,7 +39,7 @@ async function setCategoryPreference(deps: DriverDeps, tx: SqlClient, message: s
   return category.id;
 }
 
-export async function applyProviderEvent(deps: DriverDeps, tx: SqlClient, event: ProviderEvent, options: { keepPayload: boolean }): Promise<EventOutcome> {
+export async function applyProviderEvent(deps: StatusDeps, tx: SqlClient, event: ProviderEvent, options: { keepPayload: boolean }): Promise<EventOutcome> {
   const message = await findMessage(tx, event);
   if (!message) return 'unknown_message';
   if (!(await one(tx, sql.claimProviderEvent(event.dedupeKey, message.id)))) return 'duplicate';

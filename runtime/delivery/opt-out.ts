@@ -4,7 +4,7 @@
  */
 import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
-import type { OptOut } from '../providers/types.ts';
+import type { OptOut } from './providers/types.ts';
 
 export async function recordOptOut(tx: SqlClient, userId: string, optOut: OptOut): Promise<void> {
   switch (optOut.channel) {

@@ -11,7 +11,7 @@ import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/index.ts';
 import { inboxOn } from '../inbox/store.ts';
-import type { ProviderRegistry } from '../providers/registry.ts';
+import type { ProviderRegistry } from './providers/registry.ts';
 import { recordOptOut } from './opt-out.ts';
 import type { Redaction } from '../config.ts';
 import { type LinkSigner, renderTemplate, templateBuiltins } from '../render/index.ts';

@@ -18,7 +18,7 @@
 import { isConnectionError, type Database } from '../db/pool.ts';
 import * as sql from '../db/sql.ts';
 import { rows } from '../db/sql-client.ts';
-import type { DriverDeps } from './context.ts';
+import type { ExecutionDeps } from './deps.ts';
 import { sendFacts, startJob } from './queue.ts';
 import type { Slots } from './slots.ts';
 import { factHandler } from './worker.ts';
@@ -60,7 +60,7 @@ export const SWEEP_EVERY_MS = 5_000;
 const PARALLEL_BATCHES = 4;
 const SWEEP_LIMIT = 500;
 
-export function createLocalStarts(db: Database, deps: DriverDeps, options: LocalStartsOptions): LocalStarts {
+export function createLocalStarts(db: Database, deps: ExecutionDeps, options: LocalStartsOptions): LocalStarts {
   const leaseMs = options.leaseMs ?? START_LEASE_MS;
   const handle = factHandler(db, deps, options.onError);
   const queue: { runId: string; acceptedAt: number }[] = [];

@@ -9,7 +9,7 @@
  * message, the provider's error body, a few headers) ever leave — never an SDK error object, whose request
  * config holds the Authorization header.
  */
-import type { JsonValue } from '../../compiler/bundle/schema.ts';
+import type { JsonValue } from '../../../compiler/bundle/schema.ts';
 import type { DeliveryResult } from './types.ts';
 
 export type FailedDelivery = Extract<DeliveryResult, { ok: false }>;

@@ -4,8 +4,8 @@
  * learn about the recipient (dead push tokens, an opt-out) comes back in the result for the delivery code to
  * act on, and the one adapter that stores rather than sends (in-app) gets a port, never the database.
  */
-import type { Channel, JsonValue, Provider } from '../../compiler/bundle/schema.ts';
-import type { RenderedContent } from '../render/index.ts';
+import type { Channel, JsonValue, Provider } from '../../../compiler/bundle/schema.ts';
+import type { RenderedContent } from '../../render/index.ts';
 
 export interface Recipient {
   userId: string | null;
