@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ZodError } from 'zod';
 import { parseBundle, type Bundle } from '../bundle/schema.ts';
 import { buildReport } from '../replay/compare.ts';
-import { replayEvents } from '../replay/driver.ts';
+import { replayEvents } from '../replay/replay-events.ts';
 import { EventLogError, parseEventLog } from '../replay/events.ts';
 import { reportJson, reportMarkdown } from '../replay/format.ts';
 import { EXIT } from './exit.ts';

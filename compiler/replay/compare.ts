@@ -4,7 +4,7 @@
  * same recorded event started the same workflow and the same step sent on the same channel.
  */
 import type { Channel } from '../bundle/schema.ts';
-import type { ReplayMessage, ReplayResult, Trigger } from './driver.ts';
+import type { ReplayMessage, ReplayResult, Trigger } from './replay-events.ts';
 import type { RecordedEvent } from './events.ts';
 import { PROFILE_ASSUMPTIONS } from './profile.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The in-memory driver: the pg-boss driver's counterpart in virtual time, for `herald/testing`, `herald replay`
  * and the engine's own tests. It feeds facts to the pure engine and carries out its actions through the same
- * `ActionHandlers` interface as the runtime (runtime/execution/carry-out.ts), with what the runtime keeps in
+ * `ActionHandlers` interface as the runtime (runtime/execution/batch.ts), with what the runtime keeps in
  * Postgres kept in memory: a clock and a timer queue, many users and their runs, throttle passes, open
  * digests, profiles, and a delivery that renders and fails over like the real one but sends nothing.
  *
@@ -177,7 +177,7 @@ interface MemoryStores {
   delivery: DeliveryOptions;
 }
 
-/** What the runtime does with each action (runtime/execution/carry-out.ts), with shared state in memory. */
+/** What the runtime does with each action (runtime/execution/batch.ts), with shared state in memory. */
 function memoryActions<Meta>(stores: MemoryStores, observe: MemoryObserver<Meta> | undefined): ActionHandlers<MemoryRun<Meta>, Fact | null> {
   const shared = (run: MemoryRun<Meta>, stepId: string, key: string): SharedKey => ({ workflow: run.workflow.id, stepId, audience: run.audience, key });
   return {

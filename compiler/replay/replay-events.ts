@@ -71,7 +71,7 @@ export function replayEvents(bundle: Bundle, events: RecordedEvent[], options: {
         }
       },
       advanced(run, fact, outcome, before) {
-        // The runtime logs the sends a throttle held back as skipped (runtime/execution): so does the replay.
+        // The runtime logs the sends a throttle held back as skipped (runtime/execution/throttled.ts): so does the replay.
         for (const h of outcome.state.history.slice(before)) {
           if (h.kind !== 'throttle' || h.outcome !== 'throttled') continue;
           for (const { send, channel } of heldByThrottle(run.workflow.steps, h.stepId)) {
