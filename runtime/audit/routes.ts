@@ -6,7 +6,7 @@ import { rows } from '../db/sql-client.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { invalid } from '../http/errors.ts';
 import { clientAddress, trustedProxiesFrom } from '../http/client-address.ts';
-import { keyOf, type Router } from '../http/route.ts';
+import { createFeature, type Feature, keyOf, type Router } from '../http/route.ts';
 import { keyActor, type AuditEntry } from './audit.ts';
 
 /** An entry id to page before; ids are bigint, so a larger number is refused here rather than by Postgres. */
@@ -32,7 +32,12 @@ export function presentAudit(row: sql.AuditRow) {
   return { id: row.id, at: row.at.toISOString(), actor: row.actor, action: row.action, target: row.target, ip: row.ip, details: row.details };
 }
 
-export function auditRoutes(routes: Router, deps: AppDeps): void {
+/** The audit log: a sub-app that runtime/http/app.ts mounts. */
+export function auditFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => auditRoutes(routes, deps));
+}
+
+function auditRoutes(routes: Router, deps: AppDeps): void {
   routes.get('/v1/audit', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
     const parsed = auditQuery.safeParse(c.req.query());
     if (!parsed.success) throw invalid(parsed.error, 'query');

@@ -19,7 +19,7 @@ import { emailAddress, phoneNumber } from '../http/contact.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { HttpError } from '../http/errors.ts';
 import { MAX_BODY_BYTES } from '../http/limits.ts';
-import type { Router } from '../http/route.ts';
+import { createFeature, type Feature, type Router } from '../http/route.ts';
 import { checkEventData, requestKey, type WorkflowStart } from '../intake/index.ts';
 import { auditRequest } from '../audit/routes.ts';
 import { deleteUserAudited } from '../users/delete.ts';
@@ -134,7 +134,12 @@ async function topics(deps: AppDeps, userId: string) {
   return Object.keys(bundle.categories).map((id) => presentTopic(bundle, id, user));
 }
 
-export function courierRoutes(routes: Router, deps: AppDeps): void {
+/** The Courier-compatible API, with its own error shape on its paths: a sub-app that runtime/http/app.ts mounts. */
+export function courierFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => courierRoutes(routes, deps));
+}
+
+function courierRoutes(routes: Router, deps: AppDeps): void {
   // Courier's error shape for every answer of these paths, refusals included.
   for (const path of COURIER_PATHS) routes.use(path, courierErrors);
 

@@ -28,12 +28,17 @@ import { trustedProxiesFrom } from '../http/client-address.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { BundleError } from '../bundles.ts';
 import type { AppDeps } from '../http/deps.ts';
-import type { Router, RoutePolicy } from '../http/route.ts';
+import { createFeature, type Feature, type Router, type RoutePolicy } from '../http/route.ts';
 import { HttpError, invalid } from '../http/errors.ts';
 
 const cursorOnly = z.object({ cursor: z.string().max(300).optional() });
 
-export function dashboardRoutes(routes: Router, deps: AppDeps): void {
+/** The dashboard, with its own security headers: a sub-app that runtime/http/app.ts mounts. */
+export function dashboardFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => dashboardRoutes(routes, deps));
+}
+
+function dashboardRoutes(routes: Router, deps: AppDeps): void {
   const auth = dashboardAuth({ apiKey: deps.apiKey, password: deps.env.HERALD_DASHBOARD_PASSWORD, signingSecret: deps.signingSecret });
   const sessions = dashboardSessions(auth, deps.db);
   const publicUrl = () => deps.driver.publicUrl;

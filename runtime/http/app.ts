@@ -1,27 +1,28 @@
 /**
  * The HTTP API (Hono). Every route is declared with its authentication, scope, body limit and rate limit
- * where it is registered (route.ts); this file mounts the features and the few routes of the process itself.
- * Errors of every route are shaped by one handler.
+ * where it is registered (route.ts). This file holds the app-wide middleware, the routes of the process itself
+ * and the core /v1 API, and mounts each feature's own sub-app (its routes and its middleware, from the
+ * feature's routes.ts). Errors of every route, mounted or not, are shaped by this app's one handler.
  */
 import { Hono } from 'hono';
 import { isForbiddenKey } from '../../compiler/bundle/null-prototype.ts';
 import type { AppDeps } from './deps.ts';
 import { errorResponse, HttpError } from './errors.ts';
-import { createRouter, type DeclaredRoute, type Router } from './route.ts';
+import { createFeature, createRouter, type DeclaredRoute, type Feature, type Router, routerOptions } from './route.ts';
 import { securityHeaders } from './security-headers.ts';
-import { auditRoutes } from '../audit/routes.ts';
-import { courierRoutes } from '../courier/routes.ts';
-import { dashboardRoutes } from '../dashboard/routes.ts';
+import { auditFeature } from '../audit/routes.ts';
+import { courierFeature } from '../courier/routes.ts';
+import { dashboardFeature } from '../dashboard/routes.ts';
 import { eventRoutes } from './routes-events.ts';
-import { inboxRoutes } from '../inbox/routes.ts';
-import { preferenceCenterRoutes } from '../preferences/routes.ts';
+import { inboxFeature } from '../inbox/routes.ts';
+import { preferenceCenterFeature } from '../preferences/routes.ts';
 import { exportRoutes } from './routes-export.ts';
 import { providerRoutes } from './routes-providers.ts';
 import { runRoutes } from './routes-runs.ts';
-import { segmentRoutes } from '../segment/routes.ts';
-import { unsubscribeRoutes } from '../preferences/unsubscribe-routes.ts';
+import { segmentFeature } from '../segment/routes.ts';
+import { unsubscribeFeature } from '../preferences/unsubscribe-routes.ts';
 import { userRoutes } from './routes-users.ts';
-import { webhookRoutes } from '../webhooks/routes.ts';
+import { webhookFeature } from '../webhooks/routes.ts';
 import { MAX_BODY_BYTES } from './limits.ts';
 
 export { MAX_BODY_BYTES };
@@ -29,7 +30,7 @@ export { MAX_BODY_BYTES };
 /** `%41`–`%5A`, `%61`–`%7A`, `%30`–`%39`: a letter or a digit, percent-encoded. */
 const ENCODED_UNRESERVED = /%(?:3[0-9]|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])/i;
 
-/** The app and its declared routes (the route-table test and docs/security.md read `routes`). */
+/** The app and its declared routes, its features' included (the route-table test and docs/security.md read them). */
 export interface HeraldApp extends Hono {
   routeTable: readonly DeclaredRoute[];
 }
@@ -90,7 +91,7 @@ export function createApp(deps: AppDeps): HeraldApp {
     await next();
   });
 
-  const routes = createRouter(app, { keys: deps.apiKeys, onKeyUsed: (key, c) => deps.auditLog.keyUsed(key, c) });
+  const routes = createRouter(app, routerOptions(deps));
 
   routes.get('/healthz', { auth: 'none', body: 0, note: 'liveness: says nothing but ok' }, (c) => c.json({ ok: true }));
   routes.get('/readyz', { auth: 'none', body: 0, note: 'readiness for load balancers: database up, bundle version' }, async (c) => {
@@ -103,25 +104,37 @@ export function createApp(deps: AppDeps): HeraldApp {
   });
   metricsRoute(routes, deps, false);
 
-  // Signed by the provider or by us, not by the API key.
-  webhookRoutes(routes, deps);
-  unsubscribeRoutes(routes, deps);
-  // End-user pages and APIs, authorised by signed links or user tokens, and the dashboard with its own login.
-  inboxRoutes(routes, deps);
-  preferenceCenterRoutes(routes, deps);
-  dashboardRoutes(routes, deps);
-  // Segment's Tracking API (write keys) and Courier's paths (API keys).
-  segmentRoutes(routes, deps);
-  courierRoutes(routes, deps);
-  // The core API.
-  eventRoutes(routes, deps);
-  exportRoutes(routes, deps);
-  userRoutes(routes, deps);
-  runRoutes(routes, deps);
-  providerRoutes(routes, deps);
-  auditRoutes(routes, deps);
-  app.routeTable = routes.table;
+  // Mounted after the app-wide middleware above, so that it runs for their routes too. Mounting copies each
+  // sub-app's routes and middleware into this app's router in turn: the order below is the order they match in.
+  const features: Feature[] = [
+    // Signed by the provider or by us, not by the API key.
+    webhookFeature(deps),
+    unsubscribeFeature(deps),
+    // End-user pages and APIs, authorised by signed links or user tokens, and the dashboard with its own login.
+    inboxFeature(deps),
+    preferenceCenterFeature(deps),
+    dashboardFeature(deps),
+    // Segment's Tracking API (write keys) and Courier's paths (API keys).
+    segmentFeature(deps),
+    courierFeature(deps),
+    // The core API (routes-*.ts here), then the audit log.
+    coreFeature(deps),
+    auditFeature(deps),
+  ];
+  for (const feature of features) app.route('/', feature.app);
+  app.routeTable = [...routes.table, ...features.flatMap((feature) => feature.routes)];
   return app;
+}
+
+/** The core API: triggers, users, runs, the event export, providers. */
+function coreFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => {
+    eventRoutes(routes, deps);
+    exportRoutes(routes, deps);
+    userRoutes(routes, deps);
+    runRoutes(routes, deps);
+    providerRoutes(routes, deps);
+  });
 }
 
 function safeDecode(segment: string): string {

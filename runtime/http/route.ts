@@ -5,9 +5,10 @@
  * and keeps the declarations as a table: the route-table test checks every route against it (and sends each
  * one a request without credentials), and docs/security.md is generated from it.
  */
-import type { Context, Handler, Hono, MiddlewareHandler } from 'hono';
+import { type Context, type Handler, Hono, type MiddlewareHandler } from 'hono';
 import { allows, bearerToken, findKey, type ApiKey, type ApiScope } from './api-keys.ts';
 import { bodyLimit } from './body-limit.ts';
+import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -134,4 +135,33 @@ export function createRouter(app: Hono, options: RouterOptions): Router {
     put: (path, policy, ...handlers) => add('PUT', path, policy, handlers),
     delete: (path, policy, ...handlers) => add('DELETE', path, policy, handlers),
   };
+}
+
+/** The API-key options every router of the app shares: one set of keys, and every use of one audited. */
+export function routerOptions(deps: Pick<AppDeps, 'apiKeys' | 'auditLog'>): RouterOptions {
+  return { keys: deps.apiKeys, onKeyUsed: (key, c) => deps.auditLog.keyUsed(key, c) };
+}
+
+/** A feature's routes: its own Hono app, with its own middleware, to mount at `/`, and what it declared. */
+export interface Feature {
+  readonly app: Hono;
+  readonly routes: readonly DeclaredRoute[];
+}
+
+/**
+ * A feature's sub-app, its routes declared through a router of its own (the same keys as the main app's).
+ * It sets no onError or notFound: mounted, its routes answer through the main app's, like every other route.
+ */
+export function createFeature(deps: Pick<AppDeps, 'apiKeys' | 'auditLog'>, register: (routes: Router) => void): Feature {
+  const app = new Hono();
+  const routes = createRouter(app, routerOptions(deps));
+  register({
+    ...routes,
+    // Mounting copies a feature's middleware into the main app by path: one on every path would be everyone's.
+    use: (path, ...handlers) => {
+      if (path === '*' || path === '/*') throw new Error(`a feature's middleware belongs on its own paths, not ${path}`);
+      routes.use(path, ...handlers);
+    },
+  });
+  return { app, routes: routes.table };
 }

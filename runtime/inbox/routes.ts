@@ -23,7 +23,7 @@ import { decodeCursor, encodeCursor, presentItem } from './present.ts';
 import { openInboxStream } from './stream.ts';
 import { createStreamSlots, takeStreamSlot } from './streams-cap.ts';
 import type { AppDeps } from '../http/deps.ts';
-import type { Router } from '../http/route.ts';
+import { createFeature, type Feature, type Router } from '../http/route.ts';
 import { HttpError, invalid } from '../http/errors.ts';
 
 const listQuery = z.object({
@@ -53,7 +53,12 @@ function serverOf(c: Context): Pick<Server, 'listening'> | null {
   return server && typeof server === 'object' && 'listening' in server ? (server as Pick<Server, 'listening'>) : null;
 }
 
-export function inboxRoutes(routes: Router, deps: AppDeps): void {
+/** The inbox, its stream and widget, with CORS on /v1/inbox: a sub-app that runtime/http/app.ts mounts. */
+export function inboxFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => inboxRoutes(routes, deps));
+}
+
+function inboxRoutes(routes: Router, deps: AppDeps): void {
   const hub = createInboxHub({ url: deps.db.url, onError: deps.log });
   const gate = createGate(4);
   const now = () => deps.driver.now();

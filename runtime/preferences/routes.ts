@@ -15,7 +15,7 @@ import { badFormPage, centerPage, linkErrorPage, noLinkPage, type Notice } from 
 import { PreferenceRefused, savePreferences } from './save.ts';
 import { resolveAll } from './view.ts';
 import type { AppDeps } from '../http/deps.ts';
-import type { Router, RoutePolicy } from '../http/route.ts';
+import { createFeature, type Feature, type Router, type RoutePolicy } from '../http/route.ts';
 
 /** A page of toggles posts a few KB; anything much larger is not from it. */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -62,7 +62,12 @@ function secureHeaders(c: Context) {
   c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
 }
 
-export function preferenceCenterRoutes(routes: Router, deps: AppDeps): void {
+/** The hosted preference center, with its own security headers: a sub-app that runtime/http/app.ts mounts. */
+export function preferenceCenterFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => preferenceCenterRoutes(routes, deps));
+}
+
+function preferenceCenterRoutes(routes: Router, deps: AppDeps): void {
   const verify = (token: string) => deps.driver.links.verifyPreferences(token, Date.now());
 
   const render = async (c: Context, userId: string, notice: Notice | null, status: 200 | 400 = 200) => {

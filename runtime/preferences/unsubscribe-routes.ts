@@ -13,7 +13,7 @@ import { exec, one } from '../db/sql-client.ts';
 import { recordMessageEvent } from '../status/message-events.ts';
 import { HANDED_ON_PREFERENCES_TTL_MS, type UnsubscribeClaim } from '../render/index.ts';
 import type { AppDeps } from '../http/deps.ts';
-import type { Router, RoutePolicy } from '../http/route.ts';
+import { createFeature, type Feature, type Router, type RoutePolicy } from '../http/route.ts';
 
 function page(c: Context, status: 200 | 400, title: string, body: ReturnType<typeof html>) {
   return c.html(
@@ -61,7 +61,12 @@ async function fromBrowser(c: Context): Promise<boolean> {
 /** The one-click form (`List-Unsubscribe=One-Click&source=page`): a few dozen bytes. */
 const MAX_UNSUBSCRIBE_FORM_BYTES = 1024;
 
-export function unsubscribeRoutes(routes: Router, deps: AppDeps) {
+/** One-click unsubscribe: a sub-app that runtime/http/app.ts mounts. */
+export function unsubscribeFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => unsubscribeRoutes(routes, deps));
+}
+
+function unsubscribeRoutes(routes: Router, deps: AppDeps) {
   const verify = (token: string) => deps.driver.links.verifyUnsubscribe(token, Date.now());
   const link = (body: number): RoutePolicy => ({
     auth: 'signed-link',

@@ -27,7 +27,7 @@ import { batchSchema, CALL_TYPES, describeIssues } from './schema.ts';
 import { parseJsonBody } from '../http/body.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { HttpError } from '../http/errors.ts';
-import type { Router, RoutePolicy } from '../http/route.ts';
+import { createFeature, type Feature, type Router, type RoutePolicy } from '../http/route.ts';
 import { MAX_WEBHOOK_BYTES } from '../webhooks/routes.ts';
 
 /** Segment's error body; `code` is Herald's (errors.ts) for callers that branch on it. */
@@ -203,7 +203,12 @@ async function batch(c: Context, deps: AppDeps, body: unknown, key: WriteKeyKind
   return batchAnswer(c, results);
 }
 
-export function segmentRoutes(routes: Router, deps: AppDeps): void {
+/** Segment's destination: a sub-app that runtime/http/app.ts mounts. */
+export function segmentFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => segmentRoutes(routes, deps));
+}
+
+function segmentRoutes(routes: Router, deps: AppDeps): void {
   for (const type of CALL_TYPES) {
     routes.post(
       `/v1/${type}`,

@@ -14,7 +14,7 @@ import { parseSendgridEvents, SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEAD
 import { parseInboundKeyword, parseTwilioStatus, TWILIO_SIGNATURE_HEADER, twiml, verifyTwilioSignature } from './twilio.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { HttpError } from '../http/errors.ts';
-import type { Router, RoutePolicy } from '../http/route.ts';
+import { createFeature, type Feature, type Router, type RoutePolicy } from '../http/route.ts';
 
 /** SendGrid posts up to thousands of events at once. */
 export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
@@ -114,7 +114,12 @@ async function verifiedTwilioForm(c: Context, deps: AppDeps): Promise<Record<str
   refuse(check as Extract<SignatureCheck, { ok: false }>);
 }
 
-export function webhookRoutes(routes: Router, deps: AppDeps) {
+/** The providers' webhooks: a sub-app that runtime/http/app.ts mounts. */
+export function webhookFeature(deps: AppDeps): Feature {
+  return createFeature(deps, (routes) => webhookRoutes(routes, deps));
+}
+
+function webhookRoutes(routes: Router, deps: AppDeps) {
   routes.post(
     '/webhooks/sendgrid',
     signed('SendGrid Signed Event Webhook (ECDSA, SENDGRID_WEBHOOK_PUBLIC_KEY), timestamp within 10 min', MAX_WEBHOOK_BYTES, sendgridHeaders(deps)),
