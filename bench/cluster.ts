@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../test/setup/runtime-process.ts';
+import { type Runtime, startRuntime } from '../runtime/server.ts';
 import type { Load } from './load.ts';
 import { createDatabase, dropDatabase } from './setup.ts';
 
@@ -133,4 +134,26 @@ export async function until(count: () => number, target: number, timeoutMs: numb
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${target} ${what} (got ${count()})`);
+}
+
+/** A runtime inside the bench process on a fresh database, and a client of that database to watch it. */
+export async function inProcessRuntime(
+  adminUrl: string,
+  name: string,
+  options: { bundle: Bundle; env: NodeJS.ProcessEnv; workers: number },
+): Promise<{ runtime: Runtime; db: pg.Client }> {
+  const url = await createDatabase(adminUrl, name);
+  const runtime = await startRuntime({
+    databaseUrl: url,
+    port: 0,
+    apiKey: API_KEY,
+    signingSecret: SIGNING_SECRET,
+    workers: options.workers,
+    env: options.env,
+    bundle: options.bundle,
+    onError: () => {},
+  });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  return { runtime, db };
 }

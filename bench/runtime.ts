@@ -5,16 +5,14 @@
  * - trigger latency p50/p99 (HTTP request → 202) under that load;
  * - lateness p50/p99 of 5 s delays (when the send happened minus when it was due).
  */
-import { API_KEY, SIGNING_SECRET } from './cluster.ts';
+import { API_KEY, inProcessRuntime } from './cluster.ts';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { buildProject } from '../compiler/build.ts';
 import { startRawBoss, workSelectOne } from './raw-pgboss.ts';
-import { startRuntime } from '../runtime/server.ts';
 import { startFakeSendgrid } from '../test/fakes/providers.ts';
 import { benchPostgres, createDatabase, waitForCount } from './setup.ts';
 import { pool, summary } from './stats.ts';
@@ -82,19 +80,7 @@ function fireLoad(load: {
 
 /** One end-to-end pass: a runtime on a fresh database, `count` one-send triggers through the HTTP API. */
 async function endToEnd(admin: string, name: string, bundle: Bundle, env: NodeJS.ProcessEnv, count: number) {
-  const url = await createDatabase(admin, name);
-  const runtime = await startRuntime({
-    databaseUrl: url,
-    port: 0,
-    apiKey: API_KEY,
-    signingSecret: SIGNING_SECRET,
-    workers: WORKERS,
-    env,
-    bundle,
-    onError: () => {},
-  });
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
+  const { runtime, db } = await inProcessRuntime(admin, name, { bundle, env, workers: WORKERS });
   for (let u = 0; u < USERS; u++) {
     await fetch(`${runtime.url}/v1/users/u${u}`, {
       method: 'PUT',

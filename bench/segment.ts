@@ -1,17 +1,7 @@
-/**
- * Segment ingestion: track events/s through `POST /v1/batch` (batches of 100, as Segment's libraries send
- * them), next to raw pg-boss `insert` of the same number of jobs in batches of 100 in the same run — the
- * floor of "put N rows in Postgres". Two passes: an event no workflow listens to (logged, presence marked:
- * the source's own cost) and `bench_ping`, whose one-send workflow starts a run and its first job per event
- * while the workers send. Every call is its own transaction (runtime/segment/ingest.ts), so the ratio is
- * what per-event atomicity costs over one bulk insert.
- */
-import { API_KEY, SIGNING_SECRET } from './cluster.ts';
-import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import type { Bundle } from '../compiler/bundle/schema.ts';
-import { startRuntime } from '../runtime/server.ts';
 import { benchPostgres, buildBenchBundle, createDatabase, stopBenchPostgres, waitForCount } from './setup.ts';
+import { inProcessRuntime } from './cluster.ts';
 import { pool, summary } from './stats.ts';
 
 const BATCH = 100;
@@ -67,19 +57,7 @@ async function postBatch(url: string, batch: unknown[]): Promise<number> {
 
 /** One pass on a fresh database: profiles by identify, then `count` track calls of `event` in batches. */
 async function segmentPass(admin: string, name: string, bundle: Bundle, event: string, count: number) {
-  const url = await createDatabase(admin, name);
-  const runtime = await startRuntime({
-    databaseUrl: url,
-    port: 0,
-    apiKey: API_KEY,
-    signingSecret: SIGNING_SECRET,
-    workers: WORKERS,
-    env: { SEGMENT_WRITE_KEY: WRITE_KEY },
-    bundle,
-    onError: () => {},
-  });
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
+  const { runtime, db } = await inProcessRuntime(admin, name, { bundle, env: { SEGMENT_WRITE_KEY: WRITE_KEY }, workers: WORKERS });
   try {
     await postBatch(
       runtime.url,

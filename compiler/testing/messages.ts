@@ -2,11 +2,10 @@
  * A message as the simulator logs it: where it went, and what it said when it was sent. Made from what the
  * in-memory driver delivered (runtime/memory-driver/deliver.ts), with times as offsets from the trigger.
  */
-import type { Channel, JsonValue } from '../bundle/schema.ts';
 import type { DeliveredMessage } from '../../runtime/memory-driver/index.ts';
-import type { RenderedContent } from '../../runtime/render/index.ts';
 
-export interface SimMessage {
+/** Where it went and what it said (`channel`, `template`, `status`, `provider`, `reason`, `detail`, `content`, as delivered). */
+export interface SimMessage extends Omit<DeliveredMessage, 'messageId' | 'stepId' | 'attempts'> {
   /** Milliseconds after the trigger. */
   ms: number;
   /** The same offset, readable: `'+2h'`. */
@@ -14,16 +13,6 @@ export interface SimMessage {
   /** `run-1` is the run `simulate` started; later runs come from `event()` with the workflow's trigger. */
   run: string;
   step: string;
-  channel: Channel;
-  template: string;
-  status: 'sent' | 'skipped' | 'failed';
-  /** The provider that took it (null when skipped or every provider failed). */
-  provider: string | null;
-  reason?: string;
-  /** Why a channel was skipped, in more detail: the preference `rule`, the profile field it `needs`… */
-  detail?: Record<string, JsonValue>;
-  /** The rendered content (subject/text/html, body, title…) of a sent message. */
-  content?: RenderedContent;
 }
 
 export function simMessage(run: string, when: { ms: number; at: string }, m: DeliveredMessage): SimMessage {

@@ -136,18 +136,9 @@ export interface RunRow {
   created_at: Date;
   updated_at: Date;
 }
-export interface NewRun {
-  id: string;
-  workflow: string;
-  bundle_version: string;
-  user_id: string | null;
+/** A run as inserted: the row without its timestamps (the recipient as given). */
+export interface NewRun extends Omit<RunRow, 'recipient' | 'created_at' | 'updated_at'> {
   recipient: unknown;
-  status: string;
-  state: unknown;
-  trigger_event: string | null;
-  definition: unknown;
-  request_id: string | null;
-  start_pending: boolean;
 }
 /** Inserts the runs in `$param` (a JSON array of NewRun) that do not exist yet, returning their ids. */
 const insertRunsFrom = (param: string, where = 'true') =>
@@ -606,19 +597,7 @@ export interface DashboardKeyset {
   id: string;
 }
 /** A message as the list shows it: no content, history or payloads (they can be large; the list never needs them). */
-export interface DashboardMessageListRow {
-  id: string;
-  run_id: string;
-  step_id: string;
-  channel: string;
-  workflow: string;
-  template: string;
-  user_id: string | null;
-  provider: string | null;
-  status: string;
-  reason: string | null;
-  created_at: Date;
-  updated_at: Date;
+export interface DashboardMessageListRow extends Omit<MessageRow, 'provider_message_id' | 'history' | 'provider_response' | 'content'> {
   /** `created_at` in ISO 8601 UTC with microseconds: a JS Date keeps only milliseconds, and rows logged in one turn share them. */
   cursor_at: string;
 }
