@@ -115,6 +115,19 @@ export function rssMb(pid: number): number | null {
   }
 }
 
+/**
+ * CPU time (user + system, ms) a process has used so far (Linux /proc; clock ticks of 10 ms), or null where
+ * there is no /proc. CPU per message moves far less with a shared machine's load than messages per second.
+ */
+export function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 /** Polls a count query until it reaches `target`; returns when it did (performance.now()). */
 export async function untilCount(db: pg.Client, sqlText: string, target: number, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;

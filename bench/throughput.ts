@@ -6,7 +6,7 @@
  * pair (one-send at one process, raw pg-boss) is the median of three passes taken in turn.
  */
 import type { Bundle } from '../compiler/bundle/schema.ts';
-import { fireLoad, startCluster, until, untilCount } from './cluster.ts';
+import { cpuMs, fireLoad, startCluster, until, untilCount } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
 import { pgbench } from './pgbench.ts';
 import { rawPgBoss, TRIGGERS_IN_FLIGHT, type RawPgBossFigures } from './raw-pgboss.ts';
@@ -59,8 +59,15 @@ async function pass(admin: string, destinations: Destinations, scenario: Scenari
     await fireLoad({ ...load, count: WARM_UP * processes });
     await arrived(WARM_UP * processes * scenario.messagesPerRun);
     const before = scenario.arrived === 'fakes' ? destinations.accepted() : WARM_UP * processes * scenario.messagesPerRun;
+    /** The runtime processes' CPU time so far (null without /proc). */
+    const cpu = () => {
+      const each = cluster.runtimes.map((r) => cpuMs(r.pid));
+      return each.includes(null) ? null : (each as number[]).reduce((a, b) => a + b, 0);
+    };
+    const cpuBefore = cpu();
     const t0 = performance.now();
     const [{ latencies, seconds }, done] = await Promise.all([fireLoad({ ...load, count: triggers }), arrived(before + triggers * scenario.messagesPerRun)]);
+    const cpuAfter = cpu();
     const messages = triggers * scenario.messagesPerRun;
     process.stderr.write(`    ${((t0 - started) / 1000).toFixed(1)} s to start and warm up, ${((done - t0) / 1000).toFixed(1)} s timed\n`);
     return {
@@ -70,6 +77,8 @@ async function pass(admin: string, destinations: Destinations, scenario: Scenari
       triggersAcceptedPerSecond: Math.round(triggers / seconds),
       messagesPerSecond: Math.round(messages / ((done - t0) / 1000)),
       triggerLatencyMs: summary(latencies),
+      // The runtime processes' CPU per message (the load generator and Postgres excluded).
+      runtimeCpuMsPerMessage: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / messages).toFixed(3),
     };
   } finally {
     await cluster.stop();
