@@ -21,8 +21,6 @@ ENV NODE_ENV=production \
 # trust Amazon's RDS CAs by default).
 ADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 WORKDIR /srv/herald/app
-# tsx sits one level above the app (see infra/image/install-production.sh).
-COPY --from=deps /srv/herald/node_modules /srv/herald/node_modules
 COPY --from=deps /srv/herald/app/node_modules ./node_modules
 COPY . .
 # Files stay root-owned and read-only to the process: it writes nothing but logs (stdout) and tsx's

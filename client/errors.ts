@@ -5,15 +5,16 @@
  */
 export class HeraldError extends Error {
   override name = 'HeraldError';
-  constructor(
-    /** The HTTP status, or null when the error happened before or without an answer. */
-    readonly status: number | null,
-    readonly code: string,
-    message: string,
-    /** The API's `details` (zod issues for invalid data: `{ path, message, code }[]`). */
-    readonly details?: unknown,
-    options?: { cause?: unknown },
-  ) {
+  /** The HTTP status, or null when the error happened before or without an answer. */
+  readonly status: number | null;
+  readonly code: string;
+  /** The API's `details` (zod issues for invalid data: `{ path, message, code }[]`). */
+  readonly details?: unknown;
+
+  constructor(status: number | null, code: string, message: string, details?: unknown, options?: { cause?: unknown }) {
     super(message, options);
+    this.status = status;
+    this.code = code;
+    this.details = details;
   }
 }

@@ -49,7 +49,7 @@ export interface ContainerDefinition {
   dependsOn?: { containerName: string; condition: 'START' | 'HEALTHY' }[];
 }
 
-/** The only writable path (tsx's compile cache); the root filesystem is read-only. */
+/** The only writable path (Node's compile cache); the root filesystem is read-only. */
 export const SCRATCH_VOLUME = 'scratch';
 
 const env = (vars: Record<string, string>): KeyValue[] =>
@@ -106,7 +106,8 @@ export function containerDefinitions(i: ContainerInputs): ContainerDefinition[] 
     // Not essential: losing metrics must not stop deliveries (the queue-depth alarm treats silence as breaching).
     essential: false,
     entryPoint: ['node'],
-    command: ['--import', 'tsx', 'infra/metrics/main.ts'],
+    // Node strips the types itself: the image holds no loader.
+    command: ['infra/metrics/main.ts'],
     environment: env({ HERALD_METRICS_SERVICE: i.serviceName, HERALD_METRICS_URL: `http://127.0.0.1:${i.metricsPort}/metrics` }),
     secrets: [databaseUrl],
     logConfiguration: logs(i, 'metrics'),

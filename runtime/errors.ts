@@ -3,10 +3,10 @@
  * cannot route): whoever received the input answers 400 with the message and the fields at fault.
  */
 export class InputError extends Error {
-  constructor(
-    message: string,
-    readonly details: { path: string; message: string; code?: string }[],
-  ) {
+  readonly details: { path: string; message: string; code?: string }[];
+
+  constructor(message: string, details: { path: string; message: string; code?: string }[]) {
     super(message);
+    this.details = details;
   }
 }

@@ -46,7 +46,11 @@ function block(language: string, content: string, indent = ''): string[] {
 }
 
 class Flags {
-  constructor(private readonly list: Flag[]) {}
+  private readonly list: Flag[];
+
+  constructor(list: Flag[]) {
+    this.list = list;
+  }
 
   /** Badges of the flags about one change, or about a whole item when `path` is undefined. */
   badge(section: SectionName, id: string, path?: string): string {

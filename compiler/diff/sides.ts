@@ -30,11 +30,13 @@ export interface LoadedSide {
 /** A side that did not compile: the diff cannot be computed, the diagnostics say why. */
 export class CompileFailed extends Error {
   override name = 'CompileFailed';
-  constructor(
-    readonly label: string,
-    readonly diagnostics: Diagnostic[],
-  ) {
+  readonly label: string;
+  readonly diagnostics: Diagnostic[];
+
+  constructor(label: string, diagnostics: Diagnostic[]) {
     super(`${label} does not compile`);
+    this.label = label;
+    this.diagnostics = diagnostics;
   }
 }
 

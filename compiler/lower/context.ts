@@ -17,10 +17,13 @@ export interface Located<D> {
 
 export class LowerContext {
   readonly diagnostics: Diagnostic[] = [];
-  constructor(
-    readonly locator: Locator,
-    readonly evaluated: EvaluatedDefinition[],
-  ) {}
+  readonly locator: Locator;
+  readonly evaluated: EvaluatedDefinition[];
+
+  constructor(locator: Locator, evaluated: EvaluatedDefinition[]) {
+    this.locator = locator;
+    this.evaluated = evaluated;
+  }
 
   all<K extends SerialDefinition['kind']>(kind: K): Located<DefinitionOf<K>>[] {
     return this.evaluated.filter((e) => e.definition.kind === kind).map((e) => ({ def: e.definition as DefinitionOf<K>, file: e.file }));

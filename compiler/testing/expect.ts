@@ -10,15 +10,17 @@ export type PartialDeep<T> = T extends readonly (infer U)[] ? readonly PartialDe
 
 export class ScenarioAssertionError extends Error {
   override name = 'ScenarioAssertionError';
-  constructor(
-    message: string,
-    readonly matcher: string,
-    /** For `toMatchObject`: the expected subset. */
-    readonly expected: unknown,
-    /** For `toMatchObject`: the actual value cut down to the expected shape, so the two line up. */
-    readonly actual: unknown,
-  ) {
+  readonly matcher: string;
+  /** For `toMatchObject`: the expected subset. */
+  readonly expected: unknown;
+  /** For `toMatchObject`: the actual value cut down to the expected shape, so the two line up. */
+  readonly actual: unknown;
+
+  constructor(message: string, matcher: string, expected: unknown, actual: unknown) {
     super(message);
+    this.matcher = matcher;
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 

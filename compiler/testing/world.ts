@@ -27,13 +27,18 @@ export class World {
   readonly clock: Clock;
   private readonly driver: MemoryDriver;
 
-  constructor(
-    readonly bundle: Bundle,
-    readonly workflow: Workflow,
-    readonly startAt: number,
-    user: UserSnapshot,
-    failing: ReadonlySet<string>,
-  ) {
+  readonly bundle: Bundle;
+
+  readonly workflow: Workflow;
+
+  readonly startAt: number;
+
+  constructor(bundle: Bundle, workflow: Workflow, startAt: number, user: UserSnapshot, failing: ReadonlySet<string>) {
+    this.bundle = bundle;
+
+    this.workflow = workflow;
+
+    this.startAt = startAt;
     const clock: Clock = { ms: (epoch) => epoch - startAt, at: (epoch) => formatOffset(epoch - startAt) };
     this.clock = clock;
     const when = (now: number) => ({ ms: clock.ms(now), at: clock.at(now) });

@@ -3,14 +3,10 @@
 #   sh infra/image/install-production.sh APP_DIR
 # APP_DIR holds package.json and package-lock.json.
 #
-# 1. `npm ci --omit=dev` into APP_DIR/node_modules: exactly the locked runtime dependencies.
-# 2. tsx, at the version the lock file pins, into APP_DIR/../node_modules. Herald's TypeScript runs through
-#    tsx's loader (compiler/cli/herald.js), and tsx is a devDependency, so the omit-dev tree lacks it.
-#    Installing it one directory up keeps the app's tree exactly what the lock file says (no `npm install`
-#    rewriting it) while Node's resolution still finds it from APP_DIR: node_modules lookups walk upwards.
+# `npm ci --omit=dev` into APP_DIR/node_modules: exactly the locked runtime dependencies, and nothing else.
+# Herald's TypeScript runs through Node's own type stripping (compiler/cli/herald.js), so `herald start`
+# needs no loader, compiler or test tool.
 set -eu
 app="${1:-.}"
 cd "$app"
 npm ci --omit=dev --no-audit --no-fund
-tsx_version=$(node -p "require('./package-lock.json').packages['node_modules/tsx'].version")
-npm install --prefix .. --no-save --no-package-lock --no-audit --no-fund "tsx@${tsx_version}"

@@ -3,7 +3,7 @@
  * writes one EMF line to stdout with the send counters scraped from the runtime's /metrics and the backlog
  * read from PostgreSQL. CloudWatch Logs extracts the metrics; the stack alarms and scales on them.
  *
- *   node --import tsx infra/metrics/main.ts
+ *   node infra/metrics/main.ts
  *
  * Environment: DATABASE_URL (required), HERALD_METRICS_SERVICE (the metrics' Service dimension, required),
  * HERALD_METRICS_URL (default http://127.0.0.1:$HERALD_METRICS_PORT/metrics, else $PORT), HERALD_METRICS_INTERVAL_MS (default 60000).

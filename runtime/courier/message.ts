@@ -11,11 +11,11 @@ import { contentDocumentSchema, contentSugarSchema, type CourierContent, type Ro
 
 /** A request Herald understands but cannot carry out as asked: 400 with the field at fault. */
 export class CourierInputError extends InputError {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
+  readonly field: string;
+
+  constructor(message: string, field: string) {
     super(message, [{ path: field, message }]);
+    this.field = field;
   }
 }
 

@@ -4,7 +4,10 @@ export class RingBuffer<T> {
   private start = 0;
   private count = 0;
 
-  constructor(readonly capacity: number) {
+  readonly capacity: number;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`ring buffer capacity must be a positive integer, not ${capacity}`);
     this.items = new Array<T | undefined>(capacity);
   }

@@ -26,13 +26,18 @@ export interface IncomingEvent {
 
 /** Properties that do not fit the event's schema, with zod's issues (field path and message). */
 export class InvalidEventError extends InputError {
+  readonly event: string;
+  readonly issues: { path: string; message: string; code: string }[];
+
   constructor(
-    readonly event: string,
-    readonly issues: { path: string; message: string; code: string }[],
+    event: string,
+    issues: { path: string; message: string; code: string }[],
     /** What the caller named the data: `properties` (an event) or `data` (a workflow trigger). */
     where = 'properties',
   ) {
     super(`${where} of event "${event}": ${issues[0]?.path || '(root)'}: ${issues[0]?.message ?? 'invalid'}`, issues);
+    this.event = event;
+    this.issues = issues;
   }
 }
 

@@ -64,7 +64,10 @@ export class MemoryDriver<Meta = undefined> {
   private readonly actions: ActionHandlers<MemoryRun<Meta>, Fact | null>;
   private facts = 0;
 
-  constructor(private readonly options: MemoryDriverOptions<Meta>) {
+  private readonly options: MemoryDriverOptions<Meta>;
+
+  constructor(options: MemoryDriverOptions<Meta>) {
+    this.options = options;
     this.bundle = options.bundle;
     this.now = options.now;
     const { timers, throttles, digests, users } = this;

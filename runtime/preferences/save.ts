@@ -15,13 +15,13 @@ export type PreferenceChanges = Record<string, Partial<Record<Channel, boolean>>
 
 /** A change the rules refuse. An InputError: the API's error handler answers it 400 `invalid_request`. */
 export class PreferenceRefused extends InputError {
-  constructor(
-    readonly refusal: 'unknown_category' | 'required_category',
-    readonly category: string,
-    message: string,
-    channel?: Channel,
-  ) {
+  readonly refusal: 'unknown_category' | 'required_category';
+  readonly category: string;
+
+  constructor(refusal: 'unknown_category' | 'required_category', category: string, message: string, channel?: Channel) {
     super(message, [{ path: channel ? `categories.${category}.${channel}` : `categories.${category}`, message, code: refusal }]);
+    this.refusal = refusal;
+    this.category = category;
   }
 }
 

@@ -33,14 +33,17 @@ export interface RenderInput {
 /** A template cannot be rendered: no content for the channel, or a field failed at render time. Permanent. */
 export class TemplateRenderError extends Error {
   override readonly name = 'TemplateRenderError';
-  constructor(
-    message: string,
-    readonly templateId: string,
-    readonly channel: Channel,
-    readonly field?: string,
-    readonly locale?: string,
-  ) {
+  readonly templateId: string;
+  readonly channel: Channel;
+  readonly field?: string;
+  readonly locale?: string;
+
+  constructor(message: string, templateId: string, channel: Channel, field?: string, locale?: string) {
     super(message);
+    this.templateId = templateId;
+    this.channel = channel;
+    this.field = field;
+    this.locale = locale;
   }
 }
 

@@ -164,15 +164,18 @@ const MESSAGING_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 
 /** The token endpoint refused (or failed): kept as an HTTP answer so it is classified like any other. */
 class TokenEndpointError extends Error {
-  constructor(
-    readonly status: number,
-    readonly headers: IncomingHttpHeaders,
-    readonly body: unknown,
-  ) {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+
+  constructor(status: number, headers: IncomingHttpHeaders, body: unknown) {
     const e = (body ?? {}) as { error?: unknown; error_description?: unknown };
     super(
       `OAuth token endpoint answered HTTP ${status}${typeof e.error === 'string' ? ` ${e.error}` : ''}${typeof e.error_description === 'string' ? `: ${e.error_description}` : ''}`,
     );
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
     this.name = 'TokenEndpointError';
   }
 }
@@ -225,11 +228,15 @@ function postForm(
  * `token_uri` for an access token (the JWT-bearer grant Google documents for server-to-server OAuth).
  */
 class ServiceAccountCredential implements Credential {
-  constructor(
-    private readonly account: ServiceAccountJson,
-    private readonly agent: https.Agent,
-    private readonly timeoutMs: number,
-  ) {}
+  private readonly account: ServiceAccountJson;
+  private readonly agent: https.Agent;
+  private readonly timeoutMs: number;
+
+  constructor(account: ServiceAccountJson, agent: https.Agent, timeoutMs: number) {
+    this.account = account;
+    this.agent = agent;
+    this.timeoutMs = timeoutMs;
+  }
 
   async getAccessToken(): Promise<GoogleOAuthAccessToken> {
     const tokenUri = new URL(this.account.token_uri || GOOGLE_TOKEN_URI);

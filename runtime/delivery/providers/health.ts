@@ -57,10 +57,15 @@ class ProviderBreaker {
   private attempts = 0;
   private failures = 0;
 
-  constructor(
-    readonly provider: string,
-    private readonly policy: BreakerPolicy,
-  ) {}
+  readonly provider: string;
+
+  private readonly policy: BreakerPolicy;
+
+  constructor(provider: string, policy: BreakerPolicy) {
+    this.provider = provider;
+
+    this.policy = policy;
+  }
 
   private get inWindow(): number {
     return this.outcomes.length - this.head;
