@@ -1,7 +1,7 @@
 /**
  * The `herald` CLI: verbs, flags and exit codes (0 ok, 1 a problem in the user's files, 2 bad usage).
  * commander parses; each verb lives in its own module of this folder, named after it (check.ts, build.ts,
- * test.ts, diff.ts, graph.ts, preview.ts, replay.ts), except `start` and `dev`, which belong to the runtime
+ * test.ts, diff.ts, graph.ts, preview.ts, replay.ts, migrate.ts), except `start` and `dev`, which belong to the runtime
  * (runtime/cli.ts). Shared: exit.ts (exit codes, UsageError) and output.ts (diagnostics).
  */
 import { Command, CommanderError } from 'commander';
@@ -43,6 +43,16 @@ function program(setExit: (code: number) => void): Command {
       // Loaded on demand: checking and building never pay for the runtime's dependencies.
       const { runStart } = await import('../../runtime/cli.ts');
       setExit(await runStart({ bundlePath: flags.bundle ?? process.env.HERALD_BUNDLE ?? 'dist/bundle.json' }));
+    });
+
+  cli
+    .command('migrate')
+    .description('apply the database migrations this release brings (DATABASE_URL); --dry-run says what it would do')
+    .option('--dry-run', 'print the pending migrations and their SQL; change nothing')
+    .option('--json', 'print machine-readable results')
+    .action(async (flags: { dryRun?: boolean; json?: boolean }) => {
+      const { migrateCommand } = await import('./migrate.ts');
+      setExit(await migrateCommand(flags));
     });
 
   cli

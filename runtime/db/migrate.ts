@@ -1,287 +1,113 @@
 /**
- * Herald's tables, in their own schema beside pg-boss's. The script is idempotent and versioned by its hash:
- * a start applies it only when it changed, and a second process starting at the same time waits on the
- * advisory lock instead of racing.
+ * Herald's tables, in their own schema beside pg-boss's, by versioned, forward-only migrations
+ * (`migrations/`): each applied once, in order, in one transaction under an advisory lock, and recorded in
+ * `herald.schema_migrations` with a checksum of its text. The first process of a new release to start applies
+ * what is pending; others starting at the same time wait on the lock, then find nothing to do. A database
+ * written by a newer release, or a migration whose text changed since it was applied, is refused with what to
+ * do, never guessed at.
+ *
+ * Rules for a new migration (they keep an upgrade online): add, never rewrite — new tables, nullable columns
+ * or columns with a constant default, indexes built without blocking writes where the table is large; a
+ * migration that must backfill does it in batches from the runtime, not here.
  */
 import { createHash } from 'node:crypto';
+import * as baseline from './migrations/0001-baseline.ts';
 import type { SqlClient } from './sql-client.ts';
 
-const SCHEMA = `
-CREATE SCHEMA IF NOT EXISTS herald;
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
 
-CREATE TABLE IF NOT EXISTS herald.bundles (
-  version text PRIMARY KEY,
-  bundle jsonb NOT NULL,
-  loaded_at timestamptz NOT NULL DEFAULT now(),
-  live boolean NOT NULL DEFAULT false
-);
+/** Every migration of this release, in order. Append only. */
+export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: 'baseline', sql: baseline.sql }];
 
-CREATE TABLE IF NOT EXISTS herald.users (
-  id text PRIMARY KEY,
-  email text,
-  phone_number text,
-  push_tokens jsonb NOT NULL DEFAULT '[]',
-  locale text,
-  timezone text,
-  traits jsonb NOT NULL DEFAULT '{}',
-  sms_opt_out boolean NOT NULL DEFAULT false,
-  last_active_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
+export interface AppliedMigration {
+  id: number;
+  name: string;
+  appliedAt: string;
+}
 
-CREATE TABLE IF NOT EXISTS herald.preferences (
-  user_id text NOT NULL,
-  category text NOT NULL,
-  channel text NOT NULL,
-  allowed boolean NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (user_id, category, channel)
-);
+export interface MigrationStatus {
+  applied: AppliedMigration[];
+  pending: Migration[];
+}
 
-CREATE TABLE IF NOT EXISTS herald.runs (
-  id uuid PRIMARY KEY,
-  workflow text NOT NULL,
-  bundle_version text NOT NULL REFERENCES herald.bundles(version),
-  user_id text,
-  recipient jsonb,
-  status text NOT NULL,
-  state jsonb NOT NULL,
-  trigger_event text,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
--- Ad-hoc runs (the Courier-compatible /send) carry their own workflow and templates; one request may
--- start runs for several recipients.
-ALTER TABLE herald.runs ADD COLUMN IF NOT EXISTS definition jsonb;
-ALTER TABLE herald.runs ADD COLUMN IF NOT EXISTS request_id uuid;
-CREATE INDEX IF NOT EXISTS runs_by_request ON herald.runs (request_id) WHERE request_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS runs_active_by_user ON herald.runs (user_id) WHERE status IN ('running', 'waiting');
-CREATE INDEX IF NOT EXISTS runs_by_created ON herald.runs (created_at DESC);
--- A run started by the process that accepted its trigger, right after the commit (runtime/execution/local-starts.ts),
--- has no start job: start_pending marks it until its start is applied, so one whose process died first is
--- found (by the partial index, which holds only such runs) and handed to the queue.
-ALTER TABLE herald.runs ADD COLUMN IF NOT EXISTS start_pending boolean NOT NULL DEFAULT false;
-CREATE INDEX IF NOT EXISTS runs_start_pending ON herald.runs (created_at) WHERE start_pending;
+/** The database and this release disagree about migrations: not something a retry fixes. */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
 
-CREATE TABLE IF NOT EXISTS herald.messages (
-  id uuid PRIMARY KEY,
-  run_id uuid NOT NULL,
-  step_id text NOT NULL,
-  channel text NOT NULL,
-  workflow text NOT NULL,
-  template text NOT NULL,
-  user_id text,
-  provider text,
-  provider_message_id text,
-  status text NOT NULL,
-  reason text,
-  history jsonb NOT NULL DEFAULT '[]',
-  provider_response jsonb,
-  content jsonb,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (run_id, step_id, channel)
-);
--- Several messages are logged in one transaction (a run's skipped channels, a throttle's held-back sends):
--- the statement's clock, not the transaction's, keeps them in the order they were logged.
--- (Checked first: ALTER TABLE locks the table, and every start runs this.)
-DO $$ BEGIN
-  IF (SELECT column_default FROM information_schema.columns
-      WHERE table_schema = 'herald' AND table_name = 'messages' AND column_name = 'created_at') <> 'clock_timestamp()' THEN
-    ALTER TABLE herald.messages ALTER COLUMN created_at SET DEFAULT clock_timestamp();
-  END IF;
-END $$;
-CREATE INDEX IF NOT EXISTS messages_by_user ON herald.messages (user_id, created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS messages_by_provider_id ON herald.messages (provider_message_id) WHERE provider_message_id IS NOT NULL;
+const checksum = (m: Migration) => createHash('sha256').update(m.sql).digest('hex');
 
-CREATE TABLE IF NOT EXISTS herald.inbox (
-  id uuid PRIMARY KEY,
-  user_id text NOT NULL,
-  message_id uuid NOT NULL UNIQUE,
-  title text NOT NULL,
-  body text NOT NULL,
-  action_url text,
-  read_at timestamptz,
-  archived_at timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS inbox_by_user ON herald.inbox (user_id, created_at DESC);
+const LEDGER = `CREATE TABLE IF NOT EXISTS herald.schema_migrations (
+  id integer PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
 
-CREATE TABLE IF NOT EXISTS herald.idempotency (
-  key text PRIMARY KEY,
-  request_hash text NOT NULL,
-  status integer NOT NULL,
-  response jsonb NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
+/** How long a migration waits for a table lock before giving up (and trying again): never queue live traffic behind it. */
+const LOCK_TIMEOUT = '10s';
+const ATTEMPTS = 3;
 
-CREATE TABLE IF NOT EXISTS herald.events (
-  id bigserial PRIMARY KEY,
-  message_id text UNIQUE,
-  event text NOT NULL,
-  user_id text,
-  properties jsonb NOT NULL,
-  run_ids jsonb NOT NULL DEFAULT '[]',
-  received_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS events_by_time ON herald.events (received_at);
--- Keyset pages of the events export (GET /v1/events/export).
-CREATE INDEX IF NOT EXISTS events_by_time_id ON herald.events (received_at, id);
-
-CREATE TABLE IF NOT EXISTS herald.digests (
-  id bigserial PRIMARY KEY,
-  workflow text NOT NULL,
-  step_id text NOT NULL,
-  user_id text NOT NULL,
-  key text NOT NULL,
-  owner_run uuid NOT NULL,
-  items jsonb NOT NULL DEFAULT '[]',
-  open boolean NOT NULL DEFAULT true,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX IF NOT EXISTS digests_one_open ON herald.digests (workflow, step_id, user_id, key) WHERE open;
-
-CREATE TABLE IF NOT EXISTS herald.throttles (
-  workflow text NOT NULL,
-  step_id text NOT NULL,
-  user_id text NOT NULL,
-  key text NOT NULL,
-  run_id uuid NOT NULL,
-  at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS throttles_window ON herald.throttles (workflow, step_id, user_id, key, at);
-
-CREATE INDEX IF NOT EXISTS users_by_phone ON herald.users (phone_number) WHERE phone_number IS NOT NULL;
-
--- Provider webhook events already applied, by the provider's own event identity (SendGrid's sg_event_id,
--- Twilio's MessageSid + status): providers deliver at least once, we apply exactly once.
-CREATE TABLE IF NOT EXISTS herald.provider_events (
-  dedupe_key text PRIMARY KEY,
-  message_id uuid,
-  received_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS provider_events_by_time ON herald.provider_events (received_at);
-
--- ── ingest queue ──
--- Events the typed client (herald/client, DB mode) enqueues inside the customer's own transaction, so an
--- event exists exactly when their business write commits. The runtime (driver/ingest-queue.ts) deletes a
--- row in the transaction that accepts its event; an idempotency key already queued is not queued twice.
-CREATE TABLE IF NOT EXISTS herald.ingest (
-  id bigserial PRIMARY KEY,
-  event text NOT NULL,
-  user_id text NOT NULL,
-  properties jsonb NOT NULL,
-  message_id text,
-  idempotency_key text UNIQUE,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
--- Queued events whose properties did not fit their schema in the live bundle: moved here (with zod's
--- issues) so they neither block the queue nor vanish; nothing reads them but people.
-CREATE TABLE IF NOT EXISTS herald.ingest_rejected (
-  id bigint PRIMARY KEY,
-  event text NOT NULL,
-  user_id text NOT NULL,
-  properties jsonb NOT NULL,
-  message_id text,
-  idempotency_key text,
-  issues jsonb NOT NULL,
-  created_at timestamptz NOT NULL,
-  rejected_at timestamptz NOT NULL DEFAULT now()
-);
-
--- ── dashboard ──
--- Keyset pages of the message dashboard (runtime/dashboard/), newest first by (created_at, id): one index per
--- filter it offers, the filter's column first, so a filtered page is a range scan of an index in the page's
--- order and never a sort of the table. The user filter uses messages_by_user. The price is paid on writes:
--- five more index entries per message, and a status change (webhooks) can no longer be a HOT update.
-CREATE INDEX IF NOT EXISTS messages_by_time ON herald.messages (created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS messages_by_status ON herald.messages (status, created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS messages_by_workflow ON herald.messages (workflow, created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS messages_by_channel ON herald.messages (channel, created_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS messages_by_provider ON herald.messages (provider, created_at DESC, id DESC);
--- The workflow page: the newest runs of a workflow (per-step counts), and its runs in flight.
-CREATE INDEX IF NOT EXISTS runs_by_workflow ON herald.runs (workflow, created_at DESC);
-CREATE INDEX IF NOT EXISTS runs_active_by_workflow ON herald.runs (workflow, created_at DESC) WHERE status IN ('running', 'waiting');
-
--- ── inbox notifications ──
--- Any change to an inbox (an item added, read, unread, archived) NOTIFYs channel herald_inbox with the
--- user's id, once per user per statement. Postgres delivers it at commit to every runtime process's
--- listener, which wakes that user's open streams (runtime/inbox/hub.ts). A trigger rather than the insert
--- statement: writers other than ours are covered too.
-CREATE OR REPLACE FUNCTION herald.inbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  -- pg_notify refuses payloads of 8000 bytes or more: such an id goes without live updates rather than
-  -- failing the write.
-  PERFORM pg_notify('herald_inbox', u.user_id) FROM (SELECT DISTINCT user_id FROM changed) AS u WHERE octet_length(u.user_id) < 8000;
-  RETURN NULL;
-END $$;
--- (Checked first: CREATE TRIGGER locks the table, and every start runs this.)
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.inbox'::regclass AND tgname = 'inbox_notify_insert') THEN
-    CREATE TRIGGER inbox_notify_insert AFTER INSERT ON herald.inbox
-      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.inbox'::regclass AND tgname = 'inbox_notify_update') THEN
-    CREATE TRIGGER inbox_notify_update AFTER UPDATE ON herald.inbox
-      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify();
-  END IF;
-END $$;
-
--- ── dashboard sessions ──
--- Signed-in dashboard sessions (runtime/dashboard/sessions.ts). The cookie's signature says who issued it; this
--- row says it is still open, so a logout in one process is seen by every process on the next request. The id
--- alone is no session: the cookie also needs the HMAC made with the runtime's secrets.
-CREATE TABLE IF NOT EXISTS herald.dashboard_sessions (
-  id text PRIMARY KEY,
-  expires_at timestamptz NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
-);
-
--- Who did what (runtime/audit/): admin and dashboard actions that change state, logins, keys in use.
-CREATE TABLE IF NOT EXISTS herald.audit_log (
-  id bigserial PRIMARY KEY,
-  at timestamptz NOT NULL DEFAULT now(),
-  actor text NOT NULL,
-  action text NOT NULL,
-  target text,
-  ip text,
-  details jsonb
-);
-CREATE INDEX IF NOT EXISTS audit_log_by_at ON herald.audit_log (at DESC, id DESC);
-
--- Inbound SMS already applied, by Twilio's MessageSid: a replayed STOP/START changes nothing twice.
-CREATE TABLE IF NOT EXISTS herald.inbound_sms (
-  message_sid text PRIMARY KEY,
-  received_at timestamptz NOT NULL DEFAULT now()
-);
-`;
-
-/** The schema script's own version: a start with the same script finds it applied and changes nothing. */
-const SCHEMA_VERSION = createHash('sha256').update(SCHEMA).digest('hex');
-
-const isApplied = async (client: SqlClient) => {
+/** What is applied and what is pending; refuses a database this release cannot safely migrate. */
+export async function migrationStatus(client: SqlClient): Promise<MigrationStatus> {
   // Two statements: a query naming a table that does not exist yet fails when parsed, whatever guards it.
-  const present = await client.query<{ present: boolean }>("SELECT to_regclass('herald.schema_version') IS NOT NULL AS present");
-  if (!present.rows[0]?.present) return false;
-  const { rows } = await client.query<{ applied: boolean }>('SELECT EXISTS (SELECT 1 FROM herald.schema_version WHERE version = $1) AS applied', [
-    SCHEMA_VERSION,
-  ]);
-  return rows[0]?.applied === true;
-};
+  const present = await client.query<{ present: boolean }>("SELECT to_regclass('herald.schema_migrations') IS NOT NULL AS present");
+  const rows = present.rows[0]?.present
+    ? (
+        await client.query<{ id: number; name: string; checksum: string; applied_at: Date }>(
+          'SELECT id, name, checksum, applied_at FROM herald.schema_migrations ORDER BY id',
+        )
+      ).rows
+    : [];
+  const known = new Map(MIGRATIONS.map((m) => [m.id, m]));
+  for (const row of rows) {
+    const migration = known.get(row.id);
+    if (!migration) {
+      throw new MigrationError(
+        `the database has migration ${row.id} (${row.name}), which this release of Herald does not know: a newer release migrated it. Run that release or a newer one; migrations never go backwards.`,
+      );
+    }
+    if (checksum(migration) !== row.checksum) {
+      throw new MigrationError(
+        `migration ${row.id} (${row.name}) was applied with a different text than this release's: a migration was edited after it shipped. Restore its original text and add the change as a new migration.`,
+      );
+    }
+  }
+  const applied = new Set(rows.map((r) => r.id));
+  return {
+    applied: rows.map((r) => ({ id: r.id, name: r.name, appliedAt: r.applied_at.toISOString() })),
+    pending: MIGRATIONS.filter((m) => !applied.has(m.id)),
+  };
+}
 
 /**
- * Applies the schema unless this exact script already was. Running the DDL when nothing changed is not free:
- * `CREATE INDEX IF NOT EXISTS` still takes a lock on its table until the migration commits, and live
- * statements of other processes then deadlock against it — so a process joining a busy database only reads.
+ * Applies the pending migrations; returns them (none when the database is up to date). Reads first without a
+ * lock: running even idempotent DDL takes table locks, and a process joining a busy database only reads.
  */
-export async function migrate(db: SqlClient & { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<void> {
-  if (await isApplied(db)) return;
-  await db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext('herald.migrate'))");
-    if (await isApplied(tx)) return;
-    await tx.query(SCHEMA);
-    await tx.query('CREATE TABLE IF NOT EXISTS herald.schema_version (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    await tx.query('INSERT INTO herald.schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING', [SCHEMA_VERSION]);
-  });
+export async function migrate(db: SqlClient & { transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> }): Promise<Migration[]> {
+  if ((await migrationStatus(db)).pending.length === 0) return [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext('herald.migrate'))");
+        await tx.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+        const { pending } = await migrationStatus(tx);
+        if (pending.length === 0) return [];
+        await tx.query('CREATE SCHEMA IF NOT EXISTS herald');
+        await tx.query(LEDGER);
+        for (const migration of pending) {
+          await tx.query(migration.sql);
+          await tx.query('INSERT INTO herald.schema_migrations (id, name, checksum) VALUES ($1, $2, $3)', [migration.id, migration.name, checksum(migration)]);
+        }
+        return pending;
+      });
+    } catch (error) {
+      // 55P03: lock_timeout. Live statements held a table a little too long: let them finish, then try again.
+      if ((error as { code?: string }).code !== '55P03' || attempt >= ATTEMPTS) throw error;
+    }
+  }
 }
