@@ -1,7 +1,7 @@
 /**
  * The `herald` CLI: verbs, flags and exit codes (0 ok, 1 a problem in the user's files, 2 bad usage).
  * commander parses; each verb lives in its own module of this folder, named after it (check.ts, build.ts,
- * test.ts, diff.ts, graph.ts, preview.ts, replay.ts, migrate.ts), except `start` and `dev`, which belong to the runtime
+ * test.ts, diff.ts, graph.ts, preview.ts, replay.ts, migrate.ts, doctor.ts), except `start` and `dev`, which belong to the runtime
  * (runtime/cli.ts). Shared: exit.ts (exit codes, UsageError) and output.ts (diagnostics).
  */
 import { Command, CommanderError } from 'commander';
@@ -53,6 +53,16 @@ function program(setExit: (code: number) => void): Command {
     .action(async (flags: { dryRun?: boolean; json?: boolean }) => {
       const { migrateCommand } = await import('./migrate.ts');
       setExit(await migrateCommand(flags));
+    });
+
+  cli
+    .command('doctor')
+    .description("check a deployment's configuration against reality: database, migrations, secrets, providers, webhooks, public URL")
+    .option('--bundle <file>', 'the bundle to check (default: $HERALD_BUNDLE or dist/bundle.json)')
+    .option('--json', 'print machine-readable results')
+    .action(async (flags: { bundle?: string; json?: boolean }) => {
+      const { doctorCommand } = await import('./doctor.ts');
+      setExit(await doctorCommand(flags));
     });
 
   cli

@@ -165,10 +165,13 @@ export async function startFakeSendgrid(options: { apiKey: string }): Promise<Fa
   const refuse = (status: number, message: string, field: string | null = null): Answer => ({ status, body: { errors: [{ message, field, help: null }] } });
   return startFake({
     gate(request) {
-      if (request.method !== 'POST' || request.path !== '/v3/mail/send') return refuse(404, 'Not Found');
+      const account = request.method === 'GET' && request.path === '/v3/scopes';
+      if (!account && (request.method !== 'POST' || request.path !== '/v3/mail/send')) return refuse(404, 'Not Found');
       if (request.headers.authorization !== `Bearer ${options.apiKey}`) {
         return refuse(401, 'The provided authorization grant is invalid, expired, or revoked');
       }
+      // What `herald doctor` asks: the key's scopes (harmless, authenticated).
+      if (account) return { status: 200, body: { scopes: ['mail.send', 'user.profile.read'] } };
       const body = request.body as
         | {
             personalizations?: { to?: { email?: string }[] }[];
@@ -220,9 +223,16 @@ export async function startFakeTwilio(options: { accountSid: string; authToken: 
   return startFake({
     gate(request) {
       const match = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(request.path);
-      if (request.method !== 'POST' || !match) return refuse(404, 20404, `The requested resource ${request.path} was not found`);
+      const account = request.method === 'GET' && /^\/2010-04-01\/Accounts\/[^/]+\.json$/.test(request.path);
+      if (!account && (request.method !== 'POST' || !match)) return refuse(404, 20404, `The requested resource ${request.path} was not found`);
       const basic = /^Basic (.+)$/.exec(request.headers.authorization ?? '');
       const [user, password] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':') : [];
+      // What `herald doctor` asks: the account itself (harmless, authenticated).
+      if (account) {
+        if (user !== options.accountSid || password !== options.authToken || request.path !== `/2010-04-01/Accounts/${options.accountSid}.json`)
+          return refuse(401, 20003, 'Authenticate');
+        return { status: 200, body: { sid: options.accountSid, status: 'active', friendly_name: 'Fake account', type: 'Full' } };
+      }
       if (user !== options.accountSid || password !== options.authToken || request.path !== path) return refuse(401, 20003, 'Authenticate');
       const form = (request.body ?? {}) as Record<string, string>;
       if (!form.To) return refuse(400, 21604, "A 'To' phone number is required.");

@@ -43,7 +43,7 @@ import {
   type FailedDelivery,
   type Redactor,
 } from './failure.ts';
-import type { DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
+import type { CredentialCheck, DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
 
 export interface FcmConfig {
   /** The service account: a path to its JSON file, or the JSON itself. */
@@ -306,9 +306,10 @@ export function createFcmProvider(config: FcmConfig): FcmProvider {
   const account = readServiceAccount(config.serviceAccount);
   const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const agent = new FcmAgent(timeoutMs, config.apiUrl ? new URL(config.apiUrl) : undefined);
+  const credential = new ServiceAccountCredential(account, agent, timeoutMs);
   const app = initializeApp(
     {
-      credential: new ServiceAccountCredential(account, agent, timeoutMs),
+      credential,
       projectId: account.project_id,
       httpAgent: agent,
     },
@@ -321,6 +322,15 @@ export function createFcmProvider(config: FcmConfig): FcmProvider {
 
   return {
     kind: 'fcm',
+    async verify(): Promise<CredentialCheck> {
+      try {
+        await credential.getAccessToken();
+        return { ok: true, detail: `service account ${account.client_email} accepted (an access token issued)` };
+      } catch (error) {
+        const failure = fcmFailure(error, redactor);
+        return { ok: false, why: failure.ok ? 'unknown' : `${failure.code ?? ''} ${failure.error}`.trim() };
+      }
+    },
     async send(message: OutboundMessage): Promise<DeliveryResult> {
       const tokens = [...new Set((message.to.push_tokens ?? []).filter((t) => typeof t === 'string' && t !== ''))];
       if (!tokens.length) return permanentFailure('fcm', 'no_address', 'the recipient has no push tokens');

@@ -40,6 +40,11 @@ const DEFAULT_CREDENTIALS: Record<string, Record<string, string>> = {
   fcm: { serviceAccount: 'FIREBASE_SERVICE_ACCOUNT' },
 };
 
+/** The credential slots a provider's kind needs (`apiKey`; `accountSid` and `authToken`; …). */
+export function credentialSlots(provider: Provider): string[] {
+  return Object.keys(DEFAULT_CREDENTIALS[provider.kind] ?? provider.credentials);
+}
+
 /** The variable that holds a provider's credential slot. */
 export function credentialVariable(provider: Provider, slot: string): string | undefined {
   return provider.credentials[slot]?.env ?? DEFAULT_CREDENTIALS[provider.kind]?.[slot];

@@ -11,7 +11,7 @@ import { MailService, type MailDataRequired } from '@sendgrid/mail';
 import type { AxiosAdapter } from 'axios';
 import { createRedactor, httpFailure, permanentFailure, transportFailure, type HeaderSource } from './failure.ts';
 import { leanAdapterFor } from './http-adapter.ts';
-import type { DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
+import type { CredentialCheck, DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
 
 export interface SendgridConfig {
   apiKey: string;
@@ -81,6 +81,19 @@ export function createSendgridProvider(config: SendgridConfig): DeliveryProvider
 
   return {
     kind: 'sendgrid',
+    async verify(): Promise<CredentialCheck> {
+      try {
+        const [response] = await client.request({ method: 'GET', url: '/v3/scopes' });
+        const scopes = (response.body as { scopes?: unknown }).scopes;
+        if (Array.isArray(scopes) && !scopes.includes('mail.send'))
+          return { ok: false, why: 'the API key is accepted but lacks the mail.send scope: give it "Mail Send" access' };
+        return { ok: true, detail: 'API key accepted (GET /v3/scopes)' };
+      } catch (error) {
+        const status = isResponseError(error) ? error.code : null;
+        const text = isResponseError(error) ? errorText(error.response.body) : error instanceof Error ? error.message : String(error);
+        return { ok: false, why: redactor.text(`${status ? `HTTP ${status}: ` : ''}${text}`) };
+      }
+    },
     async send(message: OutboundMessage): Promise<DeliveryResult> {
       const to = message.to.email;
       if (!to) return permanentFailure('sendgrid', 'no_address', 'the recipient has no email address');

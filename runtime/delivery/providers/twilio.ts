@@ -17,7 +17,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import { createRedactor, httpFailure, permanentFailure, transportFailure, type HeaderSource } from './failure.ts';
-import { type DeliveryProvider, type DeliveryResult, type OutboundMessage, twilioOptOut } from './types.ts';
+import { type CredentialCheck, type DeliveryProvider, type DeliveryResult, type OutboundMessage, twilioOptOut } from './types.ts';
 
 export interface TwilioConfig {
   accountSid: string;
@@ -89,6 +89,19 @@ export function createTwilioProvider(config: TwilioConfig): DeliveryProvider {
 
   return {
     kind: 'twilio',
+    async verify(): Promise<CredentialCheck> {
+      try {
+        const account = await client.api.v2010.accounts(config.accountSid).fetch();
+        if (account.status !== 'active') return { ok: false, why: `the account is ${account.status}, not active` };
+        return { ok: true, detail: `account ${config.accountSid} active` };
+      } catch (error) {
+        const e = error as { status?: number; code?: number; message?: string };
+        return {
+          ok: false,
+          why: redactor.text(`${e.status ? `HTTP ${e.status}` : 'no answer'}${e.code ? ` (code ${e.code})` : ''}: ${e.message ?? String(error)}`),
+        };
+      }
+    },
     async send(message: OutboundMessage): Promise<DeliveryResult> {
       const to = message.to.phone_number;
       if (!to) return permanentFailure('twilio', 'no_address', 'the recipient has no phone number');

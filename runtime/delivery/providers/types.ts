@@ -94,7 +94,12 @@ export type DeliveryResult =
       optOut?: OptOut;
     };
 
+/** Whether the provider accepts the credentials, from a harmless authenticated call (`herald doctor`). */
+export type CredentialCheck = { ok: true; detail: string } | { ok: false; why: string };
+
 export interface DeliveryProvider {
   readonly kind: string;
   send(message: OutboundMessage): Promise<DeliveryResult>;
+  /** Asks the provider whether it accepts the credentials, sending nothing (absent: nothing to check). */
+  verify?(): Promise<CredentialCheck>;
 }

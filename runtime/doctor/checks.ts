@@ -1,0 +1,194 @@
+/**
+ * `herald doctor`: a deployment's configuration checked against reality, one line per check, each failure with
+ * its fix. Reads the environment `herald start` would read; never sends a message, never changes the database.
+ */
+import type { Bundle, Provider } from '../../compiler/bundle/schema.ts';
+import { ConfigError, readConfig } from '../config.ts';
+import { MigrationError, migrationStatus } from '../db/migrate.ts';
+import { openDatabase } from '../db/pool.ts';
+import { createProviderRegistry, credentialSlots, credentialVariable } from '../delivery/providers/registry.ts';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What to do about it (failures only). */
+  fix?: string;
+}
+
+/** The database's clock may differ from ours by this much: delays, windows and retention read both. */
+const MAX_CLOCK_SKEW_MS = 2_000;
+const MIN_POSTGRES = 150_000;
+const TIMEOUT_MS = 5_000;
+
+const pass = (name: string, detail: string): Check => ({ name, ok: true, detail });
+const fail = (name: string, detail: string, fix: string): Check => ({ name, ok: false, detail, fix });
+
+export async function runDoctor(input: { env: NodeJS.ProcessEnv; bundle: Bundle | null; bundleProblem?: string }): Promise<Check[]> {
+  const { env, bundle } = input;
+  const checks: Check[] = [configuration(env)];
+  checks.push(...(await database(env)));
+  checks.push(
+    bundle
+      ? pass('bundle', `version ${bundle.version}`)
+      : fail('bundle', input.bundleProblem ?? 'no bundle', 'run `herald build`, then pass --bundle FILE or set HERALD_BUNDLE'),
+  );
+  if (bundle) {
+    const providers = Object.values(bundle.providers);
+    checks.push(...secrets(providers, env), ...(await credentials(providers, env)), ...webhooks(providers, env));
+  }
+  checks.push(await publicUrl(env, bundle));
+  return checks;
+}
+
+/** What `herald start` refuses to start without (keys, signing secret), as it would say it. */
+function configuration(env: NodeJS.ProcessEnv): Check {
+  try {
+    const config = readConfig({ ...env, NODE_ENV: env.NODE_ENV ?? 'production' });
+    return pass('configuration', `mode ${config.mode}, API keys and signing secret set`);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return fail('configuration', error.message, 'set what the message names (README: Configuration)');
+  }
+}
+
+async function database(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  if (!env.DATABASE_URL)
+    return [
+      fail('database', 'DATABASE_URL is unset: herald start would run an embedded database (development only)', 'set DATABASE_URL to a PostgreSQL 15 or newer'),
+    ];
+  const db = openDatabase(env.DATABASE_URL, { max: 1 });
+  try {
+    if (!(await db.ping(TIMEOUT_MS)))
+      return [fail('database', 'not reachable', 'check DATABASE_URL (host, port, credentials, sslmode) and that the database accepts connections from here')];
+    const sent = Date.now();
+    const { rows } = await db.query<{ version: number; now: number }>(
+      "SELECT current_setting('server_version_num')::int AS version, (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now",
+    );
+    const skew = Math.round(rows[0]!.now - (sent + Date.now()) / 2);
+    const version = rows[0]!.version;
+    const checks = [
+      version >= MIN_POSTGRES
+        ? pass('database', `PostgreSQL ${Math.floor(version / 10_000)}, reachable`)
+        : fail('database', `PostgreSQL ${Math.floor(version / 10_000)}`, 'Herald needs PostgreSQL 15 or newer'),
+      Math.abs(skew) <= MAX_CLOCK_SKEW_MS
+        ? pass('clock', `database clock within ${Math.abs(skew)} ms of this machine's`)
+        : fail('clock', `database clock ${skew} ms off this machine's`, 'synchronise both clocks (NTP): delays, send windows and retention read them'),
+    ];
+    try {
+      const { pending, applied } = await migrationStatus(db);
+      checks.push(
+        pass(
+          'migrations',
+          pending.length
+            ? `${pending.length} pending (${pending.map((m) => m.name).join(', ')}): herald start or herald migrate applies them`
+            : `up to date (${applied.length} applied)`,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof MigrationError)) throw error;
+      checks.push(fail('migrations', error.message, 'run the release that migrated this database, or a newer one'));
+    }
+    return checks;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The variables the bundle's providers name (or their conventional ones), each set or not. */
+function secrets(providers: Provider[], env: NodeJS.ProcessEnv): Check[] {
+  return providers.flatMap((provider) => {
+    const names = credentialSlots(provider)
+      .map((slot) => credentialVariable(provider, slot))
+      .filter((v): v is string => v !== undefined);
+    const unset = names.filter((name) => !env[name]);
+    if (!names.length) return [];
+    return unset.length
+      ? [
+          fail(
+            `secrets of ${provider.id}`,
+            `${unset.join(', ')} unset: ${provider.id} would send through the sandbox (nothing delivered)`,
+            `set ${unset.join(' and ')}`,
+          ),
+        ]
+      : [pass(`secrets of ${provider.id}`, `${names.join(', ')} set`)];
+  });
+}
+
+/** Each provider with credentials: does the provider accept them? A harmless authenticated call, nothing sent. */
+async function credentials(providers: Provider[], env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const registry = createProviderRegistry({ env });
+  try {
+    return await Promise.all(
+      providers.map(async (provider): Promise<Check> => {
+        const adapter = registry.get(provider);
+        if (!adapter.verify) return pass(`provider ${provider.id}`, `${adapter.kind}: nothing to verify`);
+        const result = await Promise.race([
+          adapter.verify(),
+          new Promise<{ ok: false; why: string }>((resolve) =>
+            setTimeout(() => resolve({ ok: false, why: `no answer within ${TIMEOUT_MS} ms` }), TIMEOUT_MS).unref(),
+          ),
+        ]);
+        return result.ok
+          ? pass(`provider ${provider.id}`, `${provider.kind}: ${result.detail}`)
+          : fail(
+              `provider ${provider.id}`,
+              `${provider.kind} refused: ${result.why}`,
+              `check the credentials in ${credentialSlots(provider)
+                .map((slot) => credentialVariable(provider, slot))
+                .join(', ')} (and the account's state at ${provider.kind})`,
+            );
+      }),
+    );
+  } finally {
+    await registry.close();
+  }
+}
+
+/** Callbacks Herald must verify: SendGrid's signed event webhook needs its public key. */
+function webhooks(providers: Provider[], env: NodeJS.ProcessEnv): Check[] {
+  if (!providers.some((p) => p.kind === 'sendgrid')) return [];
+  return env.SENDGRID_WEBHOOK_PUBLIC_KEY
+    ? [pass('sendgrid webhook', 'SENDGRID_WEBHOOK_PUBLIC_KEY set: signed events are verified')]
+    : [
+        fail(
+          'sendgrid webhook',
+          'SENDGRID_WEBHOOK_PUBLIC_KEY unset: POST /webhooks/sendgrid refuses every event (no opens, clicks or bounces)',
+          "set it to the verification key of SendGrid's Signed Event Webhook",
+        ),
+      ];
+}
+
+/** The URL links in messages point at: reachable, and serving this runtime (its /readyz names the bundle). */
+async function publicUrl(env: NodeJS.ProcessEnv, bundle: Bundle | null): Promise<Check> {
+  const url = env.HERALD_PUBLIC_URL;
+  if (!url)
+    return fail(
+      'public url',
+      'HERALD_PUBLIC_URL unset: links in messages (unsubscribe, preferences) would point at localhost',
+      'set HERALD_PUBLIC_URL to the address the internet reaches this runtime at',
+    );
+  try {
+    const response = await fetch(new URL('/readyz', url), { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'manual' });
+    const body = (await response.json().catch(() => null)) as { bundle?: unknown } | null;
+    if (typeof body?.bundle !== 'string' && body?.bundle !== null)
+      return fail(
+        'public url',
+        `${url} answers, but not as Herald (no /readyz of ours)`,
+        'point HERALD_PUBLIC_URL (and its DNS or load balancer) at this runtime',
+      );
+    if (bundle && body.bundle !== bundle.version)
+      return fail(
+        'public url',
+        `${url} serves bundle ${String(body.bundle)}, not ${bundle.version}`,
+        'deploy this bundle there, or point HERALD_PUBLIC_URL at the runtime that runs it',
+      );
+    return pass('public url', `${url} reachable and serving this runtime (HTTP ${response.status})`);
+  } catch (error) {
+    return fail(
+      'public url',
+      `${url} not reachable: ${error instanceof Error ? error.message : String(error)}`,
+      'check DNS, the load balancer and that the runtime is up',
+    );
+  }
+}
