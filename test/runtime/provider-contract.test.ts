@@ -295,6 +295,19 @@ describe.each(adapters)('$name adapter', (c) => {
     expect(result.error).toMatch(/\S/);
   });
 
+  // `herald doctor` asks every adapter with credentials whether its vendor accepts them, sending nothing.
+  it.skipIf(!c.refusedCredentials)('says whether the vendor accepts its credentials, sending nothing and showing no secret', async () => {
+    const adapter = c.adapter();
+    expect(adapter.verify).toBeTypeOf('function');
+    expect(await adapter.verify!()).toMatchObject({ ok: true, detail: expect.stringMatching(/\S/) });
+    const refused = c.refusedCredentials!();
+    const answer = await refused.adapter.verify!();
+    expect(answer).toMatchObject({ ok: false, why: expect.stringMatching(/\S/) });
+    const text = JSON.stringify(answer);
+    for (const secret of [...c.secrets(), ...refused.secrets]) expect(text).not.toContain(secret);
+    for (const fake of [sendgrid, twilio, fcm]) expect(fake.requests.filter((r) => r.method === 'POST' && !r.path.includes('token'))).toEqual([]);
+  });
+
   it.skipIf(!c.optOut)("reports the recipient's opt-out, with the channel they left, as a permanent failure", async () => {
     c.optOut!.arrange();
     const result = failed(await send(c));
