@@ -1,7 +1,7 @@
 /**
  * The `herald` CLI: verbs, flags and exit codes (0 ok, 1 a problem in the user's files, 2 bad usage).
  * commander parses; each verb lives in its own module of this folder, named after it (check.ts, build.ts,
- * test.ts, diff.ts, graph.ts, preview.ts, replay.ts, migrate.ts, doctor.ts), except `start` and `dev`, which belong to the runtime
+ * test.ts, diff.ts, graph.ts, preview.ts, replay.ts, migrate.ts, doctor.ts, init.ts), except `start` and `dev`, which belong to the runtime
  * (runtime/cli.ts). Shared: exit.ts (exit codes, UsageError) and output.ts (diagnostics).
  */
 import { Command, CommanderError } from 'commander';
@@ -13,6 +13,16 @@ function program(setExit: (code: number) => void): Command {
     .description('Notifications as code: check, build and run notification workflows.')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  cli
+    .command('init')
+    .description('add Herald to an existing repository: notifications/, package.json scripts, the pull-request workflow, a Dockerfile')
+    .argument('[dir]', 'the repository', '.')
+    .option('--json', 'list what was written and skipped')
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const { initCommand } = await import('./init.ts');
+      setExit(await initCommand(dir, flags));
+    });
 
   cli
     .command('check')
