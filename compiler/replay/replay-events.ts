@@ -8,7 +8,7 @@
 import type { Bundle, Channel } from '../bundle/schema.ts';
 import { heldByThrottle } from '../bundle/walk.ts';
 import { workflowIndex } from '../bundle/workflow-index.ts';
-import type { RunStatus } from '../../runtime/engine/index.ts';
+import { isFinished, type RunStatus } from '../../runtime/engine/index.ts';
 import { MemoryDriver, type MemoryRun } from '../../runtime/memory-driver/index.ts';
 import { smsSegments, type SmsSegments } from '../../runtime/render/index.ts';
 import { eventValidator } from '../bundle/validators.ts';
@@ -80,8 +80,8 @@ export function replayEvents(bundle: Bundle, events: RecordedEvent[], options: {
         }
       },
       settled(run) {
+        if (!isFinished(run.state)) return;
         const status = run.state.status;
-        if (status !== 'completed' && status !== 'cancelled' && status !== 'failed') return;
         result.runsEnded[status] = (result.runsEnded[status] ?? 0) + 1;
         driver.forget(run.id);
       },

@@ -9,6 +9,6 @@ export { CorruptStateError } from './cursor.ts';
 export { engagementSeen } from './engagements.ts';
 export { hasAddress, resolvePreference, type PreferenceRule } from './preferences.ts';
 export { resolveRef, setPath } from './refs.ts';
-export { isStarted } from './turn.ts';
+export { isFinished, isStarted } from './turn.ts';
 export { planSend, windowZone, type SendPlan, type SkipReason } from './send.ts';
 export type * from './types.ts';

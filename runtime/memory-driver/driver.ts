@@ -9,7 +9,18 @@
  */
 import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
-import { advance, type ActionHandlers, carryOut, createRun, type EngineResult, type Fact, type RunState, setPath, type UserSnapshot } from '../engine/index.ts';
+import {
+  advance,
+  type ActionHandlers,
+  carryOut,
+  createRun,
+  type EngineResult,
+  isFinished,
+  type Fact,
+  type RunState,
+  setPath,
+  type UserSnapshot,
+} from '../engine/index.ts';
 import { type DeliveredMessage, type DeliveryOptions, deliverInMemory } from './deliver.ts';
 import { Digests, type SharedKey, Throttles } from './stores.ts';
 import { TimerQueue } from './timers.ts';
@@ -48,8 +59,6 @@ export interface MemoryDriverOptions<Meta> {
 /** One incoming fact and the replies it causes: more means a run that does not settle. */
 const MAX_FACTS_PER_FEED = 10_000;
 
-const FINISHED = new Set<RunState['status']>(['completed', 'cancelled', 'failed']);
-
 export class MemoryDriver<Meta = undefined> {
   readonly bundle: Bundle;
   now: number;
@@ -84,7 +93,7 @@ export class MemoryDriver<Meta = undefined> {
 
   isActive(runId: string): boolean {
     const run = this.runs.get(runId);
-    return run !== undefined && !FINISHED.has(run.state.status);
+    return run !== undefined && !isFinished(run.state);
   }
 
   /** Creates a run of `workflow` for the audience (whose profile must be set) and starts it at `at`. */
@@ -167,7 +176,7 @@ export class MemoryDriver<Meta = undefined> {
         if (reply) queue.push(reply);
       }
     }
-    if (FINISHED.has(run.state.status)) this.active.get(run.audience)?.delete(run.id);
+    if (isFinished(run.state)) this.active.get(run.audience)?.delete(run.id);
     this.options.observe?.settled?.(run);
   }
 }

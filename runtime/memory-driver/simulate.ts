@@ -4,7 +4,7 @@
  * channels, fail over in order); at the same instant, script entries run before timers.
  */
 import type { Bundle, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
-import type { Action, Fact, RunState, SentMessage, UserSnapshot } from '../engine/index.ts';
+import { type Action, type Fact, isFinished, type RunState, type SentMessage, type UserSnapshot } from '../engine/index.ts';
 import { MemoryDriver } from './driver.ts';
 
 /** A fact without its time: the simulator stamps it. */
@@ -97,8 +97,7 @@ export function simulate(input: SimulateInput): SimulateResult {
 
   const script = [...(input.script ?? [])].sort((a, b) => a.at - b.at);
   let next = 0;
-  const live = () => run.state.status === 'running' || run.state.status === 'waiting';
-  while (live()) {
+  while (!isFinished(run.state)) {
     const entry = script[next];
     const timerAt = driver.nextTimerAt();
     // Earliest first; at the same instant, script entries (in their order) before timers.
