@@ -7,6 +7,9 @@ import { defineConfig } from 'vitest/config';
  * machine's cores to itself and its figures mean something.
  */
 export default defineConfig({
+  // `herald` and its subpaths resolve to this repository's sources (package.json's exports, tsconfig's customConditions).
+  // Then Node's own (Vite's 'module' would pick packages' untranspiled ESM builds).
+  ssr: { resolve: { conditions: ['herald-source', 'node', 'development|production'] } },
   test: {
     include: ['test/faults/**/*.test.ts'],
     globalSetup: ['test/setup/postgres.ts'],

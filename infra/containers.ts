@@ -20,6 +20,8 @@ export interface ContainerInputs {
   workers: number;
   /** HERALD_METRICS_PORT: /metrics on the task's loopback, for the sidecar (the API's /metrics needs a key). */
   metricsPort: number;
+  /** The sidecar's entry file inside the image. */
+  metricsSidecar: string;
   environment: Record<string, string>;
   secrets: { name: string; valueFrom: string }[];
   databaseUrlSecretArn: string;
@@ -107,7 +109,7 @@ export function containerDefinitions(i: ContainerInputs): ContainerDefinition[] 
     essential: false,
     entryPoint: ['node'],
     // Node strips the types itself: the image holds no loader.
-    command: ['infra/metrics/main.ts'],
+    command: [i.metricsSidecar],
     environment: env({ HERALD_METRICS_SERVICE: i.serviceName, HERALD_METRICS_URL: `http://127.0.0.1:${i.metricsPort}/metrics` }),
     secrets: [databaseUrl],
     logConfiguration: logs(i, 'metrics'),

@@ -77,6 +77,7 @@ export class RuntimeService extends pulumi.ComponentResource {
             publicUrl: args.publicUrl,
             workers: args.settings.workers,
             metricsPort: args.settings.metricsPort,
+            metricsSidecar: args.settings.metricsSidecar,
             environment: args.environment,
           }),
         ),

@@ -58,6 +58,8 @@ export interface ServiceSettings {
    * without a key (the API's /metrics needs a read key). Default 9464.
    */
   metricsPort: number;
+  /** The metrics sidecar's entry file inside the image (ImageLayout). */
+  metricsSidecar: string;
 }
 
 /** Prometheus's customary exporter port; inside the task only (HERALD_METRICS_HOST stays 127.0.0.1). */
@@ -150,7 +152,21 @@ const OWN_KEYS: Record<string, string> = {
   SEGMENT_BROWSER_WRITE_KEY: 'segmentBrowserWriteKey',
 };
 
-export function readSettings(config: ConfigSource, stack: string, root: string): HeraldSettings {
+/**
+ * Where a runtime image keeps what the task runs: this repository's own image runs Herald's sources, the image
+ * `herald init` writes (Dockerfile.herald) runs the installed package.
+ */
+export interface ImageLayout {
+  /** The Dockerfile, relative to the build context (the repository root). */
+  dockerfile: string;
+  /** The metrics sidecar's entry file, relative to the image's working directory. */
+  metricsSidecar: string;
+}
+
+export const REPOSITORY_LAYOUT: ImageLayout = { dockerfile: 'Dockerfile', metricsSidecar: 'infra/metrics/main.ts' };
+export const PACKAGE_LAYOUT: ImageLayout = { dockerfile: 'Dockerfile.herald', metricsSidecar: 'node_modules/herald/dist/herald/infra/metrics/main.js' };
+
+export function readSettings(config: ConfigSource, stack: string, root: string, layout: ImageLayout = REPOSITORY_LAYOUT): HeraldSettings {
   const production = config.getBoolean('production') ?? /^prod/.test(stack);
   const domain = config.get('domain');
   if (!domain) throw new Error('herald:domain is required: the host name the API and webhooks are served on');
@@ -198,6 +214,7 @@ export function readSettings(config: ConfigSource, stack: string, root: string):
     backlogPerTaskTarget: config.getNumber('backlogPerTaskTarget') ?? 200,
     workers: config.getNumber('workers') ?? 64,
     metricsPort: config.getNumber('metricsPort') ?? DEFAULT_METRICS_PORT,
+    metricsSidecar: layout.metricsSidecar,
   };
   if (service.minCount > service.desiredCount || service.desiredCount > service.maxCount) {
     throw new Error(`herald:minCount ≤ desiredCount ≤ maxCount does not hold (${service.minCount}, ${service.desiredCount}, ${service.maxCount})`);
@@ -219,7 +236,7 @@ export function readSettings(config: ConfigSource, stack: string, root: string):
     image: {
       uri: config.get('imageUri'),
       context: root,
-      dockerfile: `${root}/Dockerfile`,
+      dockerfile: `${root}/${layout.dockerfile}`,
       platform: oneOf(config.get('platform'), ['linux/amd64', 'linux/arm64'] as const, 'platform') ?? 'linux/amd64',
     },
     domain,

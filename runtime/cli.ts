@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { heraldBin } from '../compiler/installation.ts';
 import { watch } from 'chokidar';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { BundleError } from './bundles.ts';
@@ -12,8 +12,6 @@ import { ConfigError, type RuntimeConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { parentGone } from './parent-watch.ts';
 import { startRuntime, type Runtime } from './server.ts';
-
-const HERALD_BIN = fileURLToPath(new URL('../compiler/cli/herald.js', import.meta.url));
 
 /** JSON lines when piped (a log collector), one readable line per entry on a terminal. */
 const logger = () => createLogger({ pretty: Boolean(process.stdout.isTTY) });
@@ -23,6 +21,25 @@ function keySources(config: RuntimeConfig): string {
   const listed = config.apiKeys.filter((k) => k.name !== 'default').length;
   const single = config.apiKeys.some((k) => k.name === 'default');
   return [single ? 'HERALD_API_KEY' : null, listed ? `${listed} of HERALD_API_KEYS` : null].filter(Boolean).join(' + ');
+}
+
+/**
+ * Curls that try the bundle's fullest event-triggered workflow (the most steps; the first of equals): a user,
+ * its trigger event with the event's first example, and the user's messages.
+ */
+function tryIt(url: string, auth: string, shownKey: string, bundle: Bundle | null): string[] {
+  const candidates = Object.values(bundle?.workflows ?? {}).filter((w) => w.trigger.type === 'event');
+  const workflow = candidates.reduce<(typeof candidates)[number] | undefined>((best, w) => (!best || w.steps.length > best.steps.length ? w : best), undefined);
+  if (!workflow || workflow.trigger.type !== 'event') return [];
+  const event = workflow.trigger.event;
+  const example = bundle?.events[event]?.examples[0] ?? {};
+  const body = JSON.stringify({ event, userId: 'ada', properties: example }).replaceAll("'", "'\\''");
+  return [
+    `Try the ${workflow.id} flow:`,
+    `  curl -X PUT ${url}/v1/users/ada ${auth} -d '{"email":"ada@example.com","phone_number":"+15555550100"}'`,
+    `  curl -X POST ${url}/v1/events ${auth} -d '${body}'`,
+    `  curl ${url}/v1/users/ada/messages -H "Authorization: Bearer ${shownKey}"`,
+  ];
 }
 
 function banner(runtime: Runtime, bundle: Bundle | null) {
@@ -40,10 +57,7 @@ function banner(runtime: Runtime, bundle: Bundle | null) {
     '  Providers',
     ...runtime.providerLines.map((l) => `    ${l}`),
     '',
-    'Try the onboarding flow:',
-    `  curl -X PUT ${url}/v1/users/ada ${auth} -d '{"email":"ada@example.com","phone_number":"+15555550100"}'`,
-    `  curl -X POST ${url}/v1/events ${auth} -d '{"event":"trial_started","userId":"ada","properties":{"first_name":"Ada","plan_type":"pro"}}'`,
-    `  curl ${url}/v1/users/ada/messages -H "Authorization: Bearer ${shownKey}"`,
+    ...tryIt(url, auth, shownKey, bundle),
     'Sandbox deliveries are printed below as they happen.',
     '',
   ];
@@ -94,7 +108,7 @@ export async function runStart(options: { bundlePath: string }): Promise<number>
 /** Builds in a child process, so every build sees the files as they are now. */
 function build(dir: string, out: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HERALD_BIN, 'build', dir, '--out', out], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [heraldBin, 'build', dir, '--out', out], { stdio: 'inherit' });
     child.on('exit', (code) => resolve(code === 0));
   });
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// The `herald` command. Herald's own TypeScript runs through Node's type stripping (erasable syntax only, held
-// by tsconfig's erasableSyntaxOnly), so a clone needs no build step and no loader; a team's notifications
-// files are evaluated in a child process with a loader of their own (compiler/load/evaluate.ts).
+// The `herald` command (package.json's bin). In this repository it runs Herald's own TypeScript through Node's
+// type stripping (erasable syntax only, held by tsconfig's erasableSyntaxOnly), so a clone needs no build step
+// and no loader. Installed from the package it runs the compiled JavaScript under dist/herald/ (Node does not
+// strip types inside node_modules; `npm pack` builds it, see release/README.md). A team's notifications files
+// are evaluated in a child process with a loader of their own (compiler/load/evaluate.ts).
+import { existsSync } from 'node:fs';
 import module from 'node:module';
 
 // Type stripping is Node 24's (the pinned `node` devDependency, which npm scripts and npx use): say so plainly
@@ -17,5 +20,7 @@ if (major < 24) {
 // Node's on-disk code cache (in the OS temp folder): a restarted process skips recompiling its modules.
 module.enableCompileCache?.();
 
-const { main } = await import('./main.ts');
+const source = new URL('./main.ts', import.meta.url);
+const entry = existsSync(source) ? source : new URL('../../dist/herald/compiler/cli/main.js', import.meta.url);
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));

