@@ -30,7 +30,7 @@ function keySources(config: RuntimeConfig): string {
 function tryIt(url: string, auth: string, shownKey: string, bundle: Bundle | null): string[] {
   const candidates = Object.values(bundle?.workflows ?? {}).filter((w) => w.trigger.type === 'event');
   const workflow = candidates.reduce<(typeof candidates)[number] | undefined>((best, w) => (!best || w.steps.length > best.steps.length ? w : best), undefined);
-  if (!workflow || workflow.trigger.type !== 'event') return [];
+  if (workflow?.trigger.type !== 'event') return [];
   const event = workflow.trigger.event;
   const example = bundle?.events[event]?.examples[0] ?? {};
   const body = JSON.stringify({ event, userId: 'ada', properties: example }).replaceAll("'", "'\\''");

@@ -120,6 +120,9 @@ export function nextSteps(layout: RepositoryLayout): string {
   return `${m.runHint('notifications:check')} && ${m.runHint('notifications:test')}, then ${m.runHint('notifications:dev')}`;
 }
 
+/** A GitHub Actions expression, `${{ … }}`, written out by the workflow (not a placeholder of ours). */
+const actions = (expression: string) => `\${{ ${expression} }}`;
+
 /** `.github/workflows/notifications.yml` at the repository root; the job runs in the package's folder. */
 export function pullRequestWorkflow(layout: RepositoryLayout): ScaffoldFile {
   const m = MANAGERS[layout.manager];
@@ -149,10 +152,10 @@ export function pullRequestWorkflow(layout: RepositoryLayout): ScaffoldFile {
       `      - run: ${m.install}`,
       `      - run: ${m.run('notifications:check')}`,
       `      - run: ${m.run('notifications:test')}`,
-      `      - run: ${m.run('notifications:diff', '--base origin/${{ github.base_ref }}')} > herald-diff.md`,
-      '      - run: gh pr comment ${{ github.event.pull_request.number }} --edit-last --body-file herald-diff.md || gh pr comment ${{ github.event.pull_request.number }} --body-file herald-diff.md',
+      `      - run: ${m.run('notifications:diff', `--base origin/${actions('github.base_ref')}`)} > herald-diff.md`,
+      `      - run: gh pr comment ${actions('github.event.pull_request.number')} --edit-last --body-file herald-diff.md || gh pr comment ${actions('github.event.pull_request.number')} --body-file herald-diff.md`,
       '        env:',
-      '          GH_TOKEN: ${{ github.token }}',
+      `          GH_TOKEN: ${actions('github.token')}`,
       '',
     ].join('\n'),
   };

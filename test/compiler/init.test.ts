@@ -4,11 +4,11 @@
  * team's own, and no file is ever overwritten — a second run writes nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'compiler/cli/herald.js');
@@ -61,3 +61,146 @@ it('refuses a folder that does not exist (exit 2)', () => {
   expect(run.status).toBe(2);
   expect(run.stderr).toMatch(/no such folder/);
 });
+
+it('refuses a package.json that is not JSON (exit 2, what and how to fix), writing nothing', () => {
+  const broken = mkdtempSync(join(tmpdir(), 'herald-init-broken-'));
+  try {
+    writeFileSync(join(broken, 'package.json'), '{ "name": "acme", }\n');
+    const run = herald('init', broken);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/package\.json is not valid JSON .*: fix it, then run herald init again/);
+    expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(existsSync(join(broken, 'notifications'))).toBe(false);
+  } finally {
+    rmSync(broken, { recursive: true, force: true });
+  }
+});
+
+describe('in a workspace', () => {
+  /** A monorepo: a git root holding the workspace, and an empty package for the notifications. */
+  function monorepo(files: Record<string, string>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-init-ws-'));
+    mkdirSync(join(dir, '.git'));
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+    return dir;
+  }
+  const pkg = JSON.stringify({ name: '@acme/notifications', private: true, type: 'module' });
+  /** A GitHub Actions expression as the workflow holds it. */
+  const baseRef = `$${'{{ github.base_ref }}'}`;
+  const layouts = [
+    {
+      manager: 'npm',
+      files: { 'package.json': JSON.stringify({ name: 'acme', private: true, workspaces: ['packages/*'] }), 'package-lock.json': '{}' },
+      commands: [
+        'npm ci',
+        'npm run --silent notifications:check',
+        `npm run --silent notifications:diff -- --base origin/${baseRef} > herald-diff.md`,
+      ],
+    },
+    {
+      manager: 'pnpm',
+      files: { 'package.json': JSON.stringify({ name: 'acme', private: true }), 'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n" },
+      commands: [
+        'uses: pnpm/action-setup@v4',
+        'pnpm install --frozen-lockfile',
+        'pnpm --silent run notifications:test',
+        `pnpm --silent run notifications:diff --base origin/${baseRef} > herald-diff.md`,
+      ],
+    },
+    {
+      manager: 'yarn',
+      files: { 'package.json': JSON.stringify({ name: 'acme', private: true, workspaces: ['packages/*'], packageManager: 'yarn@4.18.1' }), 'yarn.lock': '' },
+      commands: ['run: corepack enable', 'yarn install --immutable', 'yarn run notifications:check'],
+    },
+  ] as const;
+
+  for (const layout of layouts) {
+    it(`${layout.manager}: the package gets the notifications and scripts, the workspace root gets the workflow, in ${layout.manager}'s commands`, () => {
+      const dir = monorepo({ ...layout.files, 'packages/notifications/package.json': pkg });
+      try {
+        const run = herald('init', join(dir, 'packages/notifications'), '--json');
+        expect(run.status, run.stderr).toBe(0);
+        const report = JSON.parse(run.stdout) as {
+          written: string[];
+          layout: { root: string; package: string; manager: string; workspace: boolean };
+          notes: string[];
+        };
+        expect(report.layout).toEqual({ root: dir, package: 'packages/notifications', manager: layout.manager, workspace: true });
+        expect(existsSync(join(dir, 'packages/notifications/notifications/workflows/welcome.ts'))).toBe(true);
+        expect(existsSync(join(dir, 'packages/notifications/Dockerfile.herald'))).toBe(true);
+        expect(existsSync(join(dir, 'packages/notifications/.github'))).toBe(false);
+        const workflow = readFileSync(join(dir, '.github/workflows/notifications.yml'), 'utf8');
+        expect(workflow).toContain('working-directory: packages/notifications');
+        expect(workflow).toContain("paths: ['packages/notifications/notifications/**']");
+        for (const command of layout.commands) expect(workflow).toContain(command);
+        expect(JSON.parse(readFileSync(join(dir, 'packages/notifications/package.json'), 'utf8')).scripts).toMatchObject({
+          'notifications:check': 'herald check notifications',
+          'notifications:diff': 'herald diff',
+        });
+        expect(readFileSync(join(dir, 'packages/notifications/Dockerfile.herald'), 'utf8')).toContain(
+          'docker build -f packages/notifications/Dockerfile.herald',
+        );
+        expect(report.notes.at(-1)).toContain(`${layout.manager} run notifications:check`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it("yarn with Plug'n'Play: says that Herald needs node_modules", () => {
+    const dir = monorepo({
+      'package.json': JSON.stringify({ name: 'acme', workspaces: ['packages/*'] }),
+      '.yarnrc.yml': 'enableTelemetry: false\n',
+      'packages/n/package.json': pkg,
+    });
+    try {
+      const run = herald('init', join(dir, 'packages/n'), '--json');
+      expect(JSON.parse(run.stdout).notes).toEqual(expect.arrayContaining([expect.stringContaining('nodeLinker: node-modules')]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+it('--infra: a Pulumi program on herald/infra that type-checks against the component', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-init-infra-'));
+  try {
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'acme', private: true, type: 'module' }));
+    const run = herald('init', dir, '--infra', '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { written: string[]; notes: string[] };
+    expect(report.written).toEqual(expect.arrayContaining(['infra/index.ts', 'infra/Pulumi.yaml', 'infra/Pulumi.dev.yaml']));
+    expect(report.notes).toEqual(expect.arrayContaining([expect.stringContaining('@pulumi/pulumi @pulumi/aws')]));
+    expect(readFileSync(join(dir, 'infra/index.ts'), 'utf8')).toMatch(/from 'herald\/infra'/);
+    // Herald and the Pulumi packages as a team would have them (links to this checkout's), then tsc on the program.
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(root, join(dir, 'node_modules', 'herald'), 'dir');
+    symlinkSync(join(root, 'node_modules/@pulumi'), join(dir, 'node_modules', '@pulumi'), 'dir');
+    symlinkSync(join(root, 'node_modules/@types'), join(dir, 'node_modules', '@types'), 'dir');
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2023',
+          noEmit: true,
+          skipLibCheck: true,
+          allowImportingTsExtensions: true,
+          types: ['node'],
+          // The link resolves `herald` to this checkout's sources, as the package's .d.ts would type it.
+          customConditions: ['herald-source'],
+        },
+        include: ['infra'],
+      }),
+    );
+    const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8', timeout: 120_000 });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
