@@ -94,11 +94,7 @@ describe('in a workspace', () => {
     {
       manager: 'npm',
       files: { 'package.json': JSON.stringify({ name: 'acme', private: true, workspaces: ['packages/*'] }), 'package-lock.json': '{}' },
-      commands: [
-        'npm ci',
-        'npm run --silent notifications:check',
-        `npm run --silent notifications:diff -- --base origin/${baseRef} > herald-diff.md`,
-      ],
+      commands: ['npm ci', 'npm run --silent notifications:check', `npm run --silent notifications:diff -- --base origin/${baseRef} > herald-diff.md`],
     },
     {
       manager: 'pnpm',
