@@ -4,7 +4,7 @@
  * cache), then what a team does on day one — `npx herald init`, check, test, build, `herald start` on the
  * embedded database, and a trigger of the scaffolded workflow over HTTP. Then the runtime image `init` writes:
  * its production install of the same tarball holds no compiler, loader or test tool, and serves against
- * DATABASE_URL.
+ * DATABASE_URL. Last, the same in a pnpm and a yarn workspace (the managers are dev dependencies here).
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -202,4 +202,51 @@ describe("the runtime image's install (Dockerfile.herald's runtime stage, run ou
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 300_000);
+});
+
+describe('in a pnpm or yarn workspace', () => {
+  const binDir = join(root, 'node_modules/.bin');
+  const managers = [
+    {
+      manager: 'pnpm',
+      files: { 'package.json': JSON.stringify({ name: 'acme', private: true }), 'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n" },
+      add: (tgz: string) => ['pnpm', ['add', tgz]] as const,
+      exec: ['pnpm', ['exec', 'herald']] as const,
+    },
+    {
+      manager: 'yarn',
+      files: {
+        'package.json': JSON.stringify({ name: 'acme', private: true, workspaces: ['packages/*'] }),
+        '.yarnrc.yml': 'nodeLinker: node-modules\nenableTelemetry: false\n',
+        'yarn.lock': '',
+      },
+      add: (tgz: string) => ['yarn', ['add', `herald@file:${tgz}`]] as const,
+      exec: ['yarn', ['herald']] as const,
+    },
+  ] as const;
+
+  for (const m of managers) {
+    it(`${m.manager}: the package installs into a workspace package, and init, check, test and build run through ${m.manager}`, () => {
+      const repo = join(work, `${m.manager}-workspace`);
+      const pkg = join(repo, 'packages/notifications');
+      mkdirSync(join(repo, '.git'), { recursive: true });
+      mkdirSync(pkg, { recursive: true });
+      for (const [path, text] of Object.entries(m.files)) writeFileSync(join(repo, path), text);
+      writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/notifications', private: true, type: 'module' }));
+      // The managers from this repository's dev dependencies; the tarball beside the workspace, as a team would vendor it.
+      const vars = { PATH: `${binDir}:${nodeBin}:${process.env.PATH ?? ''}`, YARN_ENABLE_TELEMETRY: '0' };
+      const [add, addArgs] = m.add(tarball);
+      ok(run(pkg, add, [...addArgs], vars), `${m.manager} add herald`);
+      const [exec, execArgs] = m.exec;
+      const init = run(pkg, exec, [...execArgs, 'init', '--json'], vars);
+      ok(init, 'herald init');
+      const report = JSON.parse(init.stdout.slice(init.stdout.indexOf('{'))) as { layout: { manager: string; workspace: boolean } };
+      expect(report.layout).toMatchObject({ manager: m.manager, workspace: true });
+      expect(existsSync(join(repo, '.github/workflows/notifications.yml'))).toBe(true);
+      expect(ok(run(pkg, m.manager, ['run', 'notifications:check'], vars), 'check')).toMatch(/1 workflows checked/);
+      expect(ok(run(pkg, m.manager, ['run', 'notifications:test'], vars), 'test')).toMatch(/1 passed/);
+      ok(run(pkg, m.manager, ['run', 'notifications:build'], vars), 'build');
+      expect(existsSync(join(pkg, 'dist/bundle.json'))).toBe(true);
+    }, 300_000);
+  }
 });
