@@ -5,7 +5,7 @@
 # Build context: the repository root (see .dockerignore). Deployed by infra/ (Pulumi); see infra/README.md.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ── dependencies: the locked production tree, plus tsx beside it (Herald runs TypeScript through it) ──
+# ── dependencies: the locked production tree, without the optional compiler tools and embedded database ──
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /srv/herald/app
 COPY package.json package-lock.json ./
@@ -23,8 +23,8 @@ ADD --chmod=644 https://truststore.pki.rds.amazonaws.com/global/global-bundle.pe
 WORKDIR /srv/herald/app
 COPY --from=deps /srv/herald/app/node_modules ./node_modules
 COPY . .
-# Files stay root-owned and read-only to the process: it writes nothing but logs (stdout) and tsx's
-# cache (in /tmp).
+# Files stay root-owned and read-only to the process: it writes nothing but logs (stdout) and Node's
+# compile cache (in /tmp). Herald's TypeScript runs through Node's own type stripping: no loader.
 USER node
 EXPOSE 3000
 # For `docker run` and compose; ECS and the load balancer use their own checks (/readyz), see infra/service.ts.

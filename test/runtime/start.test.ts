@@ -26,7 +26,13 @@ it('starts, prints the URL, key and a trigger example, and exits 0 on SIGTERM', 
   // A key the operator set is a secret: named, never printed.
   expect(out).toContain('API key    from HERALD_API_KEY (not shown)');
   expect(out).not.toContain(START_KEY);
-  expect(out).toContain('"event":"trial_started"');
+  // The curls try the bundle's fullest workflow with its event's first example; the printed trigger is accepted as is.
+  expect(out).toContain('Try the cart-recovery flow:');
+  const printed = /v1\/events .* -d '(.+)'$/m.exec(out)?.[1];
+  expect(JSON.parse(printed ?? 'null')).toMatchObject({ event: 'cart_abandoned', userId: 'ada', properties: { cart_id: 'cart_77' } });
+  const headers = { authorization: `Bearer ${START_KEY}`, 'content-type': 'application/json' };
+  expect((await fetch(`${url}/v1/users/ada`, { method: 'PUT', headers, body: JSON.stringify({ email: 'ada@example.com' }) })).status).toBe(200);
+  expect((await fetch(`${url}/v1/events`, { method: 'POST', headers, body: printed! })).status).toBe(202);
   expect((await fetch(`${url}/readyz`)).status).toBe(200);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
