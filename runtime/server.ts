@@ -10,6 +10,7 @@ import { BundleStore, readBundleFile } from './bundles.ts';
 import { readConfig, type RuntimeConfig } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
+import { receiptBook } from './delivery/receipts.ts';
 import { openDatabase, type Database } from './db/pool.ts';
 import type { DriverDeps, ExecutionDeps } from './execution/deps.ts';
 import { syncSchedules, workSchedules } from './execution/schedules.ts';
@@ -151,6 +152,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       links: createLinkSigner(config.signingSecret),
       redact: config.redact,
       now: options.now ?? Date.now,
+      receipts: receiptBook(db, onError),
       observe: {
         message: (status: string, channel: string) => metrics.messages.inc({ status, channel }),
         runFinished: (status: string) => metrics.runsFinished.inc({ status }),

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as baseline from './migrations/0001-baseline.ts';
+import * as sendReceipts from './migrations/0002-send-receipts.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface Migration {
@@ -21,7 +22,10 @@ export interface Migration {
 }
 
 /** Every migration of this release, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [{ id: 1, name: 'baseline', sql: baseline.sql }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: 1, name: 'baseline', sql: baseline.sql },
+  { id: 2, name: 'send-receipts', sql: sendReceipts.sql },
+];
 
 export interface AppliedMigration {
   id: number;

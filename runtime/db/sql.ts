@@ -153,8 +153,18 @@ export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs)
  * The runs of a batch of jobs, locked for the batch's transaction, with their users' snapshot columns (see
  * PROFILE_COLUMNS). Locked in id order, so two batches that share runs never wait on each other in a cycle.
  */
+/**
+ * Locks runs for a batch, with their users' profiles and the send receipts a batch before this one left
+ * (delivery/receipts.ts; none unless a process died mid-batch), in one round trip.
+ */
 export const lockRunsWithUsers = (ids: string[]) =>
-  s(`SELECT r.*, ${PROFILE_COLUMNS('r.user_id')} FROM herald.runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`, ids);
+  s(
+    `SELECT r.*, ${PROFILE_COLUMNS('r.user_id')},
+       (SELECT json_agg(json_build_object('step_id', sr.step_id, 'channel', sr.channel, 'message_id', sr.message_id, 'outcome', sr.outcome))
+          FROM herald.send_receipts sr WHERE sr.run_id = r.id) AS receipts
+     FROM herald.runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`,
+    ids,
+  );
 /**
  * Takes pending local starts out of their process's hands (execution/local-starts.ts): those of `ids` (all when
  * empty) created at least `olderThanMs` ago, except `exclude`, oldest first, skipping runs a turn holds. Their
@@ -411,9 +421,9 @@ export const passThrottle = (t: { workflow: string; stepId: string; userId: stri
 /**
  * Deletes what is older than the retention: finished runs and their messages, events, idempotency keys, inbound
  * SMS ids (a replay older than the retention would need a Twilio signature that old, which Twilio never resends),
- * audit entries.
+ * audit entries; and send receipts older than `receiptsBefore` (they matter only while a job may be retried).
  */
-export const deleteExpired = (before: Date) =>
+export const deleteExpired = (before: Date, receiptsBefore: Date) =>
   s(
     `WITH old_runs AS (
        DELETE FROM herald.runs WHERE updated_at < $1 AND status IN ('completed', 'cancelled', 'failed') RETURNING id
@@ -426,9 +436,11 @@ export const deleteExpired = (before: Date) =>
      old_provider_events AS (DELETE FROM herald.provider_events WHERE received_at < $1 RETURNING 1),
      old_rejected AS (DELETE FROM herald.ingest_rejected WHERE rejected_at < $1 RETURNING 1),
      old_inbound_sms AS (DELETE FROM herald.inbound_sms WHERE received_at < $1 RETURNING 1),
-     old_audit AS (DELETE FROM herald.audit_log WHERE at < $1 RETURNING 1)
+     old_audit AS (DELETE FROM herald.audit_log WHERE at < $1 RETURNING 1),
+     old_receipts AS (DELETE FROM herald.send_receipts WHERE at < $2 RETURNING 1)
      SELECT (SELECT count(*) FROM old_runs) AS runs, (SELECT count(*) FROM old_messages) AS messages`,
     before,
+    receiptsBefore,
   );
 
 // ── ingest queue ─────────────────────────────────────────────────────────────────────────────────────────

@@ -17,6 +17,7 @@ import type { Redaction } from '../config.ts';
 import { type LinkSigner, renderTemplate, templateBuiltins } from '../render/index.ts';
 import { failpoint } from '../failpoints.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
+import { receiptKey, type ReceiptBook, type ReceiptOutcome, type RunReceipts } from './receipts.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
 
@@ -38,6 +39,11 @@ export interface DeliverContext {
   clock: () => number;
   /** The turn's message log, written with the run's state. */
   log: sql.MessageEntry[];
+  /**
+   * Send receipts (receipts.ts): those an earlier batch of this run left (its process died before its commit),
+   * and where to record new acceptances. Absent: no receipts.
+   */
+  receipts?: { left: RunReceipts; book?: ReceiptBook };
   /** Aborted at the end of a stopping process's drain time (see failover.ts). */
   signal?: AbortSignal;
   onMessage?: (status: string, channel: string) => void;
@@ -69,8 +75,11 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   }
   const template = ctx.bundle.templates[action.template];
   for (const candidate of action.candidates) {
-    const id = randomUUID();
-    const outcome = await sendOne(ctx, action, id, candidate, template);
+    const receipt = ctx.receipts?.left.get(receiptKey(action.stepId, candidate.channel));
+    const id = receipt?.message_id ?? randomUUID();
+    const outcome = receipt ? { ...receipt.outcome, reason: null } : await sendOne(ctx, action, id, candidate, template);
+    // The receipt commits before the run's next send: a crash from here on does not send this message again.
+    if (!receipt && outcome.status === 'sent') await record(ctx, action, id, candidate.channel, outcome);
     logMessage(ctx, action, id, candidate.channel, { ...outcome, history: [{ status: 'queued', at }, ...outcome.history] });
     const status = outcome.status as 'sent' | 'failed';
     out.push({ messageId: id, channel: candidate.channel, status, ...(outcome.reason ? { reason: outcome.reason } : {}) });
@@ -78,6 +87,24 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
     if (action.method === 'single' && status === 'sent') break;
   }
   return out;
+}
+
+/**
+ * The acceptance, recorded now and outside the transaction (receipts.ts). In-app messages are written in the
+ * transaction itself: a retried job must write them again, so they get no receipt.
+ */
+async function record(ctx: DeliverContext, action: SendAction, messageId: string, channel: string, outcome: Outcome): Promise<void> {
+  const book = ctx.receipts?.book;
+  if (!book || channel === 'inapp' || !outcome.provider) return;
+  const kept: ReceiptOutcome = {
+    status: 'sent',
+    provider: outcome.provider,
+    provider_message_id: outcome.provider_message_id,
+    provider_response: outcome.provider_response,
+    content: outcome.content,
+    history: [...outcome.history, { status: 'receipt', at: new Date(ctx.clock()).toISOString() }],
+  };
+  await book.record({ runId: ctx.runId, stepId: action.stepId, channel, messageId, outcome: kept });
 }
 
 async function sendOne(

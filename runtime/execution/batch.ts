@@ -13,6 +13,7 @@ import { type ActionHandlers, advance, carryOut, CorruptStateError, type Fact, i
 import type { ExecutionDeps } from './deps.ts';
 import { bundleWithDefinition } from './definition.ts';
 import { deliver } from '../delivery/deliver.ts';
+import { type ReceiptRow, type RunReceipts, runReceipts } from '../delivery/receipts.ts';
 import { sendFacts, type FactDelivery, type FactJob } from './queue.ts';
 import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
 import { throttledMessages } from './throttled.ts';
@@ -29,6 +30,8 @@ interface BatchRun {
   log: sql.MessageEntry[];
   /** Timers the run set, enqueued with the batch. */
   scheduled: FactDelivery[];
+  /** Acceptances a batch before this one recorded for the run (a process died before its commit). */
+  receipts: RunReceipts;
   signal: AbortSignal | undefined;
 }
 
@@ -64,6 +67,7 @@ const carriedOutInTransaction: ActionHandlers<BatchRun, Promise<Fact | null>> = 
         now,
         clock: deps.now,
         log: batchRun.log,
+        receipts: { left: batchRun.receipts, ...(deps.receipts ? { book: deps.receipts } : {}) },
         ...(batchRun.signal ? { signal: batchRun.signal } : {}),
         ...(deps.observe?.message ? { onMessage: deps.observe.message } : {}),
       },
@@ -178,14 +182,25 @@ function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
  */
 export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
   const byRun = factsByRun(jobs);
-  const locked = await rows<sql.RunRow & ProfileColumns>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
+  const locked = await rows<sql.RunRow & ProfileColumns & { receipts: ReceiptRow[] | null }>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
   // Every run settles before the batch goes on or fails: one still advancing when another has failed would
   // otherwise issue statements on a transaction that is being rolled back and released.
   const settled = await Promise.allSettled(
     locked.map(async (run) => {
       const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
       const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
-      const batchRun: BatchRun = { deps, tx, run, bundle, state: run.state as RunState, user, log: [], scheduled: [], signal };
+      const batchRun: BatchRun = {
+        deps,
+        tx,
+        run,
+        bundle,
+        state: run.state as RunState,
+        user,
+        log: [],
+        scheduled: [],
+        receipts: runReceipts(run.receipts),
+        signal,
+      };
       await applyFacts(batchRun, byRun.get(run.id)!);
       return batchRun;
     }),

@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { BundleStore } from '../bundles.ts';
 import type { Redaction } from '../config.ts';
 import type { ProviderRegistry } from '../delivery/providers/registry.ts';
+import type { ReceiptBook } from '../delivery/receipts.ts';
 import type { LinkSigner } from '../render/index.ts';
 import type { LocalStarts } from './local-starts.ts';
 
@@ -26,6 +27,11 @@ export interface ExecutionDeps {
   redact: Redaction;
   /** Clock for facts; tests may pin it. */
   now: () => number;
+  /**
+   * Where provider acceptances are recorded the moment they happen (delivery/receipts.ts), so a job retried
+   * after its process died does not send them again. Absent: the batch's commit is the only record.
+   */
+  receipts?: ReceiptBook;
   observe?: {
     message?(status: string, channel: string): void;
     runFinished?(status: string): void;

@@ -2,6 +2,7 @@
  * Cron triggers and retention clean-up, through pg-boss's scheduler: each slot fires once however many
  * runtime processes share the database (pg-boss elects one to create the slot's job).
  */
+import { RECEIPT_LIFETIME_MS } from '../delivery/receipts.ts';
 import type { PgBoss } from 'pg-boss';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import type { Database } from '../db/pool.ts';
@@ -44,7 +45,10 @@ export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps
   await boss.work(MAINTENANCE_QUEUE, async (jobs: { data: { retentionMs: number } }[]) => {
     for (const job of jobs) {
       try {
-        await exec(db, sql.deleteExpired(new Date(deps.now() - job.data.retentionMs)));
+        await exec(
+          db,
+          sql.deleteExpired(new Date(deps.now() - job.data.retentionMs), new Date(deps.now() - Math.min(job.data.retentionMs, RECEIPT_LIFETIME_MS))),
+        );
       } catch (error) {
         onError(error);
         throw error;

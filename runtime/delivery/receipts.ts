@@ -1,0 +1,86 @@
+/**
+ * Send receipts: each provider acceptance recorded durably the moment it happens, outside the job's
+ * transaction. A batch of fact jobs commits its runs' states and message log together, after every send in it
+ * returned; before receipts, a process that died between a provider's answer and that commit had every
+ * message of the batch sent again by the retried jobs. Now the retried job reads the batch's receipts with its
+ * runs (sql.lockRunsWithUsers) and logs those messages as sent without calling the provider: the window in
+ * which a crash sends a message twice is the moment between the provider's answer and its receipt's commit.
+ *
+ * Receipts are group-committed (intake/group-commit.ts): the sends of concurrent batches share INSERTs. A run
+ * waits for its message's receipt before its next send (a batch's other runs go on meanwhile), so a crash
+ * catches at most the message whose provider has just answered.
+ *
+ * In-app messages get none: the inbox row is written in the job's transaction itself, so a retried job must
+ * write it again.
+ */
+import type { SqlClient } from '../db/sql-client.ts';
+import { createBatcher } from '../intake/group-commit.ts';
+
+/** What a retried job needs to log an accepted message again: its id and the outcome as logged. */
+export interface ReceiptOutcome {
+  status: 'sent';
+  provider: string;
+  provider_message_id: string | null;
+  /** As the message log keeps them (sql.MessageEntry): JSON. */
+  provider_response: unknown;
+  content: unknown;
+  history: unknown[];
+}
+
+export interface SendReceipt {
+  runId: string;
+  stepId: string;
+  channel: string;
+  messageId: string;
+  outcome: ReceiptOutcome;
+}
+
+/** A receipt as lockRunsWithUsers returns it with its run. */
+export interface ReceiptRow {
+  step_id: string;
+  channel: string;
+  message_id: string;
+  outcome: ReceiptOutcome;
+}
+
+/** A run's receipts by (step, channel). */
+export type RunReceipts = ReadonlyMap<string, ReceiptRow>;
+
+export const receiptKey = (stepId: string, channel: string) => `${stepId}\u0000${channel}`;
+
+export function runReceipts(rows: readonly ReceiptRow[] | null): RunReceipts {
+  return new Map((rows ?? []).map((r) => [receiptKey(r.step_id, r.channel), r]));
+}
+
+export interface ReceiptBook {
+  /**
+   * Records an acceptance; the promise settles when it is committed. A receipt
+   * that fails to commit leaves that message the old window (the batch's commit): reported to `onError`, and
+   * the promise still resolves.
+   */
+  record(receipt: SendReceipt): Promise<void>;
+}
+
+const INSERT = `INSERT INTO herald.send_receipts (run_id, step_id, channel, message_id, outcome)
+  SELECT r.run_id, r.step_id, r.channel, r.message_id, r.outcome
+  FROM jsonb_to_recordset($1::jsonb) AS r(run_id uuid, step_id text, channel text, message_id uuid, outcome jsonb)
+  ON CONFLICT DO NOTHING`;
+
+const asRows = (receipts: SendReceipt[]) =>
+  JSON.stringify(receipts.map((r) => ({ run_id: r.runId, step_id: r.stepId, channel: r.channel, message_id: r.messageId, outcome: r.outcome })));
+
+/** Receipts written through `db` (a pool: each group is one autocommitted INSERT). */
+export function receiptBook(db: SqlClient, onError: (error: unknown) => void): ReceiptBook {
+  const write = async (receipts: SendReceipt[]) => {
+    await db.query(INSERT, [asRows(receipts)]);
+    return receipts.map(() => undefined);
+  };
+  const record = createBatcher<SendReceipt, undefined>(
+    { together: write, alone: async (receipt) => (await write([receipt]))[0] },
+    { maxGroup: 256, maxInFlight: 2 },
+  );
+  return { record: (receipt) => record(receipt).then(() => undefined, onError) };
+}
+
+/** Receipts older than this are deleted by the retention job: a job is retried within minutes or dead-lettered. */
+export const RECEIPT_LIFETIME_MS = 24 * 60 * 60 * 1000;
