@@ -153,19 +153,17 @@ export function acceptedBetween(fakes: Fakes, from: Marks, to: Marks): { email: 
 
 /**
  * The messages a provider had accepted and the dead process had not yet recorded, from what it sent in its
- * life and where it was armed. A job sends email then SMS, then commits. The last email a process sent is of
- * its last job: without that run's SMS after it, the process died between the two provider calls (at the
- * SMS's `send.before-provider`, or the email's `send.after-provider`) — the email was accepted and not
- * recorded. With the SMS, only a kill at `send.after-provider` (the SMS's) precedes the commit. Kills at
- * `job.after-commit` always follow the commit.
+ * life and where it was armed. A job sends email then SMS, then commits; each acceptance is recorded in a send
+ * receipt before the run's next send (runtime/delivery/receipts.ts), and a retried job does not send a message
+ * it has a receipt for. So only a kill at `send.after-provider` catches a message — the one whose provider had
+ * just answered: the SMS of the process's last run when it sent one, else that run's email. Kills before a
+ * provider call and after the commit catch nothing.
  */
 export function caughtInFlight(point: FailpointName, email: Accepted[], sms: Accepted[]): Accepted[] {
-  if (point === 'job.after-commit') return [];
+  if (point !== 'send.after-provider') return [];
   const last = email.at(-1);
   if (!last) return [];
-  const itsSms = sms.find((s) => s.runId === last.runId);
-  if (!itsSms) return [last];
-  return point === 'send.after-provider' ? [last, itsSms] : [];
+  return [sms.find((s) => s.runId === last.runId) ?? last];
 }
 
 // ── the supervisor ───────────────────────────────────────────────────────────────────────────────────────
