@@ -146,6 +146,12 @@ export async function benchThroughput(admin: string, destinations: Destinations,
   const sandbox = withRatios(await pass(admin, destinations, { ...oneSend, env: {}, arrived: 'log' }, 1, triggers), baseline, 1);
   process.stderr.write('  one-send, start jobs (HERALD_LOCAL_STARTS=off), 1 process…\n');
   const startJobs = withRatios(await pass(admin, destinations, { ...oneSend, env: { ...oneSend.env, HERALD_LOCAL_STARTS: 'off' } }, 1, triggers), baseline, 1);
+  process.stderr.write('  one-send, without send receipts (HERALD_SEND_RECEIPTS=off), 1 process…\n');
+  const noReceipts = withRatios(
+    await pass(admin, destinations, { ...oneSend, env: { ...oneSend.env, HERALD_SEND_RECEIPTS: 'off' } }, 1, triggers),
+    baseline,
+    1,
+  );
   const seedRuns = await runs(seed, 'seed flow', seedTriggers);
   const one = oneSendRuns.processes1;
   return {
@@ -156,6 +162,11 @@ export async function benchThroughput(admin: string, destinations: Destinations,
     oneSendSandbox: sandbox,
     /** The same at one process with every run started by a queued start job, as before local starts. */
     oneSendStartJobs: startJobs,
+    /**
+     * The same at one process without send receipts (runtime/delivery/receipts.ts), and what they cost: the
+     * one-send figure with them over this one (1 = free).
+     */
+    oneSendWithoutReceipts: { ...noReceipts, receiptsRatio: one.messagesPerSecond / noReceipts.messagesPerSecond },
     seedFlow: { workflow: 'onboarding (notifications/, waits shortened)', waitMs: SEED_WAIT_MS, messagesPerRun: seed.messagesPerRun, ...seedRuns },
     loadConcurrency: TRIGGERS_IN_FLIGHT,
     /** Every headline pass, in the order taken (raw pg-boss, then Herald, in turn); the figures above are their medians. */

@@ -36,6 +36,11 @@ export interface RuntimeConfig {
   workers: number;
   /** Runs accepted here are started here right after their commit, not by start jobs (`HERALD_LOCAL_STARTS`, default on). */
   localStarts: boolean;
+  /**
+   * Each provider acceptance is recorded in a send receipt as it happens (`HERALD_SEND_RECEIPTS`, default on;
+   * delivery/receipts.ts). Off only to measure what they cost: a crash then re-sends a whole batch's messages.
+   */
+  sendReceipts: boolean;
   /** Signs links in messages and dashboard sessions (`HERALD_SIGNING_SECRET`); generated and kept in the data folder in development. */
   signingSecret: string;
   /** What the message log leaves out (`HERALD_REDACT=content,payloads`): rendered bodies; provider responses and webhook payloads. */
@@ -116,6 +121,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isInteger(workers) || workers < 1)
     throw new ConfigError(`HERALD_WORKERS "${env.HERALD_WORKERS}" is not a positive whole number (jobs in flight per process; default ${DEFAULT_WORKERS})`);
   const localStarts = overrides.localStarts ?? parseSwitch('HERALD_LOCAL_STARTS', env.HERALD_LOCAL_STARTS, true);
+  const sendReceipts = overrides.sendReceipts ?? parseSwitch('HERALD_SEND_RECEIPTS', env.HERALD_SEND_RECEIPTS, true);
   const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? null;
   const host = overrides.host ?? (env.HERALD_HOST?.trim() || '127.0.0.1');
   const dataDir = overrides.dataDir ?? env.HERALD_DATA_DIR ?? '.herald';
@@ -170,6 +176,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: overrides.publicUrl ?? env.HERALD_PUBLIC_URL ?? null,
     workers,
     localStarts,
+    sendReceipts,
     redact: overrides.redact ?? parseRedaction(env.HERALD_REDACT),
     signingSecret,
   };

@@ -152,7 +152,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       links: createLinkSigner(config.signingSecret),
       redact: config.redact,
       now: options.now ?? Date.now,
-      receipts: receiptBook(db, onError),
+      ...(config.sendReceipts ? { receipts: receiptBook(db, onError) } : {}),
       observe: {
         message: (status: string, channel: string) => metrics.messages.inc({ status, channel }),
         runFinished: (status: string) => metrics.runsFinished.inc({ status }),
