@@ -29,6 +29,8 @@ export interface ReceivedRequest {
   /** JSON or form bodies parsed; anything else as text. */
   body: unknown;
   raw: string;
+  /** When it arrived (performance.now() of the test process): orders the requests of two fakes. */
+  at: number;
   /** What the fake answered (absent while a delayed answer is pending, or when the client left first). */
   answer?: { status: number; headers: Record<string, string>; body: unknown };
 }
@@ -100,6 +102,7 @@ async function startFake(behaviour: Behaviour): Promise<FakeProvider> {
       headers: req.headers,
       body: parseBody(raw, req.headers['content-type']),
       raw,
+      at: performance.now(),
     };
     requests.push(request);
     const gated = behaviour.gate(request);

@@ -104,6 +104,8 @@ export interface Accepted {
   runId: string;
   channel: Channel;
   providerMessageId: string;
+  /** When the fake received it. */
+  at: number;
 }
 
 const RUN_IN_TEXT = /run ([0-9a-f-]{36})/;
@@ -121,7 +123,7 @@ function acceptedEmail(request: ReceivedRequest): Accepted | null {
   // Our message and run ids also travel in custom_args: the two must agree.
   const customRun = record(body.custom_args).herald_run_id;
   if (customRun !== runId) throw new Error(`custom_args.herald_run_id ${String(customRun)} is not the subject's run ${runId}`);
-  return { runId, channel: 'email', providerMessageId: String(request.answer.headers['x-message-id']) };
+  return { runId, channel: 'email', providerMessageId: String(request.answer.headers['x-message-id']), at: request.at };
 }
 
 /** A Twilio request as an accepted SMS (null when the fake refused it); the run is in the body. */
@@ -129,7 +131,7 @@ function acceptedSms(request: ReceivedRequest): Accepted | null {
   if (request.answer?.status !== 201) return null;
   const runId = RUN_IN_TEXT.exec(String(record(request.body).Body ?? ''))?.[1];
   if (!runId) throw new Error(`an SMS without a run id in its body: ${request.raw.slice(0, 300)}`);
-  return { runId, channel: 'sms', providerMessageId: String(record(request.answer.body).sid) };
+  return { runId, channel: 'sms', providerMessageId: String(record(request.answer.body).sid), at: request.at };
 }
 
 /** Where each fake's request list stood at a moment: the bounds of one process's life. */
@@ -155,15 +157,14 @@ export function acceptedBetween(fakes: Fakes, from: Marks, to: Marks): { email: 
  * The messages a provider had accepted and the dead process had not yet recorded, from what it sent in its
  * life and where it was armed. A job sends email then SMS, then commits; each acceptance is recorded in a send
  * receipt before the run's next send (runtime/delivery/receipts.ts), and a retried job does not send a message
- * it has a receipt for. So only a kill at `send.after-provider` catches a message — the one whose provider had
- * just answered: the SMS of the process's last run when it sent one, else that run's email. Kills before a
- * provider call and after the commit catch nothing.
+ * it has a receipt for (so a retried job may send an SMS alone). Only a kill at `send.after-provider` catches a
+ * message: the one whose provider had just answered, the last the process sent (one job at a time). Kills
+ * before a provider call and after the commit catch nothing.
  */
 export function caughtInFlight(point: FailpointName, email: Accepted[], sms: Accepted[]): Accepted[] {
   if (point !== 'send.after-provider') return [];
-  const last = email.at(-1);
-  if (!last) return [];
-  return [sms.find((s) => s.runId === last.runId) ?? last];
+  const last = [...email, ...sms].sort((a, b) => a.at - b.at).at(-1);
+  return last ? [last] : [];
 }
 
 // ── the supervisor ───────────────────────────────────────────────────────────────────────────────────────
