@@ -220,6 +220,8 @@ export interface Supervisor {
   liveUrl(): string | null;
   /** Output of a live process, else of the last one that died: for failure messages. */
   outputTail(): string;
+  /** SIGKILLs one live process, at random among those up for a second or more; false when none is. */
+  killOne(): boolean;
   /** No more respawns; live processes are stopped with SIGTERM (they drain their job) and the slots end. */
   stop(): Promise<void>;
 }
@@ -284,6 +286,12 @@ export function supervise(options: SupervisorOptions): Supervisor {
       const urls = [...live.values()].map((p) => p.runtime.url);
       return urls.length ? urls[Math.floor(Math.random() * urls.length)]! : null;
     },
+    killOne() {
+      const settled = [...live.values()].filter((p) => Date.now() - p.readyAt >= SETTLED_AFTER_READY_MS);
+      const victim = settled[Math.floor(Math.random() * settled.length)];
+      victim?.runtime.kill('SIGKILL');
+      return victim !== undefined;
+    },
     outputTail() {
       const first = [...live.values()][0];
       return first ? outputTail(first.runtime) : lastOutput;
@@ -297,6 +305,8 @@ export function supervise(options: SupervisorOptions): Supervisor {
 
 interface Live {
   runtime: RuntimeProcess;
+  /** When it printed its URL (Date.now()). */
+  readyAt: number;
   /** SIGTERM once (a second one, after herald's handler has run, would kill it), not too soon after its start. */
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -313,6 +323,7 @@ function liveProcess(runtime: RuntimeProcess): Live {
   let stopped: ReturnType<Live['stop']> | null = null;
   return {
     runtime,
+    readyAt,
     stop() {
       stopped ??= sleep(Math.max(0, readyAt + SETTLED_AFTER_READY_MS - Date.now())).then(() => runtime.stop());
       return stopped;

@@ -24,8 +24,10 @@ import type { FailpointName } from '../../runtime/failpoints.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
 import {
+  acceptedBetween,
   CHANNELS,
   killBundle,
+  marks,
   perChannel,
   runtimeEnv,
   startFakes,
@@ -327,3 +329,111 @@ it('(c) kill -9 after the job committed, before pg-boss is told, 100 times: noth
   expectNothingLost(result);
   expect(result.figure.duplicates, result.context).toEqual({ email: 0, sms: 0 });
 }, 600_000);
+
+// ── (e) random kills under load ──────────────────────────────────────────────────────────────────────────
+
+/** Triggers a second, kept up by a clock (not by answers), through whichever process is up. */
+const RANDOM_RATE = 200;
+const RANDOM_KILLS = 40;
+/** A kill every 1.5–3 s, at no particular point of a send. */
+const RANDOM_KILL_GAP_MS = [1_500, 3_000] as const;
+
+/**
+ * Runs at RANDOM_RATE through two `herald start` processes (64 jobs in flight each, local starts on: the
+ * defaults), one SIGKILLed at a random moment every RANDOM_KILL_GAP_MS and restarted, until RANDOM_KILLS; then
+ * an unarmed process finishes the work. Counts what the fakes received: lost and duplicated messages.
+ */
+async function runRandomKills(name: string, sendReceipts: boolean) {
+  const started = performance.now();
+  const databaseUrl = await freshDatabase(`fault_${name}`);
+  const dir = join(root, 'test', `.tmp-${name}-${process.pid}`);
+  const bundlePath = writeBundleFile(await killBundle(), dir);
+  mkdirSync(COMPILE_CACHE, { recursive: true });
+  const slots = await Promise.all(Array.from({ length: SLOTS }, () => startFakes()));
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const receipts = sendReceipts ? 'on' : 'off';
+  const supervisor = supervise({ bundlePath, databaseUrl, failpoints: '', slots, compileCache: COMPILE_CACHE, env: { HERALD_WORKERS: '64', HERALD_SEND_RECEIPTS: receipts } });
+  let final: RuntimeProcess | null = null;
+  try {
+    await createUsers(supervisor);
+    const feedStarted = performance.now();
+    const runIds: Promise<string>[] = [];
+    let feeding = true;
+    const feeder = (async () => {
+      while (feeding) {
+        const due = Math.floor(((performance.now() - feedStarted) / 1000) * RANDOM_RATE);
+        while (runIds.length < due) runIds.push(trigger(supervisor, name, runIds.length, USERS));
+        await sleep(5);
+      }
+    })();
+    let kills = 0;
+    while (kills < RANDOM_KILLS) {
+      const failure = supervisor.failure();
+      if (failure) throw failure;
+      await sleep(RANDOM_KILL_GAP_MS[0] + Math.random() * (RANDOM_KILL_GAP_MS[1] - RANDOM_KILL_GAP_MS[0]));
+      if (supervisor.killOne()) kills++;
+    }
+    feeding = false;
+    await feeder;
+    const feedSeconds = (performance.now() - feedStarted) / 1000;
+    const ids = await Promise.all(runIds);
+    await supervisor.stop();
+    const failure = supervisor.failure();
+    if (failure) throw failure;
+    final = await spawnRuntime({
+      bundlePath,
+      databaseUrl,
+      apiKey: FAULT_API_KEY,
+      env: runtimeEnv(slots[0]!, COMPILE_CACHE, { HERALD_WORKERS: '8', HERALD_SEND_RECEIPTS: receipts }),
+      startTimeoutMs: 60_000,
+    });
+    const finalProcess = final;
+    const settled = await settle(db, () => outputTail(finalProcess));
+    await final.stop();
+
+    const received = new Map<string, number>();
+    for (const fakes of slots) {
+      const { email, sms } = acceptedBetween(fakes, { sendgrid: 0, twilio: 0 }, marks(fakes));
+      for (const a of [...email, ...sms]) received.set(`${a.runId}/${a.channel}`, (received.get(`${a.runId}/${a.channel}`) ?? 0) + 1);
+    }
+    const lost = perChannel((ch) => ids.filter((id) => !received.has(`${id}/${ch}`)).length);
+    const duplicates = perChannel((ch) => ids.reduce((n, id) => n + Math.max(0, (received.get(`${id}/${ch}`) ?? 0) - 1), 0));
+    const figure = {
+      sendReceipts,
+      kills: supervisor.kills(),
+      triggers: ids.length,
+      triggersPerSecond: Number((ids.length / feedSeconds).toFixed(1)),
+      lost,
+      duplicates,
+      duplicatesPerKill: Number(((duplicates.email + duplicates.sms) / Math.max(1, supervisor.kills())).toFixed(2)),
+      unfinishedRuns: settled.unfinishedRuns,
+      failedJobs: settled.failedJobs,
+      failedStarts: supervisor.failedStarts().length,
+      wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    };
+    reportFigure(name, figure);
+    return { figure, context: `figure: ${JSON.stringify(figure)}\nlast output:\n${outputTail(finalProcess, 20)}` };
+  } finally {
+    await supervisor.stop();
+    await final?.stop();
+    await db.end().catch(() => {});
+    await closeAll(slots);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+it('(e) random kill -9 at 200 triggers/s, with and without send receipts: nothing lost; with receipts, fewer duplicates than kills', async () => {
+  const withReceipts = await runRandomKills('kill-random-receipts', true);
+  const without = await runRandomKills('kill-random-no-receipts', false);
+  for (const { figure, context } of [withReceipts, without]) {
+    expect(figure.lost, context).toEqual({ email: 0, sms: 0 });
+    expect({ unfinishedRuns: figure.unfinishedRuns, failedJobs: figure.failedJobs, failedStarts: figure.failedStarts }, context).toEqual({
+      unfinishedRuns: 0,
+      failedJobs: 0,
+      failedStarts: 0,
+    });
+  }
+  const { duplicates, kills } = withReceipts.figure;
+  expect(duplicates.email + duplicates.sms, withReceipts.context).toBeLessThan(kills);
+}, 1_200_000);
