@@ -120,6 +120,10 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log ? { log: (line) => log.warn(line) } : {});
   const url = config.databaseUrl ?? embedded!.url;
   const db = openDatabase(url, { max: 20 });
+  // Send receipts have connections of their own: a receipt never waits for one behind the batches that hold the
+  // pool, and its commit does not wait for the WAL flush (a process crash keeps it; only a database crash in
+  // the next ~200 ms could lose it, which leaves that message the window it had before receipts).
+  const receiptsDb = config.sendReceipts ? openDatabase(url, { max: 2, settings: { synchronous_commit: 'off' } }) : null;
   let startedBoss: ReturnType<typeof createBoss> | null = null;
   try {
     await migrate(db);
@@ -152,7 +156,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       links: createLinkSigner(config.signingSecret),
       redact: config.redact,
       now: options.now ?? Date.now,
-      ...(config.sendReceipts ? { receipts: receiptBook(db, onError) } : {}),
+      ...(receiptsDb ? { receipts: receiptBook(receiptsDb, onError) } : {}),
       observe: {
         message: (status: string, channel: string) => metrics.messages.inc({ status, channel }),
         runFinished: (status: string) => metrics.runsFinished.inc({ status }),
@@ -264,14 +268,14 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
           ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS })),
         ]);
         await providers.close();
-        await db.close();
+        await Promise.all([db.close(), receiptsDb?.close()]);
         if (embedded) await embedded.stop();
       },
     };
   } catch (error) {
     // A start that fails part-way (a bundle refused at activation, a port in use) leaves nothing running.
     await startedBoss?.stop({ graceful: false, timeout: 1_000 }).catch(() => {});
-    await db.close().catch(() => {});
+    await Promise.all([db.close().catch(() => {}), receiptsDb?.close().catch(() => {})]);
     if (embedded) await embedded.stop().catch(() => {});
     throw error;
   }

@@ -47,10 +47,18 @@ function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig |
   return { name, text, values };
 }
 
-export function openDatabase(url: string, options: { max?: number } = {}): Database {
+export interface PoolOptions {
+  max?: number;
+  /** Session settings of every connection, as `-c name=value` startup options (e.g. synchronous_commit). */
+  settings?: Record<string, string>;
+}
+
+export function openDatabase(url: string, options: PoolOptions = {}): Database {
+  const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
+    ...(settings.length ? { options: settings.join(' ') } : {}),
     connectionTimeoutMillis: 3_000,
     idleTimeoutMillis: 10_000,
     query_timeout: 15_000,

@@ -6,9 +6,12 @@
  * runs (sql.lockRunsWithUsers) and logs those messages as sent without calling the provider: the window in
  * which a crash sends a message twice is the moment between the provider's answer and its receipt's commit.
  *
- * Receipts are group-committed (intake/group-commit.ts): the sends of concurrent batches share INSERTs. A run
- * waits for its message's receipt before its next send (a batch's other runs go on meanwhile), so a crash
- * catches at most the message whose provider has just answered.
+ * Receipts are group-committed (intake/group-commit.ts): the sends of concurrent batches share INSERTs, on
+ * connections of their own (runtime/server.ts) so that a receipt never waits for a connection behind the
+ * batches holding the pool, committed without waiting for the WAL flush (`synchronous_commit=off`: a process
+ * crash keeps the receipt; a database crash in the next moment could lose it, leaving that message the window
+ * it had before receipts). A run waits for its message's receipt before its next send (a batch's other runs go
+ * on meanwhile), so a crash catches at most the messages whose providers have just answered.
  *
  * In-app messages get none: the inbox row is written in the job's transaction itself, so a retried job must
  * write it again.

