@@ -160,7 +160,8 @@ export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs)
 export const lockRunsWithUsers = (ids: string[]) =>
   s(
     `SELECT r.*, ${PROFILE_COLUMNS('r.user_id')},
-       (SELECT json_agg(json_build_object('step_id', sr.step_id, 'channel', sr.channel, 'message_id', sr.message_id, 'outcome', sr.outcome))
+       (SELECT json_agg(json_build_object('step_id', sr.step_id, 'channel', sr.channel, 'message_id', sr.message_id,
+                                   'provider', sr.provider, 'provider_message_id', sr.provider_message_id, 'at', sr.at))
           FROM herald.send_receipts sr WHERE sr.run_id = r.id) AS receipts
      FROM herald.runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE OF r`,
     ids,

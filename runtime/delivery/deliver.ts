@@ -17,7 +17,7 @@ import type { Redaction } from '../config.ts';
 import { type LinkSigner, renderTemplate, templateBuiltins } from '../render/index.ts';
 import { failpoint } from '../failpoints.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
-import { receiptKey, type ReceiptBook, type ReceiptOutcome, type RunReceipts } from './receipts.ts';
+import { receiptKey, type ReceiptBook, type ReceiptRow, type RunReceipts } from './receipts.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
 
@@ -77,7 +77,7 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   for (const candidate of action.candidates) {
     const receipt = ctx.receipts?.left.get(receiptKey(action.stepId, candidate.channel));
     const id = receipt?.message_id ?? randomUUID();
-    const outcome = receipt ? { ...receipt.outcome, reason: null } : await sendOne(ctx, action, id, candidate, template);
+    const outcome = await sendOne(ctx, action, id, candidate, template, receipt);
     // The receipt commits before the run's next send: a crash from here on does not send this message again.
     if (!receipt && outcome.status === 'sent') await record(ctx, action, id, candidate.channel, outcome);
     logMessage(ctx, action, id, candidate.channel, { ...outcome, history: [{ status: 'queued', at }, ...outcome.history] });
@@ -96,15 +96,14 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
 async function record(ctx: DeliverContext, action: SendAction, messageId: string, channel: string, outcome: Outcome): Promise<void> {
   const book = ctx.receipts?.book;
   if (!book || channel === 'inapp' || !outcome.provider) return;
-  const kept: ReceiptOutcome = {
-    status: 'sent',
+  await book.record({
+    runId: ctx.runId,
+    stepId: action.stepId,
+    channel,
+    messageId,
     provider: outcome.provider,
-    provider_message_id: outcome.provider_message_id,
-    provider_response: outcome.provider_response,
-    content: outcome.content,
-    history: [...outcome.history, { status: 'receipt', at: new Date(ctx.clock()).toISOString() }],
-  };
-  await book.record({ runId: ctx.runId, stepId: action.stepId, channel, messageId, outcome: kept });
+    providerMessageId: outcome.provider_message_id,
+  });
 }
 
 async function sendOne(
@@ -113,6 +112,8 @@ async function sendOne(
   messageId: string,
   candidate: SendAction['candidates'][number],
   template: Bundle['templates'][string] | undefined,
+  /** The acceptance an earlier attempt of this job recorded: the message is logged from it, the provider not called. */
+  receipt?: ReceiptRow,
 ): Promise<Outcome> {
   const at = () => new Date(ctx.clock()).toISOString();
   const fail = (reason: string, history: JsonValue[]): Outcome => ({
@@ -142,6 +143,17 @@ async function sendOne(
     content = renderTemplate(template, candidate.channel, { data: ctx.data, user: ctx.user, locale: ctx.user.locale ?? null, extra: values });
   } catch (error) {
     return fail('render_error', [{ status: 'failed', at: at(), reason: 'render_error', detail: String(error) }]);
+  }
+  if (receipt) {
+    return {
+      status: 'sent',
+      reason: null,
+      provider: receipt.provider,
+      provider_message_id: receipt.provider_message_id,
+      provider_response: null,
+      content: ctx.redact.content ? null : content,
+      history: [{ status: 'sent', at: new Date(receipt.at).toISOString(), provider: receipt.provider, via: 'receipt' }],
+    };
   }
   const order = candidate.providers.map((id) => ctx.bundle.providers[id]).filter((p) => p !== undefined);
   failpoint('send.before-provider');

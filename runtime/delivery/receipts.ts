@@ -19,23 +19,14 @@
 import type { SqlClient } from '../db/sql-client.ts';
 import { createBatcher } from '../intake/group-commit.ts';
 
-/** What a retried job needs to log an accepted message again: its id and the outcome as logged. */
-export interface ReceiptOutcome {
-  status: 'sent';
-  provider: string;
-  provider_message_id: string | null;
-  /** As the message log keeps them (sql.MessageEntry): JSON. */
-  provider_response: unknown;
-  content: unknown;
-  history: unknown[];
-}
-
+/** An acceptance: enough for a retried job to log the message again (it renders the content again). */
 export interface SendReceipt {
   runId: string;
   stepId: string;
   channel: string;
   messageId: string;
-  outcome: ReceiptOutcome;
+  provider: string;
+  providerMessageId: string | null;
 }
 
 /** A receipt as lockRunsWithUsers returns it with its run. */
@@ -43,7 +34,9 @@ export interface ReceiptRow {
   step_id: string;
   channel: string;
   message_id: string;
-  outcome: ReceiptOutcome;
+  provider: string;
+  provider_message_id: string | null;
+  at: string;
 }
 
 /** A run's receipts by (step, channel). */
@@ -64,18 +57,23 @@ export interface ReceiptBook {
   record(receipt: SendReceipt): Promise<void>;
 }
 
-const INSERT = `INSERT INTO herald.send_receipts (run_id, step_id, channel, message_id, outcome)
-  SELECT r.run_id, r.step_id, r.channel, r.message_id, r.outcome
-  FROM jsonb_to_recordset($1::jsonb) AS r(run_id uuid, step_id text, channel text, message_id uuid, outcome jsonb)
+const INSERT = `INSERT INTO herald.send_receipts (run_id, step_id, channel, message_id, provider, provider_message_id)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[])
   ON CONFLICT DO NOTHING`;
 
-const asRows = (receipts: SendReceipt[]) =>
-  JSON.stringify(receipts.map((r) => ({ run_id: r.runId, step_id: r.stepId, channel: r.channel, message_id: r.messageId, outcome: r.outcome })));
+const columns = (receipts: SendReceipt[]) => [
+  receipts.map((r) => r.runId),
+  receipts.map((r) => r.stepId),
+  receipts.map((r) => r.channel),
+  receipts.map((r) => r.messageId),
+  receipts.map((r) => r.provider),
+  receipts.map((r) => r.providerMessageId),
+];
 
 /** Receipts written through `db` (a pool: each group is one autocommitted INSERT). */
 export function receiptBook(db: SqlClient, onError: (error: unknown) => void): ReceiptBook {
   const write = async (receipts: SendReceipt[]) => {
-    await db.query(INSERT, [asRows(receipts)]);
+    await db.query(INSERT, columns(receipts));
     return receipts.map(() => undefined);
   };
   const record = createBatcher<SendReceipt, undefined>(
