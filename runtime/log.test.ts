@@ -9,3 +9,16 @@ it('writes JSON lines, or one readable line per entry on a terminal', () => {
   expect(prettyLine(lines[0]!)).toMatch(/^\d\d:\d\d:\d\d info {2}sandbox email to ada@example\.com: Welcome, Ada {2}message=m-1 provider=sendgrid\n$/);
   expect(prettyLine('not json')).toBe('not json');
 });
+
+it('logs an error with its message, code and stack, not the database client a pool hangs on it', () => {
+  const lines: string[] = [];
+  const error = Object.assign(new Error('terminating connection due to administrator command'), {
+    code: '57P01',
+    client: { connectionParameters: { user: 'herald', host: '/tmp/pg', password: 'never-printed' } },
+  });
+  createLogger({ write: (l) => lines.push(l) }).error({ err: error }, error.message);
+  const entry = JSON.parse(lines[0]!) as { err: Record<string, unknown> };
+  expect(entry.err).toMatchObject({ type: 'Error', message: error.message, code: '57P01', stack: expect.stringContaining('log.test.ts') });
+  expect(lines[0]).not.toContain('connectionParameters');
+  expect(lines[0]).not.toContain('never-printed');
+});

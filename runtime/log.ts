@@ -30,7 +30,17 @@ export function prettyLine(json: string): string {
 export function createLogger(options: { level?: string; pretty?: boolean; write?: (line: string) => void } = {}): Logger {
   const write = options.write ?? ((line: string) => void process.stdout.write(line));
   const level = options.level ?? process.env.HERALD_LOG_LEVEL ?? 'info';
-  return pino({ level, base: undefined }, { write: (line: string) => write(options.pretty ? prettyLine(line) : line) });
+  return pino({ level, base: undefined, serializers: { err: serializeError } }, { write: (line: string) => write(options.pretty ? prettyLine(line) : line) });
+}
+
+/**
+ * Errors as pino serializes them, without what a library hangs on them: node-postgres puts the whole client on
+ * the errors its pool emits (connection parameters, internal state, kilobytes a line).
+ */
+function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const { client: _client, connection: _connection, ...rest } = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  return rest;
 }
 
 /** One entry per sandbox delivery: what would have been sent, to whom, and the message to look it up by. */

@@ -181,16 +181,39 @@ async function closeAll(fakes: Fakes[]): Promise<void> {
   await Promise.all(fakes.flatMap((f) => [f.sendgrid.close(), f.twilio.close()]));
 }
 
-/** Runs one case from a fresh database to its figure; throws (with the processes' output) when the machinery fails. */
-async function runKillCase(c: KillCase) {
-  const started = performance.now();
-  const databaseUrl = await freshDatabase(`fault_${c.name}`);
-  const dir = join(root, 'test', `.tmp-${c.name}-${process.pid}`);
+/** What a case runs on: a fresh database, the kill tree's bundle, fakes for each slot, a client to look with. */
+async function caseSetup(name: string) {
+  const databaseUrl = await freshDatabase(`fault_${name}`);
+  const dir = join(root, 'test', `.tmp-${name}-${process.pid}`);
   const bundlePath = writeBundleFile(await killBundle(), dir);
   mkdirSync(COMPILE_CACHE, { recursive: true });
   const slots = await Promise.all(Array.from({ length: SLOTS }, () => startFakes()));
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
+  return { databaseUrl, dir, bundlePath, slots, db };
+}
+
+async function tearDown(c: { supervisor: Supervisor; final: RuntimeProcess | null; db: pg.Client; slots: Fakes[]; dir: string }): Promise<void> {
+  await c.supervisor.stop();
+  await c.final?.stop();
+  await c.db.end().catch(() => {});
+  await closeAll(c.slots);
+  rmSync(c.dir, { recursive: true, force: true });
+}
+
+/** A case's figure, what failed to start, and the finishing process's last output: for failure messages. */
+function caseContext(figure: unknown, supervisor: Supervisor, finalProcess: RuntimeProcess): string {
+  const failedStarts = supervisor
+    .failedStarts()
+    .map((text) => text.slice(0, 500))
+    .join('\n---\n');
+  return `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}`;
+}
+
+/** Runs one case from a fresh database to its figure; throws (with the processes' output) when the machinery fails. */
+async function runKillCase(c: KillCase) {
+  const started = performance.now();
+  const { databaseUrl, dir, bundlePath, slots, db } = await caseSetup(c.name);
   const supervisor = supervise({
     bundlePath,
     databaseUrl,
@@ -251,24 +274,9 @@ async function runKillCase(c: KillCase) {
       wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     reportFigure(c.name, figure);
-    const failedStarts = supervisor
-      .failedStarts()
-      .map((text) => text.slice(0, 500))
-      .join('\n---\n');
-    return {
-      localStarts: c.localStarts === true,
-      figure,
-      counted,
-      problems,
-      settled,
-      context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}`,
-    };
+    return { localStarts: c.localStarts === true, figure, counted, problems, settled, context: caseContext(figure, supervisor, finalProcess) };
   } finally {
-    await supervisor.stop();
-    await final?.stop();
-    await db.end().catch(() => {});
-    await closeAll(slots);
-    rmSync(dir, { recursive: true, force: true });
+    await tearDown({ supervisor, final, db, slots, dir });
   }
 }
 
@@ -347,13 +355,7 @@ const RANDOM_IN_FLIGHT = 400;
  */
 async function runRandomKills(name: string, sendReceipts: boolean) {
   const started = performance.now();
-  const databaseUrl = await freshDatabase(`fault_${name}`);
-  const dir = join(root, 'test', `.tmp-${name}-${process.pid}`);
-  const bundlePath = writeBundleFile(await killBundle(), dir);
-  mkdirSync(COMPILE_CACHE, { recursive: true });
-  const slots = await Promise.all(Array.from({ length: SLOTS }, () => startFakes()));
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
+  const { databaseUrl, dir, bundlePath, slots, db } = await caseSetup(name);
   const receipts = sendReceipts ? 'on' : 'off';
   const supervisor = supervise({
     bundlePath,
@@ -429,17 +431,9 @@ async function runRandomKills(name: string, sendReceipts: boolean) {
       wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     reportFigure(name, figure);
-    const failedStarts = supervisor
-      .failedStarts()
-      .map((text) => text.slice(0, 500))
-      .join('\n---\n');
-    return { figure, context: `figure: ${JSON.stringify(figure)}\nfailed starts:\n${failedStarts}\nlast output:\n${outputTail(finalProcess, 20)}` };
+    return { figure, context: caseContext(figure, supervisor, finalProcess) };
   } finally {
-    await supervisor.stop();
-    await final?.stop();
-    await db.end().catch(() => {});
-    await closeAll(slots);
-    rmSync(dir, { recursive: true, force: true });
+    await tearDown({ supervisor, final, db, slots, dir });
   }
 }
 
