@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { heraldBin } from '../../compiler/installation.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const bin = join(root, 'compiler/cli/herald.js');
 const repo = mkdtempSync(join(tmpdir(), 'herald-init-'));
 afterAll(() => rmSync(repo, { recursive: true, force: true }));
-const herald = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+const herald = (...args: string[]) => spawnSync(process.execPath, [heraldBin, ...args], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
 
 it('scaffolds a repository that checks and tests green, keeps what the team had, and never overwrites', () => {
   writeFileSync(

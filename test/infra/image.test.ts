@@ -16,6 +16,7 @@ import { canonicalJson } from '../../compiler/bundle/canonical.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { eventually, exampleBundle } from '../runtime/harness.ts';
 import { copyBuildContext, isIgnored, parseDockerignore } from './docker-context.ts';
+import { installEnv } from '../setup/install-env.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -82,15 +83,7 @@ describe('the production install, run from the build context', () => {
   let app: string;
   let copied: string[];
   const children: ChildProcess[] = [];
-  // The machine's environment (its CA certificates and proxies reach the registry) without what npm and
-  // vitest set for this run (npm_config_*, NODE_OPTIONS, VITEST*), and with the Node 24 binary the
-  // repository pins first on PATH (the image's base has its own).
-  const nodeBin = fileURLToPath(new URL('../../node_modules/node/bin', import.meta.url));
-  const baseEnv = (): NodeJS.ProcessEnv => ({
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|VITEST|NODE_OPTIONS$|DATABASE_URL$|HERALD_)/i.test(name))),
-    PATH: `${existsSync(nodeBin) ? `${nodeBin}:` : ''}${process.env.PATH ?? ''}`,
-    NODE_ENV: 'production',
-  });
+  const baseEnv = (): NodeJS.ProcessEnv => installEnv({ NODE_ENV: 'production' });
 
   // The image runs as a non-root user over root-owned files (and ECS makes the root filesystem read-only
   // but for /tmp). Run as root here, the processes are started as `nobody`, so a write into the app's

@@ -14,29 +14,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../setup/database.ts';
 import { eventually } from '../runtime/harness.ts';
+import { installEnv, PINNED_NODE_BIN } from '../setup/install-env.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const nodeBin = join(root, 'node_modules/node/bin');
 const work = mkdtempSync(join(tmpdir(), 'herald-package-'));
 // As root, the embedded PostgreSQL runs as the `postgres` user: it must be able to enter the folder.
 chmodSync(work, 0o755);
 const team = join(work, 'acme');
 const children: ChildProcess[] = [];
 
-/**
- * The machine's environment (registry, proxies, CA certificates) without what npm and vitest set for this run,
- * with the repository's pinned Node 24 first on PATH, as a team's Node would be.
- */
-function env(vars: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|VITEST|NODE_OPTIONS$|DATABASE_URL$|HERALD_|INIT_CWD$)/i.test(name))),
-    PATH: `${nodeBin}:${process.env.PATH ?? ''}`,
-    ...vars,
-  };
-}
-
 function run(cwd: string, command: string, args: string[], vars: Record<string, string> = {}, timeout = 240_000): SpawnSyncReturns<string> {
-  return spawnSync(command, args, { cwd, env: env(vars), encoding: 'utf8', timeout });
+  return spawnSync(command, args, { cwd, env: installEnv(vars), encoding: 'utf8', timeout });
 }
 
 function ok(result: SpawnSyncReturns<string>, what: string): string {
@@ -133,7 +121,7 @@ describe('a team on day one', () => {
     // The bin itself (what npx runs), so the SIGTERM below reaches the runtime and not a wrapper.
     const child = spawn(join(team, 'node_modules/.bin/herald'), ['start', '--bundle', 'dist/bundle.json'], {
       cwd: team,
-      env: env({ PORT: '0', HERALD_DATA_DIR: join(work, 'data') }),
+      env: installEnv({ PORT: '0', HERALD_DATA_DIR: join(work, 'data') }),
     });
     children.push(child);
     let out = '';
@@ -182,7 +170,7 @@ describe("the runtime image's install (Dockerfile.herald's runtime stage, run ou
     const tcp = new URL(await freshDatabase('package'));
     const child = spawn(join(image, 'node_modules/.bin/herald'), ['start', '--bundle', 'bundle.json'], {
       cwd: image,
-      env: env({
+      env: installEnv({
         NODE_ENV: 'production',
         DATABASE_URL: tcp.toString(),
         PORT: '0',
@@ -234,7 +222,7 @@ describe('in a pnpm or yarn workspace', () => {
       for (const [path, text] of Object.entries(m.files)) writeFileSync(join(repo, path), text);
       writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: '@acme/notifications', private: true, type: 'module' }));
       // The managers from this repository's dev dependencies; the tarball beside the workspace, as a team would vendor it.
-      const vars = { PATH: `${binDir}:${nodeBin}:${process.env.PATH ?? ''}`, YARN_ENABLE_TELEMETRY: '0' };
+      const vars = { PATH: `${binDir}:${PINNED_NODE_BIN}:${process.env.PATH ?? ''}`, YARN_ENABLE_TELEMETRY: '0' };
       const [add, addArgs] = m.add(tarball);
       ok(run(pkg, add, [...addArgs], vars), `${m.manager} add herald`);
       const [exec, execArgs] = m.exec;

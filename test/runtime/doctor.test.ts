@@ -3,6 +3,7 @@
  * question through its SDK), a real database, a real runtime behind HERALD_PUBLIC_URL. A good configuration
  * passes every check; a broken one fails the right checks, each with its fix, and never prints a secret.
  */
+import { heraldBin } from '../../compiler/installation.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,6 @@ import { type FakeFcm, type FakeProvider, startFakeFcm, startFakeSendgrid, start
 import { freshDatabase } from '../setup/database.ts';
 import { API_KEY, exampleBundle, SIGNING_SECRET, startTestRuntime } from './harness.ts';
 
-const bin = fileURLToPath(new URL('../../compiler/cli/herald.js', import.meta.url));
 const SENDGRID_KEY = 'SG.doctor-good-key';
 const TWILIO_SID = 'AC00000000000000000000000000000d0c';
 const TWILIO_TOKEN = 'doctor-good-token';
@@ -68,7 +68,7 @@ interface Report {
 /** Runs `herald doctor` in a child process, asynchronously: the fakes and the runtime it asks live in this one. */
 const doctor = (env: NodeJS.ProcessEnv, args: string[] = []) =>
   new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [bin, 'doctor', '--bundle', bundlePath, ...args], { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [heraldBin, 'doctor', '--bundle', bundlePath, ...args], { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -4,6 +4,7 @@
  * upgraded in place with its data; a database this release cannot understand is refused with what to do;
  * `herald migrate --dry-run` says what would change and changes nothing.
  */
+import { heraldBin } from '../../compiler/installation.ts';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -12,7 +13,6 @@ import { MIGRATIONS, migrate, MigrationError, migrationStatus } from '../../runt
 import { type Database, openDatabase } from '../../runtime/db/pool.ts';
 import { freshDatabase } from '../setup/database.ts';
 
-const bin = fileURLToPath(new URL('../../compiler/cli/herald.js', import.meta.url));
 const open: Database[] = [];
 const connect = (url: string) => {
   const db = openDatabase(url, { max: 2 });
@@ -72,7 +72,7 @@ describe('migrations', () => {
 
 describe('herald migrate', () => {
   const herald = (args: string[], env: NodeJS.ProcessEnv) =>
-    spawnSync(process.execPath, [bin, 'migrate', ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, [heraldBin, 'migrate', ...args], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 60_000 });
 
   it('--dry-run prints what would be applied, with its SQL, and changes nothing; then migrate applies it', async () => {
     const url = await freshDatabase('migrate_cli');
