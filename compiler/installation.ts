@@ -24,7 +24,7 @@ export const heraldBin = join(heraldRoot, 'compiler', 'cli', 'herald.js');
 export const SOURCE_CONDITION = 'herald-source';
 
 /** The conditions to resolve `herald` with, as a Node flag (empty in the package). */
-export const sourceConditionFlags: string[] = runsFromSource ? [`--conditions=${SOURCE_CONDITION}`] : [];
+const sourceConditionFlags: string[] = runsFromSource ? [`--conditions=${SOURCE_CONDITION}`] : [];
 
 /** A module of Herald beside `base` (an import.meta.url), in the running form: `./child.ts` here, `./child.js` in the package. */
 export function heraldModule(name: string, base: string): string {

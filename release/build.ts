@@ -30,14 +30,6 @@ function compile() {
   }
 }
 
-function* files(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* files(path);
-    else yield path;
-  }
-}
-
 /** `pg` for `pg`, `@aws-sdk/client-s3` for `@aws-sdk/client-s3/dist/x`; null for relative paths and Node's own modules. */
 function packageOf(specifier: string): string | null {
   if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]!)) return null;
@@ -51,8 +43,9 @@ function undeclaredImports(): string[] {
   const declared = new Set(['herald', ...['dependencies', 'optionalDependencies', 'peerDependencies'].flatMap((k) => Object.keys(manifest[k] ?? {}))]);
   const found: string[] = [];
   const importPattern = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^import\s+["']([^"']+)["']/gm;
-  for (const file of files(out)) {
-    if (!file.endsWith('.js')) continue;
+  for (const name of readdirSync(out, { recursive: true, encoding: 'utf8' })) {
+    if (!name.endsWith('.js')) continue;
+    const file = join(out, name);
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(importPattern)) {
       const name = packageOf(match[1] ?? match[2] ?? match[3]!);

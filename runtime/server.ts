@@ -10,7 +10,7 @@ import { BundleStore, readBundleFile } from './bundles.ts';
 import { readConfig, type RuntimeConfig } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
-import { receiptBook } from './delivery/receipts.ts';
+import { RECEIPT_CONNECTIONS, receiptBook } from './delivery/receipts.ts';
 import { openDatabase, type Database } from './db/pool.ts';
 import type { DriverDeps, ExecutionDeps } from './execution/deps.ts';
 import { syncSchedules, workSchedules } from './execution/schedules.ts';
@@ -123,7 +123,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   // Send receipts have connections of their own: a receipt never waits for one behind the batches that hold the
   // pool, and its commit does not wait for the WAL flush (a process crash keeps it; only a database crash in
   // the next ~200 ms could lose it, which leaves that message the window it had before receipts).
-  const receiptsDb = config.sendReceipts ? openDatabase(url, { max: 2, settings: { synchronous_commit: 'off' } }) : null;
+  const receiptsDb = config.sendReceipts ? openDatabase(url, { max: RECEIPT_CONNECTIONS, settings: { synchronous_commit: 'off' } }) : null;
   let startedBoss: ReturnType<typeof createBoss> | null = null;
   try {
     await migrate(db);

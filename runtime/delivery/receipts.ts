@@ -44,8 +44,11 @@ export type RunReceipts = ReadonlyMap<string, ReceiptRow>;
 
 export const receiptKey = (stepId: string, channel: string) => `${stepId}\u0000${channel}`;
 
+/** No receipts: the run of every batch but one a process died in. Shared, so the hot path allocates nothing. */
+const NONE: RunReceipts = new Map();
+
 export function runReceipts(rows: readonly ReceiptRow[] | null): RunReceipts {
-  return new Map((rows ?? []).map((r) => [receiptKey(r.step_id, r.channel), r]));
+  return rows ? new Map(rows.map((r) => [receiptKey(r.step_id, r.channel), r])) : NONE;
 }
 
 export interface ReceiptBook {
@@ -70,6 +73,9 @@ const columns = (receipts: SendReceipt[]) => [
   receipts.map((r) => r.providerMessageId),
 ];
 
+/** Receipt INSERTs in flight at once: the connections runtime/server.ts gives receipts. */
+export const RECEIPT_CONNECTIONS = 2;
+
 /** Receipts written through `db` (a pool: each group is one autocommitted INSERT). */
 export function receiptBook(db: SqlClient, onError: (error: unknown) => void): ReceiptBook {
   const write = async (receipts: SendReceipt[]) => {
@@ -78,7 +84,7 @@ export function receiptBook(db: SqlClient, onError: (error: unknown) => void): R
   };
   const record = createBatcher<SendReceipt, undefined>(
     { together: write, alone: async (receipt) => (await write([receipt]))[0] },
-    { maxGroup: 256, maxInFlight: 2 },
+    { maxGroup: 256, maxInFlight: RECEIPT_CONNECTIONS },
   );
   return { record: (receipt) => record(receipt).then(() => undefined, onError) };
 }

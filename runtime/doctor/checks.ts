@@ -95,12 +95,16 @@ async function database(env: NodeJS.ProcessEnv): Promise<Check[]> {
   }
 }
 
+/** The variables a provider's credentials are read from (those it names, or the conventional ones). */
+const credentialVariables = (provider: Provider): string[] =>
+  credentialSlots(provider)
+    .map((slot) => credentialVariable(provider, slot))
+    .filter((v): v is string => v !== undefined);
+
 /** The variables the bundle's providers name (or their conventional ones), each set or not. */
 function secrets(providers: Provider[], env: NodeJS.ProcessEnv): Check[] {
   return providers.flatMap((provider) => {
-    const names = credentialSlots(provider)
-      .map((slot) => credentialVariable(provider, slot))
-      .filter((v): v is string => v !== undefined);
+    const names = credentialVariables(provider);
     const unset = names.filter((name) => !env[name]);
     if (!names.length) return [];
     return unset.length
@@ -134,9 +138,7 @@ async function credentials(providers: Provider[], env: NodeJS.ProcessEnv): Promi
           : fail(
               `provider ${provider.id}`,
               `${provider.kind} refused: ${result.why}`,
-              `check the credentials in ${credentialSlots(provider)
-                .map((slot) => credentialVariable(provider, slot))
-                .join(', ')} (and the account's state at ${provider.kind})`,
+              `check the credentials in ${credentialVariables(provider).join(', ')} (and the account's state at ${provider.kind})`,
             );
       }),
     );

@@ -97,6 +97,8 @@ it('a job retried after a crash sends again only the message caught between its 
     expect(messages[1]!.history.some((h) => h.via === 'receipt')).toBe(false);
     // Its content is rendered again from the run's data, as the provider received it.
     expect(JSON.stringify(email.content)).toContain(`run ${runId}`);
+    // The retried job's turn recorded the messages itself, and took the receipts with it.
+    expect((await db.query('SELECT 1 FROM herald.send_receipts WHERE run_id = $1', [runId])).rows).toEqual([]);
     await survivor.stop();
   } finally {
     await db.end();
