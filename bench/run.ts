@@ -4,6 +4,8 @@
  * is reported next to a baseline measured in the same run, on the same database server.
  * `--only` runs the named sections and merges them into the existing results.json (`runtime`, the earlier
  * in-process runtime benchmark, runs only when named).
+ * `scale` (bench/scale.ts) takes `--scale-messages=N` (or HERALD_BENCH_SCALE_MESSAGES) for the size of its
+ * message history, and runs the fault suite's random-kill case only when named (`--only scale`) or with `--kills`.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -16,6 +18,7 @@ import { benchLatency } from './latency.ts';
 import { benchMemory } from './memory.ts';
 import { benchProviders } from './providers.ts';
 import { benchRuntime } from './runtime.ts';
+import { benchScale, scaleOptionsFrom } from './scale.ts';
 import { benchSegment } from './segment.ts';
 import { benchPostgres, stopBenchPostgres } from './setup.ts';
 import { benchSimulate } from './simulate.ts';
@@ -24,6 +27,7 @@ import { benchThroughput } from './throughput.ts';
 const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a, i) => a.startsWith('--only=') || process.argv[i - 1] === '--only');
 const only = onlyArg ? new Set(onlyArg.replace('--only=', '').split(',')) : null;
+const scaleOptions = scaleOptionsFrom(process.argv, process.env, quick, only?.has('scale') ?? false);
 
 /** Everything a section may need, started once: the one Postgres server, the fake providers. */
 interface Shared {
@@ -42,6 +46,7 @@ const SECTIONS: [name: string, label: string, byDefault: boolean, run: (shared: 
   ['delayLateness', 'delay lateness under load (≥ 60 s)', true, (s) => benchLateness(s.admin, s.destinations, { quick })],
   ['memory', 'memory with waiting runs', true, (s) => benchMemory(s.admin, s.destinations, { quick })],
   ['segment', 'segment', true, () => benchSegment({ quick })],
+  ['scale', 'scale: a large message log, reads, retention, the pooler, random kills', true, (s) => benchScale(s.admin, s.destinations, scaleOptions)],
   // The earlier in-process runtime benchmark (the runtime inside the bench process, one pass of each figure):
   // endToEnd, triggerLatency and delayLateness supersede it; kept for comparisons with earlier runs.
   ['runtime', 'runtime in process', false, () => benchRuntime({ quick })],

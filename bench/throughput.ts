@@ -6,7 +6,7 @@
  * pair (one-send at one process, raw pg-boss) is the median of three passes taken in turn.
  */
 import type { Bundle } from '../compiler/bundle/schema.ts';
-import { cpuMs, fireLoad, startCluster, until, untilCount } from './cluster.ts';
+import { type Cluster, cpuMs, fireLoad, startCluster, until, untilCount } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
 import { pgbench } from './pgbench.ts';
 import { rawPgBoss, TRIGGERS_IN_FLIGHT, type RawPgBossFigures } from './raw-pgboss.ts';
@@ -19,7 +19,7 @@ const WARM_UP = 100;
 const PROCESSES = [1, 2, 4] as const;
 const HEADLINE_PASSES = 3;
 
-interface Scenario {
+export interface Scenario {
   bundle: Bundle;
   env: Record<string, string>;
   event: string;
@@ -44,49 +44,61 @@ async function pass(admin: string, destinations: Destinations, scenario: Scenari
     ...(scenario.profile ? { profile: scenario.profile } : {}),
   });
   try {
-    const load = {
-      urls: cluster.urls,
-      concurrency: TRIGGERS_IN_FLIGHT,
-      users: USERS,
-      event: scenario.event,
-      ...(scenario.properties ? { properties: scenario.properties } : {}),
-    };
-    const sentRows = "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent'";
-    const arrived = async (target: number) =>
-      scenario.arrived === 'fakes' ? until(destinations.accepted, target, 300_000, 'messages at the fakes') : untilCount(cluster.db, sentRows, target, 300_000);
-    await checkpoint(admin);
-    // Warm-up, untimed: each process's JIT, connections and prepared statements, the SDK's agent.
-    await fireLoad({ ...load, count: WARM_UP * processes });
-    await arrived(WARM_UP * processes * scenario.messagesPerRun);
-    const before = scenario.arrived === 'fakes' ? destinations.accepted() : WARM_UP * processes * scenario.messagesPerRun;
-    /** The runtime processes' CPU time so far (null without /proc). */
-    const cpu = () => {
-      const each = cluster.runtimes.map((r) => cpuMs(r.pid));
-      return each.includes(null) ? null : (each as number[]).reduce((a, b) => a + b, 0);
-    };
-    const cpuBefore = cpu();
-    const t0 = performance.now();
-    const [{ latencies, seconds }, done] = await Promise.all([fireLoad({ ...load, count: triggers }), arrived(before + triggers * scenario.messagesPerRun)]);
-    const cpuAfter = cpu();
-    const messages = triggers * scenario.messagesPerRun;
-    process.stderr.write(`    ${((t0 - started) / 1000).toFixed(1)} s to start and warm up, ${((done - t0) / 1000).toFixed(1)} s timed\n`);
-    return {
-      processes,
-      triggers,
-      messages,
-      triggersAcceptedPerSecond: Math.round(triggers / seconds),
-      messagesPerSecond: Math.round(messages / ((done - t0) / 1000)),
-      triggerLatencyMs: summary(latencies),
-      // The runtime processes' CPU per message (the load generator and Postgres excluded).
-      runtimeCpuMsPerMessage: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / messages).toFixed(3),
-    };
+    return await timedPass(admin, cluster, destinations, scenario, triggers, started);
   } finally {
     await cluster.stop();
     destinations.reset();
   }
 }
 
-type Pass = Awaited<ReturnType<typeof pass>>;
+/**
+ * On a cluster whose processes are up (one-send's users u0 … u<USERS-1> made): a checkpoint, a warm-up, then
+ * `triggers` triggers (TRIGGERS_IN_FLIGHT in flight, round robin over the processes) timed to their last
+ * message. Messages counted in the log (`arrived: 'log'`) assume a database with no sent message before the
+ * warm-up; at the fakes, any number may have arrived before. `started`: when the pass began (for the log line).
+ */
+export async function timedPass(admin: string, cluster: Cluster, destinations: Destinations, scenario: Scenario, triggers: number, started = performance.now()) {
+  const processes = cluster.runtimes.length;
+  const load = {
+    urls: cluster.urls,
+    concurrency: TRIGGERS_IN_FLIGHT,
+    users: USERS,
+    event: scenario.event,
+    ...(scenario.properties ? { properties: scenario.properties } : {}),
+  };
+  const sentRows = "SELECT count(*)::int AS n FROM herald.messages WHERE status = 'sent'";
+  const arrived = async (target: number) =>
+    scenario.arrived === 'fakes' ? until(destinations.accepted, target, 300_000, 'messages at the fakes') : untilCount(cluster.db, sentRows, target, 300_000);
+  await checkpoint(admin);
+  // Warm-up, untimed: each process's JIT, connections and prepared statements, the SDK's agent.
+  const warmFrom = scenario.arrived === 'fakes' ? destinations.accepted() : 0;
+  await fireLoad({ ...load, count: WARM_UP * processes });
+  await arrived(warmFrom + WARM_UP * processes * scenario.messagesPerRun);
+  const before = scenario.arrived === 'fakes' ? destinations.accepted() : WARM_UP * processes * scenario.messagesPerRun;
+  /** The runtime processes' CPU time so far (null without /proc). */
+  const cpu = () => {
+    const each = cluster.runtimes.map((r) => cpuMs(r.pid));
+    return each.includes(null) ? null : (each as number[]).reduce((a, b) => a + b, 0);
+  };
+  const cpuBefore = cpu();
+  const t0 = performance.now();
+  const [{ latencies, seconds }, done] = await Promise.all([fireLoad({ ...load, count: triggers }), arrived(before + triggers * scenario.messagesPerRun)]);
+  const cpuAfter = cpu();
+  const messages = triggers * scenario.messagesPerRun;
+  process.stderr.write(`    ${((t0 - started) / 1000).toFixed(1)} s to start and warm up, ${((done - t0) / 1000).toFixed(1)} s timed\n`);
+  return {
+    processes,
+    triggers,
+    messages,
+    triggersAcceptedPerSecond: Math.round(triggers / seconds),
+    messagesPerSecond: Math.round(messages / ((done - t0) / 1000)),
+    triggerLatencyMs: summary(latencies),
+    // The runtime processes' CPU per message (the load generator and Postgres excluded).
+    runtimeCpuMsPerMessage: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / messages).toFixed(3),
+  };
+}
+
+type Pass = Awaited<ReturnType<typeof timedPass>>;
 
 /** Each pass with its ratios to raw pg-boss (messages/s to jobs/s, triggers/s to sends/s). */
 function withRatios(result: Pass, baseline: RawPgBossFigures, messagesPerRun: number) {

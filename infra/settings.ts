@@ -137,7 +137,8 @@ export interface ConfigSource {
 }
 
 /** Names that carry secrets: never accepted as plain `environment` entries. */
-const SECRET_NAMES = /KEY|TOKEN|SECRET|PASSWORD|SERVICE_ACCOUNT|DATABASE_URL/i;
+// Every database URL (DATABASE_URL, DATABASE_DIRECT_URL, DATABASE_READ_URL) carries a password.
+const SECRET_NAMES = /KEY|TOKEN|SECRET|PASSWORD|SERVICE_ACCOUNT|DATABASE_(DIRECT_|READ_)?URL/i;
 
 /** Secret-looking variables the stack sets from a config key of their own: the refusal names it. */
 const OWN_KEYS: Record<string, string> = {

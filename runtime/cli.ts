@@ -52,7 +52,7 @@ function banner(runtime: Runtime, bundle: Bundle | null) {
     'Herald is running',
     `  API        ${url}  (health: ${url}/readyz, metrics: ${config.metricsPort !== null ? `port ${config.metricsPort}` : `${url}/metrics with a read key`})`,
     `  API key    ${config.apiKeyIsDefault ? `${apiKey}  (a development key: set HERALD_API_KEY in production)` : `from ${keySources(config)} (not shown)`}`,
-    `  Database   ${runtime.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/ (set DATABASE_URL to use your own)` : 'DATABASE_URL'}`,
+    `  Database   ${runtime.embedded ? `embedded PostgreSQL, data in ${config.dataDir}/ (set DATABASE_URL to use your own)` : config.databaseDirectUrl ? 'DATABASE_URL, a transaction pooler (sessions on DATABASE_DIRECT_URL)' : 'DATABASE_URL'}`,
     ...(bundle ? [`  Bundle     ${bundle.version.slice(0, 19)}… — workflows: ${Object.keys(bundle.workflows).join(', ')}`] : []),
     '  Providers',
     ...runtime.providerLines.map((l) => `    ${l}`),

@@ -20,6 +20,18 @@ export interface RuntimeConfig {
   host: string;
   mode: RuntimeMode;
   databaseUrl: string | null;
+  /**
+   * A URL straight to PostgreSQL (`DATABASE_DIRECT_URL`), set when DATABASE_URL is a connection pooler in
+   * transaction mode (PgBouncer): what needs a session (LISTEN, the send receipts' pool, the partitions' lock)
+   * connects here, and statements through DATABASE_URL run unnamed (runtime/README.md, "Through a connection
+   * pooler"). Null: DATABASE_URL is PostgreSQL itself.
+   */
+  databaseDirectUrl: string | null;
+  /**
+   * A read replica of DATABASE_URL (`DATABASE_READ_URL`): the dashboard, the message log and the export read it;
+   * writes, runs and the queue never do (runtime/README.md, "Reads off the primary"). Null: every read is the primary's.
+   */
+  databaseReadUrl: string | null;
   dataDir: string;
   /** The first admin key (`HERALD_API_KEY`, else the first admin entry of `HERALD_API_KEYS`): the dashboard's default login. */
   apiKey: string;
@@ -123,6 +135,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const localStarts = overrides.localStarts ?? parseSwitch('HERALD_LOCAL_STARTS', env.HERALD_LOCAL_STARTS, true);
   const sendReceipts = overrides.sendReceipts ?? parseSwitch('HERALD_SEND_RECEIPTS', env.HERALD_SEND_RECEIPTS, true);
   const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? null;
+  const databaseDirectUrl = overrides.databaseDirectUrl !== undefined ? overrides.databaseDirectUrl : env.DATABASE_DIRECT_URL?.trim() || null;
+  // The embedded database has no pooler in front of it: a direct URL beside it would be some other database.
+  if (databaseDirectUrl !== null && databaseUrl === null)
+    throw new ConfigError(
+      'DATABASE_DIRECT_URL is set but DATABASE_URL is not: DATABASE_DIRECT_URL goes with a DATABASE_URL that points at a connection pooler (PgBouncer); set DATABASE_URL to the pooler, or unset DATABASE_DIRECT_URL',
+    );
+  const databaseReadUrl = overrides.databaseReadUrl !== undefined ? overrides.databaseReadUrl : env.DATABASE_READ_URL?.trim() || null;
+  // The embedded database has no replica: a read URL beside it would read some other database's data.
+  if (databaseReadUrl !== null && databaseUrl === null)
+    throw new ConfigError(
+      'DATABASE_READ_URL is set but DATABASE_URL is not: a read replica follows a primary of your own; set DATABASE_URL to that primary, or unset DATABASE_READ_URL',
+    );
   const host = overrides.host ?? (env.HERALD_HOST?.trim() || '127.0.0.1');
   const dataDir = overrides.dataDir ?? env.HERALD_DATA_DIR ?? '.herald';
   const mode: RuntimeMode =
@@ -166,6 +190,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host,
     mode,
     databaseUrl,
+    databaseDirectUrl,
+    databaseReadUrl,
     dataDir,
     apiKey: admin?.secret ?? '',
     apiKeys,

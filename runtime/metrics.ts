@@ -3,6 +3,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 const BREAKER_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
 
+/** What the replica gauges show (db/read-replica.ts's ReplicaStatus, without importing the database layer). */
+interface ReplicaReading {
+  reachable: boolean;
+  lagSeconds: number | null;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
@@ -59,6 +65,45 @@ export function createMetrics() {
     watchLocalStarts(pending: () => number) {
       localStartsPending = pending;
     },
+    /**
+     * Reports the read replica (DATABASE_READ_URL) at each scrape, asking `reading` once per scrape. Its gauges
+     * exist only from this call on: a runtime without a replica shows none (an unlabelled gauge always has a value).
+     */
+    watchReadReplica(reading: () => Promise<ReplicaReading>) {
+      // A scrape calls every gauge's collect in one synchronous pass: the two share the question asked in it.
+      let asked: Promise<ReplicaReading> | null = null;
+      const current = () => {
+        if (!asked) {
+          asked = reading();
+          setImmediate(() => {
+            asked = null;
+          });
+        }
+        return asked;
+      };
+      new Gauge({
+        name: 'herald_read_replica_up',
+        help: 'The read replica (DATABASE_READ_URL) answered: 1, or 0',
+        registers: [registry],
+        async collect() {
+          this.set((await current()).reachable ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: 'herald_read_replica_lag_seconds',
+        help: 'How far the read replica is behind the primary (0: it has applied all the WAL it received; an estimate; NaN: unknown)',
+        registers: [registry],
+        async collect() {
+          this.set((await current()).lagSeconds ?? Number.NaN);
+        },
+      });
+    },
+    readFallbacks: new Counter({
+      name: 'herald_read_fallbacks_total',
+      help: 'Lookups by id the read replica could not answer, read on the primary: the row was not replayed there yet (missing), or the replica was unreachable',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     startsHandedOver: new Counter({
       name: 'herald_starts_handed_over_total',
       help: 'Local starts given to the queue as start jobs: by a sweep (their process died or failed them) or at stop',

@@ -9,9 +9,10 @@ import type { Bundle } from '../compiler/bundle/schema.ts';
 import { BundleStore, readBundleFile } from './bundles.ts';
 import { readConfig, type RuntimeConfig } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
-import { migrate } from './db/migrate.ts';
+import { upgradeSchema } from './db/schema.ts';
 import { RECEIPT_CONNECTIONS, receiptBook } from './delivery/receipts.ts';
 import { openDatabase, type Database } from './db/pool.ts';
+import { openReadReplica, replicaStatus } from './db/read-replica.ts';
 import type { DriverDeps, ExecutionDeps } from './execution/deps.ts';
 import { syncSchedules, workSchedules } from './execution/schedules.ts';
 import { createBoss, DEAD_QUEUE, ensureQueue, RUN_QUEUE, workOptions } from './execution/queue.ts';
@@ -119,16 +120,24 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   let embedded: EmbeddedDatabase | null = null;
   if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log ? { log: (line) => log.warn(line) } : {});
   const url = config.databaseUrl ?? embedded!.url;
-  const db = openDatabase(url, { max: 20 });
+  // With DATABASE_DIRECT_URL, DATABASE_URL is a transaction pooler: what holds a session connects straight to
+  // PostgreSQL (runtime/README.md, "Through a connection pooler"); without it, `url` is PostgreSQL and holds them.
+  const directUrl = config.databaseDirectUrl ?? undefined;
+  const sessionUrl = directUrl ?? url;
+  const db = openDatabase(url, { max: 20, ...(directUrl ? { directUrl } : {}) });
   // Send receipts have connections of their own: a receipt never waits for one behind the batches that hold the
   // pool, and its commit does not wait for the WAL flush (a process crash keeps it; only a database crash in
-  // the next ~200 ms could lose it, which leaves that message the window it had before receipts).
-  const receiptsDb = config.sendReceipts ? openDatabase(url, { max: RECEIPT_CONNECTIONS, settings: { synchronous_commit: 'off' } }) : null;
+  // the next ~200 ms could lose it, which leaves that message the window it had before receipts). Straight to
+  // PostgreSQL when there is a pooler: there a receipt would wait for a server connection behind the batches
+  // that wait for it, and the pooler refuses the setting.
+  const receiptsDb = config.sendReceipts ? openDatabase(sessionUrl, { max: RECEIPT_CONNECTIONS, settings: { synchronous_commit: 'off' } }) : null;
+  // Read-only routes read the replica when one is set (http/reads.ts); nothing else is handed this pool.
+  const readDb = config.databaseReadUrl ? openReadReplica(config.databaseReadUrl) : null;
   let startedBoss: ReturnType<typeof createBoss> | null = null;
   try {
-    await migrate(db);
+    await upgradeSchema(db);
     const bundle = options.bundle ?? (await readBundleFile(config.bundlePath));
-    const boss = createBoss(url, (error) => onError(error));
+    const boss = createBoss(url, (error) => onError(error), directUrl);
     startedBoss = boss;
     await boss.start();
     await ensureQueue(boss, bundle.settings.retentionMs);
@@ -188,6 +197,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
         })
       : null;
     if (starts) metrics.watchLocalStarts(() => starts.pending);
+    if (readDb) metrics.watchReadReplica(() => replicaStatus(readDb));
     // The driver as the doors and the scheduler see it, complete: execution and the local starts.
     const deps: DriverDeps = {
       ...shared,
@@ -208,6 +218,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     const auditLog = createAudit(db, { onError, clientAddress: (c) => clientAddress(c, trustedProxiesFrom(env)) });
     const appDeps: AppDeps = {
       db,
+      ...(readDb ? { readDb } : {}),
       driver: deps,
       intake,
       metrics,
@@ -268,14 +279,14 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
           ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS })),
         ]);
         await providers.close();
-        await Promise.all([db.close(), receiptsDb?.close()]);
+        await Promise.all([db.close(), receiptsDb?.close(), readDb?.close()]);
         if (embedded) await embedded.stop();
       },
     };
   } catch (error) {
     // A start that fails part-way (a bundle refused at activation, a port in use) leaves nothing running.
     await startedBoss?.stop({ graceful: false, timeout: 1_000 }).catch(() => {});
-    await Promise.all([db.close().catch(() => {}), receiptsDb?.close().catch(() => {})]);
+    await Promise.all([db.close().catch(() => {}), receiptsDb?.close().catch(() => {}), readDb?.close().catch(() => {})]);
     if (embedded) await embedded.stop().catch(() => {});
     throw error;
   }

@@ -11,21 +11,29 @@ export async function migrateCommand(flags: { dryRun?: boolean; json?: boolean }
   const url = env.DATABASE_URL;
   if (!url) throw new UsageError('herald migrate needs DATABASE_URL: the database to migrate (herald start migrates its embedded one itself)');
   const { openDatabase } = await import('../../runtime/db/pool.ts');
-  const { migrate, migrationStatus, MigrationError } = await import('../../runtime/db/migrate.ts');
-  const db = openDatabase(url, { max: 1 });
+  const { migrationStatus, MigrationError } = await import('../../runtime/db/migrate.ts');
+  const { upgradeSchema } = await import('../../runtime/db/schema.ts');
+  // DATABASE_DIRECT_URL set: DATABASE_URL is a transaction pooler, and the migrations go through it as herald
+  // start's do (one transaction, transaction-scoped lock), with unnamed statements.
+  const directUrl = env.DATABASE_DIRECT_URL?.trim() || undefined;
+  const db = openDatabase(url, { max: 1, ...(directUrl ? { directUrl } : {}) });
   try {
     const status = await migrationStatus(db);
-    const applied = flags.dryRun ? [] : await migrate(db);
+    // The migrations, then the time partitions (online: the old tables are checked and indexed without blocking their writers).
+    const upgraded = flags.dryRun ? null : await upgradeSchema(db);
+    const applied = upgraded?.applied ?? [];
+    const partitions = upgraded?.partitions ?? null;
     const pending = flags.dryRun ? status.pending : [];
     if (flags.json) {
       const names = (list: { id: number; name: string }[]) => list.map(({ id, name }) => ({ id, name }));
       process.stdout.write(
-        `${JSON.stringify({ dryRun: flags.dryRun === true, alreadyApplied: status.applied, applied: names(applied), pending: pending.map((m) => ({ id: m.id, name: m.name, sql: m.sql.trim() })) }, null, 2)}\n`,
+        `${JSON.stringify({ dryRun: flags.dryRun === true, alreadyApplied: status.applied, applied: names(applied), pending: pending.map((m) => ({ id: m.id, name: m.name, sql: m.sql.trim() })), partitioned: partitions?.converted ?? [] }, null, 2)}\n`,
       );
       return EXIT.ok;
     }
     const lines = [`database: ${where(url)}`, ...status.applied.map((m) => `applied   ${m.id} ${m.name} (${m.appliedAt})`)];
     for (const m of applied) lines.push(`migrated  ${m.id} ${m.name}`);
+    if (partitions?.converted.length) lines.push(`partitioned by day: ${partitions.converted.map((t) => `herald.${t}`).join(', ')}`);
     for (const m of pending)
       lines.push(
         `pending   ${m.id} ${m.name}`,

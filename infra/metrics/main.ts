@@ -5,7 +5,7 @@
  *
  *   node infra/metrics/main.ts
  *
- * Environment: DATABASE_URL (required), HERALD_METRICS_SERVICE (the metrics' Service dimension, required),
+ * Environment: DATABASE_URL (required; DATABASE_DIRECT_URL instead when set), HERALD_METRICS_SERVICE (the metrics' Service dimension, required),
  * HERALD_METRICS_URL (default http://127.0.0.1:$HERALD_METRICS_PORT/metrics, else $PORT), HERALD_METRICS_INTERVAL_MS (default 60000).
  */
 import { pathToFileURL } from 'node:url';
@@ -29,7 +29,9 @@ export function readSidecarConfig(env: NodeJS.ProcessEnv): SidecarConfig {
   if (!Number.isFinite(intervalMs) || intervalMs < 100)
     throw new Error(`herald-metrics: HERALD_METRICS_INTERVAL_MS "${env.HERALD_METRICS_INTERVAL_MS}" is not a period in ms`);
   return {
-    databaseUrl: env.DATABASE_URL!,
+    // Past a transaction pooler when there is one: the pool below sets statement_timeout at connection start,
+    // which PgBouncer refuses (DATABASE_DIRECT_URL: runtime/README.md, "Through a connection pooler").
+    databaseUrl: env.DATABASE_DIRECT_URL || env.DATABASE_URL!,
     service: env.HERALD_METRICS_SERVICE!,
     // The runtime's own metrics port when it has one (no key needed there), else the API's port.
     metricsUrl: env.HERALD_METRICS_URL ?? `http://127.0.0.1:${env.HERALD_METRICS_PORT ?? env.PORT ?? 3000}/metrics`,

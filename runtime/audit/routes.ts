@@ -5,6 +5,7 @@ import * as sql from '../db/sql.ts';
 import { rows } from '../db/sql-client.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { invalid } from '../http/errors.ts';
+import { scanDatabase } from '../http/reads.ts';
 import { clientAddress, trustedProxiesFrom } from '../http/client-address.ts';
 import { createFeature, type Feature, keyOf, type Router } from '../http/route.ts';
 import { keyActor, type AuditEntry } from './audit.ts';
@@ -42,7 +43,8 @@ function auditRoutes(routes: Router, deps: AppDeps): void {
     const parsed = auditQuery.safeParse(c.req.query());
     if (!parsed.success) throw invalid(parsed.error, 'query');
     const q = parsed.data;
-    const list = await rows<sql.AuditRow>(deps.db, sql.auditPage(q.limit, q.before ?? null, q.action ?? null));
+    // A scan: the read replica's when one is set (http/reads.ts); an entry just recorded may be a moment late.
+    const list = await rows<sql.AuditRow>(scanDatabase(c, deps), sql.auditPage(q.limit, q.before ?? null, q.action ?? null));
     const last = list[list.length - 1];
     return c.json({ entries: list.map(presentAudit), next: list.length === q.limit && last ? last.id : null });
   });

@@ -18,6 +18,7 @@ import { readBody } from '../http/body.ts';
 import { emailAddress, phoneNumber } from '../http/contact.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { HttpError } from '../http/errors.ts';
+import { lookupFresh } from '../http/reads.ts';
 import { MAX_BODY_BYTES } from '../http/limits.ts';
 import { createFeature, type Feature, type Router } from '../http/route.ts';
 import { checkEventData, requestKey, type WorkflowStart } from '../intake/index.ts';
@@ -96,18 +97,19 @@ function recipientInput(to: UserRecipient): Pick<WorkflowStart, 'userId' | 'reci
   return { userId: null, recipient: contact };
 }
 
-async function courierMessage(deps: AppDeps, id: string) {
+/** A request (run) or message id, as Courier's `GET /messages/:id` shows it; every row from the one `db`. */
+async function courierMessage(db: SqlClient, id: string) {
   if (!z.uuid().safeParse(id).success) return null;
-  let run = await one<sql.RunRow>(deps.db, sql.runById(id));
+  let run = await one<sql.RunRow>(db, sql.runById(id));
   let only: string | null = null;
   if (!run) {
-    const message = await one<sql.MessageRow>(deps.db, sql.messageById(id));
+    const message = await one<sql.MessageRow>(db, sql.messageById(id));
     if (!message) return null;
-    run = await one<sql.RunRow>(deps.db, sql.runById(message.run_id));
+    run = await one<sql.RunRow>(db, sql.runById(message.run_id));
     only = message.id;
   }
   if (!run) return null;
-  const messages = (await rows<sql.MessageRow>(deps.db, sql.messagesOfRun(run.id))).filter((m) => !only || m.id === only);
+  const messages = (await rows<sql.MessageRow>(db, sql.messagesOfRun(run.id))).filter((m) => !only || m.id === only);
   return presentCourierMessage(id, run, messages);
 }
 
@@ -169,8 +171,10 @@ function courierRoutes(routes: Router, deps: AppDeps): void {
     return c.json(result.body, 202);
   });
 
+  // Courier's clients poll this with the requestId `POST /send` just returned: the read replica first, then the
+  // primary when it has not replayed the request yet (http/reads.ts).
   routes.get('/messages/:id', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
-    const found = await courierMessage(deps, c.req.param('id'));
+    const found = await lookupFresh(c, deps, (db) => courierMessage(db, c.req.param('id')));
     if (!found) throw new HttpError(404, 'not_found', `no message "${c.req.param('id')}"`);
     return c.json(found);
   });

@@ -30,6 +30,7 @@ import { BundleError } from '../bundles.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { createFeature, type Feature, type Router, type RoutePolicy } from '../http/route.ts';
 import { HttpError, invalid } from '../http/errors.ts';
+import { lookupFresh, scanDatabase } from '../http/reads.ts';
 
 const cursorOnly = z.object({ cursor: z.string().max(300).optional() });
 
@@ -40,6 +41,9 @@ export function dashboardFeature(deps: AppDeps): Feature {
 
 function dashboardRoutes(routes: Router, deps: AppDeps): void {
   const auth = dashboardAuth({ apiKey: deps.apiKey, password: deps.env.HERALD_DASHBOARD_PASSWORD, signingSecret: deps.signingSecret });
+  // Sessions are written at login and logout and read on the primary: a logout is refused everywhere at once.
+  // The pages' reads go to the read replica when one is set (http/reads.ts): scans, and lookups by id with
+  // the primary behind them.
   const sessions = dashboardSessions(auth, deps.db);
   const publicUrl = () => deps.driver.publicUrl;
   const login = loginHandlers({
@@ -104,7 +108,7 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
   const readList = async (c: Context) => {
     const { q, after } = parseList(c);
     const filter = toFilter(q, Date.now());
-    const { list, counts } = await withCustomPlans(deps.db, async (tx) => ({
+    const { list, counts } = await withCustomPlans(scanDatabase(c, deps), async (tx) => ({
       list: await readMessagePage(tx, filter, after, q.limit),
       counts: await statusCounts(tx, filter),
     }));
@@ -130,13 +134,13 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
   });
 
   routes.get('/dashboard/messages/:id', page, async (c) => {
-    const message = await messageById(deps.db, c.req.param('id'));
+    const message = await lookupFresh(c, deps, (db) => messageById(db, c.req.param('id')));
     if (!message) return html(c, problemPage('No such message', `There is no message "${c.req.param('id')}".`), 404);
     return html(c, messagePage(message));
   });
 
   routes.get('/dashboard/runs/:id', page, async (c) => {
-    const found = await runWithMessages(deps.db, c.req.param('id'));
+    const found = await lookupFresh(c, deps, (db) => runWithMessages(db, c.req.param('id')));
     if (!found) return html(c, problemPage('No such run', `There is no run "${c.req.param('id')}".`), 404);
     return html(c, runPage(found.run, found.messages));
   });
@@ -148,9 +152,10 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
     const after = query.success && query.data.cursor !== undefined ? decodeCursor(query.data.cursor) : null;
     if (!query.success || (query.data.cursor !== undefined && after === null))
       return html(c, problemPage('Not a page of this list', 'The cursor is not one this dashboard issued.'), 400);
+    const db = scanDatabase(c, deps);
     const [view, messages] = await Promise.all([
-      userView(deps.db, deps.driver.bundles.live, userId),
-      withCustomPlans(deps.db, (tx) => readMessagePage(tx, { user: userId }, after, 50)),
+      userView(db, deps.driver.bundles.live, userId),
+      withCustomPlans(db, (tx) => readMessagePage(tx, { user: userId }, after, 50)),
     ]);
     if (!view.profile && messages.rows.length === 0 && after === null) {
       return html(c, problemPage('No such user', `No profile and no message for user "${userId}".`), 404);
@@ -176,7 +181,7 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
     }
     const workflow = bundle?.workflows[id];
     if (!bundle || !workflow) return html(c, problemPage('No such workflow', `Workflow "${id}" is not in bundle ${bundle?.version ?? '(none live)'}.`), 404);
-    const stats = await workflowStats(deps.db, id, Date.now());
+    const stats = await workflowStats(scanDatabase(c, deps), id, Date.now());
     return html(c, workflowPage({ id, version: bundle.version, workflow, liveVersion: live?.version ?? null, stats }));
   });
 
@@ -192,7 +197,7 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
         ),
         400,
       );
-    return html(c, auditPage(query.data, await auditList(deps.db, query.data)));
+    return html(c, auditPage(query.data, await auditList(scanDatabase(c, deps), query.data)));
   });
 
   // ── providers ──

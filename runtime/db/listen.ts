@@ -6,6 +6,7 @@
 import pg from 'pg';
 
 export interface ListenOptions {
+  /** PostgreSQL itself, never a transaction pooler (it would hand the LISTEN's session to others): Database.directUrl ?? url. */
   url: string;
   channel: string;
   onNotify(payload: string | undefined): void;

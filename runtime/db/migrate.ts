@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as baseline from './migrations/0001-baseline.ts';
 import * as sendReceipts from './migrations/0002-send-receipts.ts';
+import * as timePartitions from './migrations/0003-time-partitions.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface Migration {
@@ -25,6 +26,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'baseline', sql: baseline.sql },
   { id: 2, name: 'send-receipts', sql: sendReceipts.sql },
+  { id: 3, name: 'time-partitions', sql: timePartitions.sql },
 ];
 
 export interface AppliedMigration {

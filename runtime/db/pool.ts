@@ -12,6 +12,11 @@ export interface Database extends SqlClient {
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
   readonly url: string;
+  /**
+   * Set when `url` is a connection pooler in transaction mode: a URL straight to PostgreSQL, where connections
+   * that hold a session go (LISTEN, session advisory locks). Absent: `url` holds sessions too.
+   */
+  readonly directUrl?: string;
 }
 
 /** Errors that mean "the database is unreachable or going away", not "the query is wrong". */
@@ -47,13 +52,48 @@ function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig |
   return { name, text, values };
 }
 
+/**
+ * Through a transaction pooler, statements run unnamed: each transaction gets whichever server connection is
+ * free, where a statement prepared on another does not exist (PgBouncer before 1.21 cannot track them). Each is
+ * parsed and planned again on every call; that is the price of the pooler.
+ */
+function unnamed(text: string, values: unknown[] | undefined): pg.QueryConfig | string {
+  return values && values.length > 0 ? { text, values } : text;
+}
+
+/**
+ * What PgBouncer in transaction mode answers a pool that treats it as PostgreSQL: our named statements missing
+ * or already there on the server connection it handed out, or startup options refused. Said once, with the fix.
+ */
+function poolerHint(error: unknown): unknown {
+  const e = error as { code?: string; message?: string } | null;
+  const named = (e?.code === '26000' || e?.code === '42P05') && /prepared statement "herald_\d+"/.test(e.message ?? '');
+  const options = e?.code === '08P01' && /unsupported startup parameter/.test(e.message ?? '');
+  if ((named || options) && e && !e.message?.includes('DATABASE_DIRECT_URL'))
+    e.message +=
+      ' (this database URL leads to a connection pooler in transaction mode, e.g. PgBouncer: a DATABASE_URL through one needs DATABASE_DIRECT_URL set to a URL straight to PostgreSQL; runtime/README.md, "Through a connection pooler")';
+  return error;
+}
+
 export interface PoolOptions {
   max?: number;
   /** Session settings of every connection, as `-c name=value` startup options (e.g. synchronous_commit). */
   settings?: Record<string, string>;
+  /**
+   * A URL straight to PostgreSQL, given when `url` is a connection pooler in transaction mode (DATABASE_DIRECT_URL):
+   * statements then run unnamed, and the database's `directUrl` is this.
+   */
+  directUrl?: string;
 }
 
 export function openDatabase(url: string, options: PoolOptions = {}): Database {
+  const { directUrl } = options;
+  const pooled = directUrl !== undefined;
+  // A pooler refuses startup options (PgBouncer: "unsupported startup parameter: options"), and would hand the
+  // settings of one client's session to the next: a pool that needs them connects straight to PostgreSQL.
+  if (pooled && options.settings && Object.keys(options.settings).length > 0)
+    throw new Error('openDatabase: session settings cannot go through a connection pooler; open this pool on the direct URL (DATABASE_DIRECT_URL) instead');
+  const statement = pooled ? unnamed : prepared;
   const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`);
   const pool = new pg.Pool({
     connectionString: url,
@@ -68,9 +108,21 @@ export function openDatabase(url: string, options: PoolOptions = {}): Database {
   pool.on('error', () => {});
   const database: Database = {
     url,
-    query: async <Row>(text: string, values?: unknown[]) => (await pool.query(prepared(text, values) as pg.QueryConfig)) as unknown as { rows: Row[] },
+    ...(pooled ? { directUrl } : {}),
+    query: async <Row>(text: string, values?: unknown[]) => {
+      try {
+        return (await pool.query(statement(text, values) as pg.QueryConfig)) as unknown as { rows: Row[] };
+      } catch (error) {
+        throw poolerHint(error);
+      }
+    },
     async transaction(fn) {
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw poolerHint(error);
+      }
       // A checked-out client whose connection drops emits 'error'; the failing query reports it, so the
       // event itself must not go unhandled (it would end the process).
       const swallow = () => {};
@@ -84,7 +136,11 @@ export function openDatabase(url: string, options: PoolOptions = {}): Database {
           query: async <Row>(t: string, v?: unknown[]) => {
             // A statement after the transaction ended would run on a client back in the pool, perhaps in another's transaction.
             if (!open) throw new Error('statement issued after its transaction ended');
-            return (await client.query(prepared(t, v) as pg.QueryConfig)) as unknown as { rows: Row[] };
+            try {
+              return (await client.query(statement(t, v) as pg.QueryConfig)) as unknown as { rows: Row[] };
+            } catch (error) {
+              throw poolerHint(error);
+            }
           },
           afterCommit: (fn) => void committed.push(fn),
         };

@@ -2,9 +2,34 @@
  * Every SQL statement Herald runs, as pure functions returning text and values. Nothing here executes.
  */
 import type { Statement } from './sql-client.ts';
+import { timeOfId } from './time-ordered-id.ts';
 
 const s = (text: string, ...values: unknown[]): Statement => ({ text, values });
 const json = (value: unknown) => JSON.stringify(value ?? null);
+/**
+ * A message or inbox item by its id ($1). An id that carries its time (UUIDv7) names the row's partition too:
+ * one index probe. An id from before partitioning is looked up in every partition (only old rows have one).
+ */
+const byId = (id: string) => (timeOfId(id) ? 'id = $1 AND created_at = herald.uuid7_time($1)' : 'id = $1');
+/**
+ * How far back a repeated event (Segment's messageId) or provider event is recognised. The logs are partitioned
+ * by day, so no unique index spans them: a repeat is looked for in the days this window covers (one index
+ * probe per day) under a lock on its key (lockDedupeKeys). Segment dedupes over a day; SendGrid retries a
+ * webhook for up to 72 hours.
+ */
+export const EVENT_DEDUPE_WINDOW = '1 day';
+export const PROVIDER_EVENT_DEDUPE_WINDOW = '3 days';
+/**
+ * Serialises the acceptance of the same keys until the transaction ends. Its own statement: a statement that
+ * looks for an earlier copy must start after the lock is held, or it would not see a copy committed meanwhile.
+ * Keys are locked in order, so two transactions never wait on each other in a cycle.
+ */
+export const lockDedupeKeys = (scope: string, keys: string[]) =>
+  s(
+    `SELECT count(pg_advisory_xact_lock(hashtextextended($1 || '/' || k, 0))) FROM (SELECT DISTINCT k FROM unnest($2::text[]) AS k ORDER BY k) AS keys`,
+    scope,
+    keys,
+  );
 
 // ── bundles ────────────────────────────────────────────────────────────────────────────────────────────
 export const insertBundle = (version: string, bundle: unknown) =>
@@ -212,22 +237,23 @@ export interface TurnRecord {
   messages: MessageEntry[];
 }
 /**
- * Saves the turns of a batch in one statement: the messages they logged (in order, so their clock_timestamp
- * creation times keep it; one row per run, step and channel) and each run's new state.
+ * Saves the turns of a batch in one statement: the messages they logged (each created at the time its UUIDv7 id
+ * carries, which puts it in its day's partition and keeps the order they were logged in; an id of an earlier
+ * release, kept by a send receipt, is dated now) and each run's new state.
  */
 export const saveTurns = (turns: TurnRecord[]) =>
   s(
     `WITH logged AS (
-       INSERT INTO herald.messages (id, run_id, step_id, channel, workflow, template, user_id, status, reason, provider,
+       INSERT INTO herald.messages (id, created_at, run_id, step_id, channel, workflow, template, user_id, status, reason, provider,
          provider_message_id, provider_response, content, history)
-       SELECT m.id, m.run_id, m.step_id, m.channel, m.workflow, m.template, m.user_id, m.status, m.reason, m.provider,
+       SELECT m.id, COALESCE(herald.uuid7_time(m.id), clock_timestamp()), m.run_id, m.step_id, m.channel, m.workflow, m.template, m.user_id, m.status, m.reason, m.provider,
          m.provider_message_id, m.provider_response, m.content, m.history
        FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (id uuid, run_id uuid, step_id text, channel text, workflow text, template text,
          user_id text, status text, reason text, provider text, provider_message_id text, provider_response jsonb,
          content jsonb, history jsonb)) WITH ORDINALITY AS m (id, run_id, step_id, channel, workflow, template, user_id, status,
          reason, provider, provider_message_id, provider_response, content, history, n)
        ORDER BY m.n
-       ON CONFLICT (run_id, step_id, channel) DO NOTHING
+       ON CONFLICT DO NOTHING
      ),
      -- The turn records its messages itself: the receipts its sends left (delivery/receipts.ts) have done their job.
      receipted AS (
@@ -259,22 +285,27 @@ export interface MessageRow {
   created_at: Date;
   updated_at: Date;
 }
-/** Claims the (run, step, channel) slot; returns the existing row when a retried job already claimed it. */
 /** Appends an engagement or delivery status; `status` moves only forward (see runtime/status/status.ts). */
 export const appendMessageStatus = (id: string, status: string, entry: unknown) =>
-  s('UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE id = $1 RETURNING *', id, status, json([entry]));
-/** Claims a provider event's identity; no row back means it was applied before (a provider retry). */
+  s(`UPDATE herald.messages SET status = $2, history = history || $3::jsonb, updated_at = now() WHERE ${byId(id)} RETURNING *`, id, status, json([entry]));
+/**
+ * Claims a provider event's identity; no row back means it was applied within the window before (a provider
+ * retry). Run after locking its message (lockMessage): two copies of one event wait on that row, so the second
+ * claim starts after the first committed and sees it.
+ */
 export const claimProviderEvent = (dedupeKey: string, messageId: string | null) =>
   s(
-    'INSERT INTO herald.provider_events (dedupe_key, message_id) VALUES ($1, $2) ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key',
+    `INSERT INTO herald.provider_events (dedupe_key, message_id) SELECT $1, $2
+     WHERE NOT EXISTS (SELECT 1 FROM herald.provider_events WHERE dedupe_key = $1 AND received_at > now() - interval '${PROVIDER_EVENT_DEDUPE_WINDOW}')
+     RETURNING dedupe_key`,
     dedupeKey,
     messageId,
   );
 /** The message a provider's id names (Twilio's SM…, SendGrid's x-message-id), locked; none when not ours. */
 export const lockMessageByProviderId = (providerMessageId: string) =>
   s('SELECT * FROM herald.messages WHERE provider_message_id = $1 ORDER BY created_at DESC LIMIT 1 FOR UPDATE', providerMessageId);
-export const messageById = (id: string) => s('SELECT * FROM herald.messages WHERE id = $1', id);
-export const lockMessage = (id: string) => s('SELECT * FROM herald.messages WHERE id = $1 FOR UPDATE', id);
+export const messageById = (id: string) => s(`SELECT * FROM herald.messages WHERE ${byId(id)}`, id);
+export const lockMessage = (id: string) => s(`SELECT * FROM herald.messages WHERE ${byId(id)} FOR UPDATE`, id);
 export const messagesOfUser = (userId: string, limit: number, before?: { createdAt: Date; id: string }) =>
   before
     ? s(
@@ -288,11 +319,12 @@ export const messagesOfUser = (userId: string, limit: number, before?: { created
 export const messagesOfRun = (runId: string) => s('SELECT * FROM herald.messages WHERE run_id = $1 ORDER BY created_at, id', runId);
 
 // ── inbox ────────────────────────────────────────────────────────────────────────────────────────────────
-export const insertInboxItem = (i: { id: string; userId: string; messageId: string; title: string; body: string; actionUrl: string | null }) =>
+/** An in-app message's item: its id is the message's (a UUIDv7, so its partition follows from it). */
+export const insertInboxItem = (i: { userId: string; messageId: string; title: string; body: string; actionUrl: string | null }) =>
   s(
-    `INSERT INTO herald.inbox (id, user_id, message_id, title, body, action_url) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (message_id) DO UPDATE SET title = EXCLUDED.title RETURNING id`,
-    i.id,
+    `INSERT INTO herald.inbox (id, created_at, user_id, message_id, title, body, action_url)
+     VALUES ($2, COALESCE(herald.uuid7_time($2), now()), $1, $2, $3, $4, $5)
+     ON CONFLICT (id, created_at) DO UPDATE SET title = EXCLUDED.title RETURNING id`,
     i.userId,
     i.messageId,
     i.title,
@@ -345,16 +377,16 @@ export const acceptEvents = (events: EventRow[], runs: NewRun[]) =>
        SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (message_id text, event text, user_id text, properties jsonb, run_ids jsonb))
          WITH ORDINALITY AS e (message_id, event, user_id, properties, run_ids, n)
      ),
+     -- The first of a repeated message id in the batch, unless the log has it already (lockDedupeKeys ran first).
+     kept AS (
+       SELECT i.n FROM input i
+       WHERE i.message_id IS NULL OR (
+         i.n = (SELECT min(j.n) FROM input j WHERE j.message_id = i.message_id)
+         AND NOT EXISTS (SELECT 1 FROM herald.events e WHERE e.message_id = i.message_id AND e.received_at > now() - interval '${EVENT_DEDUPE_WINDOW}'))
+     ),
      logged AS (
        INSERT INTO herald.events (message_id, event, user_id, properties, run_ids)
-       -- In message_id order (the first of a repeated one wins), so groups never wait on each other in a cycle.
-       SELECT message_id, event, user_id, properties, run_ids FROM input ORDER BY message_id NULLS FIRST, n
-       ON CONFLICT (message_id) DO NOTHING RETURNING message_id
-     ),
-     kept AS (
-       SELECT n FROM input WHERE message_id IS NULL
-       UNION ALL
-       SELECT min(i.n) FROM input i JOIN logged l ON l.message_id = i.message_id GROUP BY i.message_id
+       SELECT i.message_id, i.event, i.user_id, i.properties, i.run_ids FROM input i JOIN kept k ON k.n = i.n ORDER BY i.n
      ),
      started AS (${insertRunsFrom('$2', 'r.id IN (SELECT jsonb_array_elements_text(i.run_ids)::uuid FROM input i JOIN kept k ON k.n = i.n)')}),
      active AS (
@@ -368,7 +400,8 @@ export const acceptEvents = (events: EventRow[], runs: NewRun[]) =>
     json(runs),
   );
 /** The runs logged events started, by message id (answers for retries of events already accepted). */
-export const eventsByMessageId = (messageIds: string[]) => s('SELECT message_id, run_ids FROM herald.events WHERE message_id = ANY($1::text[])', messageIds);
+export const eventsByMessageId = (messageIds: string[]) =>
+  s(`SELECT message_id, run_ids FROM herald.events WHERE message_id = ANY($1::text[]) AND received_at > now() - interval '${EVENT_DEDUPE_WINDOW}'`, messageIds);
 
 // ── digests and throttles ────────────────────────────────────────────────────────────────────────────────
 /** Opens a digest owned by `runId`, or appends the item to the open one; returns the owner. */
@@ -422,26 +455,23 @@ export const passThrottle = (t: { workflow: string; stepId: string; userId: stri
 
 // ── retention ────────────────────────────────────────────────────────────────────────────────────────────
 /**
- * Deletes what is older than the retention: finished runs and their messages, events, idempotency keys, inbound
- * SMS ids (a replay older than the retention would need a Twilio signature that old, which Twilio never resends),
- * audit entries; and send receipts older than `receiptsBefore` (they matter only while a job may be retried).
+ * Deletes what is older than the retention in the tables that are not partitioned by time (the partitioned logs —
+ * messages, inbox, events, provider events, audit — lose whole days instead: db/partitions.ts): finished runs,
+ * idempotency keys, throttle passes, rejected ingests, inbound SMS ids (a replay older than the retention would
+ * need a Twilio signature that old, which Twilio never resends); and send receipts older than `receiptsBefore`
+ * (they matter only while a job may be retried).
  */
 export const deleteExpired = (before: Date, receiptsBefore: Date) =>
   s(
     `WITH old_runs AS (
        DELETE FROM herald.runs WHERE updated_at < $1 AND status IN ('completed', 'cancelled', 'failed') RETURNING id
      ),
-     old_messages AS (DELETE FROM herald.messages WHERE run_id IN (SELECT id FROM old_runs) RETURNING id),
-     old_inbox AS (DELETE FROM herald.inbox WHERE created_at < $1 RETURNING id),
-     old_events AS (DELETE FROM herald.events WHERE received_at < $1 RETURNING id),
      old_keys AS (DELETE FROM herald.idempotency WHERE created_at < $1 RETURNING key),
      old_throttles AS (DELETE FROM herald.throttles WHERE at < $1 RETURNING 1),
-     old_provider_events AS (DELETE FROM herald.provider_events WHERE received_at < $1 RETURNING 1),
      old_rejected AS (DELETE FROM herald.ingest_rejected WHERE rejected_at < $1 RETURNING 1),
      old_inbound_sms AS (DELETE FROM herald.inbound_sms WHERE received_at < $1 RETURNING 1),
-     old_audit AS (DELETE FROM herald.audit_log WHERE at < $1 RETURNING 1),
      old_receipts AS (DELETE FROM herald.send_receipts WHERE at < $2 RETURNING 1)
-     SELECT (SELECT count(*) FROM old_runs) AS runs, (SELECT count(*) FROM old_messages) AS messages`,
+     SELECT (SELECT count(*) FROM old_runs) AS runs`,
     before,
     receiptsBefore,
   );
@@ -590,6 +620,24 @@ export const exportEventsPage = (p: { afterAt: string; afterId: string; until: s
     p.until,
     p.limit,
   );
+
+// ── read replica ──
+// Asked of DATABASE_READ_URL's server (db/read-replica.ts): /readyz, /metrics and `herald doctor`.
+export interface ReplicaStatusRow {
+  standby: boolean;
+  /** Null when it is no standby, or has replayed no transaction yet. */
+  lag_seconds: number | null;
+}
+/**
+ * How far behind the primary a standby's data is: none when it has applied all the WAL it received, else the
+ * age of the last transaction it applied. An estimate: for a moment after a primary that sat idle writes
+ * again, it is the length of the idle time.
+ */
+export const replicaStatus = () =>
+  s(`SELECT pg_is_in_recovery() AS standby,
+       CASE WHEN NOT pg_is_in_recovery() THEN NULL
+            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag_seconds`);
 
 // ── dashboard ──
 // Statements of the message dashboard (runtime/dashboard/, runtime/dashboard/routes.ts). Every list is a

@@ -5,7 +5,6 @@
  * has moved past its step, so a retried job (whose run is still before the step) finds nothing recorded and
  * a redelivered one (already past it) never reaches this code. Each (run, step, channel) has one row.
  */
-import { randomUUID } from 'node:crypto';
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
@@ -18,6 +17,7 @@ import { type LinkSigner, renderTemplate, templateBuiltins } from '../render/ind
 import { failpoint } from '../failpoints.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
 import { receiptKey, type ReceiptBook, type ReceiptRow, type RunReceipts } from './receipts.ts';
+import { newTimeOrderedId } from '../db/time-ordered-id.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
 
@@ -59,7 +59,7 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   const out: SentMessage[] = [];
   const at = new Date(ctx.now).toISOString();
   for (const skip of action.skipped) {
-    const id = randomUUID();
+    const id = newTimeOrderedId();
     const history = [{ status: 'skipped', at, reason: skip.reason, ...(skip.detail === undefined ? {} : { detail: skip.detail as JsonValue }) }];
     logMessage(ctx, action, id, skip.channel, {
       status: 'skipped',
@@ -76,7 +76,7 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   const template = ctx.bundle.templates[action.template];
   for (const candidate of action.candidates) {
     const receipt = ctx.receipts?.left.get(receiptKey(action.stepId, candidate.channel));
-    const id = receipt?.message_id ?? randomUUID();
+    const id = receipt?.message_id ?? newTimeOrderedId();
     const outcome = await sendOne(ctx, action, id, candidate, template, receipt);
     // The receipt commits before the run's next send: a crash from here on does not send this message again.
     if (!receipt && outcome.status === 'sent') await record(ctx, action, id, candidate.channel, outcome);

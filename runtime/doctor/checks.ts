@@ -6,6 +6,7 @@ import type { Bundle, Provider } from '../../compiler/bundle/schema.ts';
 import { ConfigError, readConfig } from '../config.ts';
 import { MigrationError, migrationStatus } from '../db/migrate.ts';
 import { openDatabase } from '../db/pool.ts';
+import { openReadReplica, replicaStatus } from '../db/read-replica.ts';
 import { createProviderRegistry, credentialSlots, credentialVariable } from '../delivery/providers/registry.ts';
 
 export interface Check {
@@ -28,6 +29,8 @@ export async function runDoctor(input: { env: NodeJS.ProcessEnv; bundle: Bundle 
   const { env, bundle } = input;
   const checks: Check[] = [configuration(env)];
   checks.push(...(await database(env)));
+  checks.push(...(await directDatabase(env)));
+  checks.push(...(await readReplica(env)));
   checks.push(
     bundle
       ? pass('bundle', `version ${bundle.version}`)
@@ -57,7 +60,8 @@ async function database(env: NodeJS.ProcessEnv): Promise<Check[]> {
     return [
       fail('database', 'DATABASE_URL is unset: herald start would run an embedded database (development only)', 'set DATABASE_URL to a PostgreSQL 15 or newer'),
     ];
-  const db = openDatabase(env.DATABASE_URL, { max: 1 });
+  const directUrl = env.DATABASE_DIRECT_URL?.trim() || undefined;
+  const db = openDatabase(env.DATABASE_URL, { max: 1, ...(directUrl ? { directUrl } : {}) });
   try {
     if (!(await db.ping(TIMEOUT_MS)))
       return [fail('database', 'not reachable', 'check DATABASE_URL (host, port, credentials, sslmode) and that the database accepts connections from here')];
@@ -92,6 +96,107 @@ async function database(env: NodeJS.ProcessEnv): Promise<Check[]> {
     return checks;
   } finally {
     await db.close();
+  }
+}
+
+/** A PostgreSQL server and database, as both URLs see them: the same through a pooler and straight. */
+const IDENTITY = 'SELECT current_database() AS name, pg_postmaster_start_time()::text AS started';
+
+/**
+ * DATABASE_DIRECT_URL (runtime/README.md, "Through a connection pooler"): reachable, and the database behind
+ * DATABASE_URL's pooler, not another one (LISTEN there would hear nothing the runtime's commits notify).
+ */
+async function directDatabase(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const url = env.DATABASE_DIRECT_URL?.trim();
+  if (!url) return [];
+  const name = 'direct database';
+  if (!env.DATABASE_URL)
+    return [
+      fail(
+        name,
+        'DATABASE_DIRECT_URL is set but DATABASE_URL is not: herald start refuses to start',
+        'set DATABASE_URL to the connection pooler, or unset DATABASE_DIRECT_URL',
+      ),
+    ];
+  const direct = openDatabase(url, { max: 1 });
+  const pooled = openDatabase(env.DATABASE_URL, { max: 1, directUrl: url });
+  try {
+    if (!(await direct.ping(TIMEOUT_MS)))
+      return [
+        fail(
+          name,
+          'DATABASE_DIRECT_URL not reachable: listeners, send receipts and partition upkeep connect there',
+          'check DATABASE_DIRECT_URL (host, port, credentials, sslmode): it must reach PostgreSQL itself, not the pooler',
+        ),
+      ];
+    type Identity = { name: string; started: string };
+    const [straight] = (await direct.query<Identity>(IDENTITY)).rows;
+    const [through] = (await pooled.ping(TIMEOUT_MS)) ? (await pooled.query<Identity>(IDENTITY)).rows : [];
+    if (through && (straight?.name !== through.name || straight?.started !== through.started))
+      return [
+        fail(
+          name,
+          `DATABASE_DIRECT_URL reaches database ${straight?.name}, not the one behind DATABASE_URL (${through.name}, on a server started ${through.started})`,
+          'point DATABASE_DIRECT_URL at the PostgreSQL server and database that DATABASE_URL pools',
+        ),
+      ];
+    return [
+      pass(name, `reachable${through ? ', the same database as DATABASE_URL' : ''}: DATABASE_URL is treated as a transaction pooler (unnamed statements)`),
+    ];
+  } finally {
+    await Promise.all([direct.close(), pooled.close()]);
+  }
+}
+
+/**
+ * DATABASE_READ_URL, when set: it answers, it is a standby (or at least a readable server), and it holds Herald's
+ * tables at the primary's migrations, which a replica of DATABASE_URL does and another database does not.
+ */
+async function readReplica(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const url = env.DATABASE_READ_URL?.trim();
+  if (!url) return [];
+  const name = 'read replica';
+  const replica = openReadReplica(url, { max: 1 });
+  const primary = env.DATABASE_URL ? openDatabase(env.DATABASE_URL, { max: 1 }) : null;
+  try {
+    const status = await replicaStatus(replica, TIMEOUT_MS);
+    if (!status.reachable)
+      return [
+        fail(
+          name,
+          'DATABASE_READ_URL not reachable: the dashboard, message lists and the export would answer 503',
+          'check DATABASE_READ_URL (host, port, credentials, sslmode) and that the replica accepts connections from here, or unset it to read everything from DATABASE_URL',
+        ),
+      ];
+    let onReplica: number[];
+    try {
+      onReplica = (await migrationStatus(replica)).applied.map((m) => m.id);
+    } catch (error) {
+      if (!(error instanceof MigrationError)) throw error;
+      return [fail(name, `DATABASE_READ_URL: ${error.message}`, 'point DATABASE_READ_URL at a replica of DATABASE_URL')];
+    }
+    const onPrimary = primary && (await primary.ping(TIMEOUT_MS)) ? (await migrationStatus(primary).catch(() => null))?.applied.map((m) => m.id) : undefined;
+    if (onReplica.length === 0 || (onPrimary && onPrimary.join() !== onReplica.join()))
+      return [
+        fail(
+          name,
+          onReplica.length === 0
+            ? "DATABASE_READ_URL has none of Herald's tables"
+            : `DATABASE_READ_URL is at migration ${onReplica.at(-1)}, DATABASE_URL at ${onPrimary?.at(-1)}: it is not replaying DATABASE_URL`,
+          'point DATABASE_READ_URL at a streaming replica of DATABASE_URL (a standby of that server), or unset it',
+        ),
+      ];
+    const lag = status.lagSeconds === null ? 'lag unknown' : `${status.lagSeconds.toFixed(1)} s behind`;
+    return [
+      pass(
+        name,
+        status.standby
+          ? `a standby, reachable, ${lag}`
+          : "reachable and readable, with Herald's tables, but not a standby (pg_is_in_recovery() is false): reads see what that server holds, not necessarily DATABASE_URL's data",
+      ),
+    ];
+  } finally {
+    await Promise.all([replica.close(), primary?.close()]);
   }
 }
 

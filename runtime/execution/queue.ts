@@ -5,6 +5,7 @@
 import { PgBoss } from 'pg-boss';
 import type { Fact } from '../engine/index.ts';
 import { coalescingStream } from '../db/coalescing-socket.ts';
+import { listen } from '../db/listen.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 
 export const RUN_QUEUE = 'herald-run';
@@ -38,7 +39,12 @@ export function asBossDb(client: SqlClient): BossDb {
   return { executeSql: (text, values) => client.query(text, values) };
 }
 
-export function createBoss(url: string, onError: (error: Error) => void): PgBoss {
+/**
+ * pg-boss on `url`. Everything it runs there is transaction-scoped (its advisory locks are `_xact_` locks, its
+ * settings `SET LOCAL`, its statements unnamed), so `url` may be a transaction pooler; only its LISTEN needs a
+ * session, and with `listenUrl` (DATABASE_DIRECT_URL) it is held there, by db/listen.ts, instead.
+ */
+export function createBoss(url: string, onError: (error: Error) => void, listenUrl?: string): PgBoss {
   const options: ConstructorParameters<typeof PgBoss>[0] & object = {
     connectionString: url,
     schema: 'pgboss',
@@ -52,7 +58,29 @@ export function createBoss(url: string, onError: (error: Error) => void): PgBoss
   // pg-boss hands its options to pg.Pool, whose `stream` option its types do not list.
   const boss = new PgBoss(Object.assign(options, { stream: coalescingStream }));
   boss.on('error', onError);
+  if (listenUrl) listenElsewhere(boss, listenUrl, onError);
   return boss;
+}
+
+/**
+ * pg-boss's own listener connects to its pool's URL; through a transaction pooler its LISTEN would hold no
+ * session (notifications lost, its heartbeat failing). `listen` is the capability pg-boss asks its database for
+ * (IDatabase.listen): ours holds the connection at `url` and re-LISTENs after a loss, calling `onReconnect` so
+ * pg-boss fetches what it may have missed meanwhile. A NOTIFY only wakes workers early: polling still runs.
+ */
+function listenElsewhere(boss: PgBoss, url: string, onError: (error: Error) => void): void {
+  const db = boss.getDb();
+  db.listen = async (channel, onNotification, onReconnect) =>
+    listen({
+      url,
+      channel,
+      onNotify: (payload) => {
+        if (payload !== undefined) onNotification(payload);
+      },
+      onListening: onReconnect,
+      onError: (error) =>
+        onError(new Error(`pg-boss listener (DATABASE_DIRECT_URL): ${error instanceof Error ? error.message : String(error)}`, { cause: error })),
+    });
 }
 
 /** Jobs must outlive the longest wait the bundle allows (retention), with a day to spare. */

@@ -7,6 +7,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import type { Database } from '../db/pool.ts';
 import { exec } from '../db/sql-client.ts';
+import { maintainPartitions } from '../db/partitions.ts';
 import * as sql from '../db/sql.ts';
 import type { DriverDeps } from './deps.ts';
 import { startRuns } from '../intake/runs.ts';
@@ -27,7 +28,8 @@ export async function syncSchedules(boss: PgBoss, bundle: Bundle): Promise<void>
     if (workflow.trigger.type !== 'schedule') continue;
     await boss.schedule(SCHEDULE_QUEUE, workflow.trigger.cron, { workflow: workflow.id }, { key: workflow.id, tz: 'UTC' });
   }
-  await boss.schedule(MAINTENANCE_QUEUE, '17 3 * * *', { retentionMs: bundle.settings.retentionMs }, { key: MAINTENANCE_KEY, tz: 'UTC' });
+  // Hourly: the days ahead are made well before they start, and a day past the retention goes within the hour.
+  await boss.schedule(MAINTENANCE_QUEUE, '17 * * * *', { retentionMs: bundle.settings.retentionMs }, { key: MAINTENANCE_KEY, tz: 'UTC' });
 }
 
 export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps, onError: (e: unknown) => void): Promise<void> {
@@ -45,6 +47,7 @@ export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps
   await boss.work(MAINTENANCE_QUEUE, async (jobs: { data: { retentionMs: number } }[]) => {
     for (const job of jobs) {
       try {
+        await maintainPartitions(db, job.data.retentionMs, deps.now());
         await exec(
           db,
           sql.deleteExpired(new Date(deps.now() - job.data.retentionMs), new Date(deps.now() - Math.min(job.data.retentionMs, RECEIPT_LIFETIME_MS))),

@@ -3,10 +3,10 @@
  * "why wasn't this sent?" there, the sends the throttle held back (the send steps after it in its own step
  * list) are logged as `skipped` with reason `throttled` and the count that decided it.
  */
-import { randomUUID } from 'node:crypto';
 import type { JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import { heldByThrottle } from '../../compiler/bundle/walk.ts';
 import type * as sql from '../db/sql.ts';
+import { newTimeOrderedId } from '../db/time-ordered-id.ts';
 
 /** The `skipped` messages for the sends a throttle held back, for the run's message log. */
 export function throttledMessages(
@@ -16,7 +16,7 @@ export function throttledMessages(
   const detail: JsonValue = { throttle: throttle.stepId, count: throttle.count, limit: throttle.limit };
   const at = new Date(throttle.now).toISOString();
   return heldByThrottle(run.workflow.steps, throttle.stepId).map(({ send, channel }) => ({
-    id: randomUUID(),
+    id: newTimeOrderedId(),
     step_id: send.id,
     channel,
     workflow: run.workflow.id,

@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono';
 import { isForbiddenKey } from '../../compiler/bundle/null-prototype.ts';
+import { replicaStatus } from '../db/read-replica.ts';
 import type { AppDeps } from './deps.ts';
 import { errorResponse, HttpError } from './errors.ts';
 import { createFeature, createRouter, type DeclaredRoute, type Feature, type Router, routerOptions } from './route.ts';
@@ -95,12 +96,14 @@ export function createApp(deps: AppDeps): HeraldApp {
 
   routes.get('/healthz', { auth: 'none', body: 0, note: 'liveness: says nothing but ok' }, (c) => c.json({ ok: true }));
   routes.get('/readyz', { auth: 'none', body: 0, note: 'readiness for load balancers: database up, bundle version' }, async (c) => {
-    const database = await deps.db.ping();
+    const [database, replica] = await Promise.all([deps.db.ping(), deps.readDb ? replicaStatus(deps.readDb) : null]);
     const bundle = deps.driver.bundles.live?.version ?? null;
     // A process that is stopping takes no new work: load balancers should route around it.
     const stopping = deps.stopping?.() ?? false;
+    // The read replica is reported, not required: without it this process still accepts and runs everything.
     const ok = database && bundle !== null && !stopping;
-    return c.json({ ok, database, bundle, ...(stopping ? { stopping } : {}) }, ok ? 200 : 503);
+    const reads = replica ? { replica: replica.reachable, replicaLagSeconds: replica.lagSeconds } : {};
+    return c.json({ ok, database, bundle, ...reads, ...(stopping ? { stopping } : {}) }, ok ? 200 : 503);
   });
   metricsRoute(routes, deps, false);
 

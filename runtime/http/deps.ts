@@ -7,7 +7,13 @@ import type { Metrics } from '../metrics.ts';
 
 /** What the HTTP layer needs from the runtime. */
 export interface AppDeps {
+  /** The primary: every write, every read of the engine, sessions, the inbox. */
   db: Database;
+  /**
+   * The read replica (DATABASE_READ_URL), when one is set: read-only routes reach it through http/reads.ts only.
+   * Absent: they read `db`.
+   */
+  readDb?: Database;
   driver: DriverDeps;
   /** Where every trigger comes in (runtime/intake/): group commit, Idempotency-Key claims. */
   intake: Intake;

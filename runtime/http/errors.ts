@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { isConnectionError } from '../db/pool.ts';
+import { ReplicaUnavailableError } from '../db/read-replica.ts';
 import { InputError } from '../errors.ts';
 
 export type ErrorCode =
@@ -44,6 +45,10 @@ export function errorResponse(error: unknown, c: Context, log: (error: unknown) 
   }
   if (error instanceof InputError) {
     return c.json({ error: { code: 'invalid_request', message: error.message, details: error.details } }, 400);
+  }
+  if (error instanceof ReplicaUnavailableError) {
+    c.header('Retry-After', '5');
+    return c.json({ error: { code: 'unavailable', message: error.message } }, 503);
   }
   if (isConnectionError(error)) {
     c.header('Retry-After', '5');

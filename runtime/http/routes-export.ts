@@ -11,6 +11,7 @@ import * as sql from '../db/sql.ts';
 import { rows } from '../db/sql-client.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError, invalid } from './errors.ts';
+import { scanDatabase } from './reads.ts';
 
 const querySchema = z.object({
   since: z.iso.datetime({ offset: true }),
@@ -32,8 +33,10 @@ export function exportRoutes(routes: Router, deps: AppDeps, options: ExportOptio
     if (until !== undefined && Date.parse(until) <= Date.parse(since)) {
       throw new HttpError(400, 'invalid_request', `until (${until}) must be after since (${since})`);
     }
+    // Every page from the same server: the read replica's (http/reads.ts), unless the request asks for strong.
+    const db = scanDatabase(c, deps);
     const page = (after: { at: string; id: string }) =>
-      rows<sql.ExportedEventRow>(deps.db, sql.exportEventsPage({ afterAt: after.at, afterId: after.id, until: until ?? null, limit: pageSize }));
+      rows<sql.ExportedEventRow>(db, sql.exportEventsPage({ afterAt: after.at, afterId: after.id, until: until ?? null, limit: pageSize }));
 
     // The first page is read before answering: a database outage is then a 503, not a truncated 200.
     let next: sql.ExportedEventRow[] | null = await page({ at: since, id: '0' });

@@ -10,6 +10,7 @@ import { readBody } from './body.ts';
 import type { AppDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 import { presentMessage, presentRun } from './present.ts';
+import { lookupFresh } from './reads.ts';
 
 const engagementBody = z.object({
   event: z.enum(['delivered', 'opened', 'clicked']),
@@ -23,8 +24,10 @@ function uuidParam(value: string, what: string): string {
 }
 
 export function runRoutes(routes: Router, deps: AppDeps) {
+  // Lookups by id read the replica, then the primary on a miss (http/reads.ts): a message just made is never a 404.
   routes.get('/v1/messages/:id', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
-    const message = await one<sql.MessageRow>(deps.db, sql.messageById(uuidParam(c.req.param('id'), 'message')));
+    const id = uuidParam(c.req.param('id'), 'message');
+    const message = await lookupFresh(c, deps, (db) => one<sql.MessageRow>(db, sql.messageById(id)));
     if (!message) throw new HttpError(404, 'not_found', `no message "${c.req.param('id')}"`);
     return c.json({ message: presentMessage(message) });
   });
@@ -44,10 +47,14 @@ export function runRoutes(routes: Router, deps: AppDeps) {
   });
 
   routes.get('/v1/runs/:id', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
-    const run = await one<sql.RunRow>(deps.db, sql.runById(uuidParam(c.req.param('id'), 'run')));
-    if (!run) throw new HttpError(404, 'not_found', `no run "${c.req.param('id')}"`);
-    const messages = await rows<sql.MessageRow>(deps.db, sql.messagesOfRun(run.id));
-    return c.json({ run: { ...presentRun(run), messages: messages.map(presentMessage) } });
+    const id = uuidParam(c.req.param('id'), 'run');
+    // The run and its messages from one server: both as of the same moment of the primary's history.
+    const found = await lookupFresh(c, deps, async (db) => {
+      const run = await one<sql.RunRow>(db, sql.runById(id));
+      return run && { run, messages: await rows<sql.MessageRow>(db, sql.messagesOfRun(run.id)) };
+    });
+    if (!found) throw new HttpError(404, 'not_found', `no run "${c.req.param('id')}"`);
+    return c.json({ run: { ...presentRun(found.run), messages: found.messages.map(presentMessage) } });
   });
 
   routes.post('/v1/runs/:id/cancel', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {

@@ -26,7 +26,7 @@ export interface InboxHub {
 }
 
 export interface HubOptions {
-  /** Where to LISTEN: the runtime's database. */
+  /** Where to LISTEN: the runtime's database, straight (DATABASE_DIRECT_URL) when DATABASE_URL is a pooler. */
   url: string;
   onError: (error: unknown) => void;
   tickMs?: number;

@@ -59,7 +59,7 @@ export function inboxFeature(deps: AppDeps): Feature {
 }
 
 function inboxRoutes(routes: Router, deps: AppDeps): void {
-  const hub = createInboxHub({ url: deps.db.url, onError: deps.log });
+  const hub = createInboxHub({ url: deps.db.directUrl ?? deps.db.url, onError: deps.log });
   const gate = createGate(4);
   const now = () => deps.driver.now();
   const slots = createStreamSlots(readInboxLimits(deps.env));

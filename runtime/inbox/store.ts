@@ -2,7 +2,6 @@
  * The inbox port in-app delivery writes through (`InboxPort`, runtime/delivery/providers/types.ts), on a client the
  * delivery code chooses: the job's transaction, so an item exists exactly when its message is logged.
  */
-import { randomUUID } from 'node:crypto';
 import * as sql from '../db/sql.ts';
 import { one, type SqlClient } from '../db/sql-client.ts';
 import type { InboxPort } from '../delivery/providers/types.ts';
@@ -10,8 +9,9 @@ import type { InboxPort } from '../delivery/providers/types.ts';
 export function inboxOn(client: SqlClient): InboxPort {
   return {
     async store(item) {
-      // One item per message: a message handed over again (a retried attempt) gets its first item's id back.
-      const row = await one<{ id: string }>(client, sql.insertInboxItem({ id: randomUUID(), ...item }));
+      // One item per message, with the message's id (a UUIDv7: the item's partition follows from it); a message
+      // handed over again (a retried attempt) finds its item.
+      const row = await one<{ id: string }>(client, sql.insertInboxItem(item));
       if (!row) throw new Error(`the inbox item of message ${item.messageId} was not stored`);
       return row.id;
     },

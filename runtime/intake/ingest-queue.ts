@@ -118,8 +118,8 @@ export function startIngestConsumer(
       onError(new Error(`ingest queue: row ${row.id} dropped: Idempotency-Key "${outcome.conflict}" was already used for another request`));
   }
 
-  // ── the listener (db/listen.ts); the poll keeps the queue moving while it reconnects ──
-  const listener = listen({ url: db.url, channel: INGEST_CHANNEL, onNotify: wake, onListening: wake, onError: report });
+  // ── the listener (db/listen.ts), on a session straight to PostgreSQL when DATABASE_URL is a pooler; the poll keeps the queue moving while it reconnects ──
+  const listener = listen({ url: db.directUrl ?? db.url, channel: INGEST_CHANNEL, onNotify: wake, onListening: wake, onError: report });
 
   const poll = setInterval(wake, options.pollMs ?? 1_000);
   poll.unref();

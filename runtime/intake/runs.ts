@@ -6,7 +6,7 @@
 import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import * as sql from '../db/sql.ts';
-import { one, rows, type SqlClient } from '../db/sql-client.ts';
+import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import { createRun } from '../engine/index.ts';
 import type { AcceptanceDeps } from '../execution/deps.ts';
 import { sendFacts, startJob, type FactDelivery } from '../execution/queue.ts';
@@ -107,6 +107,8 @@ export async function acceptEvents(deps: AcceptanceDeps, tx: SqlClient, inputs: 
   );
   const runs = inputs.flatMap((input) => newRuns({ ...input, recipient: null, triggerEvent: input.event }, local));
   const events = inputs.map((i): sql.EventRow => ({ message_id: i.messageId, event: i.event, user_id: i.userId, properties: i.data, run_ids: i.runIds }));
+  const keys = inputs.flatMap((i) => (i.messageId ? [i.messageId] : []));
+  if (keys.length) await exec(tx, sql.lockDedupeKeys('event', keys));
   const row = (await one<{ kept: number[]; started: string[]; active: (ActiveRun & { user_id: string })[] }>(tx, sql.acceptEvents(events, runs)))!;
   const kept = new Set(row.kept);
   const started = new Set(row.started);

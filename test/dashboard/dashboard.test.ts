@@ -426,7 +426,7 @@ describe('the page query at 200k messages', () => {
     await big?.stop();
   });
 
-  type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Actual Rows'?: number; Plans?: PlanNode[] };
+  type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Actual Rows'?: number; 'Rows Removed by Filter'?: number; Plans?: PlanNode[] };
   type Explained = { Plan: PlanNode; 'Execution Time': number };
   const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
   const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
@@ -465,6 +465,14 @@ describe('the page query at 200k messages', () => {
   ];
 
   it('serves every filtered page from an index in page order: no sequential scan, no sort of the table', async () => {
+    const parentIndex = new Map(
+      (
+        await big.db.query<{ child: string; parent: string }>(
+          `SELECT c.relname AS child, p.relname AS parent FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           JOIN pg_class p ON p.oid = i.inhparent WHERE c.relkind = 'i'`,
+        )
+      ).rows.map((r) => [r.child, r.parent]),
+    );
     // A cursor in the middle of the table: the page after it must not read what comes before.
     const middle = (
       await big.db.query<{ at: string; id: string }>(
@@ -482,10 +490,11 @@ describe('the page query at 200k messages', () => {
           const explained = await explain(statement, mode);
           const plan = nodes(explained.Plan);
           const shape = `${label} (${mode} plan): ${plan.map((n) => `${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}`).join(' > ')}`;
-          expect(
-            plan.map((n) => n['Node Type']),
-            shape,
-          ).not.toContain('Seq Scan');
+          // A day not yet written (the days ahead) is an empty partition, which the planner rightly reads whole:
+          // a sequential scan may only ever read nothing.
+          for (const scan of plan.filter((n) => n['Node Type'] === 'Seq Scan')) {
+            expect((scan['Actual Rows'] ?? 0) + (scan['Rows Removed by Filter'] ?? 0), `${shape}: rows a sequential scan read`).toBe(0);
+          }
           expect(
             plan.some((n) => n['Index Name'] !== undefined),
             shape,
@@ -494,9 +503,10 @@ describe('the page query at 200k messages', () => {
           for (const sort of plan.filter((n) => n['Node Type'].endsWith('Sort'))) {
             expect(sort.Plans?.[0]?.['Actual Rows'] ?? Infinity, `${shape}: rows into the sort`).toBeLessThanOrEqual(1000);
           }
+          // The log is partitioned by day: a partition's index counts as the partitioned table's index it belongs to.
           if (mode === 'custom' && index)
             expect(
-              plan.map((n) => n['Index Name']),
+              plan.map((n) => n['Index Name'] && (parentIndex.get(n['Index Name']) ?? n['Index Name'])),
               shape,
             ).toContain(index);
           expect(explained['Execution Time'], shape).toBeLessThan(100);

@@ -11,6 +11,7 @@ import { MAX_INBOX_TOKEN_TTL_SECONDS, signInboxToken, TOO_LONG_LIVED } from '../
 import type { Runtime } from '../../runtime/server.ts';
 import { startTestRuntime } from '../runtime/harness.ts';
 import { openSse, type SseStream } from './sse.ts';
+import { newTimeOrderedId } from '../../runtime/db/time-ordered-id.ts';
 
 const SECRET = 'inbox-auth-secret-0123456789abcdef';
 
@@ -33,7 +34,7 @@ describe('inbox tokens on every route', () => {
 
   beforeAll(async () => {
     runtime = await startTestRuntime('inbox-auth', { env: { HERALD_INBOX_SECRET: SECRET } });
-    const item = { id: randomUUID(), userId: owner, messageId: randomUUID(), title: 'Yours only', body: 'Private', actionUrl: null };
+    const item = { userId: owner, messageId: newTimeOrderedId(), title: 'Yours only', body: 'Private', actionUrl: null };
     itemId = (await one<{ id: string }>(runtime.db, sql.insertInboxItem(item)))!.id;
   });
 

@@ -12,6 +12,7 @@ import type { Runtime } from '../../runtime/server.ts';
 import { signInboxToken, verifyInboxToken } from '../../runtime/inbox/token.ts';
 import { client, eventually, startTestRuntime, type Api } from '../runtime/harness.ts';
 import { openSse, type SseStream } from './sse.ts';
+import { newTimeOrderedId } from '../../runtime/db/time-ordered-id.ts';
 
 const SECRET = 'inbox-test-secret-0123456789abcdef';
 
@@ -272,9 +273,9 @@ describe('inbox API', () => {
       const user = `twice-${randomUUID().slice(0, 8)}`;
       const s = await stream(token(user));
       await s.next('snapshot');
-      const item = { id: randomUUID(), userId: user, messageId: randomUUID(), title: 'Once', body: 'Only once', actionUrl: null };
+      const item = { userId: user, messageId: newTimeOrderedId(), title: 'Once', body: 'Only once', actionUrl: null };
       const first = await one<{ id: string }>(runtime.db, sql.insertInboxItem(item));
-      const second = await one<{ id: string }>(runtime.db, sql.insertInboxItem({ ...item, id: randomUUID() }));
+      const second = await one<{ id: string }>(runtime.db, sql.insertInboxItem(item));
       expect(second?.id).toBe(first?.id);
       await s.next('item');
       await s.next('unread', (d: { unread: number }) => d.unread === 1);

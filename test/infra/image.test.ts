@@ -1,11 +1,3 @@
-/**
- * The runtime image, without a Docker engine: the Dockerfile's shape is checked as text, and what it does
- * is done by hand — the build context copied by .dockerignore's rules, the image's own install script run
- * on it (a real `npm ci --omit=dev` from the registry), then `herald start` and the metrics sidecar run
- * from that layout against the test database, with the image's HEALTHCHECK command pointed at them.
- * What this cannot show (base image, USER, layer order) is left to `docker build`; see infra/README.md.
- */
-import { createServer, type AddressInfo } from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +9,7 @@ import { freshDatabase } from '../setup/database.ts';
 import { eventually, exampleBundle } from '../runtime/harness.ts';
 import { copyBuildContext, isIgnored, parseDockerignore } from './docker-context.ts';
 import { installEnv } from '../setup/install-env.ts';
+import { freePort } from '../setup/free-port.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
@@ -219,15 +212,3 @@ describe('the production install, run from the build context', () => {
     expect(await exited).toBe(0);
   }, 120_000);
 });
-
-/** A TCP port nothing listens on now (the kernel's pick, released for the process under test to take). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -10,7 +10,7 @@ import { readSidecarConfig, runSidecar } from '../../infra/metrics/main.ts';
 import { METRICS, NAMESPACE } from '../../infra/metrics/names.ts';
 import { parsePrometheus, sumOf } from '../../infra/metrics/prometheus.ts';
 import { readBacklog } from '../../infra/metrics/queue.ts';
-import { migrate } from '../../runtime/db/migrate.ts';
+import { upgradeSchema } from '../../runtime/db/schema.ts';
 import { openDatabase } from '../../runtime/db/pool.ts';
 import { createBoss, ensureQueue, RUN_QUEUE } from '../../runtime/execution/queue.ts';
 import { createMetrics } from '../../runtime/metrics.ts';
@@ -113,7 +113,7 @@ describe('the backlog, from PostgreSQL', () => {
     const url = await freshDatabase('sidecar_backlog');
     const db = openDatabase(url, { max: 2 });
     cleanups.push(() => db.close());
-    await migrate(db);
+    await upgradeSchema(db);
     const boss = createBoss(url, () => {});
     await boss.start();
     cleanups.push(() => boss.stop({ graceful: false }));

@@ -78,7 +78,7 @@ export function containerDefinitionsOf(resources: Recorded[]): ContainerDefiniti
   );
 }
 
-const SECRET_VARIABLES = /KEY|TOKEN|SECRET|PASSWORD|SERVICE_ACCOUNT|DATABASE_URL/i;
+const SECRET_VARIABLES = /KEY|TOKEN|SECRET|PASSWORD|SERVICE_ACCOUNT|DATABASE_(DIRECT_|READ_)?URL/i;
 
 export function noPlainSecrets(resources: Recorded[], secretValues: string[]): string[] {
   const violations: string[] = [];

@@ -334,6 +334,10 @@ describe('deliberately weakened programs are caught', () => {
 describe('stack config', () => {
   it('refuses a secret as a plain environment variable', () => {
     expect(() => settings({ environment: { SENDGRID_API_KEY: 'x' } })).toThrow(/must not carry secrets \(SENDGRID_API_KEY\)/);
+    // The pooler's direct URL and the replica's URL carry the database password too.
+    for (const name of ['DATABASE_DIRECT_URL', 'DATABASE_READ_URL']) {
+      expect(() => settings({ environment: { [name]: 'postgres://herald:pw@db/herald' } })).toThrow(new RegExp(`must not carry secrets \\(${name}\\)`));
+    }
   });
 
   it('refuses values it does not know', () => {

@@ -6,7 +6,6 @@
  */
 import { heraldBin } from '../../compiler/installation.ts';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate, MigrationError, migrationStatus } from '../../runtime/db/migrate.ts';

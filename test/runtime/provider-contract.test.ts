@@ -14,7 +14,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Channel, Provider } from '../../compiler/bundle/schema.ts';
-import { migrate } from '../../runtime/db/migrate.ts';
+import { upgradeSchema } from '../../runtime/db/schema.ts';
 import { openDatabase, type Database } from '../../runtime/db/pool.ts';
 import { inboxOn } from '../../runtime/inbox/store.ts';
 import { createFcmProvider, type FcmProvider } from '../../runtime/delivery/providers/fcm.ts';
@@ -37,6 +37,7 @@ import {
   type TestServiceAccount,
 } from '../fakes/providers.ts';
 import { freshDatabase } from '../setup/database.ts';
+import { newTimeOrderedId } from '../../runtime/db/time-ordered-id.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // The vendors' fakes and the credentials the adapters hold
@@ -69,7 +70,7 @@ function fcmAdapter(serviceAccount: string): FcmProvider {
 
 beforeAll(async () => {
   db = openDatabase(await freshDatabase('provider_contract'));
-  await migrate(db);
+  await upgradeSchema(db);
   sendgrid = await startFakeSendgrid({ apiKey: SENDGRID_KEY });
   twilio = await startFakeTwilio({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
   fcm = await startFakeFcm({ projectId: 'herald-contract' });
@@ -228,7 +229,7 @@ async function send(c: AdapterCase, options: SendOptions = {}): Promise<Delivery
   const adapter = options.with?.adapter ?? c.adapter();
   const result = await db.transaction((tx) =>
     adapter.send({
-      messageId: randomUUID(),
+      messageId: newTimeOrderedId(),
       runId: randomUUID(),
       channel,
       provider: c.provider(channel),

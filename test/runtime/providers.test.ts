@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, Provider } from '../../compiler/bundle/schema.ts';
-import { migrate } from '../../runtime/db/migrate.ts';
+import { upgradeSchema } from '../../runtime/db/schema.ts';
 import { openDatabase, type Database } from '../../runtime/db/pool.ts';
 import { inboxOn } from '../../runtime/inbox/store.ts';
 import { inappProvider } from '../../runtime/delivery/providers/inapp.ts';
@@ -14,11 +14,12 @@ import { createSandboxProvider, type SandboxDelivery } from '../../runtime/deliv
 import type { OutboundMessage } from '../../runtime/delivery/providers/types.ts';
 import type { RenderedContent } from '../../runtime/render/index.ts';
 import { freshDatabase } from '../setup/database.ts';
+import { newTimeOrderedId } from '../../runtime/db/time-ordered-id.ts';
 
 let db: Database;
 beforeAll(async () => {
   db = openDatabase(await freshDatabase('providers'));
-  await migrate(db);
+  await upgradeSchema(db);
 });
 afterAll(async () => {
   await db?.close();
@@ -45,7 +46,7 @@ function withMessage<T>(
 ): Promise<T> {
   return db.transaction((tx) =>
     fn({
-      messageId: randomUUID(),
+      messageId: newTimeOrderedId(),
       runId: randomUUID(),
       channel,
       provider: provider(kind, channel),
@@ -66,7 +67,8 @@ describe('sandbox', () => {
 
 describe('inapp', () => {
   it('writes one inbox item per message, even when the message is handed over twice', async () => {
-    const messageId = randomUUID();
+    // As the driver makes them: the id carries the time, which places the item (and finds it again).
+    const messageId = newTimeOrderedId();
     const send = () =>
       db.transaction((tx) =>
         inappProvider.send({

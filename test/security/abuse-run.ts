@@ -1,9 +1,3 @@
-/**
- * Runs the abuse corpus (abuse.ts) against a real `herald start` process, with the floods that are not single
- * requests: live streams past their caps, and bodies trickled byte by byte (slowloris). `npm test` runs a
- * sample (abuse.test.ts); the fault suite runs all of it (test/faults/security.test.ts).
- */
-import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { expect } from 'vitest';
 import * as sql from '../../runtime/db/sql.ts';
@@ -11,6 +5,7 @@ import { signInboxToken } from '../../runtime/inbox/token.ts';
 import { FAULT_API_KEY, rowCounts, rssKb, send, sendEarly, startFaultRuntime, type FaultRuntime, type Reply, type RowCounts } from '../faults/support.ts';
 import { abuseCorpus, tableRoutes, type AbuseCase, type AbuseSecrets } from './abuse.ts';
 import { CONFIGURED_ENV, INBOX_SECRET, READ_KEY, SEGMENT_WRITE_KEY, TRIGGER_KEY } from './support.ts';
+import { newTimeOrderedId } from '../../runtime/db/time-ordered-id.ts';
 
 export const SIGNING_SECRET = 'abuse-signing-secret-0123456789-0123456789';
 export const STREAMS_PER_USER = 3;
@@ -41,8 +36,8 @@ export async function startAbuseTarget(name: string): Promise<AbuseTarget> {
     });
   }
   await send(`${url}/v1/users/victim/preferences`, { method: 'PUT', headers: admin, body: JSON.stringify({ categories: { news: { email: true } } }) });
-  const victimItem = randomUUID();
-  const item = sql.insertInboxItem({ id: victimItem, userId: 'victim', messageId: randomUUID(), title: 'Yours', body: 'Only yours', actionUrl: null });
+  const victimItem = newTimeOrderedId();
+  const item = sql.insertInboxItem({ userId: 'victim', messageId: victimItem, title: 'Yours', body: 'Only yours', actionUrl: null });
   await fault.db.query(item.text, item.values);
   const secrets: AbuseSecrets = {
     keys: { admin: FAULT_API_KEY, trigger: TRIGGER_KEY, read: READ_KEY },

@@ -1,0 +1,194 @@
+/**
+ * Time partitions (runtime/db/partitions.ts) on a real PostgreSQL: a new database gets partitioned tables and
+ * the days ahead; the previous release's tables, with rows, become partitioned in place (their rows stay, as the
+ * first partition); a lookup by a message id reads one partition; retention drops whole days and deletes no row.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS, migrate } from '../../runtime/db/migrate.ts';
+import { DAYS_AHEAD, maintainPartitions, PARTITIONED_TABLES, preparePartitions } from '../../runtime/db/partitions.ts';
+import { openDatabase } from '../../runtime/db/pool.ts';
+import * as sql from '../../runtime/db/sql.ts';
+import { newTimeOrderedId, timeOfId } from '../../runtime/db/time-ordered-id.ts';
+import { freshDatabase } from '../setup/database.ts';
+
+const DAY = 86_400_000;
+const day = (ms: number) => new Date(Math.floor(ms / DAY) * DAY).toISOString().slice(0, 10).replaceAll('-', '');
+const opened: pg.Client[] = [];
+afterAll(async () => {
+  for (const c of opened) await c.end().catch(() => {});
+});
+
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  opened.push(client);
+  return client;
+}
+
+const partitionsOf = async (client: pg.Client, table: string) =>
+  (
+    await client.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = $1::regclass ORDER BY 1`,
+      [`herald.${table}`],
+    )
+  ).rows.map((r) => r.name);
+
+const relkind = async (client: pg.Client, table: string) =>
+  (await client.query<{ k: string }>('SELECT relkind AS k FROM pg_class WHERE oid = $1::regclass', [`herald.${table}`])).rows[0]?.k;
+
+/** One message row of the previous release's shape (a random id, a time of its own). */
+const oldMessage = (runId: string, stepId: string, createdAt: Date) =>
+  [randomUUID(), runId, stepId, 'email', 'onboarding', 'welcome', 'u-1', 'delivered', createdAt] as const;
+
+/** The relations a plan reads, from EXPLAIN's JSON. */
+function relationsRead(plan: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: Record<string, unknown>) => {
+    if (typeof node['Relation Name'] === 'string') found.push(node['Relation Name']);
+    for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+  };
+  walk((plan as { Plan: Record<string, unknown> }[])[0]!.Plan);
+  return found;
+}
+
+describe('a new database', () => {
+  it('has every log partitioned by day, the days ahead made, and a lookup by message id reading one partition', async () => {
+    const url = await freshDatabase('partitions-new');
+    const db = openDatabase(url, { max: 2 });
+    try {
+      await migrate(db);
+      const now = Date.now();
+      const report = await preparePartitions(db, now);
+      expect(report.converted).toEqual(PARTITIONED_TABLES.map((t) => t.table));
+      const client = await connect(url);
+      for (const { table } of PARTITIONED_TABLES) {
+        expect(await relkind(client, table)).toBe('p');
+        const parts = await partitionsOf(client, table);
+        // The old (empty) table stays as the partition of everything before today; then today and the days ahead.
+        expect(parts).toEqual([`${table}_before_${day(now)}`, ...Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => `${table}_p${day(now + i * DAY)}`)].sort());
+      }
+      // Done once: a second start (or a second process) finds nothing to do.
+      expect(await preparePartitions(db, now)).toEqual({ converted: [], created: [], dropped: [] });
+
+      // A message logged now lands in today's partition, dated by its id; the lookup by id prunes to it.
+      const id = newTimeOrderedId();
+      const runId = randomUUID();
+      await client.query(
+        `INSERT INTO herald.messages (id, created_at, run_id, step_id, channel, workflow, template, status)
+         VALUES ($1, herald.uuid7_time($1), $2, 'welcome', 'email', 'onboarding', 'welcome', 'sent')`,
+        [id, runId],
+      );
+      const where = await client.query<{ part: string; created_at: Date }>(
+        'SELECT tableoid::regclass::text AS part, created_at FROM herald.messages WHERE id = $1',
+        [id],
+      );
+      expect(where.rows[0]!.part.replace(/^herald\./, '')).toBe(`messages_p${day(now)}`);
+      expect(where.rows[0]!.created_at.getTime()).toBe(timeOfId(id)!.getTime());
+      const lookup = sql.messageById(id);
+      const plan = await client.query(`EXPLAIN (FORMAT JSON) ${lookup.text}`, lookup.values);
+      expect(relationsRead(plan.rows[0]['QUERY PLAN'])).toEqual([`messages_p${day(now)}`]);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('the previous release’s database', () => {
+  it('is partitioned in place: old rows stay (as the first partition) and are still found by id; writes go on', async () => {
+    const url = await freshDatabase('partitions-upgrade');
+    const client = await connect(url);
+    // The previous release's schema (migrations 1 and 2) with rows in every log.
+    await client.query(MIGRATIONS[0]!.sql);
+    await client.query(MIGRATIONS[1]!.sql);
+    const now = Date.now();
+    const runId = randomUUID();
+    const old = [oldMessage(runId, 'welcome', new Date(now - 3 * DAY)), oldMessage(runId, 'nudge', new Date(now - 60_000))];
+    for (const m of old) {
+      await client.query(
+        `INSERT INTO herald.messages (id, run_id, step_id, channel, workflow, template, user_id, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [...m],
+      );
+    }
+    await client.query(`INSERT INTO herald.events (message_id, event, user_id, properties) VALUES ('seg-1', 'signed_up', 'u-1', '{}')`);
+    await client.query(`INSERT INTO herald.audit_log (actor, action) VALUES ('admin', 'login')`);
+    await client.query(`INSERT INTO herald.provider_events (dedupe_key) VALUES ('sg-1')`);
+    await client.query(`INSERT INTO herald.inbox (id, user_id, message_id, title, body) VALUES ($1, 'u-1', $2, 'Hi', 'Hello')`, [randomUUID(), old[1]![0]]);
+
+    const db = openDatabase(url, { max: 2 });
+    try {
+      await migrate(db);
+      await preparePartitions(db, now);
+      // The old rows are the first partition, bounded two days ahead (rows kept arriving while it was checked).
+      const boundary = day(now + 2 * DAY);
+      for (const { table } of PARTITIONED_TABLES) {
+        expect(await relkind(client, table)).toBe('p');
+        expect(await partitionsOf(client, table)).toContain(`${table}_before_${boundary}`);
+      }
+      expect((await client.query('SELECT count(*)::int AS n FROM herald.messages')).rows[0].n).toBe(2);
+      expect((await client.query('SELECT count(*)::int AS n FROM herald.audit_log')).rows[0].n).toBe(1);
+      // A message of the previous release (a random id) is still found by id, and still updated by a webhook.
+      const found = await db.query(sql.messageById(old[0]![0]).text, sql.messageById(old[0]![0]).values);
+      expect(found.rows).toHaveLength(1);
+      const update = sql.appendMessageStatus(old[1]![0], 'opened', { status: 'opened' });
+      expect((await db.query(update.text, update.values)).rows).toHaveLength(1);
+      // The serial ids go on from where they were.
+      const next = await client.query<{ id: string }>(`INSERT INTO herald.audit_log (actor, action) VALUES ('admin', 'logout') RETURNING id`);
+      expect(Number(next.rows[0]!.id)).toBe(2);
+      // A repeated Segment event is still recognised across the switch.
+      await client.query('BEGIN');
+      const lock = sql.lockDedupeKeys('event', ['seg-1']);
+      await client.query(lock.text, lock.values);
+      const accepted = sql.acceptEvents([{ message_id: 'seg-1', event: 'signed_up', user_id: 'u-1', properties: {}, run_ids: [] }], []);
+      expect((await client.query(accepted.text, accepted.values)).rows[0].kept).toEqual([]);
+      await client.query('ROLLBACK');
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe('retention', () => {
+  it('drops whole days past the retention (detached, then dropped) and deletes no row', async () => {
+    const url = await freshDatabase('partitions-retention');
+    const db = openDatabase(url, { max: 2 });
+    try {
+      await migrate(db);
+      const now = Date.now();
+      await preparePartitions(db, now);
+      const client = await connect(url);
+      // A message today, and an audit entry today.
+      const id = newTimeOrderedId();
+      await client.query(
+        `INSERT INTO herald.messages (id, created_at, run_id, step_id, channel, workflow, template, status)
+         VALUES ($1, herald.uuid7_time($1), $2, 'welcome', 'email', 'onboarding', 'welcome', 'sent')`,
+        [id, randomUUID()],
+      );
+      await client.query(`INSERT INTO herald.audit_log (actor, action) VALUES ('admin', 'login')`);
+
+      // Five days later, with a retention of two days: today and the day before it are gone, the rest stays.
+      const later = now + 5 * DAY;
+      const report = await maintainPartitions(db, 2 * DAY, later);
+      expect(report.dropped).toContain(`messages_p${day(now)}`);
+      expect(report.dropped).toContain(`messages_before_${day(now)}`);
+      expect(report.dropped).toContain(`audit_log_p${day(now)}`);
+      expect(report.dropped).not.toContain(`messages_p${day(later - 2 * DAY)}`);
+      // The days ahead of the later clock were made.
+      expect(report.created).toContain(`messages_p${day(later + DAYS_AHEAD * DAY)}`);
+      expect((await client.query('SELECT count(*)::int AS n FROM herald.messages')).rows[0].n).toBe(0);
+      expect((await client.query('SELECT count(*)::int AS n FROM herald.audit_log')).rows[0].n).toBe(0);
+      const parts = await partitionsOf(client, 'messages');
+      expect(parts).not.toContain(`messages_p${day(now)}`);
+      expect(parts).toContain(`messages_p${day(later)}`);
+      // Not one row deleted: whole tables went.
+      const deleted = await client.query<{ n: string }>(
+        `SELECT coalesce(sum(n_tup_del), 0) AS n FROM pg_stat_user_tables WHERE schemaname = 'herald' AND relname LIKE ANY (ARRAY['messages%', 'audit_log%', 'inbox%', 'events%', 'provider_events%'])`,
+      );
+      expect(Number(deleted.rows[0]!.n)).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
