@@ -17,6 +17,7 @@
  */
 import pg from 'pg';
 import type { Database } from './pool.ts';
+import type { SqlClient } from './sql-client.ts';
 
 /** Where the partitions' session goes: straight to PostgreSQL, past a transaction pooler (DATABASE_DIRECT_URL). */
 type Session = Pick<Database, 'url' | 'directUrl'>;
@@ -142,7 +143,7 @@ export function maintainPartitions(db: Session, retentionMs: number, now = Date.
   });
 }
 
-const isPartitioned = async (client: pg.Client, table: string) =>
+const isPartitioned = async (client: SqlClient, table: string) =>
   (await client.query<{ kind: string }>(`SELECT relkind AS kind FROM pg_class WHERE oid = to_regclass($1)`, [`herald.${table}`])).rows[0]?.kind === 'p';
 
 const boundName = (spec: PartitionedTable) => `${spec.table}_before_partitioning`;
@@ -255,23 +256,57 @@ async function existingIndexes(client: pg.Client, table: string): Promise<{ shap
 }
 const indexShape = (unique: boolean, columns: string, where?: string) => `${unique ? 'unique ' : ''}(${columns})${where ? ` where ${where}` : ''}`;
 
+export interface PartitionCoverage {
+  table: string;
+  partitioned: boolean;
+  /** Where the last partition ends (exclusive): rows dated from here on have nowhere to go. Null when none. */
+  until: Date | null;
+}
+
+/**
+ * Which logs are partitioned, and up to when their days run on without a gap from now (herald doctor). Reads
+ * the catalog only: no lock, any connection.
+ */
+export async function partitionCoverage(db: SqlClient, now = Date.now()): Promise<PartitionCoverage[]> {
+  const coverage: PartitionCoverage[] = [];
+  for (const { table } of PARTITIONED_TABLES) {
+    const partitioned = await isPartitioned(db, table);
+    const parts = partitioned ? await partitionsOf(db, table) : [];
+    let until: number | null = null;
+    for (let at = now, next: Partition | undefined; (next = parts.find((p) => p.from !== null && p.until !== null && p.from <= at && at < p.until)); ) {
+      until = at = next.until!;
+    }
+    coverage.push({ table, partitioned, until: until === null ? null : new Date(until) });
+  }
+  return coverage;
+}
+
 interface Partition {
   table: string;
   name: string;
+  /** The inclusive lower bound; -Infinity for MINVALUE, null for the default partition. */
+  from: number | null;
   /** The exclusive upper bound; null for the default partition. */
   until: number | null;
   detachPending: boolean;
 }
 
-async function partitionsOf(client: pg.Client, table: string): Promise<Partition[]> {
+async function partitionsOf(client: SqlClient, table: string): Promise<Partition[]> {
   const result = await client.query<{ name: string; bound: string; pending: boolean }>(
     `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, i.inhdetachpending AS pending FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
      WHERE i.inhparent = to_regclass($1)`,
     [`herald.${table}`],
   );
   return result.rows.map((r) => {
+    const from = r.bound.match(/FROM \((?:'([^']+)'|MINVALUE)\)/);
     const to = r.bound.match(/TO \('([^']+)'\)/);
-    return { table, name: r.name, until: to ? parseTimestamp(to[1]!) : null, detachPending: r.pending };
+    return {
+      table,
+      name: r.name,
+      from: from ? (from[1] ? parseTimestamp(from[1]) : Number.NEGATIVE_INFINITY) : null,
+      until: to ? parseTimestamp(to[1]!) : null,
+      detachPending: r.pending,
+    };
   });
 }
 
@@ -280,9 +315,11 @@ async function createAhead(client: pg.Client, now: number): Promise<string[]> {
   const created: string[] = [];
   for (const spec of PARTITIONED_TABLES) {
     const existing = await partitionsOf(client, spec.table);
-    const covered = Math.max(...existing.map((p) => p.until ?? 0), dayOf(now));
+    const covered = (day: number) => existing.some((p) => p.from !== null && p.until !== null && p.from <= day && day < p.until);
     const statements: string[] = [];
-    for (let day = covered; day <= dayOf(now) + DAYS_AHEAD * DAY_MS; day += DAY_MS) {
+    // Every day from today on that no partition covers: a day dropped by hand is made again too.
+    for (let day = dayOf(now); day <= dayOf(now) + DAYS_AHEAD * DAY_MS; day += DAY_MS) {
+      if (covered(day)) continue;
       const name = `${spec.table}_p${dayName(day)}`;
       statements.push(
         `CREATE TABLE herald.${name} (LIKE herald.${spec.table} INCLUDING DEFAULTS INCLUDING STORAGE)`,

@@ -5,6 +5,7 @@
 import type { Bundle, Provider } from '../../compiler/bundle/schema.ts';
 import { ConfigError, readConfig } from '../config.ts';
 import { MigrationError, migrationStatus } from '../db/migrate.ts';
+import { partitionCoverage, type PartitionCoverage } from '../db/partitions.ts';
 import { openDatabase } from '../db/pool.ts';
 import { openReadReplica, replicaStatus } from '../db/read-replica.ts';
 import { createProviderRegistry, credentialSlots, credentialVariable } from '../delivery/providers/registry.ts';
@@ -93,10 +94,30 @@ async function database(env: NodeJS.ProcessEnv): Promise<Check[]> {
       if (!(error instanceof MigrationError)) throw error;
       checks.push(fail('migrations', error.message, 'run the release that migrated this database, or a newer one'));
     }
+    checks.push(partitionsCheck(await partitionCoverage(db)));
     return checks;
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The logs' day partitions (runtime/README.md, "Time partitions and retention"): a row dated past the last one
+ * has nowhere to go and its insert fails, so at least tomorrow must exist. Not partitioned yet is no fault:
+ * the next start, or herald migrate, does it.
+ */
+function partitionsCheck(coverage: PartitionCoverage[], now = Date.now()): Check {
+  const whole = coverage.filter((c) => !c.partitioned).map((c) => c.table);
+  if (whole.length === coverage.length) return pass('partitions', 'the logs are not partitioned by day yet: herald start or herald migrate does it, online');
+  const short = coverage.filter((c) => c.partitioned && (c.until === null || c.until.getTime() < now + 86_400_000));
+  if (short.length)
+    return fail(
+      'partitions',
+      `no partition for tomorrow in ${short.map((c) => `herald.${c.table}${c.until ? ` (ends ${c.until.toISOString()})` : ''}`).join(', ')}: rows dated then will fail to insert`,
+      'run herald migrate to make the days ahead now; a running runtime makes them every hour (its maintenance schedule), so check that one is running',
+    );
+  const until = new Date(Math.min(...coverage.filter((c) => c.until).map((c) => c.until!.getTime())));
+  return pass('partitions', `by day${whole.length ? ` (not yet: ${whole.join(', ')})` : ''}, made up to ${until.toISOString().slice(0, 10)}`);
 }
 
 /** A PostgreSQL server and database, as both URLs see them: the same through a pooler and straight. */

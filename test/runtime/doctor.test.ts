@@ -14,6 +14,10 @@ import type { Runtime } from '../../runtime/server.ts';
 import { type FakeFcm, type FakeProvider, startFakeFcm, startFakeSendgrid, startFakeTwilio, writeTestServiceAccount } from '../fakes/providers.ts';
 import { freshDatabase } from '../setup/database.ts';
 import { API_KEY, exampleBundle, SIGNING_SECRET, startTestRuntime } from './harness.ts';
+import { PARTITIONED_TABLES } from '../../runtime/db/partitions.ts';
+import { openDatabase } from '../../runtime/db/pool.ts';
+import { upgradeSchema } from '../../runtime/db/schema.ts';
+import { migrate } from '../../runtime/db/migrate.ts';
 
 const SENDGRID_KEY = 'SG.doctor-good-key';
 const TWILIO_SID = 'AC00000000000000000000000000000d0c';
@@ -134,6 +138,39 @@ describe('herald doctor', () => {
     expect(text.stdout).toMatch(/fix: /);
     for (const secret of ['SG.revoked-key-do-not-print', 'wrong-token-do-not-print', SIGNING_SECRET, API_KEY])
       expect(text.stdout + text.stderr).not.toContain(secret);
+  });
+
+  it('checks the logs have their days ahead: partitioned without tomorrow is a failure that says what to run', async () => {
+    const partitionsOf = async (env = good) => (await report(env)).report.checks.find((c) => c.name === 'partitions');
+    // The runtime started on this database made them.
+    expect(await partitionsOf()).toMatchObject({ ok: true, detail: expect.stringMatching(/^by day, made up to \d{4}-\d\d-\d\d$/) });
+    const db = openDatabase(good.DATABASE_URL!, { max: 1 });
+    try {
+      // The maintenance has not run for a day: tomorrow is missing.
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+      for (const { table } of PARTITIONED_TABLES) await db.query(`DROP TABLE herald.${table}_p${tomorrow}`);
+      expect(await partitionsOf()).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/no partition for tomorrow in herald\.messages/),
+        fix: expect.stringMatching(/herald migrate/),
+      });
+      // herald migrate (the same upgrade a start runs) makes the missing day again.
+      await upgradeSchema(db);
+      expect(await partitionsOf()).toMatchObject({ ok: true });
+    } finally {
+      await db.close();
+    }
+    // A database of the previous release, not partitioned yet, is no fault: the next start does it.
+    const previous = openDatabase(await freshDatabase('doctor-previous'), { max: 1 });
+    try {
+      await migrate(previous);
+      expect(await partitionsOf({ ...good, DATABASE_URL: previous.url })).toMatchObject({
+        ok: true,
+        detail: expect.stringMatching(/not partitioned by day yet/),
+      });
+    } finally {
+      await previous.close();
+    }
   });
 
   it('says what is missing without a database or a bundle', async () => {
