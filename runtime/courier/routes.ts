@@ -109,7 +109,7 @@ async function courierMessage(db: SqlClient, id: string) {
     only = message.id;
   }
   if (!run) return null;
-  const messages = (await rows<sql.MessageRow>(db, sql.messagesOfRun(run.id))).filter((m) => !only || m.id === only);
+  const messages = (await rows<sql.MessageRow>(db, sql.messagesOfRun(run))).filter((m) => !only || m.id === only);
   return presentCourierMessage(id, run, messages);
 }
 

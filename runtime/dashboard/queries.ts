@@ -68,7 +68,7 @@ export async function runWithMessages(db: SqlClient, id: string): Promise<{ run:
   if (!isUuid(id)) return undefined;
   const run = await one<sql.RunRow>(db, sql.runById(id));
   if (!run) return undefined;
-  return { run, messages: await rows<sql.MessageRow>(db, sql.messagesOfRun(id)) };
+  return { run, messages: await rows<sql.MessageRow>(db, sql.messagesOfRun(run)) };
 }
 
 /** A profile row as `SELECT * FROM herald.users` returns it. */

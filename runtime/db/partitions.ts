@@ -103,21 +103,67 @@ export interface PartitionReport {
 const dayOf = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 const dayName = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
 const literal = (ms: number) => `'${new Date(ms).toISOString()}'`;
-/** A timestamptz as PostgreSQL prints it in UTC (`2026-12-09 00:00:00+00`). */
-const parseTimestamp = (text: string) => Date.parse(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs `fn` on a session of its own, under the partitions' advisory lock. */
+/**
+ * A bound's text (SQL `text`, as PostgreSQL printed it) as milliseconds, computed in SQL: it prints a bound in
+ * the session's DateStyle and zone and reads it back the same way, so nothing here parses dates.
+ */
+const boundMs = (text: string) => `(extract(epoch FROM (${text})::timestamptz) * 1000)::float8`;
+
+/** How long a statement that locks a table the runtime writes may wait for that lock: never long. */
+const SHORT_LOCK = '2s';
+const LOCK_ATTEMPTS = 6;
+
+/**
+ * Runs `fn` on a session of its own, under the partitions' advisory lock. Waited for by polling
+ * (pg_try_advisory_lock), never in a blocking call: a session blocked in pg_advisory_lock holds a snapshot,
+ * and the holder's CREATE INDEX CONCURRENTLY waits for every older snapshot — the two would wait on each other.
+ */
 async function locked<T>(db: Session, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: db.directUrl ?? db.url });
   client.on('error', () => {}); // a dropped connection fails the statement in flight, which reports it
   await client.connect();
   try {
-    // Partitions are UTC days, and bounds are read back as text: one zone whatever the server's default.
+    // Partitions are UTC days.
     await client.query("SET TimeZone = 'UTC'");
-    await client.query(`SELECT pg_advisory_lock(${LOCK})`);
+    for (let wait = 50; !(await client.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${LOCK}) AS got`)).rows[0]?.got; wait = Math.min(wait * 2, 1_000)) {
+      await sleep(wait);
+    }
     return await fn(client);
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/**
+ * Runs `fn`, which takes a lock on a table the runtime uses, with a short lock_timeout: queued behind a long
+ * transaction it would hold up every query after it. Tried again with backoff; the last failure is thrown
+ * (the next start or maintenance slot goes on from where this stopped).
+ */
+async function briefly<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    await client.query(`SET lock_timeout = '${SHORT_LOCK}'`);
+    try {
+      return await fn();
+    } catch (error) {
+      // 55P03: lock_timeout.
+      if ((error as { code?: string }).code !== '55P03' || attempt >= LOCK_ATTEMPTS) throw error;
+    } finally {
+      await client.query('RESET lock_timeout').catch(() => {});
+    }
+    await sleep(250 * 2 ** attempt);
+  }
+}
+
+async function inTransaction(client: pg.Client, fn: () => Promise<void>): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await fn();
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
   }
 }
 
@@ -127,8 +173,9 @@ export function preparePartitions(db: Session, now = Date.now()): Promise<Partit
     const report: PartitionReport = { converted: [], created: [], dropped: [] };
     for (const spec of PARTITIONED_TABLES) {
       if (await convert(client, spec, now)) report.converted.push(spec.table);
+      // Each table's days at once: a table converted from empty takes no row dated today until today exists.
+      report.created.push(...(await createAhead(client, spec, now)));
     }
-    report.created = await createAhead(client, now);
     return report;
   });
 }
@@ -136,10 +183,13 @@ export function preparePartitions(db: Session, now = Date.now()): Promise<Partit
 /** The maintenance slot: days ahead, and days past the retention dropped whole. */
 export function maintainPartitions(db: Session, retentionMs: number, now = Date.now()): Promise<PartitionReport> {
   return locked(db, async (client) => {
-    for (const spec of PARTITIONED_TABLES) await convert(client, spec, now);
-    const created = await createAhead(client, now);
-    const dropped = await dropExpired(client, now - retentionMs);
-    return { converted: [], created, dropped };
+    const report: PartitionReport = { converted: [], created: [], dropped: [] };
+    for (const spec of PARTITIONED_TABLES) {
+      if (await convert(client, spec, now)) report.converted.push(spec.table);
+      report.created.push(...(await createAhead(client, spec, now)));
+      report.dropped.push(...(await dropExpired(client, spec, now - retentionMs)));
+    }
+    return report;
   });
 }
 
@@ -148,20 +198,29 @@ const isPartitioned = async (client: SqlClient, table: string) =>
 
 const boundName = (spec: PartitionedTable) => `${spec.table}_before_partitioning`;
 
+/** A bound this close leaves too little time to finish: rows dated past it would be refused by the old table. */
+const BOUND_MARGIN_MS = DAY_MS;
+
 /** The day the old table's rows end at: from its bound constraint, or chosen now (and the constraint added). */
 async function legacyBound(client: pg.Client, spec: PartitionedTable, now: number): Promise<{ at: number; empty: boolean }> {
-  const existing = await client.query<{ def: string }>(
-    `SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2`,
-    [`herald.${spec.table}`, boundName(spec)],
+  const table = `herald.${spec.table}`;
+  const existing = await client.query<{ at: number | null }>(
+    `SELECT ${boundMs(`(regexp_match(pg_get_constraintdef(oid), '''([^'']+)'''))[1]`)} AS at FROM pg_constraint WHERE conrelid = to_regclass($1) AND conname = $2`,
+    [table, boundName(spec)],
   );
-  const found = existing.rows[0]?.def.match(/'([^']+)'/);
-  if (found) return { at: parseTimestamp(found[1]!), empty: false };
+  const found = existing.rows[0]?.at;
+  if (typeof found === 'number' && found - now >= BOUND_MARGIN_MS) return { at: found, empty: false };
   // Rows keep arriving while a large table is checked: the bound leaves them two days. An empty table (a new
   // database, or the first start after an upgrade that logged nothing yet) is switched at once, from today.
-  const empty = (await client.query(`SELECT 1 FROM herald.${spec.table} LIMIT 1`)).rowCount === 0;
+  // A bound left by a conversion that stopped part-way, now too close, is moved on (and checked again).
+  const empty = found === undefined && (await client.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount === 0;
   const at = dayOf(now) + (empty ? 0 : 2 * DAY_MS);
   if (!empty) {
-    await client.query(`ALTER TABLE herald.${spec.table} ADD CONSTRAINT ${boundName(spec)} CHECK (${spec.column} < ${literal(at)}) NOT VALID`);
+    await briefly(client, () =>
+      client.query(
+        `ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${boundName(spec)}, ADD CONSTRAINT ${boundName(spec)} CHECK (${spec.column} < ${literal(at)}) NOT VALID`,
+      ),
+    );
   }
   return { at, empty };
 }
@@ -170,60 +229,72 @@ async function convert(client: pg.Client, spec: PartitionedTable, now: number): 
   if (await isPartitioned(client, spec.table)) return false;
   const { at, empty } = await legacyBound(client, spec, now);
   const legacy = `${spec.table}_before_${dayName(at)}`;
+  let primaryKeyIndex: string | null = null;
   if (!empty) {
     // Online: VALIDATE takes a lock that lets reads and writes go on; so does each concurrent index build.
     await client.query(`ALTER TABLE herald.${spec.table} VALIDATE CONSTRAINT ${boundName(spec)}`);
     const have = await existingIndexes(client, spec.table);
+    primaryKeyIndex = `${spec.table}_pre_pkey`;
     const wanted = [{ name: 'pkey', unique: true, columns: spec.primaryKey }, ...spec.indexes.map((i) => ({ ...i, unique: false }))];
     for (const index of wanted) {
-      const shape = indexShape(index.unique, index.columns, 'where' in index ? index.where : undefined);
-      if (have.some((h) => h.shape === shape && h.valid)) continue;
+      const where = 'where' in index ? index.where : undefined;
       const name = `${spec.table}_pre_${index.name}`;
+      if (have.some((h) => h.name === name && h.valid)) continue;
+      // An equal index already there serves; not for the key, which must be this one (the switch makes it the primary key).
+      if (!index.unique && have.some((h) => h.shape === indexShape(false, index.columns, where) && h.valid)) continue;
       // A build interrupted earlier leaves an invalid index behind: start it again.
       await client.query(`DROP INDEX CONCURRENTLY IF EXISTS herald.${name}`);
       await client.query(
-        `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${name} ON herald.${spec.table} (${index.columns})${'where' in index && index.where ? ` WHERE ${index.where}` : ''}`,
+        `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX CONCURRENTLY ${name} ON herald.${spec.table} (${index.columns})${where ? ` WHERE ${where}` : ''}`,
       );
     }
   }
-  await client.query('BEGIN');
+  let raced = false;
   try {
-    await client.query("SET LOCAL lock_timeout = '10s'");
-    await client.query(`LOCK TABLE herald.${spec.table} IN ACCESS EXCLUSIVE MODE`);
-    if (empty) {
-      // Checked again under the lock: a row written since is kept by bounding the old table after it.
-      if ((await client.query(`SELECT 1 FROM herald.${spec.table} LIMIT 1`)).rowCount !== 0) {
-        await client.query('ROLLBACK');
-        return convert(client, spec, now);
-      }
-      await client.query(`ALTER TABLE herald.${spec.table} ADD CONSTRAINT ${boundName(spec)} CHECK (${spec.column} < ${literal(at)})`);
-    }
-    await switchToPartitioned(client, spec, legacy, at);
-    await client.query('COMMIT');
+    await briefly(client, () =>
+      inTransaction(client, async () => {
+        await client.query(`LOCK TABLE herald.${spec.table} IN ACCESS EXCLUSIVE MODE`);
+        if (empty) {
+          // Checked again under the lock: a row written since means the table is converted as one with rows.
+          if ((await client.query(`SELECT 1 FROM herald.${spec.table} LIMIT 1`)).rowCount !== 0) {
+            raced = true;
+            throw new Error(`herald.${spec.table} took rows while being partitioned`);
+          }
+          await client.query(`ALTER TABLE herald.${spec.table} ADD CONSTRAINT ${boundName(spec)} CHECK (${spec.column} < ${literal(at)})`);
+        }
+        await switchToPartitioned(client, spec, legacy, at, primaryKeyIndex);
+      }),
+    );
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
+    if (!raced) throw error;
+    return convert(client, spec, now);
   }
   return true;
 }
 
-/** The renames, the partitioned table and the ATTACH, in the caller's transaction. */
-async function switchToPartitioned(client: pg.Client, spec: PartitionedTable, legacy: string, at: number): Promise<void> {
+/** The renames, the partitioned table and the ATTACH, in the caller's transaction (the old table locked). */
+async function switchToPartitioned(client: pg.Client, spec: PartitionedTable, legacy: string, at: number, primaryKeyIndex: string | null): Promise<void> {
   const { table } = spec;
   await client.query(`ALTER TABLE herald.${table} RENAME TO ${legacy}`);
-  // A partition's primary key is its partitioned table's (which holds the time): the old one gives way to it.
+  // A partition's unique keys are its partitioned table's (which hold the time): the old table's give way, the
+  // primary key to the one built for it. Left in place, an old unique key would refuse a row the partitioned
+  // table accepts (a Segment messageId first seen before the dedupe window) and fail its whole statement.
   await client.query(
-    `DO $$ DECLARE pk text; BEGIN
-       SELECT conname INTO pk FROM pg_constraint WHERE conrelid = 'herald.${legacy}'::regclass AND contype = 'p';
-       IF pk IS NOT NULL THEN EXECUTE format('ALTER TABLE herald.${legacy} DROP CONSTRAINT %I', pk); END IF;
+    `DO $$ DECLARE key text; BEGIN
+       FOR key IN SELECT conname FROM pg_constraint WHERE conrelid = 'herald.${legacy}'::regclass AND contype IN ('p', 'u') LOOP
+         EXECUTE format('ALTER TABLE herald.${legacy} DROP CONSTRAINT %I', key);
+       END LOOP;
      END $$`,
   );
+  // Built beforehand, concurrently, and made the key here: ATTACH takes it as the partitioned table's primary
+  // key's partition (else it would build one, under this lock).
+  if (primaryKeyIndex) await client.query(`ALTER TABLE herald.${legacy} ADD CONSTRAINT ${legacy}_pkey PRIMARY KEY USING INDEX ${primaryKeyIndex}`);
   // Index names are the schema's: the old table's make way for the partitioned table's.
   const old = await client.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1) ORDER BY c.relname`,
+    `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1) AND NOT i.indisprimary ORDER BY c.relname`,
     [`herald.${legacy}`],
   );
-  for (const [n, { name }] of old.rows.entries()) await client.query(`ALTER INDEX herald.${name} RENAME TO ${legacy}_${n + 1}`);
+  for (const [n, { name }] of old.rows.entries()) await client.query(`ALTER INDEX herald."${name}" RENAME TO ${legacy}_${n + 1}`);
   for (const trigger of spec.triggers ?? []) await client.query(`DROP TRIGGER IF EXISTS ${trigger.split(' ')[2]} ON herald.${legacy}`);
   await client.query(`CREATE TABLE herald.${table} (LIKE herald.${legacy} INCLUDING DEFAULTS INCLUDING STORAGE) PARTITION BY RANGE (${spec.column})`);
   await client.query(`ALTER TABLE herald.${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY (${spec.primaryKey})`);
@@ -244,14 +315,15 @@ async function switchToPartitioned(client: pg.Client, spec: PartitionedTable, le
   await client.query(`ALTER TABLE herald.${table} ATTACH PARTITION herald.${legacy} FOR VALUES FROM (MINVALUE) TO (${literal(at)})`);
 }
 
-async function existingIndexes(client: pg.Client, table: string): Promise<{ shape: string; valid: boolean }[]> {
-  const result = await client.query<{ unique: boolean; def: string; valid: boolean }>(
-    `SELECT i.indisunique AS unique, pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AS valid FROM pg_index i WHERE i.indrelid = to_regclass($1)`,
+async function existingIndexes(client: pg.Client, table: string): Promise<{ name: string; shape: string; valid: boolean }[]> {
+  const result = await client.query<{ name: string; unique: boolean; def: string; valid: boolean }>(
+    `SELECT c.relname AS name, i.indisunique AS unique, pg_get_indexdef(i.indexrelid) AS def, i.indisvalid AS valid
+     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)`,
     [`herald.${table}`],
   );
   return result.rows.map((r) => {
     const [, columns = '', where] = r.def.match(/USING btree \((.*?)\)(?: WHERE (.*))?$/) ?? [];
-    return { shape: indexShape(r.unique, columns, where), valid: r.valid };
+    return { name: r.name, shape: indexShape(r.unique, columns, where), valid: r.valid };
   });
 }
 const indexShape = (unique: boolean, columns: string, where?: string) => `${unique ? 'unique ' : ''}(${columns})${where ? ` where ${where}` : ''}`;
@@ -291,59 +363,77 @@ interface Partition {
   detachPending: boolean;
 }
 
+/** A table's partitions, oldest first. */
 async function partitionsOf(client: SqlClient, table: string): Promise<Partition[]> {
-  const result = await client.query<{ name: string; bound: string; pending: boolean }>(
-    `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound, i.inhdetachpending AS pending FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-     WHERE i.inhparent = to_regclass($1)`,
+  const bound = (side: 'FROM' | 'TO') => boundMs(`(regexp_match(pg_get_expr(c.relpartbound, c.oid), '${side} \\(''([^'']+)''\\)'))[1]`);
+  const result = await client.query<{ name: string; from_ms: number | null; until_ms: number | null; minvalue: boolean; pending: boolean }>(
+    `SELECT c.relname AS name, ${bound('FROM')} AS from_ms, ${bound('TO')} AS until_ms,
+       pg_get_expr(c.relpartbound, c.oid) LIKE '%FROM (MINVALUE)%' AS minvalue, i.inhdetachpending AS pending
+     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1)`,
     [`herald.${table}`],
   );
-  return result.rows.map((r) => {
-    const from = r.bound.match(/FROM \((?:'([^']+)'|MINVALUE)\)/);
-    const to = r.bound.match(/TO \('([^']+)'\)/);
-    return {
+  return result.rows
+    .map((r) => ({
       table,
       name: r.name,
-      from: from ? (from[1] ? parseTimestamp(from[1]) : Number.NEGATIVE_INFINITY) : null,
-      until: to ? parseTimestamp(to[1]!) : null,
+      from: r.minvalue ? Number.NEGATIVE_INFINITY : r.from_ms,
+      until: r.until_ms,
       detachPending: r.pending,
-    };
-  });
+    }))
+    .sort((a, b) => (a.until ?? Number.POSITIVE_INFINITY) - (b.until ?? Number.POSITIVE_INFINITY));
 }
 
 /** Today and the days ahead, each created apart and attached (ATTACH locks the partitioned table less than CREATE … PARTITION OF). */
-async function createAhead(client: pg.Client, now: number): Promise<string[]> {
+async function createAhead(client: pg.Client, spec: PartitionedTable, now: number): Promise<string[]> {
+  const existing = await partitionsOf(client, spec.table);
+  const covered = (day: number) => existing.some((p) => p.from !== null && p.until !== null && p.from <= day && day < p.until);
   const created: string[] = [];
-  for (const spec of PARTITIONED_TABLES) {
-    const existing = await partitionsOf(client, spec.table);
-    const covered = (day: number) => existing.some((p) => p.from !== null && p.until !== null && p.from <= day && day < p.until);
-    const statements: string[] = [];
-    // Every day from today on that no partition covers: a day dropped by hand is made again too.
-    for (let day = dayOf(now); day <= dayOf(now) + DAYS_AHEAD * DAY_MS; day += DAY_MS) {
-      if (covered(day)) continue;
-      const name = `${spec.table}_p${dayName(day)}`;
-      statements.push(
-        `CREATE TABLE herald.${name} (LIKE herald.${spec.table} INCLUDING DEFAULTS INCLUDING STORAGE)`,
-        `ALTER TABLE herald.${spec.table} ATTACH PARTITION herald.${name} FOR VALUES FROM (${literal(day)}) TO (${literal(day + DAY_MS)})`,
-      );
-      created.push(name);
-    }
-    // One round trip: a simple query of several statements is one transaction.
-    if (statements.length) await client.query(["SET lock_timeout = '10s'", ...statements, 'RESET lock_timeout'].join(';\n'));
+  const statements: string[] = [];
+  // Every day from today on that no partition covers: a day dropped by hand is made again too.
+  for (let day = dayOf(now); day <= dayOf(now) + DAYS_AHEAD * DAY_MS; day += DAY_MS) {
+    if (covered(day)) continue;
+    const name = `${spec.table}_p${dayName(day)}`;
+    statements.push(
+      // A table of that name left detached (by hand) is attached again, its rows checked against the day.
+      `CREATE TABLE IF NOT EXISTS herald.${name} (LIKE herald.${spec.table} INCLUDING DEFAULTS INCLUDING STORAGE)`,
+      `ALTER TABLE herald.${spec.table} ATTACH PARTITION herald.${name} FOR VALUES FROM (${literal(day)}) TO (${literal(day + DAY_MS)})`,
+    );
+    created.push(name);
   }
+  // One round trip: a simple query of several statements is one transaction.
+  if (statements.length) await briefly(client, () => client.query(statements.join(';\n')));
   return created;
 }
 
-/** Partitions wholly before `cutoff`: detached without blocking the table's readers and writers, then dropped. */
-async function dropExpired(client: pg.Client, cutoff: number): Promise<string[]> {
+/**
+ * Partitions wholly before `cutoff`: detached without blocking the table's readers and writers, then dropped.
+ * A detach or a drop cut short (the process died) is finished first: a pending detach blocks every other one.
+ */
+async function dropExpired(client: pg.Client, spec: PartitionedTable, cutoff: number): Promise<string[]> {
   const dropped: string[] = [];
-  for (const spec of PARTITIONED_TABLES) {
-    for (const partition of await partitionsOf(client, spec.table)) {
-      if (partition.until === null || partition.until > cutoff) continue;
-      // A detach cut short (the process died) is finished rather than started again.
-      const detach = partition.detachPending ? 'FINALIZE' : 'CONCURRENTLY';
-      await client.query(`ALTER TABLE herald.${spec.table} DETACH PARTITION herald.${partition.name} ${detach}`);
-      await client.query(`DROP TABLE herald.${partition.name}`);
-      dropped.push(partition.name);
+  const partitions = await partitionsOf(client, spec.table);
+  for (const pending of partitions.filter((p) => p.detachPending)) {
+    await client.query(`ALTER TABLE herald.${spec.table} DETACH PARTITION herald."${pending.name}" FINALIZE`);
+  }
+  for (const partition of partitions) {
+    if (partition.until === null || partition.until > cutoff) continue;
+    if (!partition.detachPending) await client.query(`ALTER TABLE herald.${spec.table} DETACH PARTITION herald."${partition.name}" CONCURRENTLY`);
+    await client.query(`DROP TABLE herald."${partition.name}"`);
+    dropped.push(partition.name);
+  }
+  // A drop cut short leaves a detached day behind: no partition of anything, named as ours, past the cutoff.
+  const leftovers = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = 'herald' AND c.relkind = 'r' AND NOT c.relispartition AND c.relname ~ $1`,
+    [`^${spec.table}_(p|before_)\\d{8}$`],
+  );
+  for (const { name } of leftovers.rows) {
+    const day = Date.parse(`${name.slice(-8, -4)}-${name.slice(-4, -2)}-${name.slice(-2)}T00:00:00Z`);
+    // A day table ends the day after its name's; a before_ table ends at its name's day.
+    const until = name.includes('_before_') ? day : day + DAY_MS;
+    if (Number.isFinite(until) && until <= cutoff) {
+      await client.query(`DROP TABLE herald."${name}"`);
+      dropped.push(name);
     }
   }
   return dropped;

@@ -22,10 +22,20 @@ export class ReplicaUnavailableError extends Error {
   }
 }
 
+/**
+ * A standby cancels a query whose rows its replay must remove (40001, "conflict with recovery": the hourly
+ * partition drop does it to a long list) and a slow one times out (57014): the replica could not answer, as
+ * when it is down, so a lookup goes to the primary and a list answers 503 rather than 500.
+ */
+function replicaCancelled(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === '40001' || code === '57014';
+}
+
 export function openReadReplica(url: string, options: { max?: number } = {}): Database {
   const db = openDatabase(url, { max: options.max ?? 10, settings: { default_transaction_read_only: 'on', application_name: READ_POOL_NAME } });
   const named = (error: unknown): never => {
-    throw isConnectionError(error) ? new ReplicaUnavailableError(error) : error;
+    throw isConnectionError(error) || replicaCancelled(error) ? new ReplicaUnavailableError(error) : error;
   };
   return {
     url: db.url,

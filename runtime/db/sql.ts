@@ -10,7 +10,13 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
  * A message or inbox item by its id ($1). An id that carries its time (UUIDv7) names the row's partition too:
  * one index probe. An id from before partitioning is looked up in every partition (only old rows have one).
  */
-const byId = (id: string) => (timeOfId(id) ? 'id = $1 AND created_at = herald.uuid7_time($1)' : 'id = $1');
+const byId = (id: string, param = '$1') => (timeOfId(id) ? `id = ${param} AND created_at = herald.uuid7_time(${param})` : `id = ${param}`);
+/**
+ * How far back a provider's report that names only the provider's own message id (not Herald's) is matched:
+ * such a lookup reads every partition in its range, so it is kept to the days reports come in. Herald's id
+ * travels with every send (SendGrid's custom_args, Twilio's callback URL), so this is the rare fallback.
+ */
+export const PROVIDER_ID_LOOKBACK = '7 days';
 /**
  * How far back a repeated event (Segment's messageId) or provider event is recognised. The logs are partitioned
  * by day, so no unique index spans them: a repeat is looked for in the days this window covers (one index
@@ -303,7 +309,11 @@ export const claimProviderEvent = (dedupeKey: string, messageId: string | null) 
   );
 /** The message a provider's id names (Twilio's SM…, SendGrid's x-message-id), locked; none when not ours. */
 export const lockMessageByProviderId = (providerMessageId: string) =>
-  s('SELECT * FROM herald.messages WHERE provider_message_id = $1 ORDER BY created_at DESC LIMIT 1 FOR UPDATE', providerMessageId);
+  s(
+    `SELECT * FROM herald.messages WHERE provider_message_id = $1 AND created_at > now() - interval '${PROVIDER_ID_LOOKBACK}'
+     ORDER BY created_at DESC LIMIT 1 FOR UPDATE`,
+    providerMessageId,
+  );
 export const messageById = (id: string) => s(`SELECT * FROM herald.messages WHERE ${byId(id)}`, id);
 export const lockMessage = (id: string) => s(`SELECT * FROM herald.messages WHERE ${byId(id)} FOR UPDATE`, id);
 export const messagesOfUser = (userId: string, limit: number, before?: { createdAt: Date; id: string }) =>
@@ -316,7 +326,12 @@ export const messagesOfUser = (userId: string, limit: number, before?: { created
         before.id,
       )
     : s('SELECT * FROM herald.messages WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', userId, limit);
-export const messagesOfRun = (runId: string) => s('SELECT * FROM herald.messages WHERE run_id = $1 ORDER BY created_at, id', runId);
+/**
+ * A run's messages: none is older than its run, so the days before it are not read (an hour's margin for the
+ * clocks: a message is dated by the runtime's, a run by the database's).
+ */
+export const messagesOfRun = (run: { id: string; created_at: Date }) =>
+  s(`SELECT * FROM herald.messages WHERE run_id = $1 AND created_at >= $2::timestamptz - interval '1 hour' ORDER BY created_at, id`, run.id, run.created_at);
 
 // ── inbox ────────────────────────────────────────────────────────────────────────────────────────────────
 /** An in-app message's item: its id is the message's (a UUIDv7, so its partition follows from it). */
@@ -336,7 +351,7 @@ export const inboxOf = (userId: string, limit: number) =>
 export const unreadCount = (userId: string) =>
   s('SELECT count(*)::int AS n FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL', userId);
 export const markInboxRead = (userId: string, id: string) =>
-  s('UPDATE herald.inbox SET read_at = COALESCE(read_at, now()) WHERE user_id = $1 AND id = $2 RETURNING *', userId, id);
+  s(`UPDATE herald.inbox SET read_at = COALESCE(read_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING *`, userId, id);
 
 // ── idempotency and the event log ────────────────────────────────────────────────────────────────────────
 /**
@@ -834,14 +849,14 @@ export const inboxWindow = (userId: string, known: string[], limit: number) =>
 export const setInboxItemRead = (userId: string, id: string, read: boolean) =>
   s(
     `UPDATE herald.inbox SET read_at = CASE WHEN $3 THEN COALESCE(read_at, now()) ELSE NULL END
-     WHERE user_id = $1 AND id = $2 RETURNING ${INBOX_ITEM}`,
+     WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING ${INBOX_ITEM}`,
     userId,
     id,
     read,
   );
 /** Archived items leave the default list and the unread count; a second archive keeps the first time. */
 export const archiveInboxItem = (userId: string, id: string) =>
-  s(`UPDATE herald.inbox SET archived_at = COALESCE(archived_at, now()) WHERE user_id = $1 AND id = $2 RETURNING ${INBOX_ITEM}`, userId, id);
+  s(`UPDATE herald.inbox SET archived_at = COALESCE(archived_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING ${INBOX_ITEM}`, userId, id);
 /** Every unread item outside the archive becomes read; returns how many changed. */
 export const readAllInbox = (userId: string) =>
   s(

@@ -46,16 +46,15 @@ export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps
   });
   await boss.work(MAINTENANCE_QUEUE, async (jobs: { data: { retentionMs: number } }[]) => {
     for (const job of jobs) {
-      try {
-        await maintainPartitions(db, job.data.retentionMs, deps.now());
-        await exec(
-          db,
-          sql.deleteExpired(new Date(deps.now() - job.data.retentionMs), new Date(deps.now() - Math.min(job.data.retentionMs, RECEIPT_LIFETIME_MS))),
-        );
-      } catch (error) {
-        onError(error);
-        throw error;
-      }
+      // Each part on its own: a partition that cannot be dropped this hour must not keep the rows below from going.
+      const failures: unknown[] = [];
+      await maintainPartitions(db, job.data.retentionMs, deps.now()).catch((error: unknown) => failures.push(error));
+      await exec(
+        db,
+        sql.deleteExpired(new Date(deps.now() - job.data.retentionMs), new Date(deps.now() - Math.min(job.data.retentionMs, RECEIPT_LIFETIME_MS))),
+      ).catch((error: unknown) => failures.push(error));
+      for (const error of failures) onError(error);
+      if (failures.length) throw failures[0];
     }
   });
 }

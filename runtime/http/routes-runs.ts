@@ -51,7 +51,7 @@ export function runRoutes(routes: Router, deps: AppDeps) {
     // The run and its messages from one server: both as of the same moment of the primary's history.
     const found = await lookupFresh(c, deps, async (db) => {
       const run = await one<sql.RunRow>(db, sql.runById(id));
-      return run && { run, messages: await rows<sql.MessageRow>(db, sql.messagesOfRun(run.id)) };
+      return run && { run, messages: await rows<sql.MessageRow>(db, sql.messagesOfRun(run)) };
     });
     if (!found) throw new HttpError(404, 'not_found', `no run "${c.req.param('id')}"`);
     return c.json({ run: { ...presentRun(found.run), messages: found.messages.map(presentMessage) } });

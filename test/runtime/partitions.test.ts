@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migrate } from '../../runtime/db/migrate.ts';
-import { DAYS_AHEAD, maintainPartitions, PARTITIONED_TABLES, preparePartitions } from '../../runtime/db/partitions.ts';
+import { DAYS_AHEAD, maintainPartitions, PARTITIONED_TABLES, partitionCoverage, preparePartitions } from '../../runtime/db/partitions.ts';
 import { openDatabase } from '../../runtime/db/pool.ts';
 import * as sql from '../../runtime/db/sql.ts';
 import { newTimeOrderedId, timeOfId } from '../../runtime/db/time-ordered-id.ts';
@@ -113,6 +113,10 @@ describe('the previous release’s database', () => {
       );
     }
     await client.query(`INSERT INTO herald.events (message_id, event, user_id, properties) VALUES ('seg-1', 'signed_up', 'u-1', '{}')`);
+    // An event first seen before the dedupe window (a day): its id is not unique any more.
+    await client.query(
+      `INSERT INTO herald.events (message_id, event, user_id, properties, received_at) VALUES ('seg-old', 'signed_up', 'u-1', '{}', now() - interval '2 days')`,
+    );
     await client.query(`INSERT INTO herald.audit_log (actor, action) VALUES ('admin', 'login')`);
     await client.query(`INSERT INTO herald.provider_events (dedupe_key) VALUES ('sg-1')`);
     await client.query(`INSERT INTO herald.inbox (id, user_id, message_id, title, body) VALUES ($1, 'u-1', $2, 'Hi', 'Hello')`, [randomUUID(), old[1]![0]]);
@@ -120,7 +124,10 @@ describe('the previous release’s database', () => {
     const db = openDatabase(url, { max: 2 });
     try {
       await migrate(db);
-      await preparePartitions(db, now);
+      // Two processes starting at once: one converts, the other waits for it (without deadlocking its
+      // concurrent index builds) and finds nothing left to do.
+      const both = await Promise.all([preparePartitions(db, now), preparePartitions(db, now)]);
+      expect(both.map((r) => r.converted.length).sort()).toEqual([0, PARTITIONED_TABLES.length]);
       // The old rows are the first partition, bounded two days ahead (rows kept arriving while it was checked).
       const boundary = day(now + 2 * DAY);
       for (const { table } of PARTITIONED_TABLES) {
@@ -128,6 +135,13 @@ describe('the previous release’s database', () => {
         expect(await partitionsOf(client, table)).toContain(`${table}_before_${boundary}`);
       }
       expect((await client.query('SELECT count(*)::int AS n FROM herald.messages')).rows[0].n).toBe(2);
+      // The old table's key is the one built beforehand, concurrently (ATTACH built none under its lock), and
+      // its old unique keys are gone: one unique index is left, the partitioned table's key's partition.
+      const unique = await client.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = $1::regclass AND i.indisunique`,
+        [`herald.messages_before_${boundary}`],
+      );
+      expect(unique.rows.map((r) => r.name)).toEqual([`messages_before_${boundary}_pkey`]);
       expect((await client.query('SELECT count(*)::int AS n FROM herald.audit_log')).rows[0].n).toBe(1);
       // A message of the previous release (a random id) is still found by id, and still updated by a webhook.
       const found = await db.query(sql.messageById(old[0]![0]).text, sql.messageById(old[0]![0]).values);
@@ -143,6 +157,10 @@ describe('the previous release’s database', () => {
       await client.query(lock.text, lock.values);
       const accepted = sql.acceptEvents([{ message_id: 'seg-1', event: 'signed_up', user_id: 'u-1', properties: {}, run_ids: [] }], []);
       expect((await client.query(accepted.text, accepted.values)).rows[0].kept).toEqual([]);
+      // One seen before the window is accepted again, into the old table (its rows run until the bound), with
+      // no unique key of the old table to refuse it.
+      const again = sql.acceptEvents([{ message_id: 'seg-old', event: 'signed_up', user_id: 'u-1', properties: {}, run_ids: [] }], []);
+      expect((await client.query(again.text, again.values)).rows[0].kept).toEqual([1]);
       await client.query('ROLLBACK');
     } finally {
       await db.close();
@@ -182,6 +200,20 @@ describe('retention', () => {
       const parts = await partitionsOf(client, 'messages');
       expect(parts).not.toContain(`messages_p${day(now)}`);
       expect(parts).toContain(`messages_p${day(later)}`);
+      // A day detached by hand (or left by a drop cut short) and past the retention is dropped too.
+      const leftover = `audit_log_p${day(later - 2 * DAY)}`;
+      await client.query(`ALTER TABLE herald.audit_log DETACH PARTITION herald.${leftover}`);
+      const dayAfter = await maintainPartitions(db, 2 * DAY, later + DAY);
+      expect(dayAfter.dropped).toContain(leftover);
+      expect((await client.query('SELECT to_regclass($1) AS t', [`herald.${leftover}`])).rows[0].t).toBeNull();
+      // Bounds are read whatever the session's date style.
+      const dmy = await connect(url);
+      await dmy.query("SET DateStyle = 'SQL, DMY'; SET TimeZone = 'Asia/Kolkata'");
+      const coverage = await partitionCoverage(
+        { query: async <Row>(text: string, values?: unknown[]) => (await dmy.query(text, values)) as unknown as { rows: Row[] } },
+        later,
+      );
+      expect(coverage.find((c) => c.table === 'messages')?.until?.getTime()).toBe(Math.floor((later + DAY) / DAY) * DAY + (DAYS_AHEAD + 1) * DAY);
       // Not one row deleted: whole tables went.
       const deleted = await client.query<{ n: string }>(
         `SELECT coalesce(sum(n_tup_del), 0) AS n FROM pg_stat_user_tables WHERE schemaname = 'herald' AND relname LIKE ANY (ARRAY['messages%', 'audit_log%', 'inbox%', 'events%', 'provider_events%'])`,
