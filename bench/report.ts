@@ -172,6 +172,123 @@ function memory(m: Json): string {
   ].join('\n');
 }
 
+/** A ratio that may be far below 1 (two significant digits there). */
+const small = (n: unknown) => (typeof n === 'number' && n > 0 && n < 0.1 ? `${n.toPrecision(2)}×` : x(n));
+
+function scale(sc: Json): string {
+  const t = sc.throughput ?? {};
+  const r = sc.reads ?? {};
+  const n = int(sc.messages);
+  const row = (label: string, side: Json | undefined) =>
+    side
+      ? [
+          label,
+          int(side.closedLoop?.messagesPerSecond),
+          `${int(side.at200?.achievedPerSecond)}/s`,
+          ms(side.at200?.latencyMs?.p50),
+          ms(side.at200?.latencyMs?.p99),
+        ]
+      : [label, '—', '—', '—', '—'];
+  const readRow = (label: string, key: string) => [
+    label,
+    ms(r.empty?.http?.[key]?.p99),
+    ms(r.withHistory?.http?.[key]?.p50),
+    ms(r.withHistory?.http?.[key]?.p99),
+  ];
+  const statementRow = (label: string, key: string) => {
+    const st = r.withHistory?.statements?.[key];
+    return [label, st ? `${ms(st.page.p50)} / ${ms(st.page.p99)}` : '—', st ? `${ms(st.statusCounts.p50)} / ${ms(st.statusCounts.p99)}` : '—'];
+  };
+  const d = sc.diskPerMessage ?? {};
+  const diskRow = (label: string, x: Json | undefined) =>
+    x
+      ? [label, int(x.rows), int(x.bytesPerMessage), int(x.heapBytesPerMessage), int(x.indexBytesPerMessage), `${x.gbPerMillionMessages} GB`]
+      : [label, '—', '—', '—', '—', '—'];
+  const ret = sc.retention ?? {};
+  const cost = (x: Json | undefined) => (x ? [ms(x.ms), int(x.walBytes)] : ['—', '—']);
+  const p = sc.pooler ?? {};
+  const k = sc.kills ?? {};
+  const killRow = (label: string, f: Json | null | undefined) =>
+    f
+      ? [
+          label,
+          int(f.triggers),
+          `${f.triggersPerSecond}/s`,
+          f.kills,
+          `${f.lost?.email} / ${f.lost?.sms}`,
+          `${f.duplicates?.email} / ${f.duplicates?.sms}`,
+          f.duplicatesPerKill,
+        ]
+      : [label, '—', '—', '—', '—', '—', '—'];
+  const failed = Object.entries(sc)
+    .filter(([, v]) => v && typeof v === 'object' && 'error' in (v as Json))
+    .map(([k, v]) => `${k} (${String((v as Json).error).split('\n')[0]})`);
+  return [
+    ...(failed.length ? [`Parts that failed in this run: ${failed.join('; ')}.`, ''] : []),
+    `${n} messages over ${sc.days} daily partitions, ${int(sc.users)} users (made in ${sc.history?.seconds?.messages} s of SQL); one \`herald start\` process on each database, taken in turn, ${t.passCount} pass${t.passCount > 1 ? 'es' : ''} each (medians).`,
+    '',
+    table(
+      ['database', 'one-send messages/s (closed loop, 64 in flight)', `achieved at ${t.rate}/s`, 'trigger p50', 'trigger p99'],
+      [row('empty (baseline)', t.empty), row(`${n} messages`, t.withHistory)],
+    ),
+    '',
+    `Throughput ratio ${x(t.throughputRatio)} (target ≥ 0.9: ${met(t.target?.met)}); p99 at ${t.rate}/s ${x(t.at200?.p99Ratio)} the empty database's. Closed-loop passes: empty ${(t.passes?.closedLoopMessagesPerSecond?.empty ?? []).map(int).join(', ')}, with history ${(t.passes?.closedLoopMessagesPerSecond?.withHistory ?? []).map(int).join(', ')} messages/s.`,
+    '',
+    table(
+      ['read (through the API, one at a time)', 'empty p99 (baseline)', `${n} messages p50`, 'p99'],
+      [
+        readRow('dashboard list, first page', 'dashboard.firstPage'),
+        readRow('dashboard list, status=failed', 'dashboard.failed'),
+        readRow('dashboard list, workflow and channel', 'dashboard.workflowAndChannel'),
+        readRow('dashboard list, one user', 'dashboard.oneUser'),
+        readRow('user timeline (GET /v1/users/:id/messages)', 'timeline'),
+      ],
+    ),
+    '',
+    table(
+      ['dashboard list statement alone', 'page p50 / p99', 'status counts p50 / p99'],
+      [
+        statementRow('first page', 'firstPage'),
+        statementRow('status=failed', 'failed'),
+        statementRow('workflow and channel', 'workflowAndChannel'),
+        statementRow('one user', 'oneUser'),
+      ],
+    ),
+    '',
+    `Target p99 < 50 ms: ${met(r.target?.met)}. One message by id ${ms(r.withHistory?.lookups?.byId?.p99)} p99, by provider id (a webhook) ${ms(r.withHistory?.lookups?.byProviderId?.p99)}.`,
+    '',
+    table(
+      ['message partitions', 'rows', 'bytes/message', 'heap', 'indexes', 'per million'],
+      [diskRow('synthetic history', d.history), diskRow('written by the runtime', d.runtimeWritten)],
+    ),
+    '',
+    ...(d.otherTablesPerTrigger
+      ? [
+          `Besides its message, per trigger (${int(d.otherTablesPerTrigger.triggers)} one-send triggers written by the runtime): run ${int(d.otherTablesPerTrigger.runBytes)} bytes, event ${int(d.otherTablesPerTrigger.eventBytes)}, send receipts ${int(d.otherTablesPerTrigger.receiptBytes)}, pg-boss jobs ${int(d.otherTablesPerTrigger.jobBytes)}.`,
+          '',
+        ]
+      : []),
+    table(
+      [`retiring one day (${int(ret.rows)} messages)`, 'time', 'WAL bytes'],
+      [
+        ['DETACH … CONCURRENTLY + DROP (maintainPartitions)', ...cost(ret.partitionDrop)],
+        ['DELETE from an unpartitioned copy (baseline)', ...cost(ret.delete)],
+        ['its VACUUM', ...cost(ret.vacuumAfterDelete)],
+        ['ratio to DELETE + VACUUM', small(ret.ratios?.timeToDeleteAndVacuum), small(ret.ratios?.walToDeleteAndVacuum)],
+      ],
+    ),
+    '',
+    `Pooler: one-send at ${p.processes} processes through PgBouncer (${p.poolSize} server connections) ${int(p.pooled?.messagesPerSecond)} messages/s against ${int(p.direct?.messagesPerSecond)} direct: ${x(p.ratio)}.`,
+    '',
+    k.skipped
+      ? `Random kills: not run (${k.skipped}).`
+      : table(
+          ['random kill -9 at 200 triggers/s', 'triggers', 'rate reached', 'kills', 'lost email / SMS', 'duplicates email / SMS', 'a kill'],
+          [killRow('with send receipts', k.withReceipts), killRow('without (baseline)', k.withoutReceipts)],
+        ),
+  ].join('\n');
+}
+
 function compiler(c: Json): string {
   const row = (label: string, t: Json | undefined) =>
     t ? [label, int(t.files), ms(t.totalMs), ms(t.typecheckMs), ms(t.baselineTypeCheckMs), x(t.ratioToTypeCheck)] : [label, '—', '—', '—', '—', '—'];
@@ -200,6 +317,7 @@ export function report(input: Record<string, unknown>): string {
   section('Delay lateness under load', 'delayLateness', lateness);
   section('Memory with waiting runs', 'memory', memory);
   section('Compiler', 'compiler', compiler);
+  section('Scale', 'scale', scale);
   return `${parts.join('\n\n')}\n`;
 }
 

@@ -99,7 +99,7 @@ const HTML = `'<!doctype html><html><head><meta charset="utf-8"><title>' || s.su
  * that millisecond (RFC 9562: 48 bits of time, version 7, 74 random bits) and its created_at the time the id
  * carries, as saveTurns writes it (herald.uuid7_time(id) = created_at).
  */
-function insertDay(table: string): string {
+export function insertDay(table: string): string {
   const r = (i: number) => `g.r${i}`;
   const workflows = `(ARRAY[${WORKFLOWS.map(quote).join(', ')}])[1 + floor(power(${r(1)}, 2.5) * ${WORKFLOWS.length})::int]`;
   const channel = pick(
@@ -263,7 +263,7 @@ export async function insertHistory(url: string, options: HistoryOptions): Promi
       clients.map(async (client) => {
         for (let i = next++; i < days.length; i = next++) {
           partitions.push(await loadDay(client, days[i]!, perDay, options.users));
-          process.stderr.write(`    day ${partitions.length} of ${days.length} (${(((performance.now() - t1) / 1000) | 0)} s)\n`);
+          process.stderr.write(`    day ${partitions.length} of ${days.length} (${((performance.now() - t1) / 1000) | 0} s)\n`);
         }
       }),
     );

@@ -3,10 +3,12 @@
  * (test/faults/kill.test.ts, "random kill -9 at 200 triggers/s"), run as it is — its supervisor, feeder and
  * tally live in the suite (test/faults/kill-support.ts and the case itself), and are not copied here. The
  * suite runs in a child process against this bench's PostgreSQL (DATABASE_URL), prints each half's figure
- * (`fault figure <case>: {…}`), and refreshes test/artifacts/faults/kill-random-*.json as a run of the suite
- * does. About five minutes: two halves of 30 kills each, then the settling of the work left.
+ * (`fault figure <case>: {…}`), read from its output; the suite's own record of the case
+ * (test/artifacts/faults/kill-random-*.json, which docs/reliability.md is filled in from) is put back as it
+ * was. About five minutes: two halves of 30 kills each, then the settling of the work left.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +17,7 @@ import pg from 'pg';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const CASE = 'random kill';
 const FIGURE = /^fault figure (kill-random-[a-z-]+): (\{.*\})$/gm;
+const ARTIFACTS = ['kill-random-receipts', 'kill-random-no-receipts'].map((name) => join(root, 'test', 'artifacts', 'faults', `${name}.json`));
 
 export interface KillFigures {
   command: string;
@@ -40,6 +43,17 @@ async function faultDatabases(admin: string): Promise<string[]> {
   }
 }
 
+/** The suite's figure files as they are now; the returned function puts them back (removes those that were not there). */
+function keepArtifacts(): () => void {
+  const kept = ARTIFACTS.map((path) => ({ path, text: existsSync(path) ? readFileSync(path, 'utf8') : null }));
+  return () => {
+    for (const { path, text } of kept) {
+      if (text === null) rmSync(path, { force: true });
+      else writeFileSync(path, text);
+    }
+  };
+}
+
 /** The suite leaves each case's database for inspection: those this run made are dropped. */
 async function dropNew(admin: string, before: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: admin });
@@ -55,6 +69,7 @@ export async function randomKills(admin: string): Promise<KillFigures> {
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
   const args = ['run', '--config', 'vitest.faults.config.ts', 'test/faults/kill.test.ts', '-t', CASE];
   const before = await faultDatabases(admin);
+  const restore = keepArtifacts();
   const t0 = performance.now();
   const child = spawn(process.execPath, [vitest, ...args], {
     cwd: root,
@@ -65,6 +80,7 @@ export async function randomKills(admin: string): Promise<KillFigures> {
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  restore();
   await dropNew(admin, before);
   const figures = new Map<string, Record<string, unknown>>();
   for (const match of output.matchAll(FIGURE)) figures.set(match[1]!, JSON.parse(match[2]!) as Record<string, unknown>);

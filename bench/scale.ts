@@ -132,11 +132,43 @@ async function diskPerMessage(cluster: Cluster, names: string[] | null) {
     heapBytesPerMessage: per(r.heap),
     indexBytesPerMessage: per(r.indexes),
     toastAndMapsBytesPerMessage: per(String(Number(r.total) - Number(r.heap) - Number(r.indexes))),
-    gbPerMillionMessages: +((Number(r.total) / n) * 1e6 / 1e9).toFixed(2),
+    gbPerMillionMessages: +(((Number(r.total) / n) * 1e6) / 1e9).toFixed(2),
   };
 }
 
 const ratio = (a: number, b: number) => +(a / Math.max(1e-9, b)).toFixed(2);
+
+/**
+ * What else a trigger leaves on disk, per trigger, on a database the runtime wrote to: its run, its event,
+ * its send receipts and pg-boss's jobs (indexes included; partitioned tables summed over their partitions).
+ * Completed runs stay until the retention, jobs a day (pg-boss's deleteAfterSeconds), receipts until their turn.
+ */
+async function bytesPerTrigger(cluster: Cluster) {
+  // A partitioned table is its partitions (pg_partition_tree lists none for a plain table).
+  const size = (table: string) =>
+    `coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('${table}') WHERE isleaf), pg_total_relation_size('${table}'))`;
+  const { rows } = await cluster.db.query<{ triggers: number; runs: string; events: string; receipts: string; jobs: string }>(
+    `SELECT (SELECT count(*)::int FROM herald.runs) AS triggers, ${size('herald.runs')} AS runs, ${size('herald.events')} AS events,
+            ${size('herald.send_receipts')} AS receipts, ${size('pgboss.job')} AS jobs`,
+  );
+  const r = rows[0]!;
+  const per = (bytes: string) => Math.round(Number(bytes) / Math.max(1, r.triggers));
+  return { triggers: r.triggers, runBytes: per(r.runs), eventBytes: per(r.events), receiptBytes: per(r.receipts), jobBytes: per(r.jobs) };
+}
+
+/**
+ * One part of the section: its figures under `name`, or, when it fails, the error in their place — a part that
+ * fails forty minutes into the run does not take the parts before it (and after it) along.
+ */
+async function part(result: Record<string, unknown>, name: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    result[name] = await run();
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`  ${name} failed: ${text.split('\n')[0]}\n`);
+    result[name] = { error: text.slice(0, 2_000) };
+  }
+}
 
 export async function benchScale(admin: string, destinations: Destinations, options: ScaleOptions) {
   const messages = options.messages ?? (options.quick ? 1_000_000 : 20_000_000);
@@ -161,78 +193,86 @@ export async function benchScale(admin: string, destinations: Destinations, opti
     await stopProcesses(empty);
 
     // 1. Throughput and latency, the two databases in turn.
-    const passes: { empty: LoadPass[]; withHistory: LoadPass[] } = { empty: [], withHistory: [] };
-    for (let i = 0; i < passCount; i++) {
-      for (const [side, cluster] of [
-        ['empty', empty],
-        ['withHistory', history],
-      ] as const) {
-        process.stderr.write(`  ${side === 'empty' ? 'empty database' : `${messages} messages`}, pass ${i + 1} of ${passCount}…\n`);
-        await cluster.restart();
-        passes[side].push(await loadPass(admin, cluster, destinations, scenario, { seconds, triggers }));
-        await stopProcesses(cluster);
+    await part(result, 'throughput', async () => {
+      const passes: { empty: LoadPass[]; withHistory: LoadPass[] } = { empty: [], withHistory: [] };
+      for (let i = 0; i < passCount; i++) {
+        for (const [side, cluster] of [
+          ['empty', empty],
+          ['withHistory', history],
+        ] as const) {
+          process.stderr.write(`  ${side === 'empty' ? 'empty database' : `${messages} messages`}, pass ${i + 1} of ${passCount}…\n`);
+          await cluster.restart();
+          passes[side].push(await loadPass(admin, cluster, destinations, scenario, { seconds, triggers }));
+          await stopProcesses(cluster);
+        }
       }
-    }
-    const byThroughput = (p: LoadPass) => p.closedLoop.messagesPerSecond;
-    const byP99 = (p: LoadPass) => p.at200.latencyMs.p99;
-    const median = (side: LoadPass[]) => ({ closedLoop: medianBy(side, byThroughput).closedLoop, at200: medianBy(side, byP99).at200 });
-    const e = median(passes.empty);
-    const h = median(passes.withHistory);
-    const throughputRatio = ratio(h.closedLoop.messagesPerSecond, e.closedLoop.messagesPerSecond);
-    result.throughput = {
-      rate: RATE,
-      seconds,
-      passCount,
-      empty: e,
-      withHistory: h,
-      /** Closed-loop one-send messages/s with N messages over without (at a steady 200/s both keep up: see at200). */
-      throughputRatio,
-      at200: {
-        p50Ms: { empty: e.at200.latencyMs.p50, withHistory: h.at200.latencyMs.p50 },
-        p99Ms: { empty: e.at200.latencyMs.p99, withHistory: h.at200.latencyMs.p99 },
-        p99Ratio: ratio(h.at200.latencyMs.p99, e.at200.latencyMs.p99),
-        deliveredRatio: ratio(h.at200.messagesPerSecond, e.at200.messagesPerSecond),
-      },
-      passes: {
-        closedLoopMessagesPerSecond: { empty: passes.empty.map(byThroughput), withHistory: passes.withHistory.map(byThroughput) },
-        p99At200Ms: { empty: passes.empty.map(byP99), withHistory: passes.withHistory.map(byP99) },
-      },
-      target: { throughputRatio: '≥ 0.9', met: throughputRatio >= 0.9 },
-    };
+      const byThroughput = (p: LoadPass) => p.closedLoop.messagesPerSecond;
+      const byP99 = (p: LoadPass) => p.at200.latencyMs.p99;
+      const median = (side: LoadPass[]) => ({ closedLoop: medianBy(side, byThroughput).closedLoop, at200: medianBy(side, byP99).at200 });
+      const e = median(passes.empty);
+      const h = median(passes.withHistory);
+      const throughputRatio = ratio(h.closedLoop.messagesPerSecond, e.closedLoop.messagesPerSecond);
+      return {
+        rate: RATE,
+        seconds,
+        passCount,
+        empty: e,
+        withHistory: h,
+        /** Closed-loop one-send messages/s with N messages over without (at a steady 200/s both keep up: see at200). */
+        throughputRatio,
+        at200: {
+          p50Ms: { empty: e.at200.latencyMs.p50, withHistory: h.at200.latencyMs.p50 },
+          p99Ms: { empty: e.at200.latencyMs.p99, withHistory: h.at200.latencyMs.p99 },
+          p99Ratio: ratio(h.at200.latencyMs.p99, e.at200.latencyMs.p99),
+          deliveredRatio: ratio(h.at200.messagesPerSecond, e.at200.messagesPerSecond),
+        },
+        passes: {
+          closedLoopMessagesPerSecond: { empty: passes.empty.map(byThroughput), withHistory: passes.withHistory.map(byThroughput) },
+          p99At200Ms: { empty: passes.empty.map(byP99), withHistory: passes.withHistory.map(byP99) },
+        },
+        target: { throughputRatio: '≥ 0.9', met: throughputRatio >= 0.9 },
+      };
+    });
 
     // 2. Reads, on each database with its process idle.
-    const reads: Record<'empty' | 'withHistory', Reads> = {} as Record<'empty' | 'withHistory', Reads>;
-    for (const [side, cluster, users] of [
-      ['empty', empty, USERS],
-      ['withHistory', history, HISTORY_USERS],
-    ] as const) {
-      process.stderr.write(`  reads, ${side === 'empty' ? 'empty database' : `${messages} messages`}…\n`);
-      await cluster.restart();
-      await checkpoint(admin);
-      reads[side] = await measureReads(cluster, { samples, users });
-      await stopProcesses(cluster);
-    }
-    const p99s = Object.fromEntries(Object.entries(reads.withHistory.http).map(([k, v]) => [k, v.p99]));
-    result.reads = {
-      ...reads,
-      p99RatioToEmpty: Object.fromEntries(Object.entries(reads.withHistory.http).map(([k, v]) => [k, ratio(v.p99, reads.empty.http[k]!.p99)])),
-      target: { p99UnderMs: 50, withHistory: p99s, met: Object.values(p99s).every((p) => p < 50) },
-    };
+    await part(result, 'reads', async () => {
+      const reads: Record<'empty' | 'withHistory', Reads> = {} as Record<'empty' | 'withHistory', Reads>;
+      for (const [side, cluster, users] of [
+        ['empty', empty, USERS],
+        ['withHistory', history, HISTORY_USERS],
+      ] as const) {
+        process.stderr.write(`  reads, ${side === 'empty' ? 'empty database' : `${messages} messages`}…\n`);
+        await cluster.restart();
+        await checkpoint(admin);
+        reads[side] = await measureReads(cluster, { samples, users });
+        await stopProcesses(cluster);
+      }
+      const p99s = Object.fromEntries(Object.entries(reads.withHistory.http).map(([k, v]) => [k, v.p99]));
+      return {
+        ...reads,
+        p99RatioToEmpty: Object.fromEntries(Object.entries(reads.withHistory.http).map(([k, v]) => [k, ratio(v.p99, reads.empty.http[k]!.p99)])),
+        target: { p99UnderMs: 50, withHistory: p99s, met: Object.values(p99s).every((p) => p < 50) },
+      };
+    });
 
     // 3. Disk per message.
-    // Row counts (reltuples) of what the runtime wrote, fresh; the history's are exact (VACUUM counted them).
-    await empty.db.query('ANALYZE herald.messages');
-    result.diskPerMessage = {
-      /** The synthetic history's day partitions (loaded, then indexed: the indexes are as compact as they get). */
-      history: await diskPerMessage(history, made.partitions),
-      /** What the runtime wrote in the passes on the empty database (the bench tree's short email; indexes grown row by row). */
-      runtimeWritten: await diskPerMessage(empty, null),
-    };
+    await part(result, 'diskPerMessage', async () => {
+      // Row counts (reltuples) of what the runtime wrote, fresh; the history's are exact (VACUUM counted them).
+      await empty.db.query('ANALYZE herald.messages');
+      return {
+        /** The synthetic history's day partitions (loaded, then indexed: the indexes are as compact as they get). */
+        history: await diskPerMessage(history, made.partitions),
+        /** What the runtime wrote in the passes on the empty database (the bench tree's short email; indexes grown row by row). */
+        runtimeWritten: await diskPerMessage(empty, null),
+        /** The rest of a trigger's rows on the same database (small tables: their fixed pages weigh in). */
+        otherTablesPerTrigger: await bytesPerTrigger(empty),
+      };
+    });
 
     // 4. Retention: the oldest day of the history.
     process.stderr.write('  retention: a day as a partition drop and as DELETE…\n');
     const oldest = Math.floor(Date.now() / DAY_MS) * DAY_MS - HISTORY_DAYS * DAY_MS;
-    result.retention = await measureRetention(admin, history.databaseUrl, oldest);
+    await part(result, 'retention', () => measureRetention(admin, history.databaseUrl, oldest));
   } finally {
     for (const cluster of clusters.splice(0)) await cluster.stop();
     destinations.reset();
@@ -240,13 +280,13 @@ export async function benchScale(admin: string, destinations: Destinations, opti
 
   // 5. The pooler, on databases of its own.
   process.stderr.write('  the transaction pooler…\n');
-  result.pooler = await poolerOverhead(admin, destinations, { quick: options.quick });
+  await part(result, 'pooler', () => poolerOverhead(admin, destinations, { quick: options.quick }));
   destinations.reset();
 
   // 6. Random kills: the fault suite's case, when asked for.
   if (options.kills) {
     process.stderr.write('  random kill -9 at 200 triggers/s, with and without send receipts (the fault suite’s case, ~5 min)…\n');
-    result.kills = await randomKills(admin);
+    await part(result, 'kills', () => randomKills(admin));
   } else {
     result.kills = { skipped: 'run with --kills, or name the section (--only scale)' };
   }

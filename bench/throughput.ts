@@ -10,6 +10,7 @@ import { type Cluster, cpuMs, fireLoad, startCluster, until, untilCount } from '
 import type { Destinations } from './fakes.ts';
 import { pgbench } from './pgbench.ts';
 import { rawPgBoss, TRIGGERS_IN_FLIGHT, type RawPgBossFigures } from './raw-pgboss.ts';
+import { measureServer } from './server-usage.ts';
 import { checkpoint, createDatabase, dropDatabase } from './setup.ts';
 import { medianBy, summary } from './stats.ts';
 import { benchBundle, SEED_WAIT_MS, seedBundle } from './trees.ts';
@@ -57,7 +58,14 @@ async function pass(admin: string, destinations: Destinations, scenario: Scenari
  * message. Messages counted in the log (`arrived: 'log'`) assume a database with no sent message before the
  * warm-up; at the fakes, any number may have arrived before. `started`: when the pass began (for the log line).
  */
-export async function timedPass(admin: string, cluster: Cluster, destinations: Destinations, scenario: Scenario, triggers: number, started = performance.now()) {
+export async function timedPass(
+  admin: string,
+  cluster: Cluster,
+  destinations: Destinations,
+  scenario: Scenario,
+  triggers: number,
+  started = performance.now(),
+) {
   const processes = cluster.runtimes.length;
   const load = {
     urls: cluster.urls,
@@ -80,10 +88,12 @@ export async function timedPass(admin: string, cluster: Cluster, destinations: D
     const each = cluster.runtimes.map((r) => cpuMs(r.pid));
     return each.includes(null) ? null : (each as number[]).reduce((a, b) => a + b, 0);
   };
+  const server = await measureServer(admin);
   const cpuBefore = cpu();
   const t0 = performance.now();
   const [{ latencies, seconds }, done] = await Promise.all([fireLoad({ ...load, count: triggers }), arrived(before + triggers * scenario.messagesPerRun)]);
   const cpuAfter = cpu();
+  const spent = await server();
   const messages = triggers * scenario.messagesPerRun;
   process.stderr.write(`    ${((t0 - started) / 1000).toFixed(1)} s to start and warm up, ${((done - t0) / 1000).toFixed(1)} s timed\n`);
   return {
@@ -95,6 +105,10 @@ export async function timedPass(admin: string, cluster: Cluster, destinations: D
     triggerLatencyMs: summary(latencies),
     // The runtime processes' CPU per message (the load generator and Postgres excluded).
     runtimeCpuMsPerMessage: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / messages).toFixed(3),
+    // PostgreSQL's CPU per message, all its processes (null when the server is not on this machine), and the
+    // WAL it wrote per message (the whole server's: nothing else runs during a pass).
+    postgresCpuMsPerMessage: spent.cpuMs === null ? null : +(spent.cpuMs / messages).toFixed(3),
+    walBytesPerMessage: Math.round(spent.walBytes / messages),
   };
 }
 
