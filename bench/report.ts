@@ -241,6 +241,7 @@ function scale(sc: Json): string {
         readRow('dashboard list, status=failed', 'dashboard.failed'),
         readRow('dashboard list, workflow and channel', 'dashboard.workflowAndChannel'),
         readRow('dashboard list, one user', 'dashboard.oneUser'),
+        readRow('dashboard list, any time (range=all)', 'dashboard.anyTime'),
         readRow('user timeline (GET /v1/users/:id/messages)', 'timeline'),
       ],
     ),

@@ -42,7 +42,8 @@ export const messageQuerySchema = z.object({
   provider: text,
   channel: z.preprocess(blank, channelSchema.optional()),
   status: z.preprocess(blank, z.enum(MESSAGE_STATUSES).optional()),
-  range: z.preprocess(blank, z.enum(['all', '15m', '1h', '24h', '7d', '30d']).default('all')),
+  /** Absent: see defaultRange. */
+  range: z.preprocess(blank, z.enum(['all', '15m', '1h', '24h', '7d', '30d']).optional()),
   from: utcTime,
   to: utcTime,
   cursor: z.preprocess(blank, z.string().max(300).optional()),
@@ -63,9 +64,22 @@ export function decodeCursor(cursor: string): DashboardKeyset | null {
   return { at, id };
 }
 
+export type Range = NonNullable<MessageQuery['range']>;
+
+/**
+ * The range when the query names none: the last 24 hours, so the list and its counts read one or two of the
+ * log's daily partitions however long the retention; any time when the query has its own bounds or names a
+ * user (one user's messages are one index range at any age).
+ */
+export function rangeOf(q: MessageQuery): Range {
+  if (q.range !== undefined) return q.range;
+  return q.from !== undefined || q.to !== undefined || q.user !== undefined ? 'all' : '24h';
+}
+
 /** The filter for sql.ts: the range preset and the custom bounds together (the narrower wins). */
 export function toFilter(q: MessageQuery, now: number): DashboardMessageFilter {
-  const since = q.range === 'all' ? undefined : new Date(now - RANGES[q.range]);
+  const range = rangeOf(q);
+  const since = range === 'all' ? undefined : new Date(now - RANGES[range]);
   const from = since && q.from ? new Date(Math.max(since.getTime(), q.from.getTime())) : (since ?? q.from);
   return {
     ...(q.user === undefined ? {} : { user: q.user }),
@@ -90,7 +104,7 @@ export function queryString(q: MessageQuery, changes: Partial<Record<keyof Messa
     channel: q.channel,
     provider: q.provider,
     status: q.status,
-    range: q.range === 'all' ? undefined : q.range,
+    range: q.range,
     from: q.from ? inputTime(q.from) : undefined,
     to: q.to ? inputTime(q.to) : undefined,
     limit: q.limit === PAGE_SIZE ? undefined : q.limit,

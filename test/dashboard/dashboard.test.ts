@@ -317,7 +317,7 @@ describe('filters and keyset paging', () => {
     const ids: string[] = [];
     let next: string | null = null;
     for (let pages = 0; pages <= N; pages++) {
-      const r = await get(http, `/dashboard/api/messages?workflow=${WF}&limit=${limit}${query}${next ? `&cursor=${next}` : ''}`, cookie);
+      const r = await get(http, `/dashboard/api/messages?range=all&workflow=${WF}&limit=${limit}${query}${next ? `&cursor=${next}` : ''}`, cookie);
       expect(r.status).toBe(200);
       const body = JSON.parse(r.text) as { messages: { id: string }[]; next: string | null };
       expect(body.messages.length).toBeLessThanOrEqual(limit);
@@ -362,7 +362,7 @@ describe('filters and keyset paging', () => {
   });
 
   it('counts by status under the other filters', async () => {
-    const r = JSON.parse((await get(http, `/dashboard/api/messages?workflow=${WF}&channel=email&status=sent`, cookie)).text) as {
+    const r = JSON.parse((await get(http, `/dashboard/api/messages?range=all&workflow=${WF}&channel=email&status=sent`, cookie)).text) as {
       counts: { byStatus: Record<string, number>; total: number; capped: boolean };
     };
     const email = all.filter((m) => m.channel === 'email');
@@ -372,7 +372,7 @@ describe('filters and keyset paging', () => {
   });
 
   it('renders the same pages as HTML, with working "older" links and filters kept', async () => {
-    const first = await get(http, `/dashboard?workflow=${WF}&channel=inapp`, cookie);
+    const first = await get(http, `/dashboard?range=all&workflow=${WF}&channel=inapp`, cookie);
     expect(first.status).toBe(200);
     const ids = [...first.text.matchAll(/<tr data-id="([^"]+)">/g)].map((m) => m[1]);
     const expected = all.filter((r) => r.channel === 'inapp').map((r) => r.id);
@@ -381,7 +381,7 @@ describe('filters and keyset paging', () => {
     expect(older).toContain('channel=inapp');
     const second = await get(http, older, cookie);
     expect([...second.text.matchAll(/<tr data-id="([^"]+)">/g)].map((m) => m[1])).toEqual(expected.slice(50, 100));
-    expect(first.text).toContain('data-live="/dashboard/api/messages?workflow=synthetic-paging&amp;channel=inapp"');
+    expect(first.text).toContain('data-live="/dashboard/api/messages?workflow=synthetic-paging&amp;channel=inapp&amp;range=all"');
     expect(second.text).not.toContain('data-live=');
   });
 

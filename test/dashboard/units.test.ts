@@ -130,6 +130,16 @@ describe('list query', () => {
     expect(later.from?.toISOString()).toBe('2024-05-01T11:30:00.000Z');
   });
 
+  it('reads the last 24 hours when the query names no range, and any time when it has bounds or a user', () => {
+    const now = Date.parse('2024-05-01T12:00:00Z');
+    expect(toFilter(messageQuerySchema.parse({}), now).from?.toISOString()).toBe('2024-04-30T12:00:00.000Z');
+    expect(toFilter(messageQuerySchema.parse({ workflow: 'w' }), now).from?.toISOString()).toBe('2024-04-30T12:00:00.000Z');
+    expect(toFilter(messageQuerySchema.parse({ user: 'u1' }), now).from).toBeUndefined();
+    expect(toFilter(messageQuerySchema.parse({ from: '2024-04-01T00:00' }), now).from?.toISOString()).toBe('2024-04-01T00:00:00.000Z');
+    expect(toFilter(messageQuerySchema.parse({ range: 'all' }), now).from).toBeUndefined();
+    expect(queryString(messageQuerySchema.parse({ range: 'all' }))).toBe('?range=all');
+  });
+
   it('round-trips cursors and refuses foreign ones', () => {
     const keyset = { at: '2024-05-01T10:00:00.123456Z', id: '0b5f8a5e-4c6e-4f57-9d0e-2f3b8f1c9a11' };
     expect(decodeCursor(encodeCursor(keyset))).toEqual(keyset);

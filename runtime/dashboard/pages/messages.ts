@@ -4,7 +4,7 @@
  */
 import { CHANNELS } from '../../../compiler/bundle/schema.ts';
 import type { DashboardMessageListRow } from '../../db/sql.ts';
-import { inputTime, MESSAGE_STATUSES, queryString, RANGE_LABELS, type MessageQuery } from '../filters.ts';
+import { inputTime, MESSAGE_STATUSES, queryString, RANGE_LABELS, rangeOf, type MessageQuery } from '../filters.ts';
 import { badge, dash, h, time, timeText, toneOf, urls, userLink, type Html } from '../html.ts';
 import { page } from '../layout.ts';
 import type { MessagePage, StatusCounts } from '../queries.ts';
@@ -74,7 +74,7 @@ function filterForm(q: MessageQuery, choices: FilterChoices): Html {
   <div><label for="f-provider">Provider</label><input id="f-provider" name="provider" list="providers" value="${q.provider ?? ''}" autocomplete="off">
     <datalist id="providers">${choices.providers.map((p) => h`<option value="${p}"></option>`)}</datalist></div>
   <div><label for="f-status">Status</label><select id="f-status" name="status">${option('', 'Any status', q.status === undefined)}${MESSAGE_STATUSES.map((s) => option(s, s, q.status === s))}</select></div>
-  <div><label for="f-range">Time</label><select id="f-range" name="range">${(Object.keys(RANGE_LABELS) as (keyof typeof RANGE_LABELS)[]).map((r) => option(r, RANGE_LABELS[r], q.range === r))}</select></div>
+  <div><label for="f-range">Time</label><select id="f-range" name="range">${(Object.keys(RANGE_LABELS) as (keyof typeof RANGE_LABELS)[]).map((r) => option(r, RANGE_LABELS[r], rangeOf(q) === r))}</select></div>
   <div><label for="f-from">From (UTC)</label><input id="f-from" name="from" type="datetime-local" step="1" value="${inputTime(q.from)}"></div>
   <div><label for="f-to">Until (UTC)</label><input id="f-to" name="to" type="datetime-local" step="1" value="${inputTime(q.to)}"></div>
   ${q.limit !== 50 ? h`<input type="hidden" name="limit" value="${q.limit}">` : ''}
