@@ -4,9 +4,8 @@
  * request's latency. With several runtime processes (`urls`), trigger i goes to process i mod n.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Agent } from 'node:http';
 import { pool } from './stats.ts';
-import { postTrigger, triggerBody, type TriggerShape } from './trigger.ts';
+import { postTrigger, triggerAgent, triggerBody, type TriggerShape } from './trigger.ts';
 
 export interface Load extends TriggerShape {
   /** One runtime's API, or several (round robin). */
@@ -20,7 +19,7 @@ export interface Load extends TriggerShape {
 const load = workerData as Load;
 const urls = load.urls ?? [load.url!];
 const latencies: number[] = [];
-const agent = new Agent({ keepAlive: true, maxSockets: load.concurrency });
+const agent = triggerAgent(load.concurrency);
 const started = performance.now();
 await pool(load.count, load.concurrency, async (i) => {
   const start = performance.now();

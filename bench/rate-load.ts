@@ -10,10 +10,9 @@
  *   time, at the top of every second, then silence. Latencies corrected for coordinated omission
  *   (autocannon's default).
  */
-import { Agent } from 'node:http';
 import autocannon from 'autocannon';
 import { summary } from './stats.ts';
-import { postTrigger, triggerBody, TriggerTimeout, type TriggerShape } from './trigger.ts';
+import { postTrigger, triggerAgent, triggerBody, TriggerTimeout, type TriggerShape } from './trigger.ts';
 
 export interface RateLoad extends TriggerShape {
   url: string;
@@ -48,7 +47,7 @@ function latencyFigures(latencies: number[]): RateFigures['latencyMs'] {
 
 async function fireUniform(load: RateLoad): Promise<RateFigures> {
   const connections = connectionsFor(load.rate);
-  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const agent = triggerAgent(connections);
   const total = Math.round(load.rate * load.seconds);
   const latencies: number[] = [];
   let ok = 0;

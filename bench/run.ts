@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { benchCompile } from './compile.ts';
 import { benchDiff } from './diff.ts';
+import { capOverhead } from './frequency-caps.ts';
 import { startDestinations, type Destinations } from './fakes.ts';
 import { machine } from './machine.ts';
 import { benchLateness } from './lateness.ts';
@@ -46,6 +47,7 @@ const SECTIONS: [name: string, label: string, byDefault: boolean, run: (shared: 
   ['delayLateness', 'delay lateness under load (≥ 60 s)', true, (s) => benchLateness(s.admin, s.destinations, { quick })],
   ['memory', 'memory with waiting runs', true, (s) => benchMemory(s.admin, s.destinations, { quick })],
   ['segment', 'segment', true, () => benchSegment({ quick })],
+  ['frequencyCaps', 'frequency caps: one-send with a cap counted on every send, and without', true, (s) => capOverhead(s.admin, s.destinations, { quick })],
   ['scale', 'scale: a large message log, reads, retention, the pooler, random kills', true, (s) => benchScale(s.admin, s.destinations, scaleOptions)],
   // The earlier in-process runtime benchmark (the runtime inside the bench process, one pass of each figure):
   // endToEnd, triggerLatency and delayLateness supersede it; kept for comparisons with earlier runs.

@@ -5,7 +5,7 @@
  * the generators share the machine's two cores with the runtime and Postgres, and undici's fetch costs about
  * twice the CPU per request.
  */
-import { request, type Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 
 export interface TriggerShape {
   event: string;
@@ -16,6 +16,16 @@ export interface TriggerShape {
 
 export const triggerBody = (shape: TriggerShape, i: number) =>
   JSON.stringify({ event: shape.event, userId: `u${i % shape.users}`, properties: { ...shape.properties, n: i } });
+
+/**
+ * The kept-alive connections a generator sends on. The runtime (Node's http server) closes a connection idle
+ * for 5 s (its `Keep-Alive: timeout=5`); a request sent on it as it closes fails with ECONNRESET though the
+ * runtime never read it. With more connections than requests in flight (a closed loop whose runtimes answer
+ * unevenly, a fixed rate), the agent's least recently used ones do sit idle that long, and Node's agent does
+ * not close idle sockets by itself: it honours the server's hint only when given a `timeout`, and on a busy
+ * machine notices the server's close too late. Here it closes them after 2 s idle, well before the runtime.
+ */
+export const triggerAgent = (maxSockets: number) => new Agent({ keepAlive: true, maxSockets, timeout: 2_000 });
 
 export class TriggerTimeout extends Error {}
 

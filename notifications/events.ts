@@ -28,6 +28,20 @@ export const userSignedUp = event('user_signed_up', {
   examples: [{ first_name: 'Alan', signup_source: 'ios' }],
 });
 
+export const subscriptionCreated = event('subscription_created', {
+  description: "Billing opened a subscription that starts with a free trial (the app forwards Stripe's customer.subscription.created).",
+  schema: z.object({
+    first_name: z.string(),
+    plan_type: z.enum(['pro', 'team']),
+    // A date-time in the schema is what lets a workflow wait until it: `s.delay(id, { until: s.data('trial_ends_at') })`.
+    trial_ends_at: z.iso.datetime().describe('When the trial ends and the first payment is taken, ISO 8601 in UTC'),
+  }),
+  examples: [
+    { first_name: 'Ada', plan_type: 'pro', trial_ends_at: '2025-01-20T12:00:00Z' },
+    { first_name: 'Grace', plan_type: 'team', trial_ends_at: '2025-01-08T12:00:00Z' },
+  ],
+});
+
 /** One line of an order; an array of objects, so templates loop over it with `{{#each items}}`. */
 const orderItem = z.object({ name: z.string(), quantity: z.number().int().positive(), price: z.number().nonnegative() });
 
@@ -35,6 +49,7 @@ export const checkoutCompleted = event('checkout_completed', {
   description: 'An order was paid.',
   schema: z.object({
     order_id: z.string(),
+    cart_id: z.string().describe('The cart the order was placed from: cart recovery stops for that cart only'),
     total: z.number().nonnegative(),
     currency: z.string().describe('ISO 4217 code, e.g. EUR'),
     items: z.array(orderItem),
@@ -42,6 +57,7 @@ export const checkoutCompleted = event('checkout_completed', {
   examples: [
     {
       order_id: 'ord_1042',
+      cart_id: 'cart_77',
       total: 54.5,
       currency: 'EUR',
       items: [

@@ -65,6 +65,46 @@ export function mistakesThatDoNotCompile(): void {
     // @ts-expect-error examples must match the schema
     examples: [{ n: 'one' }],
   });
+  workflow('keyed-typos', {
+    trigger: trialStarted,
+    cancelOn: [
+      // @ts-expect-error a match key must be a field of the cancelling event (order_shipped has order_id)
+      { event: orderShipped, match: { order_idd: 'first_name' } },
+      // @ts-expect-error a match value must be a field of the trigger (trial_started)
+      { event: orderShipped, match: { order_id: 'firstname' } },
+    ],
+    steps: (s) => [
+      // @ts-expect-error the waited event's fields are the keys
+      s.waitFor('shipped', { event: orderShipped, match: { 'eta.dayz': 'first_name' }, timeout: '1d' }),
+      // @ts-expect-error the trigger's fields are the values
+      s.waitFor('shipped-2', { event: orderShipped, match: { carrier: 'plan' }, timeout: '1d' }),
+    ],
+  });
+  workflow('moment-typos', {
+    trigger: trialStarted,
+    steps: (s) => [
+      // @ts-expect-error 'trial_end' is not a field of trial_started
+      s.delay('typo', { until: s.data('trial_end') }),
+      // @ts-expect-error an offset is a signed duration, e.g. '-3d', not words
+      s.delay('wordy', { until: s.user.trait('renewal_date'), offset: '3 days before' }),
+      // @ts-expect-error ifPast is 'run' or 'skip'
+      s.delay('later', { until: s.user.trait('renewal_date'), ifPast: 'later' }),
+      // @ts-expect-error a digest closes after a window or on a schedule, not both
+      s.digest('both', { window: '1d', schedule: { days: 'daily', at: '09:00', timezone: 'user' } }),
+      // @ts-expect-error maxItems is a number of items
+      s.digest('many', { window: '1d', maxItems: 'twenty' }),
+    ],
+  });
+  workflow('engagement-typos', {
+    trigger: trialStarted,
+    steps: (s) => [
+      s.send('note', { template: onboardingWelcome, routing: { method: 'all', channels: ['email', 'inapp'] }, readSync: true }),
+      // @ts-expect-error 'viewed' is not an engagement (delivered, seen, read, opened, clicked)
+      s.waitFor('viewed', { engagement: { step: 'note', kind: 'viewed' }, timeout: '1d' }),
+      // @ts-expect-error readSync is on or off
+      s.send('sync', { template: onboardingWelcome, channel: 'inapp', readSync: 'email' }),
+    ],
+  });
 }
 
 describe('DSL types', () => {
@@ -82,6 +122,9 @@ describe('DSL types', () => {
         expectTypeOf(s.data('carrier')).toEqualTypeOf<Operand<'ups' | 'dhl'>>();
         expectTypeOf(s.data('eta.days')).toEqualTypeOf<Operand<number>>();
         expectTypeOf(s.engaged('x', 'opened')).toEqualTypeOf<ConditionSpec>();
+        // The in-app inbox's engagements too.
+        expectTypeOf(s.engaged('x', 'read')).toEqualTypeOf<ConditionSpec>();
+        expectTypeOf(s.engaged('x', 'seen')).toEqualTypeOf<ConditionSpec>();
         return [s.delay('d', '1m')];
       },
     });
@@ -115,6 +158,41 @@ describe('DSL builders', () => {
       { kind: 'throttle', id: 'one-a-day', limit: 1, window: '1d', key: 'data.order_id' },
     ]);
     expect(wf).toMatchObject({ kind: 'workflow', id: 'shipping', trigger: orderShipped, cancelOn: [] });
+  });
+
+  it('keep keyed cancels and waits as written: each match checked against its own event', () => {
+    const wf = workflow('keyed', {
+      trigger: trialStarted,
+      cancelOn: ['trial_cancelled', orderShipped, { event: orderShipped, match: { order_id: 'first_name', 'eta.days': 'trial_days' } }],
+      steps: (s) => [
+        s.waitFor('shipped', { event: orderShipped, match: { order_id: 'first_name' }, timeout: '1d' }),
+        s.waitFor('by-name', { event: 'order_shipped', match: { anything: 'plan_type' }, timeout: '1d' }),
+      ],
+    });
+    expect(wf.cancelOn).toEqual(['trial_cancelled', orderShipped, { event: orderShipped, match: { order_id: 'first_name', 'eta.days': 'trial_days' } }]);
+    expect(wf.steps).toEqual([
+      { kind: 'waitFor', id: 'shipped', event: orderShipped, match: { order_id: 'first_name' }, timeout: '1d' },
+      { kind: 'waitFor', id: 'by-name', event: 'order_shipped', match: { anything: 'plan_type' }, timeout: '1d' },
+    ]);
+  });
+
+  it('keep a delay until a moment and a scheduled digest as plain data (the operand reduced to its ref)', () => {
+    const wf = workflow('moments', {
+      trigger: trialStarted,
+      steps: (s) => [
+        s.delay('fixed', '1h'),
+        s.delay('before', { until: s.data('first_name'), offset: '-3d', ifPast: 'skip' }),
+        s.delay('renewal', { until: s.user.trait('renewal_date') }),
+        s.digest('mornings', { schedule: { days: 'weekdays', at: '09:00', timezone: 'user' }, maxItems: 20 }),
+      ],
+    });
+    expect(JSON.parse(JSON.stringify(wf.steps))).toEqual(wf.steps);
+    expect(wf.steps).toEqual([
+      { kind: 'delay', id: 'fixed', duration: '1h' },
+      { kind: 'delay', id: 'before', until: { ref: 'data.first_name' }, offset: '-3d', ifPast: 'skip' },
+      { kind: 'delay', id: 'renewal', until: { ref: 'user.traits.renewal_date' } },
+      { kind: 'digest', id: 'mornings', schedule: { days: 'weekdays', at: '09:00', timezone: 'user' }, maxItems: 20 },
+    ]);
   });
 
   it('build the condition helpers shown in notifications/README.md as JSON trees', () => {
@@ -163,11 +241,15 @@ describe('DSL builders', () => {
       'otherwise',
     ]);
     const sends = branch.arms.flatMap((arm) => ('then' in arm ? arm.then : arm.otherwise));
-    expect(sends.map((s) => (s.kind === 'send' ? [s.id, typeof s.template === 'string' ? s.template : s.template.id, s.channel] : []))).toEqual([
+    expect(sends.map((s) => (s.kind === 'send' ? [s.id, typeof s.template === 'string' ? s.template : s.template.id, s.channel] : [s.kind, s.id]))).toEqual([
       ['next-steps', 'onboarding-next-steps', 'email'],
       ['nudge-inapp', 'onboarding-welcome', 'inapp'],
+      // The in-app nudge waits a day to be read, else the next steps go by email.
+      ['waitFor', 'nudge-read'],
+      ['branch', 'nudge-unread'],
       ['nudge-sms', 'onboarding-welcome', 'sms'],
     ]);
+    expect(sends[2]).toEqual({ kind: 'waitFor', id: 'nudge-read', engagement: { step: 'nudge-inapp', kind: 'read' }, timeout: '1d' });
   });
 
   it('keep the welcome copy that later checks rely on', () => {

@@ -14,7 +14,11 @@ export const channelSchema = z.enum(['email', 'sms', 'push', 'inapp']);
 export type Channel = z.infer<typeof channelSchema>;
 export const CHANNELS = channelSchema.options;
 
-export const engagementKindSchema = z.enum(['delivered', 'opened', 'clicked']);
+/**
+ * What a recipient did with a message, weakest first. `seen` and `read` are the in-app inbox's (the list was opened;
+ * the item was opened or marked read); a read and an email open are the same rung (runtime/engine/engagements.ts).
+ */
+export const engagementKindSchema = z.enum(['delivered', 'seen', 'read', 'opened', 'clicked']);
 export type EngagementKind = z.infer<typeof engagementKindSchema>;
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_.:-]*$/i, 'ids use letters, digits, "_", "-", "." and ":"');
@@ -87,24 +91,61 @@ export const sendStepSchema = z.object({
   providers: z.array(id).optional(),
   window: sendWindowSchema.optional(),
   critical: z.boolean(),
+  /**
+   * Read sync: once the step's in-app item is read (or its action followed), the step's messages on the other
+   * channels are marked read too. Written only when on, so a bundle without it keeps its bytes.
+   */
+  readSync: z.literal(true).optional(),
 });
-export const delayStepSchema = z.object({ ...stepBase, kind: z.literal('delay'), durationMs: ms });
+/**
+ * A delay: a fixed time (`durationMs`), or until a moment read from the run (`until`: a date-time in the trigger's
+ * data or a trait) shifted by `offsetMs` (negative: before it). A moment already past — or missing, or not a
+ * date-time — goes on at once (`ifPast: 'run'`) or ends the run completed (`'skip'`). Two shapes, so a fixed delay
+ * keeps its bytes.
+ */
+export const delayStepSchema = z.union([
+  z.object({ ...stepBase, kind: z.literal('delay'), durationMs: ms }),
+  z.object({ ...stepBase, kind: z.literal('delay'), until: refSchema, offsetMs: z.number().int(), ifPast: z.enum(['run', 'skip']) }),
+]);
+/**
+ * A keyed wait or cancel: the waited (or cancelling) event's data path → the trigger's data path. The event
+ * counts only when every pair holds (the two values deep-equal; a missing value never matches). Absent: any
+ * event of that name from the run's user counts, as before keys existed.
+ */
+export const eventMatchSchema = z.record(z.string().min(1), z.string().min(1));
+export type EventMatch = z.infer<typeof eventMatchSchema>;
 export const waitForStepSchema = z.object({
   ...stepBase,
   kind: z.literal('waitFor'),
   until: z.discriminatedUnion('type', [
     z.object({ type: z.literal('engagement'), step: id, kind: engagementKindSchema }),
-    z.object({ type: z.literal('event'), event: z.string().min(1) }),
+    z.object({ type: z.literal('event'), event: z.string().min(1), match: eventMatchSchema.optional() }),
   ]),
   timeoutMs: ms,
 });
-export const digestStepSchema = z.object({
+/**
+ * When a scheduled digest goes out: on the listed ISO days (1 = Monday … 7 = Sunday) at `atMinute` after local
+ * midnight, read in `timezone` (`user`: the profile's zone, UTC when unknown; else an IANA name).
+ */
+export const digestScheduleSchema = z.object({
+  days: z.array(z.number().int().min(1).max(7)).min(1),
+  atMinute: z.number().int().min(0).max(1439),
+  timezone: z.string().min(1),
+});
+export type DigestSchedule = z.infer<typeof digestScheduleSchema>;
+const digestCommon = {
   ...stepBase,
   kind: z.literal('digest'),
-  windowMs: ms,
   /** Optional data path whose value splits digests (e.g. one digest per `data.thread_id`). */
   key: z.string().optional(),
-});
+  /** At most this many items reach the template (the oldest); the rest are counted in `digest.omitted`. */
+  maxItems: z.number().int().positive().optional(),
+};
+/**
+ * A digest collects for `windowMs` after its first event, or until the next occurrence of `schedule` after it
+ * opened. Two shapes, so a window digest keeps its bytes.
+ */
+export const digestStepSchema = z.union([z.object({ ...digestCommon, windowMs: ms }), z.object({ ...digestCommon, schedule: digestScheduleSchema })]);
 export const throttleStepSchema = z.object({
   ...stepBase,
   kind: z.literal('throttle'),
@@ -164,7 +205,12 @@ export const workflowSchema = z.object({
   description: z.string().optional(),
   trigger: triggerSchema,
   category: id.optional(),
-  cancelOn: z.array(z.string().min(1)),
+  /**
+   * Events that end a run: a name (any such event of the run's user), or `{ event, match }` (only one whose data
+   * agrees with the trigger's). The compiler writes the plain name when there is no match, so bundles without
+   * keys keep their bytes and version.
+   */
+  cancelOn: z.array(z.union([z.string().min(1), z.object({ event: z.string().min(1), match: eventMatchSchema })])),
   window: sendWindowSchema.optional(),
   /**
    * Its trigger event may start it when sent with a public key (a Segment browser write key). Absent means
@@ -174,6 +220,7 @@ export const workflowSchema = z.object({
   steps: z.array(stepSchema).min(1),
 });
 export type Workflow = z.infer<typeof workflowSchema>;
+export type CancelOn = Workflow['cancelOn'][number];
 
 export const emailContentSchema = z.object({
   subject: z.string(),
@@ -233,11 +280,33 @@ export const categorySchema = z.object({
 });
 export type Category = z.infer<typeof categorySchema>;
 
+/**
+ * A frequency cap across workflows: at most `max` messages handed to a provider for one user in any `perMs`
+ * (a sliding window), on one channel or in the workflows of one category. Sends that are `critical`, or in a
+ * `required` category, are never capped.
+ */
+export const frequencyLimitSchema = z
+  .object({ channel: channelSchema.optional(), category: id.optional(), max: z.number().int().positive(), perMs: z.number().int().positive() })
+  .refine((l) => (l.channel === undefined) !== (l.category === undefined), 'a limit names exactly one of channel or category');
+export type FrequencyLimit = z.infer<typeof frequencyLimitSchema>;
+
+export const settingsSchema = z.object({
+  retentionMs: ms,
+  /** Absent when none is set: the compiler writes it only when used, so bundles without caps keep their bytes and version. */
+  limits: z.array(frequencyLimitSchema).optional(),
+  /**
+   * How long a send with nothing to send, for want of an address only, waits for the profile to get one (an
+   * identify that a track overtook) before it is skipped. Absent: the engine's default (10 s); 0: no wait.
+   * Written only when set, so older bundles keep their bytes and version.
+   */
+  addressGrace: ms.optional(),
+});
+
 export const bundleSchema = z.object({
   formatVersion: z.literal(FORMAT_VERSION),
   /** `sha256:<hex>` of the canonical JSON of every other field. */
   version: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-  settings: z.object({ retentionMs: ms }),
+  settings: settingsSchema,
   events: z.record(z.string(), eventSchema),
   templates: z.record(z.string(), templateSchema),
   workflows: z.record(z.string(), workflowSchema),

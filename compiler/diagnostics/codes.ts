@@ -20,10 +20,15 @@ export const DIAGNOSTIC_CODES = {
   'missing-channel-content': 'a send uses a channel for which its template has no content',
   'no-provider': 'a send uses a channel that no provider serves',
   'bad-step-reference': 'a waitFor or engaged() names a step that is not an earlier send of the same path',
+  'bad-match':
+    "a keyed wait or cancel's match names a field that its event or the trigger does not have, pairs fields of types that can never be equal, or is on a scheduled workflow",
+  'bad-until':
+    "a delay's until names something other than a date-time field of the trigger's data (z.iso.datetime(), JSON Schema format date-time) or a user trait",
   'unreachable-step': 'a step can never run (after a cancel, or after an otherwise arm)',
-  'exceeds-retention': 'a wait or digest could outlive the data retention',
+  'exceeds-retention': 'a wait or digest could outlive the data retention, or a frequency cap counts over a longer window than it',
   'window-never-opens': 'a send window can never open, or is malformed',
   'critical-not-required': 'a critical send is in a workflow whose category is not required',
+  'cap-never-applies': 'a frequency cap (settings limits) is on a required category, whose sends are never capped',
   'insecure-endpoint':
     "a provider's options.apiUrl is not https: an error, except plain http to a loopback address (localhost, 127.0.0.1, [::1]), which is a warning (development only)",
   'empty-project': 'the notifications folder holds no definitions',

@@ -9,6 +9,7 @@
  * Each rule is a small function over the diff and both bundles; compiler/diff/README.md explains each.
  */
 import type { Bundle, Step } from '../bundle/schema.ts';
+import { cancelOnMatchesRemoved } from './cancel-on.ts';
 import { newlyRequired } from './events.ts';
 import type { BundleDiff, Flag } from './model.ts';
 import { placeSteps } from './steps.ts';
@@ -167,6 +168,50 @@ const workflowCategoryChanged: Rule = ({ diff, base, head }) =>
     return [{ kind: 'resubscribe', rule: 'workflow-category-changed', section: 'workflows', id, path: 'category', message }];
   });
 
+/** The event waits that are keyed (they have a match), by step id. */
+function keyedWaits(steps: readonly Step[]): Map<string, string> {
+  return new Map(
+    [...placeSteps(steps)].flatMap(([id, p]) =>
+      p.step.kind === 'waitFor' && p.step.until.type === 'event' && p.step.until.match ? [[id, p.step.until.event] as const] : [],
+    ),
+  );
+}
+
+/** A wait or cancel that loses its match reacts to every such event of the user: runs start ending each other. */
+const matchRemoved: Rule = ({ diff, base, head }) =>
+  diff.workflows.changed.flatMap(({ id }) => {
+    const before = base.workflows[id]!;
+    const after = head.workflows[id]!;
+    const cancels = cancelOnMatchesRemoved(before, after).map(
+      (event): Flag => ({
+        kind: 'breaking',
+        rule: 'match-removed',
+        section: 'workflows',
+        id,
+        path: `cancelOn.${event}.match`,
+        message: `Workflow ${code(id)}: cancelOn ${code(event)} lost its match: any ${code(event)} of the user now cancels all their runs of it, not only the one it is about.`,
+      }),
+    );
+    const now = placeSteps(after.steps);
+    const unkeyedNow = (step: string) => {
+      const placed = now.get(step)?.step;
+      return placed?.kind === 'waitFor' && placed.until.type === 'event' && placed.until.match === undefined;
+    };
+    const waits = [...keyedWaits(before.steps)]
+      .filter(([step]) => unkeyedNow(step))
+      .map(
+        ([step, event]): Flag => ({
+          kind: 'breaking',
+          rule: 'match-removed',
+          section: 'workflows',
+          id,
+          path: `steps.${step}.until.match`,
+          message: `Workflow ${code(id)}: wait ${code(step)} lost its match: any ${code(event)} of the user now ends the wait of all their runs of it, not only the one it is about.`,
+        }),
+      );
+    return [...cancels, ...waits];
+  });
+
 function sends(steps: readonly Step[]): Map<string, boolean> {
   return new Map([...placeSteps(steps)].flatMap(([id, p]) => (p.step.kind === 'send' ? [[id, p.step.critical] as const] : [])));
 }
@@ -200,6 +245,7 @@ const RULES: Rule[] = [
   categoryMadeRequired,
   workflowCategoryChanged,
   sendMadeCritical,
+  matchRemoved,
 ];
 
 export function flagChanges(input: RuleInput): Flag[] {

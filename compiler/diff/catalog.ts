@@ -1,12 +1,13 @@
 /**
  * The catalogue around workflows: routing (each channel's providers in failover order), providers,
- * preference categories and project settings.
+ * preference categories and project settings (retention, frequency caps).
  */
-import type { Bundle, Category, Provider } from '../bundle/schema.ts';
+import type { Bundle, Category, FrequencyLimit, Provider } from '../bundle/schema.ts';
+import { DEFAULT_ADDRESS_GRACE_MS } from '../../runtime/engine/index.ts';
 import { duration, json } from '../graph/describe.ts';
 import type { Change, ItemChange, SectionDiff } from './model.ts';
 import { change, diffRecords, same, sameExcept } from './records.ts';
-import { arrow, code, codeList } from './words.ts';
+import { arrow, byId, code, codeList } from './words.ts';
 
 type Route = Bundle['channels'][string];
 
@@ -82,5 +83,35 @@ export function diffCategories(base: Bundle, head: Bundle): SectionDiff {
 export function diffSettings(base: Bundle, head: Bundle): Change[] {
   const a = base.settings.retentionMs;
   const b = head.settings.retentionMs;
-  return a === b ? [] : [change('retentionMs', `retention ${arrow(duration(a), duration(b))}`, a, b)];
+  const retention = a === b ? [] : [change('retentionMs', `retention ${arrow(duration(a), duration(b))}`, a, b)];
+  return [...retention, ...diffLimits(base.settings.limits ?? [], head.settings.limits ?? []), ...diffAddressGrace(base, head)];
+}
+
+/** The address grace as it applies (absent is the engine's default): `address grace 10s → off`. */
+function diffAddressGrace(base: Bundle, head: Bundle): Change[] {
+  const graceOf = (b: Bundle) => b.settings.addressGrace ?? DEFAULT_ADDRESS_GRACE_MS;
+  const shown = (ms: number) => (ms === 0 ? 'off' : duration(ms));
+  const [a, b] = [graceOf(base), graceOf(head)];
+  return a === b ? [] : [change('addressGrace', `address grace ${arrow(shown(a), shown(b))}`, a, b)];
+}
+
+/**
+ * Frequency caps, one line per channel or category they count: `frequency cap on channel sms: none → 3/1d`,
+ * `frequency cap on category promotions: 5/1w → 10/1w`. Not flagged: a cap only ever holds messages back.
+ */
+function diffLimits(base: FrequencyLimit[], head: FrequencyLimit[]): Change[] {
+  const target = (l: FrequencyLimit) => (l.channel !== undefined ? `channel ${l.channel}` : `category ${l.category}`);
+  const on = (limits: FrequencyLimit[], t: string) => limits.filter((l) => target(l) === t);
+  const shown = (limits: FrequencyLimit[]) =>
+    limits
+      .map((l) => `${l.max}/${duration(l.perMs)}`)
+      .sort()
+      .join(', ') || 'none';
+  const targets = [...new Set([...base, ...head].map(target))].sort(byId);
+  return targets.flatMap((t) => {
+    const [before, after] = [on(base, t), on(head, t)];
+    if (shown(before) === shown(after)) return [];
+    const path = `limits.${t.replace(' ', '.')}`;
+    return [change(path, `frequency cap on ${t}: ${arrow(shown(before), shown(after))}`, before.length ? before : undefined, after.length ? after : undefined)];
+  });
 }

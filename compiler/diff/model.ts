@@ -72,6 +72,7 @@ export type FlagRule =
   | 'category-made-required'
   | 'workflow-category-changed'
   | 'send-made-critical'
+  | 'match-removed'
   | 'provider-endpoint-changed'
   | 'provider-kind-changed'
   | 'provider-credentials-changed'

@@ -4,7 +4,7 @@
  * renames are told apart from edits (same content, new id) because to a parked run they are removals.
  */
 import type { Step } from '../bundle/schema.ts';
-import { condition, duration, json, sendWindow, STEP_VERB } from '../graph/describe.ts';
+import { condition, delayUntil, digestSchedule, duration, eventMatch, ifPast, json, sendWindow, STEP_VERB } from '../graph/describe.ts';
 import { editScript } from './lcs.ts';
 import type { Change, Rename, StepChanges } from './model.ts';
 import { change, pairRenames, same } from './records.ts';
@@ -49,6 +49,7 @@ function fieldChanges(before: Step, after: Step): Change[] {
   };
   const ms = (v: number) => duration(v);
   const optional = (v: string | undefined) => (v === undefined ? 'none' : code(v));
+  const signed = (v: number) => (v < 0 ? `-${duration(-v)}` : v === 0 ? '0s' : `+${duration(v)}`);
 
   if (before.kind === 'send' && after.kind === 'send') {
     field('template', 'template', before.template, after.template, code);
@@ -61,15 +62,38 @@ function fieldChanges(before: Step, after: Step): Change[] {
       const what = after.critical ? 'now critical (ignores preferences and send windows)' : 'no longer critical';
       out.push(change(`${prefix}.critical`, `${title(after)}: ${what}`, before.critical, after.critical));
     }
+    if ((before.readSync ?? false) !== (after.readSync ?? false)) {
+      const what = after.readSync ? 'read sync on (reading the in-app item marks its other channels read)' : 'read sync off';
+      out.push(change(`${prefix}.readSync`, `${title(after)}: ${what}`, before.readSync ?? false, after.readSync ?? false));
+    }
   } else if (before.kind === 'delay' && after.kind === 'delay') {
-    field('durationMs', 'duration', before.durationMs, after.durationMs, ms);
+    if ('durationMs' in before && 'durationMs' in after) field('durationMs', 'duration', before.durationMs, after.durationMs, ms);
+    else if ('until' in before && 'until' in after) {
+      field('until', 'until', before.until.ref, after.until.ref, code);
+      field('offsetMs', 'offset', before.offsetMs, after.offsetMs, signed);
+      field('ifPast', 'if past', before.ifPast, after.ifPast, (v) => ifPast(v).replace('if past: ', ''));
+    } else {
+      // A fixed delay became one until a moment of the run, or back: one line says both.
+      const wait = (d: typeof before) => ('until' in d ? delayUntil(d) : duration(d.durationMs));
+      field('wait', 'wait', before, after, wait);
+    }
   } else if (before.kind === 'waitFor' && after.kind === 'waitFor') {
     const until = (u: typeof before.until) => (u.type === 'event' ? `event ${code(u.event)}` : `${code(u.step)} ${u.kind}`);
-    field('until', 'until', before.until, after.until, until);
+    // What is waited for, then which of those events count (its match): a changed match is a line of its own.
+    const waited = (u: typeof before.until) => (u.type === 'event' ? { type: u.type, event: u.event } : u);
+    const keyOf = (u: typeof before.until) => (u.type === 'event' ? u.match : undefined);
+    field('until', 'until', waited(before.until), waited(after.until), until);
+    field('until.match', 'match', keyOf(before.until), keyOf(after.until), (m) => (m ? code(eventMatch(m)) : 'none (any such event of the user)'));
     field('timeoutMs', 'timeout', before.timeoutMs, after.timeoutMs, ms);
   } else if (before.kind === 'digest' && after.kind === 'digest') {
-    field('windowMs', 'window', before.windowMs, after.windowMs, ms);
+    if ('windowMs' in before && 'windowMs' in after) field('windowMs', 'window', before.windowMs, after.windowMs, ms);
+    else if ('schedule' in before && 'schedule' in after) field('schedule', 'schedule', before.schedule, after.schedule, digestSchedule);
+    else {
+      const closes = (d: typeof before) => ('schedule' in d ? `schedule ${digestSchedule(d.schedule)}` : `window ${duration(d.windowMs)}`);
+      out.push(change(`${prefix}.closes`, `${title(after)}: ${arrow(closes(before), closes(after))}`, closes(before), closes(after)));
+    }
     field('key', 'key', before.key, after.key, optional);
+    field('maxItems', 'max items', before.maxItems, after.maxItems, (v) => (v === undefined ? 'all' : String(v)));
   } else if (before.kind === 'throttle' && after.kind === 'throttle') {
     field('limit', 'limit', before.limit, after.limit, String);
     field('windowMs', 'window', before.windowMs, after.windowMs, ms);

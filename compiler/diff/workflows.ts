@@ -3,6 +3,7 @@ import type { Bundle, Step, Workflow } from '../bundle/schema.ts';
 import { sendWindow, trigger } from '../graph/describe.ts';
 import type { Change, SectionDiff, WorkflowChange } from './model.ts';
 import { change, diffRecords, same, sameExcept } from './records.ts';
+import { cancelOnChanges } from './cancel-on.ts';
 import { diffSteps } from './steps.ts';
 import { arrow, code, plural } from './words.ts';
 
@@ -34,12 +35,7 @@ function compareWorkflow(id: string, before: Workflow, after: Workflow): Workflo
     const text = (c: string | undefined) => (c === undefined ? 'none' : code(c));
     push('category', `category ${arrow(text(before.category), text(after.category))}`, before.category, after.category);
   }
-  for (const event of after.cancelOn.filter((e) => !before.cancelOn.includes(e))) {
-    push(`cancelOn.${event}`, `now cancelled by ${code(event)}`, undefined, event);
-  }
-  for (const event of before.cancelOn.filter((e) => !after.cancelOn.includes(e))) {
-    push(`cancelOn.${event}`, `no longer cancelled by ${code(event)}`, event, undefined);
-  }
+  changes.push(...cancelOnChanges(before, after));
   // Who may start it is a security change: a review must see it.
   if ((before.clientTriggerable ?? false) !== (after.clientTriggerable ?? false)) {
     const text = (open: boolean | undefined) => (open ? 'clients may trigger it' : 'only servers may trigger it');

@@ -62,8 +62,23 @@ export interface CategoryDefinition {
 export interface SettingsDefinition {
   readonly kind: 'settings';
   /** How long runs, messages and waits are kept; no wait or digest may outlive it. Default `'30d'`. */
-  readonly retention: Duration;
+  readonly retention?: Duration;
+  /** Frequency caps across workflows, per user. */
+  readonly limits?: readonly FrequencyLimitSpec[];
+  /**
+   * How long a send waits for the recipient's profile to get an address it lacks (a `track` that overtook its
+   * `identify`) before it is skipped. Default `'10s'`; `'0s'` skips at once.
+   */
+  readonly addressGrace?: Duration;
 }
+
+/**
+ * A frequency cap: at most `max` messages per user in any `per` (a sliding window), on one channel or in the
+ * workflows of one category. Sends marked `critical`, or in a `required` category, are never capped.
+ */
+export type FrequencyLimitSpec =
+  | { readonly channel: Channel; readonly category?: never; readonly max: number; readonly per: Duration }
+  | { readonly category: CategoryDefinition | string; readonly channel?: never; readonly max: number; readonly per: Duration };
 
 /** `days`: `'daily'`, `'mon-fri'`, `'sat,sun'`, `'mon-wed,fri'`; `hours`: `'09:00-20:00'` (may wrap midnight). */
 export interface SendWindowSpec {
@@ -100,17 +115,29 @@ export interface SendSpec {
   readonly providers?: readonly (ProviderDefinition | string)[];
   readonly window?: SendWindowSpec;
   readonly critical?: boolean;
+  readonly readSync?: boolean;
 }
+/**
+ * A delay: a fixed `duration`, or `until` a date-time read from the run (a `data.…` or `user.traits.…` ref),
+ * moved by `offset` (`'-3d'`: three days before it); `ifPast` says what a moment already gone does.
+ */
 export interface DelaySpec {
   readonly kind: 'delay';
   readonly id: string;
-  readonly duration: Duration;
+  readonly duration?: Duration;
+  readonly until?: { readonly ref: string };
+  readonly offset?: string;
+  readonly ifPast?: 'run' | 'skip';
 }
+/** A keyed wait or cancel: the waited (or cancelling) event's data path → the trigger's data path. */
+export type EventMatchSpec = Readonly<Record<string, string>>;
 export interface WaitForSpec {
   readonly kind: 'waitFor';
   readonly id: string;
   readonly engagement?: { readonly step: string; readonly kind: EngagementKind };
   readonly event?: EventDefinition<unknown> | string;
+  /** Only an event whose data agrees with the trigger's on every pair counts. */
+  readonly match?: EventMatchSpec;
   readonly timeout: Duration;
 }
 export interface BranchArmSpec {
@@ -125,11 +152,20 @@ export interface BranchSpec {
   readonly id: string;
   readonly arms: readonly (BranchArmSpec | BranchOtherwiseSpec)[];
 }
+/** When a scheduled digest goes out: `days` as a send window's (`'weekdays'`, `'mon-fri'`, `'daily'`), `at` `'09:00'`, `timezone` `'user'` or IANA. */
+export interface DigestScheduleSpec {
+  readonly days: string;
+  readonly at: string;
+  readonly timezone: string;
+}
+/** A digest: for a `window` after its first event, or until the next occurrence of its `schedule`. */
 export interface DigestSpec {
   readonly kind: 'digest';
   readonly id: string;
-  readonly window: Duration;
+  readonly window?: Duration;
+  readonly schedule?: DigestScheduleSpec;
   readonly key?: string;
+  readonly maxItems?: number;
 }
 export interface ThrottleSpec {
   readonly kind: 'throttle';
@@ -157,13 +193,16 @@ export interface ScheduleDefinition {
   readonly cron: string;
 }
 
+/** An event that ends a run: a definition or name (any such event of the user), or `{ event, match }`. */
+export type CancelOnSpec = EventDefinition<unknown> | string | { readonly event: EventDefinition<unknown> | string; readonly match?: EventMatchSpec };
+
 export interface WorkflowDefinition {
   readonly kind: 'workflow';
   readonly id: string;
   readonly description?: string;
   readonly trigger: EventDefinition<unknown> | ScheduleDefinition;
   readonly category?: CategoryDefinition | string;
-  readonly cancelOn: readonly (EventDefinition<unknown> | string)[];
+  readonly cancelOn: readonly CancelOnSpec[];
   readonly window?: SendWindowSpec;
   readonly clientTriggerable?: boolean;
   readonly steps: readonly StepSpec[];

@@ -5,7 +5,7 @@
 export { z } from 'zod';
 export { event, schedule } from './event.ts';
 export { template, type TemplateOptions } from './template.ts';
-export { workflow, type StepBuilder, type WorkflowOptions, type SendOptions, type Operand } from './workflow.ts';
+export { workflow, type StepBuilder, type WorkflowOptions, type SendOptions, type Operand, type DelayUntil, type Offset } from './workflow.ts';
 export { provider, channel, category, settings, env } from './provider.ts';
 export type { Duration } from './duration.ts';
 export type * from './definitions.ts';

@@ -1,5 +1,14 @@
 import type { JsonValue } from '../bundle/schema.ts';
-import type { CategoryDefinition, Channel, ChannelDefinition, EnvRef, ProviderDefinition, ProviderKind, SettingsDefinition } from './definitions.ts';
+import type {
+  CategoryDefinition,
+  Channel,
+  ChannelDefinition,
+  EnvRef,
+  FrequencyLimitSpec,
+  ProviderDefinition,
+  ProviderKind,
+  SettingsDefinition,
+} from './definitions.ts';
 import type { Duration } from './duration.ts';
 
 /**
@@ -68,11 +77,23 @@ export function category(id: string, options: { description: string; defaultChan
 }
 
 /**
- * Project-wide settings; at most one per `notifications/` tree.
+ * Project-wide settings; at most one per `notifications/` tree. `limits` caps how many messages one user gets,
+ * across every workflow: on a channel, or in a category (`critical` sends and `required` categories excepted).
+ * `addressGrace` is how long a send whose recipient has no address for its channels waits for the profile to
+ * get one (default `'10s'`; `'0s'` skips at once).
  *
  * @example
- * export default settings({ retention: '30d' });
+ * export default settings({
+ *   retention: '30d',
+ *   limits: [{ channel: 'sms', max: 3, per: '1d' }, { category: promotions, max: 5, per: '1w' }],
+ *   addressGrace: '10s',
+ * });
  */
-export function settings(options: { retention: Duration }): SettingsDefinition {
-  return { kind: 'settings', retention: options.retention };
+export function settings(options: { retention?: Duration; limits?: FrequencyLimitSpec[]; addressGrace?: Duration }): SettingsDefinition {
+  return {
+    kind: 'settings',
+    ...(options.retention === undefined ? {} : { retention: options.retention }),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.addressGrace === undefined ? {} : { addressGrace: options.addressGrace }),
+  };
 }

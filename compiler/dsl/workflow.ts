@@ -2,15 +2,18 @@ import type {
   BranchArmSpec,
   BranchOtherwiseSpec,
   BranchSpec,
+  CancelOnSpec,
   CancelSpec,
   CategoryDefinition,
   Channel,
   Cmp,
   ConditionSpec,
   DelaySpec,
+  DigestScheduleSpec,
   DigestSpec,
   EngagementKind,
   EventDefinition,
+  EventMatchSpec,
   JsonValue,
   ProfileValueSpec,
   ProviderDefinition,
@@ -73,18 +76,48 @@ export interface SendOptions<Data> {
   window?: SendWindowSpec;
   /** Bypasses windows and preferences; allowed only in a required category. */
   critical?: boolean;
+  /**
+   * Read sync (Courier's cross-channel read): when the user reads this step's in-app item (or follows its action),
+   * the step's messages on its other channels are marked read too. Needs `inapp` and another channel.
+   * @example s.send('welcome', { template: welcome, routing: { method: 'all', channels: ['email', 'inapp'] }, readSync: true })
+   */
+  readSync?: boolean;
 }
 
 /** The `s` passed to `workflow({ steps: (s) => [...] })`: step builders and typed condition helpers. */
 export interface StepBuilder<Data> {
   send(id: string, options: SendOptions<Data>): SendSpec;
-  delay(id: string, duration: Duration): DelaySpec;
-  waitFor(
+  /**
+   * Waits a fixed time, or until a moment the run carries: a date-time field of the trigger's data
+   * (`z.iso.datetime()`) or a trait, moved by `offset`. A moment already past goes on at once, or with
+   * `ifPast: 'skip'` ends the run (a reminder for a date that has gone).
+   * @example s.delay('wait-1h', '1h')
+   * @example s.delay('before-trial-end', { until: s.data('trial_ends_at'), offset: '-3d', ifPast: 'skip' })
+   */
+  delay(id: string, wait: Duration | DelayUntil): DelaySpec;
+  /**
+   * Waits for an engagement with an earlier send, or for an event of the run's user, until `timeout`. With
+   * `match`, only an event about the same thing counts (its field, left, equals the trigger's field, right).
+   * @example s.waitFor('paid', { event: orderPaid, match: { order_id: 'order_id' }, timeout: '1d' })
+   */
+  waitFor<Event = unknown>(
     id: string,
-    options: { engagement: { step: string; kind: EngagementKind }; timeout: Duration } | { event: EventDefinition<unknown> | string; timeout: Duration },
+    options:
+      | { engagement: { step: string; kind: EngagementKind }; timeout: Duration }
+      | { event: EventDefinition<Event> | string; match?: EventMatch<Event, Data>; timeout: Duration },
   ): WaitForSpec;
   branch(id: string, arms: (BranchArmSpec | BranchOtherwiseSpec)[]): BranchSpec;
-  digest(id: string, options: { window: Duration; key?: DataPath<Data> }): DigestSpec;
+  /**
+   * Gathers the trigger events of one user (and `key`) into one run: for a `window` after the first, or until
+   * the next occurrence of a `schedule`. Later sends see `digest.items` (at most `maxItems`, the oldest),
+   * `digest.count` (all gathered) and `digest.omitted` (left out of `items`).
+   * @example s.digest('daily', { window: '1d' })
+   * @example s.digest('daily', { schedule: { days: 'weekdays', at: '09:00', timezone: 'user' }, maxItems: 20 })
+   */
+  digest(
+    id: string,
+    options: ({ window: Duration; schedule?: never } | { schedule: DigestScheduleSpec; window?: never }) & { key?: DataPath<Data>; maxItems?: number },
+  ): DigestSpec;
   throttle(id: string, options: { limit: number; window: Duration; key?: DataPath<Data> }): ThrottleSpec;
   updateProfile(id: string, set: Record<string, ProfileValueSpec>): UpdateProfileSpec;
   cancel(id: string, options?: { reason?: string }): CancelSpec;
@@ -125,12 +158,38 @@ function stepBuilder<Data>(): StepBuilder<Data> {
       ...(o.providers === undefined ? {} : { providers: o.providers }),
       ...(o.window === undefined ? {} : { window: o.window }),
       ...(o.critical === undefined ? {} : { critical: o.critical }),
+      ...(o.readSync === undefined ? {} : { readSync: o.readSync }),
     }),
-    delay: (id, duration) => ({ kind: 'delay', id, duration }),
+    delay: (id, wait) =>
+      typeof wait === 'object' && wait !== null
+        ? {
+            kind: 'delay',
+            id,
+            // Only the ref: an operand's comparison methods are not data. A missing `until` is the compiler's to report.
+            ...(wait.until === undefined ? {} : { until: { ref: wait.until.ref } }),
+            ...(wait.offset === undefined ? {} : { offset: wait.offset }),
+            ...(wait.ifPast === undefined ? {} : { ifPast: wait.ifPast }),
+          }
+        : { kind: 'delay', id, duration: wait },
     waitFor: (id, o) =>
-      'engagement' in o ? { kind: 'waitFor', id, engagement: o.engagement, timeout: o.timeout } : { kind: 'waitFor', id, event: o.event, timeout: o.timeout },
+      'engagement' in o
+        ? { kind: 'waitFor', id, engagement: o.engagement, timeout: o.timeout }
+        : {
+            kind: 'waitFor',
+            id,
+            event: o.event as WaitForSpec['event'],
+            ...(o.match === undefined ? {} : { match: o.match as EventMatchSpec }),
+            timeout: o.timeout,
+          },
     branch: (id, arms) => ({ kind: 'branch', id, arms }),
-    digest: (id, o) => ({ kind: 'digest', id, window: o.window, ...(o.key === undefined ? {} : { key: `data.${o.key}` }) }),
+    digest: (id, o) => ({
+      kind: 'digest',
+      id,
+      ...(o.window === undefined ? {} : { window: o.window }),
+      ...(o.schedule === undefined ? {} : { schedule: o.schedule }),
+      ...(o.key === undefined ? {} : { key: `data.${o.key}` }),
+      ...(o.maxItems === undefined ? {} : { maxItems: o.maxItems }),
+    }),
     throttle: (id, o) => ({
       kind: 'throttle',
       id,
@@ -157,13 +216,40 @@ function stepBuilder<Data>(): StepBuilder<Data> {
   };
 }
 
-export interface WorkflowOptions<Data> {
+/** An offset from a moment: `'-3d'` is three days before it, `'2h'` (or `'+2h'`) two hours after. */
+export type Offset = Duration | `+${Duration}`;
+
+/** `s.delay(id, { until, offset?, ifPast? })`: until a date-time of the run, `s.data('…')` or `s.user.trait('…')`. */
+export interface DelayUntil {
+  readonly until: { readonly ref: string };
+  readonly offset?: Offset;
+  /** A moment already past (or missing, or not a date-time): `'run'` goes on at once (default), `'skip'` ends the run. */
+  readonly ifPast?: 'run' | 'skip';
+}
+
+/**
+ * `match` of a keyed wait or cancel: each key a data path of the waited (or cancelling) event, each value a data
+ * path of the trigger; the event counts only when every pair holds. An event named by a string has untyped keys.
+ */
+export type EventMatch<Event, Data> = { readonly [P in unknown extends Event ? string : DataPath<Event>]?: DataPath<Data> };
+
+/** An event that ends a run: a definition or name (any such event of the user), or `{ event, match }` (only the one that agrees). */
+export type CancelOn<Data, Event = unknown> =
+  | EventDefinition<Event>
+  | string
+  | { readonly event: EventDefinition<Event> | string; readonly match?: EventMatch<Event, Data> };
+
+/** `Cancels` holds each `cancelOn` entry's event data type, inferred entry by entry so that every `match` is checked against its own event. */
+export interface WorkflowOptions<Data, Cancels extends readonly unknown[] = unknown[]> {
   trigger: EventDefinition<Data> | ScheduleDefinition;
   description?: string;
   /** The preference category users opt in or out of; sends honour it. */
   category?: CategoryDefinition | string;
-  /** Events that end a run of this workflow for the same user (e.g. `checkout_completed`). */
-  cancelOn?: (EventDefinition<unknown> | string)[];
+  /**
+   * Events that end a run of this workflow for the same user (e.g. `checkout_completed`); with `match`, only
+   * the one about the same thing: `{ event: checkoutCompleted, match: { cart_id: 'cart_id' } }`.
+   */
+  cancelOn?: { [K in keyof Cancels]: CancelOn<Data, Cancels[K]> };
   /** Quiet hours for every send of the workflow (a send's own window wins). */
   window?: SendWindowSpec;
   /**
@@ -192,15 +278,23 @@ export interface WorkflowOptions<Data> {
  *     ]),
  *   ],
  * });
+ *
+ * @example
+ * // Only a checkout of the abandoned cart ends the chase; checking out another cart does not.
+ * export default workflow('cart-recovery', {
+ *   trigger: cartAbandoned,
+ *   cancelOn: [{ event: checkoutCompleted, match: { cart_id: 'cart_id' } }],
+ *   steps: (s) => [s.delay('wait-1h', '1h'), s.send('reminder', { template: cartReminder, channel: 'email' })],
+ * });
  */
-export function workflow<Data>(id: string, options: WorkflowOptions<Data>): WorkflowDefinition {
+export function workflow<Data, const Cancels extends readonly unknown[] = []>(id: string, options: WorkflowOptions<Data, Cancels>): WorkflowDefinition {
   return {
     kind: 'workflow',
     id,
     ...(options.description === undefined ? {} : { description: options.description }),
     trigger: options.trigger as WorkflowDefinition['trigger'],
     ...(options.category === undefined ? {} : { category: options.category }),
-    cancelOn: options.cancelOn ?? [],
+    cancelOn: (options.cancelOn ?? []) as readonly CancelOnSpec[],
     ...(options.window === undefined ? {} : { window: options.window }),
     ...(options.clientTriggerable === undefined ? {} : { clientTriggerable: options.clientTriggerable }),
     steps: options.steps(stepBuilder<Data>()),

@@ -3,7 +3,7 @@
  * One module, so a diagram node and a diff line describe the same step in the same words. Plain text only
  * (no Markdown, no HTML): each renderer escapes and decorates for its own medium.
  */
-import type { Condition, JsonValue, Routing, SendWindow, Step, Workflow } from '../bundle/schema.ts';
+import type { CancelOn, Condition, DelayStep, DigestSchedule, EventMatch, JsonValue, Routing, SendWindow, Step, Workflow } from '../bundle/schema.ts';
 import { formatDuration } from '../dsl/duration.ts';
 
 /** 7_200_000 → `2h`, 90 minutes → `90m`, 0 → `0s`: the form an author writes in the DSL. */
@@ -90,8 +90,37 @@ export function sendWindow(w: SendWindow | undefined): string {
   return `${days(w.days)} ${minuteOfDay(w.startMinute)}–${minuteOfDay(w.endMinute)} (${zone})`;
 }
 
+/** `Mon–Fri at 09:00 (user's timezone)`: when a scheduled digest goes out. */
+export function digestSchedule(schedule: DigestSchedule): string {
+  const zone = schedule.timezone === 'user' ? "user's timezone" : schedule.timezone;
+  return `${days(schedule.days)} at ${minuteOfDay(schedule.atMinute)} (${zone})`;
+}
+
+/** `3d before data.trial_ends_at`, `2h after user.traits.renewal_date`, `until data.starts_at`. */
+export function delayUntil(step: Extract<DelayStep, { until: unknown }>): string {
+  const ref = step.until.ref;
+  if (step.offsetMs === 0) return `until ${ref}`;
+  return `${duration(Math.abs(step.offsetMs))} ${step.offsetMs < 0 ? 'before' : 'after'} ${ref}`;
+}
+
+/** What a delay until a moment does with a moment already gone. */
+export function ifPast(policy: 'run' | 'skip'): string {
+  return policy === 'skip' ? 'if past: end the run' : 'if past: go on at once';
+}
+
 export function trigger(t: Workflow['trigger']): string {
   return t.type === 'event' ? `event ${t.event}` : `schedule ${t.cron}`;
+}
+
+/** `where cart_id = data.cart_id`: a keyed wait or cancel's pairs, the trigger's side written as conditions write it. */
+export function eventMatch(match: EventMatch): string {
+  const pairs = Object.entries(match).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `where ${pairs.map(([event, data]) => `${event} = data.${data}`).join(' and ')}`;
+}
+
+/** `cancelled by checkout_completed`, with its match when keyed. */
+export function cancelOn(entry: CancelOn): string {
+  return typeof entry === 'string' ? `cancelled by ${entry}` : `cancelled by ${entry.event} ${eventMatch(entry.match)}`;
 }
 
 /** The verb a step is called by in diagrams and diff lines: `wait welcome-opened`, not `waitFor …`. */
@@ -119,16 +148,22 @@ export function stepDetails(step: Step): string[] {
         ...(step.providers ? [`via ${step.providers.join(', ')}`] : []),
         ...(step.window ? [`window ${sendWindow(step.window)}`] : []),
         ...(step.critical ? ['critical'] : []),
+        ...(step.readSync ? ['read sync'] : []),
       ];
     case 'delay':
-      return [duration(step.durationMs)];
+      return 'until' in step ? [delayUntil(step), ifPast(step.ifPast)] : [duration(step.durationMs)];
     case 'waitFor':
       return [
         step.until.type === 'event' ? `until event ${step.until.event}` : `until ${step.until.step} ${step.until.kind}`,
+        ...(step.until.type === 'event' && step.until.match ? [eventMatch(step.until.match)] : []),
         `timeout ${duration(step.timeoutMs)}`,
       ];
     case 'digest':
-      return [`window ${duration(step.windowMs)}`, ...(step.key ? [`per ${step.key}`] : [])];
+      return [
+        'schedule' in step ? `schedule ${digestSchedule(step.schedule)}` : `window ${duration(step.windowMs)}`,
+        ...(step.key ? [`per ${step.key}`] : []),
+        ...(step.maxItems === undefined ? [] : [`at most ${step.maxItems} items`]),
+      ];
     case 'throttle':
       return [`${step.limit} per ${duration(step.windowMs)}`, ...(step.key ? [`per ${step.key}`] : [])];
     case 'updateProfile':

@@ -3,7 +3,7 @@
  * this one structure, so the diagram in a pull request and the one from `herald graph --format svg` agree.
  */
 import type { Step, Workflow } from '../bundle/schema.ts';
-import { condition, STEP_VERB, stepDetails, trigger } from './describe.ts';
+import { cancelOn, condition, STEP_VERB, stepDetails, trigger } from './describe.ts';
 
 export type FlowNodeKind = Step['kind'] | 'trigger' | 'end';
 
@@ -42,7 +42,8 @@ const END = 'end';
 const stepKey = (id: string) => `step:${id}`;
 
 export function workflowFlow(workflow: Workflow): Flow {
-  const nodes: FlowNode[] = [{ key: TRIGGER, kind: 'trigger', lines: [trigger(workflow.trigger)] }];
+  // What ends a run from outside belongs to the whole run: it is drawn with the trigger.
+  const nodes: FlowNode[] = [{ key: TRIGGER, kind: 'trigger', lines: [trigger(workflow.trigger), ...workflow.cancelOn.map(cancelOn)] }];
   const edges: (FlowEdge & { seq: number })[] = [];
   let seq = 0;
   const open = (from: string, label?: string): Pending => ({ from, seq: seq++, ...(label === undefined ? {} : { label }) });

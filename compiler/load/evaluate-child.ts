@@ -5,8 +5,8 @@
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { Definition, StepSpec } from '../dsl/definitions.ts';
-import type { EvaluatedDefinition, EvaluationError, EvaluationResult, SerialDefinition } from './serial.ts';
+import type { Definition, FrequencyLimitSpec, StepSpec } from '../dsl/definitions.ts';
+import type { EvaluatedDefinition, EvaluationError, EvaluationResult, SerialDefinition, SerialLimit, SerialWorkflow } from './serial.ts';
 
 const KINDS = new Set(['event', 'template', 'workflow', 'provider', 'channel', 'category', 'settings']);
 
@@ -15,6 +15,13 @@ function isDefinition(value: unknown): value is Definition {
 }
 
 const idOf = (v: unknown): string => (typeof v === 'string' ? v : String((v as { id?: string; name?: string }).id ?? (v as { name?: string }).name));
+
+/** A `cancelOn` entry: an event (definition or name), or `{ event, match }` — which has no `kind`. */
+function serializeCancelOn(entry: unknown): SerialWorkflow['cancelOn'][number] {
+  if (typeof entry !== 'object' || entry === null || 'kind' in entry || !('event' in entry)) return idOf(entry);
+  const { event, match } = entry as { event: unknown; match?: Record<string, string> };
+  return { event: idOf(event), ...(match === undefined ? {} : { match }) };
+}
 
 function serializeSteps(steps: readonly StepSpec[]): StepSpec[] {
   return steps.map((step): StepSpec => {
@@ -60,12 +67,18 @@ function serialize(def: Definition): SerialDefinition {
         ...rest,
         trigger: def.trigger.kind === 'schedule' ? { type: 'schedule', cron: def.trigger.cron } : { type: 'event', event: idOf(def.trigger) },
         ...(def.category === undefined ? {} : { category: idOf(def.category) }),
-        cancelOn: def.cancelOn.map(idOf),
+        cancelOn: def.cancelOn.map(serializeCancelOn),
         steps: serializeSteps(def.steps),
       };
     }
     case 'channel':
       return { ...def, providers: def.providers.map(idOf) };
+    case 'settings': {
+      const { limits, ...rest } = def;
+      // Category definitions become their ids; anything else is left for lowering to judge.
+      const serial = (l: FrequencyLimitSpec) => (typeof l === 'object' && l !== null && l.category !== undefined ? { ...l, category: idOf(l.category) } : l);
+      return limits === undefined ? rest : { ...rest, limits: (Array.isArray(limits) ? limits.map(serial) : limits) as SerialLimit[] };
+    }
     default:
       return def;
   }

@@ -27,12 +27,16 @@ export type SerialTemplate = Omit<TemplateDefinition, 'event'> & { event: string
 export type SerialWorkflow = Omit<WorkflowDefinition, 'trigger' | 'category' | 'cancelOn' | 'steps'> & {
   trigger: { type: 'event'; event: string } | { type: 'schedule'; cron: string };
   category?: string;
-  cancelOn: string[];
+  /** An event name, or `{ event, match }` as written (the match checked and dropped when empty by lowering). */
+  cancelOn: (string | { event: string; match?: Record<string, string> })[];
   steps: StepSpec[];
 };
 export type SerialChannel = Omit<ChannelDefinition, 'providers'> & { providers: string[] };
+/** A limit's category is its id; the fields are as written (lowering checks them: the author's code may not type-check). */
+export type SerialLimit = { channel?: string; category?: string; max: number; per: string };
+export type SerialSettings = Omit<SettingsDefinition, 'limits'> & { limits?: SerialLimit[] };
 
-export type SerialDefinition = SerialEvent | SerialTemplate | SerialWorkflow | ProviderDefinition | SerialChannel | CategoryDefinition | SettingsDefinition;
+export type SerialDefinition = SerialEvent | SerialTemplate | SerialWorkflow | ProviderDefinition | SerialChannel | CategoryDefinition | SerialSettings;
 
 export type { Refs };
 

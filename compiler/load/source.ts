@@ -72,7 +72,7 @@ export interface Locator {
   step(workflowId: string, stepId: string): CallExpression | undefined;
   /** All step calls with that id inside the workflow (for duplicates). */
   steps(workflowId: string, stepId: string): CallExpression[];
-  /** Descends through object-literal properties of the call's arguments; returns the deepest node found. */
+  /** Descends through object-literal properties (and array elements, by index) of the call's arguments; returns the deepest node found. */
   field(call: CallExpression, path: readonly string[]): Node;
   readonly cwd: string;
   /** The location of a node, or of the first line of `fallbackFile` when nothing was found. */
@@ -90,7 +90,8 @@ export function buildLocator(program: SourceProgram): Locator {
   for (const sf of indexed) {
     for (const call of sf.getDescendantsOfKind(ts.SyntaxKind.CallExpression)) {
       const name = calleeName(call);
-      const id = firstStringArg(call);
+      // `settings({ … })` has no id: there is one per tree, found by its file.
+      const id = firstStringArg(call) ?? (name === 'settings' ? '' : undefined);
       if (!name || id === undefined) continue;
       if ((TOP_BUILDERS as readonly string[]).includes(name) && Node.isIdentifier(call.getExpression())) {
         const key = `${name}\0${id}`;
@@ -119,6 +120,14 @@ export function buildLocator(program: SourceProgram): Locator {
       let current: Node = call;
       let objects = call.getArguments().filter(Node.isObjectLiteralExpression);
       for (const key of path) {
+        // A number steps into an array literal: `['limits', '1', 'max']`.
+        if (Node.isArrayLiteralExpression(current) && /^\d+$/.test(key)) {
+          const element = current.getElements()[Number(key)];
+          if (!element) break;
+          current = element;
+          objects = Node.isObjectLiteralExpression(element) ? [element] : [];
+          continue;
+        }
         const prop = objects.map((o) => o.getProperty(key)).find((p) => p !== undefined);
         if (!prop) break;
         current = prop;

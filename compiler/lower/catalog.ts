@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Bundle, JsonValue } from '../bundle/schema.ts';
 import { CHANNELS } from '../bundle/schema.ts';
 import type { LowerContext, Located } from './context.ts';
+import { formatDuration } from '../dsl/duration.ts';
 import { durationMs } from './durations.ts';
 import { checkProviderEndpoint } from './endpoints.ts';
 
@@ -45,7 +46,31 @@ export function lowerSettings(ctx: LowerContext): Bundle['settings'] {
   }
   const first = all[0];
   const retention = first?.def.retention ?? DEFAULT_RETENTION;
-  return { retentionMs: durationMs(ctx, retention, () => ctx.where('settings', '', first?.file ?? '', ['retention'])) };
+  const retentionMs = durationMs(ctx, retention, () => ctx.where('settings', '', first?.file ?? '', ['retention']));
+  const addressGrace = lowerAddressGrace(ctx, first, retentionMs);
+  return { retentionMs, ...(addressGrace === undefined ? {} : { addressGrace }) };
+}
+
+/**
+ * `settings({ addressGrace })` in ms, or undefined when not written (the bundle then has no such key and the
+ * engine's default applies) or not valid (reported).
+ */
+function lowerAddressGrace(ctx: LowerContext, settings: Located<{ addressGrace?: unknown }> | undefined, retentionMs: number): number | undefined {
+  if (settings?.def.addressGrace === undefined) return undefined;
+  const at = () => ctx.where('settings', '', settings.file, ['addressGrace']);
+  const reported = ctx.diagnostics.length;
+  const graceMs = durationMs(ctx, settings.def.addressGrace, at);
+  if (ctx.diagnostics.length > reported) return undefined;
+  if (graceMs > retentionMs) {
+    ctx.report(
+      'exceeds-retention',
+      at(),
+      `settings addressGrace holds sends for ${formatDuration(graceMs)}, longer than the retention of ${formatDuration(retentionMs)}`,
+      "a grace is for an identify that arrives just after its track: a few seconds (default '10s')",
+    );
+    return undefined;
+  }
+  return graceMs;
 }
 
 export function lowerEvents(ctx: LowerContext): Bundle['events'] {

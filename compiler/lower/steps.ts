@@ -5,11 +5,15 @@
  */
 import type { Bundle, Condition, SendWindow, Step } from '../bundle/schema.ts';
 import type { ConditionSpec, SendWindowSpec, StepSpec } from '../dsl/definitions.ts';
+import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import { formatDuration } from '../dsl/duration.ts';
 import { windowNeverOpens } from '../bundle/window.ts';
 import { parseWindowSpec } from '../schedule/parse.ts';
 import type { LowerContext } from './context.ts';
+import { lowerDelay } from './delay.ts';
+import { lowerDigest } from './digest.ts';
 import { durationMs } from './durations.ts';
+import { lowerMatch } from './match.ts';
 
 export interface WorkflowScope {
   ctx: LowerContext;
@@ -118,8 +122,9 @@ function lowerStep(scope: WorkflowScope, spec: StepSpec, path: PathState): { ste
     case 'send':
       return lowerSend(scope, spec, path);
     case 'delay': {
-      const ms = durationMs(ctx, spec.duration, at());
-      return { step: { kind: 'delay', id: spec.id, durationMs: ms }, ends: false, path: { ...path, elapsedMs: path.elapsedMs + ms } };
+      // A delay until a moment of the run adds nothing known here: its length is the run's data.
+      const { step, waitMs } = lowerDelay(scope, spec, at);
+      return { step, ends: false, path: { ...path, elapsedMs: path.elapsedMs + waitMs } };
     }
     case 'waitFor': {
       const timeoutMs = dur(spec.timeout, 'timeout');
@@ -137,7 +142,15 @@ function lowerStep(scope: WorkflowScope, spec: StepSpec, path: PathState): { ste
             ctx.suggest(name, Object.keys(scope.bundle.events), 'event'),
           );
         }
-        until = { type: 'event', event: name };
+        const match = lowerMatch(ctx, scope.bundle.events, {
+          label: `waitFor "${spec.id}"`,
+          workflowId,
+          event: name,
+          trigger: scope.event,
+          match: spec.match,
+          at: at('match'),
+        });
+        until = { type: 'event', event: name, ...(match ? { match } : {}) };
       } else {
         ctx.report(
           'invalid-definition',
@@ -150,9 +163,8 @@ function lowerStep(scope: WorkflowScope, spec: StepSpec, path: PathState): { ste
       return { step, ends: false, path: { ...path, elapsedMs: path.elapsedMs + timeoutMs } };
     }
     case 'digest': {
-      const windowMs = dur(spec.window, 'window');
-      const step: Step = { kind: 'digest', id: spec.id, windowMs, ...(spec.key === undefined ? {} : { key: spec.key }) };
-      return { step, ends: false, path: { ...path, elapsedMs: path.elapsedMs + windowMs } };
+      const { step, waitMs } = lowerDigest(scope, spec, at);
+      return { step, ends: false, path: { ...path, elapsedMs: path.elapsedMs + waitMs } };
     }
     case 'throttle': {
       const windowMs = dur(spec.window, 'window');
@@ -344,6 +356,7 @@ function lowerSend(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'send' 
     );
   }
   const window = lowerWindow(scope, spec.window, at('window'));
+  const readSync = spec.readSync === true && checkReadSync(scope, spec.id, routing.channels, at('readSync'));
   const step: Step = {
     kind: 'send',
     id: spec.id,
@@ -352,6 +365,23 @@ function lowerSend(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'send' 
     ...(providers ? { providers } : {}),
     ...(window ? { window } : {}),
     critical,
+    ...(readSync ? { readSync: true as const } : {}),
   };
   return { step, ends: false, path: { sends: new Set([...path.sends, spec.id]), elapsedMs: path.elapsedMs } };
+}
+
+/** Read sync marks the other channels read when the in-app item is read: it needs both, or it could never act. */
+function checkReadSync(scope: WorkflowScope, stepId: string, channels: readonly string[], where: () => SourceLocation): boolean {
+  if (channels.includes('inapp') && channels.length > 1) return true;
+  scope.ctx.report(
+    'invalid-definition',
+    where(),
+    channels.includes('inapp')
+      ? `send "${stepId}" has readSync, but in-app is its only channel: there is no other message to mark read`
+      : `send "${stepId}" has readSync, but no in-app channel: only reading the in-app item marks the other channels read`,
+    channels.includes('inapp')
+      ? "route the send to inapp and another channel (routing: { method: 'all', channels: ['email', 'inapp'] }), or remove readSync"
+      : `add 'inapp' to the send's channels, or remove readSync`,
+  );
+  return false;
 }

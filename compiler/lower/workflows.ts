@@ -1,7 +1,8 @@
-import type { Bundle } from '../bundle/schema.ts';
+import type { Bundle, Workflow } from '../bundle/schema.ts';
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import type { DefinitionOf, LowerContext } from './context.ts';
 import { uniqueById } from './catalog.ts';
+import { lowerMatch } from './match.ts';
 import { collectStepIds, lowerStepList, lowerWindow, type WorkflowScope } from './steps.ts';
 
 type Catalog = Pick<Bundle, 'events' | 'templates' | 'providers' | 'channels' | 'categories' | 'settings'>;
@@ -54,7 +55,9 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
         ctx.suggest(def.category, Object.keys(catalog.categories), 'category'),
       );
     }
-    for (const name of def.cancelOn) {
+    const cancelOn: Workflow['cancelOn'] = [];
+    for (const entry of def.cancelOn) {
+      const name = typeof entry === 'string' ? entry : entry.event;
       if (!known(name))
         ctx.report(
           'unknown-reference',
@@ -62,6 +65,20 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
           `workflow "${def.id}" is cancelled by unknown event "${name}"`,
           ctx.suggest(name, eventNames, 'event'),
         );
+      const trigger = def.trigger.type === 'event' ? def.trigger.event : null;
+      const match =
+        typeof entry === 'string'
+          ? undefined
+          : lowerMatch(ctx, catalog.events, {
+              label: `cancelOn "${name}"`,
+              workflowId: def.id,
+              event: name,
+              trigger,
+              match: entry.match,
+              at: () => where('cancelOn'),
+            });
+      // The plain name when there is no match: bundles without keys keep their bytes and version.
+      cancelOn.push(match ? { event: name, match } : name);
     }
     const scope: WorkflowScope = {
       ctx,
@@ -85,7 +102,7 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
       ...(def.description === undefined ? {} : { description: def.description }),
       trigger: def.trigger.type === 'event' ? { type: 'event', event: def.trigger.event } : { type: 'schedule', cron: def.trigger.cron },
       ...(def.category === undefined ? {} : { category: def.category }),
-      cancelOn: [...def.cancelOn],
+      cancelOn,
       ...(window ? { window } : {}),
       // Written only when true: bundles of workflows that do not use it keep their bytes and version.
       ...(clientTriggerable ? { clientTriggerable: true } : {}),

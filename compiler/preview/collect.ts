@@ -94,7 +94,7 @@ function renderChannels(
       channel,
       messageId: uuidLike(1),
       runId: uuidLike(2),
-      digest: { count: context.digestItems.length, items: context.digestItems },
+      digest: { count: context.digestItems.length, items: context.digestItems, omitted: 0 },
       now: 0,
     });
     try {

@@ -2,8 +2,8 @@
  * Authoring form of a send window (`{ days: 'mon-fri', hours: '09:00-20:00', timezone: 'user' }`) → the
  * bundle's form (ISO days, minutes after midnight). Errors name the field, what is wrong and an example fix.
  */
-import type { SendWindow } from '../bundle/schema.ts';
-import type { SendWindowSpec } from '../dsl/definitions.ts';
+import type { DigestSchedule, SendWindow } from '../bundle/schema.ts';
+import type { DigestScheduleSpec, SendWindowSpec } from '../dsl/definitions.ts';
 import { isValidTimeZone } from '../bundle/zone.ts';
 
 export type ParsedWindow = { ok: true; window: SendWindow } | { ok: false; field: 'days' | 'hours' | 'timezone'; message: string; hint: string };
@@ -75,6 +75,40 @@ export function parseHours(text: string): { startMinute: number; endMinute: numb
   return { startMinute: start, endMinute: end === 0 && start > 0 ? 1440 : end };
 }
 
+export type ParsedSchedule = { ok: true; schedule: DigestSchedule } | { ok: false; field: 'days' | 'at' | 'timezone'; message: string; hint: string };
+
+/**
+ * Parses the authoring form of a digest schedule: the days as a window's, one time of day, a zone.
+ * @example parseScheduleSpec({ days: 'weekdays', at: '09:00', timezone: 'user' })
+ *   // → { ok: true, schedule: { days: [1,2,3,4,5], atMinute: 540, timezone: 'user' } }
+ */
+export function parseScheduleSpec(spec: DigestScheduleSpec): ParsedSchedule {
+  const days = parseDays(String(spec.days ?? ''));
+  if (typeof days === 'string') return { ok: false, field: 'days', message: days, hint: DAYS_HINT };
+  const atMinute = minuteOf(String(spec.at ?? ''), false);
+  if (atMinute === null) {
+    return {
+      ok: false,
+      field: 'at',
+      message: `"${String(spec.at ?? '')}" is not a time of day`,
+      hint: "write 'HH:MM' in 24-hour time, e.g. '09:00' or '17:30'",
+    };
+  }
+  const timezone = parseZone(spec.timezone);
+  if (!timezone.ok) return { ok: false, field: 'timezone', message: timezone.message, hint: timezone.hint };
+  return { ok: true, schedule: { days, atMinute, timezone: timezone.zone } };
+}
+
+function parseZone(value: unknown): { ok: true; zone: string } | { ok: false; message: string; hint: string } {
+  const zone = String(value ?? '').trim();
+  if (zone === 'user' || isValidTimeZone(zone)) return { ok: true, zone };
+  return {
+    ok: false,
+    message: `"${zone}" is not an IANA time zone`,
+    hint: "use 'user' (the recipient's own zone) or an IANA name such as 'Europe/Paris' or 'America/New_York'",
+  };
+}
+
 /**
  * Parses the authoring form of a send window.
  * @example parseWindowSpec({ days: 'mon-fri', hours: '09:00-20:00', timezone: 'user' })
@@ -85,14 +119,7 @@ export function parseWindowSpec(spec: SendWindowSpec): ParsedWindow {
   if (typeof days === 'string') return { ok: false, field: 'days', message: days, hint: DAYS_HINT };
   const hours = parseHours(String(spec.hours ?? ''));
   if (typeof hours === 'string') return { ok: false, field: 'hours', message: hours, hint: HOURS_HINT };
-  const timezone = String(spec.timezone ?? '').trim();
-  if (timezone !== 'user' && !isValidTimeZone(timezone)) {
-    return {
-      ok: false,
-      field: 'timezone',
-      message: `"${timezone}" is not an IANA time zone`,
-      hint: "use 'user' (the recipient's own zone) or an IANA name such as 'Europe/Paris' or 'America/New_York'",
-    };
-  }
-  return { ok: true, window: { days, ...hours, timezone } };
+  const timezone = parseZone(spec.timezone);
+  if (!timezone.ok) return { ok: false, field: 'timezone', message: timezone.message, hint: timezone.hint };
+  return { ok: true, window: { days, ...hours, timezone: timezone.zone } };
 }

@@ -102,6 +102,11 @@ describe('checkTemplateString', () => {
     expect(check('{{#each tags}}{{@key}}={{this}}{{/each}}')).toEqual([]);
   });
 
+  it('knows how many items a digest left out (maxItems), and nothing else beside count and items', () => {
+    expect(check('{{#if digest.omitted}}and {{digest.omitted}} more{{/if}}')).toEqual([]);
+    expect(check('{{digest.omited}}')[0]?.hint).toBe('did you mean "digest.omitted"?');
+  });
+
   it('#with opens the object; #if and #unless keep the scope', () => {
     expect(check('{{#with company}}{{name}} in {{address.city}}{{/with}}')).toEqual([]);
     expect(check('{{#with company}}{{nmae}}{{/with}}')[0]?.hint).toBe('did you mean "name"?');

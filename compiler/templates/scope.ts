@@ -34,8 +34,9 @@ function builtins(eventData: Shape): Record<(typeof BUILTIN_NAMES)[number], Shap
     unsubscribe_url: scalar('string'),
     message_id: scalar('string'),
     run_id: scalar('string'),
-    // A digest collects the data of every event that arrived in its window.
-    digest: objectOf({ count: scalar('number'), items: { kind: 'array', items: eventData } }),
+    // A digest collects the data of every event that arrived before it closed: `count` of them, `items` (at most
+    // the step's maxItems, the oldest), and `omitted`, how many `items` left out.
+    digest: objectOf({ count: scalar('number'), items: { kind: 'array', items: eventData }, omitted: scalar('number') }),
   };
 }
 

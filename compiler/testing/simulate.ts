@@ -3,12 +3,14 @@
  *
  *   const sim = simulate(bundle, 'onboarding', { user: { email: 'ada@example.com' }, data: { first_name: 'Ada', plan_type: 'pro' } });
  *   sim.advance('30m').engage('welcome', 'opened');
+ *   sim.read('welcome-inapp'); // the in-app item was opened (also sim.seen, sim.click)
  *   sim.sent(); // [{ step: 'welcome', at: '+0s', … }, { step: 'next-steps', at: '+30m', … }]
  *
  * The same pure engine as the runtime makes every decision; this file only keeps the clock, records what
  * the scenario did (`inputs()`, which the runtime parity test replays) and answers questions.
  */
-import type { Bundle, EngagementKind, JsonValue } from '../bundle/schema.ts';
+import type { Bundle, Channel, EngagementKind, JsonValue } from '../bundle/schema.ts';
+import { findStep } from '../bundle/walk.ts';
 import type { Duration } from '../dsl/duration.ts';
 import type { RunState } from '../../runtime/engine/index.ts';
 import type { SimMessage } from './messages.ts';
@@ -19,7 +21,7 @@ import { World } from './world.ts';
 
 /** What the scenario did, with when: enough to replay it on a real runtime. */
 export type SimInput = { ms: number; at: string } & (
-  | { kind: 'engage'; run: string; step: string; engagement: EngagementKind }
+  | { kind: 'engage'; run: string; step: string; engagement: EngagementKind; channel?: Channel }
   | { kind: 'event'; event: string; data: Record<string, JsonValue> }
   | { kind: 'heartbeat' }
   | { kind: 'profile'; patch: SimUser }
@@ -34,6 +36,15 @@ export interface Simulation {
   advance(duration: Duration | number): Simulation;
   /** The user engages with the latest message of `stepId` (an open, a click, a delivery report). */
   engage(stepId: string, kind: EngagementKind): Simulation;
+  /** The inbox list is opened on the latest in-app message of `stepId`: `seen`. */
+  seen(stepId: string): Simulation;
+  /**
+   * The user opens (or marks read) the latest in-app message of `stepId`: `read`. With the send's `readSync`, its
+   * other channels' messages are marked read too (the timeline says which); the run hears the read once.
+   */
+  read(stepId: string): Simulation;
+  /** The user follows the action of the latest in-app message of `stepId`: `clicked` (which reads it too). */
+  click(stepId: string): Simulation;
   /** The user's product event: feeds waits and `cancelOn`; the workflow's own trigger event starts another run. */
   event(name: string, data?: Record<string, JsonValue>): Simulation;
   /** The user is active in the app now (`s.user.activeWithin`). */
@@ -80,25 +91,46 @@ export function simulate(bundle: Bundle, workflowId: string, options: SimulateOp
     return state;
   };
 
+  /** An engagement with the latest message of the step sent (on `channel`, for the inbox's own reports). */
+  const engageWith = (call: string, stepId: string, kind: EngagementKind, channel?: Channel): Simulation => {
+    // Engagements come from a message (a webhook or the inbox names the message, not the run): the latest one sent.
+    const sent = world.messages.filter((m) => m.status === 'sent' && (channel === undefined || m.channel === channel));
+    const message = sent.findLast((m) => m.step === stepId);
+    if (!message) {
+      const sentSteps = [...new Set(sent.map((m) => m.step))];
+      const what = channel === undefined ? 'message' : `${channel} message`;
+      throw new SimulationSetupError(
+        `${call} at ${formatOffset(world.clock.ms(world.now))}: no ${what} of step "${stepId}" was sent yet (sent so far: ${sentSteps.join(', ') || 'nothing'})`,
+      );
+    }
+    inputs.push({ ...stamp(), kind: 'engage', run: message.run, step: stepId, engagement: kind, ...(channel === undefined ? {} : { channel }) });
+    world.note(message.run, 'engage', `${stepId} ${kind}${channel === undefined ? '' : ` (${channel})`}${readSyncNote(message, kind)}`);
+    world.feed(message.run, { type: 'engagement', now: world.now, stepId, kind });
+    return sim;
+  };
+  /** In-app messages read so far: read sync acts on the first read only, as on the runtime. */
+  const readInApp = new Set<SimMessage>();
+  /** What read sync does on the runtime when an in-app message is read: its step's other sent messages are marked read. */
+  const readSyncNote = (message: SimMessage, kind: EngagementKind): string => {
+    if (message.channel !== 'inapp' || (kind !== 'read' && kind !== 'opened' && kind !== 'clicked') || readInApp.has(message)) return '';
+    readInApp.add(message);
+    const step = findStep(workflow.steps, message.step);
+    if (step?.kind !== 'send' || !step.readSync) return '';
+    const others = world.messages.filter((m) => m.run === message.run && m.step === message.step && m.channel !== 'inapp' && m.status === 'sent');
+    return others.length ? `; read sync: ${others.map((m) => m.channel).join(', ')} marked read` : '';
+  };
+
   const sim: Simulation = {
     advance(duration) {
       world.runUntil(world.now + durationToMs(duration));
       return sim;
     },
     engage(stepId, kind) {
-      // Engagements come from a message (a webhook names the message, not the run): the latest one sent.
-      const message = world.messages.findLast((m) => m.step === stepId && m.status === 'sent');
-      if (!message) {
-        const sentSteps = [...new Set(world.messages.filter((m) => m.status === 'sent').map((m) => m.step))];
-        throw new SimulationSetupError(
-          `engage("${stepId}", "${kind}") at ${formatOffset(world.clock.ms(world.now))}: no message of step "${stepId}" was sent yet (sent so far: ${sentSteps.join(', ') || 'nothing'})`,
-        );
-      }
-      inputs.push({ ...stamp(), kind: 'engage', run: message.run, step: stepId, engagement: kind });
-      world.note(message.run, 'engage', `${stepId} ${kind}`);
-      world.feed(message.run, { type: 'engagement', now: world.now, stepId, kind });
-      return sim;
+      return engageWith(`engage("${stepId}", "${kind}")`, stepId, kind);
     },
+    seen: (stepId) => engageWith(`seen("${stepId}")`, stepId, 'seen', 'inapp'),
+    read: (stepId) => engageWith(`read("${stepId}")`, stepId, 'read', 'inapp'),
+    click: (stepId) => engageWith(`click("${stepId}")`, stepId, 'clicked', 'inapp'),
     event(name, data = {}) {
       if (bundle.events[name]) checkData(bundle, name, data);
       inputs.push({ ...stamp(), kind: 'event', event: name, data: structuredClone(data) });
@@ -121,7 +153,7 @@ export function simulate(bundle: Bundle, workflowId: string, options: SimulateOp
       world.note(FIRST, 'profile', JSON.stringify(patch));
       // As `PUT /v1/users/:id` does: fields given replace, traits merge.
       const { traits, ...fields } = structuredClone(parsed.data);
-      world.user = { ...world.user, ...fields, traits: { ...world.user.traits, ...traits } };
+      world.updateProfile({ ...world.user, ...fields, traits: { ...world.user.traits, ...traits } });
       return sim;
     },
     cancel(reason = 'cancelled by the scenario', run = FIRST) {

@@ -8,6 +8,7 @@ import type { Channel, JsonValue, Workflow } from '../bundle/schema.ts';
 import { findStep } from '../bundle/walk.ts';
 import type { HistoryEntry } from '../../runtime/engine/index.ts';
 import { formatDuration } from '../dsl/duration.ts';
+import { delayUntil } from '../graph/describe.ts';
 import type { SimMessage } from './messages.ts';
 
 interface Base {
@@ -24,11 +25,11 @@ export type TimelineEntry = Base &
   (
     | { type: 'run'; outcome: 'started' | 'completed' | 'cancelled' | 'failed'; reason?: string }
     | { type: 'send'; step: string; channel: Channel; template: string; status: SimMessage['status']; provider: string | null; reason?: string }
-    | { type: 'wait'; step: string; kind: 'delay' | 'waitFor' | 'window' | 'digest'; until: string }
+    | { type: 'wait'; step: string; kind: 'delay' | 'waitFor' | 'window' | 'digest' | 'address'; until: string }
     | { type: 'resume'; step: string; outcome: 'elapsed' | 'timeout' | 'matched'; by?: string }
     | { type: 'branch'; step: string; arm: number | 'otherwise'; why: string }
     | { type: 'throttle'; step: string; outcome: 'allowed' | 'throttled'; count: number; limit: number | null }
-    | { type: 'digest'; step: string; outcome: 'joined' | 'collected'; count?: number }
+    | { type: 'digest'; step: string; outcome: 'joined' | 'collected'; count?: number; omitted?: number }
     | { type: 'profile'; step: string; set: Record<string, JsonValue> }
     | { type: 'input'; input: 'engage' | 'event' | 'heartbeat' | 'profile' | 'cancel'; detail: string }
     | { type: 'step'; step: string; kind: string; outcome: string }
@@ -45,7 +46,8 @@ const prefix = (run: string) => (run === 'run-1' ? '' : `[${run}] `);
 export function messageEntry(m: SimMessage): TimelineEntry {
   const via = m.provider ? ` via ${m.provider}` : '';
   const rule = m.detail?.rule ?? m.detail?.needs;
-  const why = m.reason ? `: ${m.reason}${typeof rule === 'string' ? ` (${rule})` : ''}` : '';
+  const waited = typeof m.detail?.waited === 'number' ? `, after waiting ${formatDuration(m.detail.waited)}` : '';
+  const why = m.reason ? `: ${m.reason}${typeof rule === 'string' ? ` (${rule}${waited})` : ''}` : '';
   return {
     ms: m.ms,
     at: m.at,
@@ -90,8 +92,40 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
       const outcome = h.outcome as 'completed' | 'cancelled' | 'failed';
       return { ...base, type: 'run', outcome, ...(reason === undefined ? {} : { reason }), text: `${p}run ${outcome}${reason ? `: ${reason}` : ''}` };
     }
-    case 'delay/waiting':
-      return { ...base, type: 'wait', step: h.stepId, kind: 'delay', until: clock.at(num(d.until) ?? h.at), text: `${p}${h.stepId}: delay ${until('until')}` };
+    case 'delay/waiting': {
+      // A delay until a moment of the run says which moment, as the workflow wrote it.
+      const step = findStep(workflow.steps, h.stepId);
+      const moment = step?.kind === 'delay' && 'until' in step ? ` (${delayUntil(step)})` : '';
+      return {
+        ...base,
+        type: 'wait',
+        step: h.stepId,
+        kind: 'delay',
+        until: clock.at(num(d.until) ?? h.at),
+        text: `${p}${h.stepId}: delay ${until('until')}${moment}`,
+      };
+    }
+    case 'delay/passed':
+    case 'delay/skipped': {
+      const step = findStep(workflow.steps, h.stepId);
+      const ref = str(d.ref) ?? '?';
+      const until = num(d.until);
+      const why =
+        str(d.reason) === 'until_missing'
+          ? `${ref} has no value`
+          : str(d.reason) === 'until_invalid'
+            ? `${ref} is ${JSON.stringify(d.value ?? null)}, not a date-time`
+            : `${step?.kind === 'delay' && 'until' in step ? delayUntil(step) : ref} was ${until === null ? 'earlier' : clock.at(until)}, already past`;
+      const then = h.outcome === 'passed' ? 'going on at once' : 'the run ends';
+      return {
+        ...base,
+        type: 'step',
+        step: h.stepId,
+        kind: 'delay',
+        outcome: h.outcome,
+        text: `${p}${h.stepId}: ${why}: ${then} (${str(d.reason) ?? 'until_past'})`,
+      };
+    }
     case 'waitFor/waiting': {
       const step = findStep(workflow.steps, h.stepId);
       const what = step?.kind === 'waitFor' ? (step.until.type === 'engagement' ? `${step.until.step} ${step.until.kind}` : `event ${step.until.event}`) : 'it';
@@ -102,6 +136,18 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
         kind: 'waitFor',
         until: clock.at(num(d.until) ?? h.at),
         text: `${p}${h.stepId}: waiting for ${what}, ${until('timeout at')}`,
+      };
+    }
+    case 'send/waiting': {
+      // No address to send to yet: the send waits a grace for the profile to get one.
+      const channels = Array.isArray(d.channels) ? d.channels.join(', ') : 'its channels';
+      return {
+        ...base,
+        type: 'wait',
+        step: h.stepId,
+        kind: 'address',
+        until: clock.at(num(d.until) ?? h.at),
+        text: `${p}${h.stepId}: no address for ${channels} yet, waiting ${until('until')}`,
       };
     }
     case 'send/deferred':
@@ -120,7 +166,7 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
         step: h.stepId,
         kind: 'digest',
         until: clock.at(num(d.until) ?? h.at),
-        text: `${p}${h.stepId}: digest open ${until('until')}`,
+        text: `${p}${h.stepId}: digest open ${until('until')}${str(d.timezone) ? ` (${str(d.timezone)})` : ''}`,
       };
     case 'delay/elapsed':
       return { ...base, type: 'resume', step: h.stepId, outcome: 'elapsed', text: `${p}${h.stepId}: delay over` };
@@ -163,18 +209,27 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
       return { ...base, type: 'digest', step: h.stepId, outcome: 'joined', text: `${p}${h.stepId}: joined the open digest` };
     case 'digest/collected': {
       const count = num(d.count) ?? 0;
+      const omitted = num(d.omitted) ?? 0;
       return {
         ...base,
         type: 'digest',
         step: h.stepId,
         outcome: 'collected',
         count,
-        text: `${p}${h.stepId}: digest collected ${count} item${count === 1 ? '' : 's'}`,
+        ...(omitted > 0 ? { omitted } : {}),
+        text: `${p}${h.stepId}: digest collected ${count} item${count === 1 ? '' : 's'}${omitted > 0 ? ` (${count - omitted} shown, ${omitted} left out)` : ''}`,
       };
     }
     case 'updateProfile/updated': {
       const set = asObject(d.set);
       return { ...base, type: 'profile', step: h.stepId, set, text: `${p}${h.stepId}: profile ${JSON.stringify(set)}` };
+    }
+    case 'event/unmatched':
+    case 'waitFor/unmatched': {
+      // A keyed cancel or wait that this event is not about: which pair did not hold.
+      const who = h.stepId ? `${h.stepId}: ` : '';
+      const text = `${p}${who}${str(d.event) ?? 'event'} ignored, not a match (${mismatch(asObject(d.match), asObject(d.expected))})`;
+      return { ...base, type: 'step', step: h.stepId, kind: h.kind, outcome: h.outcome, text };
     }
     // Bookkeeping: the messages, the outcome or the run's end follow and say it better.
     case 'send/dispatched':
@@ -189,6 +244,19 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
     default:
       return { ...base, type: 'step', step: h.stepId, kind: h.kind, outcome: h.outcome, text: `${p}${h.stepId}: ${h.kind} ${h.outcome}` };
   }
+}
+
+/** `cart_id "cart_78" ≠ "cart_77"`, per pair of a keyed match (`missing` where a side had no value). */
+function mismatch(seen: Record<string, JsonValue>, expected: Record<string, JsonValue>): string {
+  const show = (v: JsonValue | undefined) => (v === undefined ? 'missing' : JSON.stringify(v));
+  const at = (o: Record<string, JsonValue>, path: string) => (Object.hasOwn(o, path) ? o[path] : undefined);
+  const paths = [...new Set([...Object.keys(seen), ...Object.keys(expected)])];
+  return paths
+    .map((path) => {
+      const [got, want] = [at(seen, path), at(expected, path)];
+      return `${path} ${show(got)} ${got !== undefined && show(got) === show(want) ? '=' : '≠'} ${show(want)}`;
+    })
+    .join(', ');
 }
 
 function asObject(v: JsonValue | undefined): Record<string, JsonValue> {

@@ -77,6 +77,12 @@ export class World {
     this.driver.setUser(AUDIENCE, user);
   }
 
+  /** The profile changes now: a send waiting for an address it gained goes on, as on the runtime. */
+  updateProfile(user: UserSnapshot): void {
+    this.driver.setUser(AUDIENCE, user);
+    this.driver.profileChanged(AUDIENCE);
+  }
+
   /** Every run so far, in the order started. */
   runIds(): string[] {
     return [...this.driver.runs.keys()];

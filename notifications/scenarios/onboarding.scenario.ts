@@ -57,3 +57,30 @@ scenario(
     expect(sim.status()).toBe('completed');
   },
 );
+
+scenario('onboarding: in-app nudge read in the inbox → no email', { workflow: 'onboarding', user: ada, data: trial }, (sim) => {
+  sim.advance('117m').heartbeat().advance('3m');
+  expect(sim.sent()).toMatchObject([{ step: 'welcome' }, { step: 'nudge-inapp', channel: 'inapp', at: '+2h' }]);
+  expect(sim.status()).toBe('waiting');
+  // The inbox is opened (seen), then the item itself (read): the wait for the read ends there.
+  sim.advance('3h').seen('nudge-inapp');
+  expect(sim.status()).toBe('waiting');
+  sim.advance('1h').read('nudge-inapp');
+  expect(sim.timeline()).toContain({ type: 'resume', step: 'nudge-read', outcome: 'matched', by: 'read', at: '+6h' });
+  expect(sim.status()).toBe('completed');
+  sim.advance('1d');
+  expect(sim.sent()).toHaveLength(2);
+});
+
+scenario('onboarding: in-app nudge left unread for a day → next steps by email', { workflow: 'onboarding', user: ada, data: trial }, (sim) => {
+  sim.advance('117m').heartbeat().advance('3m');
+  // Opening the inbox is not reading the item: only `read` (or a click) counts.
+  sim.advance('1h').seen('nudge-inapp');
+  sim.advance('1d');
+  expect(sim.sent()).toMatchObject([
+    { step: 'welcome', channel: 'email', at: '+0s' },
+    { step: 'nudge-inapp', channel: 'inapp', at: '+2h' },
+    { step: 'nudge-email', channel: 'email', template: 'onboarding-next-steps', at: '+1d 2h' },
+  ]);
+  expect(sim.status()).toBe('completed');
+});

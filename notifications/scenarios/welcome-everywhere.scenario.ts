@@ -12,3 +12,14 @@ scenario(
     ]);
   },
 );
+
+scenario(
+  'welcome everywhere: read in the inbox → the email and push are marked read (read sync)',
+  { workflow: 'welcome-everywhere', user: { id: 'alan', email: 'alan@example.com', push_tokens: ['fcm-token-2'] } },
+  (sim) => {
+    expect(sim.status()).toBe('completed');
+    // Read sync is the message log's, not the run's: it applies after the run has ended too.
+    sim.advance('5m').read('welcome-all');
+    expect(sim.timeline()).toContain({ type: 'input', input: 'engage', detail: 'welcome-all read (inapp); read sync: email, push marked read' });
+  },
+);

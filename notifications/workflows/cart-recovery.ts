@@ -1,6 +1,7 @@
 /**
  * Cart recovery: remind after an hour, then make a last call a day later on the first channel that works.
- * A `checkout_completed` from the same user ends the run wherever it is, so nobody is chased after buying.
+ * A `checkout_completed` of the same cart ends the run wherever it is, so nobody is chased after buying it;
+ * checking out another cart (a quick buy in a second tab) leaves this one's chase going.
  */
 import { workflow } from 'herald';
 import { promotions } from '../categories.ts';
@@ -11,7 +12,8 @@ export default workflow('cart-recovery', {
   description: 'Bring back users who left items in their cart.',
   trigger: cartAbandoned,
   category: promotions,
-  cancelOn: [checkoutCompleted],
+  // Keyed: only the checkout whose cart_id is this run's cart_id (from cart_abandoned) cancels it.
+  cancelOn: [{ event: checkoutCompleted, match: { cart_id: 'cart_id' } }],
   // Quiet hours for every send below, in the recipient's own timezone: a send due at 23:00 waits until 09:00.
   window: { days: 'daily', hours: '09:00-21:00', timezone: 'user' },
   steps: (s) => [

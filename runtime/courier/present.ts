@@ -8,17 +8,22 @@ import { resolvePreference, type UserSnapshot } from '../engine/index.ts';
 
 export type CourierStatus = 'ENQUEUED' | 'DELAYED' | 'SENT' | 'DELIVERED' | 'OPENED' | 'CLICKED' | 'UNDELIVERABLE' | 'UNROUTABLE' | 'CANCELED';
 
+/** Best first. An in-app read is Courier's OPENED (as its inbox reports it), a sighting in the list DELIVERED. */
 const ENGAGEMENT: [string, CourierStatus][] = [
   ['clicked', 'CLICKED'],
   ['opened', 'OPENED'],
+  ['read', 'OPENED'],
+  ['seen', 'DELIVERED'],
   ['delivered', 'DELIVERED'],
   ['sent', 'SENT'],
 ];
 const UNDELIVERED = new Set(['failed', 'bounced', 'undeliverable']);
 
-/** The first time any of the messages reached `status`, in ms (Courier's timestamps). */
-function firstTime(messages: sql.MessageRow[], status: string): number | undefined {
-  const times = messages.flatMap((m) => (m.history as { status: string; at: string }[]).filter((h) => h.status === status).map((h) => Date.parse(h.at)));
+/** The first time any of the messages reached one of `statuses`, in ms (Courier's timestamps). */
+function firstTime(messages: sql.MessageRow[], statuses: readonly string[]): number | undefined {
+  const times = messages.flatMap((m) =>
+    (m.history as { status: string; at: string }[]).filter((h) => statuses.includes(h.status)).map((h) => Date.parse(h.at)),
+  );
   return times.length ? Math.min(...times) : undefined;
 }
 
@@ -52,7 +57,8 @@ export function presentCourierMessage(id: string, run: sql.RunRow, messages: sql
   const reason = ['UNDELIVERABLE', 'UNROUTABLE'].includes(status) ? reasonOf(messages) : null;
   const times = Object.fromEntries(
     (['sent', 'delivered', 'opened', 'clicked'] as const).flatMap((s) => {
-      const t = firstTime(messages, s);
+      // An in-app read is Courier's open.
+      const t = firstTime(messages, s === 'opened' ? ['opened', 'read'] : [s]);
       return t === undefined ? [] : [[s, t]];
     }),
   );

@@ -7,7 +7,7 @@ import { channelSchema } from '../../compiler/bundle/schema.ts';
 import type { DashboardKeyset, DashboardMessageFilter } from '../db/sql.ts';
 
 /** Every status a message row can hold (status/status.ts ranks, plus `skipped`), in lifecycle order. */
-export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'opened', 'clicked', 'bounced', 'failed', 'undeliverable', 'skipped'] as const;
+export const MESSAGE_STATUSES = ['queued', 'sent', 'delivered', 'seen', 'read', 'opened', 'clicked', 'bounced', 'failed', 'undeliverable', 'skipped'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;

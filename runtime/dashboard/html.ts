@@ -55,6 +55,8 @@ const TONE: Record<string, string> = {
   sent: 'info',
   accepted: 'info',
   delivered: 'ok',
+  seen: 'ok',
+  read: 'engaged',
   opened: 'engaged',
   clicked: 'engaged',
   bounced: 'bad',

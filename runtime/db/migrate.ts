@@ -14,6 +14,9 @@ import { createHash } from 'node:crypto';
 import * as baseline from './migrations/0001-baseline.ts';
 import * as sendReceipts from './migrations/0002-send-receipts.ts';
 import * as timePartitions from './migrations/0003-time-partitions.ts';
+import * as keyedWaits from './migrations/0004-keyed-waits.ts';
+import * as inboxEngagement from './migrations/0005-inbox-engagement.ts';
+import * as frequencyCaps from './migrations/0006-frequency-caps.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface Migration {
@@ -27,6 +30,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 1, name: 'baseline', sql: baseline.sql },
   { id: 2, name: 'send-receipts', sql: sendReceipts.sql },
   { id: 3, name: 'time-partitions', sql: timePartitions.sql },
+  { id: 4, name: 'keyed-waits', sql: keyedWaits.sql },
+  { id: 5, name: 'inbox-engagement', sql: inboxEngagement.sql },
+  { id: 6, name: 'frequency-caps', sql: frequencyCaps.sql },
 ];
 
 export interface AppliedMigration {

@@ -179,7 +179,28 @@ const insertRunsFrom = (param: string, where = 'true') =>
        state jsonb, trigger_event text, definition jsonb, request_id uuid, start_pending boolean)
      WHERE ${where}
      ON CONFLICT (id) DO NOTHING RETURNING id`;
-export const insertRuns = (runs: NewRun[]) => s(insertRunsFrom('$1'), json(runs));
+/**
+ * A keyed listener of a run (migration 4): the event it listens to and what that event's data must contain.
+ * Written with the run, only for workflows that have a `match`.
+ */
+export interface MatchKeyRow {
+  run_id: string;
+  user_id: string;
+  event: string;
+  expected: unknown;
+}
+/** Inserts the match keys in `$param` (a JSON array of MatchKeyRow) of the runs the CTE `started` inserted. */
+const insertMatchKeysFrom = (param: string) =>
+  `INSERT INTO herald.run_match_keys (run_id, user_id, event, expected)
+     SELECT k.run_id, k.user_id, k.event, k.expected FROM jsonb_to_recordset(${param}::jsonb) AS k (run_id uuid, user_id text, event text, expected jsonb)
+     WHERE k.run_id IN (SELECT id FROM started)`;
+/** Inserts the runs, and with them the match keys of those inserted (the statement is unchanged when there are none). */
+export const insertRuns = (runs: NewRun[], keys: MatchKeyRow[] = []) =>
+  keys.length === 0
+    ? s(insertRunsFrom('$1'), json(runs))
+    : s(`WITH started AS (${insertRunsFrom('$1')}), keyed AS (${insertMatchKeysFrom('$2')}) SELECT id FROM started`, json(runs), json(keys));
+/** Drops the match keys of runs that ended: nothing is waiting for a match any more. */
+export const deleteMatchKeys = (runIds: string[]) => s('DELETE FROM herald.run_match_keys WHERE run_id = ANY($1::uuid[])', runIds);
 /**
  * The runs of a batch of jobs, locked for the batch's transaction, with their users' snapshot columns (see
  * PROFILE_COLUMNS) and the send receipts an earlier attempt of the batch left (delivery/receipts.ts; none
@@ -216,6 +237,16 @@ export const claimPendingStarts = (options: { ids: string[]; olderThanMs: number
     options.limit,
   );
 export const runById = (id: string) => s('SELECT * FROM herald.runs WHERE id = $1', id);
+/**
+ * A user's runs a new address may concern (runs_active_by_user): those whose send waits for one, and those not
+ * started yet, whose start may already have read the profile without it (intake/address-waits.ts).
+ */
+export const runsAwaitingAddress = (userId: string) =>
+  s(
+    `SELECT id FROM herald.runs WHERE user_id = $1 AND status IN ('running', 'waiting')
+       AND (status = 'running' OR state->'waiting'->>'kind' = 'address') ORDER BY id`,
+    userId,
+  );
 export const runsOfRequest = (requestId: string) => s('SELECT * FROM herald.runs WHERE request_id = $1 ORDER BY created_at, id', requestId);
 /** A message logged by a job's turn, written with the run's new state (runtime/execution/batch.ts). */
 export interface MessageEntry {
@@ -225,6 +256,8 @@ export interface MessageEntry {
   workflow: string;
   template: string;
   user_id: string | null;
+  /** The workflow's preference category when it sent (frequency caps count by it); absent is null. */
+  category?: string | null;
   status: string;
   reason: string | null;
   provider: string | null;
@@ -251,13 +284,13 @@ export const saveTurns = (turns: TurnRecord[]) =>
   s(
     `WITH logged AS (
        INSERT INTO herald.messages (id, created_at, run_id, step_id, channel, workflow, template, user_id, status, reason, provider,
-         provider_message_id, provider_response, content, history)
+         provider_message_id, provider_response, content, history, category)
        SELECT m.id, COALESCE(herald.uuid7_time(m.id), clock_timestamp()), m.run_id, m.step_id, m.channel, m.workflow, m.template, m.user_id, m.status, m.reason, m.provider,
-         m.provider_message_id, m.provider_response, m.content, m.history
+         m.provider_message_id, m.provider_response, m.content, m.history, m.category
        FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (id uuid, run_id uuid, step_id text, channel text, workflow text, template text,
          user_id text, status text, reason text, provider text, provider_message_id text, provider_response jsonb,
-         content jsonb, history jsonb)) WITH ORDINALITY AS m (id, run_id, step_id, channel, workflow, template, user_id, status,
-         reason, provider, provider_message_id, provider_response, content, history, n)
+         content jsonb, history jsonb, category text)) WITH ORDINALITY AS m (id, run_id, step_id, channel, workflow, template, user_id, status,
+         reason, provider, provider_message_id, provider_response, content, history, category, n)
        ORDER BY m.n
        ON CONFLICT DO NOTHING
      ),
@@ -332,6 +365,16 @@ export const messagesOfUser = (userId: string, limit: number, before?: { created
  */
 export const messagesOfRun = (run: { id: string; created_at: Date }) =>
   s(`SELECT * FROM herald.messages WHERE run_id = $1 AND created_at >= $2::timestamptz - interval '1 hour' ORDER BY created_at, id`, run.id, run.created_at);
+/** The other messages of one step of a run (its other channels), locked in id order: what read sync marks read. */
+export const lockOtherStepMessages = (run: { id: string; created_at: Date }, stepId: string, exceptId: string) =>
+  s(
+    `SELECT * FROM herald.messages WHERE run_id = $1 AND step_id = $2 AND id <> $3 AND created_at >= $4::timestamptz - interval '1 hour'
+     ORDER BY id FOR UPDATE`,
+    run.id,
+    stepId,
+    exceptId,
+    run.created_at,
+  );
 
 // ── inbox ────────────────────────────────────────────────────────────────────────────────────────────────
 /** An in-app message's item: its id is the message's (a UUIDv7, so its partition follows from it). */
@@ -351,7 +394,11 @@ export const inboxOf = (userId: string, limit: number) =>
 export const unreadCount = (userId: string) =>
   s('SELECT count(*)::int AS n FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL', userId);
 export const markInboxRead = (userId: string, id: string) =>
-  s(`UPDATE herald.inbox SET read_at = COALESCE(read_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING *`, userId, id);
+  s(
+    `UPDATE herald.inbox SET read_at = COALESCE(read_at, now()), seen_at = COALESCE(seen_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING *`,
+    userId,
+    id,
+  );
 
 // ── idempotency and the event log ────────────────────────────────────────────────────────────────────────
 /**
@@ -383,10 +430,12 @@ export interface EventRow {
 /**
  * Accepts a batch of events in one statement: logs each (an event whose message_id is already logged — or
  * repeats an earlier one of the batch — is not: `kept` lists the batch positions, from 1, that were), starts
- * the runs of the kept ones, and lists the kept users' runs that were active before this statement (for
- * routing the events to the runs that wait for them or are cancelled by them).
+ * the runs of the kept ones (with their match keys, when any), and lists the kept users' runs that were active
+ * before this statement (for routing the events to the runs that wait for them or are cancelled by them), and
+ * `keyed`: for each kept event, the runs whose match keys its data contains (found by the index on user and
+ * event; the caller keeps those still active).
  */
-export const acceptEvents = (events: EventRow[], runs: NewRun[]) =>
+export const acceptEvents = (events: EventRow[], runs: NewRun[], keys: MatchKeyRow[] = []) =>
   s(
     `WITH input AS (
        SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (message_id text, event text, user_id text, properties jsonb, run_ids jsonb))
@@ -403,16 +452,24 @@ export const acceptEvents = (events: EventRow[], runs: NewRun[]) =>
        INSERT INTO herald.events (message_id, event, user_id, properties, run_ids)
        SELECT i.message_id, i.event, i.user_id, i.properties, i.run_ids FROM input i JOIN kept k ON k.n = i.n ORDER BY i.n
      ),
-     started AS (${insertRunsFrom('$2', 'r.id IN (SELECT jsonb_array_elements_text(i.run_ids)::uuid FROM input i JOIN kept k ON k.n = i.n)')}),
+     started AS (${insertRunsFrom('$2', 'r.id IN (SELECT jsonb_array_elements_text(i.run_ids)::uuid FROM input i JOIN kept k ON k.n = i.n)')}),${
+       keys.length ? `\n     keyed_started AS (${insertMatchKeysFrom('$3')}),` : ''
+     }
+     keyed AS (
+       SELECT i.n, mk.run_id FROM input i JOIN kept k ON k.n = i.n
+       JOIN herald.run_match_keys mk ON mk.user_id = i.user_id AND mk.event = i.event AND i.properties @> mk.expected
+     ),
      active AS (
        SELECT id, workflow, bundle_version, user_id FROM herald.runs
        WHERE user_id IN (SELECT i.user_id FROM input i JOIN kept k ON k.n = i.n) AND status IN ('running', 'waiting')
      )
      SELECT COALESCE((SELECT json_agg(n) FROM kept), '[]') AS kept,
        COALESCE((SELECT json_agg(id) FROM started), '[]') AS started,
-       COALESCE((SELECT json_agg(json_build_object('id', id, 'workflow', workflow, 'bundle_version', bundle_version, 'user_id', user_id)) FROM active), '[]') AS active`,
+       COALESCE((SELECT json_agg(json_build_object('id', id, 'workflow', workflow, 'bundle_version', bundle_version, 'user_id', user_id)) FROM active), '[]') AS active,
+       COALESCE((SELECT json_agg(json_build_object('n', n, 'run_id', run_id)) FROM keyed), '[]') AS keyed`,
     json(events),
     json(runs),
+    ...(keys.length ? [json(keys)] : []),
   );
 /** The runs logged events started, by message id (answers for retries of events already accepted). */
 export const eventsByMessageId = (messageIds: string[]) =>
@@ -442,6 +499,46 @@ export const closeDigest = (d: { workflow: string; stepId: string; userId: strin
     d.key,
     d.runId,
   );
+// ── frequency caps ───────────────────────────────────────────────────────────────────────────────────────
+/** A count a capped send needs: one user's messages within one cap's window (runtime/delivery/frequency.ts). */
+export interface CapCount {
+  userId: string;
+  channel: string | null;
+  category: string | null;
+  since: Date;
+}
+/** The key of the lock that serialises a user's capped sends across transactions, for the user id `u`. */
+const userSendsKey = (u: string) => `hashtextextended('herald.frequency/' || ${u}, 0)`;
+/** Waits for the locks on these users' capped sends (in order, so two transactions never wait in a cycle), held until the transaction ends. */
+export const lockUserSends = (userIds: string[]) =>
+  s(`SELECT count(pg_advisory_xact_lock(${userSendsKey('u')})) FROM (SELECT DISTINCT u FROM unnest($1::text[]) AS u ORDER BY u) AS users`, userIds);
+/**
+ * Each count asked, in order: the user's messages handed to a provider since `since` on the channel or in the
+ * category (statuses before a provider took the message, queued, or without one, skipped and failed, do not
+ * count); and whether this transaction holds the lock on the user's capped sends (taken here when it was free).
+ * One read per user of the per-user index (user_id, created_at) over its longest window, which names its days.
+ */
+export const countUserSends = (counts: CapCount[]) =>
+  s(
+    `WITH asked AS (
+       SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (user_id text, channel text, category text, since timestamptz)) WITH ORDINALITY AS a (user_id, channel, category, since, n)
+     ),
+     users AS (
+       SELECT user_id, min(since) AS since, pg_try_advisory_xact_lock(${userSendsKey('user_id')}) AS locked FROM asked GROUP BY user_id
+     ),
+     recent AS MATERIALIZED (
+       SELECT u.user_id, m.channel, m.category, m.created_at FROM users u
+       -- OFFSET 0 keeps the subquery a per-user read (not pulled up into a join the planner could hash over every user's messages).
+       CROSS JOIN LATERAL (SELECT channel, category, created_at FROM herald.messages
+                           WHERE user_id = u.user_id AND created_at > u.since AND status NOT IN ('queued', 'skipped', 'failed') OFFSET 0) m
+     )
+     SELECT a.user_id, u.locked,
+       (SELECT count(*) FROM recent r WHERE r.user_id = a.user_id AND r.created_at > a.since
+          AND (a.channel IS NULL OR r.channel = a.channel) AND (a.category IS NULL OR r.category = a.category))::int AS count
+     FROM asked a JOIN users u USING (user_id) ORDER BY a.n`,
+    json(counts.map((c) => ({ user_id: c.userId, channel: c.channel, category: c.category, since: c.since.toISOString() }))),
+  );
+
 /** Serialises throttle checks per key until the transaction ends (run it before `passThrottle`). */
 export const lockThrottle = (t: { workflow: string; stepId: string; userId: string; key: string }) =>
   s("SELECT pg_advisory_xact_lock(hashtext($1 || '/' || $2 || '/' || $3 || '/' || $4))", t.workflow, t.stepId, t.userId, t.key);
@@ -802,16 +899,22 @@ export const dashboardBundleVersions = (workflow: string, limit: number) =>
 // runtime/inbox/stream.ts). Every one is scoped by the token's user id: an item id alone never reaches a row.
 export interface InboxItemRow {
   id: string;
+  /** The in-app message the item shows (its id is the item's, but items of earlier releases had their own). */
+  message_id: string;
   title: string;
   body: string;
   action_url: string | null;
   read_at: Date | null;
+  /** When the list was opened on it (reported `seen`); a read sets it too. */
+  seen_at: Date | null;
+  /** When it was first shown in a list or stream (reported `delivered`). */
+  delivered_at: Date | null;
   archived_at: Date | null;
   created_at: Date;
   /** `created_at` in ISO 8601 UTC with microseconds (a JS Date keeps only ms): the next page starts exactly after this row. */
   cursor_at: string;
 }
-const INBOX_ITEM = `id, title, body, action_url, read_at, archived_at, created_at,
+const INBOX_ITEM = `id, message_id, title, body, action_url, read_at, seen_at, delivered_at, archived_at, created_at,
        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
 /** One keyset page, newest first: the archived items or the others, after (`beforeAt`, `beforeId`) when given. */
 export const inboxPage = (p: { userId: string; archived: boolean; before: { at: string; id: string } | null; limit: number }) =>
@@ -845,10 +948,11 @@ export const inboxWindow = (userId: string, known: string[], limit: number) =>
     known,
     limit,
   );
-/** Read (`read` true) or unread again; a second read keeps the first time. */
+/** Read (`read` true) or unread again; a second read keeps the first time. A read item was seen: unread keeps that. */
 export const setInboxItemRead = (userId: string, id: string, read: boolean) =>
   s(
-    `UPDATE herald.inbox SET read_at = CASE WHEN $3 THEN COALESCE(read_at, now()) ELSE NULL END
+    `UPDATE herald.inbox SET read_at = CASE WHEN $3 THEN COALESCE(read_at, now()) ELSE NULL END,
+       seen_at = CASE WHEN $3 THEN COALESCE(seen_at, now()) ELSE seen_at END
      WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING ${INBOX_ITEM}`,
     userId,
     id,
@@ -857,14 +961,29 @@ export const setInboxItemRead = (userId: string, id: string, read: boolean) =>
 /** Archived items leave the default list and the unread count; a second archive keeps the first time. */
 export const archiveInboxItem = (userId: string, id: string) =>
   s(`UPDATE herald.inbox SET archived_at = COALESCE(archived_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING ${INBOX_ITEM}`, userId, id);
-/** Every unread item outside the archive becomes read; returns how many changed. */
+/** Every unread item outside the archive becomes read; returns how many changed, and their messages (to report). */
 export const readAllInbox = (userId: string) =>
   s(
     `WITH changed AS (
-       UPDATE herald.inbox SET read_at = now() WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL RETURNING 1
+       UPDATE herald.inbox SET read_at = now(), seen_at = COALESCE(seen_at, now())
+       WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL RETURNING message_id
      )
-     SELECT count(*)::int AS n FROM changed`,
+     SELECT count(*)::int AS n, COALESCE(array_agg(message_id::text), '{}') AS messages FROM changed`,
     userId,
+  );
+/**
+ * Claims the first showing (`delivered_at`) or sighting (`seen_at`) of the user's items among `ids`: only items
+ * not claimed before come back (their messages, to report), so however often a list is fetched or opened, and by
+ * however many tabs and processes, each item is reported once. Ids of other users' items change nothing.
+ */
+export const claimInboxItems = (userId: string, ids: readonly string[], mark: 'delivered' | 'seen') =>
+  s(
+    mark === 'delivered'
+      ? 'UPDATE herald.inbox SET delivered_at = now() WHERE user_id = $1 AND id = ANY($2::uuid[]) AND delivered_at IS NULL RETURNING message_id'
+      : `UPDATE herald.inbox SET seen_at = now(), delivered_at = COALESCE(delivered_at, now())
+         WHERE user_id = $1 AND id = ANY($2::uuid[]) AND seen_at IS NULL RETURNING message_id`,
+    userId,
+    ids,
   );
 
 // ── dashboard sessions ──
@@ -941,6 +1060,8 @@ export const eraseUser = (userId: string) =>
      inbox AS (DELETE FROM herald.inbox WHERE user_id = $1 RETURNING 1),
      digests AS (DELETE FROM herald.digests WHERE user_id = $1 RETURNING 1),
      throttles AS (DELETE FROM herald.throttles WHERE user_id = $1 RETURNING 1),
+     -- Match keys hold trigger values; the cancelled runs dropped theirs, this catches any other.
+     match_keys AS (DELETE FROM herald.run_match_keys WHERE user_id = $1 RETURNING 1),
      queued AS (DELETE FROM herald.ingest WHERE user_id = $1 RETURNING 1),
      rejected AS (DELETE FROM herald.ingest_rejected WHERE user_id = $1 RETURNING 1),
      messages AS (

@@ -1,6 +1,6 @@
 /**
  * Carries out a `send` action: logs the channels the engine ruled out as `skipped`, then renders and hands
- * each candidate to its providers in failover order. Messages are logged into the turn (`ctx.log`) and
+ * each candidate to its providers in failover order (a candidate over one of its frequency caps is skipped). Messages are logged into the turn (`ctx.log`) and
  * written with the run's new state in the job's transaction: a message is recorded exactly when the run
  * has moved past its step, so a retried job (whose run is still before the step) finds nothing recorded and
  * a redelivered one (already past it) never reaches this code. Each (run, step, channel) has one row.
@@ -18,6 +18,7 @@ import { failpoint } from '../failpoints.ts';
 import { sendWithFailover, type FailoverOutcome } from './failover.ts';
 import { receiptKey, type ReceiptBook, type ReceiptRow, type RunReceipts } from './receipts.ts';
 import { newTimeOrderedId } from '../db/time-ordered-id.ts';
+import type { Admission, FrequencyLedger } from './frequency.ts';
 
 type SendAction = Extract<Action, { type: 'send' }>;
 
@@ -28,7 +29,7 @@ export interface DeliverContext {
   workflow: string;
   userId: string | null;
   data: Record<string, JsonValue>;
-  digest: { count: number; items: JsonValue[] } | null;
+  digest: { count: number; items: JsonValue[]; omitted?: number } | null;
   user: UserSnapshot;
   providers: ProviderRegistry;
   publicUrl: string;
@@ -44,6 +45,8 @@ export interface DeliverContext {
    * and where to record new acceptances. Absent: no receipts.
    */
   receipts?: { left: RunReceipts; book?: ReceiptBook };
+  /** Counts the user's recent sends for the candidates' frequency caps (frequency.ts); one per transaction. */
+  frequency?: FrequencyLedger;
   /** Aborted at the end of a stopping process's drain time (see failover.ts). */
   signal?: AbortSignal;
   onMessage?: (status: string, channel: string) => void;
@@ -52,7 +55,41 @@ export interface DeliverContext {
 type Outcome = Pick<sql.MessageEntry, 'status' | 'reason' | 'provider' | 'provider_message_id' | 'provider_response' | 'content' | 'history'>;
 
 function logMessage(ctx: DeliverContext, action: SendAction, id: string, channel: string, outcome: Outcome) {
-  ctx.log.push({ id, step_id: action.stepId, channel, workflow: ctx.workflow, template: action.template, user_id: ctx.userId, ...outcome });
+  ctx.log.push({
+    id,
+    step_id: action.stepId,
+    channel,
+    workflow: ctx.workflow,
+    template: action.template,
+    user_id: ctx.userId,
+    category: action.category,
+    ...outcome,
+  });
+}
+
+function logSkip(
+  ctx: DeliverContext,
+  action: SendAction,
+  id: string,
+  channel: string,
+  skip: { reason: string; detail?: Record<string, JsonValue> },
+  at: string,
+) {
+  logMessage(ctx, action, id, channel, {
+    status: 'skipped',
+    reason: skip.reason,
+    provider: null,
+    provider_message_id: null,
+    provider_response: null,
+    content: null,
+    history: [{ status: 'skipped', at, reason: skip.reason, ...(skip.detail === undefined ? {} : { detail: skip.detail }) }],
+  });
+}
+
+/** The candidate's frequency caps, counted for its user: null when none applies (no cap, no user, no ledger). */
+async function admit(ctx: DeliverContext, action: SendAction, candidate: SendAction['candidates'][number]): Promise<Admission | null> {
+  if (!candidate.caps || !ctx.frequency || !ctx.userId) return null;
+  return ctx.frequency.admit({ userId: ctx.userId, channel: candidate.channel, category: action.category }, candidate.caps, ctx.now);
 }
 
 export async function deliver(ctx: DeliverContext, action: SendAction): Promise<SentMessage[]> {
@@ -60,16 +97,7 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   const at = new Date(ctx.now).toISOString();
   for (const skip of action.skipped) {
     const id = newTimeOrderedId();
-    const history = [{ status: 'skipped', at, reason: skip.reason, ...(skip.detail === undefined ? {} : { detail: skip.detail as JsonValue }) }];
-    logMessage(ctx, action, id, skip.channel, {
-      status: 'skipped',
-      reason: skip.reason,
-      provider: null,
-      provider_message_id: null,
-      provider_response: null,
-      content: null,
-      history,
-    });
+    logSkip(ctx, action, id, skip.channel, skip, at);
     out.push({ messageId: id, channel: skip.channel, status: 'skipped', reason: skip.reason });
     ctx.onMessage?.('skipped', skip.channel);
   }
@@ -77,7 +105,19 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
   for (const candidate of action.candidates) {
     const receipt = ctx.receipts?.left.get(receiptKey(action.stepId, candidate.channel));
     const id = receipt?.message_id ?? newTimeOrderedId();
+    // A message a provider already took (its receipt) went out whatever the count says now.
+    const admission = receipt ? null : await admit(ctx, action, candidate);
+    if (admission?.skip) {
+      // As no_address: `single` routing moves on to the next channel.
+      logSkip(ctx, action, id, candidate.channel, admission.skip, at);
+      out.push({ messageId: id, channel: candidate.channel, status: 'skipped', reason: admission.skip.reason, detail: admission.skip.detail });
+      ctx.onMessage?.('skipped', candidate.channel);
+      continue;
+    }
     const outcome = await sendOne(ctx, action, id, candidate, template, receipt);
+    if (outcome.status !== 'sent') admission?.release();
+    else if (!admission && ctx.frequency && ctx.userId)
+      ctx.frequency.sent({ userId: ctx.userId, channel: candidate.channel, category: action.category }, ctx.now);
     // The receipt commits before the run's next send: a crash from here on does not send this message again.
     if (!receipt && outcome.status === 'sent') await record(ctx, action, id, candidate.channel, outcome);
     logMessage(ctx, action, id, candidate.channel, { ...outcome, history: [{ status: 'queued', at }, ...outcome.history] });

@@ -4,8 +4,11 @@
  * Facts that do not match what the run waits for are never an error.
  */
 import { findStep } from '../../compiler/bundle/walk.ts';
+import { digestClosesAt, digestSummary } from './digest.ts';
 import { engagementSeen } from './engagements.ts';
+import { applyEvent } from './events.ts';
 import { keyOf } from './refs.ts';
+import { planSend } from './send.ts';
 import { block, blockOnTimer, end, isStarted, record, resume, RUN, type Turn } from './turn.ts';
 import type { Fact, SentMessage } from './types.ts';
 
@@ -23,21 +26,8 @@ export function applyFact(turn: Turn, fact: Fact): Applied {
     case 'cancel':
       end(turn, 'cancelled', fact.reason);
       return 'recorded';
-    case 'event': {
-      state.events.push({ event: fact.event, at: fact.now });
-      if (turn.workflow.cancelOn.includes(fact.event)) {
-        record(turn, waiting?.stepId ?? RUN, 'event', 'cancelled', { event: fact.event });
-        end(turn, 'cancelled', `event "${fact.event}"`, { event: fact.event });
-        return 'recorded';
-      }
-      const step = waiting?.kind === 'waitFor' ? findStep(turn.workflow.steps, waiting.stepId) : undefined;
-      if (step?.kind === 'waitFor' && step.until.type === 'event' && step.until.event === fact.event) {
-        record(turn, step.id, 'waitFor', 'matched', { event: fact.event });
-        resume(turn, true);
-        return 'resume';
-      }
-      return 'recorded';
-    }
+    case 'event':
+      return applyEvent(turn, fact);
     case 'engagement': {
       if (findStep(turn.workflow.steps, fact.stepId)?.kind !== 'send') return 'ignored';
       const seen = state.engagements[fact.stepId] ?? [];
@@ -58,6 +48,8 @@ export function applyFact(turn: Turn, fact: Fact): Applied {
     }
     case 'timer':
       return onTimer(turn, fact.token);
+    case 'profileChanged':
+      return onProfileChanged(turn);
     case 'sendResult': {
       if (waiting?.reply !== 'sendResult' || waiting.stepId !== fact.stepId) return 'ignored';
       state.sends[fact.stepId] = fact.messages;
@@ -67,6 +59,7 @@ export function applyFact(turn: Turn, fact: Fact): Applied {
           channel: m.channel,
           status: m.status,
           ...(m.reason === undefined ? {} : { reason: m.reason }),
+          ...(m.detail === undefined ? {} : { detail: m.detail }),
         })),
       });
       resume(turn, true);
@@ -92,15 +85,17 @@ export function applyFact(turn: Turn, fact: Fact): Applied {
         return 'recorded';
       }
       const step = findStep(turn.workflow.steps, fact.stepId);
-      const windowMs = step?.kind === 'digest' ? step.windowMs : 0;
-      record(turn, fact.stepId, 'digest', 'owner', { until: fact.now + windowMs });
-      blockOnTimer(turn, fact.stepId, 'digest', fact.now + windowMs);
+      const closes = step?.kind === 'digest' ? digestClosesAt(step, turn.user, fact.now) : { at: fact.now };
+      record(turn, fact.stepId, 'digest', 'owner', { until: closes.at, ...(closes.timezone === undefined ? {} : { timezone: closes.timezone }) });
+      blockOnTimer(turn, fact.stepId, 'digest', closes.at);
       return 'recorded';
     }
     case 'digestCollected': {
       if (waiting?.reply !== 'digestCollected' || waiting.stepId !== fact.stepId) return 'ignored';
-      state.digest = { count: fact.items.length, items: fact.items };
-      record(turn, fact.stepId, 'digest', 'collected', { count: fact.items.length });
+      const step = findStep(turn.workflow.steps, fact.stepId);
+      state.digest = digestSummary(step?.kind === 'digest' ? step : undefined, fact.items);
+      const { count, omitted } = state.digest;
+      record(turn, fact.stepId, 'digest', 'collected', { count, ...(omitted ? { omitted } : {}) });
       resume(turn, true);
       return 'resume';
     }
@@ -121,7 +116,8 @@ function onTimer(turn: Turn, token: string): Applied {
       resume(turn, true);
       return 'resume';
     case 'window':
-      // Re-plan the send: preferences or addresses may have changed while it was deferred.
+    case 'address':
+      // Re-plan the send: preferences or addresses may have changed while it was deferred or waited.
       resume(turn, false);
       return 'resume';
     case 'digest': {
@@ -137,6 +133,21 @@ function onTimer(turn: Turn, token: string): Applied {
     default:
       return 'ignored';
   }
+}
+
+/**
+ * A send waiting for an address goes on as soon as the profile gives it something to send, rather than at the
+ * grace's end; a change that brings nothing it can use (another channel's address, a trait) leaves it waiting.
+ */
+function onProfileChanged(turn: Turn): Applied {
+  const waiting = turn.state.waiting;
+  if (waiting?.kind !== 'address') return 'ignored';
+  const step = findStep(turn.workflow.steps, waiting.stepId);
+  if (step?.kind !== 'send') return 'ignored';
+  const plan = planSend(turn.bundle, turn.workflow, step, turn.user, turn.state.userId ?? turn.user.id);
+  if (plan.candidates.length === 0) return 'ignored';
+  resume(turn, false);
+  return 'resume';
 }
 
 function sendOutcome(messages: SentMessage[]): string {

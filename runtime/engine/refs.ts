@@ -31,7 +31,7 @@ export function resolveRef(path: string, scope: RefScope): JsonValue | undefined
   let current: JsonValue | undefined;
   if (root === 'data') current = scope.data;
   else if (root === 'user') current = userView(scope.user);
-  else if (root === 'digest') current = scope.digest ? { count: scope.digest.count, items: scope.digest.items } : undefined;
+  else if (root === 'digest') current = scope.digest ? { count: scope.digest.count, items: scope.digest.items, omitted: scope.digest.omitted ?? 0 } : undefined;
   else return undefined;
   for (const segment of rest) {
     if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];

@@ -4,6 +4,8 @@
  */
 import type { Bundle, Channel, JsonValue, SendStep, SendWindow, Workflow } from '../../compiler/bundle/schema.ts';
 import { isValidTimeZone, isWindowOpen, nextWindowOpening } from '../../compiler/bundle/window.ts';
+import { waitedDetail, waitForAddress, withWaited } from './address.ts';
+import { capsFor } from './caps.ts';
 import { ADDRESS_FIELD, hasAddress, resolvePreference } from './preferences.ts';
 import { block, blockOnTimer, record, type Turn } from './turn.ts';
 import type { SendCandidate, UserSnapshot } from './types.ts';
@@ -57,13 +59,14 @@ export function planSend(bundle: Bundle, workflow: Workflow, step: SendStep, use
       plan.skipped.push({ channel, reason: 'no_provider' });
       continue;
     }
-    plan.candidates.push({ channel, providers });
+    const caps = capsFor(bundle, workflow, step, channel);
+    plan.candidates.push({ channel, providers, ...(caps.length > 0 ? { caps } : {}) });
   }
   return plan;
 }
 
-/** The zone a window is read in: its own, or the user's (UTC when unknown or not a valid IANA name). */
-export function windowZone(window: SendWindow, user: UserSnapshot): string {
+/** The zone a window (or a digest schedule) is read in: its own, or the user's (UTC when unknown or not a valid IANA name). */
+export function windowZone(window: Pick<SendWindow, 'timezone'>, user: UserSnapshot): string {
   const zone = window.timezone === 'user' ? user.timezone : window.timezone;
   return zone && isValidTimeZone(zone) ? zone : 'UTC';
 }
@@ -72,6 +75,10 @@ export function windowZone(window: SendWindow, user: UserSnapshot): string {
 export function runSend(turn: Turn, step: SendStep): void {
   const { state, bundle, workflow, user, now } = turn;
   const plan = planSend(bundle, workflow, step, user, state.userId ?? user.id);
+  // No address yet (a track that overtook its identify): wait a grace for the profile to get one (address.ts).
+  if (waitForAddress(turn, step.id, plan, (channel) => providersFor(bundle, step, channel).length > 0)) return;
+  const waited = waitedDetail(turn, step.id);
+  const skipped = withWaited(plan.skipped, waited);
   const window = step.window ?? workflow.window;
   // Nothing to deliver means nothing to hold back: log the skips now rather than at the window's opening.
   if (window && !step.critical && plan.candidates.length > 0) {
@@ -91,14 +98,15 @@ export function runSend(turn: Turn, step: SendStep): void {
     template: step.template,
     method: step.routing.method,
     candidates: plan.candidates,
-    skipped: plan.skipped,
+    skipped,
     category: workflow.category ?? null,
     critical: step.critical,
   });
   record(turn, step.id, 'send', 'dispatched', {
     method: step.routing.method,
     candidates: plan.candidates.map((c) => c.channel),
-    skipped: plan.skipped.map((s) => ({ channel: s.channel, reason: s.reason, ...s.detail })),
+    skipped: skipped.map((s) => ({ channel: s.channel, reason: s.reason, ...s.detail })),
+    ...waited,
   });
   block(turn, { stepId: step.id, kind: 'send', reply: 'sendResult' });
 }

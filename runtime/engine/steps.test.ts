@@ -76,13 +76,15 @@ describe('waitFor event', () => {
     expect(h.state.history.find((e) => e.stepId === 'wait')).toMatchObject({ outcome: 'matched', detail: { early: true } });
   });
   it('resumes on the event, or on the timeout', () => {
+    // A user with an address: the sends go out at once (without one they would wait the address grace).
     const matched = simulate({
       bundle: makeBundle(workflow('w', steps)),
       workflowId: 'w',
+      user: makeUser(),
       script: [{ at: MINUTE, fact: { type: 'event', event: 'checkout' } }],
     });
     expect(matched.messages).toMatchObject([{ at: MINUTE, stepId: 'after' }]);
-    const timedOut = simulate({ bundle: makeBundle(workflow('w', steps)), workflowId: 'w' });
+    const timedOut = simulate({ bundle: makeBundle(workflow('w', steps)), workflowId: 'w', user: makeUser() });
     expect(timedOut.messages).toMatchObject([{ at: HOUR, stepId: 'after' }]);
     expect(timedOut.state.history.find((e) => e.stepId === 'wait' && e.outcome === 'timeout')).toBeDefined();
   });
@@ -101,7 +103,7 @@ describe('digest', () => {
       { thread: 't1', n: 2 },
     ];
     expect(h.feed({ type: 'digestCollected', now: 10 * MINUTE + 2, stepId: 'dig', items })).toMatchObject([{ type: 'send', stepId: 'summary' }]);
-    expect(h.state.digest).toEqual({ count: 2, items });
+    expect(h.state.digest).toEqual({ count: 2, items, omitted: 0 });
   });
   it('as a joiner, ends the run as digested', () => {
     const h = harness(steps, {}, { thread: 't1' });

@@ -8,6 +8,7 @@ import { engagementSeen } from './engagements.ts';
 import { keyOf, resolveRef, setPath } from './refs.ts';
 import { runSend } from './send.ts';
 import { block, blockOnTimer, end, record, type Turn } from './turn.ts';
+import { runDelayUntil } from './until.ts';
 
 export function conditionScope(turn: Turn): ConditionScope {
   const { state, user, now, bundle } = turn;
@@ -32,6 +33,7 @@ function runStep(turn: Turn, step: Step): void {
     case 'send':
       return runSend(turn, step);
     case 'delay':
+      if ('until' in step) return runDelayUntil(turn, step);
       record(turn, step.id, 'delay', 'waiting', { until: now + step.durationMs });
       return blockOnTimer(turn, step.id, 'delay', now + step.durationMs);
     case 'waitFor':
@@ -40,7 +42,7 @@ function runStep(turn: Turn, step: Step): void {
       return runBranch(turn, step);
     case 'digest': {
       const key = keyOf(step.key, scope);
-      turn.actions.push({ type: 'digestJoin', stepId: step.id, key, windowMs: step.windowMs, item: state.data });
+      turn.actions.push({ type: 'digestJoin', stepId: step.id, key, ...('windowMs' in step ? { windowMs: step.windowMs } : {}), item: state.data });
       record(turn, step.id, 'digest', 'joining', { key });
       return block(turn, { stepId: step.id, kind: 'digest', reply: 'digestResult' });
     }
@@ -63,7 +65,11 @@ function runStep(turn: Turn, step: Step): void {
 function runWaitFor(turn: Turn, step: WaitForStep): void {
   const { state, now } = turn;
   const until = step.until;
-  const seen = until.type === 'engagement' ? engagementSeen(state.engagements[until.step], until.kind) : state.events.some((e) => e.event === until.event);
+  // A keyed wait counts an event seen earlier only if that event matched this very wait (recorded when it came).
+  const seen =
+    until.type === 'engagement'
+      ? engagementSeen(state.engagements[until.step], until.kind)
+      : state.events.some((e) => e.event === until.event && (until.match === undefined || (e.matched?.includes(step.id) ?? false)));
   if (seen) {
     record(turn, step.id, 'waitFor', 'matched', { early: true });
     return stepOver(state.cursor);

@@ -4,7 +4,7 @@
  * engine needs to know about the world arrives in `EngineContext`. The pg-boss driver and the virtual-time
  * simulator both drive this same engine.
  */
-import type { Channel, EngagementKind, JsonValue } from '../../compiler/bundle/schema.ts';
+import type { Channel, EngagementKind, FrequencyLimit, JsonValue } from '../../compiler/bundle/schema.ts';
 
 export type { Channel, EngagementKind, JsonValue };
 
@@ -16,7 +16,8 @@ export interface Cursor {
 
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'cancelled' | 'failed';
 
-export type WaitKind = 'delay' | 'waitFor' | 'digest' | 'window' | 'send' | 'throttle';
+/** `address`: a send with no address to send to waits a grace for the profile to get one (address.ts). */
+export type WaitKind = 'delay' | 'waitFor' | 'digest' | 'window' | 'send' | 'throttle' | 'address';
 
 export interface Waiting {
   stepId: string;
@@ -45,6 +46,8 @@ export interface SentMessage {
   channel: Channel;
   status: 'sent' | 'skipped' | 'failed' | 'queued';
   reason?: string;
+  /** Why the driver skipped it (a frequency cap: `{ cap, count }`); the engine's own skips are in the `dispatched` history. */
+  detail?: Record<string, JsonValue>;
 }
 
 export interface RunState {
@@ -61,13 +64,27 @@ export interface RunState {
   sends: Record<string, SentMessage[]>;
   /** Send step id → engagement kinds seen on any of its messages (kept even when they arrive before a wait). */
   engagements: Record<string, EngagementKind[]>;
-  /** Named events seen by this run since it started (for waitFor event arriving early). */
-  events: { event: string; at: number }[];
+  /**
+   * Named events seen by this run since it started (for waitFor event arriving early). `matched`: the keyed
+   * waits (step ids) whose match the event held, present only when the workflow has keyed waits for it.
+   */
+  events: { event: string; at: number; matched?: string[] }[];
   /** Filled when a digest step closes: the collected trigger data. */
-  digest: { count: number; items: JsonValue[] } | null;
+  digest: DigestSummary | null;
   history: HistoryEntry[];
   /** Monotonic counter used to make timer tokens unique within the run. */
   seq: number;
+}
+
+/**
+ * A closed digest as later steps and templates see it: `count` events gathered, `items` the data of the oldest
+ * of them (all, or the step's `maxItems`), `omitted` how many were left out of `items`. Runs that collected
+ * before `omitted` existed have none: read it as 0.
+ */
+export interface DigestSummary {
+  count: number;
+  items: JsonValue[];
+  omitted?: number;
 }
 
 /** What the driver knows about the recipient when it feeds a fact. Read-only for the engine. */
@@ -100,12 +117,24 @@ export type Fact =
   | { type: 'throttleResult'; now: number; stepId: string; allowed: boolean; count: number }
   | { type: 'digestResult'; now: number; stepId: string; role: 'owner' | 'joined' }
   | { type: 'digestCollected'; now: number; stepId: string; items: JsonValue[] }
-  | { type: 'cancel'; now: number; reason: string };
+  | { type: 'cancel'; now: number; reason: string }
+  /** The user's profile changed (an address may have come): a send waiting for one re-plans now. */
+  | { type: 'profileChanged'; now: number };
 
 /** A channel the send may use, in order, with the providers to try on it in failover order. */
 export interface SendCandidate {
   channel: Channel;
   providers: string[];
+  /**
+   * The frequency caps a message on this channel counts against (caps.ts); absent when none applies. The
+   * driver counts the user's recent sends for each and skips the channel when one is reached.
+   */
+  caps?: FrequencyCap[];
+}
+
+/** A frequency cap of the bundle (`settings.limits`) as a send carries it, with its name for logs (`sms 3/1d`). */
+export interface FrequencyCap extends FrequencyLimit {
+  name: string;
 }
 
 export type Action =
@@ -128,8 +157,11 @@ export type Action =
     }
   /** Atomically count passes of this throttle for (user, key) in the window; reply `throttleResult`. */
   | { type: 'throttle'; stepId: string; key: string; limit: number; windowMs: number }
-  /** Join or open the digest for (workflow, step, user, key); reply `digestResult`. */
-  | { type: 'digestJoin'; stepId: string; key: string; windowMs: number; item: JsonValue }
+  /**
+   * Join or open the digest for (workflow, step, user, key); reply `digestResult`. `windowMs` is the window of a
+   * window digest (absent for a scheduled one), for the driver's information: the owner's timer closes it.
+   */
+  | { type: 'digestJoin'; stepId: string; key: string; windowMs?: number; item: JsonValue }
   /** Close the digest this run owns; reply `digestCollected` with every joined item (including its own). */
   | { type: 'digestCollect'; stepId: string; key: string }
   /** Apply to the user's profile: dot path → value (already resolved). */

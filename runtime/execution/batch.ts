@@ -9,10 +9,22 @@
 import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import { type ActionHandlers, advance, carryOut, CorruptStateError, type Fact, isStarted, type RunState, type UserSnapshot } from '../engine/index.ts';
+import {
+  type ActionHandlers,
+  advance,
+  carryOut,
+  CorruptStateError,
+  type Fact,
+  isFinished,
+  isStarted,
+  type RunState,
+  type UserSnapshot,
+} from '../engine/index.ts';
+import { hasKeys } from '../../compiler/bundle/match.ts';
 import type { ExecutionDeps } from './deps.ts';
 import { bundleWithDefinition } from './definition.ts';
 import { deliver } from '../delivery/deliver.ts';
+import { FrequencyLedger } from '../delivery/frequency.ts';
 import { type ReceiptRow, type RunReceipts, runReceipts } from '../delivery/receipts.ts';
 import { sendFacts, type FactDelivery, type FactJob } from './queue.ts';
 import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
@@ -32,6 +44,8 @@ interface BatchRun {
   scheduled: FactDelivery[];
   /** Acceptances a batch before this one recorded for the run (a process died before its commit). */
   receipts: RunReceipts;
+  /** The batch's count of sends under frequency caps, shared by its runs (delivery/frequency.ts). */
+  frequency: FrequencyLedger;
   signal: AbortSignal | undefined;
 }
 
@@ -68,6 +82,7 @@ const carriedOutInTransaction: ActionHandlers<BatchRun, Promise<Fact | null>> = 
         clock: deps.now,
         log: batchRun.log,
         receipts: { left: batchRun.receipts, ...(deps.receipts ? { book: deps.receipts } : {}) },
+        frequency: batchRun.frequency,
         ...(batchRun.signal ? { signal: batchRun.signal } : {}),
         ...(deps.observe?.message ? { onMessage: deps.observe.message } : {}),
       },
@@ -161,7 +176,23 @@ export async function failRun(deps: ExecutionDeps, tx: SqlClient, runId: string,
   if (!run || !['running', 'waiting'].includes(run.status)) return;
   const state = failedState(run.state as RunState, deps.now(), error);
   await exec(tx, sql.saveTurns([{ id: run.id, status: state.status, state, started: startIsBehind(state), messages: [] }]));
+  // Rare (a dead letter): not worth knowing whether the workflow had keys.
+  await exec(tx, sql.deleteMatchKeys([run.id]));
   deps.observe?.runFinished?.('failed');
+}
+
+/**
+ * Runs that ended in this batch and had match keys (their workflow has a keyed wait or cancel, and a user): their
+ * keys go in the same transaction. Only those cost the extra statement; other workflows never wrote keys.
+ */
+function endedWithKeys(batchRuns: BatchRun[]): string[] {
+  return batchRuns
+    .filter((t) => t.run.user_id !== null && isFinished(t.state) && !['completed', 'cancelled', 'failed'].includes(t.run.status))
+    .filter((t) => {
+      const workflow = t.bundle.workflows[t.run.workflow];
+      return workflow !== undefined && hasKeys(workflow);
+    })
+    .map((t) => t.run.id);
 }
 
 /** A run's start is behind it once applied, or once the run ended without it (a cancel that came first). */
@@ -183,6 +214,7 @@ function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
 export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
   const byRun = factsByRun(jobs);
   const locked = await rows<sql.RunRow & ProfileColumns & { receipts: ReceiptRow[] | null }>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
+  const frequency = new FrequencyLedger(tx);
   // Every run settles before the batch goes on or fails: one still advancing when another has failed would
   // otherwise issue statements on a transaction that is being rolled back and released.
   const settled = await Promise.allSettled(
@@ -199,6 +231,7 @@ export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: Fac
         log: [],
         scheduled: [],
         receipts: runReceipts(run.receipts),
+        frequency,
         signal,
       };
       await applyFacts(batchRun, byRun.get(run.id)!);
@@ -218,6 +251,8 @@ export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: Fac
     tx,
     sql.saveTurns(batchRuns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, started: startIsBehind(t.state), messages: t.log }))),
   );
+  const unkeyed = endedWithKeys(batchRuns);
+  if (unkeyed.length) await exec(tx, sql.deleteMatchKeys(unkeyed));
   return new Map(batchRuns.map((t) => [t.run.id, t.state]));
 }
 

@@ -2,6 +2,7 @@
 import type { Router } from './route.ts';
 import { auditRequest } from '../audit/routes.ts';
 import { z } from 'zod';
+import { engagementKindSchema } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { one, rows } from '../db/sql-client.ts';
 import { processFact } from '../execution/batch.ts';
@@ -13,7 +14,8 @@ import { presentMessage, presentRun } from './present.ts';
 import { lookupFresh } from './reads.ts';
 
 const engagementBody = z.object({
-  event: z.enum(['delivered', 'opened', 'clicked']),
+  // Every kind the engine knows: `seen` and `read` report an in-app message by hand, as the inbox API does.
+  event: engagementKindSchema,
   url: z.url().optional(),
   at: z.iso.datetime().optional(),
 });

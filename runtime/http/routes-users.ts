@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { channelSchema } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows } from '../db/sql-client.ts';
+import { reportInboxEngagement } from '../inbox/engagement.ts';
 import { loadUserSnapshot } from '../execution/snapshot.ts';
+import { bringsAddress, wakeAddressWaits } from '../intake/address-waits.ts';
 import { savePreferences } from '../preferences/save.ts';
 import { deleteUserAudited } from '../users/delete.ts';
 import { resolveAll } from '../preferences/view.ts';
@@ -51,7 +53,13 @@ function decodeCursor(cursor: string | undefined): { createdAt: Date; id: string
 export function userRoutes(routes: Router, deps: AppDeps) {
   routes.put('/v1/users/:userId', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value } = await readBody(c, profileBody);
-    const row = await one<Record<string, unknown>>(deps.db, sql.upsertUser(c.req.param('userId'), value));
+    const userId = c.req.param('userId');
+    const row = await deps.db.transaction(async (tx) => {
+      const saved = await one<Record<string, unknown>>(tx, sql.upsertUser(userId, value));
+      // An address arriving after the trigger: the user's sends waiting for one go on now.
+      if (bringsAddress(value)) await wakeAddressWaits(deps.driver, tx, userId);
+      return saved;
+    });
     return c.json({ user: row });
   });
 
@@ -91,7 +99,13 @@ export function userRoutes(routes: Router, deps: AppDeps) {
 
   routes.post('/v1/users/:userId/inbox/:id/read', { auth: 'api-key', scope: 'trigger', body: 0 }, async (c) => {
     if (!z.uuid().safeParse(c.req.param('id')).success) throw new HttpError(404, 'not_found', 'no such inbox item');
-    const item = await one(deps.db, sql.markInboxRead(c.req.param('userId'), c.req.param('id')));
+    const userId = c.req.param('userId');
+    // Your backend saying the user read it (elsewhere in your app): reported like a read in the inbox itself.
+    const item = await deps.db.transaction(async (tx) => {
+      const read = await one<{ message_id: string }>(tx, sql.markInboxRead(userId, c.req.param('id')));
+      if (read) await reportInboxEngagement(deps.driver, tx, userId, [read.message_id], 'read');
+      return read;
+    });
     if (!item) throw new HttpError(404, 'not_found', `no inbox item "${c.req.param('id')}" for user "${c.req.param('userId')}"`);
     return c.json({ item });
   });

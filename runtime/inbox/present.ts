@@ -11,6 +11,8 @@ export interface InboxItem {
   actionUrl: string | null;
   createdAt: string;
   readAt: string | null;
+  /** When the list was opened on it (`POST /v1/inbox/seen`); a read item was seen too. */
+  seenAt: string | null;
   archivedAt: string | null;
 }
 
@@ -22,6 +24,7 @@ export function presentItem(row: InboxItemRow): InboxItem {
     actionUrl: row.action_url,
     createdAt: row.created_at.toISOString(),
     readAt: row.read_at?.toISOString() ?? null,
+    seenAt: row.seen_at?.toISOString() ?? null,
     archivedAt: row.archived_at?.toISOString() ?? null,
   };
 }

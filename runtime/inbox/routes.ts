@@ -24,7 +24,9 @@ import { openInboxStream } from './stream.ts';
 import { createStreamSlots, takeStreamSlot } from './streams-cap.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { createFeature, type Feature, type Router } from '../http/route.ts';
+import { readBody } from '../http/body.ts';
 import { HttpError, invalid } from '../http/errors.ts';
+import { reportInboxEngagement, reportInboxSighting, type InboxEngagement } from './engagement.ts';
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -33,6 +35,11 @@ const listQuery = z.object({
 });
 const streamQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(30) });
 const itemId = z.uuid();
+/** The items the list shows as it is opened: a page at most (the widget keeps up to 100 in view). */
+const seenBody = z.strictObject({ ids: z.array(z.uuid()).min(1).max(100) });
+/** 100 quoted UUIDs and commas are ~3.9 KB. */
+const SEEN_BODY_BYTES = 8 * 1024;
+const TOKEN_NOTE = 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer';
 
 function query<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
   const parsed = schema.safeParse(c.req.query());
@@ -66,6 +73,10 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
   const presence = createPresence({ db: deps.db, gate, now });
   const user = (c: Context) => authenticate(c, deps.env, now());
   const unreadOf = async (userId: string) => (await one<{ n: number }>(deps.db, sql.unreadCount(userId)))?.n ?? 0;
+  /** Items now in front of the user in a list or stream: each reported `delivered` the first time (engagement.ts). */
+  const shown = async (userId: string, ids: readonly string[]) => {
+    if (ids.length) await deps.db.transaction((tx) => reportInboxSighting(deps.driver, tx, userId, ids, 'delivered'));
+  };
 
   // The widget runs on the customer's pages, another origin. Bearer tokens, never cookies: any origin may
   // call, and what it can read is exactly what its token allows.
@@ -73,7 +84,7 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
   routes.use('/v1/inbox', crossOrigin);
   routes.use('/v1/inbox/*', crossOrigin);
 
-  routes.get('/v1/inbox', { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
+  routes.get('/v1/inbox', { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
     const { userId } = user(c);
     const q = query(c, listQuery);
     const before = q.cursor === undefined ? null : decodeCursor(q.cursor);
@@ -82,11 +93,15 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
       rows<sql.InboxItemRow>(deps.db, sql.inboxPage({ userId, archived: q.archived === 'true', before, limit: q.limit })),
       unreadOf(userId),
     ]);
+    await shown(
+      userId,
+      page.filter((row) => row.delivered_at === null).map((row) => row.id),
+    );
     const last = page[page.length - 1];
     return c.json({ items: page.map(presentItem), unread, next: page.length === q.limit && last ? encodeCursor(last) : null });
   });
 
-  routes.get('/v1/inbox/count', { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
+  routes.get('/v1/inbox/count', { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
     const { userId } = user(c);
     return c.json({ unread: await unreadOf(userId) });
   });
@@ -110,33 +125,51 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
         limit,
         now,
         serverClosing: () => server !== null && !server.listening,
+        shown: (ids) => shown(claim.userId, ids),
         onError: deps.log,
       });
     },
   );
 
-  routes.post('/v1/inbox/read-all', { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' }, async (c) => {
+  routes.post('/v1/inbox/read-all', { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
     const { userId } = user(c);
-    const changed = await one<{ n: number }>(deps.db, sql.readAllInbox(userId));
+    const changed = await deps.db.transaction(async (tx) => {
+      const read = await one<{ n: number; messages: string[] }>(tx, sql.readAllInbox(userId));
+      await reportInboxEngagement(deps.driver, tx, userId, read?.messages ?? [], 'read');
+      return read;
+    });
     return c.json({ updated: changed?.n ?? 0, unread: await unreadOf(userId) });
   });
 
-  const itemAction = (action: 'read' | 'unread' | 'archive', statement: (userId: string, id: string) => Statement) =>
-    routes.post(
-      `/v1/inbox/:id/${action}`,
-      { auth: 'inbox-token', body: 0, note: 'HERALD_INBOX_SECRET-signed user token, Authorization: Bearer' },
-      async (c) => {
-        const { userId } = user(c);
-        const id = c.req.param('id');
-        if (!itemId.safeParse(id).success) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
-        const row = await one<sql.InboxItemRow>(deps.db, statement(userId, id));
-        if (!row) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
-        return c.json({ item: presentItem(row), unread: await unreadOf(userId) });
-      },
-    );
-  itemAction('read', (userId, id) => sql.setInboxItemRead(userId, id, true));
+  // The list was opened: the items it shows (ids the client sends) become seen. Ids that are not the token's
+  // user's items (someone else's, unknown, already seen) change nothing and are not told apart: `updated` counts
+  // the user's own items seen for the first time.
+  routes.post('/v1/inbox/seen', { auth: 'inbox-token', body: SEEN_BODY_BYTES, note: TOKEN_NOTE }, async (c) => {
+    const { userId } = user(c);
+    const { value } = await readBody(c, seenBody);
+    const updated = await deps.db.transaction((tx) => reportInboxSighting(deps.driver, tx, userId, value.ids, 'seen'));
+    return c.json({ updated, unread: await unreadOf(userId) });
+  });
+
+  /** One item's state change; `report` is the engagement it is (reported in the same transaction). */
+  const itemAction = (action: 'read' | 'unread' | 'archive' | 'click', statement: (userId: string, id: string) => Statement, report?: InboxEngagement) =>
+    routes.post(`/v1/inbox/:id/${action}`, { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
+      const { userId } = user(c);
+      const id = c.req.param('id');
+      if (!itemId.safeParse(id).success) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
+      const row = await deps.db.transaction(async (tx) => {
+        const changed = await one<sql.InboxItemRow>(tx, statement(userId, id));
+        if (changed && report) await reportInboxEngagement(deps.driver, tx, userId, [changed.message_id], report);
+        return changed;
+      });
+      if (!row) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
+      return c.json({ item: presentItem(row), unread: await unreadOf(userId) });
+    });
+  itemAction('read', (userId, id) => sql.setInboxItemRead(userId, id, true), 'read');
   itemAction('unread', (userId, id) => sql.setInboxItemRead(userId, id, false));
   itemAction('archive', (userId, id) => sql.archiveInboxItem(userId, id));
+  // Following the action is reading it too: the item leaves the unread count, and `clicked` implies `read`.
+  itemAction('click', (userId, id) => sql.setInboxItemRead(userId, id, true), 'clicked');
 
   // ── the widget and its example page ──
   routes.get('/inbox.js', { auth: 'none', body: 0, note: 'the widget script: public, the same for everyone' }, (c) => {

@@ -14,7 +14,8 @@
  *   expired  {}                the token expired; the stream ends (reconnecting with it gets 401)
  *
  * While open the stream is the user's presence: `last_active_at` is set on open and every 30 s (at most
- * once per user per 30 s, however many streams they have open: presence.ts).
+ * once per user per 30 s, however many streams they have open: presence.ts). Items it puts in the client's
+ * hands for the first time anywhere are reported `delivered` (engagement.ts).
  */
 import * as sql from '../db/sql.ts';
 import { rows, type SqlClient } from '../db/sql-client.ts';
@@ -45,6 +46,11 @@ export interface InboxStreamOptions {
   now: () => number;
   /** True once the HTTP server stops accepting connections: open streams end so that it can close. */
   serverClosing: () => boolean;
+  /**
+   * Items the client now has that were never shown anywhere before: reported `delivered` (engagement.ts). Run
+   * through the gate after the events are written; a failure is reported and retried by the next comparison.
+   */
+  shown?: (ids: string[]) => Promise<void>;
   onError: (error: unknown) => void;
   /** Called once when the stream ends, however it ends (including failing to open): frees its slot. */
   onClose?: () => void;
@@ -105,11 +111,14 @@ export async function openInboxStream(o: InboxStreamOptions): Promise<Response> 
     if (closed) return;
     const unread = window[0]?.unread ?? 0;
     const items = window.map(presentItem).sort(newestFirst);
+    // Every item of the window outside the archive is in the client's hands once this comparison's events are out.
+    const fresh = window.filter((row) => row.archived_at === null && row.delivered_at === null).map((row) => row.id);
     if (first) {
       const visible = items.filter((i) => i.archivedAt === null);
       for (const item of visible) known.set(item.id, { json: JSON.stringify(item), createdAt: item.createdAt });
       send('snapshot', { items: visible, unread });
       lastUnread = unread;
+      await reportShown(fresh);
       return;
     }
     const seen = new Set<string>();
@@ -140,6 +149,18 @@ export async function openInboxStream(o: InboxStreamOptions): Promise<Response> 
     if (unread !== lastUnread) {
       lastUnread = unread;
       send('unread', { unread });
+    }
+    await reportShown(fresh);
+  }
+
+  async function reportShown(ids: string[]) {
+    if (!o.shown || !ids.length || closed) return;
+    const shown = o.shown;
+    try {
+      await o.gate(() => shown(ids));
+    } catch (error) {
+      // The stream goes on: the items stay unclaimed, and the next comparison reports them.
+      o.onError(error);
     }
   }
 

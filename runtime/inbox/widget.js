@@ -13,6 +13,10 @@
  *
  * Everything Herald sends is shown as text (textContent), never parsed as HTML: a template that put a
  * user's name in a title cannot put markup on the host page. Action links must be http(s).
+ *
+ * Engagement, reported to Herald as the user acts: opening the panel makes the items it shows `seen` (and items
+ * that arrive while it is open); opening an item or marking it read makes it `read`; following its action link
+ * makes it `clicked` (which counts as read too).
  */
 (() => {
   if (typeof customElements === 'undefined' || customElements.get('herald-inbox')) return;
@@ -136,6 +140,7 @@ button { font: inherit; color: inherit; }
 
     #items = new Map(); // id → item
     #rows = new Map(); // id → <li>
+    #seenSent = new Set(); // ids reported seen by this widget: never sent twice
     #unread = 0;
     #loaded = false;
     #source = null;
@@ -220,6 +225,7 @@ button { font: inherit; color: inherit; }
       if (open) {
         this.#render();
         this.#ui.heading.focus();
+        this.#reportSeen();
       }
     }
 
@@ -249,10 +255,13 @@ button { font: inherit; color: inherit; }
         this.#loaded = true;
         this.#setUnread(unread);
         this.#render();
+        if (this.open) this.#reportSeen();
       });
       on('item', ({ item }) => {
         this.#items.set(item.id, item);
         this.#render();
+        // Arriving in an open panel is being seen.
+        if (this.open) this.#reportSeen();
       });
       on('update', ({ item }) => {
         this.#items.set(item.id, item);
@@ -298,8 +307,36 @@ button { font: inherit; color: inherit; }
     }
 
     // ── actions ──
-    #call(method, path) {
-      return fetch(`${this.#api}${path}`, { method, headers: { authorization: `Bearer ${this.#token}` }, keepalive: true });
+    #call(method, path, body) {
+      const headers = { authorization: `Bearer ${this.#token}` };
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      // keepalive: a report made as the page navigates away (an action link) still reaches Herald.
+      return fetch(`${this.#api}${path}`, { method, headers, keepalive: true, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    }
+
+    /** The items the open panel shows that were never seen: one request, at most 100 ids (the API's bound). */
+    async #reportSeen() {
+      const ids = [...this.#items.values()]
+        .filter((i) => !i.seenAt && !i.readAt && !this.#seenSent.has(i.id))
+        .map((i) => i.id)
+        .slice(0, 100);
+      if (!ids.length) return;
+      for (const id of ids) this.#seenSent.add(id);
+      const response = await this.#call('POST', '/v1/inbox/seen', { ids }).catch(() => null);
+      if (response?.status === 401) this.#expired();
+    }
+
+    /** The item's action was followed: reported as a click, which reads it too. */
+    async #clicked(id) {
+      const item = this.#items.get(id);
+      if (!item) return;
+      if (!item.readAt) {
+        this.#items.set(id, { ...item, readAt: new Date().toISOString() });
+        this.#setUnread(Math.max(0, this.#unread - 1));
+        this.#render();
+      }
+      const response = await this.#call('POST', `/v1/inbox/${encodeURIComponent(id)}/click`).catch(() => null);
+      if (response?.status === 401) this.#expired();
     }
 
     async markRead(id) {
@@ -398,7 +435,7 @@ button { font: inherit; color: inherit; }
       else {
         if (!action) {
           action = el('a', { class: 'action', text: 'Open' });
-          action.addEventListener('click', () => this.markRead(item.id));
+          action.addEventListener('click', () => this.#clicked(item.id));
           row.append(action);
         }
         if (action.getAttribute('href') !== href) action.setAttribute('href', href);

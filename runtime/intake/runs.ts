@@ -7,10 +7,11 @@ import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.t
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
-import { createRun } from '../engine/index.ts';
+import { createRun, eventReachesRun } from '../engine/index.ts';
 import type { AcceptanceDeps } from '../execution/deps.ts';
 import { sendFacts, startJob, type FactDelivery } from '../execution/queue.ts';
 import type { RunDefinition } from '../execution/definition.ts';
+import { matchKeysOf } from './match-keys.ts';
 
 export interface StartInput {
   bundle: Bundle;
@@ -73,7 +74,7 @@ function startedOf(runIds: string[], inserted: Set<string>): string[] {
  */
 export async function startRuns(deps: AcceptanceDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
   const local = startsLocally(deps, tx, input.workflows.length);
-  const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input, local)));
+  const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input, local), matchKeysOf(input)));
   // Already there (a retried scheduled slot): its start went with it.
   const started = startedOf(input.runIds, new Set(inserted.map((r) => r.id)));
   const facts: FactDelivery[] = [];
@@ -109,7 +110,11 @@ export async function acceptEvents(deps: AcceptanceDeps, tx: SqlClient, inputs: 
   const events = inputs.map((i): sql.EventRow => ({ message_id: i.messageId, event: i.event, user_id: i.userId, properties: i.data, run_ids: i.runIds }));
   const keys = inputs.flatMap((i) => (i.messageId ? [i.messageId] : []));
   if (keys.length) await exec(tx, sql.lockDedupeKeys('event', keys));
-  const row = (await one<{ kept: number[]; started: string[]; active: (ActiveRun & { user_id: string })[] }>(tx, sql.acceptEvents(events, runs)))!;
+  const matchKeys = inputs.flatMap(matchKeysOf);
+  const row = (await one<{ kept: number[]; started: string[]; active: (ActiveRun & { user_id: string })[]; keyed: { n: number; run_id: string }[] }>(
+    tx,
+    sql.acceptEvents(events, runs, matchKeys),
+  ))!;
   const kept = new Set(row.kept);
   const started = new Set(row.started);
   const retried = inputs.filter((_, i) => !kept.has(i + 1)).map((input) => input.messageId!);
@@ -118,6 +123,9 @@ export async function acceptEvents(deps: AcceptanceDeps, tx: SqlClient, inputs: 
   );
   const activeByUser = new Map<string, ActiveRun[]>();
   for (const run of row.active) activeByUser.set(run.user_id, [...(activeByUser.get(run.user_id) ?? []), run]);
+  // Batch position → the runs whose match keys the event's data contains.
+  const keyedBy = new Map<number, Set<string>>();
+  for (const { n, run_id } of row.keyed) keyedBy.set(n, (keyedBy.get(n) ?? new Set()).add(run_id));
 
   const results: EventAcceptance[] = [];
   const facts: FactDelivery[] = [];
@@ -127,11 +135,12 @@ export async function acceptEvents(deps: AcceptanceDeps, tx: SqlClient, inputs: 
       continue;
     }
     const fresh = input.workflows
-      .map((w, k) => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version }))
+      .map((w, k): ActiveRun => ({ id: input.runIds[k]!, workflow: w.id, bundle_version: input.bundle.version, started: { workflow: w, data: input.data } }))
       .filter((r) => started.has(r.id));
     const runIds = fresh.map((r) => r.id);
     const active = activeByUser.get(input.userId) ?? [];
-    const routed = input.feedsRuns === false ? [] : await routeTo(deps, tx, active, input.event);
+    const event = { name: input.event, data: input.data, keyed: keyedBy.get(i + 1) ?? new Set<string>() };
+    const routed = input.feedsRuns === false ? [] : await routeTo(deps, tx, active, event);
     scheduleStarts(deps, tx, local, runIds, facts);
     facts.push(...routed.map((runId): FactDelivery => ({ job: { runId, fact: { type: 'event', now: deps.now(), event: input.event, data: input.data } } })));
     activeByUser.set(input.userId, [...active, ...fresh]);
@@ -150,13 +159,30 @@ interface ActiveRun {
   id: string;
   workflow: string;
   bundle_version: string;
+  /** A run started by an earlier event of the same batch: its match keys are not in the index's snapshot. */
+  started?: { workflow: Workflow; data: Record<string, JsonValue> };
 }
 
-/** Of a user's active runs, those that wait for `event` or are cancelled by it. */
-async function routeTo(deps: AcceptanceDeps, tx: SqlClient, active: ActiveRun[], event: string): Promise<string[]> {
+/**
+ * Of a user's active runs, those that wait for the event or are cancelled by it: every run of a workflow with an
+ * unkeyed listener for it, and the runs with a keyed one whose match keys the event's data contains (`keyed`,
+ * found through the index; for runs this batch started, asked of the engine's own check).
+ */
+async function routeTo(
+  deps: AcceptanceDeps,
+  tx: SqlClient,
+  active: ActiveRun[],
+  event: { name: string; data: Record<string, JsonValue>; keyed: Set<string> },
+): Promise<string[]> {
   const routed: string[] = [];
   for (const run of active) {
-    if (workflowIndex(await deps.bundles.get(tx, run.bundle_version)).listensTo(run.workflow, event)) routed.push(run.id);
+    const index = workflowIndex(await deps.bundles.get(tx, run.bundle_version));
+    if (!index.listensTo(run.workflow, event.name)) continue;
+    const reached =
+      index.reachesEveryRun(run.workflow, event.name) ||
+      event.keyed.has(run.id) ||
+      (run.started !== undefined && eventReachesRun(run.started.workflow, event.name, event.data, run.started.data));
+    if (reached) routed.push(run.id);
   }
   return routed;
 }

@@ -2,11 +2,11 @@
  * The in-memory driver's delivery: what the runtime's `deliver` does with a `send` action, minus the network.
  * Channels the engine ruled out are logged `skipped`; each candidate is rendered (when the driver was given a
  * renderer, so a template that breaks on this data fails here as it would in production) and handed to its
- * providers in failover order. One message per (step, channel), as in the runtime's log, with every provider
+ * providers in failover order, unless one of its frequency caps is reached (counted in virtual time). One message per (step, channel), as in the runtime's log, with every provider
  * attempt it took.
  */
 import type { Channel, JsonValue } from '../../compiler/bundle/schema.ts';
-import type { ActionOf, SentMessage, UserSnapshot } from '../engine/index.ts';
+import { type ActionOf, type FrequencyCap, frequencySkip, type SentMessage, type UserSnapshot } from '../engine/index.ts';
 import type { RenderedContent } from '../render/index.ts';
 
 export interface RenderRequest {
@@ -15,7 +15,7 @@ export interface RenderRequest {
   category: string | null;
   user: UserSnapshot;
   data: Record<string, JsonValue>;
-  digest: { count: number; items: JsonValue[] } | null;
+  digest: { count: number; items: JsonValue[]; omitted?: number } | null;
   messageId: string;
   runId: string;
   now: number;
@@ -53,9 +53,14 @@ export interface DeliveredMessage {
 export interface SendContext {
   runId: string;
   data: Record<string, JsonValue>;
-  digest: { count: number; items: JsonValue[] } | null;
+  digest: { count: number; items: JsonValue[]; omitted?: number } | null;
   user: UserSnapshot;
   now: number;
+  /** The user's recent sends, for the candidates' frequency caps (absent: no user, or no cap in the bundle). */
+  frequency?: {
+    counts(caps: readonly FrequencyCap[]): number[];
+    sent(channel: Channel): void;
+  };
 }
 
 const defaultMessageId = (runId: string, stepId: string, channel: Channel) => `${runId}:${stepId}:${channel}`;
@@ -65,9 +70,10 @@ export function deliverInMemory(options: DeliveryOptions, ctx: SendContext, acti
   const result: SentMessage[] = [];
   const logged: DeliveredMessage[] = [];
   const messageIdOf = options.messageId ?? defaultMessageId;
-  const log = (message: Omit<DeliveredMessage, 'stepId' | 'template'>) => {
+  /** `why`: a skip decided here, not by the engine (a frequency cap), reported to the engine with its detail. */
+  const log = (message: Omit<DeliveredMessage, 'stepId' | 'template'>, why?: Record<string, JsonValue>) => {
     const { messageId, channel, status, reason } = message;
-    result.push({ messageId, channel, status, ...(reason === undefined ? {} : { reason }) });
+    result.push({ messageId, channel, status, ...(reason === undefined ? {} : { reason }), ...(why ? { detail: why } : {}) });
     logged.push({ stepId: action.stepId, template: action.template, ...message });
   };
   for (const skip of action.skipped) {
@@ -82,8 +88,14 @@ export function deliverInMemory(options: DeliveryOptions, ctx: SendContext, acti
       ...(skip.detail ? { detail: skip.detail } : {}),
     });
   }
-  for (const { channel, providers } of action.candidates) {
+  for (const { channel, providers, caps } of action.candidates) {
     const messageId = messageIdOf(ctx.runId, action.stepId, channel);
+    const capped = caps && ctx.frequency ? frequencySkip(caps, ctx.frequency.counts(caps)) : null;
+    if (capped) {
+      // As no_address: `single` routing moves on to the next channel.
+      log({ messageId, channel, status: 'skipped', provider: null, reason: capped.reason, detail: capped.detail, attempts: [] }, capped.detail);
+      continue;
+    }
     let content: RenderedContent | undefined;
     if (options.render) {
       const rendered = options.render({ ...ctx, template: action.template, channel, category: action.category, messageId });
@@ -106,6 +118,7 @@ export function deliverInMemory(options: DeliveryOptions, ctx: SendContext, acti
       continue;
     }
     log({ messageId, channel, status: 'sent', provider: taken.provider, attempts, ...(content ? { content } : {}) });
+    ctx.frequency?.sent(channel);
     if (action.method === 'single') break;
   }
   return { result, logged };

@@ -3,11 +3,11 @@
  * and the engine's own tests. It feeds facts to the pure engine and carries out its actions through the same
  * `ActionHandlers` interface as the runtime (runtime/execution/batch.ts), with what the runtime keeps in
  * Postgres kept in memory: a clock and a timer queue, many users and their runs, throttle passes, open
- * digests, profiles, and a delivery that renders and fails over like the real one but sends nothing.
+ * digests, the sends frequency caps count, profiles, and a delivery that renders and fails over like the real one but sends nothing.
  *
  * The tools on top only choose what to watch (`observe`) and how sends turn out (`delivery`).
  */
-import type { Bundle, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
+import type { Bundle, Channel, JsonValue, Workflow } from '../../compiler/bundle/schema.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import {
   advance,
@@ -17,12 +17,13 @@ import {
   type EngineResult,
   isFinished,
   type Fact,
+  type FrequencyCap,
   type RunState,
   setPath,
   type UserSnapshot,
 } from '../engine/index.ts';
 import { type DeliveredMessage, type DeliveryOptions, deliverInMemory } from './deliver.ts';
-import { Digests, type SharedKey, Throttles } from './stores.ts';
+import { Digests, SentLog, type SharedKey, Throttles } from './stores.ts';
 import { TimerQueue } from './timers.ts';
 
 export interface MemoryRun<Meta = undefined> {
@@ -70,6 +71,7 @@ export class MemoryDriver<Meta = undefined> {
   private readonly timers = new TimerQueue();
   private readonly throttles = new Throttles();
   private readonly digests = new Digests();
+  private readonly sent: SentLog;
   private readonly actions: ActionHandlers<MemoryRun<Meta>, Fact | null>;
   private facts = 0;
 
@@ -79,8 +81,9 @@ export class MemoryDriver<Meta = undefined> {
     this.options = options;
     this.bundle = options.bundle;
     this.now = options.now;
-    const { timers, throttles, digests, users } = this;
-    this.actions = memoryActions({ timers, throttles, digests, users, delivery: options.delivery ?? {} }, options.observe);
+    this.sent = new SentLog(options.bundle.settings.limits ?? []);
+    const { timers, throttles, digests, sent, users } = this;
+    this.actions = memoryActions({ timers, throttles, digests, sent, users, delivery: options.delivery ?? {} }, options.observe);
   }
 
   user(audience: string): UserSnapshot | undefined {
@@ -125,6 +128,16 @@ export class MemoryDriver<Meta = undefined> {
     for (const runId of [...(this.active.get(audience) ?? [])]) {
       const run = this.runs.get(runId);
       if (run && index.listensTo(run.workflow.id, event)) this.feed(runId, { type: 'event', now: at, event, data });
+    }
+  }
+
+  /**
+   * The audience's profile changed (it may have gained an address): its runs waiting for one are told, as the
+   * runtime tells them after an identify or a profile update (intake/address-waits.ts).
+   */
+  profileChanged(audience: string, at: number = this.now): void {
+    for (const runId of [...(this.active.get(audience) ?? [])]) {
+      if (this.runs.get(runId)?.state.waiting?.kind === 'address') this.feed(runId, { type: 'profileChanged', now: at });
     }
   }
 
@@ -185,6 +198,7 @@ interface MemoryStores {
   timers: TimerQueue;
   throttles: Throttles;
   digests: Digests;
+  sent: SentLog;
   users: Map<string, UserSnapshot>;
   delivery: DeliveryOptions;
 }
@@ -199,7 +213,16 @@ function memoryActions<Meta>(stores: MemoryStores, observe: MemoryObserver<Meta>
     },
     send(run, action, now) {
       const user = stores.users.get(run.audience)!;
-      const { result, logged } = deliverInMemory(stores.delivery, { runId: run.id, data: run.state.data, digest: run.state.digest, user, now }, action);
+      // Caps count per user, as the runtime counts its message log by user id: a run without one is not capped.
+      const frequency =
+        stores.sent.counting && run.state.userId !== null
+          ? {
+              counts: (caps: readonly FrequencyCap[]) => stores.sent.counts(run.audience, caps, now),
+              sent: (channel: Channel) => stores.sent.record(run.audience, channel, action.category, now),
+            }
+          : undefined;
+      const ctx = { runId: run.id, data: run.state.data, digest: run.state.digest, user, now, ...(frequency ? { frequency } : {}) };
+      const { result, logged } = deliverInMemory(stores.delivery, ctx, action);
       observe?.delivered?.(run, logged, now);
       return { type: 'sendResult', now, stepId: action.stepId, messages: result };
     },

@@ -112,8 +112,10 @@ export function simulate(input: SimulateInput): SimulateResult {
     const now = startAt + entry.at;
     driver.now = Math.max(driver.now, now);
     if ('fact' in entry) driver.feed(run.id, { ...entry.fact, now } as Fact);
-    else if ('user' in entry) driver.setUser(AUDIENCE, { ...driver.user(AUDIENCE)!, ...structuredClone(entry.user) });
-    else driver.setUser(AUDIENCE, { ...driver.user(AUDIENCE)!, lastActiveAt: now });
+    else if ('user' in entry) {
+      driver.setUser(AUDIENCE, { ...driver.user(AUDIENCE)!, ...structuredClone(entry.user) });
+      driver.profileChanged(AUDIENCE);
+    } else driver.setUser(AUDIENCE, { ...driver.user(AUDIENCE)!, lastActiveAt: now });
   }
   return { state: run.state, timeline, messages, user: driver.user(AUDIENCE)! };
 }

@@ -1,9 +1,10 @@
 /**
- * What the runtime keeps in Postgres for throttles and digests, kept in memory. Keyed as the runtime keys
- * them (workflow, step, audience, key), so a second run of a user is throttled, or joins the digest the first
- * run opened, exactly as it would be on the runtime.
+ * What the runtime keeps in Postgres for throttles, digests and frequency caps, kept in memory. Keyed as the
+ * runtime keys them (workflow, step, audience, key), so a second run of a user is throttled, or joins the digest
+ * the first run opened, exactly as it would be on the runtime.
  */
-import type { JsonValue } from '../../compiler/bundle/schema.ts';
+import { countsToward } from '../../compiler/bundle/limits.ts';
+import type { Channel, FrequencyLimit, JsonValue } from '../../compiler/bundle/schema.ts';
 
 export interface SharedKey {
   workflow: string;
@@ -51,5 +52,36 @@ export class Digests {
     const items = this.open.get(id(key))?.items ?? [];
     this.open.delete(id(key));
     return items;
+  }
+}
+
+/**
+ * What frequency caps count, kept in memory: each user's messages handed to a provider, with the channel and
+ * the workflow's category (the runtime reads the same from its message log). Entries older than the longest
+ * cap's window are dropped as new ones come, so a long replay does not keep every send.
+ */
+export class SentLog {
+  private readonly byAudience = new Map<string, { channel: Channel; category: string | null; at: number }[]>();
+  private readonly longestMs: number;
+
+  constructor(limits: readonly FrequencyLimit[]) {
+    this.longestMs = Math.max(0, ...limits.map((l) => l.perMs));
+  }
+
+  /** False when the bundle sets no cap: nothing needs counting. */
+  get counting(): boolean {
+    return this.longestMs > 0;
+  }
+
+  record(audience: string, channel: Channel, category: string | null, at: number): void {
+    const kept = (this.byAudience.get(audience) ?? []).filter((s) => s.at > at - this.longestMs);
+    kept.push({ channel, category, at });
+    this.byAudience.set(audience, kept);
+  }
+
+  /** For each cap, the audience's sends within its window before `now` (a sliding window, as the runtime counts). */
+  counts(audience: string, caps: readonly FrequencyLimit[], now: number): number[] {
+    const sent = this.byAudience.get(audience) ?? [];
+    return caps.map((cap) => sent.filter((s) => s.at > now - cap.perMs && countsToward(cap, s)).length);
   }
 }

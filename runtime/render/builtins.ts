@@ -16,7 +16,8 @@ export interface BuiltinInput {
   channel: Channel;
   messageId: string;
   runId: string;
-  digest: { count: number; items: JsonValue[] } | null;
+  /** After a digest step: `count` gathered, `items` (at most the step's maxItems), `omitted` (absent in runs collected before it existed). */
+  digest: { count: number; items: JsonValue[]; omitted?: number } | null;
   /** The send's time, for the links' expiry (epoch ms). */
   now: number;
 }
@@ -46,7 +47,7 @@ export function templateBuiltins(input: BuiltinInput): Builtins {
       run_id: input.runId,
       preferences_url: preferencesUrl,
       unsubscribe_url: unsubscribeUrl ?? preferencesUrl,
-      ...(input.digest ? { digest: input.digest } : {}),
+      ...(input.digest ? { digest: { count: input.digest.count, items: input.digest.items, omitted: input.digest.omitted ?? 0 } } : {}),
     },
     unsubscribeUrl,
   };

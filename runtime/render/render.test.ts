@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Template } from '../../compiler/bundle/schema.ts';
-import { renderTemplate, selectLocale, TemplateRenderError } from './index.ts';
+import type { JsonValue, Template } from '../../compiler/bundle/schema.ts';
+import { createLinkSigner, renderTemplate, selectLocale, templateBuiltins, TemplateRenderError } from './index.ts';
 
 const welcome: Template = {
   id: 'onboarding-welcome',
@@ -88,6 +88,26 @@ describe('renderTemplate', () => {
       extra: { digest: { count: 2, items }, preferences_url: 'https://p.test', message_id: 'm1', run_id: 'r1' },
     });
     expect(out).toEqual({ subject: '2 new comments', text: '0. Bo: nice (ada@example.com)\n1. Cy: agreed (ada@example.com)\nhttps://p.test m1 r1' });
+  });
+
+  it('gives digest.omitted to templates, 0 for runs collected before maxItems existed', () => {
+    const base = {
+      bundle: { categories: {} },
+      publicUrl: 'https://h.test',
+      links: createLinkSigner('s'.repeat(32)),
+      userId: 'u1',
+      category: null,
+      channel: 'email' as const,
+      messageId: 'm1',
+      runId: 'r1',
+      now: 0,
+    };
+    const digestOf = (digest: { count: number; items: JsonValue[]; omitted?: number }) => templateBuiltins({ ...base, digest }).values.digest;
+    expect(digestOf({ count: 25, items: [{ n: 1 }], omitted: 24 })).toEqual({ count: 25, items: [{ n: 1 }], omitted: 24 });
+    expect(digestOf({ count: 1, items: [{ n: 1 }] })).toEqual({ count: 1, items: [{ n: 1 }], omitted: 0 });
+    const t: Template = { id: 't', event: 'e', content: { sms: { body: '{{digest.count}}{{#if digest.omitted}} (+{{digest.omitted}}){{/if}}' } }, locales: {} };
+    expect(renderTemplate(t, 'sms', { data: {}, user, extra: { digest: digestOf({ count: 25, items: [], omitted: 5 }) } }).body).toBe('25 (+5)');
+    expect(renderTemplate(t, 'sms', { data: {}, user, extra: { digest: digestOf({ count: 2, items: [] }) } }).body).toBe('2');
   });
 
   it('renders missing values as empty, and formats dates in the user timezone', () => {

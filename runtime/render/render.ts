@@ -26,7 +26,7 @@ export interface RenderInput {
   user: RenderUser;
   /** Overrides `user.locale` for choosing the variant. */
   locale?: string | null;
-  /** Built-ins: `preferences_url`, `unsubscribe_url`, `message_id`, `run_id`, `digest: { count, items }`. */
+  /** Built-ins: `preferences_url`, `unsubscribe_url`, `message_id`, `run_id`, `digest: { count, items, omitted }`. */
   extra?: Record<string, unknown>;
 }
 

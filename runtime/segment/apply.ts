@@ -10,9 +10,11 @@
  * | group           | the group's traits under `traits.groups.<groupId>` |
  * | alias           | `previousId`'s profile merged into `userId`'s (sql.mergeUserInto) |
  *
- * Every call also marks its user active (presence, for `s.user.activeWithin(...)`), at the call's
- * skew-corrected time (clock.ts). A call made with a browser key arrives here already narrowed (access.ts);
- * its track starts only client-triggerable workflows (intake/events.ts).
+ * A call from a page or a device (presence.ts: not a server library's identify or track) also marks its user
+ * active (presence, for `s.user.activeWithin(...)`), at the call's skew-corrected time (clock.ts). An identify
+ * that gives the profile an address wakes the user's sends waiting for one (intake/address-waits.ts). A call
+ * made with a browser key arrives here already narrowed (access.ts); its track starts only client-triggerable
+ * workflows (intake/events.ts).
  */
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
@@ -20,10 +22,12 @@ import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { DriverDeps } from '../execution/deps.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import { prepareEvent } from '../intake/index.ts';
+import { bringsAddress, wakeAddressWaits } from '../intake/address-waits.ts';
 import { acceptEvent } from '../intake/runs.ts';
 import type { WriteKeyKind } from './auth.ts';
 import { activityTime } from './clock.ts';
 import { resolveEventName } from './names.ts';
+import { countsAsPresence } from './presence.ts';
 import { identifyPatch } from './profile.ts';
 import type { SegmentEvent, TrackEvent } from './schema.ts';
 
@@ -57,7 +61,7 @@ export interface Applying {
 export async function applySegmentEvent(deps: DriverDeps, tx: SqlClient, event: SegmentEvent, at: Applying): Promise<CallOutcome> {
   const userId = subjectOf(event);
   const outcome = await applyCall(deps, tx, event, userId, at);
-  await exec(tx, sql.markActive(userId, new Date(activityTime(at.receivedAt, event))));
+  if (countsAsPresence(event)) await exec(tx, sql.markActive(userId, new Date(activityTime(at.receivedAt, event))));
   return outcome;
 }
 
@@ -80,6 +84,7 @@ async function applyCall(deps: DriverDeps, tx: SqlClient, event: SegmentEvent, u
       const { patch, pushToken } = identifyPatch(event.traits, event.context);
       await exec(tx, sql.upsertUser(userId, patch));
       if (pushToken) await exec(tx, sql.addPushToken(userId, pushToken));
+      if (bringsAddress({ ...patch, ...(pushToken ? { push_tokens: [pushToken] } : {}) })) await wakeAddressWaits(deps, tx, userId);
       return { type: 'identify', userId };
     }
     case 'page':
@@ -90,6 +95,8 @@ async function applyCall(deps: DriverDeps, tx: SqlClient, event: SegmentEvent, u
       return { type: 'group', userId };
     case 'alias': {
       const row = await one<{ merged: boolean }>(tx, sql.mergeUserInto(event.userId, event.previousId));
+      // The merged profile may bring the target an address it lacked.
+      if (row?.merged) await wakeAddressWaits(deps, tx, event.userId);
       return { type: 'alias', userId, merged: row?.merged ?? false };
     }
   }

@@ -59,11 +59,14 @@ describe('the example bundle', () => {
 
   it('holds the seed flows', () => {
     expect(Object.keys(bundle.workflows).sort()).toEqual(
-      ['cart-recovery', 'checkout-receipt', 'comment-digest', 'onboarding', 'security-code', 'welcome-everywhere'].sort(),
+      ['cart-recovery', 'checkout-receipt', 'comment-digest', 'onboarding', 'security-code', 'trial-ending', 'welcome-everywhere'].sort(),
     );
     expect(bundle.templates['onboarding-welcome']?.content.email?.text).toContain('Hi {{first_name}}, welcome to the {{plan_type}} plan!');
     const onboarding = bundle.workflows.onboarding!;
     expect(onboarding.steps.map((s) => s.kind)).toEqual(['send', 'waitFor', 'branch']);
     expect(onboarding.steps[1]).toMatchObject({ kind: 'waitFor', timeoutMs: 7_200_000, until: { type: 'engagement', step: 'welcome', kind: 'opened' } });
+    // readSync is written only where it is on: every other send keeps its bytes.
+    expect(bundle.workflows['welcome-everywhere']!.steps[0]).toMatchObject({ id: 'welcome-all', readSync: true });
+    expect(bytes.match(/"readSync"/g)).toHaveLength(1);
   });
 });

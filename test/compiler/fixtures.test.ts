@@ -26,6 +26,26 @@ describe('compiler fixtures', () => {
       ],
     ],
     [
+      'bad-until',
+      [
+        'bad-until/index.ts:8 bad-until: delay "until-name" waits until data.first_name, but "first_name" of event "trial_started" is not a date-time string | declare it z.iso.datetime() in the schema of "trial_started" (JSON Schema format date-time), so every run carries a moment the runtime can read',
+        'bad-until/index.ts:9 bad-until: delay "until-typo" waits until data.frist_name, but event "trial_started" has no field "frist_name" | did you mean "first_name"?',
+      ],
+    ],
+    [
+      'cap-never-applies',
+      [
+        'cap-never-applies/index.ts:6 cap-never-applies: settings limits[1] caps category "security", which is required: its sends are never capped, so this cap could never apply | remove it: required categories (receipts, security codes) always go out; to bound how many messages a user gets on a channel, cap the channel',
+      ],
+    ],
+    [
+      'bad-match',
+      [
+        'bad-match/index.ts:12 bad-match: workflow "onboarding", cancelOn "trial_ended": match "days" → "first_name" pairs event "trial_ended" with the trigger "trial_started", but "days" is a number and "first_name" is a string: they can never be equal | pair fields that hold the same kind of value (an id with the same id)',
+        'bad-match/index.ts:15 bad-match: workflow "onboarding", waitFor "ended": match "plan_typ" → "plan_type" pairs event "trial_ended" with the trigger "trial_started", but "plan_typ" is not a field of "trial_ended" | did you mean "plan_type"?',
+      ],
+    ],
+    [
       'critical-not-required',
       [
         'critical-not-required/index.ts:8 critical-not-required: send "welcome" is critical, but workflow "onboarding" is in category "onboarding", which is not required | critical sends bypass preferences and quiet hours, so they are allowed only in a required category (security codes, receipts)',
@@ -75,6 +95,13 @@ describe('compiler fixtures', () => {
       'missing-channel-content',
       [
         'missing-channel-content/index.ts:8 missing-channel-content: send "nudge" uses sms, but template "email-only" has no sms content | add sms: { … } to template "email-only", or remove sms from this send',
+      ],
+    ],
+    [
+      'read-sync',
+      [
+        "read-sync/index.ts:12 invalid-definition: send \"email-only\" has readSync, but no in-app channel: only reading the in-app item marks the other channels read | add 'inapp' to the send's channels, or remove readSync",
+        "read-sync/index.ts:13 invalid-definition: send \"inapp-only\" has readSync, but in-app is its only channel: there is no other message to mark read | route the send to inapp and another channel (routing: { method: 'all', channels: ['email', 'inapp'] }), or remove readSync",
       ],
     ],
     [

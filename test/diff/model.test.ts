@@ -121,6 +121,41 @@ describe('step changes', () => {
     ]);
     expect(rules(base, head)).toEqual(['resubscribe:send-made-critical:w:steps.s.critical']);
   });
+
+  it('describes a changed moment: until, offset, ifPast, a schedule, maxItems, and a switch between the fixed and the moment forms', () => {
+    const weekdays = { days: [1, 2, 3, 4, 5], atMinute: 540, timezone: 'user' };
+    const base = bundle({
+      workflows: {
+        w: workflow('w', [
+          { id: 'until', kind: 'delay', until: { ref: 'data.ends_at' }, offsetMs: -3 * 86_400_000, ifPast: 'run' },
+          delay('form'),
+          { id: 'sched', kind: 'digest', schedule: weekdays },
+          { id: 'win', kind: 'digest', windowMs: 86_400_000, maxItems: 20 },
+        ]),
+      },
+    });
+    const head = bundle({
+      workflows: {
+        w: workflow('w', [
+          { id: 'until', kind: 'delay', until: { ref: 'user.traits.renewal_date' }, offsetMs: 7_200_000, ifPast: 'skip' },
+          { id: 'form', kind: 'delay', until: { ref: 'data.ends_at' }, offsetMs: -86_400_000, ifPast: 'run' },
+          { id: 'sched', kind: 'digest', schedule: { ...weekdays, days: [1, 2, 3, 4, 5, 6, 7], atMinute: 480 }, maxItems: 10 },
+          { id: 'win', kind: 'digest', schedule: weekdays, maxItems: 20 },
+        ]),
+      },
+    });
+    expect(diffBundles(base, head).workflows.changed[0]!.changes.map((c) => c.summary)).toEqual([
+      'delay `until`: until `data.ends_at` → `user.traits.renewal_date`',
+      'delay `until`: offset -3d → +2h',
+      'delay `until`: if past go on at once → end the run',
+      'delay `form`: wait 1h → 1d before data.ends_at',
+      "digest `sched`: schedule Mon–Fri at 09:00 (user's timezone) → daily at 08:00 (user's timezone)",
+      'digest `sched`: max items all → 10',
+      "digest `win`: window 1d → schedule Mon–Fri at 09:00 (user's timezone)",
+    ]);
+    // A run in flight keeps the bundle it started under: nothing here breaks it.
+    expect(rules(base, head)).toEqual([]);
+  });
 });
 
 describe('flag rules', () => {
@@ -198,6 +233,40 @@ describe('catalogue changes', () => {
     expect(renderMarkdown(diff, head)).toContain('### Routing');
   });
 
+  it('shows a changed frequency cap as a settings line, one per channel or category it counts', () => {
+    const day = 86_400_000;
+    const base = { ...bundle(), settings: { retentionMs: 30 * day, limits: [{ channel: 'sms' as const, max: 3, perMs: day }] } };
+    const head = {
+      ...bundle(),
+      settings: {
+        retentionMs: 30 * day,
+        limits: [
+          { channel: 'sms' as const, max: 5, perMs: day },
+          { category: 'news', max: 2, perMs: 7 * day },
+        ],
+      },
+    };
+    const diff = diffBundles(base, head);
+    expect(diff.settings.map((c) => [c.path, c.summary])).toEqual([
+      ['limits.category.news', 'frequency cap on category news: none → 2/1w'],
+      ['limits.channel.sms', 'frequency cap on channel sms: 3/1d → 5/1d'],
+    ]);
+    expect(diffBundles(head, bundle()).settings.map((c) => c.summary)).toEqual([
+      'frequency cap on category news: 2/1w → none',
+      'frequency cap on channel sms: 5/1d → none',
+    ]);
+    expect(renderMarkdown(diff, head)).toContain('- frequency cap on channel sms: 3/1d → 5/1d');
+    expect(diffBundles(base, base).settings).toEqual([]);
+  });
+
+  it('shows the address grace as it applies: absent is the 10 s default, 0 is off', () => {
+    const day = 86_400_000;
+    const withGrace = (addressGrace: number) => ({ ...bundle(), settings: { retentionMs: 30 * day, addressGrace } });
+    expect(diffBundles(bundle(), withGrace(10_000)).settings).toEqual([]);
+    expect(diffBundles(bundle(), withGrace(0)).settings.map((c) => [c.path, c.summary])).toEqual([['addressGrace', 'address grace 10s → off']]);
+    expect(diffBundles(withGrace(0), withGrace(30_000)).settings.map((c) => c.summary)).toEqual(['address grace off → 30s']);
+  });
+
   it('says so when nothing changed', () => {
     const b = bundle();
     expect(renderMarkdown(diffBundles(b, b), b)).toContain('No changes to notifications.');
@@ -233,5 +302,19 @@ describe('unified text diff', () => {
     expect(unifiedDiff(undefined, 'a\nb')).toBe('@@ -0,0 +1,2 @@\n+a\n+b');
     expect(unifiedDiff('a', undefined)).toBe('@@ -1 +0,0 @@\n-a');
     expect(unifiedDiff('same', 'same')).toBe('');
+  });
+});
+
+describe('read sync', () => {
+  it('is a step-level line when turned on or off, and flags nothing', () => {
+    const routing: Extract<Step, { kind: 'send' }>['routing'] = { method: 'all', channels: ['email', 'inapp'], strategy: 'ordered' };
+    const off = bundle({ workflows: { w: workflow('w', [send('s', { routing })]) } });
+    const on = bundle({ workflows: { w: workflow('w', [send('s', { routing, readSync: true })]) } });
+    expect(diffBundles(off, on).workflows.changed[0]!.changes.map((c) => c.summary)).toEqual([
+      'send `s`: read sync on (reading the in-app item marks its other channels read)',
+    ]);
+    expect(diffBundles(on, off).workflows.changed[0]!.changes.map((c) => c.summary)).toEqual(['send `s`: read sync off']);
+    expect(rules(off, on)).toEqual([]);
+    expect(diffBundles(on, on).workflows.changed).toEqual([]);
   });
 });

@@ -74,6 +74,15 @@ describe('herald graph --format mermaid', () => {
     await expect(workflowMermaid(example.workflows.onboarding!)).toMatchFileSnapshot('./onboarding.mmd');
   });
 
+  it("shows a delay's moment and a digest's schedule, as the example's trial reminder and comment digest have them", () => {
+    expect(workflowMermaid(example.workflows['trial-ending']!)).toContain(
+      's_before_trial_end("delay before-trial-end<br/>3d before data.trial_ends_at<br/>if past: end the run")',
+    );
+    expect(workflowMermaid(example.workflows['comment-digest']!)).toContain(
+      's_daily_digest("digest daily-digest<br/>schedule Mon–Fri at 09:00 (user\'s timezone)<br/>at most 20 items")',
+    );
+  });
+
   it('keeps ids and labels inside Mermaid syntax', () => {
     const text = workflowMermaid(awkward);
     // A step called `end` must not become Mermaid's `end` keyword; quotes and brackets become entity codes.
@@ -97,7 +106,7 @@ describe('herald graph --format mermaid', () => {
 });
 
 describe('herald graph --format svg', () => {
-  for (const id of ['onboarding', 'cart-recovery', 'comment-digest', 'security-code', 'welcome-everywhere', 'checkout-receipt']) {
+  for (const id of ['onboarding', 'cart-recovery', 'comment-digest', 'security-code', 'welcome-everywhere', 'checkout-receipt', 'trial-ending']) {
     it(`${id}: well-formed XML with a node per step`, () => {
       const workflow = example.workflows[id]!;
       const svg = workflowSvg(workflow);

@@ -1,7 +1,9 @@
 /**
  * The <herald-inbox> widget in real headless Chromium, on the runtime's example host page: the bell and its
  * count, a send arriving live without a reload, read on click, "mark all as read", text-only rendering of
- * what templates put in titles, keyboard use, phone width. Screenshots go to test/artifacts/inbox-*.png.
+ * what templates put in titles, keyboard use, phone width; and the engagement it reports (opening the panel →
+ * seen, opening an item → read, following its action → clicked), as the message log records it. Screenshots go
+ * to test/artifacts/inbox-*.png.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { launchChromium } from '../../compiler/preview/browser.ts';
 import { signInboxToken } from '../../runtime/inbox/token.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { ensureChromium } from '../setup/chromium.ts';
-import { client, eventually, exampleBundle, shorten, startTestRuntime, type Api } from '../runtime/harness.ts';
+import { client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api } from '../runtime/harness.ts';
 
 const SECRET = 'widget-test-secret-0123456789abcdef';
 const artifacts = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -40,6 +42,16 @@ describe('<herald-inbox> in Chromium', () => {
   let page: Page;
   const user = `widget-${randomUUID().slice(0, 8)}`;
   const problems: string[] = [];
+  /** The engagement reports the widget made: `seen [ids]`, `read <id>`, `click <id>`. */
+  const reports: string[] = [];
+  /** The user's welcome messages on `channel`, oldest first: id → status. */
+  const statuses = async (channel: string) =>
+    new Map(
+      (await messagesOf(api, user))
+        .filter((m) => m.step === 'welcome-all' && m.channel === channel)
+        .reverse()
+        .map((m) => [m.id, m.status]),
+    );
 
   const bell = () => page.locator('herald-inbox .bell');
   const badge = () => page.locator('herald-inbox .badge');
@@ -57,7 +69,8 @@ describe('<herald-inbox> in Chromium', () => {
     const [chromium, bundle] = await Promise.all([ensureChromium(), bundleWithTraitInTitle()]);
     runtime = await startTestRuntime('inbox_widget', { env: { HERALD_INBOX_SECRET: SECRET }, bundle });
     api = client(runtime);
-    await api('PUT', `/v1/users/${user}`, { traits: { company: 'Acme' } });
+    // An email address too: the welcome's email is what read sync marks read.
+    await api('PUT', `/v1/users/${user}`, { email: `${user}@example.com`, traits: { company: 'Acme' } });
     // One item before the page opens, so the bell starts with a count.
     await signUp('Ada');
     await eventually('the first item', async () => (await unreadCount()) === 1);
@@ -69,6 +82,13 @@ describe('<herald-inbox> in Chromium', () => {
     });
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('request', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (r.method() !== 'POST') return;
+      if (path === '/v1/inbox/seen') reports.push(`seen ${JSON.stringify((JSON.parse(r.postData() ?? '{}') as { ids?: string[] }).ids)}`);
+      const item = /^\/v1\/inbox\/([^/]+)\/(read|click)$/.exec(path);
+      if (item) reports.push(`${item[2]} ${item[1]}`);
     });
     await page.goto(`${runtime.url}/inbox/example?token=${signInboxToken(SECRET, user, 600)}`, { waitUntil: 'load' });
     // Marks this document: a reload would lose it.
@@ -99,6 +119,16 @@ describe('<herald-inbox> in Chromium', () => {
     await page.screenshot({ path: `${artifacts}inbox-open.png` });
   });
 
+  it('reports the items the opened panel shows as seen, once', async () => {
+    const id = await items().first().getAttribute('data-id');
+    // The stream that showed it reported it delivered before; opening the panel makes it seen.
+    await expect.poll(() => reports).toEqual([`seen ["${id}"]`]);
+    await expect.poll(async () => (await statuses('inapp')).get(id!)).toBe('seen');
+    await bell().click();
+    await bell().click();
+    expect(reports).toEqual([`seen ["${id}"]`]);
+  });
+
   it('receives a new item live, without a reload, and shows markup in a title as text', async () => {
     await api('PUT', `/v1/users/${user}`, { traits: { company: HOSTILE } });
     await signUp('Grace');
@@ -111,16 +141,24 @@ describe('<herald-inbox> in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { __heraldPwned?: number }).__heraldPwned)).toBeUndefined();
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     await page.screenshot({ path: `${artifacts}inbox-live.png` });
+    // It arrived in an open panel: seen as it came.
+    const id = await newest.getAttribute('data-id');
+    await expect.poll(() => reports.at(-1)).toBe(`seen ["${id}"]`);
   });
 
-  it('marks an item read on click, and the count drops', async () => {
+  it('marks an item read on click, and the count drops; read sync marks its email read', async () => {
     const newest = items().first();
+    const id = (await newest.getAttribute('data-id'))!;
     expect(await newest.getAttribute('class')).toContain('unread');
     await newest.locator('button.open').click();
     await expect.poll(() => badge().innerText()).toBe('1');
     await expect.poll(unreadCount).toBe(1);
     expect(await newest.getAttribute('class')).not.toContain('unread');
     expect(await bell().getAttribute('aria-label')).toBe('Notifications, 1 unread');
+    expect(reports.at(-1)).toBe(`read ${id}`);
+    await expect.poll(async () => (await statuses('inapp')).get(id)).toBe('read');
+    // welcome-everywhere has readSync: the same step's email (Grace's, the newest) is read too, Ada's is not.
+    await expect.poll(async () => [...(await statuses('email')).values()]).toEqual(['sent', 'read']);
   });
 
   it('marks everything read, and the badge goes away', async () => {
@@ -129,6 +167,16 @@ describe('<herald-inbox> in Chromium', () => {
     await expect.poll(unreadCount).toBe(0);
     expect(await page.locator('herald-inbox [aria-live="polite"]').textContent()).toBe('No unread notifications');
     expect(await page.locator('herald-inbox button.all').getAttribute('aria-disabled')).toBe('true');
+  });
+
+  it('reports a click when an item’s action link is followed', async () => {
+    const older = items().nth(1);
+    const id = (await older.getAttribute('data-id'))!;
+    // The host page keeps the test on this document; the widget's own listener still runs.
+    await older.locator('a.action').evaluate((a) => a.addEventListener('click', (e) => e.preventDefault()));
+    await older.locator('a.action').click();
+    await expect.poll(() => reports.at(-1)).toBe(`click ${id}`);
+    await expect.poll(async () => (await statuses('inapp')).get(id)).toBe('clicked');
   });
 
   it('works from the keyboard: Escape closes and gives focus back to the bell', async () => {

@@ -88,7 +88,7 @@ const posted = [
   {
     event: 'checkout_completed',
     userId: 'buyer',
-    properties: { order_id: 'ord_1', total: 12.5, currency: 'EUR', items: [{ name: 'Pen', quantity: 1, price: 12.5 }] },
+    properties: { order_id: 'ord_1', cart_id: 'cart_1', total: 12.5, currency: 'EUR', items: [{ name: 'Pen', quantity: 1, price: 12.5 }] },
     messageId: 'evt-3',
   },
   { event: 'security_code_requested', userId: 'sec-2', properties: { code: '100200', expires_in_minutes: 5 }, messageId: 'evt-4' },

@@ -173,7 +173,7 @@ describe('profiles, preferences and direct triggers', () => {
     const checkout = await api<{ routed: number }>('POST', '/v1/events', {
       event: 'checkout_completed',
       userId: 'cart1',
-      properties: { order_id: 'o1', total: 10, currency: 'EUR', items: [{ name: 'Tea', quantity: 1, price: 10 }] },
+      properties: { order_id: 'o1', cart_id: 'c', total: 10, currency: 'EUR', items: [{ name: 'Tea', quantity: 1, price: 10 }] },
     });
     expect(checkout.body.routed).toBe(1);
     const run = await eventually('the cart run to be cancelled', async () => {

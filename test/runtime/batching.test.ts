@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const cart = { cart_id: 'c1', item_count: 2, cart_url: 'https://shop.example.com/cart/c1' };
-const order = { order_id: 'o1', total: 10, currency: 'EUR', items: [] };
+const order = { order_id: 'o1', cart_id: 'c1', total: 10, currency: 'EUR', items: [] };
 
 it('routes an event to a run started by an earlier event of the same batch', async () => {
   await api('PUT', '/v1/users/b1', { email: 'b1@example.com' });
@@ -35,7 +35,7 @@ it('routes an event to a run started by an earlier event of the same batch', asy
   expect(abandoned!.duplicate).toBe(false);
   const recovery = abandoned!.runs[0]!;
   expect(completed).toMatchObject({ duplicate: false, routed: [recovery] });
-  // cart-recovery is cancelled by checkout_completed.
+  // cart-recovery is cancelled by the checkout_completed of its cart.
   await eventually(
     'the cart-recovery run to be cancelled',
     async () => (await api<{ run: { status: string } }>('GET', `/v1/runs/${recovery}`)).body.run.status === 'cancelled',

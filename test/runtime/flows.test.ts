@@ -1,9 +1,13 @@
 /**
- * The other seed flows on the real runtime: cart recovery (delay, send window, throttle), the comment digest,
- * and two runtime processes sharing one database (each job done once).
+ * The other seed flows on the real runtime: cart recovery (delay, send window, throttle), the comment digest
+ * (on its schedule, and with a window), the trial-ending reminder (a delay until a date-time of the event), and
+ * two runtime processes sharing one database (each job done once).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealBundle } from '../../compiler/bundle/canonical.ts';
+import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { isWindowOpen } from '../../compiler/bundle/window.ts';
+import { wallTime } from '../../compiler/bundle/zone.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, exampleBundle, messagesOf, shorten, startTestRuntime, type Api } from './harness.ts';
 
@@ -82,22 +86,124 @@ describe('cart recovery', () => {
   });
 });
 
+/**
+ * The example's comment digest goes out on a schedule (weekdays at 09:00 in the user's zone), which the runtime
+ * reads on the real clock: here its time is moved to the next minute of the user's zone at least 8 s away,
+ * every day, with `maxItems` 2. Nothing else of the bundle changes.
+ */
+function digestSoon(base: Bundle, zone: string): { bundle: Bundle; at: number } {
+  const MINUTE = 60_000;
+  const at = Math.ceil((Date.now() + 8_000) / MINUTE) * MINUTE;
+  const atMinute = Math.floor((wallTime(at, zone) % 86_400_000) / MINUTE);
+  const { version: _v, formatVersion: _f, ...content } = base;
+  const workflow = content.workflows['comment-digest']!;
+  const steps = workflow.steps.map((step) =>
+    step.kind === 'digest' && 'schedule' in step ? { ...step, schedule: { days: [1, 2, 3, 4, 5, 6, 7], atMinute, timezone: 'user' }, maxItems: 2 } : step,
+  );
+  return { bundle: sealBundle({ ...content, workflows: { ...content.workflows, 'comment-digest': { ...workflow, steps } } }), at };
+}
+
 describe('comment digest', () => {
-  it('collects the comments of the window into one email', async () => {
-    await api('PUT', '/v1/users/author', { email: 'author@example.com' });
-    const comment = (n: number) => ({
-      comment_id: `k${n}`,
-      author_name: `Reader ${n}`,
-      post_title: 'Why Postgres',
-      excerpt: 'Nice',
-      post_url: 'https://blog.example.com/p',
+  it("collects the comments into one email at the schedule's next occurrence in the user's zone, listing maxItems of them", async () => {
+    const zone = 'Asia/Kathmandu'; // UTC+05:45: a zone whose minutes are not UTC's hours
+    const base = runtime.deps.bundles.live!;
+    const { bundle, at } = digestSoon(base, zone);
+    await runtime.loadBundle(bundle);
+    try {
+      await api('PUT', '/v1/users/digest-reader', { email: 'digest-reader@example.com', timezone: zone });
+      const comment = (n: number) => ({
+        comment_id: `s${n}`,
+        author_name: `Reader ${n}`,
+        post_title: 'Why Postgres',
+        excerpt: 'Nice',
+        post_url: 'https://blog.example.com/p',
+      });
+      const runs: string[] = [];
+      for (const n of [1, 2, 3])
+        runs.push(
+          ...(await api<{ runs: string[] }>('POST', '/v1/events', { event: 'comment_added', userId: 'digest-reader', properties: comment(n) })).body.runs,
+        );
+      const owner = await api<{ run: { history: { stepId: string; outcome: string; detail?: Record<string, unknown> }[] } }>('GET', `/v1/runs/${runs[0]}`);
+      expect(owner.body.run.history.find((h) => h.stepId === 'daily-digest' && h.outcome === 'owner')?.detail).toEqual({ until: at, timezone: zone });
+      expect(Date.now()).toBeLessThan(at);
+      const digest = await eventually(
+        'the digest email',
+        async () => (await messagesOf(api, 'digest-reader')).find((m) => m.step === 'digest-email'),
+        at - Date.now() + 20_000,
+      );
+      expect(Date.now()).toBeGreaterThanOrEqual(at);
+      expect(digest.content?.subject).toBe('3 new comments on your posts');
+      const text = String(digest.content?.text);
+      expect([1, 2, 3].map((n) => text.includes(`Reader ${n} on`))).toEqual([true, true, false]);
+      expect(text).toContain('…and 1 more');
+    } finally {
+      await runtime.loadBundle(base);
+    }
+  }, 100_000);
+
+  it('collects the comments of a window into one email (the form without a schedule)', async () => {
+    const base = runtime.deps.bundles.live!;
+    const { version: _v, formatVersion: _f, ...content } = base;
+    const workflow = content.workflows['comment-digest']!;
+    // A one-day window at this file's 1 h → 100 ms: 2.4 s.
+    const steps = workflow.steps.map((step) => (step.kind === 'digest' ? { kind: 'digest' as const, id: step.id, windowMs: 2_400 } : step));
+    await runtime.loadBundle(sealBundle({ ...content, workflows: { ...content.workflows, 'comment-digest': { ...workflow, steps } } }));
+    try {
+      await api('PUT', '/v1/users/author', { email: 'author@example.com' });
+      const comment = (n: number) => ({
+        comment_id: `k${n}`,
+        author_name: `Reader ${n}`,
+        post_title: 'Why Postgres',
+        excerpt: 'Nice',
+        post_url: 'https://blog.example.com/p',
+      });
+      for (const n of [1, 2, 3]) await api('POST', '/v1/events', { event: 'comment_added', userId: 'author', properties: comment(n) });
+      const digest = await eventually('the digest email', async () => (await messagesOf(api, 'author')).find((m) => m.step === 'digest-email'));
+      const text = String(digest.content?.text ?? digest.content?.html);
+      for (const n of [1, 2, 3]) expect(text).toContain(`Reader ${n}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect((await messagesOf(api, 'author')).filter((m) => m.step === 'digest-email')).toHaveLength(1);
+    } finally {
+      await runtime.loadBundle(base);
+    }
+  });
+});
+
+describe('trial ending', () => {
+  const DAY = 86_400_000;
+  const subscribe = async (userId: string, trialEndsAt: number) => {
+    await api('PUT', `/v1/users/${userId}`, { email: `${userId}@example.com` });
+    const properties = { first_name: 'Ada', plan_type: 'pro', trial_ends_at: new Date(trialEndsAt).toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    const r = await api<{ runs: string[] }>('POST', '/v1/events', { event: 'subscription_created', userId, properties });
+    expect(r.status).toBe(202);
+    return r.body.runs[0]!;
+  };
+  type RunBody = { run: { status: string; history: { stepId: string; kind: string; outcome: string; detail?: Record<string, unknown> }[] } };
+
+  it('waits until three days before trial_ends_at, read from the event, then sends the reminder', async () => {
+    const remindAt = Math.ceil((Date.now() + 3_000) / 1_000) * 1_000;
+    const run = await subscribe('trialist', remindAt + 3 * DAY);
+    const waiting = await eventually('the delay', async () =>
+      (await api<RunBody>('GET', `/v1/runs/${run}`)).body.run.history.find((h) => h.stepId === 'before-trial-end'),
+    );
+    expect(waiting).toMatchObject({ outcome: 'waiting', detail: { until: remindAt, ref: 'data.trial_ends_at' } });
+    const reminder = await eventually('the reminder', async () => (await messagesOf(api, 'trialist')).find((m) => m.step === 'trial-ending-email'));
+    expect(reminder.status).not.toBe('skipped');
+    expect(Date.now()).toBeGreaterThanOrEqual(remindAt);
+  });
+
+  it('ends the run completed, sending nothing, when three days before the trial end has passed', async () => {
+    const run = await subscribe('short-trial', Date.now() + DAY);
+    const ended = await eventually('the run to end', async () => {
+      const body = (await api<RunBody>('GET', `/v1/runs/${run}`)).body.run;
+      return body.status === 'completed' ? body : null;
     });
-    for (const n of [1, 2, 3]) await api('POST', '/v1/events', { event: 'comment_added', userId: 'author', properties: comment(n) });
-    const digest = await eventually('the digest email', async () => (await messagesOf(api, 'author')).find((m) => m.step === 'digest-email'));
-    const text = String(digest.content?.text ?? digest.content?.html);
-    for (const n of [1, 2, 3]) expect(text).toContain(`Reader ${n}`);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await messagesOf(api, 'author')).filter((m) => m.step === 'digest-email')).toHaveLength(1);
+    expect(ended.history.find((h) => h.stepId === 'before-trial-end')).toMatchObject({
+      outcome: 'skipped',
+      detail: { reason: 'until_past', ref: 'data.trial_ends_at' },
+    });
+    expect(ended.history.at(-1)).toMatchObject({ kind: 'run', outcome: 'completed', detail: { reason: 'until_past' } });
+    expect(await messagesOf(api, 'short-trial')).toEqual([]);
   });
 });
 
@@ -111,7 +217,7 @@ describe('several processes on one database', () => {
         await api('POST', '/v1/events', {
           event: 'checkout_completed',
           userId: u,
-          properties: { order_id: `o-${u}`, total: 5, currency: 'EUR', items: [{ name: 'Tea', quantity: 1, price: 5 }] },
+          properties: { order_id: `o-${u}`, cart_id: `c-${u}`, total: 5, currency: 'EUR', items: [{ name: 'Tea', quantity: 1, price: 5 }] },
         });
       }
       for (const u of users) {

@@ -75,19 +75,24 @@ describe('onboarding', () => {
     expect(byStep(messages, 'welcome')[0]?.status).toBe('opened');
   });
 
-  it('nudges in the app instead of by SMS when the user was active within 5 minutes', async () => {
+  it('nudges in the app instead of by SMS when the user was active within 5 minutes; reading it ends the run, no email', async () => {
     const user = await newUser();
     const runId = await trial(user);
     await api('POST', `/v1/users/${user}/heartbeat`);
-    await finished(runId);
-    const messages = await messagesOf(api, user);
-    expect(byStep(messages, 'nudge-inapp')[0]).toMatchObject({ channel: 'inapp', status: 'sent' });
-    expect(byStep(messages, 'nudge-sms')).toHaveLength(0);
+    const nudge = await eventually('the in-app nudge', async () => byStep(await messagesOf(api, user), 'nudge-inapp')[0]);
+    expect(nudge).toMatchObject({ channel: 'inapp', status: 'sent' });
     const inbox = await api<{ items: { title: string; id: string }[]; unread: number }>('GET', `/v1/users/${user}/inbox`);
     expect(inbox.body.unread).toBe(1);
+    // The backend marks it read (the user read it elsewhere in the app): the run's wait for the read ends there.
     const read = await api('POST', `/v1/users/${user}/inbox/${inbox.body.items[0]!.id}/read`);
     expect(read.status).toBe(200);
     expect((await api<{ unread: number }>('GET', `/v1/users/${user}/inbox`)).body.unread).toBe(0);
+    const run = await finished(runId);
+    expect(run.history.filter((h) => h.stepId === 'nudge-read').map((h) => h.outcome)).toEqual(['waiting', 'matched']);
+    const messages = await messagesOf(api, user);
+    expect(byStep(messages, 'nudge-inapp')[0]).toMatchObject({ channel: 'inapp', status: 'read' });
+    expect(byStep(messages, 'nudge-sms')).toHaveLength(0);
+    expect(byStep(messages, 'nudge-email')).toHaveLength(0);
   });
 
   it('logs the SMS as skipped, with the rule, when the user opted out of SMS for onboarding', async () => {

@@ -18,6 +18,7 @@ import { ConfigError, readConfig } from '../../runtime/config.ts';
 import { runDoctor } from '../../runtime/doctor/checks.ts';
 import { type Fakes, runtimeEnv, startFakes } from '../faults/kill-support.ts';
 import { freshDatabase } from '../setup/database.ts';
+import { withLimits } from '../setup/limits.ts';
 import { type PgBouncer, startPgBouncer } from '../setup/pgbouncer.ts';
 import { spawnRuntime, writeBundleFile, type RuntimeProcess } from '../setup/runtime-process.ts';
 import { eventually, exampleBundle, shorten } from './harness.ts';
@@ -41,8 +42,9 @@ let bundlePath = '';
 beforeAll(async () => {
   // Installing PgBouncer with apt-get (a fresh CI machine) takes longer than the default hook timeout.
   [bouncer, fakes] = await Promise.all([startPgBouncer({ serverUrl: inject('adminDatabaseUrl'), poolSize: POOL_SIZE }), startFakes()]);
-  // The seed flow with its 2-hour wait for the welcome email's open taken down to a second.
-  bundlePath = writeBundleFile(shorten(await exampleBundle(), 500), work);
+  // The seed flow with its 2-hour wait for the welcome email's open taken down to a second, and without the
+  // example's SMS cap: each user here gets six nudges, and every one must be sent.
+  bundlePath = writeBundleFile(withLimits(shorten(await exampleBundle(), 500)), work);
 }, 15 * 60_000);
 
 afterAll(async () => {

@@ -47,7 +47,7 @@ describe('herald test', () => {
     const run = await herald(['test']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('✓ onboarding: unopened welcome → SMS at +2h [onboarding]');
-    expect(run.stdout).toContain('✓ cart recovery: checkout before the reminder → nothing is sent [cart-recovery]');
+    expect(run.stdout).toContain('✓ cart recovery: checkout of the cart before the reminder → nothing is sent [cart-recovery]');
     expect(run.stdout).toMatch(/✓ \d+ passed \(\d+ scenarios\)/);
     expect(run.stdout).not.toContain('✗');
   }, 90_000);

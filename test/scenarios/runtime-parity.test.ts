@@ -14,6 +14,8 @@
  *   open now. Excluded (and reported as skipped, with the reason): scenarios whose simulation deferred a send
  *   to a window, used `fail` (the sandbox providers cannot be told to fail), set `smsOptOut` (set by an
  *   inbound STOP in production), or relied on a heartbeat being stale (not reproducible unscaled).
+ * - Moments: a delay until a date-time and a digest on a schedule wait for an absolute time, which cannot be
+ *   scaled: their scenarios are excluded here (test/runtime/flows.test.ts runs a scheduled digest on the runtime).
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +61,13 @@ function steps(list: Step[]): Step[] {
 
 function durations(workflow: Workflow): number[] {
   return steps(workflow.steps).flatMap((s) =>
-    s.kind === 'delay' ? [s.durationMs] : s.kind === 'waitFor' ? [s.timeoutMs] : s.kind === 'digest' ? [s.windowMs] : [],
+    s.kind === 'delay' && 'durationMs' in s
+      ? [s.durationMs]
+      : s.kind === 'waitFor'
+        ? [s.timeoutMs]
+        : s.kind === 'digest' && 'windowMs' in s
+          ? [s.windowMs]
+          : [],
   );
 }
 
@@ -92,6 +100,8 @@ function exclusion(def: ScenarioDefinition, sim: Simulation, history: HistoryEnt
   if (optOut) return 'sets smsOptOut, which production sets from an inbound STOP';
   if (history.some((h) => h.kind === 'send' && h.outcome === 'deferred'))
     return 'a send was deferred to its window, and the runtime reads windows on the real clock';
+  if (steps(base.workflows[def.options.workflow]!.steps).some((s) => (s.kind === 'delay' && 'until' in s) || (s.kind === 'digest' && 'schedule' in s)))
+    return 'waits for a moment (a delay until a date-time, a digest on a schedule): absolute times cannot be shortened';
   if (history.some((h) => h.kind === 'branch' && hasActivity(h.detail, (leaf) => leaf.lastActiveAt !== null && leaf.value === false))) {
     return 'relies on a stale heartbeat, and activeWithin windows are not shortened on the runtime';
   }
@@ -150,6 +160,7 @@ interface RunView {
   id: string;
   workflow: string;
   status: string;
+  currentStep: string | null;
   history: HistoryEntry[];
   messages: MessageView[];
 }
@@ -170,7 +181,7 @@ function runtimeSends(runs: RunView[]): string[] {
         const row = logged.get(m.messageId);
         // The log must hold what the engine was told; engagements may have moved a sent message's status on.
         expect(row, `message ${m.messageId} of ${h.stepId}`).toMatchObject({ step: h.stepId, channel: m.channel });
-        expect(['sent', 'delivered', 'opened', 'clicked'].includes(row!.status) ? 'sent' : row!.status).toBe(m.status);
+        expect(['sent', 'delivered', 'seen', 'read', 'opened', 'clicked'].includes(row!.status) ? 'sent' : row!.status).toBe(m.status);
         seen.add(m.messageId);
         out.push({ at: h.at, order: out.length, key: `${h.stepId}/${m.channel}/${m.status}` });
       }
@@ -204,8 +215,11 @@ async function replay(index: number, def: ScenarioDefinition, sim: Simulation, i
     if (!early.has(input)) await sleepUntil(t0 + realMs(input.ms));
     switch (input.kind) {
       case 'engage': {
+        // An in-app report (sim.read/seen/click) names the step's in-app message, as the inbox does.
         const message = await eventually(`a sent ${input.step} message`, async () =>
-          (await getRun(runFor(input.run))).messages.find((m) => m.step === input.step && m.status !== 'skipped' && m.status !== 'failed'),
+          (await getRun(runFor(input.run))).messages.find(
+            (m) => m.step === input.step && m.status !== 'skipped' && m.status !== 'failed' && (input.channel === undefined || m.channel === input.channel),
+          ),
         );
         expect((await api('POST', `/v1/messages/${message.id}/events`, { event: input.engagement })).status).toBe(202);
         break;
@@ -231,15 +245,16 @@ async function replay(index: number, def: ScenarioDefinition, sim: Simulation, i
     }
   }
   // Every run the simulation finished must finish here too; a run the simulation left waiting is read at the
-  // scaled end of the scenario.
+  // scaled end of the scenario, once it waits at the same step (a timer due right at the end may still be firing).
   const simFinished = sim.runs().map((r) => FINISHED.includes(sim.status(r)));
+  const simWaitingAt = sim.runs().map((r) => sim.state(r).waiting?.stepId ?? null);
   await sleepUntil(t0 + (simFinished.every(Boolean) ? 0 : realMs(sim.elapsed().ms)));
   return eventually(
     'the runs to end as in the simulation',
     async () => {
       if (runIds.length !== sim.runs().length) return null;
       const runs = await Promise.all(runIds.map(getRun));
-      return runs.every((r, i) => !simFinished[i] || FINISHED.includes(r.status)) ? runs : null;
+      return runs.every((r, i) => (simFinished[i] ? FINISHED.includes(r.status) : r.currentStep === simWaitingAt[i])) ? runs : null;
     },
     30_000,
   );

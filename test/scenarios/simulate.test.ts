@@ -61,6 +61,46 @@ describe('simulate: the fluent API', () => {
     expect(sim.inputs()).toEqual([{ ms: 30 * MINUTE, at: '+30m', kind: 'engage', run: 'run-1', step: 'welcome', engagement: 'opened' }]);
   });
 
+  it('reports in-app engagement like the inbox: seen, read (which resumes a wait for a read), click', () => {
+    const sim = onboarding().advance('116m').heartbeat().advance('4m').advance('1h').seen('nudge-inapp');
+    expect(sim.state().waiting).toMatchObject({ stepId: 'nudge-read' });
+    sim.advance('1h').read('nudge-inapp');
+    expect(sim.status()).toBe('completed');
+    expect(sim.state().engagements).toEqual({ 'nudge-inapp': ['seen', 'read'] });
+    sim.click('nudge-inapp');
+    expect(sim.inputs().filter((i) => i.kind === 'engage')).toEqual([
+      { ms: 3 * HOUR, at: '+3h', kind: 'engage', run: 'run-1', step: 'nudge-inapp', engagement: 'seen', channel: 'inapp' },
+      { ms: 4 * HOUR, at: '+4h', kind: 'engage', run: 'run-1', step: 'nudge-inapp', engagement: 'read', channel: 'inapp' },
+      { ms: 4 * HOUR, at: '+4h', kind: 'engage', run: 'run-1', step: 'nudge-inapp', engagement: 'clicked', channel: 'inapp' },
+    ]);
+    expect(String(sim)).toContain('▶ engage nudge-inapp read (inapp)');
+  });
+
+  it('a click on the in-app message resolves a wait for its read; left unread, the email follows', () => {
+    expect(short(onboarding().advance('116m').heartbeat().advance('5m').click('nudge-inapp').advance('2d'))).toEqual([
+      '+0s welcome:email',
+      '+2h nudge-inapp:inapp',
+    ]);
+    expect(short(onboarding().advance('116m').heartbeat().advance('4m').advance('2d'))).toEqual([
+      '+0s welcome:email',
+      '+2h nudge-inapp:inapp',
+      '+1d 2h nudge-email:email',
+    ]);
+  });
+
+  it('says what read sync marks read when the in-app message of a readSync send is read, the first time only', () => {
+    const sim = simulate(bundle, 'welcome-everywhere', {
+      user: { id: 'alan', email: 'alan@example.com', push_tokens: ['t'] },
+      data: { first_name: 'Al', signup_source: 'web' },
+    });
+    sim.read('welcome-all').read('welcome-all');
+    const engaged = sim
+      .timeline()
+      .filter((e) => e.type === 'input')
+      .map((e) => e.text);
+    expect(engaged).toEqual(['▶ engage welcome-all read (inapp); read sync: email, push marked read', '▶ engage welcome-all read (inapp)']);
+  });
+
   it('reads activity at the branch: a recent heartbeat means in-app, an old one does not', () => {
     expect(short(onboarding().advance('116m').heartbeat().advance('4m'))).toContain('+2h nudge-inapp:inapp');
     expect(short(onboarding().advance('1h').heartbeat().advance('1h'))).toContain('+2h nudge-sms:sms');
@@ -112,7 +152,7 @@ describe('simulate: the fluent API', () => {
 
 describe('simulate: the world around the run', () => {
   const cart = { cart_id: 'c1', item_count: 2, cart_url: 'https://shop.example.com/c1' };
-  const order = { order_id: 'o1', total: 5, currency: 'EUR', items: [] };
+  const order = { order_id: 'o1', cart_id: 'c1', total: 5, currency: 'EUR', items: [] };
 
   it('cancels on a cancelOn event and sends nothing after it', () => {
     const sim = simulate(bundle, 'cart-recovery', { user: ada, data: cart }).advance('30m').event('checkout_completed', order).advance('3d');
@@ -172,13 +212,14 @@ describe('simulate: the world around the run', () => {
     expect(run.timeline()).toContainEqual(expect.objectContaining({ type: 'profile', step: 'mark', set: { 'traits.plan': 'team' } }));
   });
 
-  it('runs a digest across runs: the first run owns it and sends one message with every item', () => {
+  it('runs a digest across runs: the first run owns it and sends one message with every item, at its schedule', () => {
     const c = (n: number) => ({ comment_id: `c${n}`, author_name: `Reader ${n}`, post_title: 'P', excerpt: 'e', post_url: 'https://p.example.com' });
     const sim = simulate(bundle, 'comment-digest', { user: ada, data: c(1) })
       .advance('1h')
       .event('comment_added', c(2))
       .advance('1d');
-    expect(sim.sent()).toMatchObject([{ run: 'run-1', step: 'digest-email', at: '+1d', content: { subject: '2 new comments on your posts' } }]);
+    // Weekdays at 09:00 in the user's zone (UTC here): Monday 12:00 → Tuesday 09:00.
+    expect(sim.sent()).toMatchObject([{ run: 'run-1', step: 'digest-email', at: '+21h', content: { subject: '2 new comments on your posts' } }]);
     expect(sim.state('run-2').history.at(-1)).toMatchObject({ outcome: 'completed', detail: { reason: 'digested' } });
   });
 });
@@ -197,6 +238,8 @@ describe('simulate: refusing what the runtime would refuse', () => {
 
   it('refuses to engage a message that was not sent, naming what was', () => {
     expect(() => onboarding().engage('next-steps', 'opened')).toThrow('no message of step "next-steps" was sent yet (sent so far: welcome)');
+    // The inbox's own reports need an in-app message of the step.
+    expect(() => onboarding().read('welcome')).toThrow('read("welcome") at +0s: no inapp message of step "welcome" was sent yet (sent so far: nothing)');
     expect(() => onboarding().advance('-1h' as never)).toThrow();
     expect(() => onboarding().advance(-5)).toThrow(/forward/);
   });

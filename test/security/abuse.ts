@@ -327,6 +327,14 @@ function tokens(s: AbuseSecrets): AbuseCase[] {
     },
     {
       category: 'tokens',
+      name: "inbox token of one user reporting a click on another's item",
+      method: 'POST',
+      path: `/v1/inbox/${s.victimItem}/click`,
+      headers: bearer(signInboxToken(s.inboxSecret, s.attacker, 3600, s.now)),
+      expect: [404],
+    },
+    {
+      category: 'tokens',
       name: "inbox token of one user archiving another's item",
       method: 'POST',
       path: `/v1/inbox/${s.victimItem}/archive`,

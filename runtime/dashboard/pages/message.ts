@@ -11,8 +11,14 @@ import { page } from '../layout.ts';
 
 type Entry = { status: string; at: string } & Record<string, unknown>;
 
-/** The delivery stages a message may reach, in order; the bad delivery outcomes stand in for `delivered`. */
+/**
+ * The delivery stages a message may reach, in order; the bad delivery outcomes stand in for `delivered`. An in-app
+ * message is seen (the inbox list was opened) and read rather than opened; another channel's message marked read
+ * by read sync shows `read` as its opened stage (the same rung: the person saw the content).
+ */
 const STAGES = ['queued', 'sent', 'delivered', 'opened', 'clicked'] as const;
+const INAPP_STAGES = ['queued', 'sent', 'delivered', 'seen', 'read', 'clicked'] as const;
+type Stage = (typeof STAGES)[number] | (typeof INAPP_STAGES)[number];
 const DELIVERY_OUTCOMES = new Set(['delivered', 'bounced', 'failed', 'undeliverable']);
 
 /** History fields shown inline; anything else (responses, payloads, skip details) goes in a JSON block. */
@@ -26,19 +32,21 @@ function entries(m: MessageRow): Entry[] {
 function stages(m: MessageRow, history: Entry[]): Html {
   if (m.status === 'skipped') return h`<p>${badge('skipped')} Never sent: ${m.reason ?? 'no reason recorded'}.</p>`;
   const sent = history.find((e) => e.status === 'sent');
-  const reached: Record<(typeof STAGES)[number], Entry | undefined> = {
+  const reached: Record<Stage, Entry | undefined> = {
     queued: history.find((e) => e.status === 'queued'),
     // A send the providers refused has a `failed` entry in place of `sent`.
     sent: sent ?? history.find((e) => e.status === 'failed'),
     // Delivery outcomes count only once the message was sent: the first one reported stands (status/status.ts).
     delivered: sent ? history.find((e) => DELIVERY_OUTCOMES.has(e.status) && Date.parse(e.at) >= Date.parse(sent.at)) : undefined,
-    opened: history.find((e) => e.status === 'opened'),
+    seen: history.find((e) => e.status === 'seen'),
+    read: history.find((e) => e.status === 'read'),
+    opened: history.find((e) => e.status === 'opened') ?? history.find((e) => e.status === 'read'),
     clicked: history.find((e) => e.status === 'clicked'),
   };
-  const items = STAGES.map((stage) => {
+  const items = (m.channel === 'inapp' ? INAPP_STAGES : STAGES).map((stage) => {
     const entry = reached[stage];
-    const bad = entry !== undefined && entry.status !== stage;
-    return h`<li class="${entry ? 'reached' : ''}${bad ? ' bad' : ''}"><strong>${bad ? entry.status : stage}</strong>${entry ? time(entry.at) : h`<span>not yet</span>`}</li>`;
+    const bad = entry !== undefined && entry.status !== stage && entry.status !== 'read';
+    return h`<li class="${entry ? 'reached' : ''}${bad ? ' bad' : ''}"><strong>${entry && entry.status !== stage ? entry.status : stage}</strong>${entry ? time(entry.at) : h`<span>not yet</span>`}</li>`;
   });
   return h`<ol class="stages" aria-label="Delivery stages">${items}</ol>`;
 }
