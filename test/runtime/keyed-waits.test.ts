@@ -11,7 +11,9 @@ import type { Runtime } from '../../runtime/server.ts';
 import { compileTree, ROOT } from '../setup/tree.ts';
 import { client, eventually, messagesOf, startTestRuntime, type Api } from './harness.ts';
 
-const TREE = `import { event, provider, template, workflow, z } from 'herald';
+const TREE = `import { event, provider, settings, template, workflow, z } from 'herald';
+// The users here have no address: their sends are skipped at once rather than after the address grace.
+export const config = settings({ addressGrace: '0s' });
 export const cartAbandoned = event('cart_abandoned', { schema: z.object({ cart_id: z.string() }) });
 export const checkoutCompleted = event('checkout_completed', { schema: z.object({ cart_id: z.string(), order_id: z.string() }) });
 export const orderPlaced = event('order_placed', { schema: z.object({ order_id: z.string() }) });
