@@ -21,7 +21,7 @@ import { HttpError } from '../http/errors.ts';
 import { lookupFresh } from '../http/reads.ts';
 import { MAX_BODY_BYTES } from '../http/limits.ts';
 import { createFeature, type Feature, type Router } from '../http/route.ts';
-import { bringsAddress, wakeAddressWaits } from '../intake/address-waits.ts';
+import { gainedAddress, type SavedAddresses, wakeAddressWaits } from '../intake/address-waits.ts';
 import { checkEventData, requestKey, type WorkflowStart } from '../intake/index.ts';
 import { auditRequest } from '../audit/routes.ts';
 import { deleteUserAudited } from '../users/delete.ts';
@@ -192,22 +192,20 @@ function courierRoutes(routes: Router, deps: AppDeps): void {
     checkContact('profile', columns);
     const userId = c.req.param('userId')!;
     await deps.db.transaction(async (tx) => {
-      if (replace) {
-        await exec(
-          tx,
-          sql.replaceUser(userId, {
-            email: columns.email ?? null,
-            phone_number: columns.phone_number ?? null,
-            locale: columns.locale ?? null,
-            timezone: columns.timezone ?? null,
-            traits,
-          }),
-        );
-      } else {
-        await exec(tx, sql.upsertUser(userId, { ...columns, traits }));
-      }
+      const saved = replace
+        ? await one<SavedAddresses>(
+            tx,
+            sql.replaceUser(userId, {
+              email: columns.email ?? null,
+              phone_number: columns.phone_number ?? null,
+              locale: columns.locale ?? null,
+              timezone: columns.timezone ?? null,
+              traits,
+            }),
+          )
+        : await one<SavedAddresses>(tx, sql.upsertUser(userId, { ...columns, traits }));
       // An address arriving after the trigger: the user's sends waiting for one go on now.
-      if (bringsAddress(columns)) await wakeAddressWaits(deps.driver, tx, userId);
+      if (saved && gainedAddress(saved.address_before, saved)) await wakeAddressWaits(deps.driver, tx, userId);
     });
     return c.json({ status: 'SUCCESS' });
   };

@@ -52,10 +52,18 @@ export interface ProfilePatch {
   timezone?: string | null;
   traits?: Record<string, unknown>;
 }
+/**
+ * The profile's addresses before the statement that changes it, as `address_before` (null for a new user): a
+ * WITH query sees the table as the statement began, so the caller can tell whether an address is new
+ * (runtime/intake/address-waits.ts) without another round trip.
+ */
+const ADDRESS_BEFORE = `WITH before AS (SELECT email, phone_number, push_tokens FROM herald.users WHERE id = $1)`;
+const RETURNING_ADDRESS_BEFORE = `(SELECT row_to_json(before) FROM before) AS address_before`;
 /** Upsert: given fields replace, absent fields stay; traits merge key by key. */
 export const upsertUser = (id: string, p: ProfilePatch) =>
   s(
-    `INSERT INTO herald.users (id, email, phone_number, push_tokens, locale, timezone, traits)
+    `${ADDRESS_BEFORE}
+     INSERT INTO herald.users (id, email, phone_number, push_tokens, locale, timezone, traits)
      VALUES ($1, $2, $3, COALESCE($4::jsonb, '[]'), $5, $6, COALESCE($7::jsonb, '{}'))
      ON CONFLICT (id) DO UPDATE SET
        email = CASE WHEN $8 THEN EXCLUDED.email ELSE herald.users.email END,
@@ -65,7 +73,7 @@ export const upsertUser = (id: string, p: ProfilePatch) =>
        timezone = CASE WHEN $12 THEN EXCLUDED.timezone ELSE herald.users.timezone END,
        traits = herald.users.traits || EXCLUDED.traits,
        updated_at = now()
-     RETURNING *`,
+     RETURNING herald.users.*, ${RETURNING_ADDRESS_BEFORE}`,
     id,
     p.email ?? null,
     p.phone_number ?? null,
@@ -103,9 +111,11 @@ export const replaceUser = (
   p: Required<Pick<ProfilePatch, 'email' | 'phone_number' | 'locale' | 'timezone'>> & { traits: Record<string, unknown> },
 ) =>
   s(
-    `INSERT INTO herald.users (id, email, phone_number, locale, timezone, traits) VALUES ($1, $2, $3, $4, $5, $6)
+    `${ADDRESS_BEFORE}
+     INSERT INTO herald.users (id, email, phone_number, locale, timezone, traits) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, phone_number = EXCLUDED.phone_number, locale = EXCLUDED.locale,
-       timezone = EXCLUDED.timezone, traits = EXCLUDED.traits, updated_at = now()`,
+       timezone = EXCLUDED.timezone, traits = EXCLUDED.traits, updated_at = now()
+     RETURNING herald.users.email, herald.users.phone_number, herald.users.push_tokens, ${RETURNING_ADDRESS_BEFORE}`,
     id,
     p.email,
     p.phone_number,
@@ -164,6 +174,8 @@ export interface RunRow {
   request_id: string | null;
   /** Started by the accepting process rather than a start job, and not started yet (execution/local-starts.ts). */
   start_pending: boolean;
+  /** The fan-out that started the run (runtime/recipients/), if one did. */
+  fanout_id?: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -173,10 +185,10 @@ export interface NewRun extends Omit<RunRow, 'recipient' | 'created_at' | 'updat
 }
 /** Inserts the runs in `$param` (a JSON array of NewRun) that do not exist yet, returning their ids. */
 const insertRunsFrom = (param: string, where = 'true') =>
-  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending)
-     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending
+  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending, fanout_id)
+     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending, fanout_id
      FROM jsonb_to_recordset(${param}::jsonb) AS r (id uuid, workflow text, bundle_version text, user_id text, recipient jsonb, status text,
-       state jsonb, trigger_event text, definition jsonb, request_id uuid, start_pending boolean)
+       state jsonb, trigger_event text, definition jsonb, request_id uuid, start_pending boolean, fanout_id uuid)
      WHERE ${where}
      ON CONFLICT (id) DO NOTHING RETURNING id`;
 /**
@@ -1063,6 +1075,8 @@ export const eraseUser = (userId: string) =>
      -- Match keys hold trigger values; the cancelled runs dropped theirs, this catches any other.
      match_keys AS (DELETE FROM herald.run_match_keys WHERE user_id = $1 RETURNING 1),
      queued AS (DELETE FROM herald.ingest WHERE user_id = $1 RETURNING 1),
+     -- Memberships name the user (and carry per-member data): the user leaves every list.
+     memberships AS (DELETE FROM herald.list_members WHERE user_id = $1 RETURNING 1),
      rejected AS (DELETE FROM herald.ingest_rejected WHERE user_id = $1 RETURNING 1),
      messages AS (
        UPDATE herald.messages SET content = NULL, provider_response = NULL, updated_at = now(),

@@ -8,7 +8,7 @@ import * as sql from '../db/sql.ts';
 import { exec, one, rows } from '../db/sql-client.ts';
 import { reportInboxEngagement } from '../inbox/engagement.ts';
 import { loadUserSnapshot } from '../execution/snapshot.ts';
-import { bringsAddress, wakeAddressWaits } from '../intake/address-waits.ts';
+import { gainedAddress, type SavedAddresses, wakeAddressWaits } from '../intake/address-waits.ts';
 import { savePreferences } from '../preferences/save.ts';
 import { deleteUserAudited } from '../users/delete.ts';
 import { resolveAll } from '../preferences/view.ts';
@@ -55,9 +55,9 @@ export function userRoutes(routes: Router, deps: AppDeps) {
     const { value } = await readBody(c, profileBody);
     const userId = c.req.param('userId');
     const row = await deps.db.transaction(async (tx) => {
-      const saved = await one<Record<string, unknown>>(tx, sql.upsertUser(userId, value));
+      const { address_before, ...saved } = (await one<SavedAddresses & Record<string, unknown>>(tx, sql.upsertUser(userId, value)))!;
       // An address arriving after the trigger: the user's sends waiting for one go on now.
-      if (bringsAddress(value)) await wakeAddressWaits(deps.driver, tx, userId);
+      if (gainedAddress(address_before, saved)) await wakeAddressWaits(deps.driver, tx, userId);
       return saved;
     });
     return c.json({ user: row });

@@ -11,16 +11,27 @@ import { rows, type SqlClient } from '../db/sql-client.ts';
 import type { DriverDeps } from '../execution/deps.ts';
 import { type FactDelivery, sendFacts } from '../execution/queue.ts';
 
-/** The address fields of a profile change, as each door names them. */
-export interface AddressChange {
+/** A profile's addresses, as the users table holds them. */
+export interface Addresses {
   email?: string | null | undefined;
   phone_number?: string | null | undefined;
-  push_tokens?: readonly string[] | undefined;
+  push_tokens?: readonly string[] | null | undefined;
 }
 
-/** Whether the change sets somewhere to send (clearing an address, or a trait, wakes no one). */
-export function bringsAddress(change: AddressChange): boolean {
-  return !!change.email || !!change.phone_number || (change.push_tokens?.length ?? 0) > 0;
+/**
+ * Whether a profile change gave the user somewhere new to send: an email or phone number it did not have (or a
+ * different one), or a push token it did not hold. Saving the same profile again, clearing an address or changing a
+ * trait wakes no one: an identify on every page load must not send a fact to each of the user's running runs.
+ */
+export function gainedAddress(before: Addresses | null | undefined, after: Addresses): boolean {
+  const changed = (field: 'email' | 'phone_number') => !!after[field] && after[field] !== before?.[field];
+  const held = new Set(before?.push_tokens ?? []);
+  return changed('email') || changed('phone_number') || (after.push_tokens ?? []).some((token) => !held.has(token));
+}
+
+/** What an upsert of the users table returns for gainedAddress (db/sql.ts `address_before`). */
+export interface SavedAddresses extends Addresses {
+  address_before: Addresses | null;
 }
 
 /** Tells the user's runs that may wait for an address that the profile changed; returns how many were told. */

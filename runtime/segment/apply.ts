@@ -22,7 +22,7 @@ import { exec, one, type SqlClient } from '../db/sql-client.ts';
 import type { DriverDeps } from '../execution/deps.ts';
 import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import { prepareEvent } from '../intake/index.ts';
-import { bringsAddress, wakeAddressWaits } from '../intake/address-waits.ts';
+import { gainedAddress, type SavedAddresses, wakeAddressWaits } from '../intake/address-waits.ts';
 import { acceptEvent } from '../intake/runs.ts';
 import type { WriteKeyKind } from './auth.ts';
 import { activityTime } from './clock.ts';
@@ -82,9 +82,10 @@ async function applyCall(deps: DriverDeps, tx: SqlClient, event: SegmentEvent, u
       return applyTrack(deps, tx, event, userId, at);
     case 'identify': {
       const { patch, pushToken } = identifyPatch(event.traits, event.context);
-      await exec(tx, sql.upsertUser(userId, patch));
+      const saved = await one<SavedAddresses>(tx, sql.upsertUser(userId, patch));
       if (pushToken) await exec(tx, sql.addPushToken(userId, pushToken));
-      if (bringsAddress({ ...patch, ...(pushToken ? { push_tokens: [pushToken] } : {}) })) await wakeAddressWaits(deps, tx, userId);
+      const after = { ...saved, push_tokens: [...(saved?.push_tokens ?? []), ...(pushToken ? [pushToken] : [])] };
+      if (gainedAddress(saved?.address_before, after)) await wakeAddressWaits(deps, tx, userId);
       return { type: 'identify', userId };
     }
     case 'page':
