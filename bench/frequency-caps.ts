@@ -11,11 +11,10 @@
 import type { FrequencyLimit } from '../compiler/bundle/schema.ts';
 import * as sql from '../runtime/db/sql.ts';
 import { withLimits } from '../test/setup/limits.ts';
-import { type Cluster, cpuMs, fireLoad, startCluster, until } from './cluster.ts';
+import { type Cluster, startCluster } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
-import { TRIGGERS_IN_FLIGHT } from './raw-pgboss.ts';
-import { checkpoint } from './setup.ts';
-import { medianBy, summary } from './stats.ts';
+import { oneSendPass, type OneSendPass } from './one-send-pass.ts';
+import { medianBy } from './stats.ts';
 import { benchBundle } from './trees.ts';
 
 /** Users the triggers cycle over (HERALD_BENCH_CAP_USERS): few users means batches often share one, and wait for each other. */
@@ -24,13 +23,7 @@ const WARM_UP = 200;
 /** Counted on every send, reached by none. */
 const CAP: FrequencyLimit = { channel: 'email', max: 1_000_000, perMs: 86_400_000 };
 
-export interface CapPass {
-  messagesPerSecond: number;
-  triggersAcceptedPerSecond: number;
-  triggerLatencyMs: ReturnType<typeof summary>;
-  /** The runtime process's CPU per message (PostgreSQL and the load generator excluded). */
-  runtimeCpuMsPerMessage: number | null;
-}
+export type CapPass = OneSendPass;
 
 export interface CapOverhead {
   uncapped: CapPass;
@@ -67,26 +60,9 @@ async function pass(
     users: USERS,
   });
   try {
-    const load = { urls: cluster.urls, concurrency: TRIGGERS_IN_FLIGHT, users: USERS, event: 'bench_ping' };
-    await checkpoint(admin);
-    await fireLoad({ ...load, count: WARM_UP });
-    await until(destinations.accepted, WARM_UP, 300_000, 'messages at the fakes');
-    const before = destinations.accepted();
-    const pid = cluster.runtimes[0]!.pid;
-    const cpuBefore = cpuMs(pid);
-    const t0 = performance.now();
-    const [{ latencies, seconds }, done] = await Promise.all([
-      fireLoad({ ...load, count: triggers }),
-      until(destinations.accepted, before + triggers, 300_000, 'messages at the fakes'),
-    ]);
-    const cpuAfter = cpuMs(pid);
+    const figures = await oneSendPass(admin, cluster, destinations, { users: USERS, warmUp: WARM_UP, triggers });
     await inspect?.(cluster);
-    return {
-      messagesPerSecond: Math.round(triggers / ((done - t0) / 1000)),
-      triggersAcceptedPerSecond: Math.round(triggers / seconds),
-      triggerLatencyMs: summary(latencies),
-      runtimeCpuMsPerMessage: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / triggers).toFixed(3),
-    };
+    return figures;
   } finally {
     await cluster.stop();
     destinations.reset();

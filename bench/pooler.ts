@@ -6,11 +6,10 @@
  * figures are medians. Through the pooler every statement is parsed and planned again (no named statements)
  * and every round trip has a hop more.
  */
-import { cpuMs, fireLoad, startCluster, until } from './cluster.ts';
+import { startCluster } from './cluster.ts';
 import type { Destinations } from './fakes.ts';
-import { TRIGGERS_IN_FLIGHT } from './raw-pgboss.ts';
-import { checkpoint } from './setup.ts';
-import { medianBy, summary } from './stats.ts';
+import { oneSendPass, type OneSendPass } from './one-send-pass.ts';
+import { medianBy } from './stats.ts';
 import { benchBundle } from './trees.ts';
 import { startPgBouncer, type PgBouncer } from '../test/setup/pgbouncer.ts';
 
@@ -25,13 +24,7 @@ export interface PoolerOptions {
   poolSize?: number;
 }
 
-export interface PoolerPass {
-  messagesPerSecond: number;
-  triggersAcceptedPerSecond: number;
-  triggerLatencyMs: ReturnType<typeof summary>;
-  /** The runtime processes' CPU per message (the pooler, PostgreSQL and the load generator excluded). */
-  runtimeCpuMsPerMessage: number | null;
-}
+export type PoolerPass = OneSendPass;
 
 export interface PoolerOverhead {
   direct: PoolerPass;
@@ -56,29 +49,8 @@ async function pass(admin: string, destinations: Destinations, pooler: PgBouncer
   };
   const cluster = await startCluster({ admin, name, bundle: await benchBundle(), processes, env, users: USERS });
   try {
-    const load = { urls: cluster.urls, concurrency: TRIGGERS_IN_FLIGHT, users: USERS, event: 'bench_ping' };
-    await checkpoint(admin);
-    // Warm-up, untimed: each process's JIT and connections, the SDK's agent.
-    await fireLoad({ ...load, count: WARM_UP * processes });
-    await until(destinations.accepted, WARM_UP * processes, 300_000, 'messages at the fakes');
-    const before = destinations.accepted();
-    const cpu = () => {
-      const each = cluster.runtimes.map((r) => cpuMs(r.pid));
-      return each.includes(null) ? null : (each as number[]).reduce((a, b) => a + b, 0);
-    };
-    const cpuBefore = cpu();
-    const t0 = performance.now();
-    const [{ latencies, seconds }, done] = await Promise.all([
-      fireLoad({ ...load, count: triggers }),
-      until(destinations.accepted, before + triggers, 300_000, 'messages at the fakes'),
-    ]);
-    const cpuAfter = cpu();
-    return {
-      messagesPerSecond: Math.round(triggers / ((done - t0) / 1000)),
-      triggersAcceptedPerSecond: Math.round(triggers / seconds),
-      triggerLatencyMs: summary(latencies),
-      runtimeCpuMsPerMessage: cpuBefore === null || cpuAfter === null ? null : +((cpuAfter - cpuBefore) / triggers).toFixed(3),
-    };
+    // Every process warms up (its JIT and connections, the SDK's agent).
+    return await oneSendPass(admin, cluster, destinations, { users: USERS, warmUp: WARM_UP * processes, triggers });
   } finally {
     await cluster.stop();
     destinations.reset();
