@@ -3,30 +3,36 @@ import { ts } from 'ts-morph';
 import { diagnostic, type Diagnostic } from '../diagnostics/diagnostic.ts';
 import type { SourceProgram } from '../load/source.ts';
 
-/** TypeScript's own errors in the notifications files, as Herald diagnostics with file:line:col. */
+/**
+ * TypeScript's own errors in the notifications files, as Herald diagnostics with file:line:col. Only those files
+ * are checked (their syntax and semantics): the checker still resolves every type they use, but does not check the
+ * bodies of the files they import (Herald's own sources when it runs from them, a tsconfig's other files), whose
+ * errors would not be reported anyway.
+ */
 export function typeCheck(program: SourceProgram): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const ours = new Set(program.files.map((f) => f.getFilePath()));
-  for (const d of program.project.getPreEmitDiagnostics()) {
-    const sf = d.getSourceFile();
-    if (d.getCategory() !== ts.DiagnosticCategory.Error || !sf || !ours.has(sf.getFilePath())) continue;
-    const start = d.getStart() ?? 0;
-    const { line, column } = sf.getLineAndColumnAtPos(start);
-    const text = ts.flattenDiagnosticMessageText(d.getMessageText() as string | ts.DiagnosticMessageChain, '\n');
-    const [first, ...rest] = text.split('\n');
-    out.push(
-      diagnostic(
-        'ts-error',
-        {
-          file: relative(program.cwd, sf.getFilePath()).split('\\').join('/'),
-          line,
-          column,
-          excerpt: sf.getFullText().split('\n')[line - 1]?.replace(/\r$/, '') ?? '',
-        },
-        `TS${d.getCode()}: ${first}`,
-        rest.length ? rest.map((l) => l.trim()).join(' ') : undefined,
-      ),
-    );
+  const compiled = program.project.getProgram().compilerObject;
+  for (const file of program.files) {
+    const sf = compiled.getSourceFile(file.getFilePath());
+    if (!sf) continue;
+    for (const d of [...compiled.getSyntacticDiagnostics(sf), ...compiled.getSemanticDiagnostics(sf)]) {
+      if (d.category !== ts.DiagnosticCategory.Error) continue;
+      const { line, column } = file.getLineAndColumnAtPos(d.start ?? 0);
+      const [first, ...rest] = ts.flattenDiagnosticMessageText(d.messageText, '\n').split('\n');
+      out.push(
+        diagnostic(
+          'ts-error',
+          {
+            file: relative(program.cwd, file.getFilePath()).split('\\').join('/'),
+            line,
+            column,
+            excerpt: file.getFullText().split('\n')[line - 1]?.replace(/\r$/, '') ?? '',
+          },
+          `TS${d.code}: ${first}`,
+          rest.length ? rest.map((l) => l.trim()).join(' ') : undefined,
+        ),
+      );
+    }
   }
   return out;
 }
