@@ -9,6 +9,8 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { benchAudiences } from './audiences.ts';
+import { benchBroadcast } from './broadcast.ts';
 import { benchCompile } from './compile.ts';
 import { benchDiff } from './diff.ts';
 import { capOverhead } from './frequency-caps.ts';
@@ -48,6 +50,13 @@ const SECTIONS: [name: string, label: string, byDefault: boolean, run: (shared: 
   ['memory', 'memory with waiting runs', true, (s) => benchMemory(s.admin, s.destinations, { quick })],
   ['segment', 'segment', true, () => benchSegment({ quick })],
   ['frequencyCaps', 'frequency caps: one-send with a cap counted on every send, and without', true, (s) => capOverhead(s.admin, s.destinations, { quick })],
+  ['audiences', 'audiences: counts over 1,000,000 generated profiles, and count(*) of the table', true, (s) => benchAudiences(s.admin, { quick })],
+  [
+    'broadcast',
+    'broadcast: fan-out to 100,000 generated users, write TPS, a paced send, and a raw INSERT … SELECT',
+    true,
+    (s) => benchBroadcast(s.admin, { quick }),
+  ],
   ['scale', 'scale: a large message log, reads, retention, the pooler, random kills', true, (s) => benchScale(s.admin, s.destinations, scaleOptions)],
   // The earlier in-process runtime benchmark (the runtime inside the bench process, one pass of each figure):
   // endToEnd, triggerLatency and delayLateness supersede it; kept for comparisons with earlier runs.

@@ -1,4 +1,21 @@
-import { settings } from 'herald';
+import { settings, z } from 'herald';
+
+/**
+ * What the app stores on each user's profile beyond the fixed fields (Segment identify traits, the trigger API's
+ * profile). Audiences are checked against it at build time, and typed by it in the editor (the Register below).
+ */
+export const traits = z.object({
+  plan: z.enum(['free', 'pro', 'team']),
+  seats: z.number().int().optional(),
+  company: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+});
+
+declare module 'herald' {
+  interface Register {
+    traits: typeof traits;
+  }
+}
 
 /**
  * Project-wide settings. Retention bounds how long runs, messages and waits are kept, so no `waitFor`
@@ -14,4 +31,13 @@ export default settings({
   limits: [{ channel: 'sms', max: 3, per: '1d' }],
   // A signup's track often lands before its identify: a welcome with no email yet waits this long for one.
   addressGrace: '10s',
+  traits,
+  // The default brand: templates read it as {{brand.name}}, and a tenant's brand (PUT /v1/tenants/:id) overrides
+  // these values key by key. Its keys are the only ones templates and tenants may use.
+  brand: {
+    name: 'Example Inc.',
+    logoUrl: 'https://app.example.com/logo.png',
+    colors: { primary: '#0a66c2' },
+    postalAddress: '1 Example Street, Springfield',
+  },
 });

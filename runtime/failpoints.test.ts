@@ -29,6 +29,6 @@ it('kills the process with SIGKILL at the Nth pass of an armed point', async () 
 it('refuses an unknown point, naming the known ones', async () => {
   const error = await withFailpoints('send.sometime', '').catch((e: unknown) => e as { stderr: string });
   expect((error as { stderr: string }).stderr).toMatch(
-    /unknown failpoint "send.sometime" \(known: send.before-provider, send.after-provider, job.after-commit\)/,
+    /unknown failpoint "send.sometime" \(known: send.before-provider, send.after-provider, job.after-commit, fanout.before-commit, fanout.after-commit\)/,
   );
 });

@@ -8,9 +8,10 @@
  *
  * Points: `send.before-provider` (a message rendered, no provider called yet), `send.after-provider` (the
  * provider accepted it; nothing recorded yet), `job.after-commit` (the job's turn committed; pg-boss not yet
- * told it is done).
+ * told it is done), `fanout.before-commit` (a fan-out page's runs inserted and its cursor moved, not committed),
+ * `fanout.after-commit` (the page committed; pg-boss not yet told).
  */
-export const FAILPOINTS = ['send.before-provider', 'send.after-provider', 'job.after-commit'] as const;
+export const FAILPOINTS = ['send.before-provider', 'send.after-provider', 'job.after-commit', 'fanout.before-commit', 'fanout.after-commit'] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 
 type Trigger = { probability: number } | { nth: number };

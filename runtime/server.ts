@@ -25,6 +25,8 @@ import { createAudit } from './audit/audit.ts';
 import { clientAddress, trustedProxiesFrom } from './http/client-address.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createIntake, startIngestConsumer } from './intake/index.ts';
+import { type FanoutDeps, workFanouts } from './recipients/index.ts';
+import { fanoutDeps } from './broadcasts/fanouts.ts';
 import { createLinkSigner } from './render/index.ts';
 import { createProviderHealth, DEFAULT_BREAKER } from './delivery/providers/health.ts';
 import { createProviderRegistry } from './delivery/providers/registry.ts';
@@ -210,6 +212,10 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     // Cron workflows of the bundle we start with, and the retention clean-up; loadBundle re-syncs them.
     await syncSchedules(boss, bundle);
     await workSchedules(boss, db, deps, onError);
+    // Fan-outs (lists, patterns, audiences): their page jobs, and the deps the doors create them with.
+    // The audience reader wired in (runtime/broadcasts/fanouts.ts): pages of an audience read its SQL.
+    const fanouts: FanoutDeps = fanoutDeps(deps);
+    await workFanouts(boss, db, fanouts, onError);
     // One intake per runtime: its groups and their connections are shared by every door.
     const intake = createIntake(db, deps);
     const ingest = startIngestConsumer(db, intake, bundles, onError);
@@ -221,6 +227,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
       ...(readDb ? { readDb } : {}),
       driver: deps,
       intake,
+      fanouts,
       metrics,
       apiKey: config.apiKey,
       apiKeys: config.apiKeys,

@@ -5,7 +5,7 @@
  * asserts that the valid builders return plain data.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { event, template, workflow, z, type ConditionSpec, type Duration, type Operand, type WorkflowDefinition } from 'herald';
+import { audience, event, not, template, workflow, z, type ConditionSpec, type Duration, type Operand, type WorkflowDefinition } from 'herald';
 import onboardingWorkflow from '../notifications/workflows/onboarding.ts';
 import { trialStarted } from '../notifications/events.ts';
 import { onboardingWelcome } from '../notifications/templates/onboarding.ts';
@@ -259,5 +259,66 @@ describe('DSL builders', () => {
     expect(onboardingWelcome.content.email?.html).toContain('{{preferences_url}}');
     expect(onboardingWelcome.content.inapp?.actionUrl).toBe('/getting-started');
     expect(Object.keys(onboardingWelcome.locales.fr ?? {}).sort()).toEqual(['email', 'sms']);
+  });
+});
+
+/**
+ * Audiences: `u.trait(…)` is typed by the traits schema registered in notifications/settings.ts (`Register`), so a
+ * trait that does not exist, an operator its type lacks, or a value outside its enum does not compile.
+ */
+export function audienceMistakesThatDoNotCompile(): void {
+  audience('typed-traits', {
+    where: (u) =>
+      u.all(
+        // @ts-expect-error 'plann' is not a trait of the registered schema
+        u.trait('plann').eq('free'),
+        // @ts-expect-error 'enterprise' is not one of the plan enum values
+        u.trait('plan').eq('enterprise'),
+        // @ts-expect-error seats is a number: it has no startsWith
+        u.trait('seats').startsWith('1'),
+        // @ts-expect-error plan is a string: it has no gt
+        u.trait('plan').gt(3),
+        // @ts-expect-error tags is a list: it has contains, not eq
+        u.trait('tags').eq('beta'),
+        // @ts-expect-error a date field has no startsWith
+        u.field('created_at').startsWith('2024'),
+        // @ts-expect-error 'name' is not a profile field
+        u.field('name').exists(),
+        // @ts-expect-error durations are `<number><unit>`
+        u.activeWithin('30 days'),
+      ),
+  });
+}
+
+describe('audience builders', () => {
+  it('build a JSON condition tree when the definition is made (plain data, no functions)', () => {
+    const def = audience('typed', {
+      where: (u) =>
+        u
+          .trait('plan')
+          .eq('free')
+          .and(u.field('locale').startsWith('fr'), u.trait('seats').gte(3), u.trait('tags').contains('beta'))
+          .or(not(u.optedOut('promotions', 'email')), u.inList('project:1:watchers'), u.activeWithin('30d'), u.field('created_at').lt('2024-01-01')),
+    });
+    expect(JSON.parse(JSON.stringify(def))).toEqual(def);
+    expect(def.condition).toEqual({
+      op: 'or',
+      any: [
+        {
+          op: 'and',
+          all: [
+            { op: 'trait', name: 'plan', cmp: 'eq', value: 'free' },
+            { op: 'field', name: 'locale', cmp: 'startsWith', value: 'fr' },
+            { op: 'trait', name: 'seats', cmp: 'gte', value: 3 },
+            { op: 'trait', name: 'tags', cmp: 'contains', value: 'beta' },
+          ],
+        },
+        { op: 'not', cond: { op: 'preference', category: 'promotions', channel: 'email', allowed: false } },
+        { op: 'inList', list: 'project:1:watchers' },
+        { op: 'activeWithin', duration: '30d' },
+        // A date without an offset is read as UTC and kept as an ISO instant.
+        { op: 'field', name: 'created_at', cmp: 'lt', value: '2024-01-01T00:00:00.000Z' },
+      ],
+    });
   });
 });

@@ -6,6 +6,7 @@
  * secrets, never as values.
  */
 import { withNullPrototypes } from './null-prototype.ts';
+import { audienceSchema } from './audience.ts';
 import { z } from 'zod';
 
 export const FORMAT_VERSION = 1 as const;
@@ -194,10 +195,18 @@ export type CancelStep = z.infer<typeof cancelStepSchema>;
 export type Step = SendStep | DelayStep | WaitForStep | DigestStep | ThrottleStep | UpdateProfileStep | CancelStep | BranchStep;
 export type StepKind = Step['kind'];
 
+/** Who a fan-out reaches: every member of an audience (`audiences`) or of a list (lists are data: any id). */
+export const recipientsSchema = z.union([z.object({ audience: id }), z.object({ list: z.string().min(1) })]);
+export type Recipients = z.infer<typeof recipientsSchema>;
+
 export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('event'), event: z.string().min(1) }),
-  /** A cron expression (UTC); the run has no user and empty data unless the workflow fans out itself. */
-  z.object({ type: z.literal('schedule'), cron: z.string().min(1) }),
+  /**
+   * A cron expression, read in UTC; the run has no user and empty data. With `recipients`, each slot starts one
+   * run per member instead, and `timezone` (`user`: each recipient's own zone; else IANA) says where the cron's
+   * time is read. Both written only when used, so a plain schedule keeps its bytes.
+   */
+  z.object({ type: z.literal('schedule'), cron: z.string().min(1), timezone: z.string().min(1).optional(), recipients: recipientsSchema.optional() }),
 ]);
 
 export const workflowSchema = z.object({
@@ -290,6 +299,11 @@ export const frequencyLimitSchema = z
   .refine((l) => (l.channel === undefined) !== (l.category === undefined), 'a limit names exactly one of channel or category');
 export type FrequencyLimit = z.infer<typeof frequencyLimitSchema>;
 
+/** A brand value: text (`name`, `logoUrl`), or one level of named texts (`colors: { primary }`, `social`). */
+export const brandValueSchema = z.union([z.string(), z.record(z.string(), z.string())]);
+export const brandSchema = z.record(z.string(), brandValueSchema);
+export type Brand = z.infer<typeof brandSchema>;
+
 export const settingsSchema = z.object({
   retentionMs: ms,
   /** Absent when none is set: the compiler writes it only when used, so bundles without caps keep their bytes and version. */
@@ -300,7 +314,31 @@ export const settingsSchema = z.object({
    * Written only when set, so older bundles keep their bytes and version.
    */
   addressGrace: ms.optional(),
+  /**
+   * The default brand's values (`{{brand.name}}`, `{{brand.colors.primary}}`): its keys are the branding keys
+   * templates may read and tenants may override (runtime/tenants). Written only when set.
+   */
+  brand: brandSchema.optional(),
 });
+
+/** At most `max` recipients started in any `perMs`. */
+export const fanoutRateSchema = z.object({ max: z.number().int().positive(), perMs: z.number().int().positive() });
+export type FanoutRate = z.infer<typeof fanoutRateSchema>;
+
+/**
+ * A broadcast: one send (or steps) to every member of an audience or list, started on demand. Its runs are
+ * ordinary runs of the workflow `broadcastWorkflow()` makes of it (compiler/bundle/broadcasts.ts).
+ */
+export const broadcastSchema = z.object({
+  id,
+  description: z.string().optional(),
+  recipients: recipientsSchema,
+  category: id.optional(),
+  rate: fanoutRateSchema.optional(),
+  window: sendWindowSchema.optional(),
+  steps: z.array(stepSchema).min(1),
+});
+export type Broadcast = z.infer<typeof broadcastSchema>;
 
 export const bundleSchema = z.object({
   formatVersion: z.literal(FORMAT_VERSION),
@@ -313,9 +351,14 @@ export const bundleSchema = z.object({
   providers: z.record(z.string(), providerSchema),
   channels: z.record(z.string(), channelRouteSchema),
   categories: z.record(z.string(), categorySchema),
+  /** Audiences by id (compiler/bundle/audience.ts). Written only when one is defined, so bundles without keep their bytes and version. */
+  audiences: z.record(z.string(), audienceSchema).optional(),
+  /** Written only when a broadcast is defined, so bundles without any keep their bytes and version. */
+  broadcasts: z.record(z.string(), broadcastSchema).optional(),
 });
 export type Bundle = z.infer<typeof bundleSchema>;
 export type BundleContent = Omit<Bundle, 'version'>;
+export type { Audience, AudienceCondition } from './audience.ts';
 
 /** Parses a bundle from untrusted JSON; throws a `z.ZodError` naming the failing paths. */
 /**

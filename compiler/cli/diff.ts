@@ -5,6 +5,9 @@
  */
 import { diffBundles, emptyBundle } from '../diff/diff.ts';
 import { renderMarkdown } from '../diff/markdown.ts';
+import type { BundleDiff } from '../diff/model.ts';
+import { addReach } from '../diff/reach.ts';
+import type { Bundle } from '../bundle/schema.ts';
 import { checkSource, classify, CompileFailed, loadSide, type LoadedSide, type SideSource } from '../diff/sides.ts';
 import { EXIT, UsageError } from './exit.ts';
 import { reportDiagnostics } from './output.ts';
@@ -27,9 +30,13 @@ function sources(base: string | undefined, head: string | undefined, baseRef: st
 export async function diffCommand(
   base: string | undefined,
   head: string | undefined,
-  flags: { base?: string; json?: boolean; failOnBreaking?: boolean },
+  flags: { base?: string; json?: boolean; failOnBreaking?: boolean; reach?: boolean },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const cwd = process.cwd();
+  // Checked first: a missing database should fail in a second, not after compiling both sides.
+  const readUrl = env.DATABASE_READ_URL?.trim();
+  if (flags.reach && !readUrl) throw new UsageError('herald diff --reach needs DATABASE_READ_URL: a read replica whose users the audiences are counted on');
   const [baseSource, headSource] = sources(base, head, flags.base, cwd);
   for (const source of [baseSource, headSource]) checkSource(source, cwd);
   let loaded: [LoadedSide, LoadedSide];
@@ -47,10 +54,24 @@ export async function diffCommand(
   const headBundle = after.bundle ?? emptyBundle(baseBundle.settings);
 
   const diff = diffBundles(baseBundle, headBundle, { base: before.label, head: after.label });
+  if (flags.reach && readUrl) await addAudienceReach(diff, baseBundle, headBundle, readUrl);
   const breaking = diff.flags.filter((f) => f.kind === 'breaking').length;
   const resubscribe = diff.flags.filter((f) => f.kind === 'resubscribe').length;
   // The security-relevant flags themselves, not a count: a CI step can ask for a review by their owner.
   const security = diff.flags.filter((f) => f.kind === 'security');
   process.stdout.write(flags.json ? `${JSON.stringify({ breaking, resubscribe, security, ...diff }, null, 2)}\n` : renderMarkdown(diff, headBundle));
   return flags.failOnBreaking && breaking > 0 ? EXIT.problems : EXIT.ok;
+}
+
+/** Both sides' conditions counted on the same database, at the same moment. */
+async function addAudienceReach(diff: BundleDiff, base: Bundle, head: Bundle, url: string): Promise<void> {
+  const { openDatabase } = await import('../../runtime/db/pool.ts');
+  const { audienceCount } = await import('../../runtime/audiences/index.ts');
+  const db = openDatabase(url, { max: 2 });
+  const now = new Date();
+  try {
+    await addReach(diff, base, head, (condition) => audienceCount(db, condition, { now }));
+  } finally {
+    await db.close();
+  }
 }

@@ -104,15 +104,31 @@ function program(setExit: (code: number) => void): Command {
     .option('--base <ref>', 'a git ref to compile as the base (e.g. origin/main)')
     .option('--json', 'print machine-readable changes')
     .option('--fail-on-breaking', 'exit 1 when a change is breaking')
-    .action(async (base: string | undefined, head: string | undefined, flags: { base?: string; json?: boolean; failOnBreaking?: boolean }) => {
+    .option('--reach', "add each added or changed audience's size, counted on DATABASE_READ_URL")
+    .action(async (base: string | undefined, head: string | undefined, flags: { base?: string; json?: boolean; failOnBreaking?: boolean; reach?: boolean }) => {
       const { diffCommand } = await import('./diff.ts');
       setExit(await diffCommand(base, head, flags));
     });
 
   cli
+    .command('audiences')
+    .description('who is in an audience: `herald audiences preview ID`')
+    .command('preview')
+    .description("an audience's size and a sample of its members (emails masked), from DATABASE_READ_URL or DATABASE_URL")
+    .argument('<id>', 'the audience id')
+    .option('--dir <dir>', 'folder of notifications', 'notifications')
+    .option('--bundle <file>', 'read a compiled bundle instead of compiling the folder')
+    .option('--sample <n>', 'how many members to show', '10')
+    .option('--json', 'print machine-readable results')
+    .action(async (id: string, flags: { dir: string; bundle?: string; sample: string; json?: boolean }) => {
+      const { audiencesPreviewCommand } = await import('./audiences.ts');
+      setExit(await audiencesPreviewCommand(id, flags));
+    });
+
+  cli
     .command('graph')
-    .description('a workflow as a diagram')
-    .argument('<workflow>', 'the workflow id')
+    .description('a workflow, or a broadcast, as a diagram')
+    .argument('<workflow>', 'the workflow id, or a broadcast id')
     .option('--format <format>', 'mermaid or svg', 'mermaid')
     .option('--dir <dir>', 'folder of notifications', 'notifications')
     .option('--bundle <file>', 'read a compiled bundle instead of compiling the folder')

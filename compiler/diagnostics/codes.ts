@@ -16,6 +16,7 @@ export const DIAGNOSTIC_CODES = {
   'template-unknown-variable': "a template uses a variable that is neither in its event's schema nor in the user profile",
   'template-unknown-helper': 'a template calls a helper Herald does not provide',
   'template-event-mismatch': "a send uses a template written for another event than the workflow's trigger",
+  'template-reads-data': 'a broadcast sends a template that reads fields of trigger data, which a broadcast does not have',
   'unknown-locale': 'a template variant names a locale code that is not a known language',
   'missing-channel-content': 'a send uses a channel for which its template has no content',
   'no-provider': 'a send uses a channel that no provider serves',
@@ -31,6 +32,8 @@ export const DIAGNOSTIC_CODES = {
   'cap-never-applies': 'a frequency cap (settings limits) is on a required category, whose sends are never capped',
   'insecure-endpoint':
     "a provider's options.apiUrl is not https: an error, except plain http to a loopback address (localhost, 127.0.0.1, [::1]), which is a warning (development only)",
+  'bad-audience':
+    "an audience's condition names a trait not in settings traits, a profile field or category that does not exist, or an operator or value its type cannot meet (a prefix of a number, an order on an email)",
   'empty-project': 'the notifications folder holds no definitions',
 } as const;
 

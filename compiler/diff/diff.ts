@@ -1,6 +1,8 @@
 /** Two bundles → every change between them, flagged. The one entry point of the model diff. */
 import { sealBundle } from '../bundle/canonical.ts';
 import type { Bundle } from '../bundle/schema.ts';
+import { diffAudiences } from './audiences.ts';
+import { diffBroadcasts } from './broadcasts.ts';
 import { flagChanges } from './breaking.ts';
 import { diffCategories, diffProviders, diffRouting, diffSettings } from './catalog.ts';
 import { diffEvents } from './events.ts';
@@ -24,6 +26,8 @@ export function diffBundles(base: Bundle, head: Bundle, labels: Labels = { base:
     routing: diffRouting(base, head),
     providers: diffProviders(base, head),
     categories: diffCategories(base, head),
+    audiences: diffAudiences(base, head),
+    broadcasts: diffBroadcasts(base, head),
     settings: diffSettings(base, head),
   };
   return { ...diff, flags: [...flagChanges({ diff, base, head }), ...securityFlags({ diff, base, head })] };

@@ -29,6 +29,8 @@ const TITLES: Record<SectionName, string> = {
   routing: 'Routing',
   providers: 'Providers',
   categories: 'Categories',
+  audiences: 'Audiences',
+  broadcasts: 'Broadcasts',
   settings: 'Settings',
 };
 

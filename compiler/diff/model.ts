@@ -5,7 +5,7 @@
  */
 import type { JsonValue } from '../bundle/schema.ts';
 
-export type SectionName = 'workflows' | 'templates' | 'events' | 'routing' | 'providers' | 'categories' | 'settings';
+export type SectionName = 'workflows' | 'templates' | 'events' | 'routing' | 'providers' | 'categories' | 'audiences' | 'broadcasts' | 'settings';
 
 export interface Change {
   /** Where, inside the item: `steps.welcome-opened.timeoutMs`, `content.email.subject`, `fields.company`. */
@@ -105,11 +105,23 @@ export interface BundleDiff {
   routing: SectionDiff;
   providers: SectionDiff;
   categories: SectionDiff;
+  audiences: SectionDiff;
+  /** Broadcasts: who they reach, rate, window, category, steps. */
+  broadcasts: SectionDiff;
   settings: Change[];
   flags: Flag[];
 }
 
-export const SECTIONS = ['workflows', 'templates', 'events', 'routing', 'providers', 'categories'] as const satisfies readonly SectionName[];
+export const SECTIONS = [
+  'workflows',
+  'templates',
+  'events',
+  'routing',
+  'providers',
+  'categories',
+  'audiences',
+  'broadcasts',
+] as const satisfies readonly SectionName[];
 
 export function hasChanges(diff: BundleDiff): boolean {
   return diff.settings.length > 0 || SECTIONS.some((s) => diff[s].added.length + diff[s].removed.length + diff[s].renamed.length + diff[s].changed.length > 0);

@@ -70,6 +70,23 @@ export interface SettingsDefinition {
    * `identify`) before it is skipped. Default `'10s'`; `'0s'` skips at once.
    */
   readonly addressGrace?: Duration;
+  /** The schema of users' traits: types `u.trait(…)` in audiences (once registered) and lets the compiler check them. */
+  readonly traits?: z.ZodType;
+  /** The default brand: its keys are the `{{brand.…}}` keys templates may read and tenants may override. */
+  readonly brand?: BrandValues;
+}
+
+/**
+ * Branding values: `name`, `logoUrl`, `colors: { primary, … }`, `postalAddress`, `social: { twitter, … }`, or
+ * any other key, each a text or one level of named texts.
+ */
+export interface BrandValues {
+  readonly name?: string;
+  readonly logoUrl?: string;
+  readonly colors?: Readonly<Record<string, string>>;
+  readonly postalAddress?: string;
+  readonly social?: Readonly<Record<string, string>>;
+  readonly [key: string]: string | Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -188,9 +205,32 @@ export interface CancelSpec {
 
 export type StepSpec = SendSpec | DelaySpec | WaitForSpec | BranchSpec | DigestSpec | ThrottleSpec | UpdateProfileSpec | CancelSpec;
 
+/**
+ * Who a recipient-less trigger (a schedule, a broadcast) sends to: every member of an audience (its definition or
+ * id) or of a list (lists are data: any id).
+ */
+export type RecipientsSpec = { readonly audience: { readonly kind: 'audience'; readonly id: string } | string } | { readonly list: string };
+
 export interface ScheduleDefinition {
   readonly kind: 'schedule';
   readonly cron: string;
+  /** `'user'`: the cron is read in each recipient's own zone; else an IANA zone. Absent: UTC. */
+  readonly timezone?: string;
+  /** Each slot starts one run per recipient; absent: one run with no user, as before. */
+  readonly recipients?: RecipientsSpec;
+}
+
+/** A one-off send to many: `broadcast('spring-launch', { audience, template, category, rate, window })`. */
+export interface BroadcastDefinition {
+  readonly kind: 'broadcast';
+  readonly id: string;
+  readonly description?: string;
+  readonly recipients: RecipientsSpec;
+  readonly category?: CategoryDefinition | string;
+  /** `'500/min'`, `'20/s'`, `'1000/h'`: runs started per unit of time; absent: as fast as pages go. */
+  readonly rate?: string;
+  readonly window?: SendWindowSpec;
+  readonly steps: readonly StepSpec[];
 }
 
 /** An event that ends a run: a definition or name (any such event of the user), or `{ event, match }`. */
@@ -208,10 +248,32 @@ export interface WorkflowDefinition {
   readonly steps: readonly StepSpec[];
 }
 
+/**
+ * An audience's condition as written (compiler/dsl/audience.ts): the bundle's tree (compiler/bundle/audience.ts),
+ * except that `activeWithin` still holds its duration string. Values are as the author gave them: lowering checks them.
+ */
+export type AudienceConditionSpec =
+  | { readonly op: 'and'; readonly all: readonly AudienceConditionSpec[] }
+  | { readonly op: 'or'; readonly any: readonly AudienceConditionSpec[] }
+  | { readonly op: 'not'; readonly cond: AudienceConditionSpec }
+  | { readonly op: 'trait' | 'field'; readonly name: string; readonly cmp: string; readonly value?: JsonValue }
+  | { readonly op: 'preference'; readonly category: string; readonly channel?: Channel; readonly allowed: boolean }
+  | { readonly op: 'inList'; readonly list: string }
+  | { readonly op: 'activeWithin'; readonly duration: Duration };
+
+export interface AudienceDefinition {
+  readonly kind: 'audience';
+  readonly id: string;
+  readonly description?: string;
+  readonly condition: AudienceConditionSpec;
+}
+
 export type Definition =
   | EventDefinition<unknown>
+  | AudienceDefinition
   | TemplateDefinition<unknown>
   | WorkflowDefinition
+  | BroadcastDefinition
   | ProviderDefinition
   | ChannelDefinition
   | CategoryDefinition

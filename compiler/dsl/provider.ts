@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import type { JsonValue } from '../bundle/schema.ts';
 import type {
+  BrandValues,
   CategoryDefinition,
   Channel,
   ChannelDefinition,
@@ -80,20 +82,32 @@ export function category(id: string, options: { description: string; defaultChan
  * Project-wide settings; at most one per `notifications/` tree. `limits` caps how many messages one user gets,
  * across every workflow: on a channel, or in a category (`critical` sends and `required` categories excepted).
  * `addressGrace` is how long a send whose recipient has no address for its channels waits for the profile to
- * get one (default `'10s'`; `'0s'` skips at once).
+ * get one (default `'10s'`; `'0s'` skips at once). `brand` is the default brand: its keys are what templates may
+ * read as `{{brand.…}}` (checked), and its values what they render unless a tenant's brand overrides them.
+ * `traits` is the zod schema of users' traits: audiences are checked against it (and typed by it once registered:
+ * `declare module 'herald' { interface Register { traits: typeof traits } }`).
  *
  * @example
  * export default settings({
  *   retention: '30d',
  *   limits: [{ channel: 'sms', max: 3, per: '1d' }, { category: promotions, max: 5, per: '1w' }],
  *   addressGrace: '10s',
+ *   brand: { name: 'Acme', postalAddress: '1 Main St, Springfield', colors: { primary: '#0a66c2' } },
  * });
  */
-export function settings(options: { retention?: Duration; limits?: FrequencyLimitSpec[]; addressGrace?: Duration }): SettingsDefinition {
+export function settings(options: {
+  retention?: Duration;
+  limits?: FrequencyLimitSpec[];
+  addressGrace?: Duration;
+  brand?: BrandValues;
+  traits?: z.ZodObject;
+}): SettingsDefinition {
   return {
     kind: 'settings',
     ...(options.retention === undefined ? {} : { retention: options.retention }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.addressGrace === undefined ? {} : { addressGrace: options.addressGrace }),
+    ...(options.brand === undefined ? {} : { brand: options.brand }),
+    ...(options.traits === undefined ? {} : { traits: options.traits }),
   };
 }

@@ -147,7 +147,8 @@ function idOf(value: { id: string } | string): string {
   return typeof value === 'string' ? value : value.id;
 }
 
-function stepBuilder<Data>(): StepBuilder<Data> {
+/** The one step builder: workflows and broadcasts (compiler/dsl/broadcast.ts) build their steps with it. */
+export function stepBuilder<Data>(): StepBuilder<Data> {
   return {
     send: (id, o) => ({
       kind: 'send',

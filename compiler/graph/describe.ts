@@ -3,7 +3,21 @@
  * One module, so a diagram node and a diff line describe the same step in the same words. Plain text only
  * (no Markdown, no HTML): each renderer escapes and decorates for its own medium.
  */
-import type { CancelOn, Condition, DelayStep, DigestSchedule, EventMatch, JsonValue, Routing, SendWindow, Step, Workflow } from '../bundle/schema.ts';
+import type {
+  Broadcast,
+  CancelOn,
+  Condition,
+  DelayStep,
+  DigestSchedule,
+  EventMatch,
+  FanoutRate,
+  JsonValue,
+  Recipients,
+  Routing,
+  SendWindow,
+  Step,
+  Workflow,
+} from '../bundle/schema.ts';
 import { formatDuration } from '../dsl/duration.ts';
 
 /** 7_200_000 → `2h`, 90 minutes → `90m`, 0 → `0s`: the form an author writes in the DSL. */
@@ -110,6 +124,34 @@ export function ifPast(policy: 'run' | 'skip'): string {
 
 export function trigger(t: Workflow['trigger']): string {
   return t.type === 'event' ? `event ${t.event}` : `schedule ${t.cron}`;
+}
+
+/** `audience eu-free-plan`, `list newsletter`: who a broadcast or a scheduled workflow reaches. */
+export function recipients(r: Recipients): string {
+  return 'audience' in r ? `audience ${r.audience}` : `list ${r.list}`;
+}
+
+const RATE_UNITS: [number, string][] = [
+  [1_000, 's'],
+  [60_000, 'min'],
+  [3_600_000, 'h'],
+];
+
+/** `500/min` as authored; any other span as `500 per 90s`; none: `unlimited`. */
+export function fanoutRate(rate: FanoutRate | undefined): string {
+  if (!rate) return 'unlimited';
+  const unit = RATE_UNITS.find(([ms]) => ms === rate.perMs);
+  return unit ? `${rate.max}/${unit[1]}` : `${rate.max} per ${duration(rate.perMs)}`;
+}
+
+/** A broadcast's heading lines: who it reaches, at what rate, in which window, in which category. */
+export function broadcastLines(b: Broadcast): string[] {
+  return [
+    `broadcast ${b.id} to ${recipients(b.recipients)}`,
+    `rate ${fanoutRate(b.rate)}`,
+    ...(b.window ? [`window ${sendWindow(b.window)}`] : []),
+    ...(b.category ? [`category ${b.category}`] : []),
+  ];
 }
 
 /** `where cart_id = data.cart_id`: a keyed wait or cancel's pairs, the trigger's side written as conditions write it. */

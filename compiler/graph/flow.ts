@@ -41,9 +41,10 @@ const END = 'end';
 /** Step ids share a namespace with the two synthetic nodes only through this prefix. */
 const stepKey = (id: string) => `step:${id}`;
 
-export function workflowFlow(workflow: Workflow): Flow {
+/** `heading`: the trigger node's lines in place of the trigger's (a broadcast: who it reaches, its rate and window). */
+export function workflowFlow(workflow: Workflow, heading?: readonly string[]): Flow {
   // What ends a run from outside belongs to the whole run: it is drawn with the trigger.
-  const nodes: FlowNode[] = [{ key: TRIGGER, kind: 'trigger', lines: [trigger(workflow.trigger), ...workflow.cancelOn.map(cancelOn)] }];
+  const nodes: FlowNode[] = [{ key: TRIGGER, kind: 'trigger', lines: [...(heading ?? [trigger(workflow.trigger)]), ...workflow.cancelOn.map(cancelOn)] }];
   const edges: (FlowEdge & { seq: number })[] = [];
   let seq = 0;
   const open = (from: string, label?: string): Pending => ({ from, seq: seq++, ...(label === undefined ? {} : { label }) });

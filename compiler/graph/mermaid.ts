@@ -10,6 +10,8 @@ export type StepMark = 'added' | 'changed';
 export interface MermaidOptions {
   /** Step id → how the diff marks it. */
   marks?: ReadonlyMap<string, StepMark>;
+  /** The trigger node's lines in place of the trigger's (graph/flow.ts). */
+  heading?: readonly string[];
 }
 
 /** Shape per kind: sends are boxes, waits are rounded, branches are diamonds, ends are stadiums. */
@@ -59,7 +61,7 @@ function nodeIds(nodes: FlowNode[]): Map<string, string> {
 }
 
 export function workflowMermaid(workflow: Workflow, options: MermaidOptions = {}): string {
-  const flow = workflowFlow(workflow);
+  const flow = workflowFlow(workflow, options.heading);
   const ids = nodeIds(flow.nodes);
   const lines = ['flowchart TD'];
   for (const node of flow.nodes) {

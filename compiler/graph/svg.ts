@@ -10,6 +10,8 @@ import type { StepMark } from './mermaid.ts';
 
 export interface SvgOptions {
   marks?: ReadonlyMap<string, StepMark>;
+  /** The trigger node's lines in place of the trigger's (graph/flow.ts). */
+  heading?: readonly string[];
 }
 
 interface Point {
@@ -122,7 +124,7 @@ function insertionOrder(flow: Flow): number[] {
 }
 
 export function workflowSvg(workflow: Workflow, options: SvgOptions = {}): string {
-  const flow = workflowFlow(workflow);
+  const flow = workflowFlow(workflow, options.heading);
   const g = new dagre.graphlib.Graph({ multigraph: true });
   g.setGraph({ rankdir: 'TB', nodesep: 40, ranksep: 46, edgesep: 16, marginx: 16, marginy: 16 });
   for (const node of flow.nodes) g.setNode(node.key, nodeSize(node));

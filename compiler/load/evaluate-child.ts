@@ -5,10 +5,19 @@
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { Definition, FrequencyLimitSpec, StepSpec } from '../dsl/definitions.ts';
-import type { EvaluatedDefinition, EvaluationError, EvaluationResult, SerialDefinition, SerialLimit, SerialWorkflow } from './serial.ts';
+import type { Definition, FrequencyLimitSpec, RecipientsSpec, StepSpec } from '../dsl/definitions.ts';
+import type {
+  EvaluatedDefinition,
+  EvaluationError,
+  EvaluationResult,
+  SerialDefinition,
+  SerialLimit,
+  SerialRecipients,
+  SerialSchema,
+  SerialWorkflow,
+} from './serial.ts';
 
-const KINDS = new Set(['event', 'template', 'workflow', 'provider', 'channel', 'category', 'settings']);
+const KINDS = new Set(['event', 'template', 'workflow', 'broadcast', 'audience', 'provider', 'channel', 'category', 'settings']);
 
 function isDefinition(value: unknown): value is Definition {
   return typeof value === 'object' && value !== null && KINDS.has((value as { kind?: unknown }).kind as string);
@@ -45,17 +54,26 @@ function serializeSteps(steps: readonly StepSpec[]): StepSpec[] {
   });
 }
 
+/** `{ audience }` by its id, or `{ list }`; anything else is kept for lowering to judge. */
+function serializeRecipients(recipients: RecipientsSpec): SerialRecipients {
+  return 'audience' in recipients ? { audience: idOf(recipients.audience) } : recipients;
+}
+
+/** A zod schema as JSON Schema, or why it cannot be one. */
+function serialSchema(schema: z.ZodType): SerialSchema {
+  try {
+    // Output mode refuses transforms (the bundle must round-trip as JSON); input mode is what senders send.
+    z.toJSONSchema(schema, { io: 'output' });
+    return { ok: true, jsonSchema: z.toJSONSchema(schema, { io: 'input' }) as never };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
+
 function serialize(def: Definition): SerialDefinition {
   switch (def.kind) {
     case 'event': {
-      let schema: SerialDefinition & { kind: 'event' } extends { schema: infer S } ? S : never;
-      try {
-        // Output mode refuses transforms (the bundle must round-trip as JSON); input mode is what senders send.
-        z.toJSONSchema(def.schema as z.ZodType, { io: 'output' });
-        schema = { ok: true, jsonSchema: z.toJSONSchema(def.schema as z.ZodType, { io: 'input' }) as never };
-      } catch (error) {
-        schema = { ok: false, error: (error as Error).message };
-      }
+      const schema = serialSchema(def.schema as z.ZodType);
       const { schema: _zod, ...rest } = def;
       return { ...rest, schema, examples: [...def.examples] as never };
     }
@@ -65,16 +83,34 @@ function serialize(def: Definition): SerialDefinition {
       const { category: _category, ...rest } = def;
       return {
         ...rest,
-        trigger: def.trigger.kind === 'schedule' ? { type: 'schedule', cron: def.trigger.cron } : { type: 'event', event: idOf(def.trigger) },
+        trigger:
+          def.trigger.kind === 'schedule'
+            ? {
+                type: 'schedule',
+                cron: def.trigger.cron,
+                ...(def.trigger.timezone === undefined ? {} : { timezone: def.trigger.timezone }),
+                ...(def.trigger.recipients === undefined ? {} : { recipients: serializeRecipients(def.trigger.recipients) }),
+              }
+            : { type: 'event', event: idOf(def.trigger) },
         ...(def.category === undefined ? {} : { category: idOf(def.category) }),
         cancelOn: def.cancelOn.map(serializeCancelOn),
+        steps: serializeSteps(def.steps),
+      };
+    }
+    case 'broadcast': {
+      const { category: _category, ...rest } = def;
+      return {
+        ...rest,
+        recipients: serializeRecipients(def.recipients),
+        ...(def.category === undefined ? {} : { category: idOf(def.category) }),
         steps: serializeSteps(def.steps),
       };
     }
     case 'channel':
       return { ...def, providers: def.providers.map(idOf) };
     case 'settings': {
-      const { limits, ...rest } = def;
+      const { limits, traits: traitsSchema, ...withoutTraits } = def;
+      const rest = traitsSchema === undefined ? withoutTraits : { ...withoutTraits, traits: serialSchema(traitsSchema) };
       // Category definitions become their ids; anything else is left for lowering to judge.
       const serial = (l: FrequencyLimitSpec) => (typeof l === 'object' && l !== null && l.category !== undefined ? { ...l, category: idOf(l.category) } : l);
       return limits === undefined ? rest : { ...rest, limits: (Array.isArray(limits) ? limits.map(serial) : limits) as SerialLimit[] };

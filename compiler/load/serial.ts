@@ -4,6 +4,8 @@
  */
 import type { JsonValue } from '../bundle/schema.ts';
 import type {
+  AudienceDefinition,
+  BroadcastDefinition,
   CategoryDefinition,
   ChannelDefinition,
   ProviderDefinition,
@@ -25,18 +27,36 @@ export interface SerialEvent {
 }
 export type SerialTemplate = Omit<TemplateDefinition, 'event'> & { event: string };
 export type SerialWorkflow = Omit<WorkflowDefinition, 'trigger' | 'category' | 'cancelOn' | 'steps'> & {
-  trigger: { type: 'event'; event: string } | { type: 'schedule'; cron: string };
+  trigger: { type: 'event'; event: string } | { type: 'schedule'; cron: string; timezone?: string; recipients?: SerialRecipients };
   category?: string;
   /** An event name, or `{ event, match }` as written (the match checked and dropped when empty by lowering). */
   cancelOn: (string | { event: string; match?: Record<string, string> })[];
   steps: StepSpec[];
 };
+/** An audience by its id, or a list id, as written (lowering checks them). */
+export type SerialRecipients = { audience: string } | { list: string };
+export type SerialBroadcast = Omit<BroadcastDefinition, 'recipients' | 'category' | 'steps'> & {
+  recipients: SerialRecipients;
+  category?: string;
+  steps: StepSpec[];
+};
 export type SerialChannel = Omit<ChannelDefinition, 'providers'> & { providers: string[] };
 /** A limit's category is its id; the fields are as written (lowering checks them: the author's code may not type-check). */
 export type SerialLimit = { channel?: string; category?: string; max: number; per: string };
-export type SerialSettings = Omit<SettingsDefinition, 'limits'> & { limits?: SerialLimit[] };
+/** JSON Schema, or the reason it could not be produced. */
+export type SerialSchema = { ok: true; jsonSchema: Record<string, JsonValue> } | { ok: false; error: string };
+export type SerialSettings = Omit<SettingsDefinition, 'limits' | 'traits'> & { limits?: SerialLimit[]; traits?: SerialSchema };
 
-export type SerialDefinition = SerialEvent | SerialTemplate | SerialWorkflow | ProviderDefinition | SerialChannel | CategoryDefinition | SerialSettings;
+export type SerialDefinition =
+  | SerialEvent
+  | SerialTemplate
+  | SerialWorkflow
+  | SerialBroadcast
+  | AudienceDefinition
+  | ProviderDefinition
+  | SerialChannel
+  | CategoryDefinition
+  | SerialSettings;
 
 export type { Refs };
 

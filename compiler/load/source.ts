@@ -8,7 +8,7 @@ import { Node, Project, ts, type CallExpression, type SourceFile } from 'ts-morp
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import { runsFromSource, SOURCE_CONDITION } from '../installation.ts';
 
-export const TOP_BUILDERS = ['event', 'template', 'workflow', 'provider', 'channel', 'category', 'settings'] as const;
+export const TOP_BUILDERS = ['event', 'template', 'workflow', 'broadcast', 'audience', 'provider', 'channel', 'category', 'settings'] as const;
 const STEP_BUILDERS = new Set(['send', 'delay', 'waitFor', 'branch', 'digest', 'throttle', 'updateProfile', 'cancel']);
 
 export interface SourceProgram {
@@ -97,11 +97,13 @@ export function buildLocator(program: SourceProgram): Locator {
         const key = `${name}\0${id}`;
         defs.set(key, [...(defs.get(key) ?? []), call]);
       } else if (STEP_BUILDERS.has(name) && Node.isPropertyAccessExpression(call.getExpression())) {
-        const wf = call.getFirstAncestor((a) => Node.isCallExpression(a) && calleeName(a) === 'workflow' && firstStringArg(a) !== undefined) as
-          | CallExpression
-          | undefined;
+        // Steps live in a workflow or a broadcast; a broadcast's are keyed by its runs' workflow id (`broadcast:<id>`).
+        const wf = call.getFirstAncestor(
+          (a) => Node.isCallExpression(a) && (calleeName(a) === 'workflow' || calleeName(a) === 'broadcast') && firstStringArg(a) !== undefined,
+        ) as CallExpression | undefined;
         if (!wf) continue;
-        const key = `${firstStringArg(wf)}\0${id}`;
+        const owner = calleeName(wf) === 'broadcast' ? `broadcast:${firstStringArg(wf)}` : firstStringArg(wf);
+        const key = `${owner}\0${id}`;
         stepCalls.set(key, [...(stepCalls.get(key) ?? []), call]);
       }
     }

@@ -9,6 +9,7 @@ import type { LowerContext, Located } from './context.ts';
 import { formatDuration } from '../dsl/duration.ts';
 import { durationMs } from './durations.ts';
 import { checkProviderEndpoint } from './endpoints.ts';
+import { lowerBrand } from './brand.ts';
 
 const DEFAULT_RETENTION = '30d';
 
@@ -48,7 +49,8 @@ export function lowerSettings(ctx: LowerContext): Bundle['settings'] {
   const retention = first?.def.retention ?? DEFAULT_RETENTION;
   const retentionMs = durationMs(ctx, retention, () => ctx.where('settings', '', first?.file ?? '', ['retention']));
   const addressGrace = lowerAddressGrace(ctx, first, retentionMs);
-  return { retentionMs, ...(addressGrace === undefined ? {} : { addressGrace }) };
+  const brand = lowerBrand(ctx, first);
+  return { retentionMs, ...(addressGrace === undefined ? {} : { addressGrace }), ...(brand === undefined ? {} : { brand }) };
 }
 
 /**

@@ -2,6 +2,7 @@
  * What every lowering/check step shares: the definitions by kind, the source locator, and the diagnostics sink.
  */
 import type { Node } from 'ts-morph';
+import { BROADCAST_WORKFLOW_PREFIX } from '../bundle/broadcasts.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.ts';
 import { closest } from '../templates/closest.ts';
@@ -38,6 +39,9 @@ export class LowerContext {
   /** Location of a step's field inside a workflow. */
   whereStep(workflowId: string, stepId: string, file: string, path: readonly string[] = []): SourceLocation {
     const call = this.locator.step(workflowId, stepId);
+    // A broadcast's `template` shortcut has no step call: its send's fields are the broadcast's own.
+    if (!call && workflowId.startsWith(BROADCAST_WORKFLOW_PREFIX))
+      return this.where('broadcast', workflowId.slice(BROADCAST_WORKFLOW_PREFIX.length), file, path.length ? path : ['steps']);
     if (!call) return this.where('workflow', workflowId, file, ['steps']);
     return this.locator.at(path.length ? this.locator.field(call, path) : call, file);
   }

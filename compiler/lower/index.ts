@@ -1,4 +1,6 @@
 import type { BundleContent } from '../bundle/schema.ts';
+import { lowerAudiences } from './audiences.ts';
+import { lowerBroadcasts } from './broadcasts.ts';
 import { lowerCategories, lowerChannels, lowerEvents, lowerProviders, lowerSettings } from './catalog.ts';
 import type { LowerContext } from './context.ts';
 import { lowerLimits } from './limits.ts';
@@ -12,9 +14,23 @@ export function lowerAll(ctx: LowerContext): Omit<BundleContent, 'formatVersion'
   const providers = lowerProviders(ctx);
   const channels = lowerChannels(ctx, providers);
   const categories = lowerCategories(ctx);
+  const audiences = lowerAudiences(ctx, categories);
   const limits = lowerLimits(ctx, retention.retentionMs, categories);
   const settings = limits ? { ...retention, limits } : retention;
-  const templates = lowerTemplates(ctx, events);
+  const templates = lowerTemplates(ctx, events, settings.brand);
   const workflows = lowerWorkflows(ctx, { settings, events, providers, channels, categories, templates });
-  return { settings, events, providers, channels, categories, templates, workflows };
+  const broadcasts = lowerBroadcasts(ctx, { settings, events, providers, channels, categories, templates });
+  // Written only when a broadcast is defined: bundles without any keep their bytes and version.
+  // Audiences too: written only when one is defined.
+  return {
+    settings,
+    events,
+    providers,
+    channels,
+    categories,
+    templates,
+    workflows,
+    ...(broadcasts ? { broadcasts } : {}),
+    ...(audiences ? { audiences } : {}),
+  };
 }

@@ -2,13 +2,14 @@
  * Lowers templates and checks their content: the event exists, every Handlebars string parses and uses only
  * known variables and helpers, locale codes are real languages.
  */
-import type { Bundle, Template } from '../bundle/schema.ts';
+import type { Brand, Bundle, Template } from '../bundle/schema.ts';
 import { checkTemplate, isKnownLocale } from '../templates/check.ts';
 import { positionInLiteral } from '../load/source.ts';
 import type { LowerContext } from './context.ts';
 import { uniqueById } from './catalog.ts';
 
-export function lowerTemplates(ctx: LowerContext, events: Bundle['events']): Bundle['templates'] {
+/** `brand`: the settings' declared brand, whose keys `{{brand.…}}` may read (none: `brand` is no built-in). */
+export function lowerTemplates(ctx: LowerContext, events: Bundle['events'], brand?: Brand): Bundle['templates'] {
   const out: Bundle['templates'] = {};
   for (const { def, file } of uniqueById(ctx, 'template', ctx.all('template'), (d) => d.id)) {
     const template: Template = { id: def.id, event: def.event, content: { ...def.content }, locales: { ...def.locales } };
@@ -61,7 +62,7 @@ export function lowerTemplates(ctx: LowerContext, events: Bundle['events']): Bun
         }
       }
     }
-    for (const group of checkTemplate(template, event.schema)) {
+    for (const group of checkTemplate(template, event.schema, brand)) {
       const path = [...(group.locale === undefined ? [] : ['locales', group.locale]), group.channel, ...group.field.split('.')];
       const call = ctx.locator.definition('template', def.id, file);
       const node = call ? ctx.locator.field(call, path) : undefined;

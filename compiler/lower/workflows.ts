@@ -3,6 +3,9 @@ import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import type { DefinitionOf, LowerContext } from './context.ts';
 import { uniqueById } from './catalog.ts';
 import { lowerMatch } from './match.ts';
+import { lowerRecipients } from './broadcasts.ts';
+import { parseCron } from '../bundle/cron.ts';
+import { isValidTimeZone } from '../bundle/zone.ts';
 import { collectStepIds, lowerStepList, lowerWindow, type WorkflowScope } from './steps.ts';
 
 type Catalog = Pick<Bundle, 'events' | 'templates' | 'providers' | 'channels' | 'categories' | 'settings'>;
@@ -30,6 +33,53 @@ function lowerClientTriggerable(ctx: LowerContext, def: DefinitionOf<'workflow'>
     return false;
   }
   return true;
+}
+
+/**
+ * A schedule's trigger: the cron as written, and — only when used, so a plain schedule keeps its bytes —
+ * `recipients` (an audience or list) and `timezone` (`user` needs recipients; else an IANA zone). A cron read in
+ * another zone than UTC is parsed here, so a malformed one is found at build time.
+ */
+function lowerScheduleTrigger(
+  ctx: LowerContext,
+  workflowId: string,
+  trigger: Extract<DefinitionOf<'workflow'>['trigger'], { type: 'schedule' }>,
+  where: (...path: string[]) => SourceLocation,
+): Workflow['trigger'] {
+  const recipients = trigger.recipients === undefined ? null : lowerRecipients(ctx, trigger.recipients, `workflow "${workflowId}"`, () => where('trigger'));
+  const timezone = trigger.timezone;
+  if (timezone !== undefined) {
+    if (timezone === 'user' && trigger.recipients === undefined)
+      ctx.report(
+        'invalid-definition',
+        where('trigger'),
+        `workflow "${workflowId}" reads its cron in each recipient's zone, but names no recipients`,
+        "add recipients: { audience: someAudience } or { list: 'list-id' }, or use an IANA zone such as 'Europe/Paris'",
+      );
+    else if (timezone !== 'user' && !isValidTimeZone(timezone))
+      ctx.report(
+        'invalid-definition',
+        where('trigger'),
+        `workflow "${workflowId}": "${timezone}" is not a time zone`,
+        "write 'user' or an IANA zone such as 'Europe/Paris'",
+      );
+    try {
+      parseCron(trigger.cron);
+    } catch (error) {
+      ctx.report(
+        'invalid-definition',
+        where('trigger'),
+        `workflow "${workflowId}": cron ${(error as Error).message}`,
+        "write five fields, e.g. '0 9 * * 1' (Mondays at 9:00)",
+      );
+    }
+  }
+  return {
+    type: 'schedule',
+    cron: trigger.cron,
+    ...(timezone === undefined ? {} : { timezone }),
+    ...(recipients ? { recipients } : {}),
+  };
 }
 
 export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['workflows'] {
@@ -100,7 +150,7 @@ export function lowerWorkflows(ctx: LowerContext, catalog: Catalog): Bundle['wor
     out[def.id] = {
       id: def.id,
       ...(def.description === undefined ? {} : { description: def.description }),
-      trigger: def.trigger.type === 'event' ? { type: 'event', event: def.trigger.event } : { type: 'schedule', cron: def.trigger.cron },
+      trigger: def.trigger.type === 'event' ? { type: 'event', event: def.trigger.event } : lowerScheduleTrigger(ctx, def.id, def.trigger, where),
       ...(def.category === undefined ? {} : { category: def.category }),
       cancelOn,
       ...(window ? { window } : {}),

@@ -30,6 +30,8 @@ export function inMemoryRenderer(options: InMemoryRenderOptions): (request: Rend
       messageId: request.messageId,
       runId: request.runId,
       digest: request.digest,
+      tenantBrand: request.tenant?.brand ?? null,
+      tenantId: request.tenant?.id ?? null,
       now: clock(request.now),
     });
     try {

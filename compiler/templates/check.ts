@@ -2,7 +2,7 @@
  * The compiler's entry points for templates: check one Handlebars string against a scope, or every field
  * of every channel and locale variant of a template against its event's schema.
  */
-import type { Channel, Template } from '../bundle/schema.ts';
+import type { Brand, Channel, Template } from '../bundle/schema.ts';
 import { analyze, type VariableUse } from './analyze.ts';
 import { parseTemplate } from './parse.ts';
 import type { TemplateProblem } from './problem.ts';
@@ -60,10 +60,10 @@ export function templateFields(content: Template['content']): { channel: Channel
 
 /**
  * Checks every field of every channel of a template and of each locale variant against its event's JSON
- * Schema. Returns only the fields that have problems (an empty list means the template is fine).
+ * Schema (and the declared brand's keys, for `{{brand.…}}`). Returns only the fields that have problems (an empty list means the template is fine).
  */
-export function checkTemplate(template: Template, eventSchema: Record<string, unknown>): TemplateFieldProblems[] {
-  const scope = scopeForEvent(eventSchema, template.event);
+export function checkTemplate(template: Template, eventSchema: Record<string, unknown>, brand?: Brand): TemplateFieldProblems[] {
+  const scope = scopeForEvent(eventSchema, template.event, brand);
   const out: TemplateFieldProblems[] = [];
   const checkContent = (content: Template['content'], locale?: string) => {
     for (const { channel, field, source } of templateFields(content)) {

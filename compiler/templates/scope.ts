@@ -41,13 +41,31 @@ function builtins(eventData: Shape): Record<(typeof BUILTIN_NAMES)[number], Shap
 }
 
 /**
- * The scope for templates of an event, from the event's JSON Schema (as stored in the bundle).
+ * `brand` as templates see it: exactly the declared keys (a tenant's brand may only override them), each a
+ * string or an object of the declared names (`brand.colors.primary`).
+ */
+export function brandShape(brand: Readonly<Record<string, string | Readonly<Record<string, string>>>>): Shape {
+  const fields: Record<string, Shape> = Object.create(null);
+  for (const [key, value] of Object.entries(brand)) {
+    fields[key] = typeof value === 'string' ? scalar('string') : objectOf(Object.fromEntries(Object.keys(value).map((k) => [k, scalar('string')])));
+  }
+  return objectOf(fields);
+}
+
+/**
+ * The scope for templates of an event, from the event's JSON Schema (as stored in the bundle). `brand` (the
+ * settings' declared brand) adds `{{brand.…}}`; without one, `brand` is not a built-in, so an event field of
+ * that name keeps working as before.
  *
  * @example
  * const scope = scopeForEvent(z.toJSONSchema(z.object({ first_name: z.string() })), 'trial_started');
  * checkTemplateString('Hi {{first_name}}', scope); // []
  */
-export function scopeForEvent(eventJsonSchema: Record<string, unknown>, eventName?: string): VariableScope {
+export function scopeForEvent(
+  eventJsonSchema: Record<string, unknown>,
+  eventName?: string,
+  brand?: Readonly<Record<string, string | Readonly<Record<string, string>>>>,
+): VariableScope {
   const data = shapeFromJsonSchema(eventJsonSchema as Parameters<typeof shapeFromJsonSchema>[0]);
   const fields = new Map<string, Shape>();
   let rest: Shape | undefined;
@@ -59,5 +77,6 @@ export function scopeForEvent(eventJsonSchema: Record<string, unknown>, eventNam
   }
   const eventFields = [...fields.keys()];
   for (const [key, shape] of Object.entries(builtins(data))) fields.set(key, shape);
+  if (brand) fields.set('brand', brandShape(brand));
   return { event: eventName, root: { kind: 'object', fields, ...(rest ? { rest } : {}) }, eventFields };
 }

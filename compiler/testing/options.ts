@@ -5,10 +5,11 @@
  * phone number").
  */
 import { z } from 'zod';
-import { channelSchema, type Bundle, type JsonValue } from '../bundle/schema.ts';
+import { brandSchema, channelSchema, type Bundle, type JsonValue } from '../bundle/schema.ts';
 import { isValidTimeZone } from '../bundle/window.ts';
 import { eventValidator } from '../bundle/validators.ts';
-import type { UserSnapshot } from '../../runtime/engine/index.ts';
+import type { TenantSnapshot, UserSnapshot } from '../../runtime/engine/index.ts';
+import { declaredBrandKeys, undeclaredBrandKeys } from '../../runtime/render/index.ts';
 
 /** The profile fields of `PUT /v1/users/:id`, plus the id and the SMS opt-out (STOP) flag. */
 export const simUserSchema = z
@@ -30,6 +31,20 @@ export type SimUser = z.input<typeof simUserSchema>;
 export const simPreferencesSchema = z.record(z.string(), z.partialRecord(channelSchema, z.boolean()));
 export type SimPreferences = z.input<typeof simPreferencesSchema>;
 
+/**
+ * The tenant the simulation's runs send for, as `PUT /v1/tenants/:id` stores it (runtime/tenants): its brand values
+ * over the bundle's default brand, its default preferences between the user's choice and the category default.
+ */
+export const simTenantSchema = z
+  .object({
+    id: z.string().min(1).max(255),
+    name: z.string().max(500).nullable().optional(),
+    brand: brandSchema.optional(),
+    defaultPreferences: z.object({ categories: simPreferencesSchema }).strict().optional(),
+  })
+  .strict();
+export type SimTenant = z.input<typeof simTenantSchema>;
+
 /** A fixed default start, a Monday at noon UTC: runs are reproducible and default send windows are open. */
 export const DEFAULT_START = Date.UTC(2025, 0, 6, 12, 0, 0);
 
@@ -39,6 +54,8 @@ export const simulateOptionsSchema = z
     /** The trigger's data (the event's properties). */
     data: z.record(z.string(), z.json()),
     preferences: simPreferencesSchema.optional(),
+    /** The tenant every run of the simulation sends for (a trigger's `tenant` on the runtime). */
+    tenant: simTenantSchema.optional(),
     /** The virtual instant of the trigger: epoch ms, an ISO date or a Date (default: DEFAULT_START). */
     now: z.union([z.number().int(), z.iso.datetime({ offset: true }), z.date()]).optional(),
     /** Provider ids or channel names whose every attempt fails (failover and fallbacks then show). */
@@ -52,6 +69,7 @@ export interface Start {
   data: Record<string, JsonValue>;
   startAt: number;
   failing: Set<string>;
+  tenant: TenantSnapshot | null;
 }
 
 export class SimulationSetupError extends Error {
@@ -70,23 +88,47 @@ export function resolveStart(bundle: Bundle, workflowId: string, options: Simula
   }
   const parsed = simulateOptionsSchema.safeParse(options);
   if (!parsed.success) throw new SimulationSetupError(`simulate(…, "${workflowId}", options): ${issues(parsed.error)}`);
-  const { user = {}, data, preferences = {}, now, fail = [] } = parsed.data;
+  const { user = {}, data, preferences = {}, tenant, now, fail = [] } = parsed.data;
   if (workflow.trigger.type === 'event') checkData(bundle, workflow.trigger.event, data);
-  for (const [categoryId, channels] of Object.entries(preferences)) {
-    const category = bundle.categories[categoryId];
-    if (!category) throw new SimulationSetupError(`preferences: unknown category "${categoryId}" (known: ${Object.keys(bundle.categories).join(', ')})`);
-    // The runtime's preference API refuses this too: a required category cannot be turned off.
-    if (category.required && Object.values(channels).includes(false)) {
-      throw new SimulationSetupError(`preferences: category "${categoryId}" is required and cannot be opted out of`);
-    }
-  }
+  checkCategories(bundle, 'preferences', preferences);
   const startAt = now === undefined ? DEFAULT_START : now instanceof Date ? now.getTime() : typeof now === 'string' ? Date.parse(now) : now;
   return {
     user: { id: 'user-1', traits: {}, lastActiveAt: null, ...structuredClone(user), preferences: structuredClone(preferences) },
     data: structuredClone(data),
     startAt,
     failing: new Set(fail),
+    tenant: tenant ? tenantOf(bundle, tenant) : null,
   };
+}
+
+/** Choices (or a tenant's defaults) the runtime's API would refuse: unknown categories, a required one turned off. */
+function checkCategories(bundle: Bundle, where: string, preferences: z.output<typeof simPreferencesSchema>): void {
+  for (const [categoryId, channels] of Object.entries(preferences)) {
+    const category = Object.hasOwn(bundle.categories, categoryId) ? bundle.categories[categoryId] : undefined;
+    if (!category) throw new SimulationSetupError(`${where}: unknown category "${categoryId}" (known: ${Object.keys(bundle.categories).join(', ')})`);
+    // The runtime's preference API refuses this too: a required category cannot be turned off.
+    if (category.required && Object.values(channels).includes(false)) {
+      throw new SimulationSetupError(`${where}: category "${categoryId}" is required and cannot be opted out of`);
+    }
+  }
+}
+
+/** The tenant as a run of the runtime reads it, refused where `PUT /v1/tenants/:id` would refuse it (422). */
+function tenantOf(bundle: Bundle, tenant: z.output<typeof simTenantSchema>): TenantSnapshot {
+  const brand = tenant.brand ?? {};
+  const unknown = undeclaredBrandKeys(bundle.settings.brand, brand);
+  if (unknown.length) {
+    const declared = declaredBrandKeys(bundle.settings.brand);
+    throw new SimulationSetupError(
+      `tenant.brand: key "${unknown[0]}" is not declared by settings({ brand }) (declared: ${declared.length ? declared.join(', ') : 'none'})`,
+    );
+  }
+  const categories = tenant.defaultPreferences?.categories ?? {};
+  checkCategories(bundle, 'tenant.defaultPreferences', categories);
+  // Null prototypes, as the runtime's snapshot builds them: category ids come from the scenario.
+  const preferences: TenantSnapshot['preferences'] = Object.create(null);
+  for (const [category, channels] of Object.entries(structuredClone(categories))) preferences[category] = Object.assign(Object.create(null), channels);
+  return { id: tenant.id, brand: structuredClone(brand), preferences };
 }
 
 /** The runtime validates event data at its door (400); the simulator refuses the same data. */

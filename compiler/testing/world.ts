@@ -7,7 +7,7 @@
  */
 import { heldByThrottle } from '../bundle/walk.ts';
 import type { Bundle, JsonValue, Workflow } from '../bundle/schema.ts';
-import type { Fact, RunState, UserSnapshot } from '../../runtime/engine/index.ts';
+import type { Fact, RunState, TenantSnapshot, UserSnapshot } from '../../runtime/engine/index.ts';
 import { MemoryDriver, type MemoryRun } from '../../runtime/memory-driver/index.ts';
 import { inMemoryRenderer } from '../preview/render-in-memory.ts';
 import { DEFAULT_PUBLIC_URL } from '../preview/builtins.ts';
@@ -33,12 +33,16 @@ export class World {
 
   readonly startAt: number;
 
-  constructor(bundle: Bundle, workflow: Workflow, startAt: number, user: UserSnapshot, failing: ReadonlySet<string>) {
+  /** The tenant every run sends for (a scenario's `tenant`), or null. */
+  readonly tenant: TenantSnapshot | null;
+
+  constructor(bundle: Bundle, workflow: Workflow, startAt: number, user: UserSnapshot, failing: ReadonlySet<string>, tenant: TenantSnapshot | null = null) {
     this.bundle = bundle;
 
     this.workflow = workflow;
 
     this.startAt = startAt;
+    this.tenant = tenant;
     const clock: Clock = { ms: (epoch) => epoch - startAt, at: (epoch) => formatOffset(epoch - startAt) };
     this.clock = clock;
     const when = (now: number) => ({ ms: clock.ms(now), at: clock.at(now) });
@@ -96,7 +100,7 @@ export class World {
   /** Creates a run of the workflow for the user and starts it now. */
   startRun(data: Record<string, JsonValue>): string {
     const runId = `run-${this.driver.runs.size + 1}`;
-    this.driver.start({ runId, workflow: this.workflow, audience: AUDIENCE, userId: this.user.id, data, meta: undefined });
+    this.driver.start({ runId, workflow: this.workflow, audience: AUDIENCE, userId: this.user.id, data, meta: undefined, tenant: this.tenant });
     return runId;
   }
 

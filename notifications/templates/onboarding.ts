@@ -18,11 +18,12 @@ export const onboardingWelcome = template('onboarding-welcome', {
 
 Start here: https://app.example.com/getting-started
 
-Manage your notification preferences: {{preferences_url}}`,
+Manage your notification preferences: {{preferences_url}}
+{{brand.name}}, {{brand.postalAddress}}`,
     html: `<p>Hi {{first_name}}, welcome to the {{plan_type}} plan!</p>
       {{#if trial_days}}<p>Your trial lasts {{trial_days}} days.</p>{{/if}}
-      <p><a href="https://app.example.com/getting-started">Start here</a></p>
-      <footer style="color:#888;font-size:12px"><a href="{{preferences_url}}">Manage your notification preferences</a></footer>`,
+      <p><a href="https://app.example.com/getting-started" style="color:{{brand.colors.primary}}">Start here</a></p>
+      <footer style="color:#888;font-size:12px"><a href="{{preferences_url}}">Manage your notification preferences</a><br>{{brand.name}}, {{brand.postalAddress}}</footer>`,
   },
   sms: { body: 'Hi {{first_name}}, your {{plan_type}} trial is ready: https://app.example.com/getting-started' },
   inapp: { title: 'Welcome, {{first_name}}!', body: 'Your {{plan_type}} trial is ready. Take the two-minute tour.', actionUrl: '/getting-started' },

@@ -22,6 +22,8 @@ export const AUDIT_ACTIONS = [
   'user_deleted',
   'profile_changed',
   'message_event_recorded',
+  'broadcast_sent',
+  'broadcast_cancelled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -8,7 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { CHANNELS, type Bundle, type Channel, type JsonValue } from '../../compiler/bundle/schema.ts';
+import { courierTenantRoutes } from './tenants.ts';
+import { tenantOfTrigger } from '../tenants/store.ts';
 import { courierMessageWorkflow } from './message.ts';
+import { courierListRoutes, isListRecipient, sendToList } from './lists.ts';
 import { PROFILE_FIELDS, presentCourierMessage, presentProfile, presentTopic } from './present.ts';
 import { invokeBodySchema, preferencesBodySchema, profileBodySchema, sendBodySchema, topicBodySchema, type UserRecipient } from './schemas.ts';
 import * as sql from '../db/sql.ts';
@@ -26,7 +29,7 @@ import { checkEventData, requestKey, type WorkflowStart } from '../intake/index.
 import { auditRequest } from '../audit/routes.ts';
 import { deleteUserAudited } from '../users/delete.ts';
 
-const COURIER_PATHS = ['/send', '/messages/*', '/profiles/*', '/users/*', '/automations/*'];
+const COURIER_PATHS = ['/send', '/messages/*', '/profiles/*', '/users/*', '/automations/*', '/lists/*', '/tenants', '/tenants/*'];
 const FROM_COURIER_CHANNEL: Readonly<Record<string, Channel>> = Object.assign(Object.create(null) as Record<string, Channel>, {
   email: 'email',
   sms: 'sms',
@@ -145,15 +148,21 @@ export function courierFeature(deps: AppDeps): Feature {
 function courierRoutes(routes: Router, deps: AppDeps): void {
   // Courier's error shape for every answer of these paths, refusals included.
   for (const path of COURIER_PATHS) routes.use(path, courierErrors);
+  courierListRoutes(routes, deps);
+  courierTenantRoutes(routes, deps);
 
   routes.post('/send', { auth: 'api-key', scope: 'trigger', body: MAX_BODY_BYTES }, async (c) => {
     const { value, raw } = await readBody(c, sendBodySchema);
     const bundle = liveBundle(deps);
     const message = value.message;
-    const recipients = Array.isArray(message.to) ? message.to : [message.to];
+    // A list or a pattern: a fan-out to its members (lists.ts).
+    if (isListRecipient(message.to)) return sendToList(c, deps, bundle, { ...message, to: message.to }, raw);
+    const to = message.to;
+    const recipients = Array.isArray(to) ? to : [to];
     recipients.forEach((to, i) => checkContact(Array.isArray(message.to) ? `message.to.${i}` : 'message.to', to));
     const requestId = randomUUID();
     const adHoc = courierMessageWorkflow(bundle, message, { requestId, now: Date.now() });
+    const tenantId = await tenantOfTrigger(deps.db, message.context?.tenant_id, 'message.context.tenant_id');
     const starts = recipients.map(
       (to): WorkflowStart => ({
         bundle,
@@ -165,6 +174,7 @@ function courierRoutes(routes: Router, deps: AppDeps): void {
         triggerEvent: message.metadata?.event ?? null,
         definition: adHoc.definition,
         requestId,
+        tenantId,
       }),
     );
     const result = await deps.intake.workflow(starts, () => ({ requestId }), requestKey(c.req.header('idempotency-key'), `courier\0${raw}`));

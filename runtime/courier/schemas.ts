@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 const data = z.record(z.string(), z.json());
 
-/** A recipient: a user (by id, and/or inline contact fields). Lists, audiences and chat apps are not supported. */
+/** A recipient: a user (by id, and/or inline contact fields); lists are `listRecipientSchema` below. Audiences and chat apps are not supported. */
 export const userRecipientSchema = z
   .object({
     user_id: z.string().min(1).nullish(),
@@ -18,6 +18,14 @@ export const userRecipientSchema = z
   .loose()
   .refine((r) => r.user_id || r.email || r.phone_number, { message: 'a recipient needs user_id, email or phone_number' });
 export type UserRecipient = z.infer<typeof userRecipientSchema>;
+
+/** Every member of a list (`list_id`), or of every list a pattern matches (`list_pattern`): a fan-out (runtime/recipients/). */
+export const listRecipientSchema = z
+  .object({ list_id: z.string().min(1), data: data.nullish(), filters: z.array(z.unknown()).nullish() })
+  .loose()
+  .refine((r) => !r.filters?.length, { message: 'list filters are not supported yet: send to a list without filters', path: ['filters'] });
+export const listPatternRecipientSchema = z.object({ list_pattern: z.string().min(1), data: data.nullish() }).loose();
+export type ListRecipient = z.infer<typeof listRecipientSchema> | z.infer<typeof listPatternRecipientSchema>;
 
 /** Courier's "elemental" content: the sugar `{ title, body }`, or a document whose text and meta elements are read. */
 const elementSchema = z.object({ type: z.string().optional(), content: z.string().optional(), title: z.string().optional() }).loose();
@@ -38,7 +46,7 @@ export const providersSchema = z.record(z.string(), z.union([z.string().min(1), 
 
 export const sendMessageSchema = z
   .object({
-    to: z.union([userRecipientSchema, z.array(userRecipientSchema).min(1)]),
+    to: z.union([listRecipientSchema, listPatternRecipientSchema, userRecipientSchema, z.array(userRecipientSchema).min(1)]),
     template: z.string().min(1).nullish(),
     content: contentSchema.nullish(),
     data: data.nullish(),
@@ -55,6 +63,8 @@ export const sendMessageSchema = z
       .object({ subscription_topic_id: z.string().min(1) })
       .loose()
       .nullish(),
+    /** `tenant_id`: the tenant the message is sent for (runtime/tenants): its brand, defaults and inbox. */
+    context: z.object({ tenant_id: z.string().nullish() }).loose().nullish(),
   })
   .loose()
   .refine((m) => (m.template ? 1 : 0) + (m.content ? 1 : 0) === 1, { message: 'give exactly one of template or content', path: ['template'] });

@@ -38,6 +38,7 @@ const utcTime = z.preprocess(
 
 export const messageQuerySchema = z.object({
   user: text,
+  tenant: text,
   workflow: text,
   provider: text,
   channel: z.preprocess(blank, channelSchema.optional()),
@@ -83,6 +84,7 @@ export function toFilter(q: MessageQuery, now: number): DashboardMessageFilter {
   const from = since && q.from ? new Date(Math.max(since.getTime(), q.from.getTime())) : (since ?? q.from);
   return {
     ...(q.user === undefined ? {} : { user: q.user }),
+    ...(q.tenant === undefined ? {} : { tenant: q.tenant }),
     ...(q.workflow === undefined ? {} : { workflow: q.workflow }),
     ...(q.channel === undefined ? {} : { channel: q.channel }),
     ...(q.provider === undefined ? {} : { provider: q.provider }),
@@ -100,6 +102,7 @@ export function queryString(q: MessageQuery, changes: Partial<Record<keyof Messa
   const params = new URLSearchParams();
   const values: Record<string, string | number | undefined> = {
     user: q.user,
+    tenant: q.tenant,
     workflow: q.workflow,
     channel: q.channel,
     provider: q.provider,

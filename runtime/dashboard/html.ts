@@ -24,6 +24,9 @@ export const urls = {
   workflow: (id: string, version?: string) => `${DASHBOARD}/workflows/${seg(id)}${version ? `?version=${seg(version)}` : ''}`,
   run: (id: string) => `${DASHBOARD}/runs/${seg(id)}`,
   providers: () => `${DASHBOARD}/providers`,
+  broadcasts: (query = '') => `${DASHBOARD}/broadcasts${query}`,
+  broadcastSend: (id: string) => `${DASHBOARD}/broadcasts/${seg(id)}/send`,
+  broadcastCancel: (runId: string) => `${DASHBOARD}/broadcasts/runs/${seg(runId)}/cancel`,
   audit: (query = '') => `${DASHBOARD}/audit${query}`,
 };
 
@@ -68,6 +71,7 @@ const TONE: Record<string, string> = {
   running: 'info',
   waiting: 'wait',
   completed: 'ok',
+  done: 'ok',
   cancelled: 'muted',
   live: 'ok',
   closed: 'ok',

@@ -2,11 +2,12 @@
 import { ASSET_URLS } from './assets.ts';
 import { h, urls, type Html } from './html.ts';
 
-export type Section = 'messages' | 'workflows' | 'providers' | 'audit' | 'none';
+export type Section = 'messages' | 'workflows' | 'broadcasts' | 'providers' | 'audit' | 'none';
 
 const NAV: { section: Exclude<Section, 'none'>; href: string; label: string }[] = [
   { section: 'messages', href: urls.messages(), label: 'Messages' },
   { section: 'workflows', href: urls.workflows(), label: 'Workflows' },
+  { section: 'broadcasts', href: urls.broadcasts(), label: 'Broadcasts' },
   { section: 'providers', href: urls.providers(), label: 'Providers' },
   { section: 'audit', href: urls.audit(), label: 'Audit log' },
 ];
@@ -17,9 +18,11 @@ export interface PageOptions {
   body: Html;
   /** False on the login page: no navigation, no sign-out. */
   signedIn?: boolean;
+  /** Reload the page this often (a broadcast's progress while it runs); no script needed. */
+  refreshSeconds?: number;
 }
 
-export function page({ title, section, body, signedIn = true }: PageOptions): Html {
+export function page({ title, section, body, signedIn = true, refreshSeconds }: PageOptions): Html {
   const nav = signedIn
     ? h`<nav aria-label="Dashboard">
         <ul>${NAV.map((n) => h`<li><a href="${n.href}"${n.section === section ? h` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
@@ -32,6 +35,7 @@ export function page({ title, section, body, signedIn = true }: PageOptions): Ht
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
+${refreshSeconds ? h`<meta http-equiv="refresh" content="${refreshSeconds}">` : ''}
 <title>${title} · Herald</title>
 <link rel="stylesheet" href="${ASSET_URLS.css}">
 <script src="${ASSET_URLS.js}" defer></script>

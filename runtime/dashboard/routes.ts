@@ -2,16 +2,18 @@
  * The message dashboard at /dashboard: server-rendered pages behind its own login (runtime/dashboard/). This
  * file only wires routes to the modules that do the work: auth, queries, pages, charts.
  */
+import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { assetNamed } from './assets.ts';
 import { auditList, auditQuerySchema } from './audit-list.ts';
 import { dashboardGuard, LOGIN_PATH, safeNext, securityHeaders } from './auth.ts';
 import { decodeCursor, messageQuerySchema, toFilter, type MessageQuery } from './filters.ts';
-import type { Html } from './html.ts';
+import { urls, type Html } from './html.ts';
 import { problemPage } from './layout.ts';
 import { loginHandlers } from './login.ts';
 import { auditPage } from './pages/audit.ts';
+import { broadcastsPage } from './pages/broadcasts.ts';
 import { loginPage } from './pages/login.ts';
 import { messagePage } from './pages/message.ts';
 import { listJson, messagesPage } from './pages/messages.ts';
@@ -24,7 +26,10 @@ import { messageById, messagePage as readMessagePage, runWithMessages, statusCou
 import { dashboardAuth } from './session.ts';
 import { dashboardSessions } from './sessions.ts';
 import { loginThrottle } from './throttle.ts';
-import { trustedProxiesFrom } from '../http/client-address.ts';
+import { clientAddress, trustedProxiesFrom } from '../http/client-address.ts';
+import { acceptBroadcast } from '../broadcasts/accept.ts';
+import { cancelBroadcast, recentBroadcasts } from '../broadcasts/broadcasts.ts';
+import { requestKey } from '../intake/index.ts';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { BundleError } from '../bundles.ts';
 import type { AppDeps } from '../http/deps.ts';
@@ -33,6 +38,10 @@ import { HttpError, invalid } from '../http/errors.ts';
 import { lookupFresh, scanDatabase } from '../http/reads.ts';
 
 const cursorOnly = z.object({ cursor: z.string().max(300).optional() });
+/** The broadcast runs the broadcasts page shows with their progress (each is a few reads). */
+const RECENT_BROADCAST_RUNS = 20;
+const sendForm = z.object({ token: z.uuid() });
+const broadcastNoticeSchema = z.object({ sent: z.uuid().optional(), cancelled: z.uuid().optional() });
 
 /** The dashboard, with its own security headers: a sub-app that runtime/http/app.ts mounts. */
 export function dashboardFeature(deps: AppDeps): Feature {
@@ -183,6 +192,41 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
     if (!bundle || !workflow) return html(c, problemPage('No such workflow', `Workflow "${id}" is not in bundle ${bundle?.version ?? '(none live)'}.`), 404);
     const stats = await workflowStats(scanDatabase(c, deps), id, Date.now());
     return html(c, workflowPage({ id, version: bundle.version, workflow, liveVersion: live?.version ?? null, stats }));
+  });
+
+  // ── broadcasts ──
+  const record = deps.audit ?? ((entry) => deps.auditLog.record(entry));
+  const asDashboard = (c: Context, action: string, target: string, details: Record<string, unknown>) =>
+    record({ actor: 'dashboard', action, target, ip: clientAddress(c, trustedProxiesFrom(deps.env)), details });
+
+  routes.get('/dashboard/broadcasts', page, async (c) => {
+    const notice = broadcastNoticeSchema.safeParse(c.req.query());
+    const runs = await recentBroadcasts(scanDatabase(c, deps), RECENT_BROADCAST_RUNS);
+    const shown = notice.success ? (notice.data.sent ? { sent: notice.data.sent } : notice.data.cancelled ? { cancelled: notice.data.cancelled } : null) : null;
+    return html(c, broadcastsPage({ bundle: deps.driver.bundles.live, runs, notice: shown, token: randomUUID }));
+  });
+
+  routes.post('/dashboard/broadcasts/:id/send', { ...form, note: 'the Send button; same-origin POST only; its token is the Idempotency-Key' }, async (c) => {
+    const id = c.req.param('id');
+    const parsed = sendForm.safeParse(await c.req.parseBody());
+    if (!parsed.success) return html(c, problemPage('Not a send from this dashboard', 'Reload the broadcasts page and press Send again.'), 400);
+    let result;
+    try {
+      result = await acceptBroadcast(deps, { id }, requestKey(`dashboard:${parsed.data.token}`, `broadcast\0${id}\0dashboard`));
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return html(c, problemPage('No such broadcast', error.message), 404);
+      throw error;
+    }
+    if (!result.replayed) await asDashboard(c, 'broadcast_sent', `broadcast:${id}`, { ...result.body });
+    return c.redirect(urls.broadcasts(`?sent=${encodeURIComponent(result.body.runId)}#run-${result.body.runId}`), 303);
+  });
+
+  routes.post('/dashboard/broadcasts/runs/:runId/cancel', { ...form, note: 'the Cancel button; same-origin POST only' }, async (c) => {
+    const runId = c.req.param('runId');
+    const cancelled = z.uuid().safeParse(runId).success ? await cancelBroadcast(deps, runId) : null;
+    if (!cancelled) return html(c, problemPage('No such broadcast run', `There is no broadcast run "${runId}".`), 404);
+    await asDashboard(c, 'broadcast_cancelled', `broadcast-run:${runId}`, cancelled);
+    return c.redirect(urls.broadcasts(`?cancelled=${encodeURIComponent(runId)}#run-${runId}`), 303);
   });
 
   // ── audit log ──

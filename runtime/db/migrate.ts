@@ -17,6 +17,9 @@ import * as timePartitions from './migrations/0003-time-partitions.ts';
 import * as keyedWaits from './migrations/0004-keyed-waits.ts';
 import * as inboxEngagement from './migrations/0005-inbox-engagement.ts';
 import * as frequencyCaps from './migrations/0006-frequency-caps.ts';
+import * as lists from './migrations/0007-lists.ts';
+import * as audiences from './migrations/0008-audiences.ts';
+import * as tenants from './migrations/0009-tenants.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface Migration {
@@ -33,6 +36,9 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 4, name: 'keyed-waits', sql: keyedWaits.sql },
   { id: 5, name: 'inbox-engagement', sql: inboxEngagement.sql },
   { id: 6, name: 'frequency-caps', sql: frequencyCaps.sql },
+  { id: 7, name: 'lists', sql: lists.sql },
+  { id: 8, name: 'audiences', sql: audiences.sql },
+  { id: 9, name: 'tenants', sql: tenants.sql },
 ];
 
 export interface AppliedMigration {

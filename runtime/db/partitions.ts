@@ -63,6 +63,8 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
       { name: 'by_workflow', columns: 'workflow, created_at DESC, id DESC' },
       { name: 'by_channel', columns: 'channel, created_at DESC, id DESC' },
       { name: 'by_provider', columns: 'provider, created_at DESC, id DESC' },
+      // The tenant filter (runtime/tenants): only messages of a tenant, so untenanted logs pay nothing for it.
+      { name: 'by_tenant', columns: 'tenant_id, created_at DESC, id DESC', where: '(tenant_id IS NOT NULL)' },
     ],
   },
   {
@@ -226,7 +228,10 @@ async function legacyBound(client: pg.Client, spec: PartitionedTable, now: numbe
 }
 
 async function convert(client: pg.Client, spec: PartitionedTable, now: number): Promise<boolean> {
-  if (await isPartitioned(client, spec.table)) return false;
+  if (await isPartitioned(client, spec.table)) {
+    await addMissingIndexes(client, spec);
+    return false;
+  }
   const { at, empty } = await legacyBound(client, spec, now);
   const legacy = `${spec.table}_before_${dayName(at)}`;
   let primaryKeyIndex: string | null = null;
@@ -270,6 +275,35 @@ async function convert(client: pg.Client, spec: PartitionedTable, now: number): 
     return convert(client, spec, now);
   }
   return true;
+}
+
+/**
+ * An index a later release added to a table already partitioned (the tenant filter): made online, as PostgreSQL
+ * documents for partitioned tables — the parent's index alone (ON ONLY, invalid until complete), each
+ * partition's built CONCURRENTLY and attached; the last attachment makes the parent's valid. Partitions created
+ * from then on get it with their ATTACH. A build cut short is taken up again at the next start.
+ */
+async function addMissingIndexes(client: pg.Client, spec: PartitionedTable): Promise<void> {
+  const have = new Set((await existingIndexes(client, spec.table)).filter((i) => i.valid).map((i) => i.name));
+  for (const index of spec.indexes) {
+    const name = `${spec.table}_${index.name}`;
+    if (have.has(name)) continue;
+    const where = index.where ? ` WHERE ${index.where}` : '';
+    await briefly(client, () => client.query(`CREATE INDEX IF NOT EXISTS ${name} ON ONLY herald.${spec.table} (${index.columns})${where}`));
+    const parts = await client.query<{ partition: string; attached: boolean }>(
+      `SELECT c.relname AS partition, EXISTS (SELECT 1 FROM pg_inherits ii JOIN pg_index x ON x.indexrelid = ii.inhrelid
+                WHERE ii.inhparent = to_regclass($2) AND x.indrelid = c.oid) AS attached
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1) AND NOT i.inhdetachpending`,
+      [`herald.${spec.table}`, `herald.${name}`],
+    );
+    for (const { partition, attached } of parts.rows) {
+      if (attached) continue;
+      const own = `${partition}_${index.name}`;
+      await client.query(`DROP INDEX CONCURRENTLY IF EXISTS herald."${own}"`);
+      await client.query(`CREATE INDEX CONCURRENTLY "${own}" ON herald."${partition}" (${index.columns})${where}`);
+      await briefly(client, () => client.query(`ALTER INDEX herald.${name} ATTACH PARTITION herald."${own}"`));
+    }
+  }
 }
 
 /** The renames, the partitioned table and the ATTACH, in the caller's transaction (the old table locked). */

@@ -176,6 +176,8 @@ export interface RunRow {
   start_pending: boolean;
   /** The fan-out that started the run (runtime/recipients/), if one did. */
   fanout_id?: string | null;
+  /** The tenant the run sends for (runtime/tenants), if any. */
+  tenant_id?: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -185,10 +187,10 @@ export interface NewRun extends Omit<RunRow, 'recipient' | 'created_at' | 'updat
 }
 /** Inserts the runs in `$param` (a JSON array of NewRun) that do not exist yet, returning their ids. */
 const insertRunsFrom = (param: string, where = 'true') =>
-  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending, fanout_id)
-     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending, fanout_id
+  `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending, fanout_id, tenant_id)
+     SELECT id, workflow, bundle_version, user_id, recipient, status, state, trigger_event, definition, request_id, start_pending, fanout_id, tenant_id
      FROM jsonb_to_recordset(${param}::jsonb) AS r (id uuid, workflow text, bundle_version text, user_id text, recipient jsonb, status text,
-       state jsonb, trigger_event text, definition jsonb, request_id uuid, start_pending boolean, fanout_id uuid)
+       state jsonb, trigger_event text, definition jsonb, request_id uuid, start_pending boolean, fanout_id uuid, tenant_id text)
      WHERE ${where}
      ON CONFLICT (id) DO NOTHING RETURNING id`;
 /**
@@ -215,13 +217,14 @@ export const insertRuns = (runs: NewRun[], keys: MatchKeyRow[] = []) =>
 export const deleteMatchKeys = (runIds: string[]) => s('DELETE FROM herald.run_match_keys WHERE run_id = ANY($1::uuid[])', runIds);
 /**
  * The runs of a batch of jobs, locked for the batch's transaction, with their users' snapshot columns (see
- * PROFILE_COLUMNS) and the send receipts an earlier attempt of the batch left (delivery/receipts.ts; none
+ * PROFILE_COLUMNS), its tenant's brand and default preferences (runtime/tenants; null without one) and the send receipts an earlier attempt of the batch left (delivery/receipts.ts; none
  * unless a process died mid-batch: saveTurns deletes a run's receipts with its turn), in one round trip.
  * Locked in id order, so two batches that share runs never wait on each other in a cycle.
  */
 export const lockRunsWithUsers = (ids: string[]) =>
   s(
     `SELECT r.*, ${PROFILE_COLUMNS('r.user_id')},
+       (SELECT json_build_object('brand', t.brand, 'default_preferences', t.default_preferences) FROM herald.tenants t WHERE t.id = r.tenant_id) AS tenant,
        (SELECT json_agg(json_build_object('step_id', sr.step_id, 'channel', sr.channel, 'message_id', sr.message_id,
                                    'provider', sr.provider, 'provider_message_id', sr.provider_message_id, 'at', sr.at))
           FROM herald.send_receipts sr WHERE sr.run_id = r.id) AS receipts
@@ -286,6 +289,8 @@ export interface TurnRecord {
   /** The run's start is behind it (applied, or the run ended first): a pending local start is done. */
   started: boolean;
   messages: MessageEntry[];
+  /** The run's tenant (runtime/tenants): its messages are logged with it. */
+  tenantId?: string;
 }
 /**
  * Saves the turns of a batch in one statement: the messages they logged (each created at the time its UUIDv7 id
@@ -296,13 +301,13 @@ export const saveTurns = (turns: TurnRecord[]) =>
   s(
     `WITH logged AS (
        INSERT INTO herald.messages (id, created_at, run_id, step_id, channel, workflow, template, user_id, status, reason, provider,
-         provider_message_id, provider_response, content, history, category)
+         provider_message_id, provider_response, content, history, category, tenant_id)
        SELECT m.id, COALESCE(herald.uuid7_time(m.id), clock_timestamp()), m.run_id, m.step_id, m.channel, m.workflow, m.template, m.user_id, m.status, m.reason, m.provider,
-         m.provider_message_id, m.provider_response, m.content, m.history, m.category
+         m.provider_message_id, m.provider_response, m.content, m.history, m.category, m.tenant_id
        FROM ROWS FROM (jsonb_to_recordset($2::jsonb) AS (id uuid, run_id uuid, step_id text, channel text, workflow text, template text,
          user_id text, status text, reason text, provider text, provider_message_id text, provider_response jsonb,
-         content jsonb, history jsonb, category text)) WITH ORDINALITY AS m (id, run_id, step_id, channel, workflow, template, user_id, status,
-         reason, provider, provider_message_id, provider_response, content, history, category, n)
+         content jsonb, history jsonb, category text, tenant_id text)) WITH ORDINALITY AS m (id, run_id, step_id, channel, workflow, template, user_id, status,
+         reason, provider, provider_message_id, provider_response, content, history, category, tenant_id, n)
        ORDER BY m.n
        ON CONFLICT DO NOTHING
      ),
@@ -314,7 +319,7 @@ export const saveTurns = (turns: TurnRecord[]) =>
      FROM jsonb_to_recordset($1::jsonb) AS t (id uuid, status text, state jsonb, started boolean)
      WHERE r.id = t.id`,
     json(turns.map((t) => ({ id: t.id, status: t.status, state: t.state, started: t.started }))),
-    json(turns.flatMap((t) => t.messages.map((m) => ({ ...m, run_id: t.id })))),
+    json(turns.flatMap((t) => t.messages.map((m) => ({ ...m, run_id: t.id, ...(t.tenantId ? { tenant_id: t.tenantId } : {}) })))),
   );
 
 // ── messages ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -333,6 +338,8 @@ export interface MessageRow {
   history: { status: string; at: string; detail?: unknown }[];
   provider_response: unknown;
   content: unknown;
+  /** The tenant the message was sent for (runtime/tenants); absent in rows read before migration 9. */
+  tenant_id?: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -361,16 +368,13 @@ export const lockMessageByProviderId = (providerMessageId: string) =>
   );
 export const messageById = (id: string) => s(`SELECT * FROM herald.messages WHERE ${byId(id)}`, id);
 export const lockMessage = (id: string) => s(`SELECT * FROM herald.messages WHERE ${byId(id)} FOR UPDATE`, id);
-export const messagesOfUser = (userId: string, limit: number, before?: { createdAt: Date; id: string }) =>
-  before
-    ? s(
-        'SELECT * FROM herald.messages WHERE user_id = $1 AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $2',
-        userId,
-        limit,
-        before.createdAt,
-        before.id,
-      )
-    : s('SELECT * FROM herald.messages WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', userId, limit);
+/** `tenant`: only the messages sent for that tenant (runtime/tenants). */
+export const messagesOfUser = (userId: string, limit: number, before?: { createdAt: Date; id: string }, tenant?: string) => {
+  const values: unknown[] = [userId, limit];
+  const tenantWhere = tenant === undefined ? '' : ` AND tenant_id = $${values.push(tenant)}`;
+  const keyset = before ? ` AND (created_at, id) < ($${values.push(before.createdAt)}, $${values.push(before.id)})` : '';
+  return s(`SELECT * FROM herald.messages WHERE user_id = $1${tenantWhere}${keyset} ORDER BY created_at DESC, id DESC LIMIT $2`, ...values);
+};
 /**
  * A run's messages: none is older than its run, so the days before it are not read (an hour's margin for the
  * clocks: a message is dated by the runtime's, a run by the database's).
@@ -390,21 +394,27 @@ export const lockOtherStepMessages = (run: { id: string; created_at: Date }, ste
 
 // ── inbox ────────────────────────────────────────────────────────────────────────────────────────────────
 /** An in-app message's item: its id is the message's (a UUIDv7, so its partition follows from it). */
-export const insertInboxItem = (i: { userId: string; messageId: string; title: string; body: string; actionUrl: string | null }) =>
+export const insertInboxItem = (i: { userId: string; messageId: string; title: string; body: string; actionUrl: string | null; tenantId?: string | null }) =>
   s(
-    `INSERT INTO herald.inbox (id, created_at, user_id, message_id, title, body, action_url)
-     VALUES ($2, COALESCE(herald.uuid7_time($2), now()), $1, $2, $3, $4, $5)
+    `INSERT INTO herald.inbox (id, created_at, user_id, message_id, title, body, action_url, tenant_id)
+     VALUES ($2, COALESCE(herald.uuid7_time($2), now()), $1, $2, $3, $4, $5, $6)
      ON CONFLICT (id, created_at) DO UPDATE SET title = EXCLUDED.title RETURNING id`,
     i.userId,
     i.messageId,
     i.title,
     i.body,
     i.actionUrl,
+    i.tenantId ?? null,
   );
 export const inboxOf = (userId: string, limit: number) =>
   s('SELECT * FROM herald.inbox WHERE user_id = $1 AND archived_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $2', userId, limit);
-export const unreadCount = (userId: string) =>
-  s('SELECT count(*)::int AS n FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL', userId);
+/** `tenant` as in inboxOfTenant: absent, every item of the user (the server API); else that tenant's only. */
+export const unreadCount = (userId: string, tenant?: string | null) =>
+  s(
+    `SELECT count(*)::int AS n FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL${inboxOfTenant(tenant, '$2')}`,
+    userId,
+    ...tenantValue(tenant),
+  );
 export const markInboxRead = (userId: string, id: string) =>
   s(
     `UPDATE herald.inbox SET read_at = COALESCE(read_at, now()), seen_at = COALESCE(seen_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING *`,
@@ -769,6 +779,8 @@ export const replicaStatus = () =>
 // (migrate.ts, "dashboard"): a page costs the same at the millionth message as at the first.
 export interface DashboardMessageFilter {
   user?: string;
+  /** The tenant the message was sent for (runtime/tenants; index messages_by_tenant). */
+  tenant?: string;
   workflow?: string;
   channel?: string;
   provider?: string;
@@ -809,6 +821,7 @@ function dashboardMessageWhere(f: DashboardMessageFilter, values: unknown[], wit
     where.push(`${column} ${op} $${values.length}${cast}`);
   };
   if (f.user !== undefined) add('user_id', '=', f.user);
+  if (f.tenant !== undefined) add('tenant_id', '=', f.tenant);
   if (f.workflow !== undefined) add('workflow', '=', f.workflow);
   if (f.channel !== undefined) add('channel', '=', f.channel);
   if (f.provider !== undefined) add('provider', '=', f.provider);
@@ -926,14 +939,21 @@ export interface InboxItemRow {
   /** `created_at` in ISO 8601 UTC with microseconds (a JS Date keeps only ms): the next page starts exactly after this row. */
   cursor_at: string;
 }
+/**
+ * The tenant scope of an inbox token (runtime/tenants/README.md): a token of a tenant reads that tenant's items
+ * only, a token without one the items sent without a tenant only (`IS NOT DISTINCT FROM`: null equals null).
+ * `undefined` (the server API, never a token) adds no condition.
+ */
+const inboxOfTenant = (tenant: string | null | undefined, param: string) => (tenant === undefined ? '' : ` AND tenant_id IS NOT DISTINCT FROM ${param}::text`);
+const tenantValue = (tenant: string | null | undefined): unknown[] => (tenant === undefined ? [] : [tenant]);
 const INBOX_ITEM = `id, message_id, title, body, action_url, read_at, seen_at, delivered_at, archived_at, created_at,
        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`;
 /** One keyset page, newest first: the archived items or the others, after (`beforeAt`, `beforeId`) when given. */
-export const inboxPage = (p: { userId: string; archived: boolean; before: { at: string; id: string } | null; limit: number }) =>
+export const inboxPage = (p: { userId: string; archived: boolean; before: { at: string; id: string } | null; limit: number; tenant?: string | null }) =>
   s(
     `SELECT ${INBOX_ITEM} FROM herald.inbox
      WHERE user_id = $1 AND (archived_at IS NOT NULL) = $2
-       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))
+       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::uuid))${inboxOfTenant(p.tenant, '$6')}
      ORDER BY created_at DESC, id DESC
      LIMIT $5`,
     p.userId,
@@ -941,6 +961,7 @@ export const inboxPage = (p: { userId: string; archived: boolean; before: { at: 
     p.before?.at ?? null,
     p.before?.id ?? null,
     p.limit,
+    ...tenantValue(p.tenant),
   );
 /**
  * What an open stream compares with what it last sent: the newest `limit` items outside the archive, and
@@ -948,54 +969,63 @@ export const inboxPage = (p: { userId: string; archived: boolean; before: { at: 
  * Each row carries the unread count too, in the same round trip; no rows means no items outside the
  * archive, so nothing unread.
  */
-export const inboxWindow = (userId: string, known: string[], limit: number) =>
+export const inboxWindow = (userId: string, known: string[], limit: number, tenant?: string | null) =>
   s(
     `SELECT ${INBOX_ITEM},
-       (SELECT count(*)::int FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL) AS unread
+       (SELECT count(*)::int FROM herald.inbox WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL${inboxOfTenant(tenant, '$4')}) AS unread
      FROM herald.inbox
-     WHERE user_id = $1
+     WHERE user_id = $1${inboxOfTenant(tenant, '$4')}
        AND (id = ANY($2::uuid[])
-            OR id IN (SELECT id FROM herald.inbox WHERE user_id = $1 AND archived_at IS NULL ORDER BY created_at DESC, id DESC LIMIT $3))`,
+            OR id IN (SELECT id FROM herald.inbox WHERE user_id = $1 AND archived_at IS NULL${inboxOfTenant(tenant, '$4')} ORDER BY created_at DESC, id DESC LIMIT $3))`,
     userId,
     known,
     limit,
+    ...tenantValue(tenant),
   );
 /** Read (`read` true) or unread again; a second read keeps the first time. A read item was seen: unread keeps that. */
-export const setInboxItemRead = (userId: string, id: string, read: boolean) =>
+export const setInboxItemRead = (userId: string, id: string, read: boolean, tenant?: string | null) =>
   s(
     `UPDATE herald.inbox SET read_at = CASE WHEN $3 THEN COALESCE(read_at, now()) ELSE NULL END,
        seen_at = CASE WHEN $3 THEN COALESCE(seen_at, now()) ELSE seen_at END
-     WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING ${INBOX_ITEM}`,
+     WHERE user_id = $1 AND ${byId(id, '$2')}${inboxOfTenant(tenant, '$4')} RETURNING ${INBOX_ITEM}`,
     userId,
     id,
     read,
+    ...tenantValue(tenant),
   );
 /** Archived items leave the default list and the unread count; a second archive keeps the first time. */
-export const archiveInboxItem = (userId: string, id: string) =>
-  s(`UPDATE herald.inbox SET archived_at = COALESCE(archived_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')} RETURNING ${INBOX_ITEM}`, userId, id);
+export const archiveInboxItem = (userId: string, id: string, tenant?: string | null) =>
+  s(
+    `UPDATE herald.inbox SET archived_at = COALESCE(archived_at, now()) WHERE user_id = $1 AND ${byId(id, '$2')}${inboxOfTenant(tenant, '$3')} RETURNING ${INBOX_ITEM}`,
+    userId,
+    id,
+    ...tenantValue(tenant),
+  );
 /** Every unread item outside the archive becomes read; returns how many changed, and their messages (to report). */
-export const readAllInbox = (userId: string) =>
+export const readAllInbox = (userId: string, tenant?: string | null) =>
   s(
     `WITH changed AS (
        UPDATE herald.inbox SET read_at = now(), seen_at = COALESCE(seen_at, now())
-       WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL RETURNING message_id
+       WHERE user_id = $1 AND read_at IS NULL AND archived_at IS NULL${inboxOfTenant(tenant, '$2')} RETURNING message_id
      )
      SELECT count(*)::int AS n, COALESCE(array_agg(message_id::text), '{}') AS messages FROM changed`,
     userId,
+    ...tenantValue(tenant),
   );
 /**
  * Claims the first showing (`delivered_at`) or sighting (`seen_at`) of the user's items among `ids`: only items
  * not claimed before come back (their messages, to report), so however often a list is fetched or opened, and by
  * however many tabs and processes, each item is reported once. Ids of other users' items change nothing.
  */
-export const claimInboxItems = (userId: string, ids: readonly string[], mark: 'delivered' | 'seen') =>
+export const claimInboxItems = (userId: string, ids: readonly string[], mark: 'delivered' | 'seen', tenant?: string | null) =>
   s(
     mark === 'delivered'
-      ? 'UPDATE herald.inbox SET delivered_at = now() WHERE user_id = $1 AND id = ANY($2::uuid[]) AND delivered_at IS NULL RETURNING message_id'
+      ? `UPDATE herald.inbox SET delivered_at = now() WHERE user_id = $1 AND id = ANY($2::uuid[]) AND delivered_at IS NULL${inboxOfTenant(tenant, '$3')} RETURNING message_id`
       : `UPDATE herald.inbox SET seen_at = now(), delivered_at = COALESCE(delivered_at, now())
-         WHERE user_id = $1 AND id = ANY($2::uuid[]) AND seen_at IS NULL RETURNING message_id`,
+         WHERE user_id = $1 AND id = ANY($2::uuid[]) AND seen_at IS NULL${inboxOfTenant(tenant, '$3')} RETURNING message_id`,
     userId,
     ids,
+    ...tenantValue(tenant),
   );
 
 // ── dashboard sessions ──

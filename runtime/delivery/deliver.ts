@@ -5,7 +5,7 @@
  * has moved past its step, so a retried job (whose run is still before the step) finds nothing recorded and
  * a redelivered one (already past it) never reaches this code. Each (run, step, channel) has one row.
  */
-import type { Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
+import type { Brand, Bundle, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, type SqlClient } from '../db/sql-client.ts';
 import type { Action, SentMessage, UserSnapshot } from '../engine/index.ts';
@@ -31,6 +31,8 @@ export interface DeliverContext {
   data: Record<string, JsonValue>;
   digest: { count: number; items: JsonValue[]; omitted?: number } | null;
   user: UserSnapshot;
+  /** The run's tenant: its brand over the bundle's default brand, its inbox. Absent or null: none. */
+  tenant?: { id: string; brand: Brand } | null;
   providers: ProviderRegistry;
   publicUrl: string;
   links: LinkSigner;
@@ -176,6 +178,8 @@ async function sendOne(
     messageId,
     runId: ctx.runId,
     digest: ctx.digest,
+    tenantBrand: ctx.tenant?.brand ?? null,
+    tenantId: ctx.tenant?.id ?? null,
     now: ctx.clock(),
   });
   let content;
@@ -209,7 +213,7 @@ async function sendOne(
       channel: candidate.channel,
       to: { userId: ctx.userId, email: ctx.user.email ?? null, phone_number: ctx.user.phone_number ?? null, push_tokens: ctx.user.push_tokens ?? [] },
       content,
-      inbox: inboxOn(ctx.tx),
+      inbox: inboxOn(ctx.tx, ctx.tenant?.id ?? null),
       statusCallbackUrl: `${ctx.publicUrl}/webhooks/twilio/status?message=${messageId}`,
       ...(candidate.channel === 'email' && unsubscribeUrl
         ? { headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }

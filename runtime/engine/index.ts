@@ -14,4 +14,5 @@ export { checkMatch, eventReachesRun, type MatchCheck } from './match.ts';
 export { resolveRef, setPath } from './refs.ts';
 export { isFinished, isStarted } from './turn.ts';
 export { planSend, windowZone, type SendPlan, type SkipReason } from './send.ts';
+export { type TenantSnapshot, withTenant } from './tenant.ts';
 export type * from './types.ts';

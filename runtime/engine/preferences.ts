@@ -11,19 +11,29 @@ import type { UserSnapshot } from './types.ts';
  * - `unknown-category`: the category is not in the bundle (treated as no category);
  * - `required`: the category is required (security, billing): users cannot opt out;
  * - `opted-in` / `opted-out`: the user's explicit choice for (category, channel);
- * - `category-default` / `not-a-default-channel`: no explicit choice, so the category's default channels.
+ * - `tenant-default`: no explicit choice, and the run's tenant sets (category, channel) on or off;
+ * - `category-default` / `not-a-default-channel`: neither, so the category's default channels.
  */
-export type PreferenceRule = 'no-category' | 'unknown-category' | 'required' | 'opted-in' | 'opted-out' | 'category-default' | 'not-a-default-channel';
+export type PreferenceRule =
+  | 'no-category'
+  | 'unknown-category'
+  | 'required'
+  | 'opted-in'
+  | 'opted-out'
+  | 'tenant-default'
+  | 'category-default'
+  | 'not-a-default-channel';
 
 /**
- * May this user be sent `channel` messages of `categoryId`?
+ * May this user be sent `channel` messages of `categoryId`? Required categories always; then the user's own
+ * choice; then the run's tenant's default; then the category's default channels.
  * @example resolvePreference(bundle, 'product-updates', 'sms', user) // → { allowed: false, rule: 'opted-out' }
  */
 export function resolvePreference(
   bundle: Pick<Bundle, 'categories'>,
   categoryId: string | null,
   channel: Channel,
-  user: Pick<UserSnapshot, 'preferences'>,
+  user: Pick<UserSnapshot, 'preferences' | 'tenantPreferences'>,
 ): { allowed: boolean; rule: PreferenceRule } {
   if (categoryId === null) return { allowed: true, rule: 'no-category' };
   const category = bundle.categories[categoryId];
@@ -31,6 +41,10 @@ export function resolvePreference(
   if (category.required) return { allowed: true, rule: 'required' };
   const explicit = user.preferences[categoryId]?.[channel];
   if (explicit !== undefined) return { allowed: explicit, rule: explicit ? 'opted-in' : 'opted-out' };
+  // Own keys only: category ids come from the bundle, the tenant's map from a request.
+  const tenant = user.tenantPreferences && Object.hasOwn(user.tenantPreferences, categoryId) ? user.tenantPreferences[categoryId] : undefined;
+  const tenantDefault = tenant && Object.hasOwn(tenant, channel) ? tenant[channel] : undefined;
+  if (tenantDefault !== undefined) return { allowed: tenantDefault, rule: 'tenant-default' };
   const isDefault = category.defaultChannels.includes(channel);
   return { allowed: isDefault, rule: isDefault ? 'category-default' : 'not-a-default-channel' };
 }

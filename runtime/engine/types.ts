@@ -100,6 +100,11 @@ export interface UserSnapshot {
   lastActiveAt: number | null;
   /** `category` → `channel` → opted in? Missing entries fall back to the category's default channels. */
   preferences: Record<string, Partial<Record<Channel, boolean>>>;
+  /**
+   * The defaults of the run's tenant (runtime/tenants), the same shape: between the category's default channels
+   * and the user's own choice. Absent: the run has no tenant, or its tenant sets none.
+   */
+  tenantPreferences?: Record<string, Partial<Record<Channel, boolean>>>;
   /** SMS opt-out by keyword (STOP): never send SMS. */
   smsOptOut?: boolean;
 }

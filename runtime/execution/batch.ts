@@ -27,7 +27,16 @@ import { deliver } from '../delivery/deliver.ts';
 import { FrequencyLedger } from '../delivery/frequency.ts';
 import { type ReceiptRow, type RunReceipts, runReceipts } from '../delivery/receipts.ts';
 import { sendFacts, type FactDelivery, type FactJob } from './queue.ts';
-import { loadUserSnapshot, recipientSnapshot, userSnapshot, type ProfileColumns } from './snapshot.ts';
+import {
+  loadUserSnapshot,
+  type ProfileColumns,
+  recipientSnapshot,
+  type TenantColumns,
+  type TenantSnapshot,
+  tenantSnapshot,
+  userSnapshot,
+  withTenant,
+} from './snapshot.ts';
 import { throttledMessages } from './throttled.ts';
 
 /** A run being advanced by a batch: its state, and what its facts logged and scheduled, saved with the batch. */
@@ -38,6 +47,8 @@ interface BatchRun {
   bundle: Bundle;
   state: RunState;
   user: UserSnapshot;
+  /** The run's tenant (runtime/tenants): its brand for renders; its defaults are in `user`. */
+  tenant: TenantSnapshot | null;
   /** Messages logged while the run advanced, written with the run's state. */
   log: sql.MessageEntry[];
   /** Timers the run set, enqueued with the batch. */
@@ -74,6 +85,7 @@ const carriedOutInTransaction: ActionHandlers<BatchRun, Promise<Fact | null>> = 
         data: batchRun.state.data,
         digest: batchRun.state.digest,
         user: batchRun.user,
+        tenant: batchRun.tenant,
         providers: deps.providers,
         publicUrl: deps.publicUrl,
         links: deps.links,
@@ -126,7 +138,7 @@ const carriedOutInTransaction: ActionHandlers<BatchRun, Promise<Fact | null>> = 
     for (const [path, value] of Object.entries(action.set)) {
       await exec(tx, sql.setProfilePath(run.user_id, path, value));
     }
-    batchRun.user = await loadUserSnapshot(tx, run.user_id);
+    batchRun.user = withTenant(await loadUserSnapshot(tx, run.user_id), batchRun.tenant);
     return null;
   },
   async finished({ deps }, action) {
@@ -213,14 +225,15 @@ function factsByRun(jobs: FactJob[]): Map<string, Fact[]> {
  */
 export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: FactJob[], signal?: AbortSignal): Promise<Map<string, RunState>> {
   const byRun = factsByRun(jobs);
-  const locked = await rows<sql.RunRow & ProfileColumns & { receipts: ReceiptRow[] | null }>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
+  const locked = await rows<sql.RunRow & ProfileColumns & TenantColumns & { receipts: ReceiptRow[] | null }>(tx, sql.lockRunsWithUsers([...byRun.keys()]));
   const frequency = new FrequencyLedger(tx);
   // Every run settles before the batch goes on or fails: one still advancing when another has failed would
   // otherwise issue statements on a transaction that is being rolled back and released.
   const settled = await Promise.allSettled(
     locked.map(async (run) => {
       const bundle = bundleWithDefinition(await deps.bundles.get(tx, run.bundle_version), run.definition);
-      const user = run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient);
+      const tenant = tenantSnapshot(run.tenant_id, run);
+      const user = withTenant(run.user_id ? userSnapshot(run.user_id, run) : recipientSnapshot(run.recipient), tenant);
       const batchRun: BatchRun = {
         deps,
         tx,
@@ -228,6 +241,7 @@ export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: Fac
         bundle,
         state: run.state as RunState,
         user,
+        tenant,
         log: [],
         scheduled: [],
         receipts: runReceipts(run.receipts),
@@ -249,7 +263,16 @@ export async function processFacts(deps: ExecutionDeps, tx: SqlClient, jobs: Fac
   );
   await exec(
     tx,
-    sql.saveTurns(batchRuns.map((t) => ({ id: t.run.id, status: t.state.status, state: t.state, started: startIsBehind(t.state), messages: t.log }))),
+    sql.saveTurns(
+      batchRuns.map((t) => ({
+        id: t.run.id,
+        status: t.state.status,
+        state: t.state,
+        started: startIsBehind(t.state),
+        messages: t.log,
+        ...(t.run.tenant_id ? { tenantId: t.run.tenant_id } : {}),
+      })),
+    ),
   );
   const unkeyed = endedWithKeys(batchRuns);
   if (unkeyed.length) await exec(tx, sql.deleteMatchKeys(unkeyed));

@@ -4,6 +4,7 @@
  * bundle for each fact, so the one engine runs them like any other workflow, pinned like any other run.
  */
 import { z } from 'zod';
+import { bundleForRuns } from '../../compiler/bundle/broadcasts.ts';
 import { templateSchema, workflowSchema, type Bundle, type Template, type Workflow } from '../../compiler/bundle/schema.ts';
 
 export const runDefinitionSchema = z.object({
@@ -14,9 +15,11 @@ export type RunDefinition = z.infer<typeof runDefinitionSchema>;
 
 /** The bundle as a run sees it: its own workflow and templates over the bundle's. */
 export function bundleWithDefinition(bundle: Bundle, definition: unknown): Bundle {
-  if (definition === null || definition === undefined) return bundle;
+  // A broadcast's runs find its workflow (`broadcast:<id>`) among the workflows, as every run finds its own.
+  const forRuns = bundleForRuns(bundle);
+  if (definition === null || definition === undefined) return forRuns;
   const { workflow, templates } = runDefinitionSchema.parse(definition);
-  return { ...bundle, workflows: { ...bundle.workflows, [workflow.id]: workflow }, templates: { ...bundle.templates, ...templates } };
+  return { ...forRuns, workflows: { ...forRuns.workflows, [workflow.id]: workflow }, templates: { ...forRuns.templates, ...templates } };
 }
 
 export function runDefinition(workflow: Workflow, templates: Record<string, Template> = {}): RunDefinition {

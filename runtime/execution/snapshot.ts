@@ -1,8 +1,8 @@
 /** What the engine may know about a recipient: the profile, preferences and presence, read in the job's transaction. */
-import type { Channel, JsonValue } from '../../compiler/bundle/schema.ts';
+import type { Brand, Channel, JsonValue } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { one, type SqlClient } from '../db/sql-client.ts';
-import type { UserSnapshot } from '../engine/index.ts';
+import { type TenantSnapshot, type UserSnapshot, withTenant } from '../engine/index.ts';
 
 /** The profile as `row_to_json` gives it (times as ISO strings), and its preference rows. */
 interface ProfileJson {
@@ -53,6 +53,23 @@ export function userSnapshot(userId: string, { profile, prefs }: ProfileColumns)
     preferences,
     smsOptOut: profile?.sms_opt_out ?? false,
   };
+}
+
+/** The run's tenant as the batch reads it with the run (sql.lockRunsWithUsers): null without one, or once deleted. */
+export interface TenantColumns {
+  tenant: { brand: Brand | null; default_preferences: { categories?: UserSnapshot['preferences'] } | null } | null;
+}
+
+// The engine's (the in-memory driver hands a scenario's tenant to it the same way); re-exported for the runtime's callers.
+export { type TenantSnapshot, withTenant };
+
+export function tenantSnapshot(tenantId: string | null | undefined, { tenant }: TenantColumns): TenantSnapshot | null {
+  if (!tenantId || !tenant) return null;
+  const preferences: UserSnapshot['preferences'] = Object.create(null);
+  for (const [category, channels] of Object.entries(tenant.default_preferences?.categories ?? {})) {
+    preferences[category] = Object.assign(Object.create(null) as UserSnapshot['preferences'][string], channels);
+  }
+  return { id: tenantId, brand: tenant.brand ?? {}, preferences };
 }
 
 export async function loadUserSnapshot(client: SqlClient, userId: string): Promise<UserSnapshot> {

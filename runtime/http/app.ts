@@ -16,11 +16,15 @@ import { courierFeature } from '../courier/routes.ts';
 import { dashboardFeature } from '../dashboard/routes.ts';
 import { eventRoutes } from './routes-events.ts';
 import { inboxFeature } from '../inbox/routes.ts';
+import { listsFeature } from '../lists/routes.ts';
+import { fanoutsFeature } from '../recipients/routes.ts';
+import { broadcastsFeature } from '../broadcasts/routes.ts';
 import { preferenceCenterFeature } from '../preferences/routes.ts';
 import { exportRoutes } from './routes-export.ts';
 import { providerRoutes } from './routes-providers.ts';
 import { runRoutes } from './routes-runs.ts';
 import { segmentFeature } from '../segment/routes.ts';
+import { tenantsFeature } from '../tenants/routes.ts';
 import { unsubscribeFeature } from '../preferences/unsubscribe-routes.ts';
 import { userRoutes } from './routes-users.ts';
 import { webhookFeature } from '../webhooks/routes.ts';
@@ -122,6 +126,10 @@ export function createApp(deps: AppDeps): HeraldApp {
     courierFeature(deps),
     // The core API (routes-*.ts here), then the audit log.
     coreFeature(deps),
+    listsFeature(deps),
+    fanoutsFeature(deps),
+    broadcastsFeature(deps),
+    tenantsFeature(deps),
     auditFeature(deps),
   ];
   for (const feature of features) app.route('/', feature.app);

@@ -3,6 +3,7 @@ import type { Database } from '../db/pool.ts';
 import type { ApiKey } from './api-keys.ts';
 import type { DriverDeps } from '../execution/deps.ts';
 import type { Intake } from '../intake/index.ts';
+import type { FanoutDeps } from '../recipients/index.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** What the HTTP layer needs from the runtime. */
@@ -17,6 +18,8 @@ export interface AppDeps {
   driver: DriverDeps;
   /** Where every trigger comes in (runtime/intake/): group commit, Idempotency-Key claims. */
   intake: Intake;
+  /** What fan-outs need (runtime/recipients/), with the audience hook when wired; absent: `{ driver }` (lists only). */
+  fanouts?: FanoutDeps;
   metrics: Metrics;
   /** The first admin key: what the dashboard login takes when HERALD_DASHBOARD_PASSWORD is unset. */
   apiKey: string;

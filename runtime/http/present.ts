@@ -11,6 +11,8 @@ export function presentMessage(m: sql.MessageRow) {
     provider: m.provider,
     template: m.template,
     userId: m.user_id,
+    // Only for a message sent for a tenant (runtime/tenants): other answers keep their shape.
+    ...(m.tenant_id ? { tenant: m.tenant_id } : {}),
     status: m.status,
     reason: m.reason,
     history: m.history,

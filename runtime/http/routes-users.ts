@@ -84,7 +84,11 @@ export function userRoutes(routes: Router, deps: AppDeps) {
   routes.get('/v1/users/:userId/messages', { auth: 'api-key', scope: 'read', body: 0 }, async (c) => {
     const limit = limitOf(c.req.query('limit'));
     // The message log is a scan: the read replica's (http/reads.ts), as old as its lag.
-    const list = await rows<sql.MessageRow>(scanDatabase(c, deps), sql.messagesOfUser(c.req.param('userId'), limit, decodeCursor(c.req.query('cursor'))));
+    const tenant = c.req.query('tenant') || undefined;
+    const list = await rows<sql.MessageRow>(
+      scanDatabase(c, deps),
+      sql.messagesOfUser(c.req.param('userId'), limit, decodeCursor(c.req.query('cursor')), tenant),
+    );
     const last = list[list.length - 1];
     const next = list.length === limit && last ? Buffer.from(`${last.created_at.toISOString()}|${last.id}`).toString('base64url') : null;
     return c.json({ messages: list.map(presentMessage), next });

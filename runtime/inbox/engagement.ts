@@ -46,9 +46,11 @@ export async function reportInboxSighting(
   userId: string,
   itemIds: readonly string[],
   kind: 'delivered' | 'seen',
+  /** The token's tenant scope (sql.ts inboxOfTenant): items of another tenant are not claimed. */
+  tenant?: string | null,
 ): Promise<number> {
   if (itemIds.length === 0) return 0;
-  const claimed = await rows<{ message_id: string }>(tx, sql.claimInboxItems(userId, itemIds, kind));
+  const claimed = await rows<{ message_id: string }>(tx, sql.claimInboxItems(userId, itemIds, kind, tenant));
   await reportInboxEngagement(
     deps,
     tx,

@@ -71,11 +71,16 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
   const now = () => deps.driver.now();
   const slots = createStreamSlots(readInboxLimits(deps.env));
   const presence = createPresence({ db: deps.db, gate, now });
-  const user = (c: Context) => authenticate(c, deps.env, now());
-  const unreadOf = async (userId: string) => (await one<{ n: number }>(deps.db, sql.unreadCount(userId)))?.n ?? 0;
+  // The token's user, and its tenant scope: a tenant's token reads that tenant's items, one without a tenant the
+  // items sent without one (null), never another's (runtime/tenants/README.md).
+  const user = (c: Context) => {
+    const claim = authenticate(c, deps.env, now());
+    return { userId: claim.userId, tenant: claim.tenant ?? null };
+  };
+  const unreadOf = async (userId: string, tenant: string | null) => (await one<{ n: number }>(deps.db, sql.unreadCount(userId, tenant)))?.n ?? 0;
   /** Items now in front of the user in a list or stream: each reported `delivered` the first time (engagement.ts). */
-  const shown = async (userId: string, ids: readonly string[]) => {
-    if (ids.length) await deps.db.transaction((tx) => reportInboxSighting(deps.driver, tx, userId, ids, 'delivered'));
+  const shown = async (userId: string, tenant: string | null, ids: readonly string[]) => {
+    if (ids.length) await deps.db.transaction((tx) => reportInboxSighting(deps.driver, tx, userId, ids, 'delivered', tenant));
   };
 
   // The widget runs on the customer's pages, another origin. Bearer tokens, never cookies: any origin may
@@ -85,16 +90,17 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
   routes.use('/v1/inbox/*', crossOrigin);
 
   routes.get('/v1/inbox', { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
-    const { userId } = user(c);
+    const { userId, tenant } = user(c);
     const q = query(c, listQuery);
     const before = q.cursor === undefined ? null : decodeCursor(q.cursor);
     if (q.cursor !== undefined && !before) throw new HttpError(400, 'invalid_request', 'cursor is not one this API returned');
     const [page, unread] = await Promise.all([
-      rows<sql.InboxItemRow>(deps.db, sql.inboxPage({ userId, archived: q.archived === 'true', before, limit: q.limit })),
-      unreadOf(userId),
+      rows<sql.InboxItemRow>(deps.db, sql.inboxPage({ userId, archived: q.archived === 'true', before, limit: q.limit, tenant })),
+      unreadOf(userId, tenant),
     ]);
     await shown(
       userId,
+      tenant,
       page.filter((row) => row.delivered_at === null).map((row) => row.id),
     );
     const last = page[page.length - 1];
@@ -102,8 +108,8 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
   });
 
   routes.get('/v1/inbox/count', { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
-    const { userId } = user(c);
-    return c.json({ unread: await unreadOf(userId) });
+    const { userId, tenant } = user(c);
+    return c.json({ unread: await unreadOf(userId, tenant) });
   });
 
   routes.get(
@@ -121,55 +127,60 @@ function inboxRoutes(routes: Router, deps: AppDeps): void {
         // Freed by the stream when it ends, however it ends.
         onClose: takeStreamSlot(c, slots, claim.userId),
         userId: claim.userId,
+        tenant: claim.tenant ?? null,
         expiresAt: claim.exp * 1000,
         limit,
         now,
         serverClosing: () => server !== null && !server.listening,
-        shown: (ids) => shown(claim.userId, ids),
+        shown: (ids) => shown(claim.userId, claim.tenant ?? null, ids),
         onError: deps.log,
       });
     },
   );
 
   routes.post('/v1/inbox/read-all', { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
-    const { userId } = user(c);
+    const { userId, tenant } = user(c);
     const changed = await deps.db.transaction(async (tx) => {
-      const read = await one<{ n: number; messages: string[] }>(tx, sql.readAllInbox(userId));
+      const read = await one<{ n: number; messages: string[] }>(tx, sql.readAllInbox(userId, tenant));
       await reportInboxEngagement(deps.driver, tx, userId, read?.messages ?? [], 'read');
       return read;
     });
-    return c.json({ updated: changed?.n ?? 0, unread: await unreadOf(userId) });
+    return c.json({ updated: changed?.n ?? 0, unread: await unreadOf(userId, tenant) });
   });
 
   // The list was opened: the items it shows (ids the client sends) become seen. Ids that are not the token's
   // user's items (someone else's, unknown, already seen) change nothing and are not told apart: `updated` counts
   // the user's own items seen for the first time.
   routes.post('/v1/inbox/seen', { auth: 'inbox-token', body: SEEN_BODY_BYTES, note: TOKEN_NOTE }, async (c) => {
-    const { userId } = user(c);
+    const { userId, tenant } = user(c);
     const { value } = await readBody(c, seenBody);
-    const updated = await deps.db.transaction((tx) => reportInboxSighting(deps.driver, tx, userId, value.ids, 'seen'));
-    return c.json({ updated, unread: await unreadOf(userId) });
+    const updated = await deps.db.transaction((tx) => reportInboxSighting(deps.driver, tx, userId, value.ids, 'seen', tenant));
+    return c.json({ updated, unread: await unreadOf(userId, tenant) });
   });
 
   /** One item's state change; `report` is the engagement it is (reported in the same transaction). */
-  const itemAction = (action: 'read' | 'unread' | 'archive' | 'click', statement: (userId: string, id: string) => Statement, report?: InboxEngagement) =>
+  const itemAction = (
+    action: 'read' | 'unread' | 'archive' | 'click',
+    statement: (userId: string, id: string, tenant: string | null) => Statement,
+    report?: InboxEngagement,
+  ) =>
     routes.post(`/v1/inbox/:id/${action}`, { auth: 'inbox-token', body: 0, note: TOKEN_NOTE }, async (c) => {
-      const { userId } = user(c);
+      const { userId, tenant } = user(c);
       const id = c.req.param('id');
       if (!itemId.safeParse(id).success) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
       const row = await deps.db.transaction(async (tx) => {
-        const changed = await one<sql.InboxItemRow>(tx, statement(userId, id));
+        const changed = await one<sql.InboxItemRow>(tx, statement(userId, id, tenant));
         if (changed && report) await reportInboxEngagement(deps.driver, tx, userId, [changed.message_id], report);
         return changed;
       });
       if (!row) throw new HttpError(404, 'not_found', `no inbox item "${id}"`);
-      return c.json({ item: presentItem(row), unread: await unreadOf(userId) });
+      return c.json({ item: presentItem(row), unread: await unreadOf(userId, tenant) });
     });
-  itemAction('read', (userId, id) => sql.setInboxItemRead(userId, id, true), 'read');
-  itemAction('unread', (userId, id) => sql.setInboxItemRead(userId, id, false));
-  itemAction('archive', (userId, id) => sql.archiveInboxItem(userId, id));
+  itemAction('read', (userId, id, tenant) => sql.setInboxItemRead(userId, id, true, tenant), 'read');
+  itemAction('unread', (userId, id, tenant) => sql.setInboxItemRead(userId, id, false, tenant));
+  itemAction('archive', (userId, id, tenant) => sql.archiveInboxItem(userId, id, tenant));
   // Following the action is reading it too: the item leaves the unread count, and `clicked` implies `read`.
-  itemAction('click', (userId, id) => sql.setInboxItemRead(userId, id, true), 'clicked');
+  itemAction('click', (userId, id, tenant) => sql.setInboxItemRead(userId, id, true, tenant), 'clicked');
 
   // ── the widget and its example page ──
   routes.get('/inbox.js', { auth: 'none', body: 0, note: 'the widget script: public, the same for everyone' }, (c) => {

@@ -38,6 +38,8 @@ export interface InboxStreamOptions {
   /** Shared by the process's streams: marks the user active, throttled per user. */
   presence: Presence;
   userId: string;
+  /** The token's tenant scope (null: items sent without a tenant); the hub wakes the stream for any of the user's items. */
+  tenant?: string | null;
   /** When the token stops being valid, ms since the epoch. */
   expiresAt: number;
   /** How many of the newest items the client keeps in view. */
@@ -107,7 +109,9 @@ export async function openInboxStream(o: InboxStreamOptions): Promise<Response> 
 
   async function compare(first: boolean) {
     if (closed) return;
-    const window = await o.gate(() => rows<sql.InboxItemRow & { unread: number }>(o.db, sql.inboxWindow(o.userId, [...known.keys()], o.limit)));
+    const window = await o.gate(() =>
+      rows<sql.InboxItemRow & { unread: number }>(o.db, sql.inboxWindow(o.userId, [...known.keys()], o.limit, o.tenant ?? null)),
+    );
     if (closed) return;
     const unread = window[0]?.unread ?? 0;
     const items = window.map(presentItem).sort(newestFirst);

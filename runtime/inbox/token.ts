@@ -3,12 +3,14 @@
  * user's inbox, and nobody else's.
  *
  *   token   = base64url(payload) "." base64url(HMAC-SHA256(HERALD_INBOX_SECRET, base64url(payload)))
- *   payload = UTF-8 JSON {"userId": "<id>", "exp": <seconds since the epoch>}
+ *   payload = UTF-8 JSON {"userId": "<id>", "exp": <seconds since the epoch>[, "tenant": "<tenant id>"]}
  *
  * The MAC covers the encoded payload exactly as sent, so verifying never depends on how a JSON encoder
  * orders keys or spaces. `exp` is in seconds (the JWT convention), so any language signs it in one line.
- * The payload must have exactly these two keys: a token signed for something else with the same secret
- * (say an unsubscribe link, should an operator reuse the secret) never passes as an inbox token.
+ * The payload must have exactly these two keys, and may have a third, `tenant` (runtime/tenants: the token then
+ * reads that tenant's items only, and one without it the items sent without a tenant only): a token signed for
+ * something else with the same secret (say an unsubscribe link, should an operator reuse the secret) never
+ * passes as an inbox token.
  *
  * Dependency-free on purpose (node:crypto only): customers import it, or copy it into their backend.
  */
@@ -18,6 +20,8 @@ export interface InboxTokenClaim {
   userId: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** The tenant whose inbox the token reads (its items only); absent: the items sent without a tenant. */
+  tenant?: string;
 }
 
 /**
@@ -41,13 +45,14 @@ const mac = (secret: string, payload: string) => createHmac('sha256', secret).up
  * const token = signInboxToken(process.env.HERALD_INBOX_SECRET!, user.id, 3600);
  * // → render <herald-inbox token="${token}"> or return it from an API the page calls
  */
-export function signInboxToken(secret: string, userId: string, ttlSeconds = 3600, nowMs = Date.now()): string {
+export function signInboxToken(secret: string, userId: string, ttlSeconds = 3600, nowMs = Date.now(), tenant?: string): string {
   if (!secret) throw new Error('signInboxToken: the secret is empty (HERALD_INBOX_SECRET)');
   if (!userId) throw new Error('signInboxToken: the user id is empty');
   if (!(ttlSeconds > 0) || ttlSeconds > MAX_INBOX_TOKEN_TTL_SECONDS) {
     throw new Error(`signInboxToken: ttlSeconds must be from 1 to ${MAX_INBOX_TOKEN_TTL_SECONDS}`);
   }
-  const claim: InboxTokenClaim = { userId, exp: Math.floor(nowMs / 1000) + Math.ceil(ttlSeconds) };
+  if (tenant === '') throw new Error('signInboxToken: the tenant is empty (leave it out for no tenant)');
+  const claim: InboxTokenClaim = { userId, exp: Math.floor(nowMs / 1000) + Math.ceil(ttlSeconds), ...(tenant === undefined ? {} : { tenant }) };
   const payload = Buffer.from(JSON.stringify(claim)).toString('base64url');
   return `${payload}.${mac(secret, payload)}`;
 }
@@ -75,13 +80,14 @@ export function verifyInboxToken(secret: string, token: string, nowMs = Date.now
   if (parsed.exp * 1000 <= nowMs) return { ok: false, reason: 'expired token' };
   // Checked here, not only in signInboxToken: tokens are also signed by customers' own code, in any language.
   if (parsed.exp * 1000 > nowMs + (MAX_INBOX_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS) * 1000) return { ok: false, reason: TOO_LONG_LIVED };
-  return { ok: true, claim: { userId: parsed.userId, exp: parsed.exp } };
+  return { ok: true, claim: { userId: parsed.userId, exp: parsed.exp, ...(parsed.tenant === undefined ? {} : { tenant: parsed.tenant }) } };
 }
 
 function isClaim(value: unknown): value is InboxTokenClaim {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const keys = Object.keys(value).sort();
-  if (keys.length !== 2 || keys[0] !== 'exp' || keys[1] !== 'userId') return false;
-  const { userId, exp } = value as Record<string, unknown>;
+  const keys = Object.keys(value).sort().join(',');
+  if (keys !== 'exp,userId' && keys !== 'exp,tenant,userId') return false;
+  const { userId, exp, tenant } = value as Record<string, unknown>;
+  if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) return false;
   return typeof userId === 'string' && userId.length > 0 && typeof exp === 'number' && Number.isSafeInteger(exp);
 }

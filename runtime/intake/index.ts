@@ -39,6 +39,12 @@ export interface Intake {
   /** Other work that may share a group's transaction (a Segment call); it may run twice and must touch nothing but `tx`. */
   grouped<T>(work: TransactionWork<T>): Promise<T>;
   /**
+   * Work that answers a request as a trigger does but is not a list of starts (a fan-out created): keyed by the
+   * request's `Idempotency-Key` when given (a replay answers with the stored body), grouped otherwise. It may run
+   * twice and must touch nothing but `tx`.
+   */
+  work<Body>(work: TransactionWork<Body>, key?: RequestKey): Promise<Accepted<Body>>;
+  /**
    * An event accepted in a transaction the caller holds (the ingest queue's pass), its key claimed there: a key
    * already used answers as a replay, or as a conflict when it was used for another request.
    */
@@ -78,6 +84,10 @@ export function createIntake(db: Database, deps: DriverDeps): Intake {
       return { body: await grouped(work), replayed: false };
     },
     grouped,
+    async work(work, key) {
+      if (key) return settled(await keyed({ ...key, work }));
+      return { body: await grouped(work), replayed: false };
+    },
     async eventIn(tx, input, key) {
       const work = acceptedEvent(input);
       if (key) return (await claimKeys(tx, [{ ...key, work }]))[0]!;

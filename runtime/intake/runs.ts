@@ -26,6 +26,10 @@ export interface StartInput {
   definition?: RunDefinition;
   /** Runs started by one request (several recipients) share its id. */
   requestId?: string;
+  /** Runs started by a fan-out (runtime/recipients/) carry its id: its progress counts them. */
+  fanoutId?: string;
+  /** The tenant the runs send for (runtime/tenants): its brand, its default preferences, its inbox. */
+  tenantId?: string | null;
 }
 
 /**
@@ -59,6 +63,9 @@ function newRuns(input: StartInput, startPending: boolean): sql.NewRun[] {
       definition: input.definition ?? null,
       request_id: input.requestId ?? null,
       start_pending: startPending,
+      // Only when set: the rows of every other start stay as they were.
+      ...(input.fanoutId ? { fanout_id: input.fanoutId } : {}),
+      ...(input.tenantId ? { tenant_id: input.tenantId } : {}),
     };
   });
 }
@@ -73,12 +80,31 @@ function startedOf(runIds: string[], inserted: Set<string>): string[] {
  * statement). A run already there is left alone.
  */
 export async function startRuns(deps: AcceptanceDeps, tx: SqlClient, input: StartInput): Promise<string[]> {
-  const local = startsLocally(deps, tx, input.workflows.length);
-  const inserted = await rows<{ id: string }>(tx, sql.insertRuns(newRuns(input, local), matchKeysOf(input)));
+  return (await startManyRuns(deps, tx, [input]))[0]!;
+}
+
+/**
+ * The runs of many starts (a fan-out's page: one start per recipient) in one statement, and their first facts
+ * in at most one more; answers with each start's runs, as startRuns would.
+ */
+export async function startManyRuns(deps: AcceptanceDeps, tx: SqlClient, inputs: readonly StartInput[]): Promise<string[][]> {
+  const local = startsLocally(
+    deps,
+    tx,
+    inputs.reduce((n, input) => n + input.workflows.length, 0),
+  );
+  const inserted = await rows<{ id: string }>(
+    tx,
+    sql.insertRuns(
+      inputs.flatMap((input) => newRuns(input, local)),
+      inputs.flatMap(matchKeysOf),
+    ),
+  );
   // Already there (a retried scheduled slot): its start went with it.
-  const started = startedOf(input.runIds, new Set(inserted.map((r) => r.id)));
+  const ids = new Set(inserted.map((r) => r.id));
+  const started = inputs.map((input) => startedOf(input.runIds, ids));
   const facts: FactDelivery[] = [];
-  scheduleStarts(deps, tx, local, started, facts);
+  scheduleStarts(deps, tx, local, started.flat(), facts);
   await sendFacts(deps.boss, facts, { client: tx });
   return started;
 }

@@ -6,7 +6,7 @@
  * attempt it took.
  */
 import type { Channel, JsonValue } from '../../compiler/bundle/schema.ts';
-import { type ActionOf, type FrequencyCap, frequencySkip, type SentMessage, type UserSnapshot } from '../engine/index.ts';
+import { type ActionOf, type FrequencyCap, frequencySkip, type SentMessage, type TenantSnapshot, type UserSnapshot } from '../engine/index.ts';
 import type { RenderedContent } from '../render/index.ts';
 
 export interface RenderRequest {
@@ -19,6 +19,8 @@ export interface RenderRequest {
   messageId: string;
   runId: string;
   now: number;
+  /** The run's tenant: its brand over the default one, its preference link. */
+  tenant?: TenantSnapshot | null;
 }
 
 export type RenderOutcome = { ok: true; content: RenderedContent } | { ok: false; reason: 'unknown_template' | 'render_error'; detail: string };
@@ -56,6 +58,7 @@ export interface SendContext {
   digest: { count: number; items: JsonValue[]; omitted?: number } | null;
   user: UserSnapshot;
   now: number;
+  tenant?: TenantSnapshot | null;
   /** The user's recent sends, for the candidates' frequency caps (absent: no user, or no cap in the bundle). */
   frequency?: {
     counts(caps: readonly FrequencyCap[]): number[];

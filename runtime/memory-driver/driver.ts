@@ -20,7 +20,9 @@ import {
   type FrequencyCap,
   type RunState,
   setPath,
+  type TenantSnapshot,
   type UserSnapshot,
+  withTenant,
 } from '../engine/index.ts';
 import { type DeliveredMessage, type DeliveryOptions, deliverInMemory } from './deliver.ts';
 import { Digests, SentLog, type SharedKey, Throttles } from './stores.ts';
@@ -34,6 +36,8 @@ export interface MemoryRun<Meta = undefined> {
   readonly audience: string;
   /** What the tool on top keeps about the run (the replay: the recorded event that started it). */
   readonly meta: Meta;
+  /** The tenant the run sends for (a scenario's `tenant`): its defaults reach the engine, its brand the renders. */
+  readonly tenant: TenantSnapshot | null;
 }
 
 export interface MemoryObserver<Meta> {
@@ -108,9 +112,10 @@ export class MemoryDriver<Meta = undefined> {
     data: Record<string, JsonValue>;
     meta: Meta;
     at?: number;
+    tenant?: TenantSnapshot | null;
   }): MemoryRun<Meta> {
     const state = createRun({ runId: input.runId, workflow: input.workflow, bundleVersion: this.bundle.version, userId: input.userId, data: input.data });
-    const run: MemoryRun<Meta> = { id: input.runId, workflow: input.workflow, state, audience: input.audience, meta: input.meta };
+    const run: MemoryRun<Meta> = { id: input.runId, workflow: input.workflow, state, audience: input.audience, meta: input.meta, tenant: input.tenant ?? null };
     this.runs.set(run.id, run);
     let mine = this.active.get(run.audience);
     if (!mine) this.active.set(run.audience, (mine = new Set()));
@@ -181,7 +186,8 @@ export class MemoryDriver<Meta = undefined> {
         );
       }
       const before = run.state.history.length;
-      const result = advance(run.state, fact, this.bundle, { user: this.users.get(run.audience)! });
+      // As the runtime's batch does: the user as a run of its tenant sees them (execution/batch.ts, withTenant).
+      const result = advance(run.state, fact, this.bundle, { user: withTenant(this.users.get(run.audience)!, run.tenant) });
       run.state = result.state;
       this.options.observe?.advanced?.(run, fact, result, before);
       for (const action of result.actions) {
@@ -221,7 +227,15 @@ function memoryActions<Meta>(stores: MemoryStores, observe: MemoryObserver<Meta>
               sent: (channel: Channel) => stores.sent.record(run.audience, channel, action.category, now),
             }
           : undefined;
-      const ctx = { runId: run.id, data: run.state.data, digest: run.state.digest, user, now, ...(frequency ? { frequency } : {}) };
+      const ctx = {
+        runId: run.id,
+        data: run.state.data,
+        digest: run.state.digest,
+        user: withTenant(user, run.tenant),
+        tenant: run.tenant,
+        now,
+        ...(frequency ? { frequency } : {}),
+      };
       const { result, logged } = deliverInMemory(stores.delivery, ctx, action);
       observe?.delivered?.(run, logged, now);
       return { type: 'sendResult', now, stepId: action.stepId, messages: result };

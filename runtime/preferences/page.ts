@@ -7,6 +7,7 @@
 import { html } from 'hono/html';
 import { CHANNELS, type Channel } from '../../compiler/bundle/schema.ts';
 import { toggleKey } from './form.ts';
+import type { PreferenceRule } from '../engine/index.ts';
 import type { CategoryPreferences } from './view.ts';
 
 type Html = ReturnType<typeof html>;
@@ -24,7 +25,31 @@ export interface CenterView {
   notice: Notice | null;
   /** The number replied STOP: no SMS goes out whatever the toggles say, until START. */
   smsOptOut: boolean;
+  /** The tenant the link names (its defaults are in `categories`), named as the page shows it; absent: none. */
+  tenant?: { name: string | null } | null;
 }
+
+/**
+ * Why a toggle is in its state, from the engine's rule: the user's choice, the tenant's default, or the category's
+ * default. Required categories have their own note instead.
+ */
+function sourceOf(rule: PreferenceRule, tenantName: string): string | null {
+  switch (rule) {
+    case 'opted-in':
+    case 'opted-out':
+      return 'your choice';
+    case 'tenant-default':
+      return `${tenantName}'s default`;
+    case 'category-default':
+    case 'not-a-default-channel':
+      return 'default';
+    default:
+      return null;
+  }
+}
+
+/** How the page names a tenant without a name. */
+const tenantNameOf = (tenant: CenterView['tenant']) => tenant?.name ?? 'your workspace';
 
 /** "product-updates" → "Product updates": categories have an id and a description, no display name. */
 export function categoryTitle(id: string): string {
@@ -51,6 +76,8 @@ const STYLE = html`<style>
   label { cursor: pointer; }
   input:disabled + label { cursor: not-allowed; }
   .note { margin: .5rem 0 0; font-size: .9375rem; }
+  .toggle { display: flex; flex-direction: column; line-height: 1.25; }
+  .source { color: #4b5563; font-size: .8125rem; }
   button { width: 100%; min-height: 44px; padding: .75rem 1.5rem; border: 0; border-radius: 6px; font: inherit; font-weight: 600; color: #fff; background: #1d4ed8; cursor: pointer; }
   button:hover { background: #1e40af; }
   :focus-visible { outline: 3px solid #0a3069; outline-offset: 3px; }
@@ -85,16 +112,18 @@ function notice(n: Notice | null): Html | null {
   }
 }
 
-function category(c: CategoryPreferences, index: number): Html {
+function category(c: CategoryPreferences, index: number, tenantName: string): Html {
   const id = `c${index}`;
   const toggles = CHANNELS.map((channel) => {
     const box = `${id}-${channel}`;
-    const { allowed } = c.channels[channel];
+    const { allowed, rule } = c.channels[channel];
+    const source = c.required ? null : sourceOf(rule, tenantName);
     // Disabled controls are not posted: a required category sends nothing, so nothing can opt it out.
     const input = c.required
       ? html`<input type="checkbox" id="${box}" checked disabled aria-describedby="${id}-note" />`
-      : html`<input type="hidden" name="shown" value="${toggleKey(c.id, channel)}" /><input type="checkbox" id="${box}" name="on" value="${toggleKey(c.id, channel)}" ${allowed ? html`checked` : ''} />`;
-    return html`<li>${input}<label for="${box}">${CHANNEL_LABEL[channel]}</label></li>`;
+      : html`<input type="hidden" name="shown" value="${toggleKey(c.id, channel)}" /><input type="checkbox" id="${box}" name="on" value="${toggleKey(c.id, channel)}" ${allowed ? html`checked` : ''} ${source ? html`aria-describedby="${box}-source"` : ''} />`;
+    const label = html`<label for="${box}">${CHANNEL_LABEL[channel]}</label>`;
+    return html`<li>${input}${source ? html`<span class="toggle">${label}<span class="source" id="${box}-source">${source}</span></span>` : label}</li>`;
   });
   return html`<fieldset aria-describedby="${id}-description">
     <legend>${categoryTitle(c.id)}</legend>
@@ -113,11 +142,16 @@ export function centerPage(view: CenterView): Html {
     html`<h1>Notification preferences</h1>
       ${view.who ? html`<p class="who">For <strong>${view.who}</strong></p>` : html`<p class="who">Choose what we send you, and where.</p>`}
       ${notice(view.notice)}
+      ${
+        view.tenant
+          ? html`<p class="notice info">Where you have not made a choice, ${tenantNameOf(view.tenant)}'s defaults apply. Your choices apply to messages from every workspace.</p>`
+          : ''
+      }
       ${view.smsOptOut ? html`<p class="notice info">You replied STOP to our texts, so we send you no SMS at all. Reply START to receive them again.</p>` : ''}
       ${
         view.categories.length
           ? html`<form method="post">
-            ${ordered(view.categories).map(category)}
+            ${ordered(view.categories).map((c, i) => category(c, i, tenantNameOf(view.tenant)))}
             <button type="submit">Save preferences</button>
           </form>`
           : html`<p>There is nothing to choose from yet.</p>`

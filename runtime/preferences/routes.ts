@@ -1,7 +1,7 @@
 /**
  * The hosted preference center, at the signed link every message carries as `{{preferences_url}}`
  * (runtime/render/links.ts: `preferences` links, valid 30 days). GET shows the user's categories × channels as the
- * engine resolves them; POST (a plain HTML form, no JavaScript) saves exactly the toggles the page showed
+ * engine resolves them (for a send of the link's tenant, when it names one: tenant.ts); POST (a plain HTML form, no JavaScript) saves exactly the toggles the page showed
  * through the same rules as the preferences API (runtime/preferences/save.ts), then redirects back
  * (post/redirect/get, so a reload does not post again). Rules and markup: runtime/preferences/README.md.
  */
@@ -13,8 +13,10 @@ import type { UserSnapshot } from '../engine/index.ts';
 import { centerForm, changesFromForm } from './form.ts';
 import { badFormPage, centerPage, linkErrorPage, noLinkPage, type Notice } from './page.ts';
 import { PreferenceRefused, savePreferences } from './save.ts';
+import { loadCenterTenant, userInTenant, withoutKeptTenantDefaults } from './tenant.ts';
 import { resolveAll } from './view.ts';
 import type { AppDeps } from '../http/deps.ts';
+import type { PreferencesClaim } from '../render/index.ts';
 import { createFeature, type Feature, type Router, type RoutePolicy } from '../http/route.ts';
 
 /** A page of toggles posts a few KB; anything much larger is not from it. */
@@ -70,11 +72,18 @@ export function preferenceCenterFeature(deps: AppDeps): Feature {
 function preferenceCenterRoutes(routes: Router, deps: AppDeps): void {
   const verify = (token: string) => deps.driver.links.verifyPreferences(token, Date.now());
 
-  const render = async (c: Context, userId: string, notice: Notice | null, status: 200 | 400 = 200) => {
+  /** The user as a send of the link's tenant sees them: the page shows what that send would do, and why. */
+  const userOf = async (claim: PreferencesClaim) => {
+    const tenant = await loadCenterTenant(deps.db, claim.tenant);
+    return { tenant, user: userInTenant(await loadUserSnapshot(deps.db, claim.userId), tenant) };
+  };
+
+  const render = async (c: Context, claim: PreferencesClaim, notice: Notice | null, status: 200 | 400 = 200) => {
     const bundle = deps.driver.bundles.live;
-    const user = await loadUserSnapshot(deps.db, userId);
+    const { tenant, user } = await userOf(claim);
     const n = notice ?? noticeOf(c.req.query(), bundle, user);
-    return c.html(centerPage({ who: whoOf(user), categories: resolveAll(bundle, user), notice: n, smsOptOut: user.smsOptOut === true }), status);
+    const view = { who: whoOf(user), categories: resolveAll(bundle, user), notice: n, smsOptOut: user.smsOptOut === true };
+    return c.html(centerPage({ ...view, tenant: tenant ? { name: tenant.name } : null }), status);
   };
 
   // Set before the handler runs: c.html() and the error handler's c.json() both carry them.
@@ -96,13 +105,13 @@ function preferenceCenterRoutes(routes: Router, deps: AppDeps): void {
   routes.get('/preferences/:token', link(0), async (c) => {
     const checked = verify(c.req.param('token'));
     if (!checked.ok) return c.html(linkErrorPage(), 400);
-    return render(c, checked.claim.userId, null);
+    return render(c, checked.claim, null);
   });
 
   routes.post('/preferences/:token', link(MAX_FORM_BYTES), async (c) => {
     const checked = verify(c.req.param('token'));
     if (!checked.ok) return c.html(linkErrorPage(), 400);
-    const { userId } = checked.claim;
+    const { claim } = checked;
     let body: unknown;
     try {
       body = await c.req.parseBody({ all: true });
@@ -112,13 +121,15 @@ function preferenceCenterRoutes(routes: Router, deps: AppDeps): void {
     const form = centerForm.safeParse(body);
     if (!form.success) return c.html(badFormPage(), 400);
     const bundle = deps.driver.bundles.live;
+    let changes = changesFromForm(form.data, bundle);
+    if (claim.tenant && bundle) changes = withoutKeptTenantDefaults(changes, bundle, (await userOf(claim)).user);
     try {
-      await savePreferences(deps.db, bundle, userId, changesFromForm(form.data, bundle));
+      await savePreferences(deps.db, bundle, claim.userId, changes);
     } catch (error) {
       // Only a crafted post gets here (the page never posts a required category): show why, change nothing.
       if (!(error instanceof PreferenceRefused)) throw error;
       const description = bundle?.categories[error.category]?.description || error.category;
-      return render(c, userId, { kind: 'refused', description }, 400);
+      return render(c, claim, { kind: 'refused', description }, 400);
     }
     // A query-only reference: back to this very link, wherever the runtime is mounted.
     return c.redirect('?saved=1', 303);

@@ -94,17 +94,19 @@ function unsubscribeRoutes(routes: Router, deps: AppDeps) {
     const checked = verify(c.req.param('token'));
     if (!checked.ok) return page(c, 400, 'This link does not work', html`<p>The unsubscribe link is ${checked.reason}.</p>`);
     const { userId, category, channel, messageId } = checked.claim;
-    await deps.db.transaction(async (tx) => {
+    const tenant = await deps.db.transaction(async (tx) => {
       await exec(tx, sql.setPreference(userId, category, channel, false));
       const message = messageId ? await one<sql.MessageRow>(tx, sql.lockMessage(messageId)) : undefined;
       if (message)
         await recordMessageEvent(deps.driver, tx, message, 'unsubscribed', { source: 'one-click', preference: { category, channel, allowed: false } });
+      // The message's tenant (its log row, not the link: the unsubscribe link is unchanged) opens the page on its defaults.
+      return message?.tenant_id ?? null;
     });
     if (await fromBrowser(c)) {
       // On to the rest of their choices, at a freshly signed link valid for an hour (this one only ever opts
       // out one channel, and must not become a standing key to every other choice).
       // Relative to /unsubscribe/<token>, so it works wherever the runtime is mounted.
-      const token = deps.driver.links.preferences(userId, Date.now(), HANDED_ON_PREFERENCES_TTL_MS);
+      const token = deps.driver.links.preferences(userId, Date.now(), { ttlMs: HANDED_ON_PREFERENCES_TTL_MS, tenant });
       return c.redirect(`../preferences/${token}?unsubscribed=${encodeURIComponent(category)}&channel=${channel}`, 303);
     }
     return page(c, 200, 'You are unsubscribed', html`<p>You will no longer receive <strong>${describe(deps, checked.claim)}</strong> by ${channel}.</p>`);

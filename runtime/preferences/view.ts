@@ -19,8 +19,11 @@ export interface CategoryPreferences {
   channels: Record<Channel, ChannelPreference>;
 }
 
-/** Every category of `bundle` (none without a live bundle), in the bundle's order. */
-export function resolveAll(bundle: Pick<Bundle, 'categories'> | null | undefined, user: Pick<UserSnapshot, 'preferences'>): CategoryPreferences[] {
+/** Every category of `bundle` (none without a live bundle), in the bundle's order; with `tenantPreferences`, as a send of that tenant. */
+export function resolveAll(
+  bundle: Pick<Bundle, 'categories'> | null | undefined,
+  user: Pick<UserSnapshot, 'preferences' | 'tenantPreferences'>,
+): CategoryPreferences[] {
   if (!bundle) return [];
   return Object.values(bundle.categories).map((category) => ({
     id: category.id,

@@ -3,6 +3,7 @@ export { renderTemplate, TemplateRenderError, type RenderedContent, type RenderI
 export { selectLocale } from './locale.ts';
 export { smsSegments, type SmsSegments } from './sms.ts';
 export { type BuiltinInput, type Builtins, templateBuiltins } from './builtins.ts';
+export { declaredBrandKeys, resolveBrand, undeclaredBrandKeys } from './brand.ts';
 export {
   createLinkSigner,
   HANDED_ON_PREFERENCES_TTL_MS,

@@ -26,6 +26,11 @@ const preferencesClaim = z.object({
   kind: z.literal('preferences'),
   /** Whose preferences the link shows and changes (every category, every channel). */
   userId: z.string(),
+  /**
+   * The tenant of the message the link came in (runtime/tenants): the page starts from its defaults. Signed with
+   * the rest, so editing the URL cannot switch tenants; absent in links of untenanted messages and in older links.
+   */
+  tenant: z.string().optional(),
   /** Expiry, ms since the epoch. */
   exp: z.number(),
 });
@@ -54,8 +59,11 @@ export type Verified<Claim> = { ok: true; claim: Claim } | { ok: false; reason: 
 export interface LinkSigner {
   unsubscribe(claim: Omit<UnsubscribeClaim, 'kind' | 'exp'>, now: number): string;
   verifyUnsubscribe(token: string, now: number): Verified<UnsubscribeClaim>;
-  /** The token of the user's preference center, valid `ttlMs` (default PREFERENCES_LINK_TTL_MS) from `now`. */
-  preferences(userId: string, now: number, ttlMs?: number): string;
+  /**
+   * The token of the user's preference center, valid `ttlMs` (default and at most PREFERENCES_LINK_TTL_MS) from
+   * `now`; with `tenant`, the page shows that tenant's defaults.
+   */
+  preferences(userId: string, now: number, options?: { ttlMs?: number; tenant?: string | null }): string;
   verifyPreferences(token: string, now: number): Verified<PreferencesClaim>;
 }
 
@@ -84,7 +92,9 @@ export function createLinkSigner(secret: string): LinkSigner {
   return {
     unsubscribe: (claim, now) => issue({ kind: 'unsubscribe', ...claim, exp: now + UNSUBSCRIBE_LINK_TTL_MS }),
     verifyUnsubscribe: (token, now) => verify(unsubscribeClaim, token, now),
-    preferences: (userId, now, ttlMs = PREFERENCES_LINK_TTL_MS) => issue({ kind: 'preferences', userId, exp: now + Math.min(ttlMs, PREFERENCES_LINK_TTL_MS) }),
+    preferences: (userId, now, { ttlMs = PREFERENCES_LINK_TTL_MS, tenant } = {}) =>
+      // `tenant` only when there is one: an untenanted link keeps the bytes (and length) it always had.
+      issue({ kind: 'preferences', userId, ...(tenant ? { tenant } : {}), exp: now + Math.min(ttlMs, PREFERENCES_LINK_TTL_MS) }),
     verifyPreferences: (token, now) => verify(preferencesClaim, token, now),
   };
 }

@@ -20,6 +20,16 @@ describe('compiler fixtures', () => {
 
   const cases: [fixture: string, expected: string[]][] = [
     [
+      'bad-audience',
+      [
+        'bad-audience/index.ts:6 bad-audience: audience "typo": unknown trait "plann" (not in settings traits) | did you mean "plan"?',
+        'bad-audience/index.ts:7 bad-audience: audience "wrong-operator": trait "seats" is a number: it has no "startsWith" | use one of: eq, ne, in, gt, gte, lt, lte, exists',
+        'bad-audience/index.ts:8 bad-audience: audience "never-equal": trait "plan" can never equal "enterprise" | its values are "free", "pro"',
+        'bad-audience/index.ts:9 bad-audience: audience "unknown-category": unknown category "onboardin" | did you mean "onboarding"?',
+        'bad-audience/index.ts:10 bad-audience: audience "bad-date": field "created_at".gt(…) got "last tuesday" | pass a date (a Date or an ISO date-time)',
+      ],
+    ],
+    [
       'bad-step-reference',
       [
         'bad-step-reference/index.ts:8 bad-step-reference: step "opened" refers to "welcome", which is not a send that always runs before it | move "opened" after send "welcome", on the same path (not inside a branch arm that may be skipped)',
@@ -119,6 +129,12 @@ describe('compiler fixtures', () => {
       'template-event-mismatch',
       [
         'template-event-mismatch/index.ts:9 template-event-mismatch: send "receipt" uses template "receipt", written for event "order_placed", in a workflow triggered by "trial_started" | use a template whose data is the "trial_started" event',
+      ],
+    ],
+    [
+      'template-reads-data',
+      [
+        'template-reads-data/index.ts:6 template-reads-data: broadcast "launch" sends template "welcome", whose sms.body reads {{first_name}}, a field of event "trial_started" (test/fixtures/_base.ts:15): a broadcast has no trigger data | a broadcast template reads the recipient ({{user.email}}, {{user.traits.first_name}}) and the built-ins ({{unsubscribe_url}}, {{preferences_url}}); write one without event fields',
       ],
     ],
     [

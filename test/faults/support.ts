@@ -268,17 +268,7 @@ export async function inParallel<T>(count: number, concurrency: number, task: (i
   return results;
 }
 
-/** A small deterministic PRNG (mulberry32): the same seed, the same corpus and the same shuffles. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from '../setup/seeded.ts';
 
 /** Fisher–Yates with a seeded random. */
 export function shuffle<T>(items: T[], random: () => number): T[] {

@@ -14,6 +14,8 @@
  *   open now. Excluded (and reported as skipped, with the reason): scenarios whose simulation deferred a send
  *   to a window, used `fail` (the sandbox providers cannot be told to fail), set `smsOptOut` (set by an
  *   inbound STOP in production), or relied on a heartbeat being stale (not reproducible unscaled).
+ * - Tenants: a scenario's `tenant` is stored with `PUT /v1/tenants/:id` (a fresh id per replay) and named by the
+ *   trigger and every replayed event.
  * - Moments: a delay until a date-time and a digest on a schedule wait for an absolute time, which cannot be
  *   scaled: their scenarios are excluded here (test/runtime/flows.test.ts runs a scheduled digest on the runtime).
  */
@@ -204,8 +206,12 @@ async function replay(index: number, def: ScenarioDefinition, sim: Simulation, i
   expect((await api('PUT', `/v1/users/${userId}`, replayed)).status).toBe(200);
   if (def.options.preferences) expect((await api('PUT', `/v1/users/${userId}/preferences`, { categories: def.options.preferences })).status).toBe(200);
   await runtime.loadBundle(shorten(base, scale));
+  // A scenario's tenant is data on the runtime: stored under a fresh id, named by the trigger and each event.
+  const { id: tenantName, ...tenantBody } = def.options.tenant ?? { id: null };
+  const tenant = tenantName === null ? {} : { tenant: `${tenantName}-${userId}` };
+  if (tenant.tenant) expect((await api('PUT', `/v1/tenants/${tenant.tenant}`, tenantBody)).status).toBe(201);
 
-  const trigger = await api<{ runs: string[] }>('POST', `/v1/workflows/${workflow.id}/trigger`, { userId, data: sim.state().data });
+  const trigger = await api<{ runs: string[] }>('POST', `/v1/workflows/${workflow.id}/trigger`, { userId, data: sim.state().data, ...tenant });
   expect(trigger.status).toBe(202);
   const t0 = Date.now();
   const runIds = [...trigger.body.runs];
@@ -225,7 +231,7 @@ async function replay(index: number, def: ScenarioDefinition, sim: Simulation, i
         break;
       }
       case 'event': {
-        const r = await api<{ runs: string[] }>('POST', '/v1/events', { event: input.event, userId, properties: input.data });
+        const r = await api<{ runs: string[] }>('POST', '/v1/events', { event: input.event, userId, properties: input.data, ...tenant });
         expect(r.status).toBe(202);
         // The event may start other workflows too (checkout_completed starts the receipt): keep this one's runs.
         for (const id of r.body.runs) if ((await getRun(id)).workflow === workflow.id) runIds.push(id);

@@ -68,6 +68,7 @@ function option(value: string, label: string, selected: boolean): Html {
 function filterForm(q: MessageQuery, choices: FilterChoices): Html {
   return h`<form class="filters panel" method="get" action="/dashboard" aria-label="Filter messages">
   <div><label for="f-user">User id</label><input id="f-user" name="user" value="${q.user ?? ''}" autocomplete="off"></div>
+  <div><label for="f-tenant">Tenant</label><input id="f-tenant" name="tenant" value="${q.tenant ?? ''}" autocomplete="off"></div>
   <div><label for="f-workflow">Workflow</label><input id="f-workflow" name="workflow" list="workflows" value="${q.workflow ?? ''}" autocomplete="off">
     <datalist id="workflows">${choices.workflows.map((w) => h`<option value="${w}"></option>`)}</datalist></div>
   <div><label for="f-channel">Channel</label><select id="f-channel" name="channel">${option('', 'Any channel', q.channel === undefined)}${CHANNELS.map((c) => option(c, c, q.channel === c))}</select></div>

@@ -10,6 +10,7 @@ const RULES: Record<string, string> = {
   required: 'required category: always sent',
   'opted-in': 'the user opted in',
   'opted-out': 'the user opted out',
+  'tenant-default': "the tenant's default",
   'category-default': 'a default channel of the category',
   'not-a-default-channel': 'not a default channel of the category',
   'no-category': 'no category',
