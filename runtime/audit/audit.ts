@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'message_event_recorded',
   'broadcast_sent',
   'broadcast_cancelled',
+  'tenant_deleted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { brandSchema, CHANNELS, type Channel } from '../../compiler/bundle/schema.ts';
+import { auditRequest } from '../audit/routes.ts';
 import { readBody } from '../http/body.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { HttpError } from '../http/errors.ts';
@@ -139,8 +140,8 @@ export function courierTenantRoutes(routes: Router, deps: AppDeps): void {
 
   routes.delete('/tenants/:id', { auth: 'api-key', scope: 'admin', body: 0 }, async (c) => {
     const id = checkTenantId(c.req.param('id'));
-    await deleteTenant(deps.db, id);
-    // Courier answers 204 whether or not the tenant existed.
+    // Audited as /v1/tenants's DELETE is (tenants/routes.ts). Courier answers 204 whether or not the tenant existed.
+    if (await deleteTenant(deps.db, id)) await auditRequest(c, deps, { action: 'tenant_deleted', target: `tenant:${id}`, details: {} });
     return c.body(null, 204);
   });
 }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Bundle } from '../../compiler/bundle/schema.ts';
 import { checkEventData, prepareEvent, requestKey } from '../intake/index.ts';
 import { tenantOfTrigger } from '../tenants/store.ts';
-import { checkSource, createFanout, recipientSourceSchema } from '../recipients/index.ts';
+import { checkSource, createFanout, recipientRequestSchema } from '../recipients/index.ts';
 import { fanoutDepsOf } from '../recipients/routes.ts';
 import { readBody } from './body.ts';
 import { emailAddress, phoneNumber } from './contact.ts';
@@ -38,7 +38,7 @@ const triggerBody = z
     userId: z.string().min(1).optional(),
     to: recipientSchema.optional(),
     /** A list or a list pattern (or an audience): one run per member, by a fan-out (runtime/recipients/). */
-    recipients: recipientSourceSchema.optional(),
+    recipients: recipientRequestSchema.optional(),
     data: dataSchema.default({}),
     tenant: z.string().optional(),
   })

@@ -80,7 +80,7 @@ export const deleteMember = (listId: string, userId: string) =>
 export const membersPage = (listId: string, after: string | null, limit: number) =>
   s(
     `SELECT user_id, data, created_at FROM herald.list_members
-     WHERE list_id = $1 AND ($2::text IS NULL OR user_id > $2) ORDER BY user_id LIMIT $3`,
+     WHERE list_id = $1 AND user_id > COALESCE($2::text, '') ORDER BY user_id LIMIT $3`,
     listId,
     after,
     limit + 1,

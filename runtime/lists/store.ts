@@ -27,6 +27,8 @@ export function checkListId(id: string, where = 'list id'): string {
 export function checkUserId(id: string, where = 'user id'): string {
   if (id.length === 0 || id.length > MAX_USER_ID_LENGTH)
     throw new HttpError(400, 'invalid_request', `${where}: a user id is 1–${MAX_USER_ID_LENGTH} characters`);
+  // Postgres text cannot hold a NUL: refused here rather than failing the statement (a 500).
+  if (id.includes('\u0000')) throw new HttpError(400, 'invalid_request', `${where}: a user id cannot contain a NUL character`);
   return id;
 }
 
@@ -78,7 +80,9 @@ export async function deleteMember(db: SqlClient, listId: string, userId: string
 }
 
 /** Adds members in one statement; with `replace`, the list holds exactly them afterwards (Courier's PUT). */
-export async function putMembers(db: SqlClient, listId: string, members: { userId: string; data: MemberData }[], replace: boolean): Promise<void> {
+export async function putMembers(db: SqlClient, listId: string, given: { userId: string; data: MemberData }[], replace: boolean): Promise<void> {
+  // A user named twice is one member, with the data given last: one INSERT … ON CONFLICT DO UPDATE may not touch a row twice.
+  const members = [...new Map(given.map((m) => [m.userId, m])).values()];
   await exec(db, sql.ensureList(listId));
   if (replace)
     await exec(

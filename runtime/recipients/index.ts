@@ -5,5 +5,13 @@
 export { cancelFanout, createFanout, fanoutProgress, progressOf, type FanoutDeps, type FanoutProgress, type NewFanout } from './fanouts.ts';
 export { PAGE_SIZE, pacing, runPage } from './page.ts';
 export { FANOUT_QUEUE, type PageJob } from './queue.ts';
-export { checkSource, recipientCount, recipientPage, recipientSourceSchema, type AudienceReader, type RecipientSource } from './source.ts';
+export {
+  checkSource,
+  recipientCount,
+  recipientPage,
+  recipientRequestSchema,
+  recipientSourceSchema,
+  type AudienceReader,
+  type RecipientSource,
+} from './source.ts';
 export { workFanouts } from './worker.ts';

@@ -20,12 +20,11 @@ const zonesSchema = z
   .object({ cron: z.string().min(1), at: z.number().int() })
   .strict()
   .optional();
-export const recipientSourceSchema = z.union([
-  z.object({ list: z.string().min(1), zones: zonesSchema }).strict(),
-  z.object({ listPattern: z.string().min(1), zones: zonesSchema }).strict(),
-  z.object({ audience: z.string().min(1), zones: zonesSchema }).strict(),
-]);
+const sources = [z.object({ list: z.string().min(1) }), z.object({ listPattern: z.string().min(1) }), z.object({ audience: z.string().min(1) })] as const;
+export const recipientSourceSchema = z.union(sources.map((source) => source.extend({ zones: zonesSchema }).strict()));
 export type RecipientSource = z.infer<typeof recipientSourceSchema>;
+/** A source as the API takes it: `zones` is the scheduler's own (scheduled.ts), never a caller's. */
+export const recipientRequestSchema = z.union(sources.map((source) => source.strict()));
 
 /**
  * The hook for audiences: their evaluator (runtime/audiences/) answers pages and counts of an audience of the
@@ -81,6 +80,11 @@ function sourceReader(source: RecipientSource, where: string, bundle: Bundle, au
   }
   if (!audiences) return refuse(`${where}.audience`, 'audiences are not available in this runtime');
   const audience = source.audience;
+  // Own keys only: the id comes from a request.
+  if (!bundle.audiences || !Object.hasOwn(bundle.audiences, audience)) {
+    const known = Object.keys(bundle.audiences ?? {}).sort();
+    return refuse(`${where}.audience`, `no audience "${audience}" in the live bundle (audiences: ${known.join(', ') || 'none'})`);
+  }
   return {
     page: (tx, after, limit) => audiences.page(tx, { audience, bundle, after, limit }),
     count: (tx) => audiences.count(tx, { audience, bundle }),

@@ -14,7 +14,7 @@ const likePrefix = (prefix: string) => `${prefix.replace(/[\\%_]/g, '\\$&')}%`;
 // ── recipients ─────────────────────────────────────────────────────────────────────────────────────────────
 /** A list's members after `after` in user id order: a range of the primary key. */
 export const listRecipients = (listId: string, after: string | null, limit: number) =>
-  s(`SELECT user_id FROM herald.list_members WHERE list_id = $1 AND ($2::text IS NULL OR user_id > $2) ORDER BY user_id LIMIT $3`, listId, after, limit);
+  s(`SELECT user_id FROM herald.list_members WHERE list_id = $1 AND user_id > COALESCE($2::text, '') ORDER BY user_id LIMIT $3`, listId, after, limit);
 export const listRecipientCount = (listId: string) => s('SELECT count(*)::int AS n FROM herald.list_members WHERE list_id = $1', listId);
 
 /** The lists a pattern matches: a range of the lists' primary key (C collation), then the whole-id check. */
@@ -29,7 +29,7 @@ export const patternRecipients = (pattern: ListPattern, after: string | null, li
   s(
     `SELECT DISTINCT m.user_id FROM (${matchingLists}) l
        CROSS JOIN LATERAL (SELECT user_id FROM herald.list_members
-                           WHERE list_id = l.id AND ($3::text IS NULL OR user_id > $3) ORDER BY user_id LIMIT $4) m
+                           WHERE list_id = l.id AND user_id > COALESCE($3::text, '') ORDER BY user_id LIMIT $4) m
      ORDER BY m.user_id LIMIT $4`,
     likePrefix(pattern.prefix),
     pattern.regex,

@@ -54,4 +54,4 @@ export const deleteTenant = (id: string) => s('DELETE FROM herald.tenants WHERE 
 
 /** A page of tenants in id order, after `after` (the keyset: the last id of the previous page). */
 export const tenantsPage = (limit: number, after: string | null) =>
-  s('SELECT * FROM herald.tenants WHERE ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $1', limit, after);
+  s(`SELECT * FROM herald.tenants WHERE id > COALESCE($2::text, '') ORDER BY id LIMIT $1`, limit, after);

@@ -124,8 +124,13 @@ export function pageLimit(raw: string | undefined): number {
   return n;
 }
 
+/** `?cursor=` as the tenant id it encodes (a page's last), or a 400 when it cannot be one. */
 export function pageCursor(raw: string | undefined): string | null {
-  return raw ? Buffer.from(raw, 'base64url').toString() : null;
+  if (!raw) return null;
+  const id = Buffer.from(raw, 'base64url').toString();
+  if (id.length === 0 || id.length > MAX_TENANT_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(id))
+    throw new HttpError(400, 'invalid_request', 'cursor: not one this API returned (pass the `next` of the previous page as it was)');
+  return id;
 }
 
 /**

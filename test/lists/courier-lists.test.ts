@@ -86,6 +86,21 @@ describe('Courier lists through Courier’s own client', () => {
     }
   });
 
+  it('takes a subscription list that names a recipient twice (the last one wins), with no 500', async () => {
+    const body = {
+      recipients: [{ recipientId: 'd1', preferences: { first: true } }, { recipientId: 'd2' }, { recipientId: 'd1', preferences: { last: true } }],
+    };
+    for (const method of ['PUT', 'POST'] as const) {
+      const r = await api(method, '/lists/courier.dupes/subscriptions', body);
+      expect(r.status, JSON.stringify(r.body)).toBe(204);
+    }
+    const all = await api<{ items: { recipientId: string; preferences: unknown }[] }>('GET', '/lists/courier.dupes/subscriptions');
+    expect(all.body.items).toMatchObject([
+      { recipientId: 'd1', preferences: { last: true } },
+      { recipientId: 'd2', preferences: null },
+    ]);
+  });
+
   it('refuses a bad list id in Courier’s error shape', async () => {
     await expect(courier.send.message({ message: { to: { list_id: 'a b' }, content: { title: 't', body: 'b' } } })).rejects.toMatchObject({ status: 400 });
     const r = await api<{ message: string; type: string }>('POST', '/send', { message: { to: { list_pattern: '*' }, content: { title: 't', body: 'b' } } });

@@ -114,6 +114,25 @@ describe('a trigger with a list as recipients', () => {
     expect((await api('POST', '/v1/workflows/cart-recovery/trigger', { recipients: { list: 'x' }, data: {} })).status).toBe(400);
     expect((await api('GET', '/v1/fanouts/not-a-uuid')).status).toBe(404);
   });
+
+  it('refuses an audience the bundle does not define, and the runtime-only zones field, with a 400 (never a 500)', async () => {
+    const unknown = await api<{ error: { message: string } }>('POST', '/v1/workflows/cart-recovery/trigger', {
+      recipients: { audience: 'no-such-audience' },
+      data: cart,
+    });
+    expect(unknown.status, JSON.stringify(unknown.body)).toBe(400);
+    expect(unknown.body.error.message).toContain('recipients.audience');
+    const inherited = await api('POST', '/v1/workflows/cart-recovery/trigger', { recipients: { audience: 'constructor' }, data: cart });
+    expect(inherited.status).toBe(400);
+    // `zones` is what a scheduled workflow's tick adds (runtime/broadcasts/scheduled.ts), not part of the API.
+    for (const cron of ['not a cron', '* * * * *']) {
+      const zones = await api<{ error: { message: string } }>('POST', '/v1/workflows/cart-recovery/trigger', {
+        recipients: { list: 'x', zones: { cron, at: 0 } },
+        data: cart,
+      });
+      expect(zones.status, JSON.stringify(zones.body)).toBe(400);
+    }
+  });
 });
 
 describe('the durable fan-out', () => {

@@ -70,6 +70,13 @@ describe('lists', () => {
     expect((await api('GET', '/v1/lists/nowhere/members')).status).toBe(404);
   });
 
+  it('refuses a user id with a NUL (Postgres text cannot hold one) with a 400, on /v1 and on Courier’s routes', async () => {
+    const nul = encodeURIComponent('u\u0000x');
+    expect((await api('PUT', `/v1/lists/ok/members/${nul}`, {})).status).toBe(400);
+    expect((await api('GET', `/v1/lists/ok/members?after=${nul}`)).status).toBe(400);
+    expect((await api('PUT', '/lists/ok/subscriptions', { recipients: [{ recipientId: 'u\u0000x' }] })).status).toBe(400);
+  });
+
   it('needs an API key', async () => {
     const r = await fetch(`${runtime.url}/v1/lists/x`);
     expect(r.status).toBe(401);

@@ -55,6 +55,9 @@ describe("Courier's tenants through Courier's client", () => {
     await courier.tenants.update('gone', { name: 'Gone' });
     await courier.tenants.delete('gone');
     await expect(courier.tenants.retrieve('gone')).rejects.toMatchObject({ status: 404 });
+    // Audited as /v1/tenants's DELETE is: the Courier door is no way around the audit log.
+    const audit = await runtime.db.query<{ action: string }>(`SELECT action FROM herald.audit_log WHERE target = 'tenant:gone'`);
+    expect(audit.rows).toEqual([{ action: 'tenant_deleted' }]);
   });
 
   it('refuses a default for a category the bundle does not know', async () => {

@@ -127,6 +127,10 @@ describe('tenant branding', () => {
   it('refuses a tenant id that cannot be one', async () => {
     const r = await api('POST', '/v1/events', { event: 'trial_started', userId: 'x', properties: { first_name: 'A', plan_type: 'pro' }, tenant: '' });
     expect(r.status).toBe(400);
+    // A cursor is one this API returned (a tenant id, base64url): one that decodes to a NUL is a 400, not a 500.
+    const cursor = Buffer.from('a\u0000b').toString('base64url');
+    expect((await api('GET', `/v1/tenants?cursor=${cursor}`)).status).toBe(400);
+    expect((await api('GET', `/tenants?cursor=${cursor}`)).status).toBe(400);
   });
 });
 
