@@ -121,7 +121,7 @@ function pollution(routes: TableRoute[], s: AbuseSecrets): AbuseCase[] {
       path: `${path}${POLLUTION_QUERY}`,
       headers,
       ...(route.body ? { body: '{}' } : {}),
-      expect: [200, 202, 204, 302, 303, 304, ...anyStatus4xx],
+      expect: [200, 201, 202, 204, 302, 303, 304, ...anyStatus4xx],
     });
     if (route.body > 0) {
       for (const [i, body] of POLLUTION_JSON.entries()) {
@@ -132,7 +132,7 @@ function pollution(routes: TableRoute[], s: AbuseSecrets): AbuseCase[] {
           path,
           headers,
           body,
-          expect: [200, 202, 303, ...anyStatus4xx],
+          expect: [200, 201, 202, 204, 303, ...anyStatus4xx],
         });
       }
     }
@@ -160,7 +160,7 @@ function pollution(routes: TableRoute[], s: AbuseSecrets): AbuseCase[] {
           path,
           headers,
           ...(route.body ? { body: '{}' } : {}),
-          expect: [200, 202, 204, 302, 303, ...anyStatus4xx],
+          expect: [200, 201, 202, 204, 302, 303, ...anyStatus4xx],
         });
       }
     }
