@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bundle, Step } from '../../compiler/bundle/schema.ts';
 import { advance, createRun } from './index.ts';
 import { simulate } from '../memory-driver/index.ts';
-import { makeBundle, makeUser, send, workflow } from '../../test/setup/engine-bundle.ts';
+import { makeBundle, makeUser, send, workflow, engineRun, scheduleOf } from '../../test/setup/engine-bundle.ts';
 import type { Action, Fact, RunState, UserSnapshot } from './types.ts';
 
 const SECOND = 1_000;
@@ -19,22 +19,21 @@ type SendAction = Extract<Action, { type: 'send' }>;
 function harness(steps: Step[], settings: Partial<Bundle['settings']> = {}, userId: string | null = 'u1') {
   const wf = workflow('w', steps);
   const base = makeBundle(wf);
-  const bundle = { ...base, settings: { ...base.settings, ...settings } };
-  let state: RunState = createRun({ runId: 'r', workflow: wf, bundleVersion: bundle.version, userId, data: {} });
+  const run = engineRun(wf, { bundle: { ...base, settings: { ...base.settings, ...settings } }, userId });
   return {
     feed(fact: Fact, user: UserSnapshot): Action[] {
-      const result = advance(state, fact, bundle, { user });
-      if (result.actions.length === 0) expect(result.state).toBe(state);
-      state = result.state;
-      return result.actions;
+      const before = run.state;
+      const actions = run.feed(fact, user);
+      // A fact that asks nothing leaves the state as it was (the same object): nothing to save.
+      if (actions.length === 0) expect(run.state).toBe(before);
+      return actions;
     },
     get state() {
-      return state;
+      return run.state;
     },
   };
 }
 const sendOf = (actions: Action[]) => actions.find((a): a is SendAction => a.type === 'send');
-const scheduleOf = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: 'schedule' }> => a.type === 'schedule');
 const dispatched = (state: RunState) => state.history.find((h) => h.outcome === 'dispatched');
 
 describe('a send whose recipient has no address yet', () => {

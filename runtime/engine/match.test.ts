@@ -1,29 +1,13 @@
 /** Keyed waits and cancels: an event counts only when every pair of its listener's `match` holds. */
 import { describe, expect, it } from 'vitest';
 import type { Step, Workflow } from '../../compiler/bundle/schema.ts';
-import { HOUR, MINUTE, makeBundle, makeUser, send, workflow } from '../../test/setup/engine-bundle.ts';
-import { advance, checkMatch, createRun, eventReachesRun } from './index.ts';
-import type { Action, Fact, RunState } from './types.ts';
+import { HOUR, MINUTE, send, workflow, engineRun } from '../../test/setup/engine-bundle.ts';
+import { checkMatch, eventReachesRun } from './index.ts';
+import type { Action, Fact } from './types.ts';
 
 const CART = { cart_id: 'c1', shop: { id: 7 } };
 
-function harness(steps: Step[], extra: Partial<Workflow> = {}, data: Record<string, unknown> = CART) {
-  const wf = workflow('w', steps, extra);
-  const bundle = makeBundle(wf);
-  let state: RunState = createRun({ runId: 'r', workflow: wf, bundleVersion: bundle.version, userId: 'u1', data: data as RunState['data'] });
-  const user = makeUser();
-  return {
-    workflow: wf,
-    feed(fact: Fact): Action[] {
-      const result = advance(state, fact, bundle, { user });
-      state = result.state;
-      return result.actions;
-    },
-    get state() {
-      return state;
-    },
-  };
-}
+const harness = (steps: Step[], extra: Partial<Workflow> = {}, data: Record<string, unknown> = CART) => engineRun(workflow('w', steps, extra), { data });
 const timerOf = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: 'schedule' }> => a.type === 'schedule')!;
 const event = (now: number, data: Record<string, unknown>, name = 'checkout'): Fact => ({ type: 'event', now, event: name, data: data as never });
 

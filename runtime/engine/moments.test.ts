@@ -4,32 +4,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../../compiler/bundle/schema.ts';
-import { HOUR, makeBundle, makeUser, send, workflow } from '../../test/setup/engine-bundle.ts';
+import { HOUR, makeBundle, makeUser, send, workflow, engineRun, scheduleOf } from '../../test/setup/engine-bundle.ts';
 import { simulate } from '../memory-driver/index.ts';
-import { advance, createRun } from './index.ts';
 import { readMoment } from './moment.ts';
-import type { Action, Fact, JsonValue, RunState, UserSnapshot } from './types.ts';
+import type { JsonValue, RunState, UserSnapshot } from './types.ts';
 
 const DAY = 24 * HOUR;
 /** Monday 2025-01-06 12:00 UTC. */
 const MONDAY_NOON = Date.parse('2025-01-06T12:00:00Z');
 
-function harness(steps: Step[], data: Record<string, JsonValue> = {}, user: Partial<UserSnapshot> = {}) {
-  const wf = workflow('w', steps);
-  const bundle = makeBundle(wf);
-  let state: RunState = createRun({ runId: 'r', workflow: wf, bundleVersion: bundle.version, userId: 'u1', data });
-  return {
-    feed(fact: Fact): Action[] {
-      const result = advance(state, fact, bundle, { user: makeUser(user) });
-      state = result.state;
-      return result.actions;
-    },
-    get state() {
-      return state;
-    },
-  };
-}
-const scheduleOf = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: 'schedule' }> => a.type === 'schedule');
+const harness = (steps: Step[], data: Record<string, JsonValue> = {}, user: Partial<UserSnapshot> = {}) =>
+  engineRun(workflow('w', steps), { data, user: makeUser(user) });
 const lastOf = (state: RunState, stepId: string) => state.history.filter((h) => h.stepId === stepId).at(-1);
 
 describe('delay until a moment', () => {

@@ -1,28 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Step, Workflow } from '../../compiler/bundle/schema.ts';
-import { advance, CorruptStateError, createRun } from './index.ts';
+import { advance, CorruptStateError } from './index.ts';
 import { simulate } from '../memory-driver/index.ts';
-import { HOUR, MINUTE, makeBundle, makeUser, send, workflow } from '../../test/setup/engine-bundle.ts';
-import type { Action, Fact, RunState } from './types.ts';
+import { HOUR, MINUTE, makeBundle, makeUser, send, workflow, engineRun, scheduleOf } from '../../test/setup/engine-bundle.ts';
 
-function harness(steps: Step[], extra: Partial<Workflow> = {}, data = {}) {
-  const wf = workflow('w', steps, extra);
-  const bundle = makeBundle(wf);
-  let state: RunState = createRun({ runId: 'r', workflow: wf, bundleVersion: bundle.version, userId: 'u1', data });
-  const user = makeUser();
-  return {
-    bundle,
-    feed(fact: Fact): Action[] {
-      const result = advance(state, fact, bundle, { user });
-      state = result.state;
-      return result.actions;
-    },
-    get state() {
-      return state;
-    },
-  };
-}
-const scheduleOf = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: 'schedule' }> => a.type === 'schedule');
+const harness = (steps: Step[], extra: Partial<Workflow> = {}, data = {}) => engineRun(workflow('w', steps, extra), { data });
 
 describe('delay', () => {
   it('waits for its own timer and ignores a stale one', () => {

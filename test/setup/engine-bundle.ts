@@ -2,7 +2,7 @@
  * Small bundles for the engine's tests, checked against the bundle schema so they stay honest.
  */
 import { bundleSchema, type Bundle, type Step, type Workflow } from '../../compiler/bundle/schema.ts';
-import type { UserSnapshot } from '../../runtime/engine/index.ts';
+import { advance, createRun, type Action, type Fact, type RunState, type UserSnapshot } from '../../runtime/engine/index.ts';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -87,3 +87,28 @@ export function makeUser(overrides: Partial<UserSnapshot> = {}): UserSnapshot {
     ...overrides,
   };
 }
+
+/**
+ * One run of `wf`, fed fact by fact through the pure engine as a driver feeds it: `feed` answers the actions the
+ * fact produced and keeps the run's new state. The user defaults to `makeUser()`; a test may pass its own per fact.
+ */
+export function engineRun(wf: Workflow, options: { bundle?: Bundle; data?: Record<string, unknown>; userId?: string | null; user?: UserSnapshot } = {}) {
+  const bundle = options.bundle ?? makeBundle(wf);
+  const userId = options.userId === undefined ? 'u1' : options.userId;
+  let state: RunState = createRun({ runId: 'r', workflow: wf, bundleVersion: bundle.version, userId, data: (options.data ?? {}) as RunState['data'] });
+  return {
+    workflow: wf,
+    bundle,
+    feed(fact: Fact, user: UserSnapshot = options.user ?? makeUser()): Action[] {
+      const result = advance(state, fact, bundle, { user });
+      state = result.state;
+      return result.actions;
+    },
+    get state() {
+      return state;
+    },
+  };
+}
+
+/** The first `schedule` action among `actions`. */
+export const scheduleOf = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: 'schedule' }> => a.type === 'schedule');
