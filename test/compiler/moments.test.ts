@@ -3,13 +3,8 @@
  * their bytes), and every check with file:line. Built without the type-check, as JavaScript authors and casts
  * would reach the compiler; the editor's types are a first line only (test/dsl-types.test.ts).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Bundle } from '../../compiler/bundle/schema.ts';
-import { buildProject } from '../../compiler/build.ts';
-import type { Diagnostic } from '../../compiler/diagnostics/diagnostic.ts';
-import { ROOT } from '../setup/tree.ts';
+import { brief, buildTree, removeTree } from '../setup/tree.ts';
 
 const EVENTS = `import { event, provider, template, z } from 'herald';
 export const subscribed = event('subscribed', {
@@ -65,15 +60,7 @@ export const scheduled = workflow('scheduled', {
 });
 `;
 
-async function build(name: string, files: Record<string, string>): Promise<{ bundle: Bundle | null; diagnostics: Diagnostic[] }> {
-  const dir = join(ROOT, 'test', `.tmp-moments-${name}-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  for (const [file, source] of Object.entries(files)) writeFileSync(join(dir, file), source);
-  return buildProject(dir, { cwd: ROOT, skipTypeCheck: true });
-}
-
-const brief = (d: Diagnostic) => `${d.file.replace(/^.*\//, '')}:${d.line} ${d.code}: ${d.message}${d.hint ? ` | ${d.hint}` : ''}`;
+const build = (side: string, files: Record<string, string>) => buildTree(`moments-${side}`, files);
 
 let valid: Awaited<ReturnType<typeof build>>;
 let broken: Awaited<ReturnType<typeof build>>;
@@ -84,7 +71,7 @@ beforeAll(async () => {
   ]);
 }, 120_000);
 afterAll(() => {
-  for (const name of ['valid', 'broken']) rmSync(join(ROOT, 'test', `.tmp-moments-${name}-${process.pid}`), { recursive: true, force: true });
+  for (const side of ['valid', 'broken']) removeTree(`moments-${side}`);
 });
 
 describe('moments in the bundle', () => {
