@@ -7,9 +7,8 @@ import { broadcastWorkflow, broadcastWorkflowId, BROADCAST_WORKFLOW_PREFIX } fro
 import type { Broadcast, Bundle, FanoutRate, JsonValue } from '../../compiler/bundle/schema.ts';
 import { rows, type SqlClient } from '../db/sql-client.ts';
 import type { Database } from '../db/pool.ts';
-import { processFacts } from '../execution/batch.ts';
 import type { DriverDeps } from '../execution/deps.ts';
-import { cancelFanout, createFanout, fanoutProgress, type FanoutDeps, type FanoutProgress } from '../recipients/index.ts';
+import { cancelFanout, cancelRunsChunk, createFanout, fanoutProgress, type FanoutDeps, type FanoutProgress } from '../recipients/index.ts';
 import * as sql from './sql.ts';
 
 export interface BroadcastSend {
@@ -101,40 +100,19 @@ export async function recentBroadcasts(db: SqlClient, limit: number): Promise<Br
   return progress;
 }
 
-/** Runs cancelled per transaction: each chunk locks its runs only for its own short transaction. */
-const CANCEL_CHUNK = 200;
-
 /**
  * Stops a broadcast: its fan-out first (no page starts after this commits; a page in flight finishes first, as it
- * holds the fan-out's lock), then every run it started that has not finished, through the engine, as
- * `POST /v1/runs/:id/cancel` and deleting a user do — a run waiting for its window never sends. A run whose send
- * is in flight at that moment finishes it (its lock is held); a message already handed to a provider stays sent.
+ * holds the fan-out's lock), then every run it started that has not finished (recipients/cancel-runs.ts): the
+ * first chunk here, so a small broadcast answers with all of them cancelled (`cancelling: false`), the rest by jobs
+ * (`cancelling: true`; the progress read then shows them go). A message already handed to a provider stays sent.
  * Null when `id` is no broadcast's fan-out.
  */
-export async function cancelBroadcast(deps: { db: Database; driver: DriverDeps }, id: string): Promise<{ runsCancelled: number } | null> {
+export async function cancelBroadcast(deps: { db: Database; driver: DriverDeps }, id: string): Promise<{ runsCancelled: number; cancelling: boolean } | null> {
   const progress = await fanoutProgress(deps.db, id);
   if (progress?.kind !== 'broadcast') return null;
   await deps.db.transaction((tx) => cancelFanout(tx, id));
-  let runsCancelled = 0;
-  let after: string | null = null;
-  for (;;) {
-    const cursor: string | null = after;
-    const chunk: { ids: string[]; cancelled: number } = await deps.db.transaction(async (tx): Promise<{ ids: string[]; cancelled: number }> => {
-      const active = await rows<{ id: string }>(tx, sql.activeRunsOfFanout(id, cursor, CANCEL_CHUNK));
-      if (active.length === 0) return { ids: [], cancelled: 0 };
-      const now = deps.driver.now();
-      const states = await processFacts(
-        deps.driver,
-        tx,
-        active.map((r) => ({ runId: r.id, fact: { type: 'cancel' as const, now, reason: 'broadcast cancelled' } })),
-      );
-      return { ids: active.map((r) => r.id), cancelled: [...states.values()].filter((s) => s.status === 'cancelled').length };
-    });
-    runsCancelled += chunk.cancelled;
-    if (chunk.ids.length < CANCEL_CHUNK) break;
-    after = chunk.ids.at(-1)!;
-  }
-  return { runsCancelled };
+  const chunk = await deps.db.transaction((tx) => cancelRunsChunk(deps.driver, tx, { fanoutId: id, after: null, reason: 'broadcast cancelled' }));
+  return { runsCancelled: chunk.cancelled, cancelling: chunk.more };
 }
 
 /** The broadcast of the live bundle named `id`, or undefined (own keys only: the id comes from a path). */

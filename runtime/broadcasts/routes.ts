@@ -58,6 +58,6 @@ function broadcastRoutes(routes: Router, deps: AppDeps): void {
     const cancelled = await cancelBroadcast(deps, runId);
     if (!cancelled) throw new HttpError(404, 'not_found', `no broadcast run "${runId}"`);
     await auditRequest(c, deps, { action: 'broadcast_cancelled', target: `broadcast-run:${runId}`, details: cancelled });
-    return c.json({ ...(await broadcastProgress(deps.db, runId)), runsCancelled: cancelled.runsCancelled });
+    return c.json({ ...(await broadcastProgress(deps.db, runId)), ...cancelled });
   });
 }

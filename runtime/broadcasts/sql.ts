@@ -46,15 +46,6 @@ export const fanoutOutcomes = (fanoutId: string, since: Date) =>
     since,
   );
 
-/** The fan-out's runs still going (running or waiting), after `after` in id order: what a cancel stops, a chunk at a time. */
-export const activeRunsOfFanout = (fanoutId: string, after: string | null, limit: number) =>
-  s(
-    `SELECT id FROM herald.runs WHERE fanout_id = $1 AND status IN ('running', 'waiting') AND id > COALESCE($2::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $3`,
-    fanoutId,
-    after,
-    limit,
-  );
-
 /** The latest broadcast fan-outs, newest first (the dashboard's list; `workflow` is `broadcast:<id>`). */
 export const recentBroadcastFanouts = (limit: number) =>
   s(`SELECT * FROM herald.fanouts WHERE kind = 'broadcast' ORDER BY created_at DESC, id DESC LIMIT $1`, limit);

@@ -88,7 +88,10 @@ async function pageTransaction(deps: FanoutDeps, db: Database, job: PageJob, cha
     await exec(tx, sql.advanceFanout(fanout.id, cursor, page.length, done));
     const chained = !done && gapMs === 0 && chain !== null;
     const dueIn = chained ? CHAINED_SAFETY_MS : gapMs;
-    if (!done) await enqueuePage(deps.driver.boss, tx, { fanoutId: fanout.id, after: cursor }, dueIn > 0 ? deps.driver.now() + dueIn : undefined);
+    if (!done) {
+      const at = dueIn > 0 ? deps.driver.now() + dueIn : undefined;
+      await enqueuePage(deps.driver.boss, tx, { fanoutId: fanout.id, after: cursor }, at, { safetyNet: chained });
+    }
     if (chained) chain({ fanoutId: fanout.id, after: cursor });
     // The fault suite's kill -9 with a page's runs inserted and its cursor moved, before its commit.
     if (page.length > 0) failpoint('fanout.before-commit');

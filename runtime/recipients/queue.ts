@@ -39,11 +39,19 @@ export async function ensureFanoutQueue(boss: PgBoss): Promise<void> {
 }
 
 /**
+ * Priority of a page's safety net (the job behind a page the worker runs itself, page.ts) below every other page
+ * job: a chain of pages leaves one behind each page, all stale once the next page commits, and pg-boss fetches by
+ * priority before age, so the page that carries a fan-out on is never queued behind a pile of them.
+ */
+const SAFETY_NET_PRIORITY = -1;
+
+/**
  * Enqueues a page in `tx`, due at `at` (ms since the epoch), or at once when `at` is absent or past. A page due at
  * once is inserted without a start time: pg-boss then NOTIFYs its workers at commit (a start time taken from this
  * process's clock lies after the transaction's `now()`, and pg-boss notifies only for jobs already due).
  */
-export async function enqueuePage(boss: PgBoss, tx: SqlClient, job: PageJob, at?: number): Promise<void> {
+export async function enqueuePage(boss: PgBoss, tx: SqlClient, job: PageJob, at?: number, options: { safetyNet?: boolean } = {}): Promise<void> {
   const due = at !== undefined && at > Date.now() ? { startAfter: new Date(at).toISOString() } : {};
-  await boss.insert(FANOUT_QUEUE, [{ data: job as unknown as object, ...due }], { db: asBossDb(tx) });
+  const priority = options.safetyNet ? { priority: SAFETY_NET_PRIORITY } : {};
+  await boss.insert(FANOUT_QUEUE, [{ data: job as unknown as object, ...due, ...priority }], { db: asBossDb(tx) });
 }

@@ -120,3 +120,13 @@ export const advanceFanout = (id: string, cursor: string | null, started: number
 
 export const cancelFanout = (id: string) =>
   s(`UPDATE herald.fanouts SET status = 'cancelled', updated_at = now(), finished_at = now() WHERE id = $1 AND status = 'running'`, id);
+
+// ── cancelling ─────────────────────────────────────────────────────────────────────────────────────────────
+/** The fan-out's runs still going (running or waiting), after `after` in id order: what a cancel stops, a chunk at a time. */
+export const activeRunsOfFanout = (fanoutId: string, after: string | null, limit: number) =>
+  s(
+    `SELECT id FROM herald.runs WHERE fanout_id = $1 AND status IN ('running', 'waiting') AND id > COALESCE($2::uuid, '00000000-0000-0000-0000-000000000000') ORDER BY id LIMIT $3`,
+    fanoutId,
+    after,
+    limit,
+  );

@@ -3,6 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Database } from '../db/pool.ts';
 import { failpoint } from '../failpoints.ts';
 import type { FanoutDeps } from './fanouts.ts';
+import { workCancelRuns } from './cancel-runs.ts';
 import { runPage } from './page.ts';
 import { ensureFanoutQueue, FANOUT_QUEUE, type PageJob } from './queue.ts';
 
@@ -27,8 +28,12 @@ async function runPages(deps: FanoutDeps, db: Database, first: PageJob): Promise
   }
 }
 
-/** Creates the queue and works it: a few pages at once per process (each its own fan-out's row lock). */
+/**
+ * Creates the queues and works them: a few pages at once per process (each its own fan-out's row lock), and the
+ * chunks of a cancel (cancel-runs.ts).
+ */
 export async function workFanouts(boss: PgBoss, db: Database, deps: FanoutDeps, onError: (error: unknown) => void): Promise<void> {
+  await workCancelRuns(boss, db, deps.driver, onError);
   await ensureFanoutQueue(boss);
   await boss.work(
     FANOUT_QUEUE,

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastsBundle, withClosedWindow } from './bundle.ts';
+import { cancelFanout, cancelRunsChunk } from '../../runtime/recipients/index.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { client, eventually, startTestRuntime, type Api } from '../runtime/harness.ts';
 
@@ -106,13 +107,33 @@ describe('broadcasts', () => {
     expect(first.started).toBe(6);
     const cancelled = await api<Progress & { runsCancelled: number }>('POST', `/v1/broadcasts/${sent.body.runId}/cancel`);
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ status: 'cancelled', started: 6, runsCancelled: 6, cancelled: 6, sent: 0, pending: 0 });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', started: 6, runsCancelled: 6, cancelling: false, cancelled: 6, sent: 0, pending: 0 });
     // Past the next page's time: nothing more starts.
     await new Promise((r) => setTimeout(r, 7_000));
     const later = await api<Progress>('GET', `/v1/broadcasts/${sent.body.runId}`);
     expect(later.body).toMatchObject({ status: 'cancelled', started: 6, cancelled: 6, sent: 0 });
     const messages = await runtime.db.query(`SELECT 1 FROM herald.messages WHERE workflow = 'broadcast:slow' AND status = 'sent'`);
     expect(messages.rows).toEqual([]);
+  }, 30_000);
+
+  it('cancels the runs past the first chunk by jobs, one chunk per transaction, none of them sending', async () => {
+    for (let i = 0; i < 6; i++) await member('slowlist', `c-${i}`, { phone_number: phone(200 + i) });
+    // The first page of `slow` (6 runs) waits for its window; its fan-out stopped as a cancel stops it.
+    const sent = await api<{ runId: string }>('POST', '/v1/broadcasts/slow/send', {});
+    await eventually('the first page', async () => {
+      const r = await api<Progress>('GET', `/v1/broadcasts/${sent.body.runId}`);
+      return r.body.started === 6 && r.body.pending === 6 ? r.body : null;
+    });
+    await runtime.db.transaction((tx) => cancelFanout(tx, sent.body.runId));
+    // A chunk of 2 here; a job carries on with the 4 after it.
+    const job = { fanoutId: sent.body.runId, after: null, reason: 'broadcast cancelled' };
+    const first = await runtime.db.transaction((tx) => cancelRunsChunk(runtime.deps, tx, job, 2));
+    expect(first).toEqual({ cancelled: 2, more: true });
+    const done = await eventually('every run cancelled', async () => {
+      const r = await api<Progress>('GET', `/v1/broadcasts/${sent.body.runId}`);
+      return r.body.cancelled === 6 ? r.body : null;
+    });
+    expect(done).toMatchObject({ status: 'cancelled', started: 6, cancelled: 6, sent: 0, pending: 0 });
   }, 30_000);
 
   it("passes a send's tenant to every run it starts, which render the tenant's brand; a list trigger's too", async () => {
