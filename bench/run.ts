@@ -14,6 +14,7 @@ import { benchBroadcast } from './broadcast.ts';
 import { benchCompile } from './compile.ts';
 import { benchDiff } from './diff.ts';
 import { capOverhead } from './frequency-caps.ts';
+import { benchOutbound } from './outbound.ts';
 import { startDestinations, type Destinations } from './fakes.ts';
 import { machine } from './machine.ts';
 import { benchLateness } from './lateness.ts';
@@ -50,6 +51,12 @@ const SECTIONS: [name: string, label: string, byDefault: boolean, run: (shared: 
   ['memory', 'memory with waiting runs', true, (s) => benchMemory(s.admin, s.destinations, { quick })],
   ['segment', 'segment', true, () => benchSegment({ quick })],
   ['frequencyCaps', 'frequency caps: one-send with a cap counted on every send, and without', true, (s) => capOverhead(s.admin, s.destinations, { quick })],
+  [
+    'outbound',
+    'outbound events: one-send with 0 and with 2 webhook endpoints subscribed to every event, and events delivered per second',
+    true,
+    (s) => benchOutbound(s.admin, s.destinations, { quick }),
+  ],
   ['audiences', 'audiences: counts over 1,000,000 generated profiles, and count(*) of the table', true, (s) => benchAudiences(s.admin, { quick })],
   [
     'broadcast',

@@ -85,7 +85,7 @@ export async function buildProject(dir: string, options: BuildOptions = {}): Pro
       'export the values returned by event(), template(), workflow() …',
     );
   }
-  const content = lowerAll(ctx);
+  const content = await lowerAll(ctx);
   const sealed = sealBundle(content);
   const parsed = bundleSchema.safeParse(sealed);
   if (!parsed.success) {

@@ -22,10 +22,7 @@ export const springLaunchContent = template('spring-launch', {
     subject: 'Spring is here: Pro features free for a week',
     text: `Hello {{user.email}},
 
-Everything on the Pro plan is yours to try for a week, starting now: https://app.example.com/spring
-
-Unsubscribe: {{unsubscribe_url}}
-{{brand.name}}, {{brand.postalAddress}}`,
+Everything on the Pro plan is yours to try for a week, starting now: https://app.example.com/spring`,
   },
   inapp: { title: 'Spring is here', body: 'Pro features are free for a week.', actionUrl: '/spring' },
 });

@@ -16,9 +16,11 @@ export const transactional = category('transactional', {
   required: true,
 });
 
+// Marketing: its SMS must say how to stop and wait for the recipient's daytime (the compliance lint checks it).
 export const promotions = category('promotions', {
   description: 'Reminders about your cart and offers',
   defaultChannels: ['email', 'push'],
+  marketing: true,
 });
 
 export const security = category('security', {

@@ -1,4 +1,5 @@
 import { settings, z } from 'herald';
+import { defaultLayout, example } from './layouts.ts';
 
 /**
  * What the app stores on each user's profile beyond the fixed fields (Segment identify traits, the trigger API's
@@ -34,10 +35,11 @@ export default settings({
   traits,
   // The default brand: templates read it as {{brand.name}}, and a tenant's brand (PUT /v1/tenants/:id) overrides
   // these values key by key. Its keys are the only ones templates and tenants may use.
-  brand: {
-    name: 'Example Inc.',
-    logoUrl: 'https://app.example.com/logo.png',
-    colors: { primary: '#0a66c2' },
-    postalAddress: '1 Example Street, Springfield',
-  },
+  brand: example,
+  // Every email is framed by this layout (its footer carries the address and the unsubscribe link) unless its
+  // template says otherwise; the MJML one (trial-ending) brings the footer in as a partial.
+  layouts: { email: defaultLayout },
+  // The compliance lint's findings fail the build: unsubscribe link and address in every email users can opt
+  // out of, STOP and local hours in marketing SMS, subject and SMS lengths (compiler/compliance/README.md).
+  compliance: 'strict',
 });

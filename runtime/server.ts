@@ -16,6 +16,7 @@ import { openReadReplica, replicaStatus } from './db/read-replica.ts';
 import type { DriverDeps, ExecutionDeps } from './execution/deps.ts';
 import { syncSchedules, workSchedules } from './execution/schedules.ts';
 import { createBoss, DEAD_QUEUE, ensureQueue, RUN_QUEUE, workOptions } from './execution/queue.ts';
+import { startFetchWorker } from './execution/fetch-step.ts';
 import { deadLetterHandler, factHandler } from './execution/worker.ts';
 import { createLocalStarts, type LocalStarts } from './execution/local-starts.ts';
 import { createSlots, withSlots } from './execution/slots.ts';
@@ -25,6 +26,7 @@ import { createAudit } from './audit/audit.ts';
 import { clientAddress, trustedProxiesFrom } from './http/client-address.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createIntake, startIngestConsumer } from './intake/index.ts';
+import { type Outbox, startOutbox } from './outbox/index.ts';
 import { type FanoutDeps, workFanouts } from './recipients/index.ts';
 import { fanoutDeps } from './broadcasts/fanouts.ts';
 import { createLinkSigner } from './render/index.ts';
@@ -136,6 +138,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   // Read-only routes read the replica when one is set (http/reads.ts); nothing else is handed this pool.
   const readDb = config.databaseReadUrl ? openReadReplica(config.databaseReadUrl) : null;
   let startedBoss: ReturnType<typeof createBoss> | null = null;
+  let stopOutbox: (() => Promise<void>) | null = null;
   try {
     await upgradeSchema(db);
     const bundle = options.bundle ?? (await readBundleFile(config.bundlePath));
@@ -143,11 +146,14 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     startedBoss = boss;
     await boss.start();
     await ensureQueue(boss, bundle.settings.retentionMs);
+    // Before any fact is worked: a batch enqueues fetch jobs, so their queue must exist.
+    await startFetchWorker(boss, options.env ?? process.env, options.now ?? Date.now, config.mode);
     const bundles = new BundleStore();
     await db.transaction((tx) => bundles.activate(tx, bundle));
     const metrics = createMetrics();
     const providers = createProviderRegistry({
       env: options.env ?? process.env,
+      mode: config.mode,
       onSandboxDelivery: (delivery) => {
         if (log) logSandboxDelivery(log, delivery);
         options.onSandboxDelivery?.(delivery);
@@ -219,6 +225,9 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     // One intake per runtime: its groups and their connections are shared by every door.
     const intake = createIntake(db, deps);
     const ingest = startIngestConsumer(db, intake, bundles, onError);
+    // Lifecycle events' delivery workers (runtime/outbox/): a pool and a loop of their own, apart from the sends.
+    const outbox: Outbox = await startOutbox({ url, ...(directUrl ? { directUrl } : {}), env: options.env ?? process.env, onError });
+    stopOutbox = () => outbox.stop();
 
     const env = options.env ?? process.env;
     const auditLog = createAudit(db, { onError, clientAddress: (c) => clientAddress(c, trustedProxiesFrom(env)) });
@@ -285,6 +294,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
           starts?.stop(DRAIN_TIMEOUT_MS),
           ingest.stop().then(() => boss.stop({ graceful: true, timeout: DRAIN_TIMEOUT_MS })),
         ]);
+        await outbox.stop();
         await providers.close();
         await Promise.all([db.close(), receiptsDb?.close(), readDb?.close()]);
         if (embedded) await embedded.stop();
@@ -293,6 +303,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
   } catch (error) {
     // A start that fails part-way (a bundle refused at activation, a port in use) leaves nothing running.
     await startedBoss?.stop({ graceful: false, timeout: 1_000 }).catch(() => {});
+    await stopOutbox?.().catch(() => {});
     await Promise.all([db.close().catch(() => {}), receiptsDb?.close().catch(() => {}), readDb?.close().catch(() => {})]);
     if (embedded) await embedded.stop().catch(() => {});
     throw error;

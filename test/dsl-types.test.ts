@@ -5,9 +5,10 @@
  * asserts that the valid builders return plain data.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { audience, event, not, template, workflow, z, type ConditionSpec, type Duration, type Operand, type WorkflowDefinition } from 'herald';
+import { audience, env, event, not, template, workflow, z, type ConditionSpec, type Duration, type Operand, type WorkflowDefinition } from 'herald';
 import onboardingWorkflow from '../notifications/workflows/onboarding.ts';
 import { trialStarted } from '../notifications/events.ts';
+import { legalFooter } from '../notifications/layouts.ts';
 import { onboardingWelcome } from '../notifications/templates/onboarding.ts';
 
 const orderShipped = event('order_shipped', {
@@ -59,6 +60,11 @@ export function mistakesThatDoNotCompile(): void {
     // @ts-expect-error `data` must be an event definition, not a bare name
     data: 'trial_started',
     sms: { body: 'x' },
+  });
+  template('html-and-mjml', {
+    data: orderShipped,
+    // @ts-expect-error an email body is written in html or in mjml, not both
+    email: { subject: 'x', html: '<p>x</p>', mjml: '<mjml></mjml>' },
   });
   event('bad-examples', {
     schema: z.object({ n: z.number() }),
@@ -195,6 +201,35 @@ describe('DSL builders', () => {
     ]);
   });
 
+  it('keep a fetch step as data (the env name, not a value) and s.fetched as a ref', () => {
+    const response = z.object({ status: z.enum(['open', 'paid']) });
+    const wf = workflow('fetching', {
+      trigger: trialStarted,
+      steps: (s) => [
+        s.fetch('cart', { url: 'https://shop.example.com/carts/{{first_name}}', headers: { Authorization: env('SHOP_TOKEN') }, response, timeout: '5s' }),
+        s.branch('open', [{ when: s.fetched('cart', 'status').eq('open'), then: [] }]),
+      ],
+    });
+    expect(wf.steps[0]).toEqual({
+      kind: 'fetch',
+      id: 'cart',
+      url: 'https://shop.example.com/carts/{{first_name}}',
+      headers: { Authorization: { kind: 'env', name: 'SHOP_TOKEN' } },
+      response,
+      timeout: '5s',
+    });
+    expect(wf.steps[1]).toMatchObject({ arms: [{ when: { op: 'compare', left: { ref: 'fetched.cart.status' }, cmp: 'eq', right: 'open' } }] });
+    workflow('fetch-typos', {
+      trigger: trialStarted,
+      steps: (s) => [
+        // @ts-expect-error a timeout is a duration
+        s.fetch('a', { url: 'https://x.example.com', response, timeout: '5 seconds' }),
+        // @ts-expect-error onError is 'fail' or 'continue'
+        s.fetch('b', { url: 'https://x.example.com', response, onError: 'ignore' }),
+      ],
+    });
+  });
+
   it('build the condition helpers shown in notifications/README.md as JSON trees', () => {
     const conditions: ConditionSpec[] = [];
     workflow('readme-conditions', {
@@ -256,7 +291,8 @@ describe('DSL builders', () => {
     const line = 'Hi {{first_name}}, welcome to the {{plan_type}} plan!';
     expect(onboardingWelcome.content.email?.text).toContain(line);
     expect(onboardingWelcome.content.email?.html).toContain(line);
-    expect(onboardingWelcome.content.email?.html).toContain('{{preferences_url}}');
+    // The preference link is the layout's legal footer now, composed into every email at build time.
+    expect(legalFooter.html).toContain('{{preferences_url}}');
     expect(onboardingWelcome.content.inapp?.actionUrl).toBe('/getting-started');
     expect(Object.keys(onboardingWelcome.locales.fr ?? {}).sort()).toEqual(['email', 'sms']);
   });

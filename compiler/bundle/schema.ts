@@ -11,7 +11,7 @@ import { z } from 'zod';
 
 export const FORMAT_VERSION = 1 as const;
 
-export const channelSchema = z.enum(['email', 'sms', 'push', 'inapp']);
+export const channelSchema = z.enum(['email', 'sms', 'push', 'inapp', 'webhook']);
 export type Channel = z.infer<typeof channelSchema>;
 export const CHANNELS = channelSchema.options;
 
@@ -161,6 +161,20 @@ export const updateProfileStepSchema = z.object({
   set: z.record(z.string(), z.union([z.object({ value: z.json() }), refSchema])),
 });
 export const cancelStepSchema = z.object({ ...stepBase, kind: z.literal('cancel'), reason: z.string().optional() });
+/**
+ * A fetch (runtime/engine/fetch.ts): GET `url` (`{{data}}` variables, each URL-encoded), its JSON answer validated
+ * against `response` (JSON Schema) and kept as `fetched.<id>` for later steps. A header is a literal or the name
+ * of an environment variable read at run time (never a value). `onError`: what a failure after the retries does.
+ */
+export const fetchStepSchema = z.object({
+  ...stepBase,
+  kind: z.literal('fetch'),
+  url: z.string().min(1),
+  headers: z.record(z.string().min(1), z.union([z.object({ value: z.string() }), z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })])).optional(),
+  response: z.record(z.string(), z.json()),
+  timeoutMs: z.number().int().positive(),
+  onError: z.enum(['fail', 'continue']),
+});
 
 export type BranchArm = { when: Condition; steps: Step[] };
 export type BranchStep = { id: string; kind: 'branch'; arms: BranchArm[]; otherwise: Step[] };
@@ -182,6 +196,7 @@ export const stepSchema: z.ZodType<Step> = z.lazy(() =>
     throttleStepSchema,
     updateProfileStepSchema,
     cancelStepSchema,
+    fetchStepSchema,
     branchStepSchema,
   ]),
 );
@@ -192,7 +207,8 @@ export type DigestStep = z.infer<typeof digestStepSchema>;
 export type ThrottleStep = z.infer<typeof throttleStepSchema>;
 export type UpdateProfileStep = z.infer<typeof updateProfileStepSchema>;
 export type CancelStep = z.infer<typeof cancelStepSchema>;
-export type Step = SendStep | DelayStep | WaitForStep | DigestStep | ThrottleStep | UpdateProfileStep | CancelStep | BranchStep;
+export type FetchStep = z.infer<typeof fetchStepSchema>;
+export type Step = SendStep | DelayStep | WaitForStep | DigestStep | ThrottleStep | UpdateProfileStep | CancelStep | FetchStep | BranchStep;
 export type StepKind = Step['kind'];
 
 /** Who a fan-out reaches: every member of an audience (`audiences`) or of a list (lists are data: any id). */
@@ -241,8 +257,14 @@ export const channelContentSchema = z.object({
   sms: z.object({ body: z.string() }).optional(),
   push: z.object({ title: z.string(), body: z.string(), data: z.record(z.string(), z.string()).optional() }).optional(),
   inapp: z.object({ title: z.string(), body: z.string(), actionUrl: z.string().optional() }).optional(),
+  /** The JSON POSTed to the webhook provider's URL; its string values are templates (`{{first_name}}`). */
+  webhook: z.object({ body: z.json() }).optional(),
 });
 export type ChannelContent = z.infer<typeof channelContentSchema>;
+
+/** A layout or partial a template was composed from: its id, and the first 16 hex digits of its source's sha256. */
+export const compositionPartSchema = z.object({ id: z.string().min(1), digest: z.string().regex(/^[0-9a-f]{16}$/) });
+export type CompositionPart = z.infer<typeof compositionPartSchema>;
 
 export const templateSchema = z.object({
   id,
@@ -251,6 +273,17 @@ export const templateSchema = z.object({
   content: channelContentSchema,
   /** Locale → per-channel overrides, merged field by field over the default content. */
   locales: z.record(z.string(), channelContentSchema.partial()),
+  /**
+   * What the compiler composed the (already resolved) content from: the email's layout and every partial, each with
+   * a digest of its source, so that `herald diff` can name the layout or partial that changed. The runtime does not
+   * read it. Written only when a layout or partial is used, so other templates keep their bytes and version.
+   */
+  composedFrom: z
+    .object({
+      layout: compositionPartSchema.optional(),
+      partials: z.array(compositionPartSchema).optional(),
+    })
+    .optional(),
 });
 export type Template = z.infer<typeof templateSchema>;
 
@@ -263,7 +296,7 @@ export const eventSchema = z.object({
 });
 export type EventDef = z.infer<typeof eventSchema>;
 
-export const providerKindSchema = z.enum(['sendgrid', 'twilio', 'fcm', 'inapp', 'sandbox']);
+export const providerKindSchema = z.enum(['sendgrid', 'twilio', 'fcm', 'inapp', 'sandbox', 'webhook']);
 export const providerSchema = z.object({
   id,
   channel: channelSchema,
@@ -286,6 +319,11 @@ export const categorySchema = z.object({
   description: z.string(),
   defaultChannels: z.array(channelSchema),
   required: z.boolean(),
+  /**
+   * Its messages sell (offers, promotions, newsletters): the compliance lint holds its SMS to the marketing rules
+   * (opt-out wording, a window in the recipient's time zone). Written only when true, so bundles keep their bytes.
+   */
+  marketing: z.literal(true).optional(),
 });
 export type Category = z.infer<typeof categorySchema>;
 

@@ -18,3 +18,15 @@ export function eventValidator(bundle: Bundle, event: string): z.ZodType | null 
   }
   return validator;
 }
+
+const responseValidators = new WeakMap<object, z.ZodType>();
+
+/** The validator of a fetch step's answer (its `response` JSON Schema), cached per loaded schema object. */
+export function responseValidator(response: Record<string, unknown>): z.ZodType {
+  let validator = responseValidators.get(response);
+  if (!validator) {
+    validator = z.fromJSONSchema(response as Parameters<typeof z.fromJSONSchema>[0]);
+    responseValidators.set(response, validator);
+  }
+  return validator;
+}

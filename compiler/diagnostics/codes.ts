@@ -15,6 +15,9 @@ export const DIAGNOSTIC_CODES = {
   'template-parse': 'a template does not parse as Handlebars',
   'template-unknown-variable': "a template uses a variable that is neither in its event's schema nor in the user profile",
   'template-unknown-helper': 'a template calls a helper Herald does not provide',
+  'mjml-error':
+    "an email's mjml body is not valid MJML (an unknown element, one in the wrong parent, an illegal attribute or value, or no <mjml> document); nothing is compiled until it is fixed",
+  'circular-partial': 'partials include each other in a circle ({{> a}} in b, {{> b}} in a), so they could never be expanded',
   'template-event-mismatch': "a send uses a template written for another event than the workflow's trigger",
   'template-reads-data': 'a broadcast sends a template that reads fields of trigger data, which a broadcast does not have',
   'unknown-locale': 'a template variant names a locale code that is not a known language',
@@ -34,6 +37,18 @@ export const DIAGNOSTIC_CODES = {
     "a provider's options.apiUrl is not https: an error, except plain http to a loopback address (localhost, 127.0.0.1, [::1]), which is a warning (development only)",
   'bad-audience':
     "an audience's condition names a trait not in settings traits, a profile field or category that does not exist, or an operator or value its type cannot meet (a prefix of a number, an order on an email)",
+  'compliance-unsubscribe':
+    'an email sent in a category users can opt out of (not required) has no {{unsubscribe_url}} or {{preferences_url}} link (CAN-SPAM); a warning, an error under settings compliance strict',
+  'compliance-postal-address':
+    "an email sent in a category users can opt out of has no postal address ({{brand.postalAddress}} or the brand's address written out; CAN-SPAM); warning, or error when strict",
+  'compliance-sms-opt-out': 'an SMS sent in a marketing category does not say how to opt out ("Reply STOP"); warning, or error when strict',
+  'compliance-sms-window':
+    "an SMS sent in a marketing category has no send window in the recipient's time zone inside 08:00-21:00 (TCPA); warning, or error when strict",
+  'compliance-marketing-required': 'a required category, or a critical send, is in a marketing category; warning, or error when strict',
+  'compliance-subject-length': 'an email subject is over 78 characters (variables counted as written); warning, or error when strict',
+  'compliance-sms-segments': 'an SMS is over 3 segments (GSM-7 160/153, UCS-2 70/67; variables counted as written); warning, or error when strict',
+  'bad-fetch':
+    "a fetch step's url is not https (or reads a field the trigger does not have), a header is neither text nor env('NAME'), its timeout or onError is out of range, or s.fetched() / {{fetched.…}} names a fetch that does not run before it or a field its response does not have",
   'empty-project': 'the notifications folder holds no definitions',
 } as const;
 

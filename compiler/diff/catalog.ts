@@ -69,12 +69,16 @@ function compareCategory(id: string, a: Category, b: Category): ItemChange {
   if (a.required !== b.required) {
     changes.push(change('required', b.required ? 'now required (users cannot opt out)' : 'no longer required (users can opt out)', a.required, b.required));
   }
+  if ((a.marketing === true) !== (b.marketing === true)) {
+    const [before, after] = [a.marketing === true, b.marketing === true];
+    changes.push(change('marketing', after ? 'now marketing (held to the marketing rules)' : 'no longer marketing', before, after));
+  }
   return { id, changes };
 }
 
 export function diffCategories(base: Bundle, head: Bundle): SectionDiff {
   return diffRecords(base.categories, head.categories, {
-    summarize: (c: Category) => `default ${c.defaultChannels.join(', ') || 'none'}${c.required ? ' · required' : ''}`,
+    summarize: (c: Category) => `default ${c.defaultChannels.join(', ') || 'none'}${c.required ? ' · required' : ''}${c.marketing ? ' · marketing' : ''}`,
     compare: compareCategory,
     isRename: (a, b) => sameExcept(a, b, 'id'),
   });

@@ -5,7 +5,9 @@ import { diffAudiences } from './audiences.ts';
 import { diffBroadcasts } from './broadcasts.ts';
 import { flagChanges } from './breaking.ts';
 import { diffCategories, diffProviders, diffRouting, diffSettings } from './catalog.ts';
+import { complianceFlags } from './compliance.ts';
 import { diffEvents } from './events.ts';
+import { diffCompositions } from './layouts.ts';
 import type { BundleDiff } from './model.ts';
 import { securityFlags } from './security.ts';
 import { diffTemplates } from './templates.ts';
@@ -30,7 +32,10 @@ export function diffBundles(base: Bundle, head: Bundle, labels: Labels = { base:
     broadcasts: diffBroadcasts(base, head),
     settings: diffSettings(base, head),
   };
-  return { ...diff, flags: [...flagChanges({ diff, base, head }), ...securityFlags({ diff, base, head })] };
+  // Written only when a layout, partial or the brand changed, so other diffs keep their JSON.
+  const compositions = diffCompositions(base, head);
+  if (compositions.length) diff.compositions = compositions;
+  return { ...diff, flags: [...flagChanges({ diff, base, head }), ...securityFlags({ diff, base, head }), ...complianceFlags({ base, head })] };
 }
 
 /**

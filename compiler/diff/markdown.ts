@@ -34,7 +34,12 @@ const TITLES: Record<SectionName, string> = {
   settings: 'Settings',
 };
 
-const BADGE: Record<Flag['kind'], string> = { breaking: '⚠️ **breaking**', resubscribe: '🔔 **re-subscribes users**', security: '🔒 **security-relevant**' };
+const BADGE: Record<Flag['kind'], string> = {
+  breaking: '⚠️ **breaking**',
+  resubscribe: '🔔 **re-subscribes users**',
+  security: '🔒 **security-relevant**',
+  compliance: '⚖️ **compliance**',
+};
 
 /** The smallest fence that the content cannot close. */
 function fence(content: string): string {
@@ -138,8 +143,12 @@ export function renderMarkdown(diff: BundleDiff, head: Bundle): string {
   const resubscribe = diff.flags.filter((f) => f.kind === 'resubscribe');
   out.push(...alert('CAUTION', plural(breaking.length, 'breaking change'), breaking));
   const security = diff.flags.filter((f) => f.kind === 'security');
-  out.push(...alert('IMPORTANT', `${plural(security.length, 'security-relevant change')}: provider endpoints or credentials`, security));
+  out.push(...alert('IMPORTANT', `${plural(security.length, 'security-relevant change')}: endpoints or credentials`, security));
   out.push(...alert('WARNING', `${plural(resubscribe.length, 'change')} that re-subscribe${resubscribe.length === 1 ? 's' : ''} users`, resubscribe));
+  const compliance = diff.flags.filter((f) => f.kind === 'compliance');
+  out.push(...alert('WARNING', `${plural(compliance.length, 'compliance violation')} introduced (compiler/compliance)`, compliance));
+
+  out.push(...compositionSection(diff));
 
   const flags = new Flags(diff.flags);
   const diagram = (id: string, marks: Map<string, StepMark>) => block('mermaid', workflowMermaid(head.workflows[id]!, { marks }).trimEnd());
@@ -159,4 +168,11 @@ export function renderMarkdown(diff: BundleDiff, head: Bundle): string {
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trimEnd()}\n`;
+}
+
+/** "layout `default` changed: changes 23 templates", each followed by the templates it alters. */
+function compositionSection(diff: BundleDiff): string[] {
+  if (!diff.compositions?.length) return [];
+  const lines = diff.compositions.flatMap((c) => [`- ${c.summary}${c.templates.length ? `: ${c.templates.map((t) => `\`${t}\``).join(', ')}` : ''}`]);
+  return ['### Layouts, partials and brand', '', ...lines, ''];
 }

@@ -4,6 +4,9 @@
  * values before and after for machines.
  */
 import type { JsonValue } from '../bundle/schema.ts';
+import type { CompositionChange } from './layouts.ts';
+
+export type { CompositionChange } from './layouts.ts';
 
 export type SectionName = 'workflows' | 'templates' | 'events' | 'routing' | 'providers' | 'categories' | 'audiences' | 'broadcasts' | 'settings';
 
@@ -58,7 +61,7 @@ export interface SectionDiff<C extends ItemChange = ItemChange> {
   changed: C[];
 }
 
-export type FlagKind = 'breaking' | 'resubscribe' | 'security';
+export type FlagKind = 'breaking' | 'resubscribe' | 'security' | 'compliance';
 
 export type FlagRule =
   | 'workflow-removed'
@@ -76,7 +79,9 @@ export type FlagRule =
   | 'provider-endpoint-changed'
   | 'provider-kind-changed'
   | 'provider-credentials-changed'
-  | 'workflow-opened-to-clients';
+  | 'workflow-opened-to-clients'
+  | 'fetch-request-changed'
+  | 'compliance-violation-introduced';
 
 export interface Flag {
   kind: FlagKind;
@@ -109,6 +114,8 @@ export interface BundleDiff {
   /** Broadcasts: who they reach, rate, window, category, steps. */
   broadcasts: SectionDiff;
   settings: Change[];
+  /** Layouts, partials and the brand that changed, each with the templates whose rendered output it alters; absent when none did. */
+  compositions?: CompositionChange[];
   flags: Flag[];
 }
 
@@ -124,5 +131,9 @@ export const SECTIONS = [
 ] as const satisfies readonly SectionName[];
 
 export function hasChanges(diff: BundleDiff): boolean {
-  return diff.settings.length > 0 || SECTIONS.some((s) => diff[s].added.length + diff[s].removed.length + diff[s].renamed.length + diff[s].changed.length > 0);
+  return (
+    diff.settings.length > 0 ||
+    (diff.compositions?.length ?? 0) > 0 ||
+    SECTIONS.some((s) => diff[s].added.length + diff[s].removed.length + diff[s].renamed.length + diff[s].changed.length > 0)
+  );
 }

@@ -3,15 +3,18 @@
  * secrets it reads. A changed `options.apiUrl` redirects API keys and message contents to another host; a
  * changed `kind` hands the same credentials to another SDK and API; a changed credential name makes the
  * runtime read a different secret (one the deploy must provide, and someone else may control). None of
- * these breaks a run, so they are a kind of flag of their own, for a reviewer who owns the secrets.
+ * these breaks a run, so they are a kind of flag of their own, for a reviewer who owns the secrets. The same
+ * holds for a webhook provider's URL, and for a fetch step's URL and headers (where secrets and trigger data go).
  */
-import type { Bundle, Provider } from '../bundle/schema.ts';
+import type { Bundle, FetchStep, Provider, Step } from '../bundle/schema.ts';
 import type { RuleInput } from './breaking.ts';
 import type { Flag } from './model.ts';
 import { same } from './records.ts';
 import { arrow, code } from './words.ts';
 
-const endpoint = (p: Provider) => (typeof p.options.apiUrl === 'string' ? code(p.options.apiUrl) : "the provider's own API");
+/** Where a provider sends what it is given: `options.apiUrl`, or a webhook provider's `options.url` (POSTed to as written). */
+const ENDPOINT_OPTIONS = ['apiUrl', 'url'] as const;
+const endpoint = (p: Provider, key: string = 'apiUrl') => (typeof p.options[key] === 'string' ? code(p.options[key]) : "the provider's own API");
 const variable = (name: string | undefined) => (name === undefined ? 'none' : code(`$${name}`));
 
 function flag(rule: Flag['rule'], id: string, path: string | undefined, message: string): Flag {
@@ -20,13 +23,14 @@ function flag(rule: Flag['rule'], id: string, path: string | undefined, message:
 
 function changedProvider(id: string, a: Provider, b: Provider): Flag[] {
   const flags: Flag[] = [];
-  if (!same(a.options.apiUrl, b.options.apiUrl)) {
+  for (const key of ENDPOINT_OPTIONS) {
+    if (same(a.options[key], b.options[key])) continue;
     flags.push(
       flag(
         'provider-endpoint-changed',
         id,
-        'options.apiUrl',
-        `Provider ${code(id)}: API endpoint ${arrow(endpoint(a), endpoint(b))}: its credentials and messages now go there.`,
+        `options.${key}`,
+        `Provider ${code(id)}: ${key === 'url' ? 'URL' : 'API endpoint'} ${arrow(endpoint(a, key), endpoint(b, key))}: its credentials and messages now go there.`,
       ),
     );
   }
@@ -53,10 +57,63 @@ function changedProvider(id: string, a: Provider, b: Provider): Flag[] {
 /** A new provider with an endpoint of its own: credentials go somewhere no reviewed bundle sent them before. */
 function addedProvider(head: Bundle, id: string): Flag[] {
   const p = head.providers[id]!;
-  if (typeof p.options.apiUrl !== 'string') return [];
-  return [
-    flag('provider-endpoint-changed', id, undefined, `Provider ${code(id)} added with API endpoint ${endpoint(p)}: its credentials and messages go there.`),
-  ];
+  return ENDPOINT_OPTIONS.filter((key) => typeof p.options[key] === 'string').map((key) =>
+    flag(
+      'provider-endpoint-changed',
+      id,
+      undefined,
+      `Provider ${code(id)} added with ${key === 'url' ? 'URL' : 'API endpoint'} ${endpoint(p, key)}: its credentials and messages go there.`,
+    ),
+  );
+}
+
+/** Every fetch step of a workflow, branch arms included, by step id (ids are unique within a workflow). */
+function fetchSteps(steps: readonly Step[], out = new Map<string, FetchStep>()): Map<string, FetchStep> {
+  for (const step of steps) {
+    if (step.kind === 'fetch') out.set(step.id, step);
+    else if (step.kind === 'branch') {
+      for (const arm of step.arms) fetchSteps(arm.steps, out);
+      fetchSteps(step.otherwise, out);
+    }
+  }
+  return out;
+}
+
+const headerOf = (step: FetchStep, name: string) => (step.headers && Object.hasOwn(step.headers, name) ? step.headers[name] : undefined);
+
+/** A header as the diff shows it: the literal, or the variable it reads (a secret's name, never its value). */
+const headerText = (header: NonNullable<FetchStep['headers']>[string] | undefined) =>
+  header === undefined ? 'none' : 'env' in header ? variable(header.env) : code(header.value);
+
+/**
+ * Fetch steps added, or whose URL or headers changed: a fetch sends the headers it names (secrets read from the
+ * environment) and trigger data in its URL to the host it names, so a new host or a new secret is for the
+ * reviewer who owns the secrets, as a provider's endpoint is.
+ */
+function fetchFlags({ diff, base, head }: RuleInput): Flag[] {
+  const flags: Flag[] = [];
+  const ids = [...diff.workflows.added.map(({ id }) => id), ...diff.workflows.changed.map(({ id }) => id)];
+  for (const workflowId of ids) {
+    const before = fetchSteps(base.workflows[workflowId]?.steps ?? []);
+    for (const [stepId, step] of fetchSteps(head.workflows[workflowId]!.steps)) {
+      const old = before.get(stepId);
+      const at = (path: string, message: string) =>
+        flags.push({ kind: 'security', rule: 'fetch-request-changed', section: 'workflows', id: workflowId, path: `steps.${stepId}.${path}`, message });
+      const where = `Workflow ${code(workflowId)}, fetch ${code(stepId)}`;
+      if (!old) {
+        const secrets = Object.values(step.headers ?? {}).flatMap((h) => ('env' in h ? [variable(h.env)] : []));
+        at('url', `${where} added: GET ${code(step.url)}${secrets.length ? `, sending ${secrets.join(', ')}` : ''}: trigger data and these headers go there.`);
+        continue;
+      }
+      if (old.url !== step.url) at('url', `${where}: URL ${arrow(code(old.url), code(step.url))}: its headers and trigger data now go there.`);
+      for (const name of [...new Set([...Object.keys(old.headers ?? {}), ...Object.keys(step.headers ?? {})])].sort()) {
+        const [a, b] = [headerOf(old, name), headerOf(step, name)];
+        if (same(a, b)) continue;
+        at(`headers.${name}`, `${where}: header ${code(name)} ${arrow(headerText(a), headerText(b))}: sent to ${code(step.url)}.`);
+      }
+    }
+  }
+  return flags;
 }
 
 /** Workflows added as, or made, `clientTriggerable`: anyone holding a browser write key may start them, for any user. */
@@ -82,5 +139,6 @@ export function securityFlags(input: RuleInput): Flag[] {
     ...diff.providers.added.flatMap(({ id }) => addedProvider(head, id)),
     ...diff.providers.changed.flatMap(({ id }) => changedProvider(id, base.providers[id]!, head.providers[id]!)),
     ...openedWorkflows(input),
+    ...fetchFlags(input),
   ];
 }

@@ -105,6 +105,16 @@ function fieldChanges(before: Step, after: Step): Change[] {
     }
   } else if (before.kind === 'cancel' && after.kind === 'cancel') {
     field('reason', 'reason', before.reason, after.reason, (v) => (v === undefined ? 'none' : code(v)));
+  } else if (before.kind === 'fetch' && after.kind === 'fetch') {
+    field('url', 'url', before.url, after.url, code);
+    // A header's source, never its value's: `env SHOP_TOKEN` or `literal` (a literal could be a pasted token).
+    const header = (h: NonNullable<typeof before.headers>[string] | undefined) => (h === undefined ? 'none' : 'env' in h ? `env ${code(h.env)}` : 'literal');
+    for (const name of [...new Set([...Object.keys(before.headers ?? {}), ...Object.keys(after.headers ?? {})])].sort()) {
+      field(`headers.${name}`, `header ${code(name)}`, before.headers?.[name], after.headers?.[name], header);
+    }
+    field('response', 'response schema', before.response, after.response, (v) => code(json(v)));
+    field('timeoutMs', 'timeout', before.timeoutMs, after.timeoutMs, ms);
+    field('onError', 'on error', before.onError, after.onError, String);
   } else if (before.kind === 'branch' && after.kind === 'branch') {
     // Arms are matched by position: their order is their meaning (the first arm that holds runs).
     const arms = Math.max(before.arms.length, after.arms.length);

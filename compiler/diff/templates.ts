@@ -14,6 +14,7 @@ const FIELDS: { [C in Channel]: string[] } = {
   sms: ['body'],
   push: ['title', 'body', 'data'],
   inapp: ['title', 'body', 'actionUrl'],
+  webhook: ['body'],
 };
 
 /** A field as text; push `data` (a string map) becomes `key: value` lines, so one key's change is one line. */
@@ -21,6 +22,8 @@ function fieldText(content: Partial<ChannelContent> | undefined, channel: Channe
   const value = (content?.[channel] as Record<string, unknown> | undefined)?.[field];
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value;
+  // A webhook body is JSON: indented, so that one value's change is one line of the diff.
+  if (channel === 'webhook') return JSON.stringify(value, null, 2);
   return Object.entries(value as Record<string, string>)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}: ${v}`)

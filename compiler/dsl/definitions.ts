@@ -18,7 +18,14 @@ export interface EventDefinition<Data = unknown, Name extends string = string, I
   readonly examples: readonly Data[];
 }
 
-export type TemplateContent = ChannelContent;
+/**
+ * An email as written: its body in `html`, or in `mjml` (compiled to html at build time, so the bundle and the
+ * runtime see html only), or `text` alone; never both html and mjml. Without `text`, it is generated from the html.
+ */
+export type AuthoredEmail =
+  | { readonly subject: string; readonly html?: string; readonly text?: string; readonly mjml?: never }
+  | { readonly subject: string; readonly mjml: string; readonly text?: string; readonly html?: never };
+export type TemplateContent = Omit<ChannelContent, 'email'> & { email?: AuthoredEmail };
 
 export interface TemplateDefinition<Data = unknown> {
   readonly kind: 'template';
@@ -26,6 +33,33 @@ export interface TemplateDefinition<Data = unknown> {
   readonly event: EventDefinition<Data>;
   readonly content: TemplateContent;
   readonly locales: Readonly<Record<string, Partial<TemplateContent>>>;
+  /** The email layout: a layout, `false` for none; absent: the settings' default layout for email. */
+  readonly layout?: LayoutDefinition | false;
+}
+
+/** An email layout (compiler/dsl/layout.ts): `{{{content}}}` marks where a template's body goes. */
+export interface LayoutDefinition {
+  readonly kind: 'layout';
+  readonly id: string;
+  readonly html: string;
+  readonly text?: string;
+  /** Only templates of this event may use the layout. */
+  readonly event?: EventDefinition<unknown>;
+}
+
+/** A reusable piece of content, used as `{{> id}}`: `html` in email html, `text` everywhere else. */
+export interface PartialDefinition {
+  readonly kind: 'partial';
+  readonly id: string;
+  readonly html?: string;
+  readonly text?: string;
+}
+
+/** A named brand (compiler/dsl/brand.ts): `settings({ brand })` takes it or plain values. */
+export interface BrandDefinition {
+  readonly kind: 'brand';
+  readonly id: string;
+  readonly values: BrandValues;
 }
 
 export interface EnvRef {
@@ -33,7 +67,7 @@ export interface EnvRef {
   readonly name: string;
 }
 
-export type ProviderKind = 'sendgrid' | 'twilio' | 'fcm' | 'inapp' | 'sandbox';
+export type ProviderKind = 'sendgrid' | 'twilio' | 'fcm' | 'inapp' | 'sandbox' | 'webhook';
 
 export interface ProviderDefinition {
   readonly kind: 'provider';
@@ -57,6 +91,8 @@ export interface CategoryDefinition {
   readonly description: string;
   readonly defaultChannels: readonly Channel[];
   readonly required: boolean;
+  /** Marketing messages (offers, newsletters): held to the compliance lint's marketing rules. */
+  readonly marketing?: boolean;
 }
 
 export interface SettingsDefinition {
@@ -73,7 +109,11 @@ export interface SettingsDefinition {
   /** The schema of users' traits: types `u.trait(…)` in audiences (once registered) and lets the compiler check them. */
   readonly traits?: z.ZodType;
   /** The default brand: its keys are the `{{brand.…}}` keys templates may read and tenants may override. */
-  readonly brand?: BrandValues;
+  readonly brand?: BrandValues | BrandDefinition;
+  /** The default layout per channel; only email takes layouts. */
+  readonly layouts?: { readonly email?: LayoutDefinition };
+  /** `'strict'`: the compliance lint's findings (compiler/compliance) are errors instead of warnings. */
+  readonly compliance?: 'strict';
 }
 
 /**
@@ -203,7 +243,22 @@ export interface CancelSpec {
   readonly reason?: string;
 }
 
-export type StepSpec = SendSpec | DelaySpec | WaitForSpec | BranchSpec | DigestSpec | ThrottleSpec | UpdateProfileSpec | CancelSpec;
+/**
+ * A fetch: GET `url` (`{{field}}` of the trigger's data), its JSON answer checked against `response` and kept for later
+ * steps as `fetched.<id>`. Header values are literals or `env('NAME')` (read at run time, never in the bundle).
+ */
+export interface FetchSpec {
+  readonly kind: 'fetch';
+  readonly id: string;
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string | EnvRef>>;
+  /** The zod schema of the answer; crosses to the compiler as JSON Schema (load/evaluate-child.ts). */
+  readonly response: z.ZodType;
+  readonly timeout?: Duration;
+  readonly onError?: 'fail' | 'continue';
+}
+
+export type StepSpec = SendSpec | DelaySpec | WaitForSpec | BranchSpec | DigestSpec | ThrottleSpec | UpdateProfileSpec | CancelSpec | FetchSpec;
 
 /**
  * Who a recipient-less trigger (a schedule, a broadcast) sends to: every member of an audience (its definition or
@@ -277,4 +332,7 @@ export type Definition =
   | ProviderDefinition
   | ChannelDefinition
   | CategoryDefinition
-  | SettingsDefinition;
+  | SettingsDefinition
+  | LayoutDefinition
+  | PartialDefinition
+  | BrandDefinition;

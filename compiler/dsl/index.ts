@@ -6,6 +6,8 @@ export { z } from 'zod';
 export { event, schedule, type ScheduleOptions } from './event.ts';
 export { broadcast, type BroadcastOptions, type BroadcastStepBuilder } from './broadcast.ts';
 export { template, type TemplateOptions } from './template.ts';
+export { layout, partial, type LayoutOptions } from './layout.ts';
+export { brand } from './brand.ts';
 export { workflow, type StepBuilder, type WorkflowOptions, type SendOptions, type Operand, type DelayUntil, type Offset } from './workflow.ts';
 export { provider, channel, category, settings, env } from './provider.ts';
 export { audience, not, type AudienceFilter, type AudienceProfile, type OperandFor, type Register } from './audience.ts';

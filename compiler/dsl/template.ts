@@ -1,4 +1,4 @@
-import type { EventDefinition, TemplateContent, TemplateDefinition } from './definitions.ts';
+import type { EventDefinition, LayoutDefinition, TemplateContent, TemplateDefinition } from './definitions.ts';
 
 export interface TemplateOptions<Data> {
   /** The event whose data the template renders: its fields are the template's variables. */
@@ -7,8 +7,12 @@ export interface TemplateOptions<Data> {
   sms?: TemplateContent['sms'];
   push?: TemplateContent['push'];
   inapp?: TemplateContent['inapp'];
+  /** The JSON POSTed by the webhook channel; its string values are templates (`{ user: '{{user.id}}' }`). */
+  webhook?: TemplateContent['webhook'];
   /** Locale (BCP 47, e.g. `fr`, `pt-BR`) → fields that differ from the default content. */
   locales?: Record<string, Partial<TemplateContent>>;
+  /** The email's layout (`layout()`), or `false` for none; absent: `settings({ layouts: { email } })`, if any. */
+  layout?: LayoutDefinition | false;
 }
 
 /**
@@ -28,5 +32,13 @@ export function template<Data>(id: string, options: TemplateOptions<Data>): Temp
   if (options.sms) content.sms = options.sms;
   if (options.push) content.push = options.push;
   if (options.inapp) content.inapp = options.inapp;
-  return { kind: 'template', id, event: options.data, content, locales: options.locales ?? {} };
+  if (options.webhook) content.webhook = options.webhook;
+  return {
+    kind: 'template',
+    id,
+    event: options.data,
+    content,
+    locales: options.locales ?? {},
+    ...(options.layout === undefined ? {} : { layout: options.layout }),
+  };
 }

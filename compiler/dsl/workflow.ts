@@ -12,8 +12,10 @@ import type {
   DigestScheduleSpec,
   DigestSpec,
   EngagementKind,
+  EnvRef,
   EventDefinition,
   EventMatchSpec,
+  FetchSpec,
   JsonValue,
   ProfileValueSpec,
   ProviderDefinition,
@@ -30,6 +32,7 @@ import type {
 } from './definitions.ts';
 import type { Duration } from './duration.ts';
 import type { DataPath, PathValue } from './paths.ts';
+import type { z } from 'zod';
 
 /** Profile fields a condition or template may read, beside free-form `traits`. */
 export type ProfileField = 'id' | 'email' | 'phone_number' | 'locale' | 'timezone';
@@ -121,6 +124,19 @@ export interface StepBuilder<Data> {
   throttle(id: string, options: { limit: number; window: Duration; key?: DataPath<Data> }): ThrottleSpec;
   updateProfile(id: string, set: Record<string, ProfileValueSpec>): UpdateProfileSpec;
   cancel(id: string, options?: { reason?: string }): CancelSpec;
+  /**
+   * Fetches fresh data mid-workflow: GET `url` (`{{field}}` of the trigger's data, URL-encoded), the JSON answer
+   * validated against `response`, then readable by later steps as `s.fetched(id, 'field')` and `{{fetched.<id>.field}}`.
+   * 5xx, 429 and timeouts are retried twice (after 1 s, then 4 s); then `onError` decides: `'fail'` (default) fails the
+   * run, `'continue'` goes on without it (conditions on it are false).
+   * @example s.fetch('cart', { url: 'https://shop.example.com/carts/{{cart_id}}', headers: { Authorization: env('SHOP_TOKEN') }, response: z.object({ status: z.enum(['open', 'paid']) }), timeout: '5s' })
+   */
+  fetch<Response>(id: string, options: FetchOptions<Response>): FetchSpec;
+  /**
+   * A field of an earlier fetch's answer (`s.fetched('cart', 'status').eq('open')`); checked against its `response`
+   * schema by the compiler. Absent when the fetch failed with `onError: 'continue'`: every comparison is then false.
+   */
+  fetched<T = JsonValue>(step: string, path: string): Operand<T>;
 
   /** A field of the trigger's data; the path is checked against the event's schema. */
   data<P extends DataPath<Data>>(path: P): Operand<PathValue<Data, P>>;
@@ -200,6 +216,16 @@ export function stepBuilder<Data>(): StepBuilder<Data> {
     }),
     updateProfile: (id, set) => ({ kind: 'updateProfile', id, set }),
     cancel: (id, o) => ({ kind: 'cancel', id, ...(o?.reason === undefined ? {} : { reason: o.reason }) }),
+    fetch: (id, o) => ({
+      kind: 'fetch',
+      id,
+      url: o.url,
+      ...(o.headers === undefined ? {} : { headers: o.headers }),
+      response: o.response,
+      ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
+      ...(o.onError === undefined ? {} : { onError: o.onError }),
+    }),
+    fetched: (step, path) => operand(`fetched.${step}.${path}`),
 
     data: (path) => operand(`data.${path}`),
     ref: (path) => ({ ref: `data.${path}` }),
@@ -215,6 +241,19 @@ export function stepBuilder<Data>(): StepBuilder<Data> {
     or: (...any) => ({ op: 'or', any }),
     not: (cond) => ({ op: 'not', cond }),
   };
+}
+
+/** `s.fetch(id, options)`: a GET whose JSON answer must fit `response`. */
+export interface FetchOptions<Response> {
+  /** `https://` (plain http to loopback only in development); `{{field}}` reads the trigger's data. */
+  readonly url: string;
+  /** A literal, or `env('NAME')`: the variable's name goes in the bundle, its value is read at run time and never logged. */
+  readonly headers?: Readonly<Record<string, string | EnvRef>>;
+  readonly response: z.ZodType<Response>;
+  /** Per attempt. Default `'5s'`. */
+  readonly timeout?: Duration;
+  /** After the retries: `'fail'` (default) ends the run failed, `'continue'` goes on without the answer. */
+  readonly onError?: 'fail' | 'continue';
 }
 
 /** An offset from a moment: `'-3d'` is three days before it, `'2h'` (or `'+2h'`) two hours after. */

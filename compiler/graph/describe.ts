@@ -174,6 +174,7 @@ export const STEP_VERB: Record<Step['kind'], string> = {
   throttle: 'throttle',
   updateProfile: 'update profile',
   cancel: 'cancel',
+  fetch: 'fetch',
   branch: 'branch',
 };
 
@@ -214,6 +215,14 @@ export function stepDetails(step: Step): string[] {
         .map((path) => `set ${path}`);
     case 'cancel':
       return step.reason ? [step.reason] : [];
+    case 'fetch':
+      // Header names only: a value may be a secret's name, and the diagram is about the request's shape.
+      return [
+        `GET ${step.url}`,
+        ...(step.headers ? [`headers ${Object.keys(step.headers).sort().join(', ')}`] : []),
+        `timeout ${duration(step.timeoutMs)}`,
+        `on error ${step.onError}`,
+      ];
     case 'branch':
       return [];
   }

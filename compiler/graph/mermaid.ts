@@ -25,6 +25,7 @@ const SHAPES: Record<FlowNodeKind, [string, string]> = {
   throttle: ['(', ')'],
   updateProfile: ['[/', '/]'],
   cancel: ['>', ']'],
+  fetch: ['[(', ')]'],
   branch: ['{', '}'],
 };
 

@@ -35,6 +35,7 @@ const COLORS: Record<FlowNodeKind | StepMark, { fill: string; stroke: string }> 
   throttle: { fill: '#f3f4f6', stroke: '#4b5563' },
   updateProfile: { fill: '#fce7f3', stroke: '#9d174d' },
   cancel: { fill: '#fee2e2', stroke: '#b91c1c' },
+  fetch: { fill: '#ecfdf5', stroke: '#047857' },
   branch: { fill: '#fef3c7', stroke: '#b45309' },
   added: { fill: '#dafbe1', stroke: '#1a7f37' },
   changed: { fill: '#fff8c5', stroke: '#9a6700' },

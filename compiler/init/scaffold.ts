@@ -16,8 +16,11 @@ export const NOTIFICATIONS: ScaffoldFile[] = [
     path: 'notifications/settings.ts',
     text: `import { settings } from 'herald';
 
-/** How long runs, messages and waits are kept: no wait in this folder may be longer. */
-export default settings({ retention: '30d' });
+/**
+ * How long runs, messages and waits are kept: no wait in this folder may be longer. The brand is what templates
+ * read as {{brand.name}}; emails users can opt out of must carry your postal address (the compliance lint checks).
+ */
+export default settings({ retention: '30d', brand: { name: 'Your company', postalAddress: 'Your postal address' } });
 `,
   },
   {
@@ -53,7 +56,13 @@ import { userSignedUp } from '../events.ts';
 
 export const welcome = template('welcome', {
   data: userSignedUp,
-  email: { subject: 'Welcome, {{first_name}}', text: 'Hi {{first_name}}, thanks for signing up.' },
+  email: {
+    subject: 'Welcome, {{first_name}}',
+    text: \`Hi {{first_name}}, thanks for signing up.
+
+Unsubscribe: {{unsubscribe_url}}
+{{brand.name}}, {{brand.postalAddress}}\`,
+  },
 });
 `,
   },

@@ -5,7 +5,7 @@
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { Definition, FrequencyLimitSpec, RecipientsSpec, StepSpec } from '../dsl/definitions.ts';
+import type { BrandDefinition, BrandValues, Definition, FrequencyLimitSpec, RecipientsSpec, StepSpec } from '../dsl/definitions.ts';
 import type {
   EvaluatedDefinition,
   EvaluationError,
@@ -17,7 +17,7 @@ import type {
   SerialWorkflow,
 } from './serial.ts';
 
-const KINDS = new Set(['event', 'template', 'workflow', 'broadcast', 'audience', 'provider', 'channel', 'category', 'settings']);
+const KINDS = new Set(['event', 'template', 'workflow', 'broadcast', 'audience', 'provider', 'channel', 'category', 'settings', 'layout', 'partial', 'brand']);
 
 function isDefinition(value: unknown): value is Definition {
   return typeof value === 'object' && value !== null && KINDS.has((value as { kind?: unknown }).kind as string);
@@ -43,6 +43,9 @@ function serializeSteps(steps: readonly StepSpec[]): StepSpec[] {
         };
       case 'waitFor':
         return step.event === undefined ? step : { ...step, event: idOf(step.event) };
+      case 'fetch':
+        // The answer's zod schema crosses as JSON Schema (lower/fetch.ts reads it back as a SerialSchema).
+        return { ...step, response: serialSchema(step.response as z.ZodType) as never };
       case 'branch':
         return {
           ...step,
@@ -57,6 +60,22 @@ function serializeSteps(steps: readonly StepSpec[]): StepSpec[] {
 /** `{ audience }` by its id, or `{ list }`; anything else is kept for lowering to judge. */
 function serializeRecipients(recipients: RecipientsSpec): SerialRecipients {
   return 'audience' in recipients ? { audience: idOf(recipients.audience) } : recipients;
+}
+
+function isBrandDefinition(value: BrandValues | BrandDefinition): value is BrandDefinition {
+  return value.kind === 'brand' && typeof value.values === 'object';
+}
+
+/** `settings({ layouts })`: channel → layout id. */
+function serialLayouts(layouts: unknown): Record<string, string> {
+  if (typeof layouts !== 'object' || layouts === null) return layouts as Record<string, string>;
+  return Object.fromEntries(Object.entries(layouts).map(([channel, layout]) => [channel, idOf(layout)]));
+}
+
+/** A layout that a template or the settings name but no file exports: its content is needed all the same. */
+function referencedLayouts(value: Definition): Definition[] {
+  const candidates: unknown[] = value.kind === 'template' ? [value.layout] : value.kind === 'settings' ? Object.values(value.layouts ?? {}) : [];
+  return candidates.filter((c): c is Definition => isDefinition(c) && c.kind === 'layout');
 }
 
 /** A zod schema as JSON Schema, or why it cannot be one. */
@@ -77,8 +96,14 @@ function serialize(def: Definition): SerialDefinition {
       const { schema: _zod, ...rest } = def;
       return { ...rest, schema, examples: [...def.examples] as never };
     }
-    case 'template':
-      return { ...def, event: idOf(def.event) };
+    case 'template': {
+      const { layout, ...rest } = def;
+      return { ...rest, event: idOf(def.event), ...(layout === undefined ? {} : { layout: layout === false ? false : idOf(layout) }) };
+    }
+    case 'layout': {
+      const { event, ...rest } = def;
+      return event === undefined ? rest : { ...rest, event: idOf(event) };
+    }
     case 'workflow': {
       const { category: _category, ...rest } = def;
       return {
@@ -109,7 +134,13 @@ function serialize(def: Definition): SerialDefinition {
     case 'channel':
       return { ...def, providers: def.providers.map(idOf) };
     case 'settings': {
-      const { limits, traits: traitsSchema, ...withoutTraits } = def;
+      const { limits, traits: traitsSchema, brand, layouts, ...others } = def;
+      const withoutTraits = {
+        ...others,
+        // A brand() is its values in the bundle; each layout is its id (anything else is left for lowering to judge).
+        ...(brand === undefined ? {} : { brand: isBrandDefinition(brand) ? brand.values : brand }),
+        ...(layouts === undefined ? {} : { layouts: serialLayouts(layouts) }),
+      };
       const rest = traitsSchema === undefined ? withoutTraits : { ...withoutTraits, traits: serialSchema(traitsSchema) };
       // Category definitions become their ids; anything else is left for lowering to judge.
       const serial = (l: FrequencyLimitSpec) => (typeof l === 'object' && l !== null && l.category !== undefined ? { ...l, category: idOf(l.category) } : l);
@@ -148,8 +179,10 @@ async function evaluate(files: string[], cwd: string): Promise<EvaluationResult>
       errors.push({ file: rel, message, ...locate(error, file) });
       continue;
     }
-    for (const [exportName, value] of Object.entries(mod)) {
-      if (!isDefinition(value) || seen.has(value)) continue;
+    const exported = Object.entries(mod).filter((entry): entry is [string, Definition] => isDefinition(entry[1]));
+    const reached = exported.flatMap(([name, value]) => referencedLayouts(value).map((layout): [string, Definition] => [`${name}.layout`, layout]));
+    for (const [exportName, value] of [...exported, ...reached]) {
+      if (seen.has(value)) continue;
       seen.add(value);
       try {
         definitions.push({ file: rel, exportName, definition: JSON.parse(JSON.stringify(serialize(value))) });

@@ -5,9 +5,13 @@
 import type { JsonValue } from '../bundle/schema.ts';
 import type {
   AudienceDefinition,
+  BrandDefinition,
+  BrandValues,
   BroadcastDefinition,
   CategoryDefinition,
   ChannelDefinition,
+  LayoutDefinition,
+  PartialDefinition,
   ProviderDefinition,
   SettingsDefinition,
   StepSpec,
@@ -25,7 +29,10 @@ export interface SerialEvent {
   schema: { ok: true; jsonSchema: Record<string, JsonValue> } | { ok: false; error: string };
   examples: JsonValue[];
 }
-export type SerialTemplate = Omit<TemplateDefinition, 'event'> & { event: string };
+/** The layout by its id (or `false`: none). */
+export type SerialTemplate = Omit<TemplateDefinition, 'event' | 'layout'> & { event: string; layout?: string | false };
+/** The event by its name. */
+export type SerialLayout = Omit<LayoutDefinition, 'event'> & { event?: string };
 export type SerialWorkflow = Omit<WorkflowDefinition, 'trigger' | 'category' | 'cancelOn' | 'steps'> & {
   trigger: { type: 'event'; event: string } | { type: 'schedule'; cron: string; timezone?: string; recipients?: SerialRecipients };
   category?: string;
@@ -45,7 +52,13 @@ export type SerialChannel = Omit<ChannelDefinition, 'providers'> & { providers: 
 export type SerialLimit = { channel?: string; category?: string; max: number; per: string };
 /** JSON Schema, or the reason it could not be produced. */
 export type SerialSchema = { ok: true; jsonSchema: Record<string, JsonValue> } | { ok: false; error: string };
-export type SerialSettings = Omit<SettingsDefinition, 'limits' | 'traits'> & { limits?: SerialLimit[]; traits?: SerialSchema };
+/** A `brand()` becomes its values; each layout its id. */
+export type SerialSettings = Omit<SettingsDefinition, 'limits' | 'traits' | 'brand' | 'layouts'> & {
+  limits?: SerialLimit[];
+  traits?: SerialSchema;
+  brand?: BrandValues;
+  layouts?: Record<string, string>;
+};
 
 export type SerialDefinition =
   | SerialEvent
@@ -56,7 +69,10 @@ export type SerialDefinition =
   | ProviderDefinition
   | SerialChannel
   | CategoryDefinition
-  | SerialSettings;
+  | SerialSettings
+  | SerialLayout
+  | PartialDefinition
+  | BrandDefinition;
 
 export type { Refs };
 

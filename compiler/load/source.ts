@@ -8,8 +8,21 @@ import { Node, Project, ts, type CallExpression, type SourceFile } from 'ts-morp
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import { runsFromSource, SOURCE_CONDITION } from '../installation.ts';
 
-export const TOP_BUILDERS = ['event', 'template', 'workflow', 'broadcast', 'audience', 'provider', 'channel', 'category', 'settings'] as const;
-const STEP_BUILDERS = new Set(['send', 'delay', 'waitFor', 'branch', 'digest', 'throttle', 'updateProfile', 'cancel']);
+export const TOP_BUILDERS = [
+  'event',
+  'template',
+  'workflow',
+  'broadcast',
+  'audience',
+  'provider',
+  'channel',
+  'category',
+  'settings',
+  'layout',
+  'partial',
+  'brand',
+] as const;
+const STEP_BUILDERS = new Set(['send', 'delay', 'waitFor', 'branch', 'digest', 'throttle', 'updateProfile', 'cancel', 'fetch']);
 
 export interface SourceProgram {
   project: Project;

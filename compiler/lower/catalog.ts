@@ -175,7 +175,14 @@ export function lowerChannels(ctx: LowerContext, providers: Bundle['providers'])
 export function lowerCategories(ctx: LowerContext): Bundle['categories'] {
   const out: Bundle['categories'] = {};
   for (const { def } of uniqueById(ctx, 'category', ctx.all('category'), (d) => d.id)) {
-    out[def.id] = { id: def.id, description: def.description, defaultChannels: [...def.defaultChannels], required: def.required };
+    out[def.id] = {
+      id: def.id,
+      description: def.description,
+      defaultChannels: [...def.defaultChannels],
+      required: def.required,
+      // Written only when true: bundles without marketing categories keep their bytes and version.
+      ...(def.marketing === true ? { marketing: true as const } : {}),
+    };
   }
   return out;
 }

@@ -9,11 +9,18 @@ import type { ProviderDefinition } from '../dsl/definitions.ts';
 import type { LowerContext } from './context.ts';
 
 export function checkProviderEndpoint(ctx: LowerContext, def: ProviderDefinition, file: string): void {
-  const apiUrl = def.options.apiUrl;
+  // A webhook provider's URL written in the bundle (not read from the environment) is held to the same rule.
+  const key = def.provider === 'webhook' ? 'url' : 'apiUrl';
+  const apiUrl = def.options[key];
   if (apiUrl === undefined) return;
-  const at = () => ctx.where('provider', def.id, file, ['options', 'apiUrl']);
+  const at = () => ctx.where('provider', def.id, file, key === 'url' ? ['url'] : ['options', 'apiUrl']);
   if (typeof apiUrl !== 'string') {
-    ctx.report('insecure-endpoint', at(), `provider "${def.id}": options.apiUrl must be a URL string`, "write e.g. apiUrl: 'https://api.example.com'");
+    ctx.report(
+      'insecure-endpoint',
+      at(),
+      `provider "${def.id}": ${key === 'url' ? 'url' : 'options.apiUrl'} must be a URL string`,
+      "write e.g. apiUrl: 'https://api.example.com'",
+    );
     return;
   }
   const verdict = judgeEndpoint(apiUrl);
@@ -21,14 +28,14 @@ export function checkProviderEndpoint(ctx: LowerContext, def: ProviderDefinition
     ctx.report(
       'insecure-endpoint',
       at(),
-      `provider "${def.id}": options.apiUrl "${apiUrl}" ${verdict.why}`,
+      `provider "${def.id}": ${key === 'url' ? 'url' : 'options.apiUrl'} "${apiUrl}" ${verdict.why}`,
       'use an https:// URL; plain http is allowed only to localhost, 127.0.0.1 or [::1] (a local fake provider in development)',
     );
   } else if (verdict.kind === 'loopback-http') {
     ctx.report(
       'insecure-endpoint',
       at(),
-      `provider "${def.id}": options.apiUrl "${apiUrl}" is plain http to this machine: fine for a local fake provider, never for a deployed bundle`,
+      `provider "${def.id}": ${key === 'url' ? 'url' : 'options.apiUrl'} "${apiUrl}" is plain http to this machine: fine for a local fake provider, never for a deployed bundle`,
       'for production, point apiUrl at the provider over https, or remove it to use the provider’s own API',
       'warning',
     );

@@ -12,6 +12,9 @@ import { parseWindowSpec } from '../schedule/parse.ts';
 import type { LowerContext } from './context.ts';
 import { lowerDelay } from './delay.ts';
 import { lowerDigest } from './digest.ts';
+import { fetchedProblem, lowerFetch } from './fetch.ts';
+import type { Shape } from '../templates/shape.ts';
+import { scopeForEvent, templateFields, templateVariables } from '../templates/check.ts';
 import { durationMs } from './durations.ts';
 import { lowerMatch } from './match.ts';
 
@@ -36,6 +39,8 @@ interface PathState {
   sends: Set<string>;
   /** Longest time a run may have spent waiting before this point. */
   elapsedMs: number;
+  /** Fetches certainly done before this point: step id → the answer's shape (`fetched.<id>.…`). */
+  fetched?: ReadonlyMap<string, Shape>;
 }
 
 /** Every step id in a list, nested branch arms included. */
@@ -177,6 +182,11 @@ function lowerStep(scope: WorkflowScope, spec: StepSpec, path: PathState): { ste
       return { step: { kind: 'updateProfile', id: spec.id, set: { ...spec.set } as never }, ends: false, path };
     case 'cancel':
       return { step: { kind: 'cancel', id: spec.id, ...(spec.reason === undefined ? {} : { reason: spec.reason }) }, ends: true, path };
+    case 'fetch': {
+      const { step, shape } = lowerFetch(scope, spec, at);
+      // Retries may wait 1 s + 4 s beyond the attempts: seconds, not worth a retention check of their own.
+      return { step, ends: false, path: { ...path, fetched: new Map([...(path.fetched ?? []), [spec.id, shape]]) } };
+    }
     case 'branch':
       return lowerBranch(scope, spec, path);
   }
@@ -221,6 +231,10 @@ function lowerCondition(scope: WorkflowScope, cond: ConditionSpec, path: PathSta
       }
       return { ...cond };
     case 'compare':
+      if (cond.left.ref.startsWith('fetched.')) {
+        const problem = fetchedProblem(cond.left.ref, path.fetched);
+        if (problem) scope.ctx.report('bad-fetch', at(), `branch "${branchId}": ${problem.message}`, problem.hint);
+      }
       return cond.right === undefined
         ? { op: 'compare', left: { ...cond.left }, cmp: cond.cmp }
         : { op: 'compare', left: { ...cond.left }, cmp: cond.cmp, right: cond.right };
@@ -245,7 +259,7 @@ function lowerBranch(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'bran
       );
       break;
     }
-    const armPath = { sends: new Set(path.sends), elapsedMs: path.elapsedMs };
+    const armPath = { sends: new Set(path.sends), elapsedMs: path.elapsedMs, ...(path.fetched ? { fetched: path.fetched } : {}) };
     if ('otherwise' in arm) {
       sawOtherwise = true;
       const lowered = lowerStepList(scope, arm.otherwise, armPath);
@@ -265,10 +279,12 @@ function lowerBranch(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'bran
       continuing.map((o) => o.path.sends).reduce((a, b) => new Set([...a].filter((x) => b.has(x))))
     : new Set<string>();
   const elapsedMs = Math.max(path.elapsedMs, ...outcomes.map((o) => o.path.elapsedMs));
+  // As with sends: after the branch, only the fetches every continuing path made.
+  const fetched = new Map([...(continuing[0]?.path.fetched ?? [])].filter(([id]) => continuing.every((o) => o.path.fetched?.has(id))));
   return {
     step: { kind: 'branch' as const, id: spec.id, arms, otherwise },
     ends: continuing.length === 0,
-    path: { sends, elapsedMs },
+    path: { sends, elapsedMs, ...(fetched.size ? { fetched } : {}) },
   };
 }
 
@@ -367,7 +383,8 @@ function lowerSend(scope: WorkflowScope, spec: Extract<StepSpec, { kind: 'send' 
     critical,
     ...(readSync ? { readSync: true as const } : {}),
   };
-  return { step, ends: false, path: { sends: new Set([...path.sends, spec.id]), elapsedMs: path.elapsedMs } };
+  if (template) checkFetchedVariables(scope, spec.id, template, path, at('template'));
+  return { step, ends: false, path: { ...path, sends: new Set([...path.sends, spec.id]) } };
 }
 
 /** Read sync marks the other channels read when the in-app item is read: it needs both, or it could never act. */
@@ -384,4 +401,28 @@ function checkReadSync(scope: WorkflowScope, stepId: string, channels: readonly 
       : `add 'inapp' to the send's channels, or remove readSync`,
   );
   return false;
+}
+
+/**
+ * A template's `{{fetched.<step>.…}}` is checked here, at each send that uses it, because only the send's place in
+ * the workflow says which fetches ran before it (the template alone is checked with `fetched` open, scope.ts).
+ */
+function checkFetchedVariables(scope: WorkflowScope, stepId: string, template: Bundle['templates'][string], path: PathState, where: () => SourceLocation) {
+  const schema = scope.bundle.events[template.event]?.schema;
+  if (!schema) return;
+  const variables = scopeForEvent(schema);
+  const contents = [template.content, ...Object.values(template.locales)];
+  const seen = new Set<string>();
+  for (const content of contents) {
+    for (const { source } of templateFields(content as Bundle['templates'][string]['content'])) {
+      for (const use of templateVariables(source, variables)) {
+        const ref = use.variable.replace(/^@root\./, '');
+        if (!ref.startsWith('fetched.') || seen.has(ref)) continue;
+        seen.add(ref);
+        const problem = fetchedProblem(ref, path.fetched);
+        if (problem)
+          scope.ctx.report('bad-fetch', where(), `send "${stepId}" uses template "${template.id}", which reads {{${ref}}}: ${problem.message}`, problem.hint);
+      }
+    }
+  }
 }

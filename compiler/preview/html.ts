@@ -126,6 +126,8 @@ function card(shot: string, channel: Channel, content: RenderedContent, sms: Sms
         inapp.actionUrl ? `<div class="action">Open <span class="url">${escapeHtml(inapp.actionUrl)}</span></div>` : ''
       }</article>`;
     }
+    case 'webhook':
+      return `<article ${attrs}><div class="to">POST (signed, Standard Webhooks)</div><pre class="webhook-body">${escapeHtml(JSON.stringify((content as RenderedContent<'webhook'>).body, null, 2))}</pre></article>`;
   }
 }
 

@@ -66,7 +66,10 @@ export function replayEvents(bundle: Bundle, events: RecordedEvent[], options: {
     observe: {
       delivered(run, logged, now) {
         for (const m of logged) {
-          const sms = m.status === 'sent' && m.content && 'body' in m.content && m.channel === 'sms' ? smsSegments(m.content.body) : null;
+          const sms =
+            m.status === 'sent' && m.content && 'body' in m.content && typeof m.content.body === 'string' && m.channel === 'sms'
+              ? smsSegments(m.content.body)
+              : null;
           log(run, { stepId: m.stepId, template: m.template, channel: m.channel, status: m.status, reason: m.reason ?? null, sms }, now);
         }
       },

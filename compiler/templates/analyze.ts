@@ -140,7 +140,13 @@ export function analyze(ast: hbs.AST.Program, scope: VariableScope): Analysis {
         return block(node as hbs.AST.BlockStatement, frames);
       case 'PartialStatement':
       case 'PartialBlockStatement':
-        return report('template-parse', node, 'partials ({{> name}}) are not available in Herald templates', 'write the content inline');
+        // `{{> name}}` of a partial() was expanded at build time (templates/partials.ts); what is left is another form.
+        return report(
+          'template-parse',
+          node,
+          'only the plain form of a partial, {{> name}}, is available in Herald templates (no parameters, {{#> block}} or {{> (dynamic)}})',
+          "define the content with partial('name', { html, text }) and write {{> name}}",
+        );
       case 'Decorator':
       case 'DecoratorBlock':
         return report('template-parse', node, 'decorators ({{* name}}) are not available in Herald templates', 'remove the decorator');

@@ -44,12 +44,23 @@ export interface TemplateFieldProblems {
   problems: TemplateProblem[];
 }
 
-/** Every string field of a channel's content, with its name (push `data` values as `data.<key>`). */
+/** Every string inside a JSON value, with its path (`body.items.0.name`). */
+function* jsonStrings(value: unknown, path: string): Generator<{ field: string; source: string }> {
+  if (typeof value === 'string') yield { field: path, source: value };
+  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* jsonStrings(item, `${path}.${i}`);
+  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* jsonStrings(item, `${path}.${key}`);
+}
+
+/**
+ * Every string field of a channel's content, with its name (push `data` values as `data.<key>`; each string of
+ * a webhook's JSON body as `body.<path>`).
+ */
 export function templateFields(content: Template['content']): { channel: Channel; field: string; source: string }[] {
   const out: { channel: Channel; field: string; source: string }[] = [];
   for (const [channel, fields] of Object.entries(content) as [Channel, Record<string, unknown> | undefined][]) {
     for (const [field, value] of Object.entries(fields ?? {})) {
-      if (typeof value === 'string') out.push({ channel, field, source: value });
+      if (channel === 'webhook' && field === 'body') for (const found of jsonStrings(value, field)) out.push({ channel, ...found });
+      else if (typeof value === 'string') out.push({ channel, field, source: value });
       else if (field === 'data' && value && typeof value === 'object') {
         for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out.push({ channel, field: `data.${key}`, source: v });
       }

@@ -77,6 +77,9 @@ export function scopeForEvent(
   }
   const eventFields = [...fields.keys()];
   for (const [key, shape] of Object.entries(builtins(data))) fields.set(key, shape);
+  // `{{fetched.<step>.…}}`: a fetch step's answer. Open here, since only a send's place in its workflow says which
+  // fetches ran before it (lower/steps.ts checks it there). An event's own `fetched` field keeps its name.
+  if (!eventFields.includes('fetched')) fields.set('fetched', objectOf({}, ANY));
   if (brand) fields.set('brand', brandShape(brand));
   return { event: eventName, root: { kind: 'object', fields, ...(rest ? { rest } : {}) }, eventFields };
 }

@@ -58,8 +58,13 @@ export const simulateOptionsSchema = z
     tenant: simTenantSchema.optional(),
     /** The virtual instant of the trigger: epoch ms, an ISO date or a Date (default: DEFAULT_START). */
     now: z.union([z.number().int(), z.iso.datetime({ offset: true }), z.date()]).optional(),
-    /** Provider ids or channel names whose every attempt fails (failover and fallbacks then show). */
+    /** Provider ids or channel names whose every attempt fails (failover and fallbacks then show); a fetch step id: its every request answers 503. */
     fail: z.array(z.string().min(1)).optional(),
+    /**
+     * Fetch step id → the JSON its request answers (200), e.g. `fetched: { cart: { status: 'open' } }`; checked against the
+     * step's response schema by the engine, as the runtime checks a real answer. A fetch with none fails at once (`no_response`).
+     */
+    fetched: z.record(z.string(), z.json()).optional(),
   })
   .strict();
 export type SimulateOptions = z.input<typeof simulateOptionsSchema>;
@@ -70,6 +75,8 @@ export interface Start {
   startAt: number;
   failing: Set<string>;
   tenant: TenantSnapshot | null;
+  /** Fetch step id → its answer (null prototype: ids come from the scenario). */
+  fetched: Record<string, JsonValue>;
 }
 
 export class SimulationSetupError extends Error {
@@ -88,7 +95,7 @@ export function resolveStart(bundle: Bundle, workflowId: string, options: Simula
   }
   const parsed = simulateOptionsSchema.safeParse(options);
   if (!parsed.success) throw new SimulationSetupError(`simulate(…, "${workflowId}", options): ${issues(parsed.error)}`);
-  const { user = {}, data, preferences = {}, tenant, now, fail = [] } = parsed.data;
+  const { user = {}, data, preferences = {}, tenant, now, fail = [], fetched = {} } = parsed.data;
   if (workflow.trigger.type === 'event') checkData(bundle, workflow.trigger.event, data);
   checkCategories(bundle, 'preferences', preferences);
   const startAt = now === undefined ? DEFAULT_START : now instanceof Date ? now.getTime() : typeof now === 'string' ? Date.parse(now) : now;
@@ -98,6 +105,7 @@ export function resolveStart(bundle: Bundle, workflowId: string, options: Simula
     startAt,
     failing: new Set(fail),
     tenant: tenant ? tenantOf(bundle, tenant) : null,
+    fetched: Object.assign(Object.create(null), structuredClone(fetched)),
   };
 }
 

@@ -80,7 +80,7 @@ const FIRST = 'run-1';
 export function simulate(bundle: Bundle, workflowId: string, options: SimulateOptions): Simulation {
   const start = resolveStart(bundle, workflowId, options);
   const workflow = bundle.workflows[workflowId]!;
-  const world = new World(bundle, workflow, start.startAt, start.user, start.failing, start.tenant);
+  const world = new World(bundle, workflow, start.startAt, start.user, start.failing, start.tenant, start.fetched);
   const inputs: SimInput[] = [];
   const stamp = () => ({ ms: world.clock.ms(world.now), at: world.clock.at(world.now) });
   world.startRun(start.data);

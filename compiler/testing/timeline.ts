@@ -231,11 +231,26 @@ export function historyEntry(h: HistoryEntry, run: string, workflow: Workflow, c
       const text = `${p}${who}${str(d.event) ?? 'event'} ignored, not a match (${mismatch(asObject(d.match), asObject(d.expected))})`;
       return { ...base, type: 'step', step: h.stepId, kind: h.kind, outcome: h.outcome, text };
     }
+    case 'fetch/fetched':
+    case 'fetch/retrying':
+    case 'fetch/failed':
+    case 'fetch/reused': {
+      const error = str(d.error);
+      return {
+        ...base,
+        type: 'step',
+        step: h.stepId,
+        kind: 'fetch',
+        outcome: h.outcome,
+        text: `${p}${h.stepId}: fetch ${h.outcome}${error ? ` (${error})` : ''}`,
+      };
+    }
     // Bookkeeping: the messages, the outcome or the run's end follow and say it better.
     case 'send/dispatched':
     case 'send/sent':
     case 'send/skipped':
     case 'send/failed':
+    case 'fetch/requesting':
     case 'throttle/checking':
     case 'digest/joining':
     case 'digest/collecting':

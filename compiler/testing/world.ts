@@ -36,7 +36,15 @@ export class World {
   /** The tenant every run sends for (a scenario's `tenant`), or null. */
   readonly tenant: TenantSnapshot | null;
 
-  constructor(bundle: Bundle, workflow: Workflow, startAt: number, user: UserSnapshot, failing: ReadonlySet<string>, tenant: TenantSnapshot | null = null) {
+  constructor(
+    bundle: Bundle,
+    workflow: Workflow,
+    startAt: number,
+    user: UserSnapshot,
+    failing: ReadonlySet<string>,
+    tenant: TenantSnapshot | null = null,
+    fetched: Readonly<Record<string, JsonValue>> = {},
+  ) {
     this.bundle = bundle;
 
     this.workflow = workflow;
@@ -50,6 +58,13 @@ export class World {
       bundle,
       now: startAt,
       maxFacts: MAX_FACTS,
+      // A scenario's `fetched` answers its fetch steps; a step id in `fail` answers 503 (retried, then its onError).
+      fetch: (action) =>
+        failing.has(action.stepId)
+          ? { kind: 'response', status: 503, body: 'failed by the scenario' }
+          : Object.hasOwn(fetched, action.stepId)
+            ? { kind: 'response', status: 200, body: JSON.stringify(fetched[action.stepId]) }
+            : undefined,
       delivery: {
         render: inMemoryRenderer({ bundle, publicUrl: DEFAULT_PUBLIC_URL, clock: clock.ms }),
         // Provider ids or channel names that fail every attempt.

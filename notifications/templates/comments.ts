@@ -10,21 +10,18 @@ import { commentAdded } from '../events.ts';
 export const commentDigest = template('comment-digest', {
   data: commentAdded,
   email: {
-    subject: '{{digest.count}} new {{pluralize digest.count "comment" "comments"}} on your posts',
+    subject: '{{digest.count}} new {{pluralize digest.count "comment"}} on your posts',
     text: `You have {{digest.count}} new comments:
 
 {{#each digest.items}}
 - {{author_name}} on {{post_title}}: "{{excerpt}}" {{post_url}}
 {{/each}}
 {{#if digest.omitted}}…and {{digest.omitted}} more on https://blog.example.com/comments
-{{/if}}
-
-Manage your notification preferences: {{preferences_url}}`,
+{{/if}}`,
     html: `<p>You have {{digest.count}} new comments:</p>
       <ul>
         {{#each digest.items}}<li>{{author_name}} on {{post_title}}: <a href="{{post_url}}">{{excerpt}}</a></li>{{/each}}
       </ul>
-      {{#if digest.omitted}}<p>…and <a href="https://blog.example.com/comments">{{digest.omitted}} more</a></p>{{/if}}
-      <footer style="color:#888;font-size:12px"><a href="{{preferences_url}}">Manage your notification preferences</a></footer>`,
+      {{#if digest.omitted}}<p>…and <a href="https://blog.example.com/comments">{{digest.omitted}} more</a></p>{{/if}}`,
   },
 });

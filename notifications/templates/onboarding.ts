@@ -16,14 +16,10 @@ export const onboardingWelcome = template('onboarding-welcome', {
     text: `Hi {{first_name}}, welcome to the {{plan_type}} plan!
 {{#if trial_days}}Your trial lasts {{trial_days}} days.{{/if}}
 
-Start here: https://app.example.com/getting-started
-
-Manage your notification preferences: {{preferences_url}}
-{{brand.name}}, {{brand.postalAddress}}`,
+Start here: https://app.example.com/getting-started`,
     html: `<p>Hi {{first_name}}, welcome to the {{plan_type}} plan!</p>
       {{#if trial_days}}<p>Your trial lasts {{trial_days}} days.</p>{{/if}}
-      <p><a href="https://app.example.com/getting-started" style="color:{{brand.colors.primary}}">Start here</a></p>
-      <footer style="color:#888;font-size:12px"><a href="{{preferences_url}}">Manage your notification preferences</a><br>{{brand.name}}, {{brand.postalAddress}}</footer>`,
+      <p><a href="https://app.example.com/getting-started" style="color:{{brand.colors.primary}}">Start here</a></p>`,
   },
   sms: { body: 'Hi {{first_name}}, your {{plan_type}} trial is ready: https://app.example.com/getting-started' },
   inapp: { title: 'Welcome, {{first_name}}!', body: 'Your {{plan_type}} trial is ready. Take the two-minute tour.', actionUrl: '/getting-started' },
@@ -33,11 +29,8 @@ Manage your notification preferences: {{preferences_url}}
     fr: {
       email: {
         subject: 'Bienvenue à bord, {{first_name}}',
-        text: `Bonjour {{first_name}}, bienvenue dans le forfait {{plan_type}} !
-
-Gérer vos préférences de notification : {{preferences_url}}`,
-        html: `<p>Bonjour {{first_name}}, bienvenue dans le forfait {{plan_type}} !</p>
-          <footer style="color:#888;font-size:12px"><a href="{{preferences_url}}">Gérer vos préférences de notification</a></footer>`,
+        text: `Bonjour {{first_name}}, bienvenue dans le forfait {{plan_type}} !`,
+        html: `<p>Bonjour {{first_name}}, bienvenue dans le forfait {{plan_type}} !</p>`,
       },
       sms: { body: 'Bonjour {{first_name}}, votre essai {{plan_type}} est prêt : https://app.example.com/getting-started' },
     },
@@ -52,12 +45,9 @@ export const onboardingNextSteps = template('onboarding-next-steps', {
 
 1. Invite a teammate
 2. Connect your first data source
-3. Set up an alert
-
-Manage your notification preferences: {{preferences_url}}`,
+3. Set up an alert`,
     html: `<p>Hi {{first_name}}, glad you had a look around. Three things to try next:</p>
       <ol><li>Invite a teammate</li><li>Connect your first data source</li><li>Set up an alert</li></ol>
-      {{#if user.traits.company}}<p>Everyone at {{user.traits.company}} can join for free during the trial.</p>{{/if}}
-      <footer style="color:#888;font-size:12px"><a href="{{preferences_url}}">Manage your notification preferences</a></footer>`,
+      {{#if user.traits.company}}<p>Everyone at {{user.traits.company}} can join for free during the trial.</p>{{/if}}`,
   },
 });

@@ -6,11 +6,8 @@ export const signupWelcome = template('signup-welcome', {
   data: userSignedUp,
   email: {
     subject: 'Your account is ready, {{first_name}}',
-    text: `Hi {{first_name}}, your account ({{user.email}}) is ready.
-
-Manage your notification preferences: {{preferences_url}}`,
-    html: `<p>Hi {{first_name}}, your account ({{user.email}}) is ready.</p>
-      <footer style="color:#888;font-size:12px"><a href="{{preferences_url}}">Manage your notification preferences</a></footer>`,
+    text: `Hi {{first_name}}, your account ({{user.email}}) is ready.`,
+    html: `<p>Hi {{first_name}}, your account ({{user.email}}) is ready.</p>`,
   },
   push: { title: 'Welcome, {{first_name}}', body: 'Your account is ready. Tap to finish setting it up.' },
   inapp: { title: 'Welcome, {{first_name}}', body: 'Finish setting up your profile to get the most out of it.', actionUrl: '/settings/profile' },

@@ -81,7 +81,7 @@ export function presentCourierMessage(id: string, run: sql.RunRow, messages: sql
   };
 }
 
-const COURIER_CHANNEL: Record<Channel, string> = { email: 'email', sms: 'sms', push: 'push', inapp: 'inbox' };
+const COURIER_CHANNEL: Record<Channel, string> = { email: 'email', sms: 'sms', push: 'push', inapp: 'inbox', webhook: 'webhook' };
 
 /** A category as Courier's subscription topic, for this user. */
 export function presentTopic(bundle: Bundle, categoryId: string, user: UserSnapshot) {

@@ -36,6 +36,7 @@ const FROM_COURIER_CHANNEL: Readonly<Record<string, Channel>> = Object.assign(Ob
   push: 'push',
   inbox: 'inapp',
   inapp: 'inapp',
+  webhook: 'webhook',
 });
 
 /** Courier's error types by status. */

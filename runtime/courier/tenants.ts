@@ -35,8 +35,9 @@ const TO_HERALD: Readonly<Record<string, Channel>> = Object.assign(Object.create
   push: 'push',
   inbox: 'inapp',
   direct_message: 'inapp',
+  webhook: 'webhook',
 });
-const TO_COURIER: Record<Channel, string> = { email: 'email', sms: 'sms', push: 'push', inapp: 'inbox' };
+const TO_COURIER: Record<Channel, string> = { email: 'email', sms: 'sms', push: 'push', inapp: 'inbox', webhook: 'webhook' };
 
 const itemSchema = z
   .object({

@@ -3,13 +3,14 @@
  * and the runtime's own); nothing here writes.
  */
 import { z } from 'zod';
-import { CHANNELS, type Bundle, type Channel } from '../../compiler/bundle/schema.ts';
+import type { Bundle, Channel } from '../../compiler/bundle/schema.ts';
 import * as sql from '../db/sql.ts';
 import { exec, one, rows, type SqlClient } from '../db/sql-client.ts';
 import { loadUserSnapshot } from '../execution/snapshot.ts';
 import { resolvePreference } from '../engine/index.ts';
 import type { UserSnapshot } from '../engine/index.ts';
 import { encodeCursor } from './filters.ts';
+import { offeredChannels } from '../preferences/view.ts';
 
 /**
  * Status counts look at most this many of the newest matching messages: bounded work on any table size (the
@@ -98,7 +99,8 @@ export interface PreferenceRow {
   category: string;
   description: string;
   required: boolean;
-  channels: Record<Channel, PreferenceCell>;
+  /** Every channel the bundle offers (offeredChannels). */
+  channels: Partial<Record<Channel, PreferenceCell>>;
 }
 
 export interface UserView {
@@ -114,10 +116,7 @@ export async function userView(db: SqlClient, bundle: Bundle | null, userId: str
     category: category.id,
     description: category.description,
     required: category.required,
-    channels: Object.fromEntries(CHANNELS.map((channel) => [channel, resolvePreference(bundle!, category.id, channel, snapshot)])) as Record<
-      Channel,
-      PreferenceCell
-    >,
+    channels: Object.fromEntries(offeredChannels(bundle!).map((channel) => [channel, resolvePreference(bundle!, category.id, channel, snapshot)])),
   }));
   return { profile, snapshot, preferences };
 }

@@ -13,6 +13,8 @@ import { urls, type Html } from './html.ts';
 import { problemPage } from './layout.ts';
 import { loginHandlers } from './login.ts';
 import { auditPage } from './pages/audit.ts';
+import { webhooksPage } from './pages/webhooks.ts';
+import { endpointPanels } from '../outbox/deliveries.ts';
 import { broadcastsPage } from './pages/broadcasts.ts';
 import { loginPage } from './pages/login.ts';
 import { messagePage } from './pages/message.ts';
@@ -243,6 +245,9 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
       );
     return html(c, auditPage(query.data, await auditList(scanDatabase(c, deps), query.data)));
   });
+
+  // ── outbound webhooks (runtime/outbox/) ──
+  routes.get('/dashboard/webhooks', page, async (c) => html(c, webhooksPage(await endpointPanels(deps.db, 50))));
 
   // ── providers ──
   routes.get('/dashboard/providers', page, (c) => {

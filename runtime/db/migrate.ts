@@ -20,6 +20,8 @@ import * as frequencyCaps from './migrations/0006-frequency-caps.ts';
 import * as lists from './migrations/0007-lists.ts';
 import * as audiences from './migrations/0008-audiences.ts';
 import * as tenants from './migrations/0009-tenants.ts';
+import * as outbox from './migrations/0010-outbox.ts';
+import * as readViews from './migrations/0011-read-views.ts';
 import type { SqlClient } from './sql-client.ts';
 
 export interface Migration {
@@ -39,6 +41,8 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: 7, name: 'lists', sql: lists.sql },
   { id: 8, name: 'audiences', sql: audiences.sql },
   { id: 9, name: 'tenants', sql: tenants.sql },
+  { id: 10, name: 'outbox', sql: outbox.sql },
+  { id: 11, name: 'read-views', sql: readViews.sql },
 ];
 
 export interface AppliedMigration {

@@ -17,6 +17,7 @@
  */
 import pg from 'pg';
 import type { Database } from './pool.ts';
+import { ensureReadViews } from './read-views.ts';
 import type { SqlClient } from './sql-client.ts';
 
 /** Where the partitions' session goes: straight to PostgreSQL, past a transaction pooler (DATABASE_DIRECT_URL). */
@@ -48,11 +49,18 @@ const INBOX_TRIGGERS = [
   'CREATE TRIGGER inbox_notify_update AFTER UPDATE ON herald.inbox REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify()',
 ];
 
+// The outbox's (migration 10, runtime/outbox/): a status change writes its lifecycle event in the same statement.
+const MESSAGE_OUTBOX_TRIGGERS = [
+  'CREATE TRIGGER outbox_messages_insert AFTER INSERT ON herald.messages REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_inserted()',
+  'CREATE TRIGGER outbox_messages_update AFTER UPDATE ON herald.messages REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_updated()',
+];
+
 export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   {
     table: 'messages',
     column: 'created_at',
     primaryKey: 'id, created_at',
+    triggers: MESSAGE_OUTBOX_TRIGGERS,
     indexes: [
       { name: 'by_run', columns: 'run_id, step_id, channel' },
       { name: 'by_user', columns: 'user_id, created_at DESC, id DESC' },
@@ -178,6 +186,8 @@ export function preparePartitions(db: Session, now = Date.now()): Promise<Partit
       // Each table's days at once: a table converted from empty takes no row dated today until today exists.
       report.created.push(...(await createAhead(client, spec, now)));
     }
+    // The read schema's views follow the message log onto its partitioned parent (else they hold its first partition).
+    await ensureReadViews(client);
     return report;
   });
 }
@@ -186,6 +196,8 @@ export function preparePartitions(db: Session, now = Date.now()): Promise<Partit
 export function maintainPartitions(db: Session, retentionMs: number, now = Date.now()): Promise<PartitionReport> {
   return locked(db, async (client) => {
     const report: PartitionReport = { converted: [], created: [], dropped: [] };
+    // A view still on a first partition (a start that died mid-way) would keep it from being dropped.
+    await ensureReadViews(client);
     for (const spec of PARTITIONED_TABLES) {
       if (await convert(client, spec, now)) report.converted.push(spec.table);
       report.created.push(...(await createAhead(client, spec, now)));

@@ -1117,8 +1117,11 @@ export const eraseUser = (userId: string) =>
        WHERE user_id = $1 RETURNING 1
      ),
      runs AS (
+       -- A fetch step's answer (state.fetched) and its why-log entries (URLs built from trigger data, answers) go too.
        UPDATE herald.runs SET recipient = NULL, updated_at = now(),
-         state = jsonb_set(jsonb_set(state, '{data}', '{}'::jsonb), '{digest}', 'null'::jsonb)
+         state = jsonb_set(jsonb_set(jsonb_set(state, '{data}', '{}'::jsonb), '{digest}', 'null'::jsonb), '{history}',
+           (SELECT COALESCE(jsonb_agg(CASE WHEN e->>'kind' = 'fetch' THEN e - 'detail' ELSE e END ORDER BY n), '[]'::jsonb)
+              FROM jsonb_array_elements(COALESCE(state->'history', '[]'::jsonb)) WITH ORDINALITY AS h (e, n))) - 'fetched'
        WHERE user_id = $1 AND status NOT IN ('running', 'waiting') RETURNING 1
      ),
      events AS (UPDATE herald.events SET properties = '{}'::jsonb WHERE user_id = $1 RETURNING 1)

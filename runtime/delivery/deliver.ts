@@ -122,13 +122,29 @@ export async function deliver(ctx: DeliverContext, action: SendAction): Promise<
       ctx.frequency.sent({ userId: ctx.userId, channel: candidate.channel, category: action.category }, ctx.now);
     // The receipt commits before the run's next send: a crash from here on does not send this message again.
     if (!receipt && outcome.status === 'sent') await record(ctx, action, id, candidate.channel, outcome);
-    logMessage(ctx, action, id, candidate.channel, { ...outcome, history: [{ status: 'queued', at }, ...outcome.history] });
+    logMessage(
+      ctx,
+      action,
+      id,
+      candidate.channel,
+      deliveredOnAcceptance(candidate.channel, { ...outcome, history: [{ status: 'queued', at }, ...outcome.history] }),
+    );
     const status = outcome.status as 'sent' | 'failed';
     out.push({ messageId: id, channel: candidate.channel, status, ...(outcome.reason ? { reason: outcome.reason } : {}) });
     ctx.onMessage?.(status, candidate.channel);
     if (action.method === 'single' && status === 'sent') break;
   }
   return out;
+}
+
+/**
+ * A webhook's 2xx is its delivery: the receiver has the message and no callback will say more, so the message is
+ * logged `delivered` right away (the engine still hears `sent`: the run's step outcome is the same for every channel).
+ */
+function deliveredOnAcceptance(channel: string, outcome: Outcome): Outcome {
+  if (channel !== 'webhook' || outcome.status !== 'sent') return outcome;
+  const sent = outcome.history.at(-1) as { at?: string } | undefined;
+  return { ...outcome, status: 'delivered', history: [...outcome.history, { status: 'delivered', at: sent?.at ?? new Date().toISOString() }] };
 }
 
 /**

@@ -14,6 +14,7 @@ const complete: ActionHandlers<string, Fact | null> = {
   digestJoin: (_context, action) => answered(action.key),
   digestCollect: (_context, action) => answered(action.key),
   updateProfile: (_context, action) => answered(action.stepId),
+  fetch: (_context, action) => answered(action.url),
   finished: (context) => answered(context),
 };
 

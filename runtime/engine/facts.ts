@@ -7,6 +7,7 @@ import { findStep } from '../../compiler/bundle/walk.ts';
 import { digestClosesAt, digestSummary } from './digest.ts';
 import { engagementSeen } from './engagements.ts';
 import { applyEvent } from './events.ts';
+import { applyFetchResult, requestFetch } from './fetch.ts';
 import { keyOf } from './refs.ts';
 import { planSend } from './send.ts';
 import { block, blockOnTimer, end, isStarted, record, resume, RUN, type Turn } from './turn.ts';
@@ -90,6 +91,13 @@ export function applyFact(turn: Turn, fact: Fact): Applied {
       blockOnTimer(turn, fact.stepId, 'digest', closes.at);
       return 'recorded';
     }
+    case 'fetchResult': {
+      // Only the answer to the attempt the run waits on: a duplicate or a late answer to an earlier attempt changes nothing.
+      if (waiting?.reply !== 'fetchResult' || waiting.stepId !== fact.stepId || waiting.attempt !== fact.attempt) return 'ignored';
+      const step = findStep(turn.workflow.steps, fact.stepId);
+      if (step?.kind !== 'fetch') return 'ignored';
+      return applyFetchResult(turn, step, fact.attempt, fact.outcome);
+    }
     case 'digestCollected': {
       if (waiting?.reply !== 'digestCollected' || waiting.stepId !== fact.stepId) return 'ignored';
       const step = findStep(turn.workflow.steps, fact.stepId);
@@ -120,6 +128,12 @@ function onTimer(turn: Turn, token: string): Applied {
       // Re-plan the send: preferences or addresses may have changed while it was deferred or waited.
       resume(turn, false);
       return 'resume';
+    case 'fetch': {
+      // The backoff after a failed attempt is over: ask again.
+      const step = findStep(turn.workflow.steps, waiting.stepId);
+      if (step?.kind !== 'fetch') return 'ignored';
+      return requestFetch(turn, step, (waiting.attempt ?? 1) + 1);
+    }
     case 'digest': {
       const stepId = waiting.stepId;
       const step = findStep(turn.workflow.steps, stepId);

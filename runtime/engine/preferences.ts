@@ -55,6 +55,7 @@ export const ADDRESS_FIELD: Record<Channel, string> = {
   sms: 'phone_number',
   push: 'push_tokens',
   inapp: 'id',
+  webhook: 'id',
 };
 
 /** Does the user have somewhere to receive `channel`? (in-app needs only a user id.) */
@@ -68,5 +69,8 @@ export function hasAddress(user: UserSnapshot, channel: Channel, userId: string 
       return (user.push_tokens ?? []).length > 0;
     case 'inapp':
       return userId !== null && userId !== '';
+    // The provider's URL is the address: every recipient has it, as for a Courier or Knock webhook channel.
+    case 'webhook':
+      return true;
   }
 }

@@ -9,6 +9,8 @@ export interface RefScope {
   data: Record<string, JsonValue>;
   user: UserSnapshot;
   digest?: RunState['digest'];
+  /** Fetch answers by step id (`fetched.cart.status`); a failed fetch with `onError: 'continue'` has none. */
+  fetched?: RunState['fetched'];
 }
 
 /** The user as refs see it: profile fields and traits, not preferences (use the `preference` condition). */
@@ -25,12 +27,13 @@ function userView(user: UserSnapshot): Record<string, JsonValue> {
   };
 }
 
-/** The value at `path`, or undefined when any segment is missing. Roots: `data`, `user`, `digest`. */
+/** The value at `path`, or undefined when any segment is missing. Roots: `data`, `user`, `digest`, `fetched`. */
 export function resolveRef(path: string, scope: RefScope): JsonValue | undefined {
   const [root, ...rest] = path.split('.');
   let current: JsonValue | undefined;
   if (root === 'data') current = scope.data;
   else if (root === 'user') current = userView(scope.user);
+  else if (root === 'fetched') current = scope.fetched;
   else if (root === 'digest') current = scope.digest ? { count: scope.digest.count, items: scope.digest.items, omitted: scope.digest.omitted ?? 0 } : undefined;
   else return undefined;
   for (const segment of rest) {

@@ -9,10 +9,11 @@ import { keyOf, resolveRef, setPath } from './refs.ts';
 import { runSend } from './send.ts';
 import { block, blockOnTimer, end, record, type Turn } from './turn.ts';
 import { runDelayUntil } from './until.ts';
+import { runFetch } from './fetch.ts';
 
 export function conditionScope(turn: Turn): ConditionScope {
   const { state, user, now, bundle } = turn;
-  return { data: state.data, user, digest: state.digest, engagements: state.engagements, now, bundle, userId: state.userId };
+  return { data: state.data, user, digest: state.digest, fetched: state.fetched, engagements: state.engagements, now, bundle, userId: state.userId };
 }
 
 export function runSteps(turn: Turn): void {
@@ -58,6 +59,8 @@ function runStep(turn: Turn, step: Step): void {
     case 'cancel':
       record(turn, step.id, 'cancel', 'cancelled', step.reason === undefined ? undefined : { reason: step.reason });
       return end(turn, 'cancelled', step.reason ?? `cancel step "${step.id}"`);
+    case 'fetch':
+      return runFetch(turn, step);
   }
 }
 

@@ -17,7 +17,7 @@ export interface Cursor {
 export type RunStatus = 'running' | 'waiting' | 'completed' | 'cancelled' | 'failed';
 
 /** `address`: a send with no address to send to waits a grace for the profile to get one (address.ts). */
-export type WaitKind = 'delay' | 'waitFor' | 'digest' | 'window' | 'send' | 'throttle' | 'address';
+export type WaitKind = 'delay' | 'waitFor' | 'digest' | 'window' | 'send' | 'throttle' | 'address' | 'fetch';
 
 export interface Waiting {
   stepId: string;
@@ -27,7 +27,9 @@ export interface Waiting {
   /** Identifies the timer; a timer fact with another token is stale and ignored (e.g. a wait already satisfied). */
   token?: string;
   /** For waits on the driver (no timer): the fact type that resumes the run (a digest waits for two in turn). */
-  reply?: 'sendResult' | 'throttleResult' | 'digestResult' | 'digestCollected';
+  reply?: 'sendResult' | 'throttleResult' | 'digestResult' | 'digestCollected' | 'fetchResult';
+  /** A fetch's attempt (1, 2, 3): waiting for its answer, or, on a retry's timer, the attempt that failed. */
+  attempt?: number;
 }
 
 export interface HistoryEntry {
@@ -69,6 +71,11 @@ export interface RunState {
    * waits (step ids) whose match the event held, present only when the workflow has keyed waits for it.
    */
   events: { event: string; at: number; matched?: string[] }[];
+  /**
+   * Fetch step id → its validated answer (`fetched.<id>.…`), recorded once: a step whose answer is here never
+   * fetches again. Absent in runs that fetched nothing (and in states saved before fetch steps existed).
+   */
+  fetched?: Record<string, JsonValue>;
   /** Filled when a digest step closes: the collected trigger data. */
   digest: DigestSummary | null;
   history: HistoryEntry[];
@@ -124,7 +131,17 @@ export type Fact =
   | { type: 'digestCollected'; now: number; stepId: string; items: JsonValue[] }
   | { type: 'cancel'; now: number; reason: string }
   /** The user's profile changed (an address may have come): a send waiting for one re-plans now. */
-  | { type: 'profileChanged'; now: number };
+  | { type: 'profileChanged'; now: number }
+  /** What a `fetch` action's request came to (the driver performed it): the engine judges, retries, records. */
+  | { type: 'fetchResult'; now: number; stepId: string; attempt: number; outcome: FetchOutcome };
+
+/**
+ * A fetch as the driver saw it: an HTTP answer (its body as text, cut at the driver's size limit), or no answer.
+ * `refused`: the outbound guard would not connect (SSRF rules); `no_response`: a scenario gave no fixture.
+ */
+export type FetchOutcome =
+  | { kind: 'response'; status: number; body: string }
+  | { kind: 'error'; error: 'timeout' | 'network' | 'refused' | 'too_large' | 'no_response'; message: string };
 
 /** A channel the send may use, in order, with the providers to try on it in failover order. */
 export interface SendCandidate {
@@ -171,6 +188,18 @@ export type Action =
   | { type: 'digestCollect'; stepId: string; key: string }
   /** Apply to the user's profile: dot path → value (already resolved). */
   | { type: 'updateProfile'; stepId: string; set: Record<string, JsonValue> }
+  /**
+   * GET `url` (already rendered) with `headers` (a literal, or an environment variable's name for the driver to read;
+   * never logged), each attempt within `timeoutMs`; reply `fetchResult` with the same `attempt`.
+   */
+  | {
+      type: 'fetch';
+      stepId: string;
+      attempt: number;
+      url: string;
+      headers: Record<string, { value: string } | { env: string }>;
+      timeoutMs: number;
+    }
   /** The run ended (completed, cancelled or failed): release anything held for it. */
   | { type: 'finished'; status: 'completed' | 'cancelled' | 'failed'; reason?: string };
 

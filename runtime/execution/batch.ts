@@ -18,6 +18,7 @@ import {
   isFinished,
   isStarted,
   type RunState,
+  templateData,
   type UserSnapshot,
 } from '../engine/index.ts';
 import { hasKeys } from '../../compiler/bundle/match.ts';
@@ -38,6 +39,7 @@ import {
   withTenant,
 } from './snapshot.ts';
 import { throttledMessages } from './throttled.ts';
+import { enqueueFetch } from './fetch-step.ts';
 
 /** A run being advanced by a batch: its state, and what its facts logged and scheduled, saved with the batch. */
 interface BatchRun {
@@ -82,7 +84,7 @@ const carriedOutInTransaction: ActionHandlers<BatchRun, Promise<Fact | null>> = 
         runId: run.id,
         workflow: run.workflow,
         userId: run.user_id,
-        data: batchRun.state.data,
+        data: templateData(batchRun.state),
         digest: batchRun.state.digest,
         user: batchRun.user,
         tenant: batchRun.tenant,
@@ -139,6 +141,11 @@ const carriedOutInTransaction: ActionHandlers<BatchRun, Promise<Fact | null>> = 
       await exec(tx, sql.setProfilePath(run.user_id, path, value));
     }
     batchRun.user = withTenant(await loadUserSnapshot(tx, run.user_id), batchRun.tenant);
+    return null;
+  },
+  async fetch({ deps, tx, run }, action) {
+    // Performed outside this transaction, by the fetch queue's worker, which answers with a fetchResult job.
+    await enqueueFetch(deps.boss, { runId: run.id, action }, tx);
     return null;
   },
   async finished({ deps }, action) {

@@ -8,6 +8,7 @@ import type { Bundle } from '../../compiler/bundle/schema.ts';
 import type { Database } from '../db/pool.ts';
 import { exec } from '../db/sql-client.ts';
 import { maintainPartitions } from '../db/partitions.ts';
+import { pruneOutbox } from '../outbox/retention.ts';
 import * as sql from '../db/sql.ts';
 import type { DriverDeps } from './deps.ts';
 import { startRuns } from '../intake/runs.ts';
@@ -50,6 +51,7 @@ export async function workSchedules(boss: PgBoss, db: Database, deps: DriverDeps
         db,
         sql.deleteExpired(new Date(deps.now() - job.data.retentionMs), new Date(deps.now() - Math.min(job.data.retentionMs, RECEIPT_LIFETIME_MS))),
       ).catch((error: unknown) => failures.push(error));
+      await pruneOutbox(db, job.data.retentionMs, deps.now()).catch((error: unknown) => failures.push(error));
       for (const error of failures) onError(error);
       if (failures.length) throw failures[0];
     }

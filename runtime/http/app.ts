@@ -25,6 +25,7 @@ import { providerRoutes } from './routes-providers.ts';
 import { runRoutes } from './routes-runs.ts';
 import { segmentFeature } from '../segment/routes.ts';
 import { tenantsFeature } from '../tenants/routes.ts';
+import { outboxFeature } from '../outbox/routes.ts';
 import { unsubscribeFeature } from '../preferences/unsubscribe-routes.ts';
 import { userRoutes } from './routes-users.ts';
 import { webhookFeature } from '../webhooks/routes.ts';
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps): HeraldApp {
     fanoutsFeature(deps),
     broadcastsFeature(deps),
     tenantsFeature(deps),
+    outboxFeature(deps),
     auditFeature(deps),
   ];
   for (const feature of features) app.route('/', feature.app);

@@ -12,6 +12,9 @@ import { workflowIndex } from '../../compiler/bundle/workflow-index.ts';
 import {
   advance,
   type ActionHandlers,
+  type ActionOf,
+  type FetchOutcome,
+  templateData,
   carryOut,
   createRun,
   type EngineResult,
@@ -59,6 +62,11 @@ export interface MemoryDriverOptions<Meta> {
   maxFacts?: number;
   /** How a run is named in errors. */
   describe?(run: MemoryRun<Meta>): string;
+  /**
+   * What a fetch step's request comes to (a scenario's `fetched` fixture, compiler/testing). Absent, or answering
+   * undefined: `no_response`, which fails the step at once (then its `onError` applies). Nothing goes on the network.
+   */
+  fetch?(action: ActionOf<'fetch'>, run: { readonly id: string; readonly audience: string }): FetchOutcome | undefined;
 }
 
 /** One incoming fact and the replies it causes: more means a run that does not settle. */
@@ -87,7 +95,8 @@ export class MemoryDriver<Meta = undefined> {
     this.now = options.now;
     this.sent = new SentLog(options.bundle.settings.limits ?? []);
     const { timers, throttles, digests, sent, users } = this;
-    this.actions = memoryActions({ timers, throttles, digests, sent, users, delivery: options.delivery ?? {} }, options.observe);
+    const fetch = options.fetch ?? (() => undefined);
+    this.actions = memoryActions({ timers, throttles, digests, sent, users, delivery: options.delivery ?? {}, fetch }, options.observe);
   }
 
   user(audience: string): UserSnapshot | undefined {
@@ -207,6 +216,7 @@ interface MemoryStores {
   sent: SentLog;
   users: Map<string, UserSnapshot>;
   delivery: DeliveryOptions;
+  fetch(action: ActionOf<'fetch'>, run: { readonly id: string; readonly audience: string }): FetchOutcome | undefined;
 }
 
 /** What the runtime does with each action (runtime/execution/batch.ts), with shared state in memory. */
@@ -229,7 +239,7 @@ function memoryActions<Meta>(stores: MemoryStores, observe: MemoryObserver<Meta>
           : undefined;
       const ctx = {
         runId: run.id,
-        data: run.state.data,
+        data: templateData(run.state),
         digest: run.state.digest,
         user: withTenant(user, run.tenant),
         tenant: run.tenant,
@@ -257,6 +267,14 @@ function memoryActions<Meta>(stores: MemoryStores, observe: MemoryObserver<Meta>
       for (const [path, value] of Object.entries(action.set)) setPath(user as unknown as Record<string, JsonValue>, path, value);
       stores.users.set(run.audience, user);
       return null;
+    },
+    fetch(run, action, now) {
+      const outcome: FetchOutcome = stores.fetch(action, run) ?? {
+        kind: 'error',
+        error: 'no_response',
+        message: `no response given for fetch "${action.stepId}" (a scenario's fetched: { ${action.stepId}: … })`,
+      };
+      return { type: 'fetchResult', now, stepId: action.stepId, attempt: action.attempt, outcome };
     },
     finished() {
       return null;

@@ -5,16 +5,16 @@
  * or trait containing markup shows as text. Element ids are positional, never derived from category ids.
  */
 import { html } from 'hono/html';
-import { CHANNELS, type Channel } from '../../compiler/bundle/schema.ts';
+import type { Channel } from '../../compiler/bundle/schema.ts';
 import { toggleKey } from './form.ts';
 import type { PreferenceRule } from '../engine/index.ts';
-import type { CategoryPreferences } from './view.ts';
+import type { CategoryPreferences, ChannelPreference } from './view.ts';
 
 type Html = ReturnType<typeof html>;
 
-const CHANNEL_LABEL: Record<Channel, string> = { email: 'Email', sms: 'SMS', push: 'Push notifications', inapp: 'In-app' };
+const CHANNEL_LABEL: Record<Channel, string> = { email: 'Email', sms: 'SMS', push: 'Push notifications', inapp: 'In-app', webhook: 'Webhook' };
 /** How a sentence names a channel: "unsubscribed from … by email". */
-const CHANNEL_NOUN: Record<Channel, string> = { email: 'email', sms: 'SMS', push: 'push notification', inapp: 'in-app message' };
+const CHANNEL_NOUN: Record<Channel, string> = { email: 'email', sms: 'SMS', push: 'push notification', inapp: 'in-app message', webhook: 'webhook' };
 
 export type Notice = { kind: 'saved' } | { kind: 'unsubscribed'; description: string; channel: Channel } | { kind: 'refused'; description: string };
 
@@ -114,9 +114,8 @@ function notice(n: Notice | null): Html | null {
 
 function category(c: CategoryPreferences, index: number, tenantName: string): Html {
   const id = `c${index}`;
-  const toggles = CHANNELS.map((channel) => {
+  const toggles = (Object.entries(c.channels) as [Channel, ChannelPreference][]).map(([channel, { allowed, rule }]) => {
     const box = `${id}-${channel}`;
-    const { allowed, rule } = c.channels[channel];
     const source = c.required ? null : sourceOf(rule, tenantName);
     // Disabled controls are not posted: a required category sends nothing, so nothing can opt it out.
     const input = c.required

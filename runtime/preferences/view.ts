@@ -16,12 +16,22 @@ export interface CategoryPreferences {
   id: string;
   description: string;
   required: boolean;
-  channels: Record<Channel, ChannelPreference>;
+  /** Every channel the bundle offers (offeredChannels). */
+  channels: Partial<Record<Channel, ChannelPreference>>;
+}
+
+/**
+ * The channels a person is asked about: the four built-in ones always, the webhook channel only where the bundle
+ * has a webhook provider (so a bundle without one shows and answers exactly what it did before webhooks existed).
+ */
+export function offeredChannels(bundle: Pick<Bundle, 'providers'>): Channel[] {
+  const webhook = Object.values(bundle.providers).some((p) => p.channel === 'webhook');
+  return CHANNELS.filter((channel) => channel !== 'webhook' || webhook);
 }
 
 /** Every category of `bundle` (none without a live bundle), in the bundle's order; with `tenantPreferences`, as a send of that tenant. */
 export function resolveAll(
-  bundle: Pick<Bundle, 'categories'> | null | undefined,
+  bundle: Pick<Bundle, 'categories' | 'providers'> | null | undefined,
   user: Pick<UserSnapshot, 'preferences' | 'tenantPreferences'>,
 ): CategoryPreferences[] {
   if (!bundle) return [];
@@ -29,9 +39,6 @@ export function resolveAll(
     id: category.id,
     description: category.description,
     required: category.required,
-    channels: Object.fromEntries(CHANNELS.map((channel) => [channel, resolvePreference(bundle, category.id, channel, user)])) as Record<
-      Channel,
-      ChannelPreference
-    >,
+    channels: Object.fromEntries(offeredChannels(bundle).map((channel) => [channel, resolvePreference(bundle, category.id, channel, user)])),
   }));
 }

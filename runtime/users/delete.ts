@@ -7,9 +7,10 @@
 import type { Context } from 'hono';
 import { auditRequest } from '../audit/routes.ts';
 import * as sql from '../db/sql.ts';
-import { one, rows } from '../db/sql-client.ts';
+import { exec, one, rows } from '../db/sql-client.ts';
 import { processFacts } from '../execution/batch.ts';
 import type { AppDeps } from '../http/deps.ts';
+import * as outboxSql from '../outbox/sql.ts';
 
 export interface DeletedUser {
   userId: string;
@@ -33,6 +34,9 @@ export async function deleteUser(deps: Pick<AppDeps, 'db' | 'driver'>, userId: s
         )
       : new Map<string, { status: string }>();
     const erased = (await one<sql.ErasedUser>(tx, sql.eraseUser(userId)))!;
+    // Last: the cancel and the erasure above may themselves have written events of the user (run.cancelled).
+    // Their outbound events (subjects, clicked URLs) and deliveries go too, so no replay sends them again.
+    await exec(tx, outboxSql.deleteUserEvents(userId));
     return {
       userId,
       profile: erased.profile,

@@ -84,4 +84,19 @@ describe('architecture: layers and doors', () => {
     }
     expect(cycles(graph)).toEqual([]);
   });
+
+  it('keeps the build-time content packages (MJML, html-to-text) out of the runtime, even through other files', () => {
+    const BUILD_ONLY = ['mjml', 'html-to-text'];
+    const importsFrom = new Map<string, string[]>();
+    for (const e of edges) importsFrom.set(e.file, [...(importsFrom.get(e.file) ?? []), e.target]);
+    const reached = new Set<string>();
+    const visit = (file: string) => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const target of importsFrom.get(file) ?? []) visit(target);
+    };
+    for (const file of files) if (file.startsWith('runtime/') && !isTest(file)) visit(file);
+    expect(importsFrom.get('compiler/templates/mjml.ts')).toContain('mjml');
+    expect(BUILD_ONLY.filter((name) => reached.has(name))).toEqual([]);
+  });
 });

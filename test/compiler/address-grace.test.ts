@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { buildProject } from '../../compiler/build.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const build = (name: string) => buildProject(`test/fixtures/${name}`, { cwd: root });
+// The compliance lint's warnings have their own tests (compiler/compliance, test/compiler/compliance.test.ts): the
+// fixtures' shared email has no footer, and each fixture pins the one check it is about.
+const build = async (name: string) => {
+  const result = await buildProject(`test/fixtures/${name}`, { cwd: root });
+  return { ...result, diagnostics: result.diagnostics.filter((d) => !d.code.startsWith('compliance-')) };
+};
 
 describe('the address grace in the bundle', () => {
   it('lowers addressGrace to ms', async () => {

@@ -150,9 +150,10 @@ describe('herald diff on git refs', () => {
   it('shows everything as added against a ref from before the folder existed', async () => {
     const run = await inRepo(['diff', '--base', 'HEAD~2', '--json']);
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as { workflows: { added: { id: string }[] }; flags: unknown[] };
+    const report = JSON.parse(run.stdout) as { workflows: { added: { id: string }[] }; flags: { kind: string }[] };
     expect(report.workflows.added.map((w) => w.id)).toEqual(['onboarding']);
-    expect(report.flags).toEqual([]);
+    // Nothing breaks when everything is new; the compliance lint still flags what the new email lacks (its footer).
+    expect(report.flags.filter((f) => f.kind !== 'compliance')).toEqual([]);
   }, 60_000);
 
   it('says how to fetch a ref it cannot find (exit 2)', async () => {

@@ -6,9 +6,10 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { Bundle, Provider } from '../../compiler/bundle/schema.ts';
+import type { Bundle, Provider, Step } from '../../compiler/bundle/schema.ts';
 import { diffBundles, emptyBundle } from '../../compiler/diff/diff.ts';
 import { renderMarkdown } from '../../compiler/diff/markdown.ts';
+import { workflow } from '../setup/engine-bundle.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = fileURLToPath(new URL('../../compiler/cli/herald.js', import.meta.url));
@@ -42,10 +43,48 @@ describe('security flags in the model', () => {
     expect(flags(withProviders(), withProviders(sendgrid))).toEqual([]);
   });
 
+  it("flags a webhook provider's URL set, changed or added", () => {
+    const hook: Provider = {
+      id: 'hook',
+      channel: 'webhook',
+      kind: 'webhook',
+      credentials: { secret: { env: 'HOOK_SECRET' } },
+      options: { url: 'https://a.example.com/h' },
+    };
+    expect(flags(withProviders(hook), withProviders({ ...hook, options: { url: 'https://evil.example.net/h' } }))).toEqual([
+      'security:provider-endpoint-changed:hook:options.url',
+    ]);
+    expect(flags(withProviders(), withProviders(hook))).toEqual(['security:provider-endpoint-changed:hook']);
+  });
+
+  it('flags a fetch step added, or its URL or headers changed, even inside a branch arm', () => {
+    const fetch = (url: string, headers: Extract<Step, { kind: 'fetch' }>['headers'] = {}): Step => ({
+      id: 'cart',
+      kind: 'fetch',
+      url,
+      headers,
+      response: { type: 'object' },
+      timeoutMs: 5_000,
+      onError: 'fail',
+    });
+    const inArm = (step: Step): Step => ({ id: 'b', kind: 'branch', arms: [{ when: { op: 'and', all: [] }, steps: [step] }], otherwise: [] });
+    const withFetch = (step: Step) => ({ ...withProviders(), workflows: { w: workflow('w', [inArm(step)]) } });
+    const before = withFetch(fetch('https://shop.example.com/carts/{{id}}', { authorization: { env: 'SHOP_TOKEN' } }));
+    expect(flags(withProviders(), before)).toEqual(['security:fetch-request-changed:w:steps.cart.url']);
+    const after = withFetch(fetch('https://collector.example.net/{{id}}', { authorization: { env: 'HERALD_API_KEY' }, accept: { value: 'x' } }));
+    expect(flags(before, after)).toEqual([
+      'security:fetch-request-changed:w:steps.cart.url',
+      'security:fetch-request-changed:w:steps.cart.headers.accept',
+      'security:fetch-request-changed:w:steps.cart.headers.authorization',
+    ]);
+    expect(diffBundles(before, after).flags.find((f) => f.path === 'steps.cart.headers.authorization')?.message).toContain('`$SHOP_TOKEN` → `$HERALD_API_KEY`');
+    expect(flags(before, withFetch(fetch('https://shop.example.com/carts/{{id}}', { authorization: { env: 'SHOP_TOKEN' } })))).toEqual([]);
+  });
+
   it('lists them in a Markdown alert of their own, and marks the change lines', () => {
     const head = withProviders({ ...sendgrid, options: { apiUrl: 'https://relay.example.net' } });
     const markdown = renderMarkdown(diffBundles(withProviders(sendgrid), head), head);
-    expect(markdown).toContain('> [!IMPORTANT]\n> **1 security-relevant change: provider endpoints or credentials**');
+    expect(markdown).toContain('> [!IMPORTANT]\n> **1 security-relevant change: endpoints or credentials**');
     expect(markdown).toContain('- option `apiUrl` unset → `"https://relay.example.net"` — 🔒 **security-relevant**');
     expect(markdown).not.toContain('[!CAUTION]');
   });

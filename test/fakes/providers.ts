@@ -12,6 +12,7 @@ import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMess
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 
 export interface ScriptedResponse {
   status: number;
@@ -274,6 +275,27 @@ export async function startFakeTwilio(options: { accountSid: string; authToken: 
       };
     },
     error: (status) => refuse(status, status === 429 ? 20429 : 20500, statusText(status)),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// A webhook receiver: any POST, verified with the `standardwebhooks` package's own verifier (never Herald's
+// code); a bad or missing signature is refused 401, as a receiver following the specification does.
+
+export async function startFakeWebhookReceiver(options: { secret: string }): Promise<FakeProvider> {
+  const verifier = new Webhook(options.secret);
+  return startFake({
+    gate(request) {
+      if (request.method !== 'POST') return { status: 405, body: { error: 'Method Not Allowed' } };
+      try {
+        verifier.verify(request.raw, request.headers as Record<string, string>);
+      } catch (error) {
+        return { status: 401, body: { error: error instanceof Error ? error.message : 'invalid signature' } };
+      }
+      return undefined;
+    },
+    success: () => ({ status: 200, body: { received: true } }),
+    error: (status) => ({ status, body: { error: statusText(status) } }),
   });
 }
 

@@ -132,6 +132,57 @@ describe('DELETE /v1/users/:userId', () => {
     expect(again.body.deleted).toMatchObject({ profile: false, preferences: 0, inboxItems: 0, runsCancelled: 0 });
   });
 
+  it('deletes the user’s outbound events with their deliveries and attempts (nothing left to replay), not others’', async () => {
+    const outboxOf = async (userId: string) =>
+      rows<{ events: number; deliveries: number; attempts: number }>(runtime.db, {
+        text: `SELECT count(DISTINCT ev.id)::int AS events, count(DISTINCT d.id)::int AS deliveries, count(a.id)::int AS attempts
+               FROM herald.outbound_events ev LEFT JOIN herald.outbound_deliveries d ON d.event_id = ev.id
+               LEFT JOIN herald.outbound_attempts a ON a.delivery_id = d.id WHERE ev.user_id = $1`,
+        values: [userId],
+      });
+    // Written straight into the outbox, for a disabled endpoint: nothing posts them meanwhile.
+    await rows(runtime.db, {
+      text: `WITH e AS (INSERT INTO herald.outbound_endpoints (url, secret, enabled) VALUES ('https://hooks.example', 's', false) RETURNING id),
+             ev AS (INSERT INTO herald.outbound_events (type, user_id, data)
+                    SELECT 'message.clicked', u, jsonb_build_object('user_id', u, 'detail', jsonb_build_object('url', 'https://example.com/private'))
+                    FROM unnest(ARRAY['outbox-gone', 'outbox-kept']) u RETURNING id, seq, user_id),
+             d AS (INSERT INTO herald.outbound_deliveries (endpoint_id, event_id, event_seq, user_key, state)
+                   SELECT e.id, ev.id, ev.seq, ev.user_id, 'delivered' FROM ev, e RETURNING id)
+             INSERT INTO herald.outbound_attempts (delivery_id, status_code, duration_ms) SELECT id, 200, 1 FROM d`,
+      values: [],
+    });
+    expect(await outboxOf('outbox-gone')).toEqual([{ events: 1, deliveries: 1, attempts: 1 }]);
+    expect((await api('DELETE', '/v1/users/outbox-gone')).status).toBe(200);
+    expect(await outboxOf('outbox-gone')).toEqual([{ events: 0, deliveries: 0, attempts: 0 }]);
+    expect(await outboxOf('outbox-kept')).toEqual([{ events: 1, deliveries: 1, attempts: 1 }]);
+  });
+
+  it("erases a finished run's fetched answers and its fetch why-log details (URLs with trigger values, answers)", async () => {
+    const history = [
+      { at: 1, stepId: 'cart', kind: 'fetch', outcome: 'requesting', detail: { url: 'https://shop.example.com/carts/private-cart', attempt: 1 } },
+      { at: 2, stepId: 'cart', kind: 'fetch', outcome: 'fetched', detail: { status: 200, attempt: 1, response: '{"email":"x@example.com"}' } },
+      { at: 3, stepId: '', kind: 'run', outcome: 'completed' },
+    ];
+    const state = { runId: 'r', data: { cart_id: 'private-cart' }, fetched: { cart: { email: 'x@example.com' } }, history };
+    await rows(runtime.db, {
+      text: `INSERT INTO herald.runs (id, workflow, bundle_version, user_id, status, state)
+             SELECT gen_random_uuid(), 'chase', version, 'fetch-gone', 'completed', $1::jsonb FROM herald.bundles LIMIT 1`,
+      values: [JSON.stringify(state)],
+    });
+    expect((await api('DELETE', '/v1/users/fetch-gone')).status).toBe(200);
+    const [run] = await rows<{ state: { fetched?: unknown; data: unknown; history: { kind: string; outcome: string; detail?: unknown }[] } }>(runtime.db, {
+      text: `SELECT state FROM herald.runs WHERE user_id = 'fetch-gone'`,
+      values: [],
+    });
+    expect(run!.state.fetched).toBeUndefined();
+    expect(run!.state.data).toEqual({});
+    expect(run!.state.history).toEqual([
+      { at: 1, stepId: 'cart', kind: 'fetch', outcome: 'requesting' },
+      { at: 2, stepId: 'cart', kind: 'fetch', outcome: 'fetched' },
+      { at: 3, stepId: '', kind: 'run', outcome: 'completed' },
+    ]);
+  });
+
   it('refuses a trigger-scoped key with 403 and deletes nothing', async () => {
     await api('PUT', '/v1/users/kept', { email: 'kept@example.com' });
     const recorded = (await auditEntries('user_deleted')).length;

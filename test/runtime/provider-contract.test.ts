@@ -22,6 +22,7 @@ import { inappProvider } from '../../runtime/delivery/providers/inapp.ts';
 import { createSandboxProvider } from '../../runtime/delivery/providers/sandbox.ts';
 import { createSendgridProvider } from '../../runtime/delivery/providers/sendgrid.ts';
 import { createTwilioProvider } from '../../runtime/delivery/providers/twilio.ts';
+import { createWebhookProvider } from '../../runtime/delivery/providers/webhook.ts';
 import type { DeliveryProvider, DeliveryResult, Recipient } from '../../runtime/delivery/providers/types.ts';
 import type { RenderedContent } from '../../runtime/render/index.ts';
 import {
@@ -30,6 +31,7 @@ import {
   startFakeFcm,
   startFakeSendgrid,
   startFakeTwilio,
+  startFakeWebhookReceiver,
   twilioError,
   writeTestServiceAccount,
   type FakeFcm,
@@ -45,12 +47,14 @@ import { newTimeOrderedId } from '../../runtime/db/time-ordered-id.ts';
 const SENDGRID_KEY = 'SG.herald-contract-key.abcdefghijklmnopqrstuvwxyz0123456789';
 const TWILIO_SID = `AC${'fedcba9876543210'.repeat(2)}`;
 const TWILIO_TOKEN = '9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d';
+const HOOK_SECRET = `whsec_${Buffer.from('herald-contract-webhook-secret-32b').toString('base64')}`;
 const basic = (sid: string, token: string) => Buffer.from(`${sid}:${token}`).toString('base64');
 
 let db: Database;
 let sendgrid: FakeProvider;
 let twilio: FakeProvider;
 let fcm: FakeFcm;
+let hook: FakeProvider;
 let account: TestServiceAccount;
 /** SDK adapters are built once, as the registry does (they hold connection pools and OAuth tokens). */
 const built = new Map<string, DeliveryProvider>();
@@ -74,11 +78,12 @@ beforeAll(async () => {
   sendgrid = await startFakeSendgrid({ apiKey: SENDGRID_KEY });
   twilio = await startFakeTwilio({ accountSid: TWILIO_SID, authToken: TWILIO_TOKEN });
   fcm = await startFakeFcm({ projectId: 'herald-contract' });
+  hook = await startFakeWebhookReceiver({ secret: HOOK_SECRET });
   account = writeTestServiceAccount(fcm);
 });
 afterAll(async () => {
   for (const adapter of fcmApps) await adapter.close();
-  await Promise.all([sendgrid?.close(), twilio?.close(), fcm?.close()]);
+  await Promise.all([sendgrid?.close(), twilio?.close(), fcm?.close(), hook?.close()]);
   if (account) rmSync(dirname(account.path), { recursive: true, force: true });
   await db?.close();
 });
@@ -86,6 +91,7 @@ beforeEach(() => {
   sendgrid.reset();
   twilio.reset();
   fcm.reset();
+  hook.reset();
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -200,6 +206,19 @@ const adapters: AdapterCase[] = [
     refusal: { arrange: () => fcm.respondWith(fcmError(400, 'INVALID_ARGUMENT', "Invalid value at 'message.data[0].value'")) },
     optOut: null,
   },
+  {
+    name: 'webhook',
+    channels: ['webhook'],
+    provider: (channel) => ({ ...plain('webhook', channel), credentials: { url: { env: 'CRM_HOOK_URL' }, secret: { env: 'CRM_HOOK_SECRET' } } }),
+    adapter: () => once('webhook', () => createWebhookProvider({ url: `${hook.url}/crm`, secret: HOOK_SECRET, timeoutMs: 2000 })),
+    secrets: () => [HOOK_SECRET, HOOK_SECRET.slice('whsec_'.length)],
+    // A receiver has no harmless authenticated call to ask (`herald doctor`); a wrong secret is a 401 like any refusal.
+    refusedCredentials: null,
+    busy: (seconds) => hook.respondWith({ status: 429, headers: { 'retry-after': String(seconds) } }),
+    failing: () => hook.respondWith({ status: 503 }),
+    refusal: { arrange: () => hook.respondWith({ status: 422, body: { error: 'unknown customer' } }) },
+    optOut: null,
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -210,6 +229,7 @@ const CONTENT: Record<Channel, RenderedContent> = {
   sms: { body: 'Hi Ada' },
   push: { title: 'Welcome', body: 'Hi Ada' },
   inapp: { title: 'Welcome', body: 'Hi Ada', actionUrl: '/start' },
+  webhook: { body: { event: 'welcome', user: { id: 'ada', name: 'Ada' } } },
 };
 const REACHABLE: Recipient = { userId: 'ada', email: 'ada@example.com', phone_number: '+15555550100', push_tokens: ['token-1'] };
 
@@ -313,5 +333,60 @@ describe.each(adapters)('$name adapter', (c) => {
     c.optOut!.arrange();
     const result = failed(await send(c));
     expect(result).toMatchObject({ retryable: false, optOut: { channel: c.optOut!.channel } });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The webhook adapter, beyond the contract: what Standard Webhooks and the outbound guard add
+
+describe('webhook adapter (Standard Webhooks, outbound guard)', () => {
+  const c = adapters.find((a) => a.name === 'webhook')!;
+  const body = { event: 'welcome', user: { id: 'ada', name: 'Ada' } };
+  const message = (messageId: string) => ({
+    messageId,
+    runId: randomUUID(),
+    channel: 'webhook' as const,
+    provider: c.provider('webhook'),
+    to: REACHABLE,
+    content: { body },
+  });
+
+  it('POSTs the JSON body signed so that the standardwebhooks verifier accepts it, with the same webhook-id on a retry', async () => {
+    const id = newTimeOrderedId();
+    hook.respondWith({ status: 500 });
+    expect(failed(await c.adapter().send(message(id))).retryable).toBe(true);
+    expect(await c.adapter().send(message(id))).toMatchObject({ ok: true, providerMessageId: id, response: { status: 200, body: { received: true } } });
+    // the receiver verified both (an unverified request is answered 401 before the script is read)
+    expect(hook.requests.map((r) => [r.answer?.status, r.headers['webhook-id'], r.body])).toEqual([
+      [500, id, body],
+      [200, id, body],
+    ]);
+  });
+
+  it('keeps a cut of a long answer in the log (never the whole JSON), and refuses to read more than 64 KiB', async () => {
+    hook.respondWith({ status: 200, body: { received: true, pad: 'x'.repeat(10_000) } }, { status: 200, body: { pad: 'y'.repeat(70 * 1024) } });
+    const sent = await c.adapter().send(message(newTimeOrderedId()));
+    expect(sent).toMatchObject({ ok: true, response: { status: 200, body: expect.stringMatching(/^\{"received":true,"pad":"x+…$/) } });
+    expect(JSON.stringify(sent).length).toBeLessThan(2_500);
+    expect(failed(await c.adapter().send(message(newTimeOrderedId())))).toMatchObject({ retryable: false, providerFault: true, code: 'answer_too_large' });
+  });
+
+  it('is a retryable timeout when the receiver does not answer in time, and retries 408 as 5xx', async () => {
+    hook.respondWith({ status: 200, delayMs: 1500 }, { status: 408 });
+    const slow = createWebhookProvider({ url: `${hook.url}/crm`, secret: HOOK_SECRET, timeoutMs: 200 });
+    expect(failed(await slow.send(message(newTimeOrderedId())))).toMatchObject({ retryable: true, code: 'timeout' });
+    expect(failed(await c.adapter().send(message(newTimeOrderedId())))).toMatchObject({ retryable: true, code: '408' });
+  });
+
+  it('refuses for good, as a fault of its setup, a URL into the cloud metadata service or a redirect', async () => {
+    const metadata = createWebhookProvider({ url: 'https://169.254.169.254/latest/meta-data/', secret: HOOK_SECRET });
+    const refused = failed(await metadata.send(message(newTimeOrderedId())));
+    expect(refused).toMatchObject({ retryable: false, providerFault: true, code: 'outbound_refused' });
+    expect(refused.error).toMatch(/link-local.*HERALD_OUTBOUND_ALLOW/);
+    // `herald doctor` says so before any send, and sends nothing
+    expect(await metadata.verify!()).toMatchObject({ ok: false, why: expect.stringMatching(/link-local/) });
+    expect(await c.adapter().verify!()).toMatchObject({ ok: true });
+    hook.respondWith({ status: 302, headers: { location: 'http://10.0.0.1/' } });
+    expect(failed(await c.adapter().send(message(newTimeOrderedId())))).toMatchObject({ retryable: false, providerFault: true, code: '302' });
   });
 });

@@ -31,6 +31,7 @@ const CONTENT: Record<Channel, RenderedContent> = {
   sms: { body: 'Hi Ada' },
   push: { title: 'Welcome', body: 'Hi Ada' },
   inapp: { title: 'Welcome', body: 'Hi Ada', actionUrl: '/start' },
+  webhook: { body: { event: 'welcome' } },
 };
 
 function provider(kind: Provider['kind'], channel: Channel): Provider {

@@ -88,7 +88,7 @@ function contentView(m: MessageRow): Html {
   ${c.text !== undefined ? h`<details${c.html === undefined ? h` open` : ''}><summary>Plain-text part</summary><pre class="bubble text-part">${c.text}</pre></details>` : ''}
 </div>`;
   }
-  if (m.channel === 'sms' && 'body' in c && !('title' in c)) {
+  if (m.channel === 'sms' && 'body' in c && typeof c.body === 'string' && !('title' in c)) {
     const seg = smsSegments(c.body);
     return h`<div class="content"><p class="bubble sms-body">${c.body}</p>
   <p class="muted">${seg.segments} segment${seg.segments === 1 ? '' : 's'} · ${seg.encoding} · ${seg.characters} ${seg.encoding === 'GSM-7' ? 'characters' : 'UTF-16 units'}</p></div>`;

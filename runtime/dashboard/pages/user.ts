@@ -19,15 +19,16 @@ const RULES: Record<string, string> = {
 
 function preferencesTable(rows: PreferenceRow[]): Html {
   if (!rows.length) return h`<p class="muted">The live bundle defines no categories.</p>`;
+  const channels = CHANNELS.filter((c) => offeredIn(rows, c));
   return h`<div class="table-wrap"><table id="preferences">
   <caption class="sr-only">Preferences: whether each category may use each channel, and the rule that decides</caption>
-  <thead><tr><th scope="col">Category</th>${CHANNELS.map((c) => h`<th scope="col">${c}</th>`)}</tr></thead>
+  <thead><tr><th scope="col">Category</th>${channels.map((c) => h`<th scope="col">${c}</th>`)}</tr></thead>
   <tbody>${rows.map(
     (
       r,
     ) => h`<tr><th scope="row">${r.category}${r.required ? h` <span class="badge tone-info">required</span>` : ''}<br><span class="muted">${r.description}</span></th>
-    ${CHANNELS.map((c) => {
-      const cell = r.channels[c];
+    ${channels.map((c) => {
+      const cell = r.channels[c] ?? { allowed: false, rule: 'not-offered' };
       return h`<td>${cell.allowed ? h`<span class="badge tone-ok">allowed</span>` : h`<span class="badge tone-bad">blocked</span>`}<br><span class="muted" title="${RULES[cell.rule] ?? cell.rule}">${cell.rule}</span></td>`;
     })}</tr>`,
   )}</tbody>
@@ -78,4 +79,9 @@ export function userPage({ userId, view, messages, cursor, now }: UserPageOption
   </div>
 </section>`;
   return page({ title: `User ${userId}`, section: 'messages', body });
+}
+
+/** The bundle offers the channel (every row holds the same channels: offeredChannels). */
+function offeredIn(rows: PreferenceRow[], channel: (typeof CHANNELS)[number]): boolean {
+  return rows[0]?.channels[channel] !== undefined;
 }

@@ -14,6 +14,13 @@ import { createSandboxProvider, type SandboxDelivery } from './sandbox.ts';
 import { createSendgridProvider } from './sendgrid.ts';
 import { createTwilioProvider } from './twilio.ts';
 import type { DeliveryProvider } from './types.ts';
+import { credentialVariable, DEFAULT_CREDENTIALS } from '../../../compiler/bundle/credentials.ts';
+import { createWebhookProvider } from './webhook.ts';
+import { webhookSecretProblem } from '../../outbound/sign.ts';
+import { type OutboundPolicy, outboundPolicy } from '../../outbound/guard.ts';
+import type { RuntimeMode } from '../../config.ts';
+
+export { credentialSlots, credentialVariable } from '../../../compiler/bundle/credentials.ts';
 
 export interface ProviderRegistry {
   get(provider: Provider): DeliveryProvider;
@@ -27,27 +34,12 @@ export interface ProviderRegistry {
 
 export interface RegistryOptions {
   env?: NodeJS.ProcessEnv;
+  /** The runtime's mode: the outbound guard allows http to loopback only in development (default: from `env`). */
+  mode?: RuntimeMode;
   onSandboxDelivery?: (d: SandboxDelivery) => void;
   /** Adapters by provider id, chosen before anything else (scripted providers in tests). */
   adapters?: Record<string, DeliveryProvider>;
   health?: ProviderHealth;
-}
-
-/** The conventional variable for each credential slot, when the bundle does not name one. */
-const DEFAULT_CREDENTIALS: Record<string, Record<string, string>> = {
-  sendgrid: { apiKey: 'SENDGRID_API_KEY' },
-  twilio: { accountSid: 'TWILIO_ACCOUNT_SID', authToken: 'TWILIO_AUTH_TOKEN' },
-  fcm: { serviceAccount: 'FIREBASE_SERVICE_ACCOUNT' },
-};
-
-/** The credential slots a provider's kind needs (`apiKey`; `accountSid` and `authToken`; …). */
-export function credentialSlots(provider: Provider): string[] {
-  return Object.keys(DEFAULT_CREDENTIALS[provider.kind] ?? provider.credentials);
-}
-
-/** The variable that holds a provider's credential slot. */
-export function credentialVariable(provider: Provider, slot: string): string | undefined {
-  return provider.credentials[slot]?.env ?? DEFAULT_CREDENTIALS[provider.kind]?.[slot];
 }
 
 type Resolved = { ok: true; adapter: DeliveryProvider; line: string } | { ok: false; why: string };
@@ -57,7 +49,36 @@ function option(provider: Provider, key: string): string | undefined {
   return typeof value === 'string' && value ? value : undefined;
 }
 
-function resolve(provider: Provider, env: NodeJS.ProcessEnv): Resolved {
+/**
+ * A webhook provider: its URL from the variable the bundle names (`url: env('CRM_HOOK_URL')`) or written in the
+ * bundle (`options.url`), its Standard Webhooks secret from the variable it names (`whsec_` + base64).
+ */
+function resolveWebhook(provider: Provider, env: NodeJS.ProcessEnv, mode: RuntimeMode | undefined): Resolved {
+  const urlVariable = credentialVariable(provider, 'url');
+  const secretVariable = credentialVariable(provider, 'secret');
+  const url = urlVariable ? env[urlVariable] : option(provider, 'url');
+  const secret = secretVariable ? env[secretVariable] : undefined;
+  const unset = [!url && (urlVariable ?? 'the url'), !secret && (secretVariable ?? 'the secret')].filter(Boolean);
+  if (unset.length || !url || !secret) return { ok: false, why: `${unset.join(', ')} not set` };
+  const problem = webhookSecretProblem(secret);
+  if (problem) return { ok: false, why: `${secretVariable} ${problem}` };
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    return { ok: false, why: `${urlVariable ?? 'options.url'} "${url}" is not an absolute URL` };
+  }
+  let policy: OutboundPolicy;
+  try {
+    policy = outboundPolicy(env, mode);
+  } catch (error) {
+    return { ok: false, why: error instanceof Error ? error.message : String(error) };
+  }
+  return { ok: true, adapter: createWebhookProvider({ url, secret, policy }), line: `signed webhook (Standard Webhooks) to ${origin}` };
+}
+
+function resolve(provider: Provider, env: NodeJS.ProcessEnv, mode: RuntimeMode | undefined): Resolved {
+  if (provider.kind === 'webhook') return resolveWebhook(provider, env, mode);
   const slots = DEFAULT_CREDENTIALS[provider.kind];
   if (!slots) return { ok: false, why: `no adapter for kind "${provider.kind}"` };
   const values: Record<string, string> = {};
@@ -116,7 +137,7 @@ export function createProviderRegistry(options: RegistryOptions = {}): ProviderR
     // Keyed by content too: a new bundle may redefine a provider under the same id (or repeat it unchanged).
     const key = `${provider.id}\0${JSON.stringify(provider)}`;
     entry = resolved.get(key);
-    if (!entry) resolved.set(key, (entry = resolve(provider, env)));
+    if (!entry) resolved.set(key, (entry = resolve(provider, env, options.mode)));
     byObject.set(provider, entry);
     return entry;
   };
