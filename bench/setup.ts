@@ -33,7 +33,9 @@ export async function benchPostgres(preferredPort = 54500): Promise<BenchPostgre
   if (process.env.DATABASE_URL) return { admin: process.env.DATABASE_URL, stop: async () => {} };
   shared ??= (async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'herald-bench-pg-'));
-    const embedded = await startEmbeddedPostgres(dataDir, { port: preferredPort });
+    // Four runtime processes under full load hold up to ~37 connections each (their pool of 20, pg-boss's 10 and its
+    // LISTEN, the receipts' 2: measured in pg_stat_activity), past the server's default of 100 with the bench's own.
+    const embedded = await startEmbeddedPostgres(dataDir, { port: preferredPort, settings: { max_connections: '200' } });
     return {
       admin: embedded.url,
       stop: async () => {

@@ -226,7 +226,7 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     const intake = createIntake(db, deps);
     const ingest = startIngestConsumer(db, intake, bundles, onError);
     // Lifecycle events' delivery workers (runtime/outbox/): a pool and a loop of their own, apart from the sends.
-    const outbox: Outbox = await startOutbox({ url, ...(directUrl ? { directUrl } : {}), env: options.env ?? process.env, onError });
+    const outbox: Outbox = await startOutbox({ db, env: options.env ?? process.env, onError });
     stopOutbox = () => outbox.stop();
 
     const env = options.env ?? process.env;

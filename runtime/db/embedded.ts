@@ -64,7 +64,14 @@ function freePort(preferred: number): Promise<number> {
   });
 }
 
-export async function startEmbeddedPostgres(dataDir: string, options: { port?: number; log?: (line: string) => void } = {}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: {
+    port?: number;
+    log?: (line: string) => void /** Server settings (`-c name=value`), e.g. the benchmarks' max_connections. */;
+    settings?: Record<string, string>;
+  } = {},
+): Promise<EmbeddedDatabase> {
   const dir = resolve(dataDir, 'pg');
   mkdirSync(resolve(dataDir), { recursive: true });
   // As root, initdb runs as a separate postgres user: it must be able to enter the folder we were given.
@@ -84,7 +91,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: { port?: n
     // We may run as root (CI, containers): initdb refuses root, so the package creates a postgres user.
     createPostgresUser: true,
     onLog: () => {},
-    ...(socketDir ? { postgresFlags: ['-k', socketDir] } : {}),
+    postgresFlags: [...(socketDir ? ['-k', socketDir] : []), ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`])],
     onError: (message) => options.log?.(String(message)),
   });
   if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();

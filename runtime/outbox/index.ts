@@ -1,21 +1,23 @@
 /**
  * Outbound lifecycle events, started once per runtime process (server.ts): the Segment destination's endpoint
- * row kept in step with SEGMENT_DESTINATION_WRITE_KEY, and the delivery workers on a small pool of their own.
+ * row kept in step with SEGMENT_DESTINATION_WRITE_KEY, and the delivery workers on the process's pool: they issue
+ * single statements (a claim, an attempt's outcome) and hold no connection while they post, so a slow endpoint
+ * never holds one, and a pool of their own would only count against the server's max_connections.
  *
  * Environment: HERALD_OUTBOUND_WORKERS (posts in flight per process, default 16; 0: this process delivers
  * nothing, others do), HERALD_OUTBOUND_BACKOFF_MS (the first retry's delay, default 5000), HERALD_OUTBOUND_TIMEOUT_MS
  * (one attempt's deadline, default 10000),
  * SEGMENT_DESTINATION_WRITE_KEY (and SEGMENT_DESTINATION_HOST, Segment's API by default).
  */
-import { openDatabase } from '../db/pool.ts';
+import type { Database } from '../db/pool.ts';
 import { exec } from '../db/sql-client.ts';
 import { DEFAULTS, type OutboxWorker, startOutboxWorker } from './worker.ts';
 import { createSegmentDestination, SEGMENT_EVENT_TYPES } from './segment.ts';
 import * as sql from './sql.ts';
 
 export interface OutboxOptions {
-  url: string;
-  directUrl?: string;
+  /** The process's pool (not closed at stop: its owner closes it). */
+  db: Database;
   env: NodeJS.ProcessEnv;
   onError: (error: unknown) => void;
   onDelivered?: (count: number) => void;
@@ -40,14 +42,9 @@ export async function startOutbox(options: OutboxOptions): Promise<Outbox> {
   const baseMs = positiveInt(env, 'HERALD_OUTBOUND_BACKOFF_MS', DEFAULTS.backoffBaseMs);
   const timeoutMs = positiveInt(env, 'HERALD_OUTBOUND_TIMEOUT_MS', DEFAULTS.timeoutMs);
   const writeKey = env.SEGMENT_DESTINATION_WRITE_KEY || null;
-  const db = openDatabase(options.url, { max: 2, ...(options.directUrl ? { directUrl: options.directUrl } : {}) });
-  try {
-    // The destination's row is what makes the triggers write its events; unset, it is disabled (kept, with its history).
-    await exec(db, sql.setSegmentDestination(writeKey !== null, SEGMENT_EVENT_TYPES));
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
+  const { db } = options;
+  // The destination's row is what makes the triggers write its events; unset, it is disabled (kept, with its history).
+  await exec(db, sql.setSegmentDestination(writeKey !== null, SEGMENT_EVENT_TYPES));
   const segment = writeKey ? createSegmentDestination(writeKey, env.SEGMENT_DESTINATION_HOST || undefined) : null;
   const worker =
     concurrency > 0
@@ -65,7 +62,6 @@ export async function startOutbox(options: OutboxOptions): Promise<Outbox> {
     async stop() {
       await worker?.stop();
       await segment?.close().catch(options.onError);
-      await db.close();
     },
   };
 }
