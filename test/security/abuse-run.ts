@@ -61,6 +61,10 @@ async function sendCase(url: string, c: AbuseCase): Promise<Reply> {
   const options = { method: c.method, headers: c.headers, timeoutMs: 20_000 };
   // Oversized bodies are refused before they are read: the answer may come while the body is still going out.
   if (c.category === 'oversized' && c.body !== undefined) return sendEarly(`${url}${c.path}`, { ...options, body: c.body });
+  // Headers past Node's limit (16 KB) likewise: the 431 comes, and the connection is reset, while they are still
+  // being written; read the answer as it comes (a client that waits for its write to finish may see the reset only).
+  const headerBytes = Object.entries(c.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (headerBytes > 16 * 1024) return sendEarly(`${url}${c.path}`, { ...options, body: c.body ?? '' });
   return send(`${url}${c.path}`, { ...options, ...(c.body === undefined ? {} : { body: c.body }) });
 }
 
