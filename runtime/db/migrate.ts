@@ -76,8 +76,13 @@ const ATTEMPTS = 3;
 
 /** What is applied and what is pending; refuses a database this release cannot safely migrate. */
 export async function migrationStatus(client: SqlClient): Promise<MigrationStatus> {
-  // Two statements: a query naming a table that does not exist yet fails when parsed, whatever guards it.
-  const present = await client.query<{ present: boolean }>("SELECT to_regclass('herald.schema_migrations') IS NOT NULL AS present");
+  // Two statements: a query naming a table that does not exist yet fails when parsed, whatever guards it. The
+  // catalog is read as a table (the statement's snapshot), not through to_regclass: that resolves the name with the
+  // backend's cached catalog, which a process that waited for the migration lock may not have refreshed since
+  // another process created the ledger — it then applied every migration again (a duplicate ledger key).
+  const present = await client.query<{ present: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'herald' AND c.relname = 'schema_migrations') AS present",
+  );
   const rows = present.rows[0]?.present
     ? (
         await client.query<{ id: number; name: string; checksum: string; applied_at: Date }>(
