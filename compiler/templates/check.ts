@@ -3,6 +3,7 @@
  * of every channel and locale variant of a template against its event's schema.
  */
 import type { Brand, Channel, Template } from '../bundle/schema.ts';
+import { jsonStrings } from '../bundle/json-strings.ts';
 import { analyze, type VariableUse } from './analyze.ts';
 import { parseTemplate } from './parse.ts';
 import type { TemplateProblem } from './problem.ts';
@@ -42,13 +43,6 @@ export interface TemplateFieldProblems {
   /** Set for a locale variant's field. */
   locale?: string;
   problems: TemplateProblem[];
-}
-
-/** Every string inside a JSON value, with its path (`body.items.0.name`). */
-function* jsonStrings(value: unknown, path: string): Generator<{ field: string; source: string }> {
-  if (typeof value === 'string') yield { field: path, source: value };
-  else if (Array.isArray(value)) for (const [i, item] of value.entries()) yield* jsonStrings(item, `${path}.${i}`);
-  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) yield* jsonStrings(item, `${path}.${key}`);
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChannelContent, CompositionPart, Template } from '../bundle/schema.ts';
+import { mapJsonStrings } from '../bundle/json-strings.ts';
 import { checkTemplateString, type VariableScope } from './check.ts';
 import { compileMjml } from './mjml.ts';
 import { expandPartials, type CompositionProblem, type Medium, type PartialSource } from './partials.ts';
@@ -60,18 +61,6 @@ export interface Composed {
   locales: Template['locales'];
   composedFrom?: NonNullable<Template['composedFrom']>;
   problems: ComposeProblem[];
-}
-
-/** A webhook's JSON body: each string composed and checked (`webhook.body.items.0.name`), the rest kept as written. */
-function composeJson(value: unknown, field: string, compose: (field: string, text: string) => string): unknown {
-  if (typeof value === 'string') return compose(field, value);
-  if (Array.isArray(value)) return value.map((item, i) => composeJson(item, `${field}.${i}`, compose));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const [key, item] of Object.entries(value)) out[key] = composeJson(item, `${field}.${key}`, compose);
-    return out;
-  }
-  return value;
 }
 
 export async function composeTemplate(template: TemplateSource, parts: CompositionParts, scope: VariableScope): Promise<Composed> {
@@ -131,7 +120,7 @@ export async function composeTemplate(template: TemplateSource, parts: Compositi
           composed[field] = Object.fromEntries(
             Object.entries(value).map(([key, v]) => [key, typeof v === 'string' ? compose(`${channel}.data.${key}`, v, 'text') : v]),
           );
-        } else if (channel === 'webhook' && field === 'body') composed[field] = composeJson(value, 'webhook.body', (f, text) => compose(f, text, 'text'));
+        } else if (channel === 'webhook' && field === 'body') composed[field] = mapJsonStrings(value, 'webhook.body', (f, text) => compose(f, text, 'text'));
         else composed[field] = value;
       }
       (out as Record<string, unknown>)[channel] = composed;

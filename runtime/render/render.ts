@@ -5,6 +5,7 @@
  * variables, and data that omits an optional field must not fail a send.
  */
 import type { Channel, ChannelContent, Template } from '../../compiler/bundle/schema.ts';
+import { mapJsonStrings } from '../../compiler/bundle/json-strings.ts';
 import { compiledTemplate, type Compiled } from './compile.ts';
 import { selectLocale } from './locale.ts';
 
@@ -80,7 +81,7 @@ export function renderTemplate<C extends Channel>(template: Template, channel: C
     if (channel === 'webhook' && field === 'body') {
       // A JSON body: every string in it is a template, rendered as text (JSON.stringify escapes it when sent).
       const fromVariant = variant !== undefined && field in variant;
-      out[field] = renderJson(value, 'body', (path, source) => render(path, source, fromVariant));
+      out[field] = mapJsonStrings(value, 'body', (path, source) => render(path, source, fromVariant));
     } else if (typeof value === 'string') out[field] = render(field, value, variant !== undefined && field in variant);
     else if (field === 'data' && value && typeof value === 'object') {
       // Push data merges key by key too, so a variant may translate one entry.
@@ -94,18 +95,6 @@ export function renderTemplate<C extends Channel>(template: Template, channel: C
     }
   }
   return out as RenderedContent<C>;
-}
-
-/** A JSON value with each string rendered (object keys stay as written); `path` names the field in errors and caches. */
-function renderJson(value: unknown, path: string, render: (path: string, source: string) => string): unknown {
-  if (typeof value === 'string') return render(path, value);
-  if (Array.isArray(value)) return value.map((item, i) => renderJson(item, `${path}.${i}`, render));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const [key, item] of Object.entries(value)) out[key] = renderJson(item, `${path}.${key}`, render);
-    return out;
-  }
-  return value;
 }
 
 function compiledField(template: Template, channel: Channel, field: string, locale: string, source: string): Compiled {
