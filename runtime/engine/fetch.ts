@@ -4,9 +4,10 @@
  * and applies the step's `onError`. A step whose answer is recorded never asks again, so a redelivered job or a
  * re-run of the same step reuses it: the run stays deterministic.
  */
+import { fetchEnvProblem } from '../../compiler/bundle/fetch-env.ts';
+import { originOf, URL_VARIABLE } from '../../compiler/bundle/fetch-url.ts';
 import type { FetchStep, JsonValue } from '../../compiler/bundle/schema.ts';
 import { responseValidator } from '../../compiler/bundle/validators.ts';
-import { fetchEnvProblem } from './fetch-env.ts';
 import { resolveRef } from './refs.ts';
 import { block, blockOnTimer, end, record, resume, type Turn } from './turn.ts';
 import type { FetchOutcome } from './types.ts';
@@ -17,7 +18,6 @@ export const FETCH_ATTEMPTS = 3;
 export const FETCH_BACKOFF_MS = [1_000, 4_000] as const;
 /** How much of an answer (or of its problems) the why-log keeps. */
 export const FETCH_LOG_CHARS = 1_000;
-const URL_VARIABLE = /\{\{\s*([^{}\s]*)\s*\}\}/g;
 
 /**
  * The step's URL with each `{{field}}` of the trigger's data, URL-encoded, or why it cannot be built. Trigger data
@@ -41,14 +41,6 @@ export function fetchUrl(step: FetchStep, data: Record<string, JsonValue>): { ur
     return { problem: `the URL built from the trigger's data does not keep the origin of "${step.url}": trigger data may fill in the path and query only` };
   }
   return { url };
-}
-
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
 }
 
 /** Why one of the step's headers may not be sent (it reads a reserved or credential variable), or null. */

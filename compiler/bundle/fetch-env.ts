@@ -4,8 +4,8 @@
  * password or a provider's API key to any URL. Herald's own settings (HERALD_*, DATABASE_*, SEGMENT_*) and every
  * variable a provider reads its credentials from are refused, in both drivers and at each attempt.
  */
-import type { Bundle } from '../../compiler/bundle/schema.ts';
-import { credentialVariables } from '../../compiler/bundle/credentials.ts';
+import { credentialVariables } from './credentials.ts';
+import type { Bundle } from './schema.ts';
 
 /** Prefixes of the runtime's own settings and secrets. */
 export const RESERVED_ENV_PREFIXES = ['HERALD_', 'DATABASE_', 'SEGMENT_'] as const;
