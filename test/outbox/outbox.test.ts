@@ -241,6 +241,29 @@ describe('bounded work', () => {
     expect(pending[0]!.n).toBe(5);
   });
 
+  it('has each trigger probe for its own event types: a statement whose types no enabled endpoint takes builds nothing', async () => {
+    await runtime.db
+      .transaction(async (tx) => {
+        // Uncommitted: the runtime's own endpoints and workers are untouched.
+        await exec(tx, { text: 'UPDATE herald.outbound_endpoints SET enabled = false', values: [] });
+        const wanted = async (types: string[]) =>
+          (await rows<{ w: string[] | null }>(tx, { text: 'SELECT herald.outbox_wanted($1::text[]) AS w', values: [types] }))[0]!.w;
+        expect(await wanted(['run.started'])).toBeNull();
+        await exec(tx, {
+          text: "INSERT INTO herald.outbound_endpoints (kind, event_types) VALUES ('segment', '{message.delivered,user.unsubscribed}')",
+          values: [],
+        });
+        expect(await wanted(['run.started'])).toBeNull();
+        expect(await wanted(['message.sent', 'message.delivered', 'user.unsubscribed'])).toEqual(['message.delivered', 'user.unsubscribed']);
+        await exec(tx, { text: "INSERT INTO herald.outbound_endpoints (kind, url, secret) VALUES ('webhook', 'https://all.example', 's')", values: [] });
+        expect(await wanted(['run.started', 'run.failed'])).toEqual(['run.failed', 'run.started']);
+        throw new Error('rollback');
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof Error && error.message === 'rollback')) throw error;
+      });
+  });
+
   it('leases at most 4 deliveries of one endpoint at once, counting those in flight, so others are not starved', async () => {
     await runtime.db
       .transaction(async (tx) => {

@@ -3,9 +3,10 @@
  * and the read schema's views: nothing existing is rewritten, so an upgrade applies it online.
  *
  * The outbox is written by triggers on the tables whose changes it reports, so an event exists exactly when the
- * change it reports commits, whichever code path (or outside writer) made it. Each trigger first asks whether any
- * enabled endpoint exists (one probe of a table of a handful of rows): with nothing subscribed, a statement pays
- * that probe and nothing else.
+ * change it reports commits, whichever code path (or outside writer) made it. Each trigger first asks which of its
+ * own event types some enabled endpoint takes (one probe of a table of a handful of rows): with none of them taken
+ * (no endpoint, or only the Segment destination's engagement types for a run's change), a statement pays that
+ * probe and nothing else; otherwise it builds the events of the types taken only.
  */
 export const sql = `
 -- Where events go: a signed webhook endpoint, or the built-in Segment destination (kind 'segment', no url).
@@ -69,7 +70,7 @@ CREATE TABLE IF NOT EXISTS herald.outbound_attempts (
 CREATE INDEX IF NOT EXISTS outbound_attempts_by_delivery ON herald.outbound_attempts (delivery_id, at);
 
 -- Writes events ([{type, user_id, data}], in order) and a delivery per subscribed endpoint, in the caller's
--- transaction. The callers (the triggers below) have already checked that some endpoint is enabled.
+-- transaction. The callers (the triggers below) have already checked that some enabled endpoint takes their types.
 CREATE OR REPLACE FUNCTION herald.outbox_emit(items jsonb) RETURNS void LANGUAGE sql AS $$
   WITH wanted AS (
     SELECT i.value->>'type' AS type, i.value->>'user_id' AS user_id, i.value->'data' AS data, i.n
@@ -86,6 +87,13 @@ CREATE OR REPLACE FUNCTION herald.outbox_emit(items jsonb) RETURNS void LANGUAGE
   SELECT e.id, w.id, w.seq, coalesce(w.user_id, '')
   FROM written w JOIN herald.outbound_endpoints e ON e.enabled AND (e.event_types IS NULL OR w.type = ANY (e.event_types))
   ORDER BY w.seq;
+$$;
+
+-- Which of a trigger's event types some enabled endpoint takes (null: none). Read once per statement.
+CREATE OR REPLACE FUNCTION herald.outbox_wanted(types text[]) RETURNS text[] LANGUAGE sql STABLE AS $$
+  SELECT array_agg(DISTINCT t.type)
+  FROM herald.outbound_endpoints e CROSS JOIN LATERAL unnest(coalesce(e.event_types, types)) AS t (type)
+  WHERE e.enabled AND t.type = ANY (types)
 $$;
 
 -- A message's status, as the event type it is reported as (null: not reported).
@@ -108,15 +116,16 @@ $$;
 -- A message logged: one event per status its history starts with (queued then sent, or skipped).
 CREATE OR REPLACE FUNCTION herald.outbox_messages_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE items jsonb;
+  wanted text[] := herald.outbox_wanted(ARRAY['message.queued', 'message.sent', 'message.delivered', 'message.opened', 'message.clicked', 'message.bounced', 'message.failed', 'message.skipped']);
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM herald.outbound_endpoints WHERE enabled) THEN RETURN NULL; END IF;
+  IF wanted IS NULL THEN RETURN NULL; END IF;
   SELECT jsonb_agg(jsonb_build_object('type', t.type, 'user_id', m.user_id,
            'data', herald.outbox_message_data(to_jsonb(m), h.value->>'status', h.value->>'at', NULL)) ORDER BY m.created_at, m.id, h.n)
     INTO items
     FROM changed m
     CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(m.history) = 'array' THEN m.history ELSE '[]' END) WITH ORDINALITY AS h (value, n)
     CROSS JOIN LATERAL (SELECT herald.outbox_message_type(h.value->>'status') AS type) t
-    WHERE t.type IS NOT NULL;
+    WHERE t.type = ANY (wanted);
   IF items IS NOT NULL THEN PERFORM herald.outbox_emit(items); END IF;
   RETURN NULL;
 END $$;
@@ -124,19 +133,21 @@ END $$;
 -- A message's status moved (a provider event, an engagement), or an unsubscribe was recorded on it.
 CREATE OR REPLACE FUNCTION herald.outbox_messages_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE items jsonb;
+  wanted text[] := herald.outbox_wanted(ARRAY['message.queued', 'message.sent', 'message.delivered', 'message.opened', 'message.clicked', 'message.bounced', 'message.failed', 'message.skipped', 'user.unsubscribed']);
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM herald.outbound_endpoints WHERE enabled) THEN RETURN NULL; END IF;
+  IF wanted IS NULL THEN RETURN NULL; END IF;
   SELECT jsonb_agg(e.item ORDER BY e.at_order, e.k) INTO items FROM (
     SELECT n.created_at AS at_order, 1 AS k, jsonb_build_object('type', herald.outbox_message_type(n.status), 'user_id', n.user_id,
              'data', herald.outbox_message_data(to_jsonb(n), n.status, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), n.history->-1)) AS item
       FROM after_rows n JOIN before_rows o ON o.id = n.id AND o.created_at = n.created_at
-      WHERE n.status IS DISTINCT FROM o.status AND herald.outbox_message_type(n.status) IS NOT NULL
+      WHERE n.status IS DISTINCT FROM o.status AND herald.outbox_message_type(n.status) = ANY (wanted)
     UNION ALL
     SELECT n.created_at, 2, jsonb_build_object('type', 'user.unsubscribed', 'user_id', n.user_id,
              'data', jsonb_strip_nulls(jsonb_build_object('user_id', n.user_id, 'message_id', n.id, 'channel', n.channel, 'workflow', n.workflow,
                'source', 'message', 'detail', n.history->-1)))
       FROM after_rows n JOIN before_rows o ON o.id = n.id AND o.created_at = n.created_at
-      WHERE jsonb_array_length(n.history) > jsonb_array_length(o.history) AND n.history->-1->>'status' = 'unsubscribed'
+      WHERE 'user.unsubscribed' = ANY (wanted)
+        AND jsonb_array_length(n.history) > jsonb_array_length(o.history) AND n.history->-1->>'status' = 'unsubscribed'
   ) e;
   IF items IS NOT NULL THEN PERFORM herald.outbox_emit(items); END IF;
   RETURN NULL;
@@ -149,8 +160,9 @@ $$;
 
 CREATE OR REPLACE FUNCTION herald.outbox_runs_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE items jsonb;
+  wanted text[] := herald.outbox_wanted(ARRAY['run.started']);
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM herald.outbound_endpoints WHERE enabled) THEN RETURN NULL; END IF;
+  IF wanted IS NULL THEN RETURN NULL; END IF;
   SELECT jsonb_agg(jsonb_build_object('type', 'run.started', 'user_id', r.user_id, 'data', herald.outbox_run_data(to_jsonb(r))) ORDER BY r.created_at, r.id)
     INTO items FROM changed r;
   IF items IS NOT NULL THEN PERFORM herald.outbox_emit(items); END IF;
@@ -159,12 +171,13 @@ END $$;
 
 CREATE OR REPLACE FUNCTION herald.outbox_runs_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE items jsonb;
+  wanted text[] := herald.outbox_wanted(ARRAY['run.completed', 'run.cancelled', 'run.failed']);
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM herald.outbound_endpoints WHERE enabled) THEN RETURN NULL; END IF;
+  IF wanted IS NULL THEN RETURN NULL; END IF;
   SELECT jsonb_agg(jsonb_build_object('type', 'run.' || n.status, 'user_id', n.user_id, 'data', herald.outbox_run_data(to_jsonb(n))) ORDER BY n.id)
     INTO items
     FROM after_rows n JOIN before_rows o ON o.id = n.id
-    WHERE n.status IS DISTINCT FROM o.status AND n.status IN ('completed', 'cancelled', 'failed');
+    WHERE n.status IS DISTINCT FROM o.status AND 'run.' || n.status = ANY (wanted);
   IF items IS NOT NULL THEN PERFORM herald.outbox_emit(items); END IF;
   RETURN NULL;
 END $$;
@@ -172,8 +185,9 @@ END $$;
 -- A preference written (the preference center, the API, a one-click unsubscribe): one event per changed row.
 CREATE OR REPLACE FUNCTION herald.outbox_preferences_written() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE items jsonb;
+  wanted text[] := herald.outbox_wanted(ARRAY['preference.changed']);
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM herald.outbound_endpoints WHERE enabled) THEN RETURN NULL; END IF;
+  IF wanted IS NULL THEN RETURN NULL; END IF;
   SELECT jsonb_agg(jsonb_build_object('type', 'preference.changed', 'user_id', p.user_id,
            'data', jsonb_build_object('user_id', p.user_id, 'category', p.category, 'channel', p.channel, 'allowed', p.allowed)) ORDER BY p.user_id, p.category, p.channel)
     INTO items FROM changed p;
@@ -184,8 +198,9 @@ END $$;
 -- An SMS opt-out (a STOP, a provider's report): the user unsubscribed from SMS.
 CREATE OR REPLACE FUNCTION herald.outbox_users_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE items jsonb;
+  wanted text[] := herald.outbox_wanted(ARRAY['user.unsubscribed']);
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM herald.outbound_endpoints WHERE enabled) THEN RETURN NULL; END IF;
+  IF wanted IS NULL THEN RETURN NULL; END IF;
   SELECT jsonb_agg(jsonb_build_object('type', 'user.unsubscribed', 'user_id', n.id,
            'data', jsonb_build_object('user_id', n.id, 'channel', 'sms', 'source', 'sms-opt-out')) ORDER BY n.id)
     INTO items
