@@ -4,9 +4,12 @@
  * changed `kind` hands the same credentials to another SDK and API; a changed credential name makes the
  * runtime read a different secret (one the deploy must provide, and someone else may control). None of
  * these breaks a run, so they are a kind of flag of their own, for a reviewer who owns the secrets. The same
- * holds for a webhook provider's URL, and for a fetch step's URL and headers (where secrets and trigger data go).
+ * holds for a webhook provider's URL, and for a fetch step's URL and headers, in a workflow or a broadcast (where
+ * secrets and trigger data go).
  */
+import { broadcastWorkflow } from '../bundle/broadcasts.ts';
 import type { Bundle, FetchStep, Provider, Step } from '../bundle/schema.ts';
+import { allSteps } from '../bundle/walk.ts';
 import type { RuleInput } from './breaking.ts';
 import type { Flag } from './model.ts';
 import { same } from './records.ts';
@@ -67,17 +70,9 @@ function addedProvider(head: Bundle, id: string): Flag[] {
   );
 }
 
-/** Every fetch step of a workflow, branch arms included, by step id (ids are unique within a workflow). */
-function fetchSteps(steps: readonly Step[], out = new Map<string, FetchStep>()): Map<string, FetchStep> {
-  for (const step of steps) {
-    if (step.kind === 'fetch') out.set(step.id, step);
-    else if (step.kind === 'branch') {
-      for (const arm of step.arms) fetchSteps(arm.steps, out);
-      fetchSteps(step.otherwise, out);
-    }
-  }
-  return out;
-}
+/** Every fetch step of a step list, branch arms included, by step id (ids are unique within a workflow). */
+const fetchSteps = (steps: readonly Step[]): Map<string, FetchStep> =>
+  new Map([...allSteps(steps)].flatMap((step) => (step.kind === 'fetch' ? [[step.id, step] as const] : [])));
 
 const headerOf = (step: FetchStep, name: string) => (step.headers && Object.hasOwn(step.headers, name) ? step.headers[name] : undefined);
 
@@ -86,31 +81,42 @@ const headerText = (header: NonNullable<FetchStep['headers']>[string] | undefine
   header === undefined ? 'none' : 'env' in header ? variable(header.env) : code(header.value);
 
 /**
- * Fetch steps added, or whose URL or headers changed: a fetch sends the headers it names (secrets read from the
- * environment) and trigger data in its URL to the host it names, so a new host or a new secret is for the
- * reviewer who owns the secrets, as a provider's endpoint is.
+ * Fetch steps added, or whose URL or headers changed, in a workflow or a broadcast: a fetch sends the headers it names
+ * (secrets read from the environment) and trigger data in its URL to the host it names, so a new host or a new secret
+ * is for the reviewer who owns the secrets, as a provider's endpoint is.
  */
 function fetchFlags({ diff, base, head }: RuleInput): Flag[] {
+  const touched = (section: { added: { id: string }[]; changed: { id: string }[] }) => [...section.added, ...section.changed].map(({ id }) => id);
+  const broadcastSteps = (bundle: Bundle, id: string) => {
+    const broadcast = bundle.broadcasts && Object.hasOwn(bundle.broadcasts, id) ? bundle.broadcasts[id] : undefined;
+    return broadcast ? broadcastWorkflow(broadcast).steps : [];
+  };
+  return [
+    ...touched(diff.workflows).flatMap((id) =>
+      changedFetches('workflows', `Workflow ${code(id)}`, id, base.workflows[id]?.steps ?? [], head.workflows[id]!.steps),
+    ),
+    ...touched(diff.broadcasts).flatMap((id) => changedFetches('broadcasts', `Broadcast ${code(id)}`, id, broadcastSteps(base, id), broadcastSteps(head, id))),
+  ];
+}
+
+function changedFetches(section: 'workflows' | 'broadcasts', owner: string, id: string, baseSteps: readonly Step[], headSteps: readonly Step[]): Flag[] {
   const flags: Flag[] = [];
-  const ids = [...diff.workflows.added.map(({ id }) => id), ...diff.workflows.changed.map(({ id }) => id)];
-  for (const workflowId of ids) {
-    const before = fetchSteps(base.workflows[workflowId]?.steps ?? []);
-    for (const [stepId, step] of fetchSteps(head.workflows[workflowId]!.steps)) {
-      const old = before.get(stepId);
-      const at = (path: string, message: string) =>
-        flags.push({ kind: 'security', rule: 'fetch-request-changed', section: 'workflows', id: workflowId, path: `steps.${stepId}.${path}`, message });
-      const where = `Workflow ${code(workflowId)}, fetch ${code(stepId)}`;
-      if (!old) {
-        const secrets = Object.values(step.headers ?? {}).flatMap((h) => ('env' in h ? [variable(h.env)] : []));
-        at('url', `${where} added: GET ${code(step.url)}${secrets.length ? `, sending ${secrets.join(', ')}` : ''}: trigger data and these headers go there.`);
-        continue;
-      }
-      if (old.url !== step.url) at('url', `${where}: URL ${arrow(code(old.url), code(step.url))}: its headers and trigger data now go there.`);
-      for (const name of [...new Set([...Object.keys(old.headers ?? {}), ...Object.keys(step.headers ?? {})])].sort()) {
-        const [a, b] = [headerOf(old, name), headerOf(step, name)];
-        if (same(a, b)) continue;
-        at(`headers.${name}`, `${where}: header ${code(name)} ${arrow(headerText(a), headerText(b))}: sent to ${code(step.url)}.`);
-      }
+  const before = fetchSteps(baseSteps);
+  for (const [stepId, step] of fetchSteps(headSteps)) {
+    const old = before.get(stepId);
+    const at = (path: string, message: string) =>
+      flags.push({ kind: 'security', rule: 'fetch-request-changed', section, id, path: `steps.${stepId}.${path}`, message });
+    const where = `${owner}, fetch ${code(stepId)}`;
+    if (!old) {
+      const secrets = Object.values(step.headers ?? {}).flatMap((h) => ('env' in h ? [variable(h.env)] : []));
+      at('url', `${where} added: GET ${code(step.url)}${secrets.length ? `, sending ${secrets.join(', ')}` : ''}: trigger data and these headers go there.`);
+      continue;
+    }
+    if (old.url !== step.url) at('url', `${where}: URL ${arrow(code(old.url), code(step.url))}: its headers and trigger data now go there.`);
+    for (const name of [...new Set([...Object.keys(old.headers ?? {}), ...Object.keys(step.headers ?? {})])].sort()) {
+      const [a, b] = [headerOf(old, name), headerOf(step, name)];
+      if (same(a, b)) continue;
+      at(`headers.${name}`, `${where}: header ${code(name)} ${arrow(headerText(a), headerText(b))}: sent to ${code(step.url)}.`);
     }
   }
   return flags;

@@ -81,6 +81,32 @@ describe('security flags in the model', () => {
     expect(flags(before, withFetch(fetch('https://shop.example.com/carts/{{id}}', { authorization: { env: 'SHOP_TOKEN' } })))).toEqual([]);
   });
 
+  it("flags a broadcast's fetch step added, or its URL or headers changed", () => {
+    const fetch = (url: string, env: string): Step => ({
+      id: 'stock',
+      kind: 'fetch',
+      url,
+      headers: { authorization: { env } },
+      response: { type: 'object' },
+      timeoutMs: 5_000,
+      onError: 'fail',
+    });
+    const withBroadcast = (...steps: Step[]): Bundle => ({
+      ...withProviders(),
+      broadcasts: { launch: { id: 'launch', recipients: { list: 'everyone' }, steps } },
+    });
+    expect(flags(withBroadcast(), withBroadcast(fetch('https://shop.example.com/stock', 'SHOP_TOKEN')))).toEqual([
+      'security:fetch-request-changed:launch:steps.stock.url',
+    ]);
+    const after = withBroadcast(fetch('https://collector.example.net/stock', 'SENDGRID_API_KEY'));
+    expect(flags(withBroadcast(fetch('https://shop.example.com/stock', 'SHOP_TOKEN')), after)).toEqual([
+      'security:fetch-request-changed:launch:steps.stock.url',
+      'security:fetch-request-changed:launch:steps.stock.headers.authorization',
+    ]);
+    const flag = diffBundles(withBroadcast(), after).flags.find((f) => f.rule === 'fetch-request-changed');
+    expect(flag).toMatchObject({ section: 'broadcasts', message: expect.stringContaining('Broadcast `launch`, fetch `stock` added') });
+  });
+
   it('lists them in a Markdown alert of their own, and marks the change lines', () => {
     const head = withProviders({ ...sendgrid, options: { apiUrl: 'https://relay.example.net' } });
     const markdown = renderMarkdown(diffBundles(withProviders(sendgrid), head), head);
