@@ -210,36 +210,19 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- (Checked first: CREATE TRIGGER locks the table. The message log's triggers move to its partitioned parent
--- with it: db/partitions.ts.)
-DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.messages'::regclass AND tgname = 'outbox_messages_insert') THEN
-    CREATE TRIGGER outbox_messages_insert AFTER INSERT ON herald.messages
-      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_inserted();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.messages'::regclass AND tgname = 'outbox_messages_update') THEN
-    CREATE TRIGGER outbox_messages_update AFTER UPDATE ON herald.messages
-      REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_updated();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.runs'::regclass AND tgname = 'outbox_runs_insert') THEN
-    CREATE TRIGGER outbox_runs_insert AFTER INSERT ON herald.runs
-      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_runs_inserted();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.runs'::regclass AND tgname = 'outbox_runs_update') THEN
-    CREATE TRIGGER outbox_runs_update AFTER UPDATE ON herald.runs
-      REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_runs_updated();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.preferences'::regclass AND tgname = 'outbox_preferences_insert') THEN
-    CREATE TRIGGER outbox_preferences_insert AFTER INSERT ON herald.preferences
-      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_preferences_written();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.preferences'::regclass AND tgname = 'outbox_preferences_update') THEN
-    CREATE TRIGGER outbox_preferences_update AFTER UPDATE ON herald.preferences
-      REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_preferences_written();
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'herald.users'::regclass AND tgname = 'outbox_users_update') THEN
-    CREATE TRIGGER outbox_users_update AFTER UPDATE ON herald.users
-      REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_users_updated();
-  END IF;
-END $$;
+-- (The message log's triggers move to its partitioned parent with it: db/partitions.ts.)
+CREATE TRIGGER outbox_messages_insert AFTER INSERT ON herald.messages
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_inserted();
+CREATE TRIGGER outbox_messages_update AFTER UPDATE ON herald.messages
+  REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_updated();
+CREATE TRIGGER outbox_runs_insert AFTER INSERT ON herald.runs
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_runs_inserted();
+CREATE TRIGGER outbox_runs_update AFTER UPDATE ON herald.runs
+  REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_runs_updated();
+CREATE TRIGGER outbox_preferences_insert AFTER INSERT ON herald.preferences
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_preferences_written();
+CREATE TRIGGER outbox_preferences_update AFTER UPDATE ON herald.preferences
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_preferences_written();
+CREATE TRIGGER outbox_users_update AFTER UPDATE ON herald.users
+  REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_users_updated();
 `;
