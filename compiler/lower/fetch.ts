@@ -143,7 +143,7 @@ function lowerHeaders(scope: WorkflowScope, spec: FetchSpec, where: () => Source
       );
     }
   }
-  return { ...out };
+  return out;
 }
 
 /**
