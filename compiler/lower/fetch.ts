@@ -11,7 +11,7 @@ import type { FetchSpec } from '../dsl/definitions.ts';
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import type { SerialSchema } from '../load/serial.ts';
 import { closest } from '../templates/closest.ts';
-import { describeShape, type Shape, shapeFromJsonSchema } from '../templates/shape.ts';
+import { describeShape, type Shape, shapeAt, shapeFromJsonSchema } from '../templates/shape.ts';
 import { durationMs } from './durations.ts';
 import type { WorkflowScope } from './steps.ts';
 
@@ -168,23 +168,11 @@ export function fetchedProblem(ref: string, fetched: ReadonlyMap<string, Shape> 
 
 /** Walks `path` through a shape: true, or the first missing segment with a hint. */
 function fieldAt(shape: Shape, path: readonly string[]): true | { missing: string; hint: string } {
-  let current = shape;
-  for (const [index, segment] of path.entries()) {
-    if (current.kind === 'any') return true;
-    if (current.kind === 'array' && /^\d+$/.test(segment)) {
-      current = current.items;
-      continue;
-    }
-    if (current.kind !== 'object') return { missing: path.slice(0, index + 1).join('.'), hint: `it is ${describeShape(current)}, which has no fields` };
-    const next = current.fields.get(segment) ?? current.rest;
-    if (!next) {
-      const guess = closest(segment, current.fields.keys());
-      return {
-        missing: path.slice(0, index + 1).join('.'),
-        hint: guess ? `did you mean "${guess}"?` : `known fields: ${[...current.fields.keys()].join(', ')}`,
-      };
-    }
-    current = next;
-  }
-  return true;
+  const found = shapeAt(shape, path, 'index');
+  if (found.ok) return true;
+  const { index, parent } = found;
+  const missing = path.slice(0, index + 1).join('.');
+  if (parent.kind !== 'object') return { missing, hint: `it is ${describeShape(parent)}, which has no fields` };
+  const guess = closest(path[index]!, parent.fields.keys());
+  return { missing, hint: guess ? `did you mean "${guess}"?` : `known fields: ${[...parent.fields.keys()].join(', ')}` };
 }

@@ -6,7 +6,7 @@
 import type { Bundle, EventMatch } from '../bundle/schema.ts';
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import { closest } from '../templates/closest.ts';
-import { describeShape, shapeFromJsonSchema, type Shape } from '../templates/shape.ts';
+import { describeShape, type Shape, shapeAt, shapeFromJsonSchema } from '../templates/shape.ts';
 import type { LowerContext } from './context.ts';
 
 export interface MatchInput {
@@ -81,28 +81,21 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 /** The shape at a dot path of event data; paths stop at lists (a match compares one value with one value). */
 function fieldAt(root: Shape, path: string, eventName: string): Field {
-  let shape = root;
   const segments = path.split('.');
-  for (const [i, segment] of segments.entries()) {
-    const owner = segments.slice(0, i).join('.');
-    if (shape.kind === 'any') return { ok: true, shape };
-    if (shape.kind !== 'object') {
-      return { ok: false, message: `: "${owner}" is ${describeShape(shape)} and has no field "${segment}"` };
-    }
-    const next = shape.fields.get(segment) ?? shape.rest;
-    if (!next) {
-      const fields = [...shape.fields.keys()];
-      const guess = closest(segment, fields);
-      const written = (candidate: string) => [...segments.slice(0, i), candidate].join('.');
-      return {
-        ok: false,
-        message: owner ? `: "${owner}" has no field "${segment}"` : '',
-        hint: guess ? `did you mean "${written(guess)}"?` : `"${owner || eventName}" has: ${fields.map((f) => `"${f}"`).join(', ') || '(no fields)'}`,
-      };
-    }
-    shape = next;
-  }
-  return { ok: true, shape };
+  const found = shapeAt(root, segments, 'none');
+  if (found.ok) return found;
+  const { index: i, parent } = found;
+  const segment = segments[i]!;
+  const owner = segments.slice(0, i).join('.');
+  if (parent.kind !== 'object') return { ok: false, message: `: "${owner}" is ${describeShape(parent)} and has no field "${segment}"` };
+  const fields = [...parent.fields.keys()];
+  const guess = closest(segment, fields);
+  const written = (candidate: string) => [...segments.slice(0, i), candidate].join('.');
+  return {
+    ok: false,
+    message: owner ? `: "${owner}" has no field "${segment}"` : '',
+    hint: guess ? `did you mean "${written(guess)}"?` : `"${owner || eventName}" has: ${fields.map((f) => `"${f}"`).join(', ') || '(no fields)'}`,
+  };
 }
 
 /** JSON types a shape may hold; null when anything goes (an untyped field, an enum without a type). */

@@ -6,7 +6,7 @@
 import { closest } from './closest.ts';
 import type { VariableScope } from './scope.ts';
 import { USER_SHAPE } from './scope.ts';
-import { describeShape, scalar, type Shape } from './shape.ts';
+import { describeShape, scalar, type Shape, shapeAt } from './shape.ts';
 
 export interface Frame {
   /** What `this` is in this scope. */
@@ -71,17 +71,8 @@ interface WalkContext {
 }
 
 function walk(start: Shape, segments: readonly string[], ctx: WalkContext): Resolution {
-  let shape = start;
-  for (let i = 0; i < segments.length; i++) {
-    const part = segments[i]!;
-    let next: Shape | undefined;
-    if (shape.kind === 'any') return { ok: true, shape };
-    if (shape.kind === 'object') next = shape.fields.get(part) ?? shape.rest;
-    else if (shape.kind === 'array') next = /^\d+$/.test(part) ? shape.items : part === 'length' ? scalar('number') : undefined;
-    if (!next) return failure(shape, segments, i, ctx);
-    shape = next;
-  }
-  return { ok: true, shape };
+  const found = shapeAt(start, segments, 'index-or-length');
+  return found.ok ? found : failure(found.parent, segments, found.index, ctx);
 }
 
 function failure(parent: Shape, segments: readonly string[], index: number, ctx: WalkContext): Resolution {

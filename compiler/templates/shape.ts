@@ -148,3 +148,26 @@ export function describeShape(shape: Shape): string {
   if (shape.kind === 'any') return 'a value';
   return /^[aeiou]/.test(shape.type) ? `an ${shape.type}` : `a ${shape.type}`;
 }
+
+/** Where a walk along a path stopped: the shape reached, or the index of the segment that `parent` lacks. */
+export type ShapeAt = { ok: true; shape: Shape } | { ok: false; index: number; parent: Shape };
+
+/**
+ * Walks `segments` through a shape, as data is read: an object's field (or its other keys' shape), anything under
+ * `any`. Lists are read by `lists`: `none` stops at a list (a value compared as one), `index` reads `0`, `1`, … as
+ * its items, `index-or-length` also `length` (a template's `{{items.length}}`).
+ */
+export function shapeAt(start: Shape, segments: readonly string[], lists: 'none' | 'index' | 'index-or-length'): ShapeAt {
+  let shape = start;
+  for (const [index, segment] of segments.entries()) {
+    if (shape.kind === 'any') return { ok: true, shape };
+    let next: Shape | undefined;
+    if (shape.kind === 'object') next = shape.fields.get(segment) ?? shape.rest;
+    else if (shape.kind === 'array' && lists !== 'none') {
+      next = /^\d+$/.test(segment) ? shape.items : lists === 'index-or-length' && segment === 'length' ? scalar('number') : undefined;
+    }
+    if (!next) return { ok: false, index, parent: shape };
+    shape = next;
+  }
+  return { ok: true, shape };
+}
