@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../../compiler/bundle/schema.ts';
 import { engineRun, makeBundle, makeUser, scheduleOf, send, workflow } from '../../test/setup/engine-bundle.ts';
-import { advance, createRun, FETCH_ATTEMPTS, FETCH_BACKOFF_MS, type Action, type FetchOutcome } from './index.ts';
+import { FETCH_ATTEMPTS, FETCH_BACKOFF_MS, FETCH_MAX_RETRY_AFTER_MS } from './fetch.ts';
+import { advance, createRun, type Action, type FetchOutcome } from './index.ts';
 
 const cart = (extra: Partial<Extract<Step, { kind: 'fetch' }>> = {}): Step => ({
   id: 'cart',
@@ -93,6 +94,27 @@ describe('fetch step', () => {
     expect(outcomes(h)).toEqual(['requesting', 'retrying', 'requesting', 'retrying', 'requesting', 'fetched']);
     expect(h.state.history.find((e) => e.outcome === 'retrying')?.detail).toMatchObject({ attempt: 1, error: 'http_503', status: 503, response: 'busy' });
     expect(h.state.waiting).toMatchObject({ kind: 'send', stepId: 'other' });
+  });
+
+  it('retries a 408 as a provider call would, and waits out a Retry-After longer than the backoff', () => {
+    const h = flow();
+    h.feed({ type: 'start', now: 0 });
+    const first = h.feed({ type: 'fetchResult', now: 10, stepId: 'cart', attempt: 1, outcome: { kind: 'response', status: 408, body: '' } });
+    expect(scheduleOf(first)).toMatchObject({ at: 10 + FETCH_BACKOFF_MS[0] });
+    h.feed({ type: 'timer', now: 1_010, token: scheduleOf(first)!.token });
+    const busy: FetchOutcome = { kind: 'response', status: 429, body: 'slow down', retryAfterMs: 30_000 };
+    const second = h.feed({ type: 'fetchResult', now: 1_100, stepId: 'cart', attempt: 2, outcome: busy });
+    expect(scheduleOf(second)).toMatchObject({ at: 1_100 + 30_000 });
+    expect(h.state.history.at(-1)).toMatchObject({ outcome: 'retrying', detail: { error: 'http_429', retryAfterMs: 30_000 } });
+  });
+
+  it('does not wait for a Retry-After past its limit: the attempt is the last', () => {
+    const h = flow(cart({ onError: 'continue' }));
+    h.feed({ type: 'start', now: 0 });
+    const outcome: FetchOutcome = { kind: 'response', status: 503, body: '', retryAfterMs: FETCH_MAX_RETRY_AFTER_MS + 1 };
+    const actions = h.feed({ type: 'fetchResult', now: 10, stepId: 'cart', attempt: 1, outcome });
+    expect(scheduleOf(actions)).toBeUndefined();
+    expect(h.state.history.find((e) => e.outcome === 'failed')?.detail).toMatchObject({ attempt: 1, error: 'http_503' });
   });
 
   it(`fails the run after ${FETCH_ATTEMPTS} attempts with onError 'fail'`, () => {

@@ -6,6 +6,7 @@
  */
 import { fetchEnvProblem } from '../../compiler/bundle/fetch-env.ts';
 import { originOf, URL_VARIABLE } from '../../compiler/bundle/fetch-url.ts';
+import { isRetryableStatus } from '../../compiler/bundle/http-retry.ts';
 import type { FetchStep, JsonValue } from '../../compiler/bundle/schema.ts';
 import { responseValidator } from '../../compiler/bundle/validators.ts';
 import { resolveRef } from './refs.ts';
@@ -14,8 +15,10 @@ import type { FetchOutcome } from './types.ts';
 
 /** Attempts in all: the first and two retries. */
 export const FETCH_ATTEMPTS = 3;
-/** The wait before retry n (after attempt n failed). */
+/** The wait before retry n (after attempt n failed), unless the server's Retry-After asks for longer. */
 export const FETCH_BACKOFF_MS = [1_000, 4_000] as const;
+/** A Retry-After longer than this is not waited for: the attempt counts as the last (onError applies). */
+export const FETCH_MAX_RETRY_AFTER_MS = 5 * 60_000;
 /** How much of an answer (or of its problems) the why-log keeps. */
 export const FETCH_LOG_CHARS = 1_000;
 
@@ -78,17 +81,25 @@ export function requestFetch(turn: Turn, step: FetchStep, attempt: number): 'rec
   return 'recorded';
 }
 
-type Verdict = { ok: true; value: JsonValue; status: number; body: string } | { ok: false; retry: boolean; error: string; detail: Record<string, JsonValue> };
+type Verdict =
+  | { ok: true; value: JsonValue; status: number; body: string }
+  | { ok: false; retry: boolean; retryAfterMs?: number; error: string; detail: Record<string, JsonValue> };
 
-/** What an outcome means: the validated answer, or an error that is worth retrying (5xx, 429, timeout, network) or not. */
-export function judgeFetch(step: FetchStep, outcome: FetchOutcome): Verdict {
+/**
+ * What an outcome means: the validated answer, or an error that is worth retrying (408, 429, 5xx as for a
+ * provider: compiler/bundle/http-retry.ts; a timeout, a network error) or not.
+ */
+function judgeFetch(step: FetchStep, outcome: FetchOutcome): Verdict {
   if (outcome.kind === 'error') {
     const retry = outcome.error === 'timeout' || outcome.error === 'network';
     return { ok: false, retry, error: outcome.error, detail: { message: cut(outcome.message) } };
   }
   const { status, body } = outcome;
   if (status < 200 || status > 299) {
-    return { ok: false, retry: status >= 500 || status === 429, error: `http_${status}`, detail: { status, response: cut(body) } };
+    const retry = isRetryableStatus(status);
+    const wait = retry ? outcome.retryAfterMs : undefined;
+    const detail: Record<string, JsonValue> = { status, response: cut(body), ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+    return { ok: false, retry, ...(wait === undefined ? {} : { retryAfterMs: wait }), error: `http_${status}`, detail };
   }
   let parsed: unknown;
   try {
@@ -135,8 +146,9 @@ export function applyFetchResult(turn: Turn, step: FetchStep, attempt: number, o
     resume(turn, true);
     return 'resume';
   }
-  if (verdict.retry && attempt < FETCH_ATTEMPTS) {
-    const at = turn.now + FETCH_BACKOFF_MS[attempt - 1]!;
+  const hint = verdict.retryAfterMs;
+  if (verdict.retry && attempt < FETCH_ATTEMPTS && (hint === undefined || hint <= FETCH_MAX_RETRY_AFTER_MS)) {
+    const at = turn.now + Math.max(FETCH_BACKOFF_MS[attempt - 1]!, hint ?? 0);
     record(turn, step.id, 'fetch', 'retrying', { attempt, error: verdict.error, ...verdict.detail, retryAt: at });
     blockOnTimer(turn, step.id, 'fetch', at);
     turn.state.waiting = { ...turn.state.waiting!, attempt };

@@ -13,7 +13,7 @@ export { hasAddress, resolvePreference, type PreferenceRule } from './preference
 export { checkMatch, eventReachesRun, type MatchCheck } from './match.ts';
 export { resolveRef, setPath } from './refs.ts';
 export { isFinished, isStarted } from './turn.ts';
-export { FETCH_ATTEMPTS, FETCH_BACKOFF_MS, templateData } from './fetch.ts';
+export { templateData } from './fetch.ts';
 export { fetchEnvProblem } from '../../compiler/bundle/fetch-env.ts';
 export { planSend, windowZone, type SendPlan, type SkipReason } from './send.ts';
 export { type TenantSnapshot, withTenant } from './tenant.ts';

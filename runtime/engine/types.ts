@@ -140,7 +140,8 @@ export type Fact =
  * `refused`: the outbound guard would not connect (SSRF rules); `no_response`: a scenario gave no fixture.
  */
 export type FetchOutcome =
-  | { kind: 'response'; status: number; body: string }
+  /** `retryAfterMs`: the server's pause hint (Retry-After) on an error status, read by the driver. */
+  | { kind: 'response'; status: number; body: string; retryAfterMs?: number }
   | { kind: 'error'; error: 'timeout' | 'network' | 'refused' | 'too_large' | 'no_response'; message: string };
 
 /** A channel the send may use, in order, with the providers to try on it in failover order. */

@@ -7,6 +7,7 @@
  * Retries and the failure policy are the engine's (runtime/engine/fetch.ts), the same in both drivers.
  */
 import type { PgBoss } from 'pg-boss';
+import { retryAfterMs, TOO_LARGE_CODE, transportProblem } from '../delivery/providers/failure.ts';
 import { fetchEnvProblem } from '../engine/index.ts';
 import type { ActionOf, FetchOutcome } from '../engine/index.ts';
 import { outboundFetch } from '../outbound/fetch.ts';
@@ -60,13 +61,15 @@ export async function performFetch(
         policy: outboundPolicy(env, mode),
       },
     );
-    return { kind: 'response', status: response.status, body: await response.text() };
+    const wait = response.ok ? undefined : retryAfterMs(response.headers);
+    return { kind: 'response', status: response.status, body: await response.text(), ...(wait === undefined ? {} : { retryAfterMs: wait }) };
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof OutboundRefusedError) return { kind: 'error', error: 'refused', message };
-    if (code === 'HERALD_TIMEOUT') return { kind: 'error', error: 'timeout', message: `no answer within ${action.timeoutMs} ms` };
-    if (code === 'HERALD_TOO_LARGE') return { kind: 'error', error: 'too_large', message: `the answer is over ${FETCH_MAX_BYTES} bytes` };
+    if ((error as { code?: unknown }).code === TOO_LARGE_CODE) {
+      return { kind: 'error', error: 'too_large', message: `the answer is over ${FETCH_MAX_BYTES} bytes` };
+    }
+    if (transportProblem(error).kind === 'timeout') return { kind: 'error', error: 'timeout', message: `no answer within ${action.timeoutMs} ms` };
     return { kind: 'error', error: 'network', message };
   }
 }

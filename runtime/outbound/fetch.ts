@@ -11,7 +11,7 @@ import type { LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { timeoutError } from '../delivery/providers/failure.ts';
+import { TOO_LARGE_CODE, timeoutError } from '../delivery/providers/failure.ts';
 import { checkOutboundUrl, type OutboundPolicy, OutboundRefusedError, outboundPolicy } from './guard.ts';
 
 export interface OutboundInit {
@@ -66,7 +66,7 @@ function requestOnce(url: URL, addresses: string[], init: OutboundInit, maxBytes
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > maxBytes) return request.destroy(Object.assign(new Error(`the answer is longer than ${maxBytes} bytes`), { code: 'HERALD_TOO_LARGE' }));
+          if (size > maxBytes) return request.destroy(Object.assign(new Error(`the answer is longer than ${maxBytes} bytes`), { code: TOO_LARGE_CODE }));
           chunks.push(chunk);
         });
         res.on('end', () => {

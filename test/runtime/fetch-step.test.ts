@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { performFetch } from '../../runtime/execution/fetch-step.ts';
+import { FETCH_MAX_BYTES, performFetch } from '../../runtime/execution/fetch-step.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { compileTree, ROOT } from '../setup/tree.ts';
 import { client, eventually, messagesOf, startTestRuntime, type Api } from './harness.ts';
@@ -54,6 +54,8 @@ function shop(req: IncomingMessage, res: ServerResponse): void {
   if (path === '/carts/bad') return json(200, '<html>not json</html>');
   if (path === '/carts/lost') return json(200, '{"status":"lost"}');
   if (path === '/carts/slow') return void hanging.push(res);
+  if (path === '/carts/busy') return void res.writeHead(429, { 'retry-after': '7' }).end('slow down');
+  if (path === '/carts/huge') return json(200, JSON.stringify({ status: 'open', pad: 'x'.repeat(FETCH_MAX_BYTES) }));
   json(404, '{}');
 }
 
@@ -169,6 +171,20 @@ describe('fetch step (pg-boss driver)', () => {
     );
     expect(outcome).toMatchObject({ kind: 'error', error: 'refused', message: expect.stringMatching(/DATABASE_URL .*DATABASE_\*/) });
     expect(seen.length).toBe(before);
+  });
+
+  it("hands the engine the server's Retry-After with an error status", async () => {
+    const action = { type: 'fetch' as const, stepId: 'cart', attempt: 1, url: `http://127.0.0.1:${port}/carts/busy`, headers: {}, timeoutMs: 400 };
+    expect(await performFetch(action, {}, 'development')).toEqual({ kind: 'response', status: 429, body: 'slow down', retryAfterMs: 7_000 });
+  });
+
+  it('gives up on an answer over the size limit (too_large), never reading it whole', async () => {
+    const action = { type: 'fetch' as const, stepId: 'cart', attempt: 1, url: `http://127.0.0.1:${port}/carts/huge`, headers: {}, timeoutMs: 2_000 };
+    expect(await performFetch(action, {}, 'development')).toEqual({
+      kind: 'error',
+      error: 'too_large',
+      message: `the answer is over ${FETCH_MAX_BYTES} bytes`,
+    });
   });
 
   it('refuses http to loopback when the runtime runs in production mode', async () => {

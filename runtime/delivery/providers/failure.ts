@@ -1,14 +1,15 @@
 /**
  * How a provider failure becomes a `DeliveryResult`: one engine for every adapter, so "retryable" means the
- * same thing whichever SDK failed. Retryable: 408, 429, 5xx, timeouts and connection errors (the provider may
- * serve the next attempt, or the next provider will); permanent: any other 4xx (another attempt would be
- * refused the same way). The provider's own pause hint (Retry-After, rate-limit reset) comes back in ms.
+ * same thing whichever SDK failed. Retryable: 408, 429, 5xx (compiler/bundle/http-retry.ts, the fetch step's
+ * rule too), timeouts and connection errors (the provider may serve the next attempt, or the next provider
+ * will); permanent: any other 4xx (another attempt would be refused the same way). The provider's own pause hint (Retry-After, rate-limit reset) comes back in ms.
  *
  * Results end up in the message log and in API answers, so nothing that comes out of here may carry a
  * credential: adapters hand their secrets to a `Redactor`, and only the fields picked here (a one-line
  * message, the provider's error body, a few headers) ever leave — never an SDK error object, whose request
  * config holds the Authorization header.
  */
+import { isRetryableStatus } from '../../../compiler/bundle/http-retry.ts';
 import type { JsonValue } from '../../../compiler/bundle/schema.ts';
 import type { DeliveryResult } from './types.ts';
 
@@ -41,9 +42,8 @@ export function timeoutError(ms: number): Error {
   return Object.assign(new Error(`no answer within ${ms}ms`), { name: 'TimeoutError', code: DEADLINE_CODE });
 }
 
-export function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500;
-}
+/** The code an answer longer than the caller's limit fails with (runtime/outbound/fetch.ts). */
+export const TOO_LARGE_CODE = 'HERALD_TOO_LARGE';
 
 // ---------------------------------------------------------------------------------------------------------
 // Headers

@@ -11,7 +11,7 @@ import { checkOutboundUrl, OutboundRefusedError, outboundPolicy } from '../../ou
 import { outboundFetch } from '../../outbound/fetch.ts';
 import { signWebhook } from '../../outbound/sign.ts';
 import type { RenderedContent } from '../../render/index.ts';
-import { createRedactor, httpFailure, permanentFailure, transportFailure } from './failure.ts';
+import { createRedactor, httpFailure, permanentFailure, TOO_LARGE_CODE, transportFailure } from './failure.ts';
 import type { DeliveryProvider, DeliveryResult, OutboundMessage } from './types.ts';
 
 export interface WebhookProviderConfig {
@@ -75,7 +75,7 @@ export function createWebhookProvider(config: WebhookProviderConfig): DeliveryPr
       } catch (error) {
         if (error instanceof OutboundRefusedError) return permanentFailure('webhook', 'outbound_refused', error.message, { providerFault: true });
         // The receiver got the message and answered at length: sending it again would not help (nor be wanted).
-        if ((error as { code?: unknown }).code === 'HERALD_TOO_LARGE') {
+        if ((error as { code?: unknown }).code === TOO_LARGE_CODE) {
           return permanentFailure(
             'webhook',
             'answer_too_large',
