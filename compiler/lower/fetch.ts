@@ -6,6 +6,7 @@
  * fetch that runs before it on every path and a field of its response schema.
  */
 import { judgeEndpoint } from '../bundle/endpoints.ts';
+import { originOf, URL_VARIABLE } from '../bundle/fetch-url.ts';
 import type { FetchStep, JsonValue } from '../bundle/schema.ts';
 import type { FetchSpec } from '../dsl/definitions.ts';
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
@@ -19,8 +20,6 @@ import type { WorkflowScope } from './steps.ts';
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 const MAX_FETCH_TIMEOUT_MS = 30_000;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
-/** `{{ cart_id }}`, `{{order.id}}`: plain paths only (no helpers: the value is URL-encoded as text). */
-export const URL_VARIABLE = /\{\{\s*([^{}\s]*)\s*\}\}/g;
 
 type At = (...field: string[]) => () => SourceLocation;
 
@@ -117,14 +116,6 @@ function checkUrl(scope: WorkflowScope, spec: FetchSpec, where: () => SourceLoca
     if (found !== true) {
       ctx.report('bad-fetch', where(), `fetch "${spec.id}": url reads {{${path}}}, but event "${scope.event}" has no field "${found.missing}"`, found.hint);
     }
-  }
-}
-
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
   }
 }
 
