@@ -40,27 +40,13 @@ export interface PartitionedTable {
   indexes: readonly IndexSpec[];
   /** A bigserial column, whose sequence must outlive the first partition. */
   serial?: string;
-  /** Statement triggers with transition tables live on the partitioned table, not on a partition. */
-  triggers?: readonly string[];
 }
-
-const INBOX_TRIGGERS = [
-  'CREATE TRIGGER inbox_notify_insert AFTER INSERT ON herald.inbox REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify()',
-  'CREATE TRIGGER inbox_notify_update AFTER UPDATE ON herald.inbox REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.inbox_notify()',
-];
-
-// The outbox's (migration 10, runtime/outbox/): a status change writes its lifecycle event in the same statement.
-const MESSAGE_OUTBOX_TRIGGERS = [
-  'CREATE TRIGGER outbox_messages_insert AFTER INSERT ON herald.messages REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_inserted()',
-  'CREATE TRIGGER outbox_messages_update AFTER UPDATE ON herald.messages REFERENCING OLD TABLE AS before_rows NEW TABLE AS after_rows FOR EACH STATEMENT EXECUTE FUNCTION herald.outbox_messages_updated()',
-];
 
 export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
   {
     table: 'messages',
     column: 'created_at',
     primaryKey: 'id, created_at',
-    triggers: MESSAGE_OUTBOX_TRIGGERS,
     indexes: [
       { name: 'by_run', columns: 'run_id, step_id, channel' },
       { name: 'by_user', columns: 'user_id, created_at DESC, id DESC' },
@@ -83,7 +69,6 @@ export const PARTITIONED_TABLES: readonly PartitionedTable[] = [
       { name: 'by_user', columns: 'user_id, created_at DESC' },
       { name: 'by_message', columns: 'message_id' },
     ],
-    triggers: INBOX_TRIGGERS,
   },
   {
     table: 'events',
@@ -321,6 +306,13 @@ async function addMissingIndexes(client: pg.Client, spec: PartitionedTable): Pro
 /** The renames, the partitioned table and the ATTACH, in the caller's transaction (the old table locked). */
 async function switchToPartitioned(client: pg.Client, spec: PartitionedTable, legacy: string, at: number, primaryKeyIndex: string | null): Promise<void> {
   const { table } = spec;
+  // The table's triggers (the inbox's notify, the outbox's: statement triggers with transition tables, which a
+  // partition cannot have) move to the partitioned table: read as PostgreSQL prints them while they still name
+  // the table by the name the partitioned table takes, dropped from the old one, made again after.
+  const triggers = await client.query<{ name: string; def: string }>(
+    `SELECT tgname AS name, pg_get_triggerdef(oid) AS def FROM pg_trigger WHERE tgrelid = to_regclass($1) AND NOT tgisinternal ORDER BY tgname`,
+    [`herald.${table}`],
+  );
   await client.query(`ALTER TABLE herald.${table} RENAME TO ${legacy}`);
   // A partition's unique keys are its partitioned table's (which hold the time): the old table's give way, the
   // primary key to the one built for it. Left in place, an old unique key would refuse a row the partitioned
@@ -341,7 +333,7 @@ async function switchToPartitioned(client: pg.Client, spec: PartitionedTable, le
     [`herald.${legacy}`],
   );
   for (const [n, { name }] of old.rows.entries()) await client.query(`ALTER INDEX herald."${name}" RENAME TO ${legacy}_${n + 1}`);
-  for (const trigger of spec.triggers ?? []) await client.query(`DROP TRIGGER IF EXISTS ${trigger.split(' ')[2]} ON herald.${legacy}`);
+  for (const { name } of triggers.rows) await client.query(`DROP TRIGGER "${name.replaceAll('"', '""')}" ON herald.${legacy}`);
   await client.query(`CREATE TABLE herald.${table} (LIKE herald.${legacy} INCLUDING DEFAULTS INCLUDING STORAGE) PARTITION BY RANGE (${spec.column})`);
   await client.query(`ALTER TABLE herald.${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY (${spec.primaryKey})`);
   for (const index of spec.indexes) {
@@ -355,7 +347,7 @@ async function switchToPartitioned(client: pg.Client, spec: PartitionedTable, le
        END $$`,
     );
   }
-  for (const trigger of spec.triggers ?? []) await client.query(trigger);
+  for (const { def } of triggers.rows) await client.query(def);
   // The valid bound constraint proves every row fits: ATTACH reads none of them.
   // (Kept when empty too: it is where a row dated before the first day goes, rather than failing.)
   await client.query(`ALTER TABLE herald.${table} ATTACH PARTITION herald.${legacy} FOR VALUES FROM (MINVALUE) TO (${literal(at)})`);

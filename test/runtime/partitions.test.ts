@@ -38,6 +38,16 @@ const partitionsOf = async (client: pg.Client, table: string) =>
 const relkind = async (client: pg.Client, table: string) =>
   (await client.query<{ k: string }>('SELECT relkind AS k FROM pg_class WHERE oid = $1::regclass', [`herald.${table}`])).rows[0]?.k;
 
+/** The message log's and the inbox's triggers, on whichever table (a partition too): `table trigger function`. */
+const triggersOf = async (client: pg.Client) =>
+  (
+    await client.query<{ t: string }>(
+      `SELECT c.relname || ' ' || tg.tgname || ' ' || p.proname AS t
+       FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc p ON p.oid = tg.tgfoid
+       WHERE n.nspname = 'herald' AND c.relname ~ '^(messages|inbox)' AND NOT tg.tgisinternal ORDER BY tg.tgname`,
+    )
+  ).rows.map((r) => r.t);
+
 /** One message row of the previous release's shape (a random id, a time of its own). */
 const oldMessage = (runId: string, stepId: string, createdAt: Date) =>
   [randomUUID(), runId, stepId, 'email', 'onboarding', 'welcome', 'u-1', 'delivered', createdAt] as const;
@@ -69,6 +79,14 @@ describe('a new database', () => {
         // The old (empty) table stays as the partition of everything before today; then today and the days ahead.
         expect(parts).toEqual([`${table}_before_${day(now)}`, ...Array.from({ length: DAYS_AHEAD + 1 }, (_, i) => `${table}_p${day(now + i * DAY)}`)].sort());
       }
+      // The migrations' triggers (statement triggers with transition tables) moved to the partitioned tables,
+      // as they were; none is left on a partition.
+      expect(await triggersOf(client)).toEqual([
+        'inbox inbox_notify_insert inbox_notify',
+        'inbox inbox_notify_update inbox_notify',
+        'messages outbox_messages_insert outbox_messages_inserted',
+        'messages outbox_messages_update outbox_messages_updated',
+      ]);
       // Done once: a second start (or a second process) finds nothing to do.
       expect(await preparePartitions(db, now)).toEqual({ converted: [], created: [], dropped: [] });
 
@@ -135,6 +153,13 @@ describe('the previous release’s database', () => {
         expect(await partitionsOf(client, table)).toContain(`${table}_before_${boundary}`);
       }
       expect((await client.query('SELECT count(*)::int AS n FROM herald.messages')).rows[0].n).toBe(2);
+      // The old tables' triggers are the partitioned tables' now.
+      expect(await triggersOf(client)).toEqual([
+        'inbox inbox_notify_insert inbox_notify',
+        'inbox inbox_notify_update inbox_notify',
+        'messages outbox_messages_insert outbox_messages_inserted',
+        'messages outbox_messages_update outbox_messages_updated',
+      ]);
       // The old table's key is the one built beforehand, concurrently (ATTACH built none under its lock), and
       // its old unique keys are gone: one unique index is left, the partitioned table's key's partition.
       const unique = await client.query<{ name: string }>(
