@@ -6,6 +6,7 @@
  * fetch that runs before it on every path and a field of its response schema.
  */
 import { judgeEndpoint } from '../bundle/endpoints.ts';
+import { fetchEnvProblem } from '../bundle/fetch-env.ts';
 import { originOf, URL_VARIABLE } from '../bundle/fetch-url.ts';
 import type { FetchStep, JsonValue } from '../bundle/schema.ts';
 import type { FetchSpec } from '../dsl/definitions.ts';
@@ -124,8 +125,18 @@ function lowerHeaders(scope: WorkflowScope, spec: FetchSpec, where: () => Source
   const out: NonNullable<FetchStep['headers']> = Object.create(null);
   for (const [name, value] of Object.entries(spec.headers)) {
     if (typeof value === 'string') out[name] = { value };
-    else if (typeof value === 'object' && value !== null && value.kind === 'env' && ENV_NAME.test(value.name)) out[name] = { env: value.name };
-    else {
+    else if (typeof value === 'object' && value !== null && value.kind === 'env' && ENV_NAME.test(value.name)) {
+      // The runtime refuses these at each attempt; refusing them here fails the build instead of every run.
+      const problem = fetchEnvProblem(value.name, scope.bundle);
+      if (problem === null) out[name] = { env: value.name };
+      else
+        scope.ctx.report(
+          'bad-fetch',
+          where(),
+          `fetch "${spec.id}": header "${name}" reads env('${value.name}'): ${problem}`,
+          "read a variable of the API's own (env('SHOP_TOKEN')): Herald's settings and provider credentials never leave the runtime",
+        );
+    } else {
       scope.ctx.report(
         'bad-fetch',
         where(),

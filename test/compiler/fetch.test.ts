@@ -1,7 +1,8 @@
 /**
  * The fetch step at compile time: what the bundle holds (env names, never values; the answer as JSON Schema;
  * defaults written out) and every check, with file:line: the URL (https, its variables in the trigger's data),
- * headers, the timeout, and `s.fetched(…)` / `{{fetched.…}}` against the fetches that run before them.
+ * headers (never Herald's own settings or a provider's credentials), the timeout, and `s.fetched(…)` /
+ * `{{fetched.…}}` against the fetches that run before them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildResult } from '../../compiler/build.ts';
@@ -46,6 +47,7 @@ export const broken = workflow('broken', {
     s.branch('b', [{ when: s.fetched('cart', 'stauts').eq('open'), then: [] }, { when: s.fetched('kart', 'status').exists(), then: [] }]),
     s.send('typo', { template: typo, channel: 'email' }),
     s.fetch('host', { url: 'https://{{cart_id}}.shop.example.com/carts', response: z.object({}) }),
+    s.fetch('secrets', { url: 'https://api.example.com/x', headers: { a: env('DATABASE_URL'), b: env('SENDGRID_API_KEY') }, response: z.object({}) }),
   ],
 });
 `;
@@ -100,6 +102,12 @@ describe('fetch checks', () => {
       expect.stringMatching(/^flows\.ts:15 bad-fetch: send "typo" uses template "typo", which reads \{\{fetched\.cart\.stauts\}\}: .*no field "stauts"/),
       expect.stringMatching(
         /^flows\.ts:16 bad-fetch: fetch "host": url .* has a \{\{…\}\} variable in its scheme, host or port: .* \| write the scheme, host and port as text/,
+      ),
+      expect.stringMatching(
+        /^flows\.ts:17 bad-fetch: fetch "secrets": header "a" reads env\('DATABASE_URL'\): DATABASE_URL is one of the runtime's own settings/,
+      ),
+      expect.stringMatching(
+        /^flows\.ts:17 bad-fetch: fetch "secrets": header "b" reads env\('SENDGRID_API_KEY'\): SENDGRID_API_KEY holds a provider's credentials/,
       ),
     ]);
   });
