@@ -6,10 +6,9 @@
  * listed when what a recipient gets differs (a footer edit inside an `{{#if}}` a template never opens changes nothing).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { CHANNELS, type Bundle, type JsonValue, type Template } from '../bundle/schema.ts';
-import { renderTemplate } from '../../runtime/render/index.ts';
-import { builtinValues, DEFAULT_PUBLIC_URL, uuidLike } from '../preview/builtins.ts';
-import { SAMPLE_USER } from '../preview/collect.ts';
+import type { Bundle, Template } from '../bundle/schema.ts';
+import { DEFAULT_PUBLIC_URL } from '../preview/builtins.ts';
+import { examplesOf, renderChannels } from '../preview/collect.ts';
 
 export interface CompositionChange {
   kind: 'layout' | 'partial' | 'brand';
@@ -63,30 +62,13 @@ function alteredTemplates(base: Bundle, head: Bundle, candidates: Template[]): s
     .sort();
 }
 
-/** Every channel of the default content and of each locale, rendered with the event's first example (a failure is its message). */
+/** Every channel of the default content and of each locale, rendered as the preview renders it, with the event's first example (a failure is its message). */
 function rendered(bundle: Bundle, template: Template): Record<string, unknown> {
-  const first = bundle.events[template.event]?.examples[0];
-  const data = first !== null && typeof first === 'object' && !Array.isArray(first) ? (first as Record<string, JsonValue>) : {};
+  const data = examplesOf(bundle, template).list[0]!;
   const out: Record<string, unknown> = Object.create(null);
   for (const locale of [null, ...Object.keys(template.locales).sort()]) {
-    for (const channel of CHANNELS) {
-      if (!template.content[channel] && !(locale !== null && template.locales[locale]?.[channel])) continue;
-      const extra = builtinValues({
-        bundle,
-        publicUrl: DEFAULT_PUBLIC_URL,
-        userId: SAMPLE_USER.id,
-        category: null,
-        channel,
-        messageId: uuidLike(1),
-        runId: uuidLike(2),
-        digest: { count: 1, items: [data], omitted: 0 },
-        now: 0,
-      });
-      try {
-        out[`${locale ?? 'default'}:${channel}`] = renderTemplate(template, channel, { data, user: { ...SAMPLE_USER, locale }, locale, extra });
-      } catch (error) {
-        out[`${locale ?? 'default'}:${channel}`] = error instanceof Error ? error.message : String(error);
-      }
+    for (const render of renderChannels(bundle, template, locale, data, { publicUrl: DEFAULT_PUBLIC_URL, category: null, digestItems: [data] })) {
+      out[`${locale ?? 'default'}:${render.channel}`] = render.ok ? render.content : render.error;
     }
   }
   return out;

@@ -66,14 +66,16 @@ export function collectPreviews(bundle: Bundle, options: { publicUrl?: string } 
     });
 }
 
-function examplesOf(bundle: Bundle, template: Template): { list: Record<string, JsonValue>[]; note: string | null } {
+/** The event's examples that are objects, or one empty example (with a note saying so) when it has none. */
+export function examplesOf(bundle: Bundle, template: Template): { list: Record<string, JsonValue>[]; note: string | null } {
   const raw = bundle.events[template.event]?.examples ?? [];
   const list = raw.filter((e): e is Record<string, JsonValue> => e !== null && typeof e === 'object' && !Array.isArray(e));
   if (list.length > 0) return { list, note: null };
   return { list: [{}], note: `event "${template.event}" has no examples: rendered with empty data (add examples to the event to preview real values)` };
 }
 
-function renderChannels(
+/** Each channel the template (or its locale variant) has content for, rendered by the runtime's renderer for SAMPLE_USER. */
+export function renderChannels(
   bundle: Bundle,
   template: Template,
   locale: string | null,
