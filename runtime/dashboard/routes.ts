@@ -247,7 +247,7 @@ function dashboardRoutes(routes: Router, deps: AppDeps): void {
   });
 
   // ── outbound webhooks (runtime/outbox/) ──
-  routes.get('/dashboard/webhooks', page, async (c) => html(c, webhooksPage(await endpointPanels(deps.db, 50))));
+  routes.get('/dashboard/webhooks', page, async (c) => html(c, webhooksPage(await endpointPanels(scanDatabase(c, deps), 50))));
 
   // ── providers ──
   routes.get('/dashboard/providers', page, (c) => {

@@ -1,6 +1,6 @@
 /** An endpoint's latest deliveries with every attempt, as the API and the dashboard show them. */
 import { rows, type SqlClient } from '../db/sql-client.ts';
-import { present } from './endpoints.ts';
+import { type EndpointView, present } from './endpoints.ts';
 import * as sql from './sql.ts';
 
 export interface DeliveryWithAttempts {
@@ -16,8 +16,19 @@ export interface DeliveryWithAttempts {
   finishedAt: string | null;
 }
 
-export async function deliveriesOf(db: SqlClient, endpointId: string, limit: number): Promise<DeliveryWithAttempts[]> {
-  const deliveries = await rows<sql.DeliveryView>(db, sql.recentDeliveries(endpointId, limit));
+/** Pending deliveries counted up to this per endpoint on the dashboard's page; past it, "at least". */
+export const PENDING_COUNT_CAP = 10_000;
+
+export interface EndpointPanel {
+  endpoint: EndpointView & { kind: string };
+  /** Pending deliveries, at most PENDING_COUNT_CAP (then `pendingMore`). */
+  pending: number;
+  pendingMore: boolean;
+  deliveries: DeliveryWithAttempts[];
+}
+
+/** The deliveries with their attempts (one query for all of them), in the order given. */
+async function withAttempts(db: SqlClient, deliveries: sql.DeliveryView[]): Promise<DeliveryWithAttempts[]> {
   const attempts = deliveries.length ? await rows<sql.AttemptView>(db, sql.attemptsOf(deliveries.map((d) => String(d.id)))) : [];
   const byDelivery = new Map<string, DeliveryWithAttempts['attempts']>();
   for (const a of attempts) {
@@ -39,15 +50,29 @@ export async function deliveriesOf(db: SqlClient, endpointId: string, limit: num
   }));
 }
 
-/** Every endpoint (the Segment destination too) with its counts by state and latest deliveries: the dashboard's page. */
-export async function endpointPanels(db: SqlClient, perEndpoint: number) {
-  const endpoints = await rows<sql.EndpointRow>(db, sql.allEndpoints());
-  const counts = await rows<{ endpoint_id: string; state: string; n: number }>(db, sql.deliveryCounts());
-  return Promise.all(
-    endpoints.map(async (row) => {
-      const byState: Record<string, number> = Object.create(null);
-      for (const c of counts) if (c.endpoint_id === row.id) byState[c.state] = c.n;
-      return { endpoint: { ...present(row), kind: row.kind }, counts: byState, deliveries: await deliveriesOf(db, row.id, perEndpoint) };
-    }),
-  );
+export async function deliveriesOf(db: SqlClient, endpointId: string, limit: number): Promise<DeliveryWithAttempts[]> {
+  return withAttempts(db, await rows<sql.DeliveryView>(db, sql.recentDeliveries(endpointId, limit)));
+}
+
+/**
+ * Every endpoint (the Segment destination too, and disabled ones) with its pending count and latest deliveries:
+ * the dashboard's page, in three bounded queries whatever the number of endpoints or deliveries.
+ */
+export async function endpointPanels(db: SqlClient, perEndpoint: number): Promise<EndpointPanel[]> {
+  const endpoints = await rows<sql.EndpointRow & { pending: number }>(db, sql.endpointsWithPending(PENDING_COUNT_CAP + 1));
+  const latest = await rows<sql.DeliveryView & { endpoint_id: string }>(db, sql.latestDeliveries(perEndpoint));
+  const shown = await withAttempts(db, latest);
+  const byEndpoint = new Map<string, DeliveryWithAttempts[]>();
+  for (const [i, d] of shown.entries()) {
+    const id = latest[i]!.endpoint_id;
+    const list = byEndpoint.get(id) ?? [];
+    list.push(d);
+    byEndpoint.set(id, list);
+  }
+  return endpoints.map(({ pending, ...row }) => ({
+    endpoint: { ...present(row), kind: row.kind },
+    pending: Math.min(pending, PENDING_COUNT_CAP),
+    pendingMore: pending > PENDING_COUNT_CAP,
+    deliveries: byEndpoint.get(row.id) ?? [],
+  }));
 }

@@ -32,7 +32,6 @@ export const insertEndpoint = (url: string, secret: string, eventTypes: string[]
     maxEnabled,
   );
 export const endpointById = (id: string) => s('SELECT * FROM herald.outbound_endpoints WHERE id = $1', id);
-export const allEndpoints = () => s('SELECT * FROM herald.outbound_endpoints ORDER BY kind DESC, created_at, id');
 export const webhookEndpoints = () => s(`SELECT * FROM herald.outbound_endpoints WHERE kind = 'webhook' ORDER BY created_at, id`);
 export const rotateSecret = (id: string, secret: string) =>
   s(`UPDATE herald.outbound_endpoints SET secret = $2, updated_at = now() WHERE id = $1 AND kind = 'webhook' RETURNING *`, id, secret);
@@ -223,8 +222,30 @@ export interface AttemptView {
   duration_ms: number;
 }
 
+/**
+ * Each endpoint's latest `perEndpoint` deliveries, newest first: one bounded read of its index per endpoint,
+ * for the dashboard's page.
+ */
+export const latestDeliveries = (perEndpoint: number) =>
+  s(
+    `SELECT d.endpoint_id, d.id, d.event_id, ev.type, d.user_key, d.state, d.attempts, d.next_attempt_at, d.last_error, d.created_at, d.finished_at
+     FROM herald.outbound_endpoints e
+     CROSS JOIN LATERAL (SELECT * FROM herald.outbound_deliveries d WHERE d.endpoint_id = e.id ORDER BY d.id DESC LIMIT $1) d
+     JOIN herald.outbound_events ev ON ev.id = d.event_id
+     ORDER BY d.endpoint_id, d.id DESC`,
+    perEndpoint,
+  );
+
 export const attemptsOf = (deliveryIds: string[]) =>
   s('SELECT delivery_id, at, status_code, error, duration_ms FROM herald.outbound_attempts WHERE delivery_id = ANY($1::bigint[]) ORDER BY at', deliveryIds);
 
-/** Counts by state, for the endpoint list. */
-export const deliveryCounts = () => s(`SELECT endpoint_id, state, count(*)::int AS n FROM herald.outbound_deliveries GROUP BY endpoint_id, state`);
+/**
+ * Every endpoint with how many deliveries it has pending, counted up to `cap` (from the pending heads' index):
+ * a dead endpoint's days of backlog are not read whole each time the page is shown.
+ */
+export const endpointsWithPending = (cap: number) =>
+  s(
+    `SELECT e.*, (SELECT count(*) FROM (SELECT 1 FROM herald.outbound_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'pending' LIMIT $1) p)::int AS pending
+     FROM herald.outbound_endpoints e ORDER BY e.kind DESC, e.created_at, e.id`,
+    cap,
+  );

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as coreSql from '../../runtime/db/sql.ts';
 import { exec, rows } from '../../runtime/db/sql-client.ts';
+import { endpointPanels } from '../../runtime/outbox/deliveries.ts';
 import { MAX_ENABLED_ENDPOINTS, replay } from '../../runtime/outbox/endpoints.ts';
 import { pruneOutbox } from '../../runtime/outbox/retention.ts';
 import * as outboxSql from '../../runtime/outbox/sql.ts';
@@ -158,7 +159,7 @@ describe('lifecycle events', () => {
       return got.some((e) => e.type === 'message.sent') && got;
     });
     expect(delivered.map((e) => e.type).slice(0, 3)).toEqual(['run.started', 'message.queued', 'message.sent']);
-    const detail = await api<{ deliveries: { type: string; state: string; attempts: { statusCode: number | null }[] }[] }>(
+    const detail = await api<{ deliveries: { id: string; type: string; state: string; attempts: { statusCode: number | null }[] }[] }>(
       'GET',
       `/v1/webhook-endpoints/${flaky.endpoint.id}`,
     );
@@ -174,6 +175,13 @@ describe('lifecycle events', () => {
     expect(page.text).not.toContain(`${receiver.url}/flaky`);
     expect(page.text).toContain('Segment destination');
     expect(page.text).toMatch(/<code>500<\/code>/);
+    expect(page.text).toMatch(/· \d+ pending<\/p>/);
+    // Each endpoint's own latest deliveries, newest first, as the API lists them.
+    const panels = await endpointPanels(runtime.db, 2);
+    const mine = panels.find((p) => p.endpoint.id === flaky.endpoint.id)!;
+    expect(mine.deliveries.map((d) => d.id)).toEqual(detail.body.deliveries.slice(0, 2).map((d) => d.id));
+    expect(mine).toMatchObject({ pending: 0, pendingMore: false });
+    expect(panels.find((p) => p.endpoint.kind === 'segment')).toBeDefined();
   });
 
   it('replays from a cursor with the same webhook-ids', async () => {

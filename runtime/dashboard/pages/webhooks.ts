@@ -1,18 +1,11 @@
 /**
- * Outbound webhooks (runtime/outbox/): each endpoint (and the Segment destination) with its deliveries by state,
+ * Outbound webhooks (runtime/outbox/): each endpoint (and the Segment destination) with its pending deliveries,
  * and its latest deliveries with every attempt (time, answer, error, duration). URLs, errors and user ids come
  * from outside: escaped like everything else.
  */
-import type { DeliveryWithAttempts } from '../../outbox/deliveries.ts';
-import type { EndpointView } from '../../outbox/endpoints.ts';
+import { type DeliveryWithAttempts, type EndpointPanel, PENDING_COUNT_CAP } from '../../outbox/deliveries.ts';
 import { badge, dash, h, time, type Html } from '../html.ts';
 import { page } from '../layout.ts';
-
-export interface EndpointPanel {
-  endpoint: EndpointView & { kind: string };
-  counts: Record<string, number>;
-  deliveries: DeliveryWithAttempts[];
-}
 
 function attemptsCell(d: DeliveryWithAttempts): Html {
   if (d.attempts.length === 0) return dash;
@@ -38,7 +31,7 @@ function panel(p: EndpointPanel): Html {
   const title = e.kind === 'segment' ? 'Segment destination' : e.url;
   return h`<section class="panel" id="endpoint-${e.id}">
   <h2>${title} ${badge(e.enabled ? 'enabled' : 'disabled')}</h2>
-  <p class="muted">${e.eventTypes ? e.eventTypes.join(', ') : 'every event type'} · id <code>${e.id}</code> · pending ${String(p.counts.pending ?? 0)}, delivered ${String(p.counts.delivered ?? 0)}, dead ${String(p.counts.dead ?? 0)}</p>
+  <p class="muted">${e.eventTypes ? e.eventTypes.join(', ') : 'every event type'} · id <code>${e.id}</code> · ${p.pendingMore ? `more than ${PENDING_COUNT_CAP.toLocaleString('en')}` : String(p.pending)} pending</p>
   <div class="table-wrap">
   <table>
     <caption class="sr-only">Latest deliveries to ${title}, newest first</caption>
