@@ -7,7 +7,7 @@ import { findStep } from '../../compiler/bundle/walk.ts';
 import { digestClosesAt, digestSummary } from './digest.ts';
 import { engagementSeen } from './engagements.ts';
 import { applyEvent } from './events.ts';
-import { applyFetchResult, requestFetch } from './fetch.ts';
+import { applyFetchResult, onFetchTimer } from './fetch.ts';
 import { keyOf } from './refs.ts';
 import { planSend } from './send.ts';
 import { block, blockOnTimer, end, isStarted, record, resume, RUN, type Turn } from './turn.ts';
@@ -129,10 +129,10 @@ function onTimer(turn: Turn, token: string): Applied {
       resume(turn, false);
       return 'resume';
     case 'fetch': {
-      // The backoff after a failed attempt is over: ask again.
+      // The backoff after a failed attempt is over (ask again), or the attempt's answer never came.
       const step = findStep(turn.workflow.steps, waiting.stepId);
       if (step?.kind !== 'fetch') return 'ignored';
-      return requestFetch(turn, step, (waiting.attempt ?? 1) + 1);
+      return onFetchTimer(turn, step, waiting);
     }
     case 'digest': {
       const stepId = waiting.stepId;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../../compiler/bundle/schema.ts';
 import { engineRun, makeBundle, makeUser, scheduleOf, send, workflow } from '../../test/setup/engine-bundle.ts';
-import { FETCH_ATTEMPTS, FETCH_BACKOFF_MS, FETCH_MAX_RETRY_AFTER_MS } from './fetch.ts';
+import { FETCH_ANSWER_GRACE_MS, FETCH_ATTEMPTS, FETCH_BACKOFF_MS, FETCH_MAX_RETRY_AFTER_MS } from './fetch.ts';
 import { advance, createRun, type Action, type FetchOutcome } from './index.ts';
 
 const cart = (extra: Partial<Extract<Step, { kind: 'fetch' }>> = {}): Step => ({
@@ -94,6 +94,27 @@ describe('fetch step', () => {
     expect(outcomes(h)).toEqual(['requesting', 'retrying', 'requesting', 'retrying', 'requesting', 'fetched']);
     expect(h.state.history.find((e) => e.outcome === 'retrying')?.detail).toMatchObject({ attempt: 1, error: 'http_503', status: 503, response: 'busy' });
     expect(h.state.waiting).toMatchObject({ kind: 'send', stepId: 'other' });
+  });
+
+  it('counts an answer that never comes as a timed-out attempt at its timer, and ignores it if it comes later', () => {
+    const h = flow(cart({ onError: 'continue' }));
+    const lost = scheduleOf(h.feed({ type: 'start', now: 0 }));
+    expect(lost).toMatchObject({ at: 5_000 + FETCH_ANSWER_GRACE_MS, stepId: 'cart' });
+    expect(h.state.waiting).toMatchObject({ kind: 'fetch', reply: 'fetchResult', attempt: 1, token: lost!.token });
+    const retry = scheduleOf(h.feed({ type: 'timer', now: lost!.at, token: lost!.token }));
+    expect(retry).toMatchObject({ at: lost!.at + FETCH_BACKOFF_MS[0] });
+    expect(h.state.history.at(-1)).toMatchObject({ outcome: 'retrying', detail: { attempt: 1, error: 'timeout' } });
+    // The lost answer, late: the run waits on the retry's timer, not on it.
+    expect(h.feed({ type: 'fetchResult', now: lost!.at + 1, stepId: 'cart', attempt: 1, outcome: ok({ status: 'open' }) })).toEqual([]);
+    const second = h.feed({ type: 'timer', now: retry!.at, token: retry!.token });
+    expect(fetchOf(second)).toMatchObject({ attempt: 2 });
+    // Answered in time: the lost-answer timer of attempt 2 comes to nothing when it fires.
+    const pending = scheduleOf(second)!;
+    h.feed({ type: 'fetchResult', now: retry!.at + 10, stepId: 'cart', attempt: 2, outcome: ok({ status: 'open' }) });
+    expect(h.state.fetched).toEqual({ cart: { status: 'open' } });
+    const before = h.state;
+    expect(h.feed({ type: 'timer', now: pending.at, token: pending.token })).toEqual([]);
+    expect(h.state).toBe(before);
   });
 
   it('retries a 408 as a provider call would, and waits out a Retry-After longer than the backoff', () => {

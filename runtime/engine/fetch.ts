@@ -10,7 +10,7 @@ import { isRetryableStatus } from '../../compiler/bundle/http-retry.ts';
 import type { FetchStep, JsonValue } from '../../compiler/bundle/schema.ts';
 import { responseValidator } from '../../compiler/bundle/validators.ts';
 import { resolveRef } from './refs.ts';
-import { block, blockOnTimer, end, record, resume, type Turn } from './turn.ts';
+import { blockOnTimer, end, record, resume, type Turn } from './turn.ts';
 import type { FetchOutcome } from './types.ts';
 
 /** Attempts in all: the first and two retries. */
@@ -19,6 +19,12 @@ export const FETCH_ATTEMPTS = 3;
 export const FETCH_BACKOFF_MS = [1_000, 4_000] as const;
 /** A Retry-After longer than this is not waited for: the attempt counts as the last (onError applies). */
 export const FETCH_MAX_RETRY_AFTER_MS = 5 * 60_000;
+/**
+ * How long past an attempt's own deadline the run waits for its answer before counting the attempt as failed: an
+ * answer can be lost (the driver's job gave up, a process died with it), and a run must not wait on it forever.
+ * Longer than the pg-boss driver's retries of a fetch job whose answer could not be enqueued (~10 minutes).
+ */
+export const FETCH_ANSWER_GRACE_MS = 15 * 60_000;
 /** How much of an answer (or of its problems) the why-log keeps. */
 export const FETCH_LOG_CHARS = 1_000;
 
@@ -64,10 +70,11 @@ export function runFetch(turn: Turn, step: FetchStep): void {
 }
 
 /**
- * Emits attempt `attempt` of the request and waits for its answer; a request that may not be made (a URL the
+ * Emits attempt `attempt` of the request and waits for its answer, or for the timer that counts it lost (see
+ * FETCH_ANSWER_GRACE_MS; an answer that comes after it is ignored). A request that may not be made (a URL the
  * trigger's data would move, a header reading a reserved variable) fails at once, as a refused URL does.
  */
-export function requestFetch(turn: Turn, step: FetchStep, attempt: number): 'recorded' | 'resume' {
+function requestFetch(turn: Turn, step: FetchStep, attempt: number): 'recorded' | 'resume' {
   const built = fetchUrl(step, turn.state.data);
   const problem = 'problem' in built ? built.problem : headerProblem(step, turn.bundle);
   if (problem !== null || !('url' in built)) {
@@ -77,8 +84,17 @@ export function requestFetch(turn: Turn, step: FetchStep, attempt: number): 'rec
   turn.actions.push({ type: 'fetch', stepId: step.id, attempt, url, headers: { ...step.headers }, timeoutMs: step.timeoutMs });
   // Header names only: a value may be a secret read from the environment.
   record(turn, step.id, 'fetch', 'requesting', { url, attempt, ...(step.headers ? { headers: Object.keys(step.headers).sort() } : {}) });
-  block(turn, { stepId: step.id, kind: 'fetch', reply: 'fetchResult', attempt });
+  blockOnTimer(turn, step.id, 'fetch', turn.now + step.timeoutMs + FETCH_ANSWER_GRACE_MS);
+  turn.state.waiting = { ...turn.state.waiting!, reply: 'fetchResult', attempt };
   return 'recorded';
+}
+
+/** The timer of a fetch wait: the answer to the attempt never came (a failed attempt), or the backoff is over. */
+export function onFetchTimer(turn: Turn, step: FetchStep, waiting: { reply?: string; attempt?: number }): 'recorded' | 'resume' {
+  const attempt = waiting.attempt ?? 1;
+  if (waiting.reply !== 'fetchResult') return requestFetch(turn, step, attempt + 1);
+  const message = `no answer to attempt ${attempt} came back within ${step.timeoutMs + FETCH_ANSWER_GRACE_MS} ms: counted as timed out`;
+  return applyFetchResult(turn, step, attempt, { kind: 'error', error: 'timeout', message });
 }
 
 type Verdict =

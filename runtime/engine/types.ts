@@ -26,7 +26,10 @@ export interface Waiting {
   until?: number;
   /** Identifies the timer; a timer fact with another token is stale and ignored (e.g. a wait already satisfied). */
   token?: string;
-  /** For waits on the driver (no timer): the fact type that resumes the run (a digest waits for two in turn). */
+  /**
+   * For waits on the driver: the fact type that resumes the run (a digest waits for two in turn). A fetch waits
+   * for it and for a timer at once (the timer counts a lost answer as a failed attempt).
+   */
   reply?: 'sendResult' | 'throttleResult' | 'digestResult' | 'digestCollected' | 'fetchResult';
   /** A fetch's attempt (1, 2, 3): waiting for its answer, or, on a retry's timer, the attempt that failed. */
   attempt?: number;

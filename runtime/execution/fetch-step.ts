@@ -14,7 +14,7 @@ import { outboundFetch } from '../outbound/fetch.ts';
 import { OutboundRefusedError, outboundPolicy } from '../outbound/guard.ts';
 import type { RuntimeMode } from '../config.ts';
 import type { SqlClient } from '../db/sql-client.ts';
-import { asBossDb, DAY_SECONDS, sendFact } from './queue.ts';
+import { asBossDb, queueOptions, sendFact } from './queue.ts';
 
 export const FETCH_QUEUE = 'herald-fetch';
 /** The largest answer read: it travels in a fact job and the run's state keeps its validated part. */
@@ -85,16 +85,15 @@ export async function startFetchWorker(
   /** The runtime's mode: it decides whether the outbound guard allows http to loopback. */
   mode?: RuntimeMode,
 ): Promise<void> {
-  if (!(await boss.getQueue(FETCH_QUEUE))) {
-    // Retried as the fact queue is (up to ~20 min): a job fails only while its answer cannot be enqueued (a database outage).
-    await boss.createQueue(FETCH_QUEUE, {
-      retryLimit: 8,
-      retryDelay: 1,
-      retryBackoff: true,
-      retryDelayMax: 300,
-      expireInSeconds: 120,
-      deleteAfterSeconds: DAY_SECONDS,
-    });
+  // Retried as the fact queue is (queue.ts): a job fails only while its answer cannot be enqueued (a database
+  // outage). Not into the fact queue's dead letter, which ends runs: an answer that never comes is the engine's to
+  // count as a failed attempt (runtime/engine/fetch.ts, FETCH_ANSWER_GRACE_MS). A fetch job is due at once, so no
+  // bundle's retention matters to it.
+  const { deadLetter: _, ...options } = queueOptions(0);
+  const existing = await boss.getQueue(FETCH_QUEUE);
+  if (!existing) await boss.createQueue(FETCH_QUEUE, options);
+  else if (Object.entries(options).some(([key, value]) => (existing as unknown as Record<string, unknown>)[key] !== value)) {
+    await boss.updateQueue(FETCH_QUEUE, options);
   }
   // One job per call (a failed enqueue retries that job alone), several at once: each is mostly waiting on the network.
   await boss.work(FETCH_QUEUE, { batchSize: 1, localConcurrency: 4, pollingIntervalSeconds: 0.5 }, async (jobs: { data: FetchJob }[]) => {
