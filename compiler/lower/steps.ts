@@ -408,21 +408,35 @@ function checkReadSync(scope: WorkflowScope, stepId: string, channels: readonly 
  * the workflow says which fetches ran before it (the template alone is checked with `fetched` open, scope.ts).
  */
 function checkFetchedVariables(scope: WorkflowScope, stepId: string, template: Bundle['templates'][string], path: PathState, where: () => SourceLocation) {
+  for (const ref of fetchedRefs(scope, template)) {
+    const problem = fetchedProblem(ref, path.fetched);
+    if (problem)
+      scope.ctx.report('bad-fetch', where(), `send "${stepId}" uses template "${template.id}", which reads {{${ref}}}: ${problem.message}`, problem.hint);
+  }
+}
+
+/** Each template's `fetched.…` references, by build and template id: found once however many sends use it (parsing every field is the cost). */
+const fetchedRefsOf = new WeakMap<WorkflowScope['ctx'], Map<string, readonly string[]>>();
+
+function fetchedRefs(scope: WorkflowScope, template: Bundle['templates'][string]): readonly string[] {
+  let byTemplate = fetchedRefsOf.get(scope.ctx);
+  if (!byTemplate) fetchedRefsOf.set(scope.ctx, (byTemplate = new Map()));
+  const known = byTemplate.get(template.id);
+  if (known) return known;
   const schema = scope.bundle.events[template.event]?.schema;
-  if (!schema) return;
-  const variables = scopeForEvent(schema);
-  const contents = [template.content, ...Object.values(template.locales)];
-  const seen = new Set<string>();
-  for (const content of contents) {
-    for (const { source } of templateFields(content as Bundle['templates'][string]['content'])) {
-      for (const use of templateVariables(source, variables)) {
-        const ref = use.variable.replace(/^@root\./, '');
-        if (!ref.startsWith('fetched.') || seen.has(ref)) continue;
-        seen.add(ref);
-        const problem = fetchedProblem(ref, path.fetched);
-        if (problem)
-          scope.ctx.report('bad-fetch', where(), `send "${stepId}" uses template "${template.id}", which reads {{${ref}}}: ${problem.message}`, problem.hint);
+  const refs = new Set<string>();
+  if (schema) {
+    const variables = scopeForEvent(schema);
+    for (const content of [template.content, ...Object.values(template.locales)]) {
+      for (const { source } of templateFields(content as Bundle['templates'][string]['content'])) {
+        for (const use of templateVariables(source, variables)) {
+          const ref = use.variable.replace(/^@root\./, '');
+          if (ref.startsWith('fetched.')) refs.add(ref);
+        }
       }
     }
   }
+  const list = [...refs];
+  byTemplate.set(template.id, list);
+  return list;
 }
