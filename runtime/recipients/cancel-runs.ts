@@ -12,12 +12,13 @@ import { rows, type SqlClient } from '../db/sql-client.ts';
 import { processFacts } from '../execution/batch.ts';
 import type { DriverDeps } from '../execution/deps.ts';
 import { asBossDb } from '../execution/queue.ts';
+import { FANOUT_QUEUE_OPTIONS } from './queue.ts';
 import * as sql from './sql.ts';
 
-export const FANOUT_CANCEL_QUEUE = 'herald-fanout-cancel';
+const FANOUT_CANCEL_QUEUE = 'herald-fanout-cancel';
 
 /** Runs cancelled per transaction: each chunk locks its runs only for its own short transaction. */
-export const CANCEL_CHUNK = 200;
+const CANCEL_CHUNK = 200;
 
 export interface CancelRunsJob {
   fanoutId: string;
@@ -55,7 +56,7 @@ async function enqueueCancelRuns(boss: PgBoss, tx: SqlClient, job: CancelRunsJob
 /** Creates the queue and works it: one chunk per job, each in its own transaction. */
 export async function workCancelRuns(boss: PgBoss, db: Database, driver: DriverDeps, onError: (error: unknown) => void): Promise<void> {
   if (!(await boss.getQueue(FANOUT_CANCEL_QUEUE))) {
-    await boss.createQueue(FANOUT_CANCEL_QUEUE, { retryLimit: 20, retryDelay: 1, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 300, notify: true });
+    await boss.createQueue(FANOUT_CANCEL_QUEUE, FANOUT_QUEUE_OPTIONS);
   }
   await boss.work(FANOUT_CANCEL_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, async (jobs: { data: CancelRunsJob }[]) => {
     for (const job of jobs) {

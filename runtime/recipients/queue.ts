@@ -19,8 +19,9 @@ export interface PageJob {
  * A page is one transaction of a few statements; a failed one is retried with backoff, and its fan-out waits.
  * `notify`: the next page, enqueued as its page commits, wakes a worker at once (a NOTIFY) rather than at the next
  * poll, so a fan-out with no rate goes page after page at database speed, not one page per polling interval.
+ * The fan-out's cancel queue (cancel-runs.ts) has the same: its chunks chain the same way.
  */
-const FANOUT_QUEUE_OPTIONS = {
+export const FANOUT_QUEUE_OPTIONS = {
   retryLimit: 20,
   retryDelay: 1,
   retryBackoff: true,
