@@ -68,7 +68,8 @@ export async function startEmbeddedPostgres(
   dataDir: string,
   options: {
     port?: number;
-    log?: (line: string) => void /** Server settings (`-c name=value`), e.g. the benchmarks' max_connections. */;
+    log?: (line: string) => void;
+    /** Server settings (`-c name=value`), e.g. the benchmarks' max_connections. */
     settings?: Record<string, string>;
   } = {},
 ): Promise<EmbeddedDatabase> {

@@ -7,7 +7,8 @@
  *
  * Not pg-boss: the run queue's workers are what sends messages, and a dead endpoint must never hold one of their
  * slots; and "a user's later events wait behind a failing one" is a query over the deliveries, not a job option.
- * The loop has a pool of its own (a couple of connections), so it never waits behind, or holds up, the sends.
+ * The loop uses the process's pool: single statements (a claim, an attempt's outcome), and no connection held
+ * while it posts, so a slow endpoint holds none of the sends' connections.
  */
 import { rows, exec, type SqlClient } from '../db/sql-client.ts';
 import { type BackoffPolicy, DEFAULT_MAX_AGE_MS, retryIn } from './backoff.ts';
