@@ -4,7 +4,7 @@
  * They are not in the bundle themselves: templates carry the resolved content.
  */
 import type { Bundle } from '../bundle/schema.ts';
-import { CONTENT_MARKER, type CompositionParts, type LayoutSource, type PartialSource } from '../templates/compose.ts';
+import { type CompositionParts, expandLayout, type LayoutSource, type PartialSource } from '../templates/compose.ts';
 import { uniqueById } from './catalog.ts';
 import type { LowerContext } from './context.ts';
 
@@ -12,12 +12,31 @@ import type { LowerContext } from './context.ts';
 const LAYOUT_CHANNELS = new Set(['email']);
 
 export function lowerLayouts(ctx: LowerContext, events: Bundle['events']): CompositionParts {
+  const partials = new Map<string, PartialSource>();
+  for (const { def, file } of uniqueById(ctx, 'partial', ctx.all('partial'), (d) => d.id)) {
+    if (typeof def.html !== 'string' && typeof def.text !== 'string') {
+      ctx.report(
+        'invalid-definition',
+        ctx.where('partial', def.id, file),
+        `partial "${def.id}" has neither html nor text`,
+        'add html (for email bodies), text (for everything else), or both',
+      );
+      continue;
+    }
+    partials.set(def.id, {
+      id: def.id,
+      ...(typeof def.html === 'string' ? { html: def.html } : {}),
+      ...(typeof def.text === 'string' ? { text: def.text } : {}),
+    });
+  }
+
   const layouts = new Map<string, LayoutSource>();
   for (const { def, file } of uniqueById(ctx, 'layout', ctx.all('layout'), (d) => d.id)) {
     const frames = (['html', 'text'] as const).filter((frame) => def[frame] !== undefined);
     for (const frame of frames) {
       const source = def[frame];
-      const markers = typeof source === 'string' ? [...source.matchAll(CONTENT_MARKER)].length : 0;
+      // Counted with its partials expanded, as composition wraps each template's email in it.
+      const markers = typeof source === 'string' ? expandLayout(def.id, frame, source, partials).markers.length : 0;
       if (markers === 1) continue;
       ctx.report(
         'invalid-definition',
@@ -25,7 +44,7 @@ export function lowerLayouts(ctx: LowerContext, events: Bundle['events']): Compo
         typeof source !== 'string'
           ? `the ${frame} of layout "${def.id}" is not a text`
           : `the ${frame} of layout "${def.id}" has ${markers === 0 ? 'no' : markers} {{{content}}} marker${markers > 1 ? 's' : ''}`,
-        "put {{{content}}} (three braces: the body is already HTML) once, where each template's body goes",
+        "put {{{content}}} (three braces: the body is already HTML) once, in the layout or a partial it brings in, where each template's body goes",
       );
     }
     if (typeof def.html !== 'string') continue;
@@ -42,24 +61,6 @@ export function lowerLayouts(ctx: LowerContext, events: Bundle['events']): Compo
       html: def.html,
       ...(def.text === undefined ? {} : { text: def.text }),
       ...(def.event === undefined ? {} : { event: def.event }),
-    });
-  }
-
-  const partials = new Map<string, PartialSource>();
-  for (const { def, file } of uniqueById(ctx, 'partial', ctx.all('partial'), (d) => d.id)) {
-    if (typeof def.html !== 'string' && typeof def.text !== 'string') {
-      ctx.report(
-        'invalid-definition',
-        ctx.where('partial', def.id, file),
-        `partial "${def.id}" has neither html nor text`,
-        'add html (for email bodies), text (for everything else), or both',
-      );
-      continue;
-    }
-    partials.set(def.id, {
-      id: def.id,
-      ...(typeof def.html === 'string' ? { html: def.html } : {}),
-      ...(typeof def.text === 'string' ? { text: def.text } : {}),
     });
   }
 

@@ -17,7 +17,7 @@ import { originAt, splice, textOf, tracedOf, type TextSource, type Traced } from
 export type { CompositionProblem, PartialSource } from './partials.ts';
 
 /** The marker a layout's html and text put where the template's body goes. */
-export const CONTENT_MARKER = /\{\{\{\s*content\s*\}\}\}/g;
+const CONTENT_MARKER = /\{\{\{\s*content\s*\}\}\}/g;
 
 export interface LayoutSource {
   id: string;
@@ -209,16 +209,24 @@ function chooseLayout(template: TemplateSource, parts: CompositionParts, problem
   return layout;
 }
 
-/** The layout's html or text (its partials expanded) with `body` where `{{{content}}}` is; the layout alone checks the marker. */
+/**
+ * A layout's html or text with its partials expanded, and its `{{{content}}}` markers there: the one count of the
+ * marker rule (exactly one, a partial's included), which lower/layouts.ts reports and wrapIn follows.
+ */
+export function expandLayout(id: string, frame: 'html' | 'text', source: string, partials: ReadonlyMap<string, PartialSource>) {
+  const expanded = expandPartials(tracedOf({ kind: 'layout', id, path: [frame], text: source }), frame, partials);
+  return { expanded, markers: [...textOf(expanded.traced).matchAll(CONTENT_MARKER)] };
+}
+
+/** The layout's html or text (its partials expanded) with `body` where `{{{content}}}` is. */
 function wrapIn(layout: LayoutSource, frame: 'html' | 'text', body: Traced, partials: ReadonlyMap<string, PartialSource>) {
   const source = layout[frame];
   if (source === undefined) return { traced: body, used: new Set<string>(), problems: [] };
-  const expanded = expandPartials(tracedOf({ kind: 'layout', id: layout.id, path: [frame], text: source }), frame, partials);
-  const text = textOf(expanded.traced);
-  const marker = [...text.matchAll(CONTENT_MARKER)];
-  if (marker.length !== 1) return { traced: body, used: expanded.used, problems: [] }; // reported once, on the layout
-  const at = marker[0]!.index;
-  return { traced: splice(expanded.traced, at, at + marker[0]![0].length, body), used: expanded.used, problems: expanded.problems };
+  const { expanded, markers } = expandLayout(layout.id, frame, source, partials);
+  // Not exactly one: lower/layouts.ts reported it on the layout, and the build fails there.
+  if (markers.length !== 1) return { traced: body, used: expanded.used, problems: [] };
+  const [marker] = markers as [RegExpExecArray];
+  return { traced: splice(expanded.traced, marker.index, marker.index + marker[0].length, body), used: expanded.used, problems: expanded.problems };
 }
 
 /** The template checks on a composed string, each problem at the character of the source that wrote it. */

@@ -51,6 +51,9 @@ export const receipt = template('receipt', {
   layout: false,
   email: { subject: 'Receipt {{order_id}}', text: 'Receipt for {{order_id}}' },
 });
+// Its {{{content}}} marker is in a partial it brings in: counted with its partials expanded, as composition does.
+export const framedBody = partial('framed-body', { html: '<main>{{{content}}}</main>' });
+export const framed = layout('framed', { html: '<html>{{> framed-body}}</html>' });
 `;
 
 const BROKEN = `${CATALOGUE}
@@ -72,6 +75,8 @@ export const welcome = template('welcome', {
   email: { subject: 'Hi', html: '{{> order-line}} {{> order-lines}}' },
   sms: { body: '{{> ping-a}}' },
 });
+export const bodyAgain = partial('body-again', { html: '<p>{{{content}}}</p>' });
+export const twoBodies = layout('two-bodies', { html: '<html>{{{content}}}{{> body-again}}</html>' });
 `;
 
 afterAll(() => {
@@ -120,7 +125,7 @@ describe('layouts, partials and brand at build time', () => {
     expect(bundle!.settings.brand).toEqual({ name: 'Acme', postalAddress: '1 Main St, Springfield', colors: { primary: '#0a66c2' } });
   });
 
-  it('checks a partial against each template that brings it in, and refuses unknown and circular partials and layouts without a body', async () => {
+  it('checks a partial against each template that brings it in, and refuses unknown and circular partials and layouts without exactly one body', async () => {
     const { bundle, diagnostics } = await buildTree('layouts-broken', { 'index.ts': BROKEN });
     expect(bundle).toBeNull();
     // Without hints (the list of known variables grows with the runtime's built-ins); the did-you-mean below.
@@ -129,6 +134,7 @@ describe('layouts, partials and brand at build time', () => {
       'index.ts:21 circular-partial: partial "ping-b" (text), brought in by template "welcome" (sms.body): partials include each other in a circle: ping-a → ping-b → ping-a',
       'index.ts:22 invalid-definition: the html of layout "no-content" has no {{{content}}} marker',
       'index.ts:31 unknown-reference: template "welcome", email.html: unknown partial "order-lines"',
+      'index.ts:35 invalid-definition: the html of layout "two-bodies" has 2 {{{content}}} markers',
     ]);
     expect(diagnostics.find((d) => d.code === 'unknown-reference')?.hint).toBe('did you mean "order-line"?');
     // At the partial's line, and the column of the variable inside it.
