@@ -2,7 +2,7 @@
  * When a failed delivery is tried again: exponential backoff from `baseMs` (doubling, capped at an hour), for
  * up to `maxAgeMs` (3 days) from the event's first delivery; past that it is dead-lettered. Pure.
  */
-export const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
+const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 export const DEFAULT_MAX_AGE_MS = 3 * 24 * 60 * 60 * 1000;
 
 export interface BackoffPolicy {

@@ -22,7 +22,6 @@ export const OUTBOUND_EVENT_TYPES = [
 ] as const;
 
 export const outboundEventTypeSchema = z.enum(OUTBOUND_EVENT_TYPES);
-export type OutboundEventType = z.infer<typeof outboundEventTypeSchema>;
 
 /** An event as the outbox holds it and as receivers get it (the body of the signed POST). */
 export interface OutboundEvent {

@@ -11,7 +11,7 @@
  */
 import type { Database } from '../db/pool.ts';
 import { exec } from '../db/sql-client.ts';
-import { DEFAULTS, type OutboxWorker, startOutboxWorker } from './worker.ts';
+import { DEFAULTS, startOutboxWorker } from './worker.ts';
 import { createSegmentDestination, SEGMENT_EVENT_TYPES } from './segment.ts';
 import * as sql from './sql.ts';
 
@@ -20,11 +20,9 @@ export interface OutboxOptions {
   db: Database;
   env: NodeJS.ProcessEnv;
   onError: (error: unknown) => void;
-  onDelivered?: (count: number) => void;
 }
 
 export interface Outbox {
-  worker: OutboxWorker | null;
   stop(): Promise<void>;
 }
 
@@ -51,14 +49,12 @@ export async function startOutbox(options: OutboxOptions): Promise<Outbox> {
       ? startOutboxWorker(db, {
           concurrency,
           timeoutMs: Math.max(100, timeoutMs),
-          backoff: { baseMs: Math.max(1, baseMs) },
+          backoffBaseMs: Math.max(1, baseMs),
           segment,
           onError: options.onError,
-          ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
         })
       : null;
   return {
-    worker,
     async stop() {
       await worker?.stop();
       await segment?.close().catch(options.onError);

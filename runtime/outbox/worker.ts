@@ -20,17 +20,12 @@ import * as sql from './sql.ts';
 export interface OutboxWorkerOptions {
   /** Posts in flight at once in this process. */
   concurrency?: number;
-  /** Posts in flight at once to one endpoint (sql.ts `claimHeads`): a slow endpoint never takes every slot. */
-  perEndpoint?: number;
-  /** How often an idle loop looks for due deliveries. */
-  pollMs?: number;
   /** One attempt's deadline. */
   timeoutMs?: number;
-  backoff?: Partial<BackoffPolicy>;
+  /** The first retry's delay (backoff.ts). */
+  backoffBaseMs?: number;
   segment?: SegmentDestination | null;
   onError?: (error: unknown) => void;
-  /** Counts delivered events (the bench's figure, /metrics). */
-  onDelivered?: (count: number) => void;
 }
 
 export interface OutboxWorker {
@@ -39,6 +34,10 @@ export interface OutboxWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * perEndpoint: posts in flight at once to one endpoint (sql.ts `claimHeads`), so a slow endpoint never takes every
+ * slot; pollMs: how often an idle loop looks for due deliveries.
+ */
 export const DEFAULTS = { concurrency: 16, perEndpoint: 4, pollMs: 500, timeoutMs: 10_000, backoffBaseMs: 5_000 };
 
 function eventOf(row: sql.ClaimedRow): OutboundEvent {
@@ -61,10 +60,9 @@ async function attempt(row: sql.ClaimedRow, timeoutMs: number, segment: SegmentD
 
 export function startOutboxWorker(db: SqlClient, options: OutboxWorkerOptions = {}): OutboxWorker {
   const concurrency = options.concurrency ?? DEFAULTS.concurrency;
-  const perEndpoint = options.perEndpoint ?? DEFAULTS.perEndpoint;
-  const pollMs = options.pollMs ?? DEFAULTS.pollMs;
+  const { perEndpoint, pollMs } = DEFAULTS;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
-  const policy: BackoffPolicy = { baseMs: options.backoff?.baseMs ?? DEFAULTS.backoffBaseMs, maxAgeMs: options.backoff?.maxAgeMs ?? DEFAULT_MAX_AGE_MS };
+  const policy: BackoffPolicy = { baseMs: options.backoffBaseMs ?? DEFAULTS.backoffBaseMs, maxAgeMs: DEFAULT_MAX_AGE_MS };
   // A lease outlives the attempt's deadline (and the write of its outcome), so a slow answer is never posted twice
   // at once; short enough that a killed process's deliveries move on within seconds.
   const leaseMs = timeoutMs + 2_000;
@@ -82,7 +80,6 @@ export function startOutboxWorker(db: SqlClient, options: OutboxWorkerOptions = 
     const durationMs = performance.now() - started;
     const retry = result.ok || result.permanent ? null : retryIn(row.attempts, new Date(row.created_at).getTime(), Date.now(), policy);
     await exec(db, sql.recordAttempt(row.id, { ok: result.ok, statusCode: result.statusCode, error: result.error, durationMs, retryInMs: retry }));
-    if (result.ok) options.onDelivered?.(1);
   };
 
   const look = async () => {
