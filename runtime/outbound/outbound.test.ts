@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboundFetch } from './fetch.ts';
 import { checkOutboundUrl, type OutboundPolicy, OutboundRefusedError, outboundPolicy, parseOutboundAllow } from './guard.ts';
 import { generateWebhookSecret, signWebhook, webhookSecretProblem } from './sign.ts';
+import type { OutboundEvent } from '../outbox/event-types.ts';
+import { postEvent } from '../outbox/post.ts';
+import { postSignedJson } from './signed-post.ts';
 
 /** A policy whose DNS is a table: names resolve as the test says, never through the network. */
 function policy(options: { development?: boolean; allow?: string; dns?: Record<string, string[]> } = {}): OutboundPolicy {
@@ -152,5 +155,86 @@ describe('webhook signatures', () => {
     expect(() => new Webhook(generateWebhookSecret()).verify(body, { ...headers })).toThrow();
     expect(webhookSecretProblem('not a secret')).toMatch(/whsec_/);
     expect(webhookSecretProblem(secret)).toBeNull();
+  });
+});
+
+describe('postSignedJson (the webhook channel and the lifecycle webhooks)', () => {
+  let server: Server;
+  let base = '';
+  const received: { url: string; id: string | undefined }[] = [];
+  const dev = policy({ development: true });
+  const secret = generateWebhookSecret();
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      received.push({ url: req.url ?? '', id: req.headers['webhook-id'] as string | undefined });
+      req.resume();
+      if (req.url === '/moved') res.writeHead(301, { location: 'https://example.com/new' }).end();
+      else if (req.url === '/chatty') res.writeHead(200).end('x'.repeat(70 * 1024));
+      else if (req.url === '/busy') res.writeHead(503, { 'retry-after': '120' }).end('later');
+      else if (req.url === '/gone') res.writeHead(410).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"received":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const post = (path: string) => postSignedJson(`${base}${path}`, secret, 'evt_1', '{"a":1}', { timeoutMs: 2000, policy: dev });
+
+  it('delivers on a 2xx, signed under the given id', async () => {
+    expect(await post('/ok')).toEqual({ ok: true, status: 200, body: '{"received":true}' });
+    expect(received.at(-1)).toEqual({ url: '/ok', id: 'evt_1' });
+  });
+
+  it('counts a redirect (not followed) and an answer past 64 KiB (the receiver got it) as permanent', async () => {
+    expect(await post('/moved')).toMatchObject({
+      ok: false,
+      problem: 'redirect',
+      permanent: true,
+      status: 301,
+      message: expect.stringMatching(/https:\/\/example\.com\/new/),
+    });
+    expect(received.filter((r) => r.url === '/new')).toEqual([]);
+    expect(await post('/chatty')).toMatchObject({ ok: false, problem: 'too_large', permanent: true });
+  });
+
+  it("reads the receiver's Retry-After on a retryable status; a 4xx is not retryable", async () => {
+    expect(await post('/busy')).toMatchObject({
+      ok: false,
+      problem: 'status',
+      permanent: false,
+      retryable: true,
+      status: 503,
+      retryAfterMs: 120_000,
+      body: 'later',
+    });
+    const gone = await post('/gone');
+    expect(gone).toMatchObject({ ok: false, problem: 'status', retryable: false, status: 410 });
+    expect(gone).not.toHaveProperty('retryAfterMs');
+  });
+
+  it('is what an outbox attempt is made of: a redirect and a long answer dead at once, a 5xx retried with its Retry-After', async () => {
+    const event: OutboundEvent = { id: 'evt_2', type: 'message.sent', timestamp: '2025-01-01T00:00:00.000Z', data: {} };
+    const attempt = (path: string) => postEvent(`${base}${path}`, secret, event, 2000, dev);
+    expect(await attempt('/moved')).toMatchObject({ ok: false, permanent: true, statusCode: 301 });
+    expect(await attempt('/chatty')).toMatchObject({ ok: false, permanent: true, statusCode: null });
+    expect(await attempt('/busy')).toEqual({ ok: false, permanent: false, statusCode: 503, error: 'HTTP 503', retryAfterMs: 120_000 });
+    expect(await attempt('/gone')).toEqual({ ok: false, permanent: true, statusCode: 410, error: 'HTTP 410' });
+    expect(await attempt('/ok')).toEqual({ ok: true, permanent: false, statusCode: 200, error: null });
+  });
+
+  it('refuses a URL the guard refuses without a request, and reports a transport error', async () => {
+    const before = received.length;
+    expect(await postSignedJson(`${base}/ok`, secret, 'evt_1', '{}', { timeoutMs: 2000, policy: policy() })).toMatchObject({
+      problem: 'refused',
+      permanent: true,
+    });
+    expect(received.length).toBe(before);
+    const closed = await postSignedJson('http://127.0.0.1:9/', secret, 'evt_1', '{}', { timeoutMs: 2000, policy: dev });
+    expect(closed).toMatchObject({ ok: false, problem: 'transport', permanent: false, error: expect.objectContaining({ code: 'ECONNREFUSED' }) });
   });
 });
