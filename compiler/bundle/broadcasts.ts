@@ -12,10 +12,15 @@ export function broadcastWorkflowId(broadcastId: string): string {
   return `${BROADCAST_WORKFLOW_PREFIX}${broadcastId}`;
 }
 
+/** The broadcast id a run's workflow id names (`broadcast:<id>`), or undefined for a workflow's own. */
+export function broadcastIdOf(workflowId: string): string | undefined {
+  return workflowId.startsWith(BROADCAST_WORKFLOW_PREFIX) ? workflowId.slice(BROADCAST_WORKFLOW_PREFIX.length) : undefined;
+}
+
 /** The broadcast a run's workflow id names, if any. */
 export function broadcastOfWorkflow(bundle: Bundle, workflowId: string): Broadcast | undefined {
-  if (!workflowId.startsWith(BROADCAST_WORKFLOW_PREFIX) || !bundle.broadcasts) return undefined;
-  const id = workflowId.slice(BROADCAST_WORKFLOW_PREFIX.length);
+  const id = broadcastIdOf(workflowId);
+  if (id === undefined || !bundle.broadcasts) return undefined;
   return Object.hasOwn(bundle.broadcasts, id) ? bundle.broadcasts[id] : undefined;
 }
 

@@ -3,7 +3,7 @@
  * causes it (a template's field, per locale; a send's window; a category's `marketing`), a warning, or an error
  * under `settings({ compliance: 'strict' })`.
  */
-import { BROADCAST_WORKFLOW_PREFIX } from '../bundle/broadcasts.ts';
+import { broadcastIdOf } from '../bundle/broadcasts.ts';
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import type { LowerContext } from '../lower/context.ts';
 import { lintBundle } from './lint.ts';
@@ -26,7 +26,7 @@ function locate(ctx: LowerContext, subject: FindingSubject): SourceLocation {
     case 'category':
       return ctx.where('category', subject.id, fileOf('category', subject.id), subject.path);
     case 'step': {
-      const broadcast = subject.workflow.startsWith(BROADCAST_WORKFLOW_PREFIX) ? subject.workflow.slice(BROADCAST_WORKFLOW_PREFIX.length) : undefined;
+      const broadcast = broadcastIdOf(subject.workflow);
       const file = broadcast === undefined ? fileOf('workflow', subject.workflow) : fileOf('broadcast', broadcast);
       return ctx.whereStep(subject.workflow, subject.step, file, subject.path);
     }

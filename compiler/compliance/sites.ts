@@ -3,7 +3,7 @@
  * about it (its category, whether it is critical, the window that applies to it). A template's category is its
  * sends': templates have none of their own.
  */
-import { BROADCAST_WORKFLOW_PREFIX, broadcastWorkflow } from '../bundle/broadcasts.ts';
+import { broadcastIdOf, broadcastWorkflow } from '../bundle/broadcasts.ts';
 import type { Bundle, Category, Channel, SendWindow, Workflow } from '../bundle/schema.ts';
 import { allSteps } from '../bundle/walk.ts';
 
@@ -46,6 +46,6 @@ export function sendSites(bundle: LintInput): SendSite[] {
 
 /** "workflow `onboarding` step `welcome`", or "broadcast `spring-launch`" for a broadcast's send. */
 export function describeSite(site: SendSite): string {
-  const broadcast = site.workflow.startsWith(BROADCAST_WORKFLOW_PREFIX) ? site.workflow.slice(BROADCAST_WORKFLOW_PREFIX.length) : undefined;
+  const broadcast = broadcastIdOf(site.workflow);
   return broadcast === undefined ? `workflow "${site.workflow}" step "${site.step}"` : `broadcast "${broadcast}"`;
 }

@@ -3,7 +3,7 @@
  * each head finding whose rule and subject the base did not have is flagged. A violation already there before
  * is not this change's doing (the check output lists it), and a length that grows stays the same violation.
  */
-import { BROADCAST_WORKFLOW_PREFIX } from '../bundle/broadcasts.ts';
+import { broadcastIdOf } from '../bundle/broadcasts.ts';
 import { lintBundle } from '../compliance/lint.ts';
 import { findingKey, type Finding } from '../compliance/rules.ts';
 import type { RuleInput } from './breaking.ts';
@@ -14,9 +14,8 @@ function place(f: Finding): { section: SectionName; id: string; path?: string } 
   const s = f.subject;
   if (s.kind === 'template') return { section: 'templates', id: s.id, path: [s.locale === undefined ? 'content' : `locales.${s.locale}`, ...s.path].join('.') };
   if (s.kind === 'category') return { section: 'categories', id: s.id };
-  return s.workflow.startsWith(BROADCAST_WORKFLOW_PREFIX)
-    ? { section: 'broadcasts', id: s.workflow.slice(BROADCAST_WORKFLOW_PREFIX.length) }
-    : { section: 'workflows', id: s.workflow };
+  const broadcast = broadcastIdOf(s.workflow);
+  return broadcast === undefined ? { section: 'workflows', id: s.workflow } : { section: 'broadcasts', id: broadcast };
 }
 
 export function complianceFlags({ base, head }: Pick<RuleInput, 'base' | 'head'>): Flag[] {

@@ -2,7 +2,7 @@
  * What every lowering/check step shares: the definitions by kind, the source locator, and the diagnostics sink.
  */
 import type { Node } from 'ts-morph';
-import { BROADCAST_WORKFLOW_PREFIX } from '../bundle/broadcasts.ts';
+import { broadcastIdOf } from '../bundle/broadcasts.ts';
 import type { DiagnosticCode } from '../diagnostics/codes.ts';
 import { diagnostic, type Diagnostic, type SourceLocation } from '../diagnostics/diagnostic.ts';
 import { closest } from '../templates/closest.ts';
@@ -40,8 +40,8 @@ export class LowerContext {
   whereStep(workflowId: string, stepId: string, file: string, path: readonly string[] = []): SourceLocation {
     const call = this.locator.step(workflowId, stepId);
     // A broadcast's `template` shortcut has no step call: its send's fields are the broadcast's own.
-    if (!call && workflowId.startsWith(BROADCAST_WORKFLOW_PREFIX))
-      return this.where('broadcast', workflowId.slice(BROADCAST_WORKFLOW_PREFIX.length), file, path.length ? path : ['steps']);
+    const broadcast = broadcastIdOf(workflowId);
+    if (!call && broadcast !== undefined) return this.where('broadcast', broadcast, file, path.length ? path : ['steps']);
     if (!call) return this.where('workflow', workflowId, file, ['steps']);
     return this.locator.at(path.length ? this.locator.field(call, path) : call, file);
   }
