@@ -59,10 +59,12 @@ export function present(row: sql.EndpointRow): EndpointView {
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (value: string) => z.uuid().safeParse(value).success;
+/** A replay's time: with its offset (or Z), or a day (UTC midnight); a time without an offset would be read in the server's zone. */
+const replayTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
 
 export function checkEndpointId(id: string): string {
-  if (!UUID.test(id)) throw new HttpError(404, 'not_found', `no webhook endpoint "${id}": ids are the UUIDs POST /v1/webhook-endpoints returns`);
+  if (!isUuid(id)) throw new HttpError(404, 'not_found', `no webhook endpoint "${id}": ids are the UUIDs POST /v1/webhook-endpoints returns`);
   return id.toLowerCase();
 }
 
@@ -122,9 +124,8 @@ function tooManyEndpoints(): HttpError {
 
 /** `since`: an ISO-8601 time (events from then on) or an event id (the events after it). */
 export function parseReplayCursor(since: string | undefined): { at: string } | { eventId: string } {
-  if (since && UUID.test(since)) return { eventId: since.toLowerCase() };
-  if (since && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(since) && !Number.isNaN(Date.parse(since)))
-    return { at: new Date(since).toISOString() };
+  if (since && isUuid(since)) return { eventId: since.toLowerCase() };
+  if (since && replayTime.safeParse(since).success) return { at: new Date(since).toISOString() };
   throw new HttpError(
     400,
     'invalid_request',

@@ -1,7 +1,7 @@
-/** The outbox's pure parts: the retry schedule, the Segment spec names and properties, what views show of a URL. */
+/** The outbox's pure parts: the retry schedule, the Segment spec names and properties, what views show of a URL, replay cursors. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_AGE_MS, retryIn } from './backoff.ts';
-import { originOf } from './endpoints.ts';
+import { checkEndpointId, originOf, parseReplayCursor } from './endpoints.ts';
 import { segmentTrack } from './segment.ts';
 
 describe('retryIn', () => {
@@ -45,5 +45,21 @@ describe('originOf', () => {
     expect(originOf('https://user:pw@example.com:8443/hook')).toBe('https://example.com:8443');
     expect(originOf(null)).toBe('');
     expect(originOf('not a url')).toBe('');
+  });
+});
+
+describe('replay cursors and endpoint ids', () => {
+  it('takes an event id, a time with its offset, or a day; refuses the rest', () => {
+    expect(parseReplayCursor('0190A1B2-0000-7000-8000-00000000000A')).toEqual({ eventId: '0190a1b2-0000-7000-8000-00000000000a' });
+    expect(parseReplayCursor('2025-01-31T01:00:00.5+01:00')).toEqual({ at: '2025-01-31T00:00:00.500Z' });
+    expect(parseReplayCursor('2025-01-31')).toEqual({ at: '2025-01-31T00:00:00.000Z' });
+    for (const since of [undefined, 'yesterday', '2025-01-31T00:00', '2025-02-30', '0190a1b2-0000-7000-8000']) {
+      expect(() => parseReplayCursor(since)).toThrow(/since: give an ISO-8601 time/);
+    }
+  });
+
+  it('answers 404 for an endpoint id that is not a UUID', () => {
+    expect(checkEndpointId('00000000-0000-4000-8000-00000000000A')).toBe('00000000-0000-4000-8000-00000000000a');
+    expect(() => checkEndpointId('not-an-id')).toThrow(/no webhook endpoint "not-an-id"/);
   });
 });
