@@ -9,7 +9,7 @@ import { finding, type Finding } from './rules.ts';
 import { describeSite, type SendSite } from './sites.ts';
 import { variantName, variants } from './variants.ts';
 
-export const SUBJECT_MAX = 78;
+const SUBJECT_MAX = 78;
 
 /** A mustache that reads the built-in link (also `{{{…}}}`, `{{@root.…}}` inside blocks). */
 const OPT_OUT_LINK = /\{\{[{&]?\s*(?:@root\.)?(?:unsubscribe_url|preferences_url)\s*\}/;

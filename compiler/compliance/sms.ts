@@ -10,7 +10,7 @@ import { finding, type Finding } from './rules.ts';
 import { describeSite, type SendSite } from './sites.ts';
 import { variantName, variants } from './variants.ts';
 
-export const SMS_MAX_SEGMENTS = 3;
+const SMS_MAX_SEGMENTS = 3;
 /** 08:00 and 21:00 in minutes after midnight: 47 CFR §64.1200(c)(1). */
 const EARLIEST = 8 * 60;
 const LATEST = 21 * 60;

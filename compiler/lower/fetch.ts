@@ -18,7 +18,7 @@ import { durationMs } from './durations.ts';
 import type { WorkflowScope } from './steps.ts';
 
 /** Per attempt: long enough for a slow API, short enough that three attempts never hold a run for minutes. */
-export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
+const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 const MAX_FETCH_TIMEOUT_MS = 30_000;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 

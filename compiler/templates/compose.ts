@@ -246,9 +246,3 @@ function part(id: string, source: { html?: string; text?: string }): Composition
     .slice(0, 16);
   return { id, digest };
 }
-
-/** Which layout and partials a lowered template was composed from (none: an empty list, no layout). */
-export function compositionOf(template: Template): { layout?: string; partials: string[] } {
-  const from = template.composedFrom;
-  return { ...(from?.layout ? { layout: from.layout.id } : {}), partials: (from?.partials ?? []).map((p) => p.id) };
-}
