@@ -5,7 +5,7 @@
  */
 import type { Brand, Bundle, Template } from '../bundle/schema.ts';
 import { isKnownLocale, scopeForEvent } from '../templates/check.ts';
-import { composeTemplate, type AuthoredContent, type ComposeProblem, type CompositionParts } from '../templates/compose.ts';
+import { composeTemplate, type ComposeProblem, type CompositionParts } from '../templates/compose.ts';
 import { positionInLiteral } from '../load/source.ts';
 import type { LowerContext } from './context.ts';
 import { uniqueById } from './catalog.ts';
@@ -14,7 +14,6 @@ import { uniqueById } from './catalog.ts';
 export async function lowerTemplates(ctx: LowerContext, events: Bundle['events'], parts: CompositionParts, brand?: Brand): Promise<Bundle['templates']> {
   const out: Bundle['templates'] = {};
   for (const { def, file } of uniqueById(ctx, 'template', ctx.all('template'), (d) => d.id)) {
-    const authored = def.content as AuthoredContent;
     const template: Template = { id: def.id, event: def.event, content: { ...def.content }, locales: { ...def.locales } };
     out[def.id] = template;
     const event = events[def.event];
@@ -29,7 +28,7 @@ export async function lowerTemplates(ctx: LowerContext, events: Bundle['events']
       }
       continue;
     }
-    const email = authored.email;
+    const email = def.content.email;
     if (email && email.html === undefined && email.text === undefined && email.mjml === undefined) {
       ctx.report(
         'invalid-definition',
@@ -75,7 +74,7 @@ export async function lowerTemplates(ctx: LowerContext, events: Bundle['events']
       }
     }
     const scope = scopeForEvent(event.schema, def.event, brand);
-    const composed = await composeTemplate({ ...def, content: authored, locales: def.locales as Record<string, Partial<AuthoredContent>> }, parts, scope);
+    const composed = await composeTemplate(def, parts, scope);
     for (const problem of composed.problems) reportComposition(ctx, def.id, file, problem);
     out[def.id] = {
       ...template,

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { ChannelContent, CompositionPart, Template } from '../bundle/schema.ts';
 import { mapJsonStrings } from '../bundle/json-strings.ts';
+import type { AuthoredEmail, TemplateContent } from '../dsl/definitions.ts';
 import { checkTemplateString, type VariableScope } from './check.ts';
 import { compileMjml } from './mjml.ts';
 import { expandPartials, type CompositionProblem, type Medium, type PartialSource } from './partials.ts';
@@ -31,16 +32,9 @@ export interface LayoutSource {
 export interface TemplateSource {
   id: string;
   event: string;
-  content: AuthoredContent;
-  locales: Readonly<Record<string, Partial<AuthoredContent>>>;
+  content: TemplateContent;
+  locales: Readonly<Record<string, Partial<TemplateContent>>>;
   layout?: string | false;
-}
-export type AuthoredContent = Omit<ChannelContent, 'email'> & { email?: AuthoredEmail };
-export interface AuthoredEmail {
-  subject: string;
-  html?: string;
-  text?: string;
-  mjml?: string;
 }
 
 export interface CompositionParts {
@@ -68,7 +62,7 @@ export async function composeTemplate(template: TemplateSource, parts: Compositi
   const used = new Set<string>();
   const layout = chooseLayout(template, parts, problems);
 
-  const composeContent = async (authored: Partial<AuthoredContent>, locale?: string, generateText = true): Promise<Partial<ChannelContent>> => {
+  const composeContent = async (authored: Partial<TemplateContent>, locale?: string, generateText = true): Promise<Partial<ChannelContent>> => {
     const base: TextSource['path'] = locale === undefined ? [] : ['locales', locale];
     const report = (field: string, list: CompositionProblem[]) => {
       for (const p of list) problems.push({ ...p, field, ...(locale === undefined ? {} : { locale }) });
