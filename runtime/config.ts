@@ -96,6 +96,20 @@ export const DEV_API_KEY = 'herald-dev-key';
 export const DEFAULT_WORKERS = 64;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const DEFAULT_HOST = '127.0.0.1';
+
+/**
+ * The mode the settings give (`herald dev` aside, which says development itself): development only on the
+ * embedded database (no DATABASE_URL) at a loopback host outside NODE_ENV=production.
+ */
+export function modeOf(databaseUrl: string | null, host: string, nodeEnv: string | undefined): RuntimeMode {
+  return databaseUrl === null && LOOPBACK.has(host) && nodeEnv !== 'production' ? 'development' : 'production';
+}
+
+/** The mode from the environment alone, for a caller that has no config at hand (the outbound guard's default). */
+export function environmentMode(env: NodeJS.ProcessEnv): RuntimeMode {
+  return modeOf(env.DATABASE_URL ?? null, env.HERALD_HOST?.trim() || DEFAULT_HOST, env.NODE_ENV);
+}
 
 function portOf(name: string, value: string | undefined, fallback: number | null): number | null {
   if (value === undefined || value.trim() === '') return fallback;
@@ -147,10 +161,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(
       'DATABASE_READ_URL is set but DATABASE_URL is not: a read replica follows a primary of your own; set DATABASE_URL to that primary, or unset DATABASE_READ_URL',
     );
-  const host = overrides.host ?? (env.HERALD_HOST?.trim() || '127.0.0.1');
+  const host = overrides.host ?? (env.HERALD_HOST?.trim() || DEFAULT_HOST);
   const dataDir = overrides.dataDir ?? env.HERALD_DATA_DIR ?? '.herald';
-  const mode: RuntimeMode =
-    overrides.mode ?? (overrides.development || (databaseUrl === null && LOOPBACK.has(host) && env.NODE_ENV !== 'production') ? 'development' : 'production');
+  const mode: RuntimeMode = overrides.mode ?? (overrides.development ? 'development' : modeOf(databaseUrl, host, env.NODE_ENV));
   const why =
     mode === 'production'
       ? ` (required unless running \`herald dev\`, or \`herald start\` on the embedded database at 127.0.0.1 outside NODE_ENV=production)`

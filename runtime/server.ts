@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Bundle } from '../compiler/bundle/schema.ts';
 import { BundleStore, readBundleFile } from './bundles.ts';
-import { readConfig, type RuntimeConfig } from './config.ts';
+import { ConfigError, readConfig, type RuntimeConfig } from './config.ts';
+import { type OutboundPolicy, outboundPolicy } from './outbound/guard.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded.ts';
 import { upgradeSchema } from './db/schema.ts';
 import { RECEIPT_CONNECTIONS, receiptBook } from './delivery/receipts.ts';
@@ -116,7 +117,16 @@ function listen(fetch: (request: Request) => Response | Promise<Response>, port:
 }
 
 export async function startRuntime(options: StartOptions = {}): Promise<Runtime> {
-  const config = readConfig(options.env ?? process.env, options);
+  const env = options.env ?? process.env;
+  const config = readConfig(env, options);
+  // One outbound guard policy for everything that calls a team's URLs (webhook channel, fetch step, outbox), from
+  // the runtime's own mode. A malformed HERALD_OUTBOUND_ALLOW stops the start, naming the entry.
+  let outbound: OutboundPolicy;
+  try {
+    outbound = outboundPolicy(env, config.mode);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
   const log = options.log;
   const onError =
     options.onError ??
@@ -147,13 +157,13 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     await boss.start();
     await ensureQueue(boss, bundle.settings.retentionMs);
     // Before any fact is worked: a batch enqueues fetch jobs, so their queue must exist.
-    await startFetchWorker(boss, options.env ?? process.env, options.now ?? Date.now, config.mode);
+    await startFetchWorker(boss, env, options.now ?? Date.now, outbound);
     const bundles = new BundleStore();
     await db.transaction((tx) => bundles.activate(tx, bundle));
     const metrics = createMetrics();
     const providers = createProviderRegistry({
-      env: options.env ?? process.env,
-      mode: config.mode,
+      env,
+      policy: outbound,
       onSandboxDelivery: (delivery) => {
         if (log) logSandboxDelivery(log, delivery);
         options.onSandboxDelivery?.(delivery);
@@ -226,10 +236,9 @@ export async function startRuntime(options: StartOptions = {}): Promise<Runtime>
     const intake = createIntake(db, deps);
     const ingest = startIngestConsumer(db, intake, bundles, onError);
     // Lifecycle events' delivery workers (runtime/outbox/): a pool and a loop of their own, apart from the sends.
-    const outbox: Outbox = await startOutbox({ db, env: options.env ?? process.env, onError });
+    const outbox: Outbox = await startOutbox({ db, env, onError });
     stopOutbox = () => outbox.stop();
 
-    const env = options.env ?? process.env;
     const auditLog = createAudit(db, { onError, clientAddress: (c) => clientAddress(c, trustedProxiesFrom(env)) });
     const appDeps: AppDeps = {
       db,

@@ -11,8 +11,7 @@ import { retryAfterMs, TOO_LARGE_CODE, transportProblem } from '../delivery/prov
 import { fetchEnvProblem } from '../engine/index.ts';
 import type { ActionOf, FetchOutcome } from '../engine/index.ts';
 import { outboundFetch } from '../outbound/fetch.ts';
-import { OutboundRefusedError, outboundPolicy } from '../outbound/guard.ts';
-import type { RuntimeMode } from '../config.ts';
+import { type OutboundPolicy, OutboundRefusedError } from '../outbound/guard.ts';
 import type { SqlClient } from '../db/sql-client.ts';
 import { asBossDb, queueOptions, sendFact } from './queue.ts';
 
@@ -37,8 +36,8 @@ export async function enqueueFetch(boss: PgBoss, job: FetchJob, client: SqlClien
 export async function performFetch(
   action: ActionOf<'fetch'>,
   env: Readonly<Record<string, string | undefined>>,
-  /** The runtime's mode: the outbound guard allows http to loopback only in development (default: from `env`). */
-  mode?: RuntimeMode,
+  /** The outbound guard's policy (the runtime's: http to loopback only in development). */
+  policy: OutboundPolicy,
 ): Promise<FetchOutcome> {
   const headers: Record<string, string> = { accept: 'application/json' };
   for (const [name, source] of Object.entries(action.headers)) {
@@ -58,7 +57,7 @@ export async function performFetch(
       {
         timeoutMs: action.timeoutMs,
         maxBytes: FETCH_MAX_BYTES,
-        policy: outboundPolicy(env, mode),
+        policy,
       },
     );
     const wait = response.ok ? undefined : retryAfterMs(response.headers);
@@ -82,8 +81,8 @@ export async function startFetchWorker(
   boss: PgBoss,
   env: Readonly<Record<string, string | undefined>>,
   now: () => number,
-  /** The runtime's mode: it decides whether the outbound guard allows http to loopback. */
-  mode?: RuntimeMode,
+  /** The outbound guard's policy (the runtime's). */
+  policy: OutboundPolicy,
 ): Promise<void> {
   // Retried as the fact queue is (queue.ts): a job fails only while its answer cannot be enqueued (a database
   // outage). Not into the fact queue's dead letter, which ends runs: an answer that never comes is the engine's to
@@ -99,7 +98,7 @@ export async function startFetchWorker(
   await boss.work(FETCH_QUEUE, { batchSize: 1, localConcurrency: 4, pollingIntervalSeconds: 0.5 }, async (jobs: { data: FetchJob }[]) => {
     await Promise.all(
       jobs.map(async ({ data: { runId, action } }) => {
-        const outcome = await performFetch(action, env, mode);
+        const outcome = await performFetch(action, env, policy);
         await sendFact(boss, { runId, fact: { type: 'fetchResult', now: now(), stepId: action.stepId, attempt: action.attempt, outcome } });
       }),
     );

@@ -11,7 +11,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
-import type { RuntimeMode } from '../config.ts';
+import { environmentMode, type RuntimeMode } from '../config.ts';
 
 /** Resolves a host name to every address it has (tests give their own). */
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -82,18 +82,9 @@ const systemResolver: Resolver = async (hostname) => (await lookup(hostname, { a
 let cached: { key: string; policy: OutboundPolicy } | undefined;
 
 /**
- * The runtime's mode as runtime/config.ts decides it from the environment alone: development only on the embedded
- * database (no DATABASE_URL) at a loopback HERALD_HOST outside NODE_ENV=production. Callers that hold the
- * runtime's config pass its `mode` instead (it also knows `herald dev`).
- */
-function environmentMode(env: NodeJS.ProcessEnv): RuntimeMode {
-  const host = env.HERALD_HOST?.trim() || '127.0.0.1';
-  return !env.DATABASE_URL && ['127.0.0.1', 'localhost', '::1'].includes(host) && env.NODE_ENV !== 'production' ? 'development' : 'production';
-}
-
-/**
  * The policy from the environment (kept while the environment says the same). http and loopback are allowed only
- * when the runtime runs in development mode (`mode`, else as the environment decides it), or NODE_ENV=development
+ * when the runtime runs in development mode (`mode`: the runtime's config holds it, and also knows `herald dev`;
+ * else as runtime/config.ts decides it from the environment alone), or NODE_ENV=development
  * says so explicitly: an unset NODE_ENV is not enough, since a runtime on a real database runs in production mode.
  */
 export function outboundPolicy(env: NodeJS.ProcessEnv = process.env, mode?: RuntimeMode): OutboundPolicy {

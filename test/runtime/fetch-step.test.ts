@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FETCH_MAX_BYTES, performFetch } from '../../runtime/execution/fetch-step.ts';
+import { outboundPolicy } from '../../runtime/outbound/guard.ts';
 import type { Runtime } from '../../runtime/server.ts';
 import { compileTree, ROOT } from '../setup/tree.ts';
 import { client, eventually, messagesOf, startTestRuntime, type Api } from './harness.ts';
@@ -103,6 +104,8 @@ const ended = (id: string) =>
     30_000,
   );
 const fetchLog = (view: RunView) => view.history.filter((h) => h.kind === 'fetch');
+const development = outboundPolicy({}, 'development');
+const production = outboundPolicy({}, 'production');
 
 describe('fetch step (pg-boss driver)', () => {
   it('branches on the answer and renders it; the secret header reaches the server, never the why-log', async () => {
@@ -164,23 +167,19 @@ describe('fetch step (pg-boss driver)', () => {
   it("never reads the runtime's own settings into a header, even for a job the engine did not check", async () => {
     const action = { type: 'fetch' as const, stepId: 'cart', attempt: 1, url: `http://127.0.0.1:${port}/carts/open`, timeoutMs: 400 };
     const before = seen.length;
-    const outcome = await performFetch(
-      { ...action, headers: { Authorization: { env: 'DATABASE_URL' } } },
-      { DATABASE_URL: 'postgres://secret' },
-      'development',
-    );
+    const outcome = await performFetch({ ...action, headers: { Authorization: { env: 'DATABASE_URL' } } }, { DATABASE_URL: 'postgres://secret' }, development);
     expect(outcome).toMatchObject({ kind: 'error', error: 'refused', message: expect.stringMatching(/DATABASE_URL .*DATABASE_\*/) });
     expect(seen.length).toBe(before);
   });
 
   it("hands the engine the server's Retry-After with an error status", async () => {
     const action = { type: 'fetch' as const, stepId: 'cart', attempt: 1, url: `http://127.0.0.1:${port}/carts/busy`, headers: {}, timeoutMs: 400 };
-    expect(await performFetch(action, {}, 'development')).toEqual({ kind: 'response', status: 429, body: 'slow down', retryAfterMs: 7_000 });
+    expect(await performFetch(action, {}, development)).toEqual({ kind: 'response', status: 429, body: 'slow down', retryAfterMs: 7_000 });
   });
 
   it('gives up on an answer over the size limit (too_large), never reading it whole', async () => {
     const action = { type: 'fetch' as const, stepId: 'cart', attempt: 1, url: `http://127.0.0.1:${port}/carts/huge`, headers: {}, timeoutMs: 2_000 };
-    expect(await performFetch(action, {}, 'development')).toEqual({
+    expect(await performFetch(action, {}, development)).toEqual({
       kind: 'error',
       error: 'too_large',
       message: `the answer is over ${FETCH_MAX_BYTES} bytes`,
@@ -190,8 +189,8 @@ describe('fetch step (pg-boss driver)', () => {
   it('refuses http to loopback when the runtime runs in production mode', async () => {
     const action = { type: 'fetch' as const, stepId: 'cart', attempt: 1, url: `http://127.0.0.1:${port}/carts/open`, headers: {}, timeoutMs: 400 };
     const before = seen.length;
-    expect(await performFetch(action, {}, 'production')).toMatchObject({ kind: 'error', error: 'refused' });
+    expect(await performFetch(action, {}, production)).toMatchObject({ kind: 'error', error: 'refused' });
     expect(seen.length).toBe(before);
-    expect(await performFetch(action, {}, 'development')).toMatchObject({ kind: 'response', status: 200 });
+    expect(await performFetch(action, {}, development)).toMatchObject({ kind: 'response', status: 200 });
   });
 });

@@ -18,7 +18,6 @@ import { credentialVariable, DEFAULT_CREDENTIALS } from '../../../compiler/bundl
 import { createWebhookProvider } from './webhook.ts';
 import { webhookSecretProblem } from '../../outbound/sign.ts';
 import { type OutboundPolicy, outboundPolicy } from '../../outbound/guard.ts';
-import type { RuntimeMode } from '../../config.ts';
 
 export { credentialSlots, credentialVariable } from '../../../compiler/bundle/credentials.ts';
 
@@ -34,8 +33,8 @@ export interface ProviderRegistry {
 
 export interface RegistryOptions {
   env?: NodeJS.ProcessEnv;
-  /** The runtime's mode: the outbound guard allows http to loopback only in development (default: from `env`). */
-  mode?: RuntimeMode;
+  /** The outbound guard's policy, built by the runtime from its mode (default: from `env`). */
+  policy?: OutboundPolicy;
   onSandboxDelivery?: (d: SandboxDelivery) => void;
   /** Adapters by provider id, chosen before anything else (scripted providers in tests). */
   adapters?: Record<string, DeliveryProvider>;
@@ -53,7 +52,7 @@ function option(provider: Provider, key: string): string | undefined {
  * A webhook provider: its URL from the variable the bundle names (`url: env('CRM_HOOK_URL')`) or written in the
  * bundle (`options.url`), its Standard Webhooks secret from the variable it names (`whsec_` + base64).
  */
-function resolveWebhook(provider: Provider, env: NodeJS.ProcessEnv, mode: RuntimeMode | undefined): Resolved {
+function resolveWebhook(provider: Provider, env: NodeJS.ProcessEnv, given: OutboundPolicy | undefined): Resolved {
   const urlVariable = credentialVariable(provider, 'url');
   const secretVariable = credentialVariable(provider, 'secret');
   const url = urlVariable ? env[urlVariable] : option(provider, 'url');
@@ -70,15 +69,15 @@ function resolveWebhook(provider: Provider, env: NodeJS.ProcessEnv, mode: Runtim
   }
   let policy: OutboundPolicy;
   try {
-    policy = outboundPolicy(env, mode);
+    policy = given ?? outboundPolicy(env);
   } catch (error) {
     return { ok: false, why: error instanceof Error ? error.message : String(error) };
   }
   return { ok: true, adapter: createWebhookProvider({ url, secret, policy }), line: `signed webhook (Standard Webhooks) to ${origin}` };
 }
 
-function resolve(provider: Provider, env: NodeJS.ProcessEnv, mode: RuntimeMode | undefined): Resolved {
-  if (provider.kind === 'webhook') return resolveWebhook(provider, env, mode);
+function resolve(provider: Provider, env: NodeJS.ProcessEnv, policy: OutboundPolicy | undefined): Resolved {
+  if (provider.kind === 'webhook') return resolveWebhook(provider, env, policy);
   const slots = DEFAULT_CREDENTIALS[provider.kind];
   if (!slots) return { ok: false, why: `no adapter for kind "${provider.kind}"` };
   const values: Record<string, string> = {};
@@ -137,7 +136,7 @@ export function createProviderRegistry(options: RegistryOptions = {}): ProviderR
     // Keyed by content too: a new bundle may redefine a provider under the same id (or repeat it unchanged).
     const key = `${provider.id}\0${JSON.stringify(provider)}`;
     entry = resolved.get(key);
-    if (!entry) resolved.set(key, (entry = resolve(provider, env, options.mode)));
+    if (!entry) resolved.set(key, (entry = resolve(provider, env, options.policy)));
     byObject.set(provider, entry);
     return entry;
   };
