@@ -24,6 +24,8 @@ export type EngagementKind = z.infer<typeof engagementKindSchema>;
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_.:-]*$/i, 'ids use letters, digits, "_", "-", "." and ":"');
 const ms = z.number().int().nonnegative();
+/** An environment variable's name, as a provider's credential or a fetch header reads it: upper-case letters, digits, `_`. */
+export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 /** A path into the run's context: `data.plan_type`, `user.traits.company`, `user.email`. */
 export const refSchema = z.object({ ref: z.string().min(1) });
@@ -170,7 +172,7 @@ export const fetchStepSchema = z.object({
   ...stepBase,
   kind: z.literal('fetch'),
   url: z.string().min(1),
-  headers: z.record(z.string().min(1), z.union([z.object({ value: z.string() }), z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })])).optional(),
+  headers: z.record(z.string().min(1), z.union([z.object({ value: z.string() }), z.object({ env: z.string().regex(ENV_NAME) })])).optional(),
   response: z.record(z.string(), z.json()),
   timeoutMs: z.number().int().positive(),
   onError: z.enum(['fail', 'continue']),
@@ -302,7 +304,7 @@ export const providerSchema = z.object({
   channel: channelSchema,
   kind: providerKindSchema,
   /** Credential slot → the environment variable (or secret) that holds it. Never a value. */
-  credentials: z.record(z.string(), z.object({ env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/) })),
+  credentials: z.record(z.string(), z.object({ env: z.string().regex(ENV_NAME) })),
   from: z.string().optional(),
   options: z.record(z.string(), z.json()),
 });

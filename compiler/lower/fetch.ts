@@ -8,7 +8,7 @@
 import { judgeEndpoint } from '../bundle/endpoints.ts';
 import { fetchEnvProblem } from '../bundle/fetch-env.ts';
 import { originOf, URL_VARIABLE } from '../bundle/fetch-url.ts';
-import type { FetchStep, JsonValue } from '../bundle/schema.ts';
+import { ENV_NAME, type FetchStep, type JsonValue } from '../bundle/schema.ts';
 import type { FetchSpec } from '../dsl/definitions.ts';
 import type { SourceLocation } from '../diagnostics/diagnostic.ts';
 import type { SerialSchema } from '../load/serial.ts';
@@ -20,7 +20,6 @@ import type { WorkflowScope } from './steps.ts';
 /** Per attempt: long enough for a slow API, short enough that three attempts never hold a run for minutes. */
 const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
 const MAX_FETCH_TIMEOUT_MS = 30_000;
-const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 
 type At = (...field: string[]) => () => SourceLocation;
 
